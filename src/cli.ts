@@ -1,0 +1,161 @@
+// The entry point: builds the commander program, registers every command, and maps errors to exit
+// codes. The only place that reads process.argv/env or calls process.exit. Command modules are
+// imported lazily so that `--help` and `--version` load nothing heavy.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { Command, CommanderError, Option } from 'commander';
+import { resolvePaths } from './config/paths.js';
+import type { Context, OutputMode } from './context.js';
+import { DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL } from './defaults.js';
+import { DatachonkError } from './errors.js';
+
+/** The documented exit codes (README, "Exit codes"). */
+export const EXIT_CODES = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+const EXIT_CODE_HELP = `
+Exit codes:
+  0    success (every delivery got the expected status; the signature is valid)
+  1    failure (an unexpected status, a refused connection, a timeout, an invalid signature)
+  2    usage error (a bad flag, an unknown event type, an invalid payload)
+  130  interrupted (Ctrl-C)
+
+Environment:
+  DATACHONK_WEBHOOK_SECRET  signing secret when --secret is not given
+  XDG_CONFIG_HOME           config folder (default ~/.config); datachonk keeps config.json there
+  NO_COLOR, FORCE_COLOR     turn colours off or on`;
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+type CommandModule = { default: (ctx: Context, ...args: never[]) => Promise<void> };
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+function buildProgram(): Command {
+  const program = new Command('datachonk')
+    .description('Build and test integrations with DataChonk webhooks.')
+    .version(version, '-V, --version', 'print the version')
+    .option('--json', 'machine-readable output: NDJSON on stdout, nothing else there')
+    .option('-q, --quiet', 'print only results and errors')
+    .option('--debug', 'show stack traces of unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('after', EXIT_CODE_HELP);
+
+  program
+    .command('trigger')
+    .argument('[event]', 'event type to send, e.g. generation.completed (see --list)')
+    .description('send a signed, realistic DataChonk event to your app or to `datachonk listen`')
+    .option('--url <url>', 'where to send it', DEFAULT_TRIGGER_URL)
+    .option('--secret <secret>', 'signing secret (default: $DATACHONK_WEBHOOK_SECRET, else the local dev secret)')
+    .option('--set <path=value>', 'override a payload field by dot path; JSON values are parsed (repeatable)', collect)
+    .option('--data <json|@file>', 'JSON deep-merged into the payload, inline or from a file')
+    .option('--fixture <file>', 'send this payload file instead of the built-in fixture')
+    .option('--no-validate', 'send the payload even when it does not match the event schema')
+    .option('--all', 'send every event type')
+    .option('--count <n>', 'send each event n times, each with a fresh id', '1')
+    .option('--concurrency <n>', 'requests in flight at once', '1')
+    .option('--header <"Name: value">', 'add a request header (repeatable)', collect)
+    .option('--timeout <duration>', 'give up on a response after this long (10s, 500ms, 2m)', DEFAULT_TRIGGER_TIMEOUT)
+    .addOption(new Option('--signature <mode>', 'sign correctly, wrongly, or not at all').choices(['valid', 'invalid', 'missing']).default('valid'))
+    .option('--expect-status <code>', 'exit 0 only if every response has this status (default: any 2xx)')
+    .option('--dry-run', 'print the exact request and a curl command; send nothing')
+    .option('--list', 'list the event types')
+    .addHelpText('after', `
+Examples:
+  $ datachonk trigger generation.completed
+  $ datachonk trigger push.completed --url http://localhost:3000/webhooks/datachonk
+  $ datachonk trigger generation.completed --set data.chonk_name=dim_orders --set data.duration_ms=42
+  $ datachonk trigger generation.completed --signature invalid --expect-status 401
+  $ datachonk trigger --all --count 100 --concurrency 10 --json | jq 'select(.type=="summary")'
+  $ datachonk trigger scan.completed --dry-run`)
+    .action(lazy(() => import('./commands/trigger.js')));
+
+  program
+    .command('sign')
+    .description('print the x-datachonk-signature header value for a body (stdin, or --file)')
+    .option('--secret <secret>', 'signing secret (default: $DATACHONK_WEBHOOK_SECRET, else the local dev secret)')
+    .option('--file <path>', 'read the body from this file instead of stdin')
+    .addHelpText('after', `
+Example:
+  $ datachonk sign --secret whsec_test --file payload.json`)
+    .action(lazy(() => import('./commands/sign.js')));
+
+  program
+    .command('verify')
+    .description('check a signature against a body (stdin, or --file); exit 0 when valid, 1 when not')
+    .option('--secret <secret>', 'signing secret (default: $DATACHONK_WEBHOOK_SECRET, else the local dev secret)')
+    .option('--signature <value>', 'the x-datachonk-signature header value, sha256=…')
+    .option('--file <path>', 'read the body from this file instead of stdin')
+    .addHelpText('after', `
+Example:
+  $ datachonk verify --secret whsec_test --signature sha256=… --file payload.json`)
+    .action(lazy(() => import('./commands/verify.js')));
+
+  return program;
+}
+
+/** Wraps a lazily imported command module as a commander action. */
+function lazy(load: () => Promise<CommandModule>) {
+  return async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const positional = args.slice(0, -2);
+    const ctx = createContext(command.optsWithGlobals());
+    const module = await load();
+    await (module.default as (...a: unknown[]) => Promise<void>)(ctx, ...positional, command.opts());
+  };
+}
+
+function createContext(globals: { json?: boolean; quiet?: boolean; debug?: boolean }): Context {
+  // Decided once, here, and passed down (STYLE.md: no sniffing of argv deep inside helpers).
+  const output: OutputMode = globals.json ? 'json' : globals.quiet ? 'quiet' : 'pretty';
+  return {
+    env: process.env,
+    paths: resolvePaths(process.env, homedir()),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    output,
+    debug: Boolean(globals.debug),
+    version,
+    now: () => new Date(),
+    monotonic: () => performance.now(),
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT_CODES.ok;
+  } catch (error) {
+    return report(error, argv.includes('--debug'));
+  }
+}
+
+async function report(error: unknown, debug: boolean): Promise<number> {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message already (with a suggestion when it has one).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      return EXIT_CODES.ok;
+    }
+    return EXIT_CODES.usage;
+  }
+  const { paint } = await import('./ui/style.js');
+  const c = paint(process.stderr, process.env);
+  if (error instanceof DatachonkError) {
+    process.stderr.write(`${c.red('error:')} ${error.message}\n`);
+    if (error.hint) process.stderr.write(`${c.dim('hint:')} ${error.hint}\n`);
+    if (debug && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+    return error.kind === 'usage' ? EXIT_CODES.usage : EXIT_CODES.failure;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${c.red('error:')} unexpected failure: ${message}\n`);
+  if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  else process.stderr.write(`${c.dim('hint:')} run again with --debug for details, and report it if it persists\n`);
+  return EXIT_CODES.failure;
+}
+
+const code = await main(process.argv);
+process.exit(code);

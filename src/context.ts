@@ -1,0 +1,30 @@
+import type { Env, Paths } from './config/paths.js';
+
+/** How a command reports: for people, for scripts (NDJSON on stdout), or not at all. */
+export type OutputMode = 'pretty' | 'json' | 'quiet';
+
+/** A stream the tool writes to; `isTTY` decides colours and spinners. */
+export interface OutStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean | undefined;
+  columns?: number | undefined;
+}
+
+/**
+ * The world a command runs in, built once in cli.ts and passed down, so that nothing below
+ * reads process.env, process.argv or the real home folder.
+ */
+export interface Context {
+  env: Env;
+  paths: Paths;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean | undefined };
+  stdout: OutStream;
+  stderr: OutStream;
+  output: OutputMode;
+  debug: boolean;
+  version: string;
+  /** Wall clock, for event timestamps. */
+  now: () => Date;
+  /** Monotonic milliseconds, for latencies. */
+  monotonic: () => number;
+}

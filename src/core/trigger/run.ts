@@ -1,0 +1,74 @@
+import type { Dispatcher } from 'undici';
+import { deliver, type Outcome } from './send.js';
+import type { WebhookRequest } from './request.js';
+
+/** One delivery, reported as soon as its outcome is known. */
+export interface DeliveryReport {
+  request: WebhookRequest;
+  outcome: Outcome;
+  /** Whether the outcome is what the user expected (a response with the expected status). */
+  expected: boolean;
+}
+
+export interface TriggerSummary {
+  sent: number;
+  ok: number;
+  failed: number;
+  p50Ms: number;
+  p99Ms: number;
+  durationMs: number;
+  ratePerSecond: number;
+}
+
+export interface TriggerReporter {
+  delivery(report: DeliveryReport): void;
+}
+
+export interface RunOptions {
+  concurrency: number;
+  timeoutMs: number;
+  /** Whether a status counts as success. */
+  expectStatus: (status: number) => boolean;
+  dispatcher: Dispatcher;
+  /** Monotonic milliseconds. */
+  clock: () => number;
+}
+
+/**
+ * Sends every request the iterator yields, at most `concurrency` at a time, reporting each outcome.
+ * Requests are built lazily so that a large `--count` does not sit in memory.
+ */
+export async function runDeliveries(requests: Iterator<WebhookRequest>, options: RunOptions, reporter: TriggerReporter): Promise<TriggerSummary> {
+  const latencies: number[] = [];
+  let ok = 0;
+  const started = options.clock();
+  const worker = async () => {
+    for (let next = requests.next(); !next.done; next = requests.next()) {
+      const request = next.value;
+      const outcome = await deliver(request, options.dispatcher, options.timeoutMs, options.clock);
+      const expected = outcome.kind === 'response' && options.expectStatus(outcome.status);
+      if (expected) ok++;
+      latencies.push(outcome.latencyMs);
+      reporter.delivery({ request, outcome, expected });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  const durationMs = options.clock() - started;
+  latencies.sort((a, b) => a - b);
+  return {
+    sent: latencies.length,
+    ok,
+    failed: latencies.length - ok,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    durationMs,
+    ratePerSecond: durationMs > 0 ? (latencies.length * 1000) / durationMs : 0,
+  };
+}
+
+/** Nearest-rank percentile of sorted values; 0 for none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil(p * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}

@@ -1,0 +1,110 @@
+import type { ChalkInstance } from 'chalk';
+import type { Context } from '../context.js';
+import type { DeliveryReport, TriggerReporter, TriggerSummary } from '../core/trigger/run.js';
+import type { WebhookRequest } from '../core/trigger/request.js';
+import { formatMs, paint, statusColor, truncate } from './style.js';
+
+/** What `trigger` shows: every delivery, the summary of a load run, a dry run. */
+export interface TriggerView extends TriggerReporter {
+  summary(summary: TriggerSummary): void;
+  dryRun(request: WebhookRequest, curl: string): void;
+  /** Stops any spinner; call before anything else is printed. */
+  stop(): void;
+}
+
+/** Unexpected deliveries shown during a load run before the rest are only counted. */
+const MAX_FAILURES_SHOWN = 10;
+
+export async function createTriggerView(ctx: Context, options: { total: number }): Promise<TriggerView> {
+  if (ctx.output === 'json') return jsonView(ctx);
+  if (ctx.output === 'quiet') return { delivery() {}, summary() {}, dryRun() {}, stop() {} };
+  return prettyView(ctx, options.total);
+}
+
+function jsonView(ctx: Context): TriggerView {
+  const line = (record: object) => ctx.stdout.write(`${JSON.stringify(record)}\n`);
+  return {
+    delivery({ request, outcome, expected }) {
+      line({
+        type: 'delivery',
+        event: request.event,
+        id: request.id,
+        url: request.url,
+        ok: expected,
+        ...(outcome.kind === 'response'
+          ? { status: outcome.status, latency_ms: round(outcome.latencyMs), response_body: outcome.body }
+          : { status: null, latency_ms: round(outcome.latencyMs), error: { code: outcome.code, message: outcome.message } }),
+      });
+    },
+    summary(s) {
+      line({
+        type: 'summary', sent: s.sent, ok: s.ok, failed: s.failed, p50_ms: round(s.p50Ms), p99_ms: round(s.p99Ms),
+        duration_ms: round(s.durationMs), rate_per_second: round(s.ratePerSecond),
+      });
+    },
+    dryRun(request, curl) {
+      line({ type: 'dry-run', method: request.method, url: request.url, headers: request.headers, body: request.body, curl });
+    },
+    stop() {},
+  };
+}
+
+async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
+  const c = paint(ctx.stdout, ctx.env);
+  const load = total > MAX_FAILURES_SHOWN;
+  let done = 0;
+  let failuresShown = 0;
+  let spinner: { text: string; stop(): void } | undefined;
+  if (load && ctx.stderr.isTTY) {
+    const { default: ora } = await import('ora');
+    spinner = ora({ text: `sending ${total} events`, stream: ctx.stderr as NodeJS.WritableStream, color: 'cyan' }).start();
+  }
+  const print = (text: string) => {
+    if (spinner) spinner.stop();
+    ctx.stdout.write(`${text}\n`);
+    if (spinner) (spinner as unknown as { start(): void }).start();
+  };
+  return {
+    delivery(report) {
+      done++;
+      if (spinner) spinner.text = `sent ${done} of ${total}`;
+      if (load && report.expected) return;
+      if (load && ++failuresShown > MAX_FAILURES_SHOWN) return;
+      print(deliveryLine(c, report));
+    },
+    summary(s) {
+      spinner?.stop();
+      spinner = undefined;
+      if (load && failuresShown > MAX_FAILURES_SHOWN) {
+        ctx.stdout.write(c.dim(`… and ${failuresShown - MAX_FAILURES_SHOWN} more unexpected responses\n`));
+      }
+      const failed = s.failed > 0 ? c.red(`failed ${s.failed}`) : `failed ${s.failed}`;
+      ctx.stdout.write(
+        `${c.bold('Sent')} ${s.sent}  ok ${s.ok}  ${failed}  p50 ${formatMs(s.p50Ms)}  p99 ${formatMs(s.p99Ms)}  ` +
+          `${Math.round(s.ratePerSecond)} req/s in ${formatMs(s.durationMs)}\n`,
+      );
+    },
+    dryRun(request, curl) {
+      ctx.stdout.write(`${c.bold(`${request.method} ${request.url}`)}\n`);
+      for (const [name, value] of Object.entries(request.headers)) ctx.stdout.write(`${c.cyan(name)}: ${value}\n`);
+      ctx.stdout.write(`\n${request.body}\n\n${c.dim('# the same request with curl (nothing was sent):')}\n${curl}\n`);
+    },
+    stop() {
+      spinner?.stop();
+      spinner = undefined;
+    },
+  };
+}
+
+function deliveryLine(c: ChalkInstance, { request, outcome, expected }: DeliveryReport): string {
+  const mark = expected ? c.green('✔') : c.red('✖');
+  const head = `${mark} ${c.bold(request.event)} ${c.dim(`[${request.id}]`)}`;
+  if (outcome.kind === 'error') return `${head} ${c.red(outcome.message)}`;
+  const status = statusColor(c, outcome.status)(`[${outcome.status}]`);
+  const body = outcome.body ? `  ${c.dim(truncate(outcome.body, 120))}` : '';
+  return `${head} ${status} ${request.method} ${request.url} ${c.dim(formatMs(outcome.latencyMs))}${body}`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
