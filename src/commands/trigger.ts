@@ -64,27 +64,20 @@ export default async function trigger(ctx: Context, event: string | undefined, r
   }
   const expectStatus = flags.expectStatus;
   const dispatcher = createDispatcher(flags.concurrency);
-  const errors = new Set<string>();
-  let unexpected: number | undefined;
   const summary = await runDeliveries(requests(), {
     concurrency: flags.concurrency, timeoutMs, dispatcher, clock: ctx.monotonic,
     expectStatus: (status) => (expectStatus === undefined ? status >= 200 && status < 300 : status === expectStatus),
-  }, {
-    delivery(report) {
-      if (report.outcome.kind === 'error') errors.add(report.outcome.code);
-      else if (!report.expected) unexpected ??= report.outcome.status;
-      view.delivery(report);
-    },
-  }).finally(() => dispatcher.close());
+  }, view).finally(() => dispatcher.close());
   if (total > 1) view.summary(summary);
   view.stop();
   if (summary.failed === 0) return;
 
   const expected = expectStatus === undefined ? 'a 2xx status' : `status ${expectStatus}`;
-  const what = total === 1 ? 'the delivery' : `${summary.failed} of ${summary.sent} deliveries`;
-  const host = new URL(flags.url).host;
-  const hint = errors.has('refused') ? `is your app, or \`datachonk listen\`, running on ${host}?`
-    : errors.has('timeout') ? 'is your app stuck? raise --timeout if it needs longer'
-      : unexpected !== undefined ? `your app answered ${unexpected}; use --expect-status if that is what you meant to test` : undefined;
-  throw failure(`${what} did not get ${expected}`, hint);
+  const message = total > 1 ? `${summary.failed} of ${summary.sent} deliveries did not get ${expected}`
+    : summary.firstError ? `could not deliver the event: ${summary.firstError}`
+      : `your app answered ${summary.firstUnexpectedStatus}, not ${expected}`;
+  const hint = summary.errors.refused ? `is your app, or \`datachonk listen\`, running on ${new URL(flags.url).host}?`
+    : summary.errors.timeout ? 'is your app stuck? raise --timeout if it needs longer'
+      : expectStatus === undefined && summary.firstUnexpectedStatus ? 'use --expect-status if that status is what you meant to test' : undefined;
+  throw failure(message, hint);
 }

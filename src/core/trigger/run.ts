@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { deliver, type Outcome } from './send.js';
+import { deliver, type DeliveryErrorCode, type Outcome } from './send.js';
 import type { WebhookRequest } from './request.js';
 
 /** One delivery, reported as soon as its outcome is known. */
@@ -18,6 +18,12 @@ export interface TriggerSummary {
   p99Ms: number;
   durationMs: number;
   ratePerSecond: number;
+  /** How many deliveries failed at the network level, by cause. */
+  errors: Partial<Record<DeliveryErrorCode, number>>;
+  /** The first network failure, as a message for people. */
+  firstError?: string;
+  /** The first status that was not the expected one. */
+  firstUnexpectedStatus?: number;
 }
 
 export interface TriggerReporter {
@@ -41,6 +47,9 @@ export interface RunOptions {
 export async function runDeliveries(requests: Iterator<WebhookRequest>, options: RunOptions, reporter: TriggerReporter): Promise<TriggerSummary> {
   const latencies: number[] = [];
   let ok = 0;
+  const errors: TriggerSummary['errors'] = {};
+  let firstError: string | undefined;
+  let firstUnexpectedStatus: number | undefined;
   const started = options.clock();
   const worker = async () => {
     for (let next = requests.next(); !next.done; next = requests.next()) {
@@ -48,6 +57,10 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
       const outcome = await deliver(request, options.dispatcher, options.timeoutMs, options.clock);
       const expected = outcome.kind === 'response' && options.expectStatus(outcome.status);
       if (expected) ok++;
+      else if (outcome.kind === 'error') {
+        errors[outcome.code] = (errors[outcome.code] ?? 0) + 1;
+        firstError ??= outcome.message;
+      } else firstUnexpectedStatus ??= outcome.status;
       latencies.push(outcome.latencyMs);
       reporter.delivery({ request, outcome, expected });
     }
@@ -63,6 +76,9 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
     p99Ms: percentile(latencies, 0.99),
     durationMs,
     ratePerSecond: durationMs > 0 ? (latencies.length * 1000) / durationMs : 0,
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+    ...(firstUnexpectedStatus === undefined ? {} : { firstUnexpectedStatus }),
   };
 }
 

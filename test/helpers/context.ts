@@ -1,0 +1,51 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { resolvePaths, type Env } from '../../src/config/paths.js';
+import type { Context, OutputMode } from '../../src/context.js';
+
+/** Collects what a command writes. */
+export class Capture {
+  chunks: string[] = [];
+  isTTY = false;
+  write(chunk: string) {
+    this.chunks.push(chunk);
+    return true;
+  }
+  get text() {
+    return this.chunks.join('');
+  }
+  /** The NDJSON records written so far. */
+  get records(): Record<string, unknown>[] {
+    return this.text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+export interface TestContext extends Context {
+  stdout: Capture;
+  stderr: Capture;
+  home: string;
+  cleanup(): Promise<void>;
+}
+
+/** A Context with a temporary HOME, captured output and no colours. */
+export async function testContext(options: { output?: OutputMode; env?: Env; stdin?: string } = {}): Promise<TestContext> {
+  const home = await mkdtemp(join(tmpdir(), 'datachonk-test-'));
+  const env: Env = { HOME: home, ...options.env };
+  const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]) as Context['stdin'];
+  return {
+    env,
+    paths: resolvePaths(env, home),
+    stdin,
+    stdout: new Capture(),
+    stderr: new Capture(),
+    output: options.output ?? 'pretty',
+    debug: false,
+    version: '0.0.0-test',
+    now: () => new Date(),
+    monotonic: () => performance.now(),
+    home,
+    cleanup: () => rm(home, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import trigger from '../../src/commands/trigger.js';
+import { readConfig } from '../../src/config/config-file.js';
+import { verify } from '../../src/core/signing/signature.js';
+import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
+import { closedPort, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
+import { testContext, type TestContext } from '../helpers/context.js';
+
+let ctx: TestContext;
+let server: RecordingServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await ctx?.cleanup();
+});
+
+describe('trigger against a real server', () => {
+  it('sends compact JSON with the signature, event, content-type and user-agent headers', async () => {
+    ctx = await testContext({ output: 'json' });
+    server = await startRecordingServer();
+    await trigger(ctx, 'generation.completed', { url: server.url, secret: 'whsec_int' });
+    const [request] = server.requests;
+    const body = request!.body.toString('utf8');
+    expect(request!.method).toBe('POST');
+    expect(request!.url).toBe('/webhooks/datachonk');
+    expect(request!.headers['content-type']).toBe('application/json');
+    expect(request!.headers['x-datachonk-event']).toBe('generation.completed');
+    expect(request!.headers['user-agent']).toBe('datachonk-cli/0.0.0-test');
+    expect(verify('whsec_int', request!.body, request!.headers['x-datachonk-signature'])).toEqual({ ok: true });
+    expect(body).toBe(JSON.stringify(JSON.parse(body)));
+    const parsed = JSON.parse(body) as { id: string };
+    expect(parsed.id).toMatch(/^evt_[0-9A-Za-z]{24}$/);
+    expect(ctx.stdout.records).toEqual([expect.objectContaining({ type: 'delivery', id: parsed.id, status: 200, ok: true })]);
+  });
+
+  it('uses DATACHONK_WEBHOOK_SECRET, else a stored dev secret that stays the same', async () => {
+    ctx = await testContext({ env: { DATACHONK_WEBHOOK_SECRET: 'whsec_env' } });
+    server = await startRecordingServer();
+    await trigger(ctx, 'chonk.created', { url: server.url });
+    expect(verify('whsec_env', server.requests[0]!.body, server.requests[0]!.headers['x-datachonk-signature']).ok).toBe(true);
+
+    const plain = await testContext();
+    try {
+      await trigger(plain, 'chonk.created', { url: server.url });
+      await trigger(plain, 'chonk.created', { url: server.url });
+      const stored = (await readConfig(plain.paths.configFile)).dev_secret!;
+      expect(stored).toMatch(/^whsec_/);
+      for (const request of server.requests.slice(1)) {
+        expect(verify(stored, request.body, request.headers['x-datachonk-signature']).ok).toBe(true);
+      }
+    } finally {
+      await plain.cleanup();
+    }
+  });
+
+  it('adds custom headers, and --signature missing/invalid send no or a wrong signature', async () => {
+    ctx = await testContext({ output: 'quiet' });
+    server = await startRecordingServer();
+    await trigger(ctx, 'scan.completed', { url: server.url, secret: 's', header: ['X-Run: 7'], signature: 'missing' });
+    await trigger(ctx, 'scan.completed', { url: server.url, secret: 's', signature: 'invalid' });
+    expect(server.requests[0]!.headers['x-run']).toBe('7');
+    expect(server.requests[0]!.headers['x-datachonk-signature']).toBeUndefined();
+    expect(verify('s', server.requests[1]!.body, server.requests[1]!.headers['x-datachonk-signature'])).toMatchObject({ reason: 'mismatch' });
+  });
+
+  it('sends every type with --all, and --count events each with a fresh id', async () => {
+    ctx = await testContext({ output: 'json' });
+    server = await startRecordingServer();
+    await trigger(ctx, undefined, { url: server.url, secret: 's', all: true, count: '3', concurrency: '4' });
+    const bodies = server.requests.map((r) => JSON.parse(r.body.toString()) as { id: string; event: string });
+    expect(bodies).toHaveLength(EVENT_TYPES.length * 3);
+    expect(new Set(bodies.map((b) => b.id)).size).toBe(bodies.length);
+    expect(new Set(bodies.map((b) => b.event))).toEqual(new Set(EVENT_TYPES));
+    const summary = ctx.stdout.records.at(-1);
+    expect(summary).toMatchObject({ type: 'summary', sent: 24, ok: 24, failed: 0 });
+  });
+
+  it('--dry-run sends nothing and prints the request and a curl with --data-binary', async () => {
+    ctx = await testContext();
+    server = await startRecordingServer();
+    await trigger(ctx, 'push.completed', { url: server.url, secret: 's', dryRun: true });
+    expect(server.requests).toHaveLength(0);
+    expect(ctx.stdout.text).toContain(`POST ${server.url}`);
+    expect(ctx.stdout.text).toContain('--data-binary');
+    expect(ctx.stdout.text).toContain('x-datachonk-signature: sha256=');
+  });
+});
+
+describe('trigger outcomes', () => {
+  it.each([
+    [200, undefined, 'ok'],
+    [204, undefined, 'ok'],
+    [401, undefined, 'failure'],
+    [500, undefined, 'failure'],
+    [401, '401', 'ok'],
+    [200, '401', 'failure'],
+  ])('a %i answer with --expect-status %s is %s', async (status, expectStatus, verdict) => {
+    ctx = await testContext({ output: 'quiet' });
+    server = await startRecordingServer((_req, res) => {
+      res.statusCode = status;
+      res.end();
+    });
+    const run = trigger(ctx, 'generation.completed', { url: server.url, secret: 's', expectStatus });
+    if (verdict === 'ok') await expect(run).resolves.toBeUndefined();
+    else await expect(run).rejects.toMatchObject({ kind: 'failure' });
+  });
+
+  it('a refused connection fails with a hint to start the app or the listener', async () => {
+    ctx = await testContext({ output: 'quiet' });
+    const port = await closedPort();
+    await expect(trigger(ctx, 'generation.completed', { url: `http://127.0.0.1:${port}/x`, secret: 's' })).rejects.toMatchObject({
+      kind: 'failure',
+      message: expect.stringContaining('connection refused'),
+      hint: expect.stringContaining(`running on 127.0.0.1:${port}`),
+    });
+  });
+
+  it('a server that never answers times out after --timeout', async () => {
+    ctx = await testContext({ output: 'json' });
+    server = await startRecordingServer(() => {});
+    await expect(trigger(ctx, 'generation.completed', { url: server.url, secret: 's', timeout: '200ms' })).rejects.toMatchObject({
+      kind: 'failure', message: expect.stringContaining('within 200ms'),
+    });
+    expect(ctx.stdout.records[0]).toMatchObject({ ok: false, error: { code: 'timeout' } });
+  });
+
+  it('a server that resets the connection is a failure, not a crash', async () => {
+    ctx = await testContext({ output: 'quiet' });
+    server = await startRecordingServer((_req, res) => res.socket?.destroy());
+    await expect(trigger(ctx, 'generation.completed', { url: server.url, secret: 's' })).rejects.toMatchObject({ kind: 'failure' });
+  });
+
+  it('a load run reports how many failed', async () => {
+    ctx = await testContext({ output: 'json' });
+    let n = 0;
+    server = await startRecordingServer((_req, res) => {
+      res.statusCode = ++n % 2 === 0 ? 500 : 200;
+      res.end();
+    });
+    await expect(trigger(ctx, 'chonk.created', { url: server.url, secret: 's', count: '10', concurrency: '1' })).rejects.toMatchObject({
+      message: '5 of 10 deliveries did not get a 2xx status',
+    });
+    expect(ctx.stdout.records.at(-1)).toMatchObject({ type: 'summary', sent: 10, ok: 5, failed: 5 });
+  });
+
+  it.each([
+    [{ count: '0' }, /--count/],
+    [{ concurrency: 'many' }, /--concurrency/],
+    [{ timeout: 'soon' }, /--timeout/],
+    [{ url: 'ftp://x' }, /--url/],
+    [{ header: ['nocolon'] }, /--header/],
+    [{ expectStatus: '99' }, /--expect-status/],
+    [{ secret: '' }, /--secret/],
+  ])('bad flags %o are a usage error naming the flag', async (flags, message) => {
+    ctx = await testContext({ output: 'quiet' });
+    await expect(trigger(ctx, 'chonk.created', flags)).rejects.toMatchObject({ kind: 'usage', message: expect.stringMatching(message) });
+  });
+});

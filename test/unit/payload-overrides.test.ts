@@ -1,0 +1,133 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildPayload } from '../../src/core/events/build.js';
+import { applyOverride, deepMerge, parseOverride, type JsonObject } from '../../src/core/events/payload.js';
+import { planPayloads } from '../../src/core/trigger/plan.js';
+import { DatachonkError } from '../../src/errors.js';
+import { testContext, type TestContext } from '../helpers/context.js';
+
+const set = (payload: JsonObject, arg: string) => {
+  applyOverride(payload, parseOverride(arg));
+  return payload;
+};
+
+describe('--set', () => {
+  it('parses JSON values as JSON and anything else as a string', () => {
+    expect(parseOverride('data.duration_ms=42').value).toBe(42);
+    expect(parseOverride('data.flag=true').value).toBe(true);
+    expect(parseOverride('data.none=null').value).toBeNull();
+    expect(parseOverride('data.list=[1,2]').value).toEqual([1, 2]);
+    expect(parseOverride('data.chonk_name=dim_orders').value).toBe('dim_orders');
+    expect(parseOverride('data.quoted="42"').value).toBe('42');
+    expect(parseOverride('data.expr=a=b').value).toBe('a=b');
+    expect(parseOverride('data.empty=').value).toBe('');
+  });
+
+  it('sets top-level fields, nested fields and array elements', () => {
+    const payload: JsonObject = { id: 'evt_1', data: { files: [{ path: 'a', lines: 1 }] } };
+    set(payload, 'id=evt_mine');
+    set(payload, 'data.files.0.lines=10');
+    set(payload, 'data.files[1].path=b');
+    expect(payload).toEqual({ id: 'evt_mine', data: { files: [{ path: 'a', lines: 10 }, { path: 'b' }] } });
+  });
+
+  it('creates missing objects, and arrays before a numeric key', () => {
+    expect(set({}, 'data.extra.tags.0=x')).toEqual({ data: { extra: { tags: ['x'] } } });
+  });
+
+  it.each([
+    ['no equals sign', 'data.name'],
+    ['empty path', '=x'],
+    ['empty segment', 'data..name=x'],
+    ['prototype pollution', '__proto__.polluted=1'],
+    ['constructor', 'data.constructor.prototype=1'],
+  ])('refuses %s with a usage error', (_name, arg) => {
+    expect(() => parseOverride(arg)).toThrow(DatachonkError);
+  });
+
+  it('refuses an index far past the end of an array', () => {
+    expect(() => set({ a: [] }, 'a.5=1')).toThrow(/past the end/);
+  });
+
+  it('refuses a non-numeric key into an array', () => {
+    expect(() => set({ a: [1] }, 'a.x=1')).toThrow(/not an array index/);
+  });
+});
+
+describe('deepMerge', () => {
+  it('merges objects recursively and replaces arrays and scalars', () => {
+    const base: JsonObject = { a: { b: 1, c: [1, 2] }, d: 'x' };
+    expect(deepMerge(base, { a: { c: [3] }, d: 'y', e: true })).toEqual({ a: { b: 1, c: [3] }, d: 'y', e: true });
+  });
+
+  it('ignores __proto__ keys from JSON input', () => {
+    const merged = deepMerge({}, JSON.parse('{"__proto__":{"polluted":true}}') as JsonObject);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(merged)).toEqual([]);
+  });
+});
+
+describe('planPayloads', () => {
+  let ctx: TestContext;
+  afterEach(() => ctx?.cleanup());
+  const now = new Date('2026-11-26T14:55:54.321Z');
+
+  it('gives each built payload a fresh id and a second-precision created_at, keeping key order', async () => {
+    const [recipe] = await planPayloads({ event: 'generation.completed', all: false, sets: [], validate: true }, now);
+    const payload = buildPayload(recipe!, { id: 'evt_fresh', createdAt: now });
+    expect(payload.id).toBe('evt_fresh');
+    expect(payload.created_at).toBe('2026-11-26T14:55:54Z');
+    expect(Object.keys(payload)).toEqual(['id', 'event', 'created_at', 'project_id', 'data']);
+  });
+
+  it('applies --data before --set, so --set wins', async () => {
+    const [recipe] = await planPayloads({
+      event: 'generation.completed', all: false, validate: true,
+      data: '{"data":{"chonk_name":"from_data","duration_ms":7}}', sets: ['data.chonk_name=from_set'],
+    }, now);
+    const payload = buildPayload(recipe!, { id: 'evt_x', createdAt: now });
+    expect(payload.data).toMatchObject({ chonk_name: 'from_set', duration_ms: 7, chonk_type: 'entity' });
+  });
+
+  it('reads --data @file and --fixture files', async () => {
+    ctx = await testContext();
+    const dataFile = join(ctx.home, 'patch.json');
+    const fixtureFile = join(ctx.home, 'fixture.json');
+    await writeFile(dataFile, '{"data":{"branch":"main"}}');
+    await writeFile(fixtureFile, JSON.stringify({
+      id: 'evt_f', event: 'chonk.deleted', created_at: '2024-01-01T00:00:00Z', project_id: 'proj_f',
+      data: { chonk_id: 'chonk_1', chonk_name: 'old', chonk_type: 'source' },
+    }));
+    const [fromFixture] = await planPayloads({ all: false, fixtureFile, sets: [], validate: true }, now);
+    expect(buildPayload(fromFixture!, { id: 'evt_y', createdAt: now }).data).toMatchObject({ chonk_name: 'old' });
+    const [patched] = await planPayloads({ event: 'push.completed', all: false, data: `@${dataFile}`, sets: [], validate: true }, now);
+    expect(buildPayload(patched!, { id: 'evt_z', createdAt: now }).data).toMatchObject({ branch: 'main' });
+  });
+
+  it('turns an invalid result into a usage error naming the field', async () => {
+    const attempt = planPayloads({ event: 'generation.completed', all: false, sets: ['data.duration_ms=slow'], validate: true }, now);
+    await expect(attempt).rejects.toMatchObject({ kind: 'usage', message: expect.stringContaining('data.duration_ms') });
+  });
+
+  it('lets --no-validate through with the same invalid payload', async () => {
+    const recipes = await planPayloads({ event: 'generation.completed', all: false, sets: ['data.duration_ms=slow'], validate: false }, now);
+    expect(buildPayload(recipes[0]!, { id: 'evt_q', createdAt: now }).data).toMatchObject({ duration_ms: 'slow' });
+  });
+
+  it('plans every event type with --all', async () => {
+    const recipes = await planPayloads({ all: true, sets: [], validate: true }, now);
+    expect(recipes.map((r) => r.template.event)).toHaveLength(8);
+  });
+
+  it.each([
+    ['no event', { all: false }, /name the event type/],
+    ['a typo', { event: 'generation.complete', all: false }, /did you mean generation.completed/],
+    ['--all with an event', { event: 'chonk.created', all: true }, /--all/],
+    ['bad --data JSON', { event: 'chonk.created', all: false, data: '{nope' }, /--data is not valid JSON/],
+    ['--data that is an array', { event: 'chonk.created', all: false, data: '[1]' }, /must be a JSON object/],
+    ['a missing --data file', { event: 'chonk.created', all: false, data: '@/nonexistent/x.json' }, /no such file/],
+  ])('refuses %s with a usage error', async (_name, request, message) => {
+    await expect(planPayloads({ sets: [], validate: true, ...request }, now)).rejects.toMatchObject({ kind: 'usage', message: expect.stringMatching(message) });
+  });
+});
