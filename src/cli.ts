@@ -6,7 +6,10 @@ import { homedir } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { resolvePaths } from './config/paths.js';
 import type { Context, OutputMode } from './context.js';
-import { DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL } from './defaults.js';
+import {
+  DEFAULT_FORWARD_TIMEOUT, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PATH, DEFAULT_LISTEN_PORT, DEFAULT_MAX_BODY,
+  DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL,
+} from './defaults.js';
 import { DatachonkError } from './errors.js';
 
 /** The documented exit codes (README, "Exit codes"). */
@@ -14,19 +17,20 @@ export const EXIT_CODES = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as c
 
 const EXIT_CODE_HELP = `
 Exit codes:
-  0    success (every delivery got the expected status; the signature is valid)
-  1    failure (an unexpected status, a refused connection, a timeout, an invalid signature)
+  0    success (every delivery got the expected status; the signature is valid; listen stopped cleanly)
+  1    failure (an unexpected status, a refused connection, a timeout, an invalid signature, a busy port)
   2    usage error (a bad flag, an unknown event type, an invalid payload)
   130  interrupted (Ctrl-C)
 
 Environment:
   DATACHONK_WEBHOOK_SECRET  signing secret when --secret is not given
   XDG_CONFIG_HOME           config folder (default ~/.config); datachonk keeps config.json there
+  XDG_STATE_HOME            state folder (default ~/.local/state); the listener's journal is kept there
   NO_COLOR, FORCE_COLOR     turn colours off or on`;
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-type CommandModule = { default: (ctx: Context, ...args: never[]) => Promise<void> };
+type Action = (ctx: Context, ...args: never[]) => Promise<void>;
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -70,7 +74,57 @@ Examples:
   $ datachonk trigger generation.completed --signature invalid --expect-status 401
   $ datachonk trigger --all --count 100 --concurrency 10 --json | jq 'select(.type=="summary")'
   $ datachonk trigger scan.completed --dry-run`)
-    .action(lazy(() => import('./commands/trigger.js')));
+    .action(lazy(async () => (await import('./commands/trigger.js')).default));
+
+  program
+    .command('listen')
+    .description('receive DataChonk webhooks locally: verify, show, journal and forward them to your app')
+    .option('--forward <target>', 'forward to your app: 3000, :3000, localhost:3000 or a URL (repeatable)', collect)
+    .option('--port <port>', 'port to listen on (0 picks a free one)', DEFAULT_LISTEN_PORT)
+    .option('--host <host>', 'address to listen on', DEFAULT_LISTEN_HOST)
+    .option('--path <path>', 'path that accepts webhooks', DEFAULT_LISTEN_PATH)
+    .option('--secret <secret>', 'signing secret (default: $DATACHONK_WEBHOOK_SECRET, else the local dev secret)')
+    .option('--skip-verify', 'accept unsigned or wrongly signed requests, marked as unverified')
+    .option('--events <types>', 'forward only these event types, comma-separated (others are acknowledged)')
+    .option('--forward-timeout <duration>', 'answer 504 when the app takes longer', DEFAULT_FORWARD_TIMEOUT)
+    .option('--max-body <size>', 'answer 413 to larger bodies', DEFAULT_MAX_BODY)
+    .option('--no-journal', 'do not record requests in the journal')
+    .option('--verbose', 'also print request headers and the app\'s response bodies')
+    .option('--print-secret', 'print the signing secret and exit')
+    .addHelpText('after', `
+Examples:
+  $ datachonk listen                                   # then: datachonk trigger generation.completed
+  $ datachonk listen --forward localhost:3000
+  $ datachonk listen --forward 3000 --forward http://localhost:4000/hooks --events generation.completed
+  $ datachonk listen --port 0 --json | jq .event
+  $ export WEBHOOK_SECRET=$(datachonk listen --print-secret)`)
+    .action(lazy(async () => (await import('./commands/listen.js')).default));
+
+  const events = program
+    .command('events')
+    .description('look at and resend the events `datachonk listen` received (its journal)');
+  events
+    .command('list')
+    .description('list received events, newest first')
+    .option('--limit <n>', 'how many to show', '20')
+    .action(lazy(async () => (await import('./commands/events.js')).list));
+  events
+    .command('show')
+    .argument('<id>', 'event id (evt_…) or journal id (rcv_…)')
+    .description('show a received event: raw body, headers and the app\'s responses')
+    .action(lazy(async () => (await import('./commands/events.js')).show));
+  events
+    .command('resend')
+    .argument('<id>', 'event id (evt_…) or journal id (rcv_…)')
+    .description('send a received event again, byte for byte, to where it was forwarded')
+    .option('--to <target>', 'send it here instead: 3000, localhost:3000 or a URL')
+    .option('--secret <secret>', 're-sign it with this secret (by default the original signature is sent)')
+    .option('--timeout <duration>', 'give up on a response after this long', DEFAULT_FORWARD_TIMEOUT)
+    .addHelpText('after', `
+Example:
+  $ datachonk events list
+  $ datachonk events resend evt_0lOt9xmDWpcpp2jMeBg5v9nw`)
+    .action(lazy(async () => (await import('./commands/events.js')).resendCommand));
 
   program
     .command('sign')
@@ -80,7 +134,7 @@ Examples:
     .addHelpText('after', `
 Example:
   $ datachonk sign --secret whsec_test --file payload.json`)
-    .action(lazy(() => import('./commands/sign.js')));
+    .action(lazy(async () => (await import('./commands/sign.js')).default));
 
   program
     .command('verify')
@@ -91,20 +145,37 @@ Example:
     .addHelpText('after', `
 Example:
   $ datachonk verify --secret whsec_test --signature sha256=… --file payload.json`)
-    .action(lazy(() => import('./commands/verify.js')));
+    .action(lazy(async () => (await import('./commands/verify.js')).default));
 
   return program;
 }
 
-/** Wraps a lazily imported command module as a commander action. */
-function lazy(load: () => Promise<CommandModule>) {
+/** Wraps a lazily imported command function as a commander action. */
+function lazy(load: () => Promise<Action>) {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const positional = args.slice(0, -2);
     const ctx = createContext(command.optsWithGlobals());
-    const module = await load();
-    await (module.default as (...a: unknown[]) => Promise<void>)(ctx, ...positional, command.opts());
+    const action = await load();
+    await (action as (...a: unknown[]) => Promise<void>)(ctx, ...positional, command.opts());
   };
+}
+
+/**
+ * The first SIGINT or SIGTERM resolves the promise (the command then shuts down cleanly); a second
+ * one exits at once. Installed only by commands that wait for it, so Ctrl-C still ends the others.
+ */
+function waitForShutdown(): Promise<string> {
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) process.exit(EXIT_CODES.interrupted);
+      received = true;
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }
 
 function createContext(globals: { json?: boolean; quiet?: boolean; debug?: boolean }): Context {
@@ -121,6 +192,7 @@ function createContext(globals: { json?: boolean; quiet?: boolean; debug?: boole
     version,
     now: () => new Date(),
     monotonic: () => performance.now(),
+    waitForShutdown,
   };
 }
 

@@ -27,4 +27,9 @@ export interface Context {
   now: () => Date;
   /** Monotonic milliseconds, for latencies. */
   monotonic: () => number;
+  /**
+   * Resolves on the first Ctrl-C or SIGTERM (with the signal's name), for commands that run until
+   * stopped. A second signal ends the program at once (exit 130).
+   */
+  waitForShutdown: () => Promise<string>;
 }

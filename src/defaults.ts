@@ -3,3 +3,10 @@
 /** Where `trigger` sends by default: what `datachonk listen` listens on by default. */
 export const DEFAULT_TRIGGER_URL = 'http://127.0.0.1:4747/webhooks/datachonk';
 export const DEFAULT_TRIGGER_TIMEOUT = '10s';
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+export const DEFAULT_LISTEN_PORT = '4747';
+export const DEFAULT_LISTEN_PATH = '/webhooks/datachonk';
+export const DEFAULT_FORWARD_TIMEOUT = '30s';
+export const DEFAULT_MAX_BODY = '5MiB';
+/** Journal file name under the state folder. */
+export const JOURNAL_FILE = 'events.ndjson';

@@ -15,6 +15,23 @@ export function parseDuration(text: string, flag: string): number {
   return Math.round(ms);
 }
 
+/** `5MiB`, `512KiB`, `1MB`, `100kb` or a number of bytes, to bytes. */
+export function parseSize(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?$/i.exec(text.trim());
+  if (!match) throw usageError(`${flag} expects a size like 5MiB, 512KiB or a number of bytes, got "${text}"`);
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
+  const bytes = Math.floor(Number(match[1]) * factor);
+  if (bytes < 1) throw usageError(`${flag} must be at least 1 byte`);
+  return bytes;
+}
+
+/** A comma-separated list flag, e.g. --events a,b. */
+export function parseList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** `--header "Name: value"` flags to a header map. */

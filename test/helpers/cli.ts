@@ -32,3 +32,70 @@ export function runCli(args: string[], options: { home: string; env?: Record<str
     child.stdin.end(options.input ?? '');
   });
 }
+
+export interface RunningCli {
+  child: ReturnType<typeof spawn>;
+  /** Everything printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when stdout has a line matching the pattern. */
+  waitForStdout(pattern: RegExp): Promise<string>;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts a long-running command (listen, emulator) and resolves once `ready` matches its stderr.
+ * Rejects with its output if it exits first.
+ */
+export function startCli(args: string[], options: { home: string; env?: Record<string, string>; ready?: RegExp }): Promise<RunningCli> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: options.home, NO_COLOR: '1', ...options.env };
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const stdoutWaiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    for (const waiter of [...stdoutWaiters]) {
+      const match = stdout.split('\n').find((line) => waiter.pattern.test(line));
+      if (match) {
+        stdoutWaiters.splice(stdoutWaiters.indexOf(waiter), 1);
+        waiter.resolve(match);
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = options.ready ?? /Ready!/;
+  return new Promise((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      const before = stderr;
+      stderr += d;
+      if (!ready.test(before) && ready.test(stderr)) {
+        resolve({
+          child,
+          stdout: () => stdout,
+          stderr: () => stderr,
+          waitForStdout(pattern) {
+            const match = stdout.split('\n').find((line) => pattern.test(line));
+            if (match) return Promise.resolve(match);
+            return new Promise((r) => stdoutWaiters.push({ pattern, resolve: r }));
+          },
+          stop(signal = 'SIGINT') {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+          exited,
+        });
+      }
+    });
+    void exited.then((code) => reject(new Error(`datachonk ${args.join(' ')} exited ${code} before it was ready:\n${stderr}\n${stdout}`)));
+  });
+}
+
+/** The URL in a listener's Ready block. */
+export function listeningUrl(stderr: string): string {
+  const match = /Listening on (http:\/\/\S+)/.exec(stderr);
+  if (!match) throw new Error(`no Ready block in:\n${stderr}`);
+  return match[1]!;
+}

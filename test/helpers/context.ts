@@ -30,7 +30,7 @@ export interface TestContext extends Context {
 }
 
 /** A Context with a temporary HOME, captured output and no colours. */
-export async function testContext(options: { output?: OutputMode; env?: Env; stdin?: string } = {}): Promise<TestContext> {
+export async function testContext(options: { output?: OutputMode; env?: Env; stdin?: string; shutdown?: Promise<string> } = {}): Promise<TestContext> {
   const home = await mkdtemp(join(tmpdir(), 'datachonk-test-'));
   const env: Env = { HOME: home, ...options.env };
   const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]) as Context['stdin'];
@@ -45,6 +45,7 @@ export async function testContext(options: { output?: OutputMode; env?: Env; std
     version: '0.0.0-test',
     now: () => new Date(),
     monotonic: () => performance.now(),
+    waitForShutdown: () => options.shutdown ?? new Promise<string>(() => {}),
     home,
     cleanup: () => rm(home, { recursive: true, force: true }),
   };

@@ -27,7 +27,7 @@ export interface SampleReceiver {
   close(): Promise<void>;
 }
 
-export async function startSampleReceiver(secret: string): Promise<SampleReceiver> {
+export async function startSampleReceiver(secret: string, port = 0): Promise<SampleReceiver> {
   const app = express();
   app.use(express.json());
   const receiver: SampleReceiver = { url: '', accepted: [], rejected: 0, close: async () => {} };
@@ -47,10 +47,9 @@ export async function startSampleReceiver(secret: string): Promise<SampleReceive
     res.status(200).json({ received: true });
   });
 
-  const server = app.listen(0, '127.0.0.1');
+  const server = app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  receiver.url = `http://127.0.0.1:${port}/webhooks/datachonk`;
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/datachonk`;
   receiver.close = () => new Promise<void>((resolve) => {
     server.closeAllConnections();
     server.close(() => resolve());

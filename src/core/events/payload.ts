@@ -61,13 +61,17 @@ export function requireObject(value: Json, source: string): JsonObject {
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+/** A random id: the prefix and `length` base62 characters. */
+export function randomId(prefix: string, length: number): string {
+  let id = prefix;
+  // 256 % 62 leaves a slight bias; ids need uniqueness, not uniform randomness.
+  for (const byte of randomBytes(length)) id += ID_ALPHABET[byte % 62];
+  return id;
+}
+
 /** A fresh event id: `evt_` and 24 random base62 characters. */
 export function newEventId(): string {
-  const bytes = randomBytes(24);
-  let id = 'evt_';
-  // 256 % 62 leaves a slight bias; event ids need uniqueness, not uniform randomness.
-  for (const byte of bytes) id += ID_ALPHABET[byte % 62];
-  return id;
+  return randomId('evt_', 24);
 }
 
 /** One `--set path=value` override. */

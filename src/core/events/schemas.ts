@@ -137,3 +137,13 @@ export function validateEvent(payload: unknown): ValidationResult {
     })),
   };
 }
+
+/**
+ * The envelope alone, for any event type (known or new): what the listener requires before it
+ * forwards. The `data` of each type is not checked there, as DataChonk may change it.
+ */
+export const envelopeSchema = z.looseObject({
+  ...envelopeFields,
+  event: z.string().min(1),
+  data: z.record(z.string(), z.unknown()),
+});

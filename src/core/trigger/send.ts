@@ -1,4 +1,5 @@
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { classifyNetworkError, describeNetworkFailure, type NetworkFailure } from '../net-errors.js';
 import type { WebhookRequest } from './request.js';
 
 /** What came of one delivery attempt. */
@@ -6,7 +7,7 @@ export type Outcome =
   | { kind: 'response'; status: number; body: string; latencyMs: number }
   | { kind: 'error'; code: DeliveryErrorCode; message: string; latencyMs: number };
 
-export type DeliveryErrorCode = 'refused' | 'timeout' | 'reset' | 'dns' | 'other';
+export type DeliveryErrorCode = NetworkFailure;
 
 /** Response bodies are kept up to this size: enough to show, not enough to hurt under load. */
 const MAX_BODY_KEPT = 64 * 1024;
@@ -30,8 +31,8 @@ export async function deliver(request: WebhookRequest, dispatcher: Dispatcher, t
     const body = await readCapped(response.body);
     return { kind: 'response', status: response.statusCode, body, latencyMs: clock() - started };
   } catch (error) {
-    const latencyMs = clock() - started;
-    return { kind: 'error', ...classify(error, request.url, timeoutMs), latencyMs };
+    const code = classifyNetworkError(error);
+    return { kind: 'error', code, message: describeNetworkFailure(code, new URL(request.url), timeoutMs, error), latencyMs: clock() - started };
   }
 }
 
@@ -44,23 +45,4 @@ async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string
     size += buffer.length;
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function classify(error: unknown, url: string, timeoutMs: number): { code: DeliveryErrorCode; message: string } {
-  const target = new URL(url).host;
-  const err = error as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-  const code = err.code ?? err.cause?.code;
-  if (err.name === 'TimeoutError' || err.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return { code: 'timeout', message: `no response from ${target} within ${formatMs(timeoutMs)}` };
-  }
-  if (code === 'ECONNREFUSED') return { code: 'refused', message: `connection refused by ${target}` };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { code: 'dns', message: `cannot resolve the host ${new URL(url).hostname}` };
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
-    return { code: 'reset', message: `${target} closed the connection before answering` };
-  }
-  return { code: 'other', message: `request to ${target} failed: ${err.message ?? String(error)}` };
-}
-
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }

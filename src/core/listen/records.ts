@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+// The journal: NDJSON, one record per line. A `request` record is written when a request reaches
+// the listener's path, before anything is forwarded; a `forwards` record when its forwards are done
+// (and again for each `events resend`). Parsed with zod on read, since the file may be old or torn.
+
+export const verificationSchema = z.object({
+  /** valid: signature checked; invalid: rejected (401); skipped: accepted unverified (--skip-verify). */
+  status: z.enum(['valid', 'invalid', 'skipped']),
+  reason: z.string().optional(),
+});
+export type Verification = z.infer<typeof verificationSchema>;
+
+export const forwardResultSchema = z.object({
+  target: z.string(),
+  status: z.number().int().nullable(),
+  latency_ms: z.number(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** The start of the app's response body. */
+  body: z.string().optional(),
+});
+export type ForwardResult = z.infer<typeof forwardResultSchema>;
+
+export const requestRecordSchema = z.object({
+  type: z.literal('request'),
+  /** The journal's own id for this request (`rcv_…`): every request has one, events or not. */
+  rid: z.string(),
+  received_at: z.string(),
+  method: z.string(),
+  path: z.string(),
+  remote: z.string().optional(),
+  headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  /** The exact bytes received, base64. */
+  body: z.string(),
+  verification: verificationSchema,
+  /** What the listener answered, when it answered without forwarding. */
+  response_status: z.number().int().optional(),
+  event: z.string().optional(),
+  event_id: z.string().optional(),
+  /** Where it was (or will be) forwarded; empty when it was not. */
+  targets: z.array(z.string()),
+  filtered: z.boolean().optional(),
+});
+export type RequestRecord = z.infer<typeof requestRecordSchema>;
+
+export const forwardsRecordSchema = z.object({
+  type: z.literal('forwards'),
+  rid: z.string(),
+  at: z.string(),
+  resend: z.boolean().optional(),
+  results: z.array(forwardResultSchema),
+});
+export type ForwardsRecord = z.infer<typeof forwardsRecordSchema>;
+
+export const journalRecordSchema = z.discriminatedUnion('type', [requestRecordSchema, forwardsRecordSchema]);
+export type JournalRecord = z.infer<typeof journalRecordSchema>;

@@ -1,0 +1,36 @@
+import { usageError } from '../../errors.js';
+
+/**
+ * Parses a --forward value: `3000`, `:3000`, `localhost:3000`, `127.0.0.1:3000/hooks` or a full
+ * http(s) URL. Bare hosts and ports mean http.
+ */
+export function parseTarget(text: string): URL {
+  const value = text.trim();
+  let candidate: string;
+  if (/^\d+$/.test(value)) candidate = `http://localhost:${value}`;
+  else if (/^:\d+/.test(value)) candidate = `http://localhost${value}`;
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) candidate = value;
+  else candidate = `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    throw usageError(`--forward: "${text}" is not a port, host:port or URL`, 'for example: --forward localhost:3000');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw usageError(`--forward: "${text}" must be an http:// or https:// URL`);
+  }
+  return url;
+}
+
+/**
+ * The URL to forward one request to: a target without a path (or with just `/`) gets the received
+ * path and query; a target with a path keeps it, and gets the received query when it has none.
+ */
+export function forwardUrl(target: URL, receivedPathAndQuery: string): string {
+  const received = new URL(receivedPathAndQuery, 'http://placeholder');
+  const url = new URL(target.href);
+  if (url.pathname === '/') url.pathname = received.pathname;
+  if (!url.search) url.search = received.search;
+  return url.href;
+}

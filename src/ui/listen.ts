@@ -1,0 +1,141 @@
+import type { ChalkInstance } from 'chalk';
+import type { Context } from '../context.js';
+import { summarizeEvent } from '../core/events/summarize.js';
+import type { ReceivedRequest, ReceiverReporter } from '../core/listen/receiver.js';
+import type { ForwardResult } from '../core/listen/records.js';
+import type { SecretSource } from '../config/secret.js';
+import { formatMs, paint, statusColor, truncate } from './style.js';
+
+export interface ReadyInfo {
+  url: string;
+  secret: string;
+  secretSource: SecretSource;
+  targets: readonly string[];
+  events?: readonly string[] | undefined;
+  journalFile?: string | undefined;
+  skipVerify: boolean;
+}
+
+export interface ListenView extends ReceiverReporter {
+  ready(info: ReadyInfo): void;
+  stopping(): void;
+}
+
+/** How much of a header value or response body --verbose shows. */
+const VERBOSE_MAX = 500;
+
+export function createListenView(ctx: Context, options: { verbose: boolean }): ListenView {
+  const err = paint(ctx.stderr, ctx.env);
+  const banner = (text: string) => {
+    if (ctx.output !== 'quiet') ctx.stderr.write(`${text}\n`);
+  };
+  const base = {
+    ready(info: ReadyInfo) {
+      banner(readyBlock(err, info));
+    },
+    stopping() {
+      banner(err.dim('Stopping: finishing in-flight forwards…'));
+    },
+    warning(message: string) {
+      ctx.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+    },
+  };
+  if (ctx.output === 'json') {
+    return {
+      ...base,
+      received() {},
+      forwarded() {},
+      completed(request, results) {
+        ctx.stdout.write(`${JSON.stringify(jsonRecord(request, results))}\n`);
+      },
+    };
+  }
+  if (ctx.output === 'quiet') return { ...base, received() {}, forwarded() {}, completed() {} };
+
+  const c = paint(ctx.stdout, ctx.env);
+  const out = (text: string) => ctx.stdout.write(`${text}\n`);
+  return {
+    ...base,
+    received(request) {
+      out(receivedLine(c, request));
+      if (options.verbose) {
+        for (const [name, value] of Object.entries(request.headers)) out(c.dim(`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
+      }
+    },
+    forwarded(request, result) {
+      out(forwardLine(c, request, result, ctx.now()));
+      if (options.verbose && result.body) out(c.dim(`    ${truncate(result.body, VERBOSE_MAX)}`));
+    },
+    completed() {},
+  };
+}
+
+function readyBlock(c: ChalkInstance, info: ReadyInfo): string {
+  const secret = info.secretSource === 'dev'
+    ? `${info.secret} ${c.dim('(the local dev secret, which `datachonk trigger` uses too)')}`
+    : `${mask(info.secret)} ${c.dim(info.secretSource === 'flag' ? '(from --secret)' : '(from DATACHONK_WEBHOOK_SECRET)')}`;
+  const lines = [
+    `${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`,
+    `  Signing secret: ${secret}`,
+    `  Verification:   ${info.skipVerify ? c.yellow('off (--skip-verify): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
+    `  Forwarding to:  ${info.targets.length > 0 ? info.targets.join(', ') : c.dim('nowhere (answering 200; add --forward localhost:3000)')}`,
+  ];
+  if (info.events) lines.push(`  Events:         ${info.events.join(', ')} ${c.dim('(others are acknowledged, not forwarded)')}`);
+  lines.push(`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
+  lines.push(c.dim('  Ctrl-C to stop'));
+  return lines.join('\n');
+}
+
+/** Shows enough of a secret to recognise it: whsec_…abcd. */
+export function mask(secret: string): string {
+  const prefix = secret.startsWith('whsec_') ? 'whsec_' : '';
+  return `${prefix}…${secret.slice(-4)}`;
+}
+
+function timestamp(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+function receivedLine(c: ChalkInstance, request: ReceivedRequest): string {
+  const time = c.dim(timestamp(request.receivedAt));
+  const d = request.disposition;
+  if (d.kind === 'rejected') {
+    const status = d.status ? statusColor(c, d.status)(`[${d.status}]`) : c.red('[---]');
+    const what = request.eventId ? `${request.event} ${c.dim(`[${request.eventId}]`)}` : `${request.method} ${request.url}`;
+    return `${time}  ${c.red('✖')}   ${status} ${what} ${c.red(`rejected: ${d.reason}`)}`;
+  }
+  const summary = summarizeEvent(request.event ?? '', request.payload?.data);
+  const mark = request.verification?.status === 'valid' ? c.green('✔ verified')
+    : c.yellow(`⚠ unverified (${request.verification?.reason ?? 'no signature'})`);
+  const tail = d.kind === 'acknowledged' && d.filtered ? c.dim('  (not forwarded: filtered out by --events)') : '';
+  return `${time}  --> ${c.bold(request.event ?? '')} ${c.dim(`[${request.eventId}]`)}${summary ? ` ${summary}` : ''}  ${mark}${tail}`;
+}
+
+function forwardLine(c: ChalkInstance, request: ReceivedRequest, result: ForwardResult, now: Date): string {
+  const time = c.dim(timestamp(now));
+  const id = c.dim(`[${request.eventId}]`);
+  if (result.status === null) {
+    const status = result.error?.code === 'timeout' ? '504' : '502';
+    return `${time}  <-- ${c.red(`[${status}]`)} POST ${result.target} ${id} ${c.red(result.error?.message ?? 'failed')}`;
+  }
+  return `${time}  <-- ${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${id} ${c.dim(formatMs(result.latency_ms))}`;
+}
+
+function jsonRecord(request: ReceivedRequest, results: readonly ForwardResult[]): object {
+  const d = request.disposition;
+  return {
+    type: 'request',
+    rid: request.rid,
+    received_at: request.receivedAt.toISOString(),
+    method: request.method,
+    path: request.url,
+    verification: request.verification ?? null,
+    event: request.event ?? null,
+    id: request.eventId ?? null,
+    outcome: d.kind === 'rejected' ? 'rejected' : d.kind === 'acknowledged' ? (d.filtered ? 'filtered' : 'acknowledged') : 'forwarded',
+    ...(d.kind === 'rejected' ? { status: d.status || null, reason: d.reason } : {}),
+    payload: request.payload ?? null,
+    forwards: results,
+  };
+}

@@ -1,0 +1,40 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * Sends a request with node:http, which lets a test send what well-behaved clients will not:
+ * repeated headers (as an array), any method, any body.
+ */
+export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'POST', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Opens a connection, sends headers announcing `declared` bytes and only part of the body, then hangs up (or not). */
+export function halfSentBody(url: string, declared: number, sent: string, hangUp: boolean): Promise<string> {
+  const target = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(target.port), target.hostname, () => {
+      socket.write(`POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n${sent}`);
+      if (hangUp) socket.destroy();
+    });
+    let received = '';
+    socket.on('data', (d) => (received += d.toString()));
+    socket.on('close', () => resolve(received));
+    socket.on('error', () => {});
+  });
+}

@@ -1,0 +1,286 @@
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { JournalWriter, readJournal } from '../../src/core/listen/journal.js';
+import { startReceiver, type ReceivedRequest, type Receiver, type ReceiverOptions } from '../../src/core/listen/receiver.js';
+import type { ForwardResult } from '../../src/core/listen/records.js';
+import { parseTarget } from '../../src/core/listen/targets.js';
+import { sign } from '../../src/core/signing/signature.js';
+import { closedPort, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
+import { halfSentBody, rawRequest } from '../helpers/raw-http.js';
+
+const SECRET = 'whsec_listen_test';
+const event = (overrides: Record<string, unknown> = {}) => JSON.stringify({
+  id: 'evt_listen1', event: 'generation.completed', created_at: '2026-11-26T14:55:54Z', project_id: 'proj_1',
+  data: { chonk_id: 'chonk_1', chonk_name: 'dim_customers', chonk_type: 'entity', files_generated: [], duration_ms: 5 },
+  ...overrides,
+});
+const signed = (body: string, extra: Record<string, string | string[]> = {}) => ({
+  headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, body), ...extra }, body,
+});
+
+class Recorder {
+  received: ReceivedRequest[] = [];
+  forwards: ForwardResult[] = [];
+  completed: { request: ReceivedRequest; results: readonly ForwardResult[] }[] = [];
+  warnings: string[] = [];
+  reporter = {
+    received: (r: ReceivedRequest) => this.received.push(r),
+    forwarded: (_r: ReceivedRequest, result: ForwardResult) => this.forwards.push(result),
+    completed: (request: ReceivedRequest, results: readonly ForwardResult[]) => this.completed.push({ request, results }),
+    warning: (message: string) => this.warnings.push(message),
+  };
+}
+
+let dir: string;
+let app: RecordingServer | undefined;
+let receiver: Receiver | undefined;
+let journal: JournalWriter | undefined;
+let recorder: Recorder;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'datachonk-listen-'));
+  recorder = new Recorder();
+});
+afterEach(async () => {
+  await receiver?.close();
+  await journal?.close().catch(() => {});
+  await app?.close();
+  receiver = undefined;
+  journal = undefined;
+  app = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function listen(options: Partial<ReceiverOptions> = {}): Promise<Receiver> {
+  receiver = await startReceiver({
+    host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secret: SECRET, skipVerify: false,
+    targets: app ? [parseTarget(app.origin)] : [], forwardTimeoutMs: 5000, maxBodyBytes: 5 * 1024 * 1024,
+    requestTimeoutMs: 5000, drainTimeoutMs: 2000, journal, now: () => new Date(), monotonic: () => performance.now(),
+    ...options,
+  }, recorder.reporter);
+  return receiver;
+}
+
+describe('forwarding', () => {
+  it('forwards the raw body byte for byte, with the signature, minus hop-by-hop headers', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen();
+    // Spaces, a newline and unicode: a re-serializing proxy would change these bytes.
+    const body = `{ "id": "evt_bytes", "event": "chonk.created", "created_at": "2026-11-26T14:55:54Z",\n  "project_id": "proj_1", "data": { "chonk_name": "kunden_ü" } }`;
+    const response = await rawRequest(`${url}?attempt=2`, signed(body, {
+      connection: 'keep-alive, x-hop', 'x-hop': 'drop me', te: 'trailers', 'keep-alive': 'timeout=5', 'x-custom': 'kept',
+    }));
+    expect(response.status).toBe(200);
+    const [forwarded] = app.requests;
+    expect(forwarded!.body.equals(Buffer.from(body))).toBe(true);
+    expect(forwarded!.url).toBe('/webhooks/datachonk?attempt=2');
+    expect(forwarded!.headers['x-datachonk-signature']).toBe(sign(SECRET, body));
+    expect(forwarded!.headers['x-custom']).toBe('kept');
+    expect(forwarded!.headers['x-hop']).toBeUndefined();
+    expect(forwarded!.headers.te).toBeUndefined();
+    expect(forwarded!.headers['keep-alive']).toBeUndefined();
+    expect(forwarded!.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(forwarded!.headers['x-forwarded-proto']).toBe('http');
+    expect(forwarded!.headers.host).toBe(new URL(app.origin).host);
+  });
+
+  it('keeps a target\'s own path, and gives the sender the first target\'s status and body', async () => {
+    app = await startRecordingServer((_req, res) => {
+      res.statusCode = 500;
+      res.setHeader('content-type', 'text/plain');
+      res.end('app exploded');
+    });
+    const second = await startRecordingServer();
+    try {
+      const { url } = await listen({ targets: [parseTarget(`${app.origin}/custom/hook`), parseTarget(second.origin)] });
+      const response = await rawRequest(url, signed(event()));
+      expect(response.status).toBe(500);
+      expect(response.body).toBe('app exploded');
+      await second.waitFor(1);
+      expect(app.requests[0]!.url).toBe('/custom/hook');
+      expect(second.requests[0]!.url).toBe('/webhooks/datachonk');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('answers 502 and says so when the app is down, and keeps listening', async () => {
+    const port = await closedPort();
+    const { url } = await listen({ targets: [parseTarget(`localhost:${port}`)] });
+    const response = await rawRequest(url, signed(event()));
+    expect(response.status).toBe(502);
+    expect(recorder.forwards[0]).toMatchObject({ status: null, error: { code: 'refused', message: `connection refused: is your app running on localhost:${port}?` } });
+    expect((await rawRequest(url, signed(event()))).status).toBe(502);
+  });
+
+  it('answers 504 when the app takes longer than the forward timeout', async () => {
+    app = await startRecordingServer(() => {});
+    const { url } = await listen({ forwardTimeoutMs: 200 });
+    const response = await rawRequest(url, signed(event()));
+    expect(response.status).toBe(504);
+    expect(recorder.forwards[0]!.error?.code).toBe('timeout');
+  });
+
+  it('without targets answers 200 {"received":true}', async () => {
+    const { url } = await listen();
+    const response = await rawRequest(url, signed(event()));
+    expect(response).toMatchObject({ status: 200, body: '{"received":true}' });
+    expect(recorder.received[0]).toMatchObject({ event: 'generation.completed', eventId: 'evt_listen1', verification: { status: 'valid' } });
+  });
+
+  it('--events acknowledges the others without forwarding them', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen({ events: new Set(['push.completed']) });
+    const response = await rawRequest(url, signed(event()));
+    expect(response).toMatchObject({ status: 200, body: '{"received":true,"forwarded":false}' });
+    expect(recorder.received[0]!.disposition).toEqual({ kind: 'acknowledged', filtered: true });
+    expect(app.requests).toHaveLength(0);
+  });
+
+  it('--skip-verify forwards unsigned requests, marked', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen({ skipVerify: true });
+    const response = await rawRequest(url, { headers: { 'content-type': 'application/json' }, body: event() });
+    expect(response.status).toBe(200);
+    expect(app.requests).toHaveLength(1);
+    expect(recorder.received[0]!.verification).toMatchObject({ status: 'skipped', reason: expect.stringContaining('missing') });
+  });
+});
+
+describe('bad input', () => {
+  it('rejects every kind of bad request, then still forwards a good event; nothing invalid reaches the app', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen({ maxBodyBytes: 5 * 1024 * 1024, requestTimeoutMs: 1000 });
+    const body = event();
+    const good = sign(SECRET, body);
+    const hex = good.slice(7);
+    const withSignature = (value: string | string[] | undefined) => ({
+      headers: { 'content-type': 'application/json', ...(value === undefined ? {} : { 'x-datachonk-signature': value }) }, body,
+    });
+    const cases: [string, Promise<{ status: number; headers: Record<string, unknown>; body: string }>, number][] = [
+      ['missing', rawRequest(url, withSignature(undefined)), 401],
+      ['wrong', rawRequest(url, withSignature(sign('another', body))), 401],
+      ['short', rawRequest(url, withSignature(good.slice(0, -1))), 401],
+      ['overlong', rawRequest(url, withSignature(`${good}a`)), 401],
+      ['non-hex', rawRequest(url, withSignature(`sha256=${hex.slice(0, 63)}x`)), 401],
+      ['duplicated', rawRequest(url, withSignature([good, good])), 401],
+      ['signed non-JSON', rawRequest(url, signed('not json at all')), 400],
+      ['signed JSON array', rawRequest(url, signed('[1,2,3]')), 400],
+      ['signed JSON that is no event', rawRequest(url, signed('{"hello":"world"}')), 400],
+      ['GET', rawRequest(url, { method: 'GET' }), 405],
+      ['another path', rawRequest(url.replace('/webhooks/datachonk', '/other'), signed(body)), 404],
+    ];
+    for (const [name, pending, status] of cases) {
+      const response = await pending;
+      expect(response.status, name).toBe(status);
+      expect(() => JSON.parse(response.body), name).not.toThrow();
+      if (status === 405) expect(response.headers.allow).toBe('POST');
+    }
+
+    const big = Buffer.alloc(6 * 1024 * 1024, 'a');
+    const tooLarge = await rawRequest(url, { headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, big) }, body: big })
+      .catch((error: NodeJS.ErrnoException) => ({ status: error.code, headers: {}, body: '' }));
+    expect(tooLarge.status).toBe(413);
+    // A body sent in chunks with no content-length is capped while streaming, too.
+    const chunked = await rawRequest(url, { headers: { 'transfer-encoding': 'chunked', 'x-datachonk-signature': good }, body: big })
+      .catch((error: NodeJS.ErrnoException) => ({ status: error.code, headers: {}, body: '' }));
+    expect(chunked.status).toBe(413);
+
+    await halfSentBody(url, 1000, '{"id":"evt_half', true);
+    // A client that sends half and then stalls is timed out (requestTimeoutMs) without holding anything up.
+    const stalled = halfSentBody(url, 1000, '{"id":"evt_stall', false);
+    const meanwhile = await rawRequest(url, signed(body));
+    expect(meanwhile.status).toBe(200);
+    expect(await stalled).toContain('408');
+
+    const final = await rawRequest(url, signed(event({ id: 'evt_final' })));
+    expect(final.status).toBe(200);
+    expect(app.requests.map((r) => JSON.parse(r.body.toString()).id)).toEqual(['evt_listen1', 'evt_final']);
+    expect(recorder.warnings).toEqual([]);
+  });
+});
+
+describe('journal', () => {
+  it('holds each request before it is forwarded, and the app\'s answer after', async () => {
+    const file = join(dir, 'events.ndjson');
+    journal = await JournalWriter.open(file);
+    let journalWhenForwarded = '';
+    app = await startRecordingServer(async (_req, res) => {
+      journalWhenForwarded = await readFile(file, 'utf8');
+      res.end('{"ok":true}');
+    });
+    const { url } = await listen({ journal });
+    await rawRequest(url, signed(event()));
+    await rawRequest(url, { headers: { 'content-type': 'application/json' }, body: event({ id: 'evt_unsigned' }) });
+    expect(journalWhenForwarded).toContain('"event_id":"evt_listen1"');
+    await receiver!.close();
+    receiver = undefined;
+    await journal.close();
+    journal = undefined;
+    const contents = await readJournal(file);
+    expect(contents.entries.map((e) => [e.request.event_id, e.request.verification.status])).toEqual([
+      ['evt_listen1', 'valid'], ['evt_unsigned', 'invalid'],
+    ]);
+    expect(Buffer.from(contents.entries[0]!.request.body, 'base64').toString()).toBe(event());
+    expect(contents.entries[0]!.forwards[0]!.results[0]).toMatchObject({ status: 200, body: '{"ok":true}' });
+    expect(contents.entries[1]!.request.response_status).toBe(401);
+  });
+
+  it('skips a torn last line on read', async () => {
+    const file = join(dir, 'events.ndjson');
+    journal = await JournalWriter.open(file);
+    const { url } = await listen({ journal });
+    await rawRequest(url, signed(event()));
+    await journal.close();
+    journal = undefined;
+    const { appendFile } = await import('node:fs/promises');
+    await appendFile(file, '{"type":"request","rid":"rcv_torn","rece');
+    const contents = await readJournal(file);
+    expect(contents.entries).toHaveLength(1);
+    expect(contents.skipped).toBe(1);
+  });
+
+  it('rolls over at its size limit, keeping one older part', async () => {
+    const file = join(dir, 'events.ndjson');
+    journal = await JournalWriter.open(file, 2000);
+    const { url } = await listen({ journal });
+    for (let i = 0; i < 10; i++) await rawRequest(url, signed(event({ id: `evt_roll${i}` })));
+    await journal.close();
+    journal = undefined;
+    const { stat } = await import('node:fs/promises');
+    expect((await stat(`${file}.1`)).size).toBeGreaterThan(0);
+    expect((await stat(file)).size).toBeLessThan(4000);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const ids = (await readJournal(file)).entries.map((e) => e.request.event_id);
+    expect(ids.at(-1)).toBe('evt_roll9');
+    expect(ids.length).toBeLessThan(10);
+  });
+});
+
+describe('shutdown', () => {
+  it('lets an in-flight forward finish before closing', async () => {
+    let release: () => void = () => {};
+    app = await startRecordingServer((_req, res) => {
+      release = () => res.end('{"late":true}');
+    });
+    const { url } = await listen();
+    const pending = rawRequest(url, signed(event()));
+    await app.waitFor(1);
+    const closing = receiver!.close();
+    receiver = undefined;
+    release();
+    expect(await pending).toMatchObject({ status: 200, body: '{"late":true}' });
+    await closing;
+  });
+
+  it('a busy port is a clear failure', async () => {
+    const first = await listen();
+    await expect(startReceiver({
+      host: '127.0.0.1', port: first.port, path: '/x', secret: SECRET, skipVerify: false, targets: [],
+      forwardTimeoutMs: 1000, maxBodyBytes: 100, requestTimeoutMs: 1000, drainTimeoutMs: 100,
+      now: () => new Date(), monotonic: () => performance.now(),
+    }, recorder.reporter)).rejects.toMatchObject({ kind: 'failure', message: expect.stringContaining('already in use') });
+  });
+});
