@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import listen from '../../src/commands/listen.js';
+import { list, resendCommand } from '../../src/commands/events.js';
+import trigger from '../../src/commands/trigger.js';
+import { verify } from '../../src/core/signing/signature.js';
+import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
+import { testContext, type TestContext } from '../helpers/context.js';
+
+let contexts: TestContext[] = [];
+let app: RecordingServer | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  await Promise.all(contexts.map((c) => c.cleanup()));
+  contexts = [];
+});
+
+/** Runs `listen` in process until the returned stop() is called. */
+async function runListen(flags: Record<string, unknown>, options: Parameters<typeof testContext>[0] = {}) {
+  let stop: (signal: string) => void = () => {};
+  const shutdown = new Promise<string>((resolve) => (stop = resolve));
+  const ctx = await testContext({ ...options, shutdown });
+  contexts.push(ctx);
+  const done = listen(ctx, { port: '0', ...flags });
+  while (!/Listening on (\S+)/.test(ctx.stderr.text)) await new Promise((r) => setImmediate(r));
+  const url = /Listening on (\S+)/.exec(ctx.stderr.text)![1]!;
+  return { ctx, url, stop: async () => { stop('SIGINT'); await done; } };
+}
+
+describe('listen command', () => {
+  it('--verbose prints the request headers and the app\'s response body', async () => {
+    app = await startRecordingServer((_req, res) => res.end('{"handled":"yes"}'));
+    const { ctx, url, stop } = await runListen({ forward: [app.origin], verbose: true, secret: 'whsec_v', journal: false });
+    expect(ctx.stderr.text).toContain('Signing secret: whsec_…ec_v (from --secret)');
+    const sender = await testContext({ output: 'quiet' });
+    contexts.push(sender);
+    await trigger(sender, 'push.completed', { url, secret: 'whsec_v' });
+    await stop();
+    expect(ctx.stdout.text).toContain('--> push.completed');
+    expect(ctx.stdout.text).toContain('pushed 9fceb02 to acme/analytics-dbt@datachonk/dim-customers');
+    expect(ctx.stdout.text).toContain('x-datachonk-signature: sha256=');
+    expect(ctx.stdout.text).toContain('{"handled":"yes"}');
+    expect(ctx.stdout.text).toMatch(/<-- \[200\] POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk \[evt_/);
+  });
+
+  it('shows the dev secret in full, and a given secret masked', async () => {
+    const dev = await runListen({ journal: false });
+    expect(dev.ctx.stderr.text).toMatch(/Signing secret: whsec_[A-Za-z0-9_-]{43} \(the local dev secret/);
+    await dev.stop();
+    const given = await runListen({ journal: false }, { env: { DATACHONK_WEBHOOK_SECRET: 'whsec_from_env_1234' } });
+    expect(given.ctx.stderr.text).toContain('Signing secret: whsec_…1234 (from DATACHONK_WEBHOOK_SECRET)');
+    expect(given.ctx.stderr.text).not.toContain('whsec_from_env_1234');
+    await given.stop();
+  });
+
+  it('events resend --to re-signs with --secret, and list reports it', async () => {
+    app = await startRecordingServer();
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_old' });
+    const sender = await testContext({ output: 'json' });
+    contexts.push(sender);
+    await trigger(sender, 'chonk.deleted', { url, secret: 'whsec_old' });
+    await stop();
+    const { id } = sender.stdout.records[0] as { id: string };
+
+    const resender = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
+    await resendCommand(resender, id, { to: app.url, secret: 'whsec_new' });
+    expect(verify('whsec_new', app.requests[0]!.body, app.requests[0]!.headers['x-datachonk-signature']).ok).toBe(true);
+    expect(resender.stdout.records[0]).toMatchObject({ type: 'resend', id, status: 200 });
+
+    const lister = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
+    await list(lister, {});
+    expect(lister.stdout.records[0]).toMatchObject({ id, event: 'chonk.deleted', verification: 'valid', forward: '200' });
+  });
+
+  it('events resend of an event that went nowhere asks for --to', async () => {
+    const { ctx, url, stop } = await runListen({});
+    const sender = await testContext({ output: 'json' });
+    contexts.push(sender);
+    await trigger(sender, 'chonk.created', { url, secret: (/Signing secret: (\S+)/.exec(ctx.stderr.text))![1] });
+    await stop();
+    const { id } = sender.stdout.records[0] as { id: string };
+    await expect(resendCommand(ctx, id, {})).rejects.toMatchObject({ kind: 'usage', hint: expect.stringContaining('--to') });
+  });
+});
