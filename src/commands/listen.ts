@@ -53,7 +53,7 @@ export default async function listen(ctx: Context, rawFlags: unknown): Promise<v
     throw error;
   });
   view.ready({
-    url: receiver.url, secret, secretSource: source, targets: targets.map((t) => t.href), events,
+    url: receiver.url, secret, secretSource: source, targets: targets.map((t) => (t.pathname === '/' ? `${t.origin} (+ the received path)` : t.href)), events,
     journalFile: journal?.file, skipVerify: flags.skipVerify,
   });
 

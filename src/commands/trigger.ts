@@ -75,7 +75,7 @@ export default async function trigger(ctx: Context, event: string | undefined, r
   const expected = expectStatus === undefined ? 'a 2xx status' : `status ${expectStatus}`;
   const message = total > 1 ? `${summary.failed} of ${summary.sent} deliveries did not get ${expected}`
     : summary.firstError ? `could not deliver the event: ${summary.firstError}`
-      : `your app answered ${summary.firstUnexpectedStatus}, not ${expected}`;
+      : `your app answered ${summary.firstUnexpectedStatus}, not ${expected}${summary.firstUnexpectedBody ? `: ${summary.firstUnexpectedBody}` : ''}`;
   const hint = summary.errors.refused ? `is your app, or \`datachonk listen\`, running on ${new URL(flags.url).host}?`
     : summary.errors.timeout ? 'is your app stuck? raise --timeout if it needs longer'
       : expectStatus === undefined && summary.firstUnexpectedStatus ? 'use --expect-status if that status is what you meant to test' : undefined;

@@ -10,6 +10,7 @@ export interface ReadyInfo {
   url: string;
   secret: string;
   secretSource: SecretSource;
+  /** Where events go, as the user named them. */
   targets: readonly string[];
   events?: readonly string[] | undefined;
   journalFile?: string | undefined;
@@ -105,7 +106,7 @@ function receivedLine(c: ChalkInstance, request: ReceivedRequest): string {
     const what = request.eventId ? `${request.event} ${c.dim(`[${request.eventId}]`)}` : `${request.method} ${request.url}`;
     return `${time}  ${c.red('✖')}   ${status} ${what} ${c.red(`rejected: ${d.reason}`)}`;
   }
-  const summary = summarizeEvent(request.event ?? '', request.payload?.data);
+  const summary = truncate(summarizeEvent(request.event ?? '', request.payload?.data), 90);
   const mark = request.verification?.status === 'valid' ? c.green('✔ verified')
     : c.yellow(`⚠ unverified (${request.verification?.reason ?? 'no signature'})`);
   const tail = d.kind === 'acknowledged' && d.filtered ? c.dim('  (not forwarded: filtered out by --events)') : '';

@@ -22,8 +22,9 @@ export interface TriggerSummary {
   errors: Partial<Record<DeliveryErrorCode, number>>;
   /** The first network failure, as a message for people. */
   firstError?: string;
-  /** The first status that was not the expected one. */
+  /** The first status that was not the expected one, and the start of its body. */
   firstUnexpectedStatus?: number;
+  firstUnexpectedBody?: string;
 }
 
 export interface TriggerReporter {
@@ -50,6 +51,7 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
   const errors: TriggerSummary['errors'] = {};
   let firstError: string | undefined;
   let firstUnexpectedStatus: number | undefined;
+  let firstUnexpectedBody: string | undefined;
   const started = options.clock();
   const worker = async () => {
     for (let next = requests.next(); !next.done; next = requests.next()) {
@@ -60,7 +62,10 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
       else if (outcome.kind === 'error') {
         errors[outcome.code] = (errors[outcome.code] ?? 0) + 1;
         firstError ??= outcome.message;
-      } else firstUnexpectedStatus ??= outcome.status;
+      } else if (firstUnexpectedStatus === undefined) {
+        firstUnexpectedStatus = outcome.status;
+        firstUnexpectedBody = outcome.body.slice(0, 300);
+      }
       latencies.push(outcome.latencyMs);
       reporter.delivery({ request, outcome, expected });
     }
@@ -79,6 +84,7 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
     errors,
     ...(firstError === undefined ? {} : { firstError }),
     ...(firstUnexpectedStatus === undefined ? {} : { firstUnexpectedStatus }),
+    ...(firstUnexpectedBody ? { firstUnexpectedBody } : {}),
   };
 }
 
