@@ -8,7 +8,7 @@ import { resolvePaths } from './config/paths.js';
 import type { Context, OutputMode } from './context.js';
 import {
   DEFAULT_FORWARD_TIMEOUT, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PATH, DEFAULT_LISTEN_PORT, DEFAULT_MAX_BODY,
-  DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL,
+  DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL, DEFAULT_EMULATOR_PORT, DEFAULT_RETRY_SCHEDULE,
 } from './defaults.js';
 import { DatachonkError } from './errors.js';
 
@@ -25,7 +25,9 @@ Exit codes:
 Environment:
   DATACHONK_WEBHOOK_SECRET  signing secret when --secret is not given
   XDG_CONFIG_HOME           config folder (default ~/.config); datachonk keeps config.json there
-  XDG_STATE_HOME            state folder (default ~/.local/state); the listener's journal is kept there
+  XDG_STATE_HOME            state folder (default ~/.local/state): the listener's journal, the emulator's data
+  DATACHONK_API_KEY         API key when --api-key is not given (else the one stored by \`auth login\`)
+  DATACHONK_API_URL         API base URL (default https://api.datachonk.io/v1)
   NO_COLOR, FORCE_COLOR     turn colours off or on`;
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -146,6 +148,78 @@ Example:
 Example:
   $ datachonk verify --secret whsec_test --signature sha256=… --file payload.json`)
     .action(lazy(async () => (await import('./commands/verify.js')).default));
+
+  const webhooks = program
+    .command('webhooks')
+    .description('register and manage webhook endpoints with the DataChonk API');
+  const withApi = (command: Command) => command
+    .option('--api-key <key>', 'API key (default: $DATACHONK_API_KEY, else the one stored by `auth login`)')
+    .option('--api-url <url>', 'API base URL (default: $DATACHONK_API_URL, the stored one, else https://api.datachonk.io/v1)');
+  withApi(webhooks.command('create')
+    .description('register an endpoint (POST /v1/webhooks)')
+    .requiredOption('--url <url>', 'the endpoint DataChonk will POST to')
+    .option('--events <types>', 'comma-separated event types (default: all eight)')
+    .option('--secret <secret>', 'signing secret (default: a new whsec_ secret, shown once)')
+    .option('--description <text>', 'a note for people')
+    .addHelpText('after', `
+Example:
+  $ datachonk webhooks create --url https://example.com/webhooks/datachonk --events generation.completed,push.completed`))
+    .action(lazy(async () => (await import('./commands/webhooks.js')).create));
+  withApi(webhooks.command('list').description('list registered endpoints'))
+    .action(lazy(async () => (await import('./commands/webhooks.js')).list));
+  withApi(webhooks.command('get').argument('<id>', 'webhook id (wh_…)').description('show one endpoint'))
+    .action(lazy(async () => (await import('./commands/webhooks.js')).get));
+  withApi(webhooks.command('update').argument('<id>', 'webhook id (wh_…)').description('change an endpoint')
+    .option('--url <url>', 'new endpoint URL')
+    .option('--events <types>', 'new comma-separated event types')
+    .option('--secret <secret>', 'new signing secret')
+    .option('--description <text>', 'new description')
+    .option('--enable', 'resume deliveries')
+    .option('--disable', 'pause deliveries'))
+    .action(lazy(async () => (await import('./commands/webhooks.js')).update));
+  withApi(webhooks.command('delete').argument('<id>', 'webhook id (wh_…)').description('remove an endpoint (asks first on a terminal)')
+    .option('-y, --yes', 'do not ask (needed without a terminal)'))
+    .action(lazy(async () => (await import('./commands/webhooks.js')).remove));
+  withApi(webhooks.command('rotate-secret').argument('<id>', 'webhook id (wh_…)').description('give an endpoint a new signing secret, shown once'))
+    .action(lazy(async () => (await import('./commands/webhooks.js')).rotateSecret));
+  withApi(webhooks.command('deliveries').argument('<id>', 'webhook id (wh_…)').description('list delivery attempts (the local emulator only)'))
+    .action(lazy(async () => (await import('./commands/webhooks.js')).deliveries));
+
+  const auth = program.command('auth').description('store, show and remove your DataChonk API key');
+  auth.command('login')
+    .description('check an API key and store it (prompted on a terminal, read from stdin when piped)')
+    .option('--api-key <key>', 'the key (visible in your shell history: prefer the prompt or a pipe)')
+    .option('--api-url <url>', 'API base URL to use from now on (stored too)')
+    .addHelpText('after', `
+Examples:
+  $ datachonk auth login
+  $ printf '%s' "$DATACHONK_KEY" | datachonk auth login`)
+    .action(lazy(async () => (await import('./commands/auth.js')).login));
+  auth.command('status').description('show the API URL and where the key comes from (masked)')
+    .action(lazy(async () => (await import('./commands/auth.js')).status));
+  auth.command('logout').description('remove the stored API key')
+    .action(lazy(async () => (await import('./commands/auth.js')).logout));
+
+  const emulator = program.command('emulator').description('a local DataChonk API: register webhooks and get real, signed, retried deliveries offline');
+  emulator.command('start')
+    .description('run the emulator until Ctrl-C')
+    .option('--port <port>', 'port (0 picks a free one)', DEFAULT_EMULATOR_PORT)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-file <file>', 'where registrations persist (default: $XDG_STATE_HOME/datachonk/emulator.json)')
+    .option('--memory', 'keep registrations in memory only')
+    .option('--api-key <key>', 'accept only this API key (default: any non-empty one)')
+    .option('--retry-schedule <list>', 'delays before each retry of a failed delivery, or "none"', DEFAULT_RETRY_SCHEDULE)
+    .action(lazy(async () => (await import('./commands/emulator.js')).start));
+  emulator.command('emit')
+    .argument('<event>', 'event type, e.g. generation.completed')
+    .description('have the running emulator deliver an event to every webhook subscribed to it')
+    .option('--set <path=value>', 'override a payload field, as for trigger (repeatable)', collect)
+    .option('--data <json|@file>', 'JSON deep-merged into the payload')
+    .option('--fixture <file>', 'send this payload file instead of the built-in fixture')
+    .option('--no-validate', 'send the payload even when it does not match the event schema')
+    .option('--api-url <url>', 'the emulator (default: $DATACHONK_API_URL, else http://127.0.0.1:4010/v1)')
+    .option('--api-key <key>', 'API key, if the emulator was started with one')
+    .action(lazy(async () => (await import('./commands/emulator.js')).emit));
 
   return program;
 }

@@ -7,6 +7,8 @@ import { failure } from '../errors.js';
 // Loose: fields written by newer versions of the tool are kept on rewrite.
 const configSchema = z.looseObject({
   dev_secret: z.string().startsWith('whsec_').optional(),
+  api_key: z.string().min(1).optional(),
+  api_url: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -49,6 +51,13 @@ export async function writeConfig(file: string, config: Config): Promise<void> {
   // writeFile's mode is filtered by the umask; make sure.
   await chmod(temporary, 0o600);
   await rename(temporary, file);
+}
+
+/** Reads, changes and writes config.json in one step. */
+export async function updateConfig(file: string, change: (config: Config) => Config): Promise<Config> {
+  const next = change(await readConfig(file));
+  await writeConfig(file, next);
+  return next;
 }
 
 /** A new webhook signing secret: `whsec_` and 32 random bytes in base64url. */

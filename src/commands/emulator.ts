@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import { API_KEY_ENV, API_URL_ENV } from '../config/credentials.js';
+import { DEFAULT_EMULATOR_PORT, DEFAULT_EMULATOR_URL, DEFAULT_RETRY_SCHEDULE, EMULATOR_FILE } from '../defaults.js';
+import { ApiClient } from '../core/api/client.js';
+import { deliverySchema } from '../core/api/schemas.js';
+import { explainApiError } from '../core/api/webhooks.js';
+import { buildPayload } from '../core/events/build.js';
+import { newEventId } from '../core/events/payload.js';
+import { planPayloads } from '../core/trigger/plan.js';
+import { startEmulator, EMIT_PATH } from '../emulator/server.js';
+import { createEmulatorView } from '../ui/emulator.js';
+import { intFlag, parseDuration, parseFlags } from './flags.js';
+
+// `datachonk emulator start|emit`: the local DataChonk API, for offline work and CI.
+
+export async function start(ctx: Context, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object({
+    port: intFlag(0, 65535).default(Number(DEFAULT_EMULATOR_PORT)),
+    host: z.string().default('127.0.0.1'),
+    dataFile: z.string().optional(),
+    memory: z.boolean().default(false),
+    apiKey: z.string().min(1).optional(),
+    retrySchedule: z.string().default(DEFAULT_RETRY_SCHEDULE),
+  }), rawFlags);
+  const retrySchedule = flags.retrySchedule.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')
+    .map((s) => parseDuration(s, '--retry-schedule'));
+  const dataFile = flags.memory ? undefined : flags.dataFile ?? join(ctx.paths.stateDir, EMULATOR_FILE);
+  const view = createEmulatorView(ctx);
+  const emulator = await startEmulator({
+    host: flags.host, port: flags.port, dataFile, apiKey: flags.apiKey, retrySchedule,
+    deliveryTimeoutMs: 10_000, version: ctx.version, now: ctx.now, monotonic: ctx.monotonic,
+  }, view);
+  view.ready({ url: emulator.url, dataFile, apiKey: flags.apiKey, retrySchedule: retrySchedule.map((ms) => `${ms / 1000}s`).join(', ') });
+  await ctx.waitForShutdown();
+  await emulator.close();
+}
+
+const emitResultSchema = z.object({ event_id: z.string(), event: z.string(), deliveries: z.array(deliverySchema) });
+
+export async function emit(ctx: Context, event: string | undefined, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object({
+    set: z.array(z.string()).default([]), data: z.string().optional(), fixture: z.string().optional(),
+    validate: z.boolean().default(true), apiUrl: z.string().optional(), apiKey: z.string().optional(),
+  }), rawFlags);
+  const [recipe] = await planPayloads({ event, all: false, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate }, ctx.now());
+  const payload = buildPayload(recipe!, { id: newEventId(), createdAt: ctx.now() });
+  const client = new ApiClient({
+    baseUrl: flags.apiUrl ?? ctx.env[API_URL_ENV] ?? DEFAULT_EMULATOR_URL,
+    // The emulator takes any non-empty key unless it was started with --api-key.
+    apiKey: flags.apiKey ?? ctx.env[API_KEY_ENV] ?? 'dck_emulator',
+    userAgent: `datachonk-cli/${ctx.version}`,
+    maxRetries: 0,
+  });
+  try {
+    const result = await client.request('POST', EMIT_PATH.replace(/^\/v1\//, ''), emitResultSchema, payload)
+      .catch((error: unknown) => { throw explainApiError(error); });
+    createEmulatorView(ctx).emitted(result);
+  } finally {
+    await client.close();
+  }
+}

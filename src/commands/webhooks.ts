@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import { usageError } from '../errors.js';
+import { generateSecret } from '../config/config-file.js';
+import { EVENT_TYPES } from '../core/events/catalogue.js';
+import { requireEventType } from '../core/events/payload.js';
+import { confirm } from '../ui/prompt.js';
+import { createWebhooksView } from '../ui/webhooks.js';
+import { webhooksApi, type ApiFlags } from './api.js';
+import { httpUrl, parseFlags, parseList, secretFlag } from './flags.js';
+
+// `datachonk webhooks create|list|get|update|delete|rotate-secret|deliveries`.
+
+const api = { apiUrl: z.string().optional(), apiKey: z.string().optional() };
+
+/** Event names are checked before any request is made (exit 2, with a suggestion). */
+const eventList = (text: string | undefined) => parseList(text)?.map(requireEventType);
+
+async function withApi<T>(ctx: Context, flags: ApiFlags, run: (webhooks: Awaited<ReturnType<typeof webhooksApi>>['api']) => Promise<T>): Promise<T> {
+  const { api: webhooks, client } = await webhooksApi(ctx, flags);
+  try {
+    return await run(webhooks);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function create(ctx: Context, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object({ url: httpUrl, events: z.string().optional(), secret: secretFlag, description: z.string().optional(), ...api }), rawFlags);
+  const events = eventList(flags.events) ?? [...EVENT_TYPES];
+  const secret = flags.secret ?? generateSecret();
+  const webhook = await withApi(ctx, flags, (w) => w.create({ url: flags.url, events, secret, description: flags.description }));
+  createWebhooksView(ctx).one(webhook, { title: 'Created webhook', secret: flags.secret ? undefined : secret });
+}
+
+export async function list(ctx: Context, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object(api), rawFlags);
+  createWebhooksView(ctx).list(await withApi(ctx, flags, (w) => w.list()));
+}
+
+export async function get(ctx: Context, id: string, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object(api), rawFlags);
+  createWebhooksView(ctx).one(await withApi(ctx, flags, (w) => w.get(id)));
+}
+
+export async function update(ctx: Context, id: string, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object({
+    url: httpUrl.optional(), events: z.string().optional(), secret: secretFlag, description: z.string().optional(),
+    enable: z.boolean().optional(), disable: z.boolean().optional(), ...api,
+  }), rawFlags);
+  if (flags.enable && flags.disable) throw usageError('--enable and --disable contradict each other');
+  const changes = {
+    url: flags.url, events: eventList(flags.events), secret: flags.secret, description: flags.description,
+    status: flags.enable ? 'active' as const : flags.disable ? 'disabled' as const : undefined,
+  };
+  if (Object.values(changes).every((value) => value === undefined)) {
+    throw usageError('nothing to update', 'give at least one of --url, --events, --secret, --description, --enable, --disable');
+  }
+  createWebhooksView(ctx).one(await withApi(ctx, flags, (w) => w.update(id, changes)), { title: 'Updated webhook' });
+}
+
+export async function remove(ctx: Context, id: string, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object({ yes: z.boolean().default(false), ...api }), rawFlags);
+  if (!flags.yes) {
+    if (!ctx.stdin.isTTY) throw usageError(`deleting ${id} needs confirmation`, 'pass --yes to delete without a prompt (no terminal to ask on)');
+    if (!(await confirm(ctx, `Delete webhook ${id}? DataChonk will stop sending to it.`))) throw usageError('not deleted');
+  }
+  await withApi(ctx, flags, (w) => w.delete(id));
+  createWebhooksView(ctx).deleted(id);
+}
+
+export async function rotateSecret(ctx: Context, id: string, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object(api), rawFlags);
+  const secret = generateSecret();
+  const webhook = await withApi(ctx, flags, (w) => w.update(id, { secret }));
+  createWebhooksView(ctx).one(webhook, { title: 'Rotated the signing secret: deliveries are signed with the new one from now on', secret });
+}
+
+export async function deliveries(ctx: Context, id: string, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object(api), rawFlags);
+  createWebhooksView(ctx).deliveries(await withApi(ctx, flags, (w) => w.deliveries(id)));
+}

@@ -1,0 +1,217 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { failure } from '../errors.js';
+import type { Delivery } from '../core/api/schemas.js';
+import { EVENT_TYPES, isEventType } from '../core/events/catalogue.js';
+import { randomId } from '../core/events/payload.js';
+import { envelopeSchema } from '../core/events/schemas.js';
+import { DeliveryEngine } from './deliveries.js';
+import { publicWebhook, WebhookStore, type StoredWebhook } from './store.js';
+
+/** The emulator-only route `datachonk emulator emit` posts events to. */
+export const EMIT_PATH = '/v1/_emulator/events';
+
+export interface EmulatorOptions {
+  host: string;
+  port: number;
+  /** Where registrations persist; undefined keeps them in memory only. */
+  dataFile?: string | undefined;
+  /** When set, only this Bearer key is accepted; otherwise any non-empty one. */
+  apiKey?: string | undefined;
+  retrySchedule: readonly number[];
+  deliveryTimeoutMs: number;
+  version: string;
+  now: () => Date;
+  monotonic: () => number;
+}
+
+/** What the emulator tells its reporter; it never prints. */
+export interface EmulatorReporter {
+  request(entry: { method: string; path: string; status: number }): void;
+  attempt(delivery: Delivery, webhook: { id: string; url: string }): void;
+}
+
+export interface RecordedApiRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface Emulator {
+  /** The API base, e.g. http://127.0.0.1:4010/v1 */
+  url: string;
+  port: number;
+  /** The last API requests received (for tests and debugging). */
+  requests: RecordedApiRequest[];
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: Record<string, unknown>) {
+    super(message);
+  }
+}
+
+const urlSchema = z.string().refine((value) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+const eventsSchema = z.array(z.string()).min(1, 'must name at least one event').refine((events) => events.every(isEventType), {
+  message: `must be event types from: ${EVENT_TYPES.join(', ')}`,
+});
+const createSchema = z.object({
+  url: urlSchema,
+  events: eventsSchema,
+  secret: z.string().min(1, 'must not be empty'),
+  description: z.string().nullable().optional(),
+});
+const updateSchema = z.object({
+  url: urlSchema.optional(),
+  events: eventsSchema.optional(),
+  secret: z.string().min(1).optional(),
+  description: z.string().nullable().optional(),
+  status: z.enum(['active', 'disabled']).optional(),
+});
+
+const RECORDED_MAX = 1000;
+
+/** Starts the local DataChonk API emulator: the webhooks resource, and a delivery engine. */
+export async function startEmulator(options: EmulatorOptions, reporter: EmulatorReporter): Promise<Emulator> {
+  const store = await WebhookStore.open(options.dataFile);
+  const engine = new DeliveryEngine({
+    retrySchedule: options.retrySchedule,
+    timeoutMs: options.deliveryTimeoutMs,
+    userAgent: `DataChonk-Emulator/${options.version}`,
+    now: options.now,
+    monotonic: options.monotonic,
+    onAttempt: (delivery, webhook) => reporter.attempt(delivery, webhook),
+  });
+  const requests: RecordedApiRequest[] = [];
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomId('req_', 16);
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0]!;
+    let status = 500;
+    try {
+      const body = await readText(req);
+      requests.push({ method, path: req.url ?? '/', headers: req.headers, body });
+      if (requests.length > RECORDED_MAX) requests.shift();
+      authorize(req.headers.authorization);
+      const result = await route(method, path, body);
+      status = result.status;
+      if (result.data === undefined) {
+        res.writeHead(status).end();
+      } else {
+        sendJson(res, status, { success: true, data: result.data, meta: { requestId } });
+      }
+    } catch (error) {
+      const e = error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', (error as Error).message);
+      status = e.status;
+      sendJson(res, status, { success: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }, meta: { requestId } });
+    } finally {
+      reporter.request({ method, path, status });
+    }
+  }
+
+  function authorize(header: string | undefined): void {
+    const key = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+    if (!key) throw new HttpError(401, 'UNAUTHORIZED', 'missing API key', { suggestion: 'send Authorization: Bearer <API key>' });
+    if (options.apiKey !== undefined && key !== options.apiKey) throw new HttpError(401, 'UNAUTHORIZED', 'invalid API key');
+  }
+
+  async function route(method: string, path: string, body: string): Promise<{ status: number; data?: unknown }> {
+    if (path === '/v1/webhooks' || path === '/v1/webhooks/') {
+      if (method === 'GET') return { status: 200, data: store.list().map(publicWebhook) };
+      if (method === 'POST') {
+        const input = parse(createSchema, body);
+        const webhook = await store.create({ ...input, description: input.description ?? null }, options.now());
+        return { status: 201, data: publicWebhook(webhook) };
+      }
+      throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on /v1/webhooks`);
+    }
+    const one = /^\/v1\/webhooks\/([^/]+)(\/deliveries)?$/.exec(path);
+    if (one) {
+      const id = decodeURIComponent(one[1]!);
+      const webhook = store.get(id);
+      if (!webhook) throw new HttpError(404, 'NOT_FOUND', `webhook ${id} not found`);
+      if (one[2]) {
+        if (method !== 'GET') throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on deliveries`);
+        return { status: 200, data: engine.deliveriesOf(id) };
+      }
+      if (method === 'GET') return { status: 200, data: publicWebhook(webhook) };
+      if (method === 'PATCH') return { status: 200, data: publicWebhook((await store.update(id, parse(updateSchema, body), options.now()))!) };
+      if (method === 'DELETE') {
+        await store.delete(id);
+        return { status: 204 };
+      }
+      throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on /v1/webhooks/${id}`);
+    }
+    if (path === EMIT_PATH && method === 'POST') return { status: 202, data: await emit(body) };
+    throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
+  }
+
+  async function emit(body: string): Promise<unknown> {
+    const payload = parse(envelopeSchema, body);
+    // Compact JSON with the keys in the order they came (zod's output may reorder them), as `trigger` sends it.
+    const wire = JSON.stringify(JSON.parse(body));
+    const targets = store.list().filter((w: StoredWebhook) => w.status === 'active' && w.events.includes(payload.event));
+    const first = await Promise.all(targets.map((webhook) => engine.deliver(webhook, wire, payload.event, payload.id)));
+    return { event_id: payload.id, event: payload.event, deliveries: first };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE'
+        ? failure(`port ${options.port} on ${options.host} is already in use`, 'is an emulator running already? pick another port with --port')
+        : error);
+    });
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/v1`,
+    port,
+    requests,
+    async close() {
+      await engine.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function parse<T extends z.ZodType>(schema: T, body: string): z.infer<T> {
+  let json: unknown;
+  try {
+    json = body ? JSON.parse(body) : {};
+  } catch {
+    throw new HttpError(400, 'INVALID_REQUEST', 'the body is not JSON');
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const details = Object.fromEntries(result.error.issues.map((issue) => [issue.path.join('.') || 'body', issue.message]));
+  throw new HttpError(400, 'INVALID_REQUEST', 'the request is not valid', details);
+}
+
+async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,42 @@
+import { createInterface } from 'node:readline/promises';
+import type { Context } from '../context.js';
+import { DatachonkError } from '../errors.js';
+
+/** Asks a yes/no question on the terminal; anything but y/yes is no. */
+export async function confirm(ctx: Context, question: string): Promise<boolean> {
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr as NodeJS.WritableStream, terminal: true });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Reads a line on the terminal without echoing it (for an API key). */
+export function askHidden(ctx: Context, question: string): Promise<string> {
+  const stdin = ctx.stdin as NodeJS.ReadStream;
+  ctx.stderr.write(question);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (error?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      ctx.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n') return finish();
+        if (char === '\u0003') return finish(new DatachonkError('failure', 'cancelled'));
+        if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
+        else if (char >= ' ') value += char;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}

@@ -1,0 +1,73 @@
+import type { Context } from '../context.js';
+import type { Delivery, Webhook } from '../core/api/schemas.js';
+import { paint, statusColor } from './style.js';
+
+/** Prints a table: header row in bold, columns padded to the widest cell. */
+export function table(ctx: Context, header: string[], rows: string[][]): void {
+  const c = paint(ctx.stdout, ctx.env);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell)))).join('  ');
+  ctx.stdout.write(`${c.bold(line(header))}\n`);
+  for (const row of rows) ctx.stdout.write(`${line(row)}\n`);
+}
+
+// eslint-disable-next-line no-control-regex
+const visibleLength = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
+
+export interface WebhooksView {
+  one(webhook: Webhook, options?: { title?: string; secret?: string | undefined }): void;
+  list(webhooks: readonly Webhook[]): void;
+  deleted(id: string): void;
+  deliveries(deliveries: readonly Delivery[]): void;
+}
+
+export function createWebhooksView(ctx: Context): WebhooksView {
+  const c = paint(ctx.stdout, ctx.env);
+  const json = ctx.output === 'json';
+  const out = (text: string) => ctx.stdout.write(`${text}\n`);
+  return {
+    one(webhook, options = {}) {
+      // The secret is printed only when this tool just made it: it is shown once, and never again.
+      if (json) return out(JSON.stringify({ type: 'webhook', ...webhook, ...(options.secret ? { secret: options.secret } : {}) }));
+      if (ctx.output === 'quiet') return out(webhook.id);
+      if (options.title) out(`${c.green('✔')} ${options.title}`);
+      out(`  ID:          ${c.bold(webhook.id)}`);
+      out(`  URL:         ${webhook.url}`);
+      out(`  Events:      ${webhook.events.join(', ')}`);
+      if (webhook.status) out(`  Status:      ${webhook.status === 'active' ? c.green('active') : c.yellow(webhook.status)}`);
+      if (webhook.description) out(`  Description: ${webhook.description}`);
+      if (webhook.created_at) out(`  Created:     ${webhook.created_at}`);
+      if (options.secret) {
+        out(`  Secret:      ${c.bold(options.secret)}`);
+        out(c.yellow('  Store this signing secret now: it will not be shown again. Your app verifies deliveries with it.'));
+      }
+    },
+    list(webhooks) {
+      if (json) return webhooks.forEach((w) => out(JSON.stringify({ type: 'webhook', ...w })));
+      if (webhooks.length === 0) {
+        ctx.stderr.write('no webhooks yet: create one with `datachonk webhooks create --url <url>`\n');
+        return;
+      }
+      table(ctx, ['ID', 'URL', 'STATUS', 'EVENTS', 'DESCRIPTION'], webhooks.map((w) => [
+        w.id, w.url, w.status === 'disabled' ? c.yellow('disabled') : c.green(w.status ?? 'active'),
+        w.events.length === 8 ? 'all 8' : w.events.join(','), w.description ?? '',
+      ]));
+    },
+    deleted(id) {
+      if (json) return out(JSON.stringify({ type: 'deleted', id }));
+      if (ctx.output !== 'quiet') out(`${c.green('✔')} Deleted webhook ${id}`);
+    },
+    deliveries(deliveries) {
+      if (json) return deliveries.forEach((d) => out(JSON.stringify({ type: 'delivery', ...d })));
+      if (deliveries.length === 0) {
+        ctx.stderr.write('no deliveries yet: send one with `datachonk emulator emit <event>`\n');
+        return;
+      }
+      table(ctx, ['TIME', 'EVENT', 'EVENT ID', 'ATTEMPT', 'STATUS', 'LATENCY', 'NEXT RETRY'], [...deliveries].reverse().map((d) => [
+        d.at, d.event, d.event_id, String(d.attempt),
+        d.status === null ? c.red(d.error ?? 'failed') : statusColor(c, d.status)(String(d.status)),
+        `${Math.round(d.latency_ms)}ms`, d.next_retry_at ?? (d.ok ? '' : c.dim('gave up')),
+      ]));
+    },
+  };
+}
