@@ -91,7 +91,7 @@ describe('the webhooks API client', () => {
 
   it('a 401 says to log in, with code and request id, and never shows the key', async () => {
     const api = await apiAgainst(answer(401, JSON.stringify({ success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid API key', details: { suggestion: 'Create a key in settings' } }, meta: { requestId: 'req_401' } })));
-    const error = await api.list().catch((e: unknown) => e as { message: string; hint: string });
+    const error = (await api.list().then(() => undefined, (e: unknown) => e)) as { message: string; hint: string };
     expect(error.message).toContain('the API key was refused');
     expect(error.message).toContain('UNAUTHORIZED');
     expect(error.message).toContain('req_401');
