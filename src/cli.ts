@@ -24,6 +24,7 @@ Exit codes:
 
 Environment:
   DATACHONK_WEBHOOK_SECRET  signing secret when --secret is not given
+  CLOUDFLARED_BIN           the cloudflared binary for listen --tunnel (default: cloudflared on PATH)
   XDG_CONFIG_HOME           config folder (default ~/.config); datachonk keeps config.json there
   XDG_STATE_HOME            state folder (default ~/.local/state): the listener's journal, the emulator's data
   DATACHONK_API_KEY         API key when --api-key is not given (else the one stored by \`auth login\`)
@@ -93,13 +94,20 @@ Examples:
     .option('--no-journal', 'do not record requests in the journal')
     .option('--verbose', 'also print request headers and the app\'s response bodies')
     .option('--print-secret', 'print the signing secret and exit')
+    .option('--tunnel', 'expose the listener through a cloudflared quick tunnel (no Cloudflare account) and register it')
+    .option('--tunnel-url <url>', 'the public URL of a tunnel you run yourself (ngrok, a named Cloudflare tunnel); registered like --tunnel')
+    .option('--register', 'register the local URL as a webhook for this session (what you want with the emulator)')
+    .option('--api-key <key>', 'API key for the registration (default: $DATACHONK_API_KEY, else the stored one)')
+    .option('--api-url <url>', 'API base URL for the registration (default: $DATACHONK_API_URL, the stored one, else the real API)')
     .addHelpText('after', `
 Examples:
   $ datachonk listen                                   # then: datachonk trigger generation.completed
   $ datachonk listen --forward localhost:3000
   $ datachonk listen --forward 3000 --forward http://localhost:4000/hooks --events generation.completed
   $ datachonk listen --port 0 --json | jq .event
-  $ export WEBHOOK_SECRET=$(datachonk listen --print-secret)`)
+  $ export WEBHOOK_SECRET=$(datachonk listen --print-secret)
+  $ datachonk listen --tunnel --forward localhost:3000 --events generation.completed,push.completed
+  $ datachonk listen --register --forward 3000         # with \`datachonk emulator start\` and DATACHONK_API_URL`)
     .action(lazy(async () => (await import('./commands/listen.js')).default));
 
   const events = program
@@ -148,6 +156,13 @@ Example:
 Example:
   $ datachonk verify --secret whsec_test --signature sha256=… --file payload.json`)
     .action(lazy(async () => (await import('./commands/verify.js')).default));
+
+  program
+    .command('tunnel')
+    .description('cloudflared, for `listen --tunnel`')
+    .command('install')
+    .description('download cloudflared from Cloudflare\'s GitHub releases (or say where it already is)')
+    .action(lazy(async () => (await import('./commands/cloudflared.js')).install));
 
   const webhooks = program
     .command('webhooks')
@@ -267,6 +282,7 @@ function createContext(globals: { json?: boolean; quiet?: boolean; debug?: boole
     now: () => new Date(),
     monotonic: () => performance.now(),
     waitForShutdown,
+    onExit: (fn) => process.once('exit', fn),
   };
 }
 

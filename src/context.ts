@@ -32,4 +32,6 @@ export interface Context {
    * stopped. A second signal ends the program at once (exit 130).
    */
   waitForShutdown: () => Promise<string>;
+  /** Runs `fn` synchronously when the process exits, however it exits (for last-resort cleanup). */
+  onExit: (fn: () => void) => void;
 }

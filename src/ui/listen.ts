@@ -3,7 +3,9 @@ import type { Context } from '../context.js';
 import { summarizeEvent } from '../core/events/summarize.js';
 import type { ReceivedRequest, ReceiverReporter } from '../core/listen/receiver.js';
 import type { ForwardResult } from '../core/listen/records.js';
+import type { ExposeReporter } from '../core/listen/expose.js';
 import type { SecretSource } from '../config/secret.js';
+import type { Webhook } from '../core/api/schemas.js';
 import { formatMs, paint, statusColor, truncate } from './style.js';
 
 export interface ReadyInfo {
@@ -15,11 +17,19 @@ export interface ReadyInfo {
   events?: readonly string[] | undefined;
   journalFile?: string | undefined;
   skipVerify: boolean;
+  /** Where DataChonk should send, when the listener is exposed or registered. */
+  publicUrl?: string | undefined;
+  /** The webhook registered for this session, and the fresh secret it signs with. */
+  webhookId?: string | undefined;
+  sessionSecret?: string | undefined;
+  /** Without an API key: the command that registers the public URL. */
+  registerCommand?: string | undefined;
 }
 
-export interface ListenView extends ReceiverReporter {
+export interface ListenView extends ReceiverReporter, ExposeReporter {
   ready(info: ReadyInfo): void;
   stopping(): void;
+  tunnelLost(detail: string): void;
 }
 
 /** How much of a header value or response body --verbose shows. */
@@ -39,6 +49,31 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
     },
     warning(message: string) {
       ctx.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+    },
+    tunnelLost(detail: string) {
+      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'tunnel', state: 'lost', detail })}\n`);
+      ctx.stderr.write(`${err.red.bold('The tunnel is gone:')} ${detail}\n`);
+    },
+    staleRemoved(webhooks: readonly Webhook[]) {
+      for (const w of webhooks) {
+        if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'webhook', state: 'stale-removed', id: w.id, url: w.url })}\n`);
+        banner(`Removed webhook ${w.id} (${w.url}), left behind by a listener on this machine that was killed`);
+      }
+    },
+    tunnelStarting() {
+      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'tunnel', state: 'starting' })}\n`);
+      banner(err.dim('Starting a cloudflared quick tunnel…'));
+    },
+    tunnelReady(url: string) {
+      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'tunnel', state: 'ready', url })}\n`);
+    },
+    registered(webhook: Webhook) {
+      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'webhook', state: 'registered', id: webhook.id, url: webhook.url, events: webhook.events })}\n`);
+    },
+    unregistered(id: string, error?: string) {
+      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error } : {}) })}\n`);
+      if (error) ctx.stderr.write(`${err.yellow('warning:')} could not delete webhook ${id}: ${error}; the next \`datachonk listen\` with an API key removes it\n`);
+      else banner(`Deleted webhook ${id}`);
     },
   };
   if (ctx.output === 'json') {
@@ -75,13 +110,19 @@ function readyBlock(c: ChalkInstance, info: ReadyInfo): string {
   const secret = info.secretSource === 'dev'
     ? `${info.secret} ${c.dim('(the local dev secret, which `datachonk trigger` uses too)')}`
     : `${mask(info.secret)} ${c.dim(info.secretSource === 'flag' ? '(from --secret)' : '(from DATACHONK_WEBHOOK_SECRET)')}`;
-  const lines = [
-    `${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`,
+  const lines = [`${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`];
+  if (info.publicUrl && info.publicUrl !== info.url) lines.push(`  Public URL:     ${c.bold(info.publicUrl)}`);
+  if (info.webhookId) {
+    lines.push(`  Webhook:        ${info.webhookId} ${c.dim('(registered for this session; deleted when you stop)')}`);
+    lines.push(`  Webhook secret: ${info.sessionSecret} ${c.dim('(DataChonk signs with it; the listener checks it, then signs what it forwards with the secret below)')}`);
+  }
+  lines.push(
     `  Signing secret: ${secret}`,
     `  Verification:   ${info.skipVerify ? c.yellow('off (--skip-verify): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
     `  Forwarding to:  ${info.targets.length > 0 ? info.targets.join(', ') : c.dim('nowhere (answering 200; add --forward localhost:3000)')}`,
-  ];
+  );
   if (info.events) lines.push(`  Events:         ${info.events.join(', ')} ${c.dim('(others are acknowledged, not forwarded)')}`);
+  if (info.registerCommand) lines.push(`  Register it:    ${info.registerCommand} ${c.dim('(no API key: run this to have DataChonk send here)')}`);
   lines.push(`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
   lines.push(c.dim('  Ctrl-C to stop'));
   return lines.join('\n');

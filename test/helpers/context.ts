@@ -46,6 +46,7 @@ export async function testContext(options: { output?: OutputMode; env?: Env; std
     now: () => new Date(),
     monotonic: () => performance.now(),
     waitForShutdown: () => options.shutdown ?? new Promise<string>(() => {}),
+    onExit: () => {},
     home,
     cleanup: () => rm(home, { recursive: true, force: true }),
   };

@@ -55,7 +55,7 @@ afterEach(async () => {
 
 async function listen(options: Partial<ReceiverOptions> = {}): Promise<Receiver> {
   receiver = await startReceiver({
-    host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secret: SECRET, skipVerify: false,
+    host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: [SECRET], skipVerify: false,
     targets: app ? [parseTarget(app.origin)] : [], forwardTimeoutMs: 5000, maxBodyBytes: 5 * 1024 * 1024,
     requestTimeoutMs: 5000, drainTimeoutMs: 2000, journal, now: () => new Date(), monotonic: () => performance.now(),
     ...options,
@@ -278,7 +278,7 @@ describe('shutdown', () => {
   it('a busy port is a clear failure', async () => {
     const first = await listen();
     await expect(startReceiver({
-      host: '127.0.0.1', port: first.port, path: '/x', secret: SECRET, skipVerify: false, targets: [],
+      host: '127.0.0.1', port: first.port, path: '/x', secrets: [SECRET], skipVerify: false, targets: [],
       forwardTimeoutMs: 1000, maxBodyBytes: 100, requestTimeoutMs: 1000, drainTimeoutMs: 100,
       now: () => new Date(), monotonic: () => performance.now(),
     }, recorder.reporter)).rejects.toMatchObject({ kind: 'failure', message: expect.stringContaining('already in use') });

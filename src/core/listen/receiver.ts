@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { failure } from '../../errors.js';
 import { randomId } from '../events/payload.js';
 import { envelopeSchema } from '../events/schemas.js';
-import { SIGNATURE_HEADER, verify } from '../signing/signature.js';
+import { SIGNATURE_HEADER, sign, verify, type VerifyResult } from '../signing/signature.js';
 import { Forwarder, type ForwardOutcome } from './forward.js';
 import type { JournalWriter } from './journal.js';
 import type { ForwardResult, RequestRecord, Verification } from './records.js';
@@ -14,7 +14,14 @@ export interface ReceiverOptions {
   port: number;
   /** The path webhooks are accepted on, e.g. /webhooks/datachonk. */
   path: string;
-  secret: string;
+  /** Signing secrets: a request verifies if it is signed with any of them. */
+  secrets: readonly string[];
+  /**
+   * The secret the app verifies with. A request verified with another of `secrets` (a session's
+   * registered webhook) is forwarded with its signature made again with this one; the body is
+   * never touched. Undefined: signatures always go on as received.
+   */
+  forwardSecret?: string | undefined;
   /** Accept requests whose signature is missing or wrong, marked as unverified. */
   skipVerify: boolean;
   /** Forward only these event types (others are acknowledged); undefined for all. */
@@ -117,7 +124,7 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
       reporter.completed(dropped, []);
       return;
     }
-    const checked = verify(options.secret, body, req.headers[SIGNATURE_HEADER]);
+    const { result: checked, secret: matched } = verifyAny(options.secrets, body, req.headers[SIGNATURE_HEADER]);
     const verification: Verification = checked.ok ? { status: 'valid' }
       : options.skipVerify ? { status: 'skipped', reason: checked.message } : { status: 'invalid', reason: checked.message };
     const request: ReceivedRequest = { ...base, bodyBytes: body.length, verification, disposition: { kind: 'forwarding' } };
@@ -149,10 +156,12 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
     }
 
     const targets = forwarders.map((f) => forwardUrl(f.target, url));
+    const resigned = matched && options.forwardSecret && matched !== options.forwardSecret ? sign(options.forwardSecret, body) : undefined;
     // Journalled before forwarding, so a crash of the listener or of the app loses nothing.
-    await journal(request, body, targets);
+    await journal(request, body, targets, undefined, resigned);
     reporter.received(request);
-    const input = { method: 'POST', headers: req.headers, body, remoteAddress: req.socket.remoteAddress };
+    const headers = resigned ? { ...req.headers, [SIGNATURE_HEADER]: resigned } : req.headers;
+    const input = { method: 'POST', headers, body, remoteAddress: req.socket.remoteAddress };
     const forwards = forwarders.map(async (forwarder, i): Promise<ForwardOutcome> => {
       const outcome = await forwarder.forward(targets[i]!, input);
       reporter.forwarded(request, outcome.result);
@@ -180,7 +189,7 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
     });
   }
 
-  async function journal(request: ReceivedRequest, body: Buffer, targets: string[], responseStatus?: number): Promise<void> {
+  async function journal(request: ReceivedRequest, body: Buffer, targets: string[], responseStatus?: number, forwardedSignature?: string): Promise<void> {
     if (!options.journal) return;
     const record: RequestRecord = {
       type: 'request',
@@ -196,6 +205,7 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
       ...(request.event ? { event: request.event } : {}),
       ...(request.eventId ? { event_id: request.eventId } : {}),
       ...(request.disposition.kind === 'acknowledged' && request.disposition.filtered ? { filtered: true } : {}),
+      ...(forwardedSignature ? { forwarded_signature: forwardedSignature } : {}),
     };
     try {
       await options.journal.append(record);
@@ -235,6 +245,17 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
       await Promise.all(forwarders.map((f) => f.close().catch(() => {})));
     },
   };
+}
+
+/** Verifies with each secret in turn; says which one matched. */
+function verifyAny(secrets: readonly string[], body: Buffer, header: string | string[] | undefined): { result: VerifyResult; secret?: string } {
+  let first: VerifyResult | undefined;
+  for (const secret of secrets) {
+    const result = verify(secret, body, header);
+    if (result.ok) return { result, secret };
+    first ??= result;
+  }
+  return { result: first ?? verify('', body, header) };
 }
 
 function parseJsonOrUndefined(body: Buffer): unknown {

@@ -40,6 +40,8 @@ export const requestRecordSchema = z.object({
   /** Where it was (or will be) forwarded; empty when it was not. */
   targets: z.array(z.string()),
   filtered: z.boolean().optional(),
+  /** The signature the app was sent, when the listener signed again with the app's secret. */
+  forwarded_signature: z.string().optional(),
 });
 export type RequestRecord = z.infer<typeof requestRecordSchema>;
 

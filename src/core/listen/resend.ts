@@ -13,6 +13,8 @@ export interface ResendOptions {
 export async function resend(record: RequestRecord, targets: readonly string[], options: ResendOptions): Promise<ForwardResult[]> {
   const body = Buffer.from(record.body, 'base64');
   const headers = { ...record.headers };
+  // What the app was sent the first time: the signature as received, or as the listener made it again.
+  if (record.forwarded_signature) headers[SIGNATURE_HEADER] = record.forwarded_signature;
   if (options.secret) headers[SIGNATURE_HEADER] = sign(options.secret, body);
   return Promise.all(targets.map(async (target) => {
     const forwarder = new Forwarder(new URL(target), options.timeoutMs, options.monotonic);

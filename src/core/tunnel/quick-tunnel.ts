@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { failure } from '../../errors.js';
+
+/** Lines of cloudflared's output kept, so that a failure can quote them. */
+const KEPT_LINES = 15;
+
+// The public URL is printed inside a box: `INF |  https://<words>.trycloudflare.com   |`. A failed
+// API call prints `https://api.trycloudflare.com/tunnel`, which must never be taken for it.
+const QUICK_TUNNEL_URL = /https:\/\/([a-z0-9]+(?:-[a-z0-9]+)*)\.trycloudflare\.com(?=\s|\||$)/i;
+
+/** The public URL in one line of cloudflared's output, if the line has it. */
+export function parseTunnelUrl(line: string): string | undefined {
+  const match = QUICK_TUNNEL_URL.exec(line);
+  if (!match || match[1]!.toLowerCase() === 'api') return undefined;
+  return `https://${match[1]!.toLowerCase()}.trycloudflare.com`;
+}
+
+export interface QuickTunnelOptions {
+  bin: string;
+  /** The local URL cloudflared forwards to, e.g. http://127.0.0.1:4747 */
+  localUrl: string;
+  /** How long to wait for the URL and the first registered connection. */
+  startTimeoutMs: number;
+  /** How long after SIGINT before SIGKILL. */
+  stopGraceMs: number;
+  /** cloudflared's environment. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface QuickTunnel {
+  url: string;
+  pid: number | undefined;
+  /** Resolves if cloudflared exits on its own, with the last lines it printed. */
+  lost: Promise<{ code: number | null; signal: NodeJS.Signals | null; lastLines: string[] }>;
+  /** SIGINT, then SIGKILL after the grace period; resolves once the process is gone. */
+  stop(): Promise<void>;
+  /** Synchronous last resort for process exit: SIGKILL. */
+  kill(): void;
+}
+
+/**
+ * Starts `cloudflared tunnel --url <localUrl>` and resolves once it has a public URL and a
+ * registered connection. Never prompts, never exits: failures are thrown with cloudflared's own
+ * last lines.
+ */
+export async function startQuickTunnel(options: QuickTunnelOptions): Promise<QuickTunnel> {
+  const lastLines: string[] = [];
+  let child: ChildProcess;
+  try {
+    // --no-autoupdate: a tool run for a session must not replace its binary behind the user's back.
+    child = spawn(options.bin, ['tunnel', '--no-autoupdate', '--url', options.localUrl], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
+  } catch (error) {
+    throw failure(`cannot start cloudflared (${options.bin}): ${(error as Error).message}`);
+  }
+  let exited = false;
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = true;
+      resolve({ code, signal });
+    });
+  });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+
+  let url: string | undefined;
+  let connected = false;
+  let onProgress: () => void = () => {};
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      lastLines.push(line);
+      if (lastLines.length > KEPT_LINES) lastLines.shift();
+      url ??= parseTunnelUrl(line);
+      if (/Registered tunnel connection/i.test(line)) connected = true;
+      onProgress();
+    });
+  }
+
+  const kill = () => {
+    if (!exited) child.kill('SIGKILL');
+  };
+  const stop = async () => {
+    if (exited) return;
+    // cloudflared drains on SIGINT for up to 30 s; a second signal or SIGKILL ends it.
+    child.kill('SIGINT');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exit, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.stopGraceMs)))]);
+    clearTimeout(timer);
+    if (!exited) {
+      child.kill('SIGKILL');
+      await exit;
+    }
+  };
+  const quote = () => (lastLines.length ? `\n  ${lastLines.join('\n  ')}` : ' (it printed nothing)');
+
+  let timer: NodeJS.Timeout | undefined;
+  const ready = new Promise<void>((resolve) => {
+    onProgress = () => {
+      if (url && connected) resolve();
+    };
+  });
+  const outcome = await Promise.race([
+    ready.then(() => 'ready' as const),
+    exit.then(() => 'exited' as const),
+    spawnError.then((error) => error),
+    new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.startTimeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (outcome instanceof Error) {
+    const code = (outcome as NodeJS.ErrnoException).code;
+    throw failure(`cannot start cloudflared (${options.bin}): ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable' : outcome.message}`,
+      'check CLOUDFLARED_BIN, or run `datachonk tunnel install`');
+  }
+  if (outcome === 'exited') {
+    const { code, signal } = await exit;
+    throw failure(`cloudflared exited (${signal ?? `code ${code}`}) before the tunnel was ready; its last lines:${quote()}`,
+      'quick tunnels fail while ~/.cloudflared/config.yaml exists, and need outbound access to Cloudflare');
+  }
+  if (outcome === 'timeout') {
+    await stop();
+    throw failure(`cloudflared gave no tunnel URL within ${options.startTimeoutMs / 1000}s; its last lines:${quote()}`,
+      'check your connection to Cloudflare, or use a tunnel you run yourself with --tunnel-url');
+  }
+  return {
+    url: url!,
+    pid: child.pid,
+    lost: exit.then(({ code, signal }) => ({ code, signal, lastLines: [...lastLines] })),
+    stop,
+    kill,
+  };
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// A stand-in for cloudflared (which cannot be downloaded here): prints what `cloudflared tunnel --url`
+// prints, in its real format, and behaves as FAKE_CLOUDFLARED_MODE says:
+//   ok (default)  the boxed trycloudflare.com URL, then a registered connection; waits for a signal
+//   api-error     a failed request to api.trycloudflare.com, then exit 1
+//   silent        prints nothing and waits
+//   die           ready as `ok`, then exits 1 after FAKE_CLOUDFLARED_DIE_MS
+// FAKE_CLOUDFLARED_PIDFILE receives its pid; FAKE_CLOUDFLARED_ARGSFILE its arguments;
+// FAKE_CLOUDFLARED_IGNORE_SIGINT=1 makes it ignore SIGINT (so that only SIGKILL ends it).
+import { writeFileSync } from 'node:fs';
+
+const env = process.env;
+const mode = env.FAKE_CLOUDFLARED_MODE ?? 'ok';
+const host = env.FAKE_CLOUDFLARED_HOST ?? 'seasonal-deck-organisms-sf';
+if (env.FAKE_CLOUDFLARED_PIDFILE) writeFileSync(env.FAKE_CLOUDFLARED_PIDFILE, String(process.pid));
+if (env.FAKE_CLOUDFLARED_ARGSFILE) writeFileSync(env.FAKE_CLOUDFLARED_ARGSFILE, JSON.stringify(process.argv.slice(2)));
+
+const ts = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const log = (level, text) => process.stderr.write(`${ts()} ${level} ${text}\n`);
+const keepAlive = setInterval(() => {}, 1 << 30);
+
+process.on('SIGINT', () => {
+  if (env.FAKE_CLOUDFLARED_IGNORE_SIGINT === '1') return;
+  log('INF', 'Initiated graceful shutdown');
+  log('INF', 'Tunnel server stopped');
+  clearInterval(keepAlive);
+  process.exitCode = 0;
+});
+process.on('SIGTERM', () => {
+  clearInterval(keepAlive);
+  process.exit(0);
+});
+
+if (mode === 'silent') {
+  // nothing
+} else {
+  log('INF', 'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms.');
+  log('INF', 'Requesting new quick Tunnel on trycloudflare.com...');
+  if (mode === 'api-error') {
+    log('ERR', 'failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.53:53: server misbehaving');
+    process.exit(1);
+  }
+  setTimeout(() => {
+    log('INF', '+--------------------------------------------------------------------------------------------+');
+    log('INF', '|  Your quick Tunnel has been created! Visit it at (it may take some time to be reachable):  |');
+    log('INF', `|  https://${host}.trycloudflare.com${' '.repeat(Math.max(1, 78 - host.length))}|`);
+    log('INF', '+--------------------------------------------------------------------------------------------+');
+    log('INF', 'Cannot determine default configuration path. No file [config.yml config.yaml] in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]');
+    log('INF', 'Version 2024.8.2 (Checksum 1f7a2c)');
+    log('INF', 'Starting metrics server on 127.0.0.1:20241/metrics');
+    setTimeout(() => {
+      log('INF', 'Registered tunnel connection connIndex=0 connection=8f2e07c1-5a43-4e1b-9f0a-2b1e6c9d4a77 event=0 ip=198.41.192.7 location=ams01 protocol=quic');
+      if (mode === 'die') {
+        setTimeout(() => {
+          log('ERR', 'Connection terminated error="control stream encountered a failure while serving"');
+          process.exit(1);
+        }, Number(env.FAKE_CLOUDFLARED_DIE_MS ?? 300));
+      }
+    }, 30);
+  }, 30);
+}
