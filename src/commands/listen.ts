@@ -104,7 +104,7 @@ export default async function listen(ctx: Context, rawFlags: unknown): Promise<v
     url: receiver.url, secret, secretSource: source, skipVerify: flags.skipVerify, events, journalFile: journal?.file,
     targets: targets.map((t) => (t.pathname === '/' ? `${t.origin} (+ the received path)` : t.href)),
     publicUrl: exposure.kind === 'local' && !client ? undefined : exposed.publicUrl,
-    webhookId: exposed.webhook?.id, sessionSecret, registerCommand,
+    webhookId: exposed.webhook?.id, sessionSecret, registerCommand, quickTunnel: exposure.kind === 'cloudflared',
   });
 
   const lost = exposed.tunnel?.lost.then((how) => how);

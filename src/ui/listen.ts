@@ -24,6 +24,7 @@ export interface ReadyInfo {
   sessionSecret?: string | undefined;
   /** Without an API key: the command that registers the public URL. */
   registerCommand?: string | undefined;
+  quickTunnel?: boolean | undefined;
 }
 
 export interface ListenView extends ReceiverReporter, ExposeReporter {
@@ -112,6 +113,7 @@ function readyBlock(c: ChalkInstance, info: ReadyInfo): string {
     : `${mask(info.secret)} ${c.dim(info.secretSource === 'flag' ? '(from --secret)' : '(from DATACHONK_WEBHOOK_SECRET)')}`;
   const lines = [`${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`];
   if (info.publicUrl && info.publicUrl !== info.url) lines.push(`  Public URL:     ${c.bold(info.publicUrl)}`);
+  if (info.quickTunnel) lines.push(`  Tunnel:         cloudflared quick tunnel ${c.dim('(no uptime guarantee, at most 200 requests in flight, a new URL each run)')}`);
   if (info.webhookId) {
     lines.push(`  Webhook:        ${info.webhookId} ${c.dim('(registered for this session; deleted when you stop)')}`);
     lines.push(`  Webhook secret: ${info.sessionSecret} ${c.dim('(DataChonk signs with it; the listener checks it, then signs what it forwards with the secret below)')}`);

@@ -1,0 +1,157 @@
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
+import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
+
+const FAKE = fileURLToPath(new URL('../helpers/fake-cloudflared.mjs', import.meta.url));
+// Only node's folder on PATH: no real cloudflared can be found by accident.
+const NODE_ONLY_PATH = dirname(process.execPath);
+
+let home: string;
+let emulator: RunningCli | undefined;
+let listener: RunningCli | undefined;
+let app: SampleReceiver | undefined;
+const pids: number[] = [];
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), 'datachonk-e2e-tunnel-'));
+});
+afterEach(async () => {
+  await listener?.stop('SIGKILL');
+  await emulator?.stop('SIGKILL');
+  await app?.close();
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch { /* gone already */ }
+  }
+  listener = undefined;
+  emulator = undefined;
+  app = undefined;
+  await rm(home, { recursive: true, force: true });
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function startEmulator(): Promise<Record<string, string>> {
+  emulator = await startCli(['emulator', 'start', '--port', '0', '--memory'], { home });
+  const url = /emulator on (http:\/\/\S+)/.exec(emulator.stderr())![1]!;
+  return { DATACHONK_API_URL: url, DATACHONK_API_KEY: 'dck_tunnel_test', PATH: NODE_ONLY_PATH };
+}
+
+async function webhooks(env: Record<string, string>) {
+  const listed = await runCli(['--json', 'webhooks', 'list'], { home, env });
+  return listed.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; url: string; events: string[]; description: string });
+}
+
+describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
+  it('registers the public URL for exactly the events asked, and Ctrl-C deletes it, stops cloudflared, exits 0', async () => {
+    const env = await startEmulator();
+    const pidfile = join(home, 'cloudflared.pid');
+    listener = await startCli(['listen', '--port', '0', '--tunnel', '--events', 'generation.completed,push.completed'], {
+      home, env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_HOST: 'brave-otter-lake' },
+    });
+    const pid = Number(await readFile(pidfile, 'utf8'));
+    pids.push(pid);
+    const banner = listener.stderr();
+    expect(banner).toContain('Public URL:     https://brave-otter-lake.trycloudflare.com/webhooks/datachonk');
+    const [hook] = await webhooks(env);
+    expect(hook).toMatchObject({ url: 'https://brave-otter-lake.trycloudflare.com/webhooks/datachonk', events: ['generation.completed', 'push.completed'] });
+    expect(hook!.description).toContain('datachonk listen (ephemeral)');
+    expect(banner).toContain(`Webhook:        ${hook!.id}`);
+    const sessionSecret = /Webhook secret: (whsec_\S+)/.exec(banner)![1]!;
+    const devSecret = (await runCli(['listen', '--print-secret'], { home })).stdout.trim();
+    expect(sessionSecret).not.toBe(devSecret);
+
+    expect(await listener.stop('SIGINT')).toBe(0);
+    expect(listener.stderr()).toContain(`Deleted webhook ${hook!.id}`);
+    expect(await webhooks(env)).toEqual([]);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('a listener killed with SIGKILL leaves its webhook; the next one removes it and says so', async () => {
+    const env = await startEmulator();
+    const pidfile = join(home, 'cloudflared.pid');
+    const tunnelEnv = { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_PIDFILE: pidfile };
+    listener = await startCli(['listen', '--port', '0', '--tunnel'], { home, env: tunnelEnv });
+    pids.push(Number(await readFile(pidfile, 'utf8')));
+    const [left] = await webhooks(env);
+    await listener.stop('SIGKILL');
+
+    expect((await webhooks(env)).map((w) => w.id)).toEqual([left!.id]);
+    listener = await startCli(['listen', '--port', '0', '--tunnel'], { home, env: tunnelEnv });
+    pids.push(Number(await readFile(pidfile, 'utf8')));
+    expect(listener.stderr()).toContain(`Removed webhook ${left!.id}`);
+    const now = await webhooks(env);
+    expect(now).toHaveLength(1);
+    expect(now[0]!.id).not.toBe(left!.id);
+  });
+
+  it('no key: shows the public URL and the command that registers it', async () => {
+    listener = await startCli(['listen', '--port', '0', '--tunnel'], { home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE } });
+    expect(listener.stderr()).toContain('Public URL:     https://seasonal-deck-organisms-sf.trycloudflare.com/webhooks/datachonk');
+    expect(listener.stderr()).toMatch(/Register it: +datachonk webhooks create --url https:\/\/seasonal-deck-organisms-sf\.trycloudflare\.com\/webhooks\/datachonk --secret whsec_/);
+    expect(await listener.stop('SIGTERM')).toBe(0);
+  });
+
+  it('no cloudflared and no terminal: fails within seconds, names cloudflared, no stack trace', async () => {
+    const started = Date.now();
+    const result = await runCli(['listen', '--tunnel'], { home, env: { PATH: NODE_ONLY_PATH } });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cloudflared');
+    expect(result.stderr).toContain('CLOUDFLARED_BIN');
+    expect(result.stderr).toContain('datachonk tunnel install');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a stand-in that prints an api.trycloudflare.com error and exits: a clear error quoting its last lines', async () => {
+    const result = await runCli(['listen', '--port', '0', '--tunnel'], { home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'api-error' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cloudflared exited (code 1) before the tunnel was ready');
+    expect(result.stderr).toContain('failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel"');
+    expect(result.stderr).not.toContain('Public URL');
+  });
+
+  it('cloudflared dying later: said loudly, webhook deleted, exit 1', async () => {
+    const env = await startEmulator();
+    listener = await startCli(['listen', '--port', '0', '--tunnel'], { home, env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_MS: '500' } });
+    expect(await listener.exited).toBe(1);
+    expect(listener.stderr()).toContain('The tunnel is gone');
+    expect(listener.stderr()).toContain('Connection terminated');
+    expect(await webhooks(env)).toEqual([]);
+  });
+
+  it('offline loop: emulator, listen --register --forward app, emulator emit reaches the app, verified', async () => {
+    const env = await startEmulator();
+    const devSecret = (await runCli(['listen', '--print-secret'], { home })).stdout.trim();
+    app = await startSampleReceiver(devSecret);
+    listener = await startCli(['listen', '--port', '0', '--register', '--forward', new URL(app.url).origin], { home, env });
+    expect(listener.stderr()).toMatch(/Webhook: +wh_/);
+    const emitted = await runCli(['emulator', 'emit', 'generation.completed'], { home, env });
+    expect(emitted.code, emitted.stderr).toBe(0);
+    expect(emitted.stdout).toContain('[200]');
+    expect(app.accepted.map((e) => e.event)).toEqual(['generation.completed']);
+    expect(app.rejected).toBe(0);
+    await listener.waitForStdout(/--> generation\.completed .*✔ verified/);
+    expect(await listener.stop('SIGINT')).toBe(0);
+    expect(await webhooks(env)).toEqual([]);
+  });
+
+  it('--tunnel-url registers the given tunnel without cloudflared', async () => {
+    const env = await startEmulator();
+    listener = await startCli(['listen', '--port', '0', '--tunnel-url', 'https://my-tunnel.ngrok.app'], { home, env });
+    expect((await webhooks(env))[0]!.url).toBe('https://my-tunnel.ngrok.app/webhooks/datachonk');
+    expect(await listener.stop('SIGINT')).toBe(0);
+  });
+});
