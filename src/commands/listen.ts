@@ -81,6 +81,7 @@ export default async function listen(ctx: Context, rawFlags: unknown): Promise<v
     view.stopping();
     await exposed?.close();
     await receiver.close();
+    view.flush();
     await Promise.all([journal?.close(), client?.close()]);
   };
 

@@ -6,6 +6,7 @@ import type { ForwardResult } from '../core/listen/records.js';
 import type { ExposeReporter } from '../core/listen/expose.js';
 import type { SecretSource } from '../config/secret.js';
 import type { Webhook } from '../core/api/schemas.js';
+import { bufferedLines } from './buffered.js';
 import { formatMs, paint, statusColor, truncate } from './style.js';
 
 export interface ReadyInfo {
@@ -30,6 +31,8 @@ export interface ReadyInfo {
 export interface ListenView extends ReceiverReporter, ExposeReporter {
   ready(info: ReadyInfo): void;
   stopping(): void;
+  /** Writes out what is buffered for stdout. */
+  flush(): void;
   tunnelLost(detail: string): void;
 }
 
@@ -38,6 +41,8 @@ const VERBOSE_MAX = 500;
 
 export function createListenView(ctx: Context, options: { verbose: boolean }): ListenView {
   const err = paint(ctx.stderr, ctx.env);
+  const stdout = bufferedLines(ctx.stdout);
+  const record = (value: object) => stdout.line(JSON.stringify(value));
   const banner = (text: string) => {
     if (ctx.output !== 'quiet') ctx.stderr.write(`${text}\n`);
   };
@@ -46,33 +51,35 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
       banner(readyBlock(err, info));
     },
     stopping() {
+      stdout.flush();
       banner(err.dim('Stopping: finishing in-flight forwards…'));
     },
+    flush: stdout.flush,
     warning(message: string) {
       ctx.stderr.write(`${err.yellow('warning:')} ${message}\n`);
     },
     tunnelLost(detail: string) {
-      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'tunnel', state: 'lost', detail })}\n`);
+      if (ctx.output === 'json') record({ type: 'tunnel', state: 'lost', detail });
       ctx.stderr.write(`${err.red.bold('The tunnel is gone:')} ${detail}\n`);
     },
     staleRemoved(webhooks: readonly Webhook[]) {
       for (const w of webhooks) {
-        if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'webhook', state: 'stale-removed', id: w.id, url: w.url })}\n`);
+        if (ctx.output === 'json') record({ type: 'webhook', state: 'stale-removed', id: w.id, url: w.url });
         banner(`Removed webhook ${w.id} (${w.url}), left behind by a listener on this machine that was killed`);
       }
     },
     tunnelStarting() {
-      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'tunnel', state: 'starting' })}\n`);
+      if (ctx.output === 'json') record({ type: 'tunnel', state: 'starting' });
       banner(err.dim('Starting a cloudflared quick tunnel…'));
     },
     tunnelReady(url: string) {
-      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'tunnel', state: 'ready', url })}\n`);
+      if (ctx.output === 'json') record({ type: 'tunnel', state: 'ready', url });
     },
     registered(webhook: Webhook) {
-      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'webhook', state: 'registered', id: webhook.id, url: webhook.url, events: webhook.events })}\n`);
+      if (ctx.output === 'json') record({ type: 'webhook', state: 'registered', id: webhook.id, url: webhook.url, events: webhook.events });
     },
     unregistered(id: string, error?: string) {
-      if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error } : {}) })}\n`);
+      if (ctx.output === 'json') record({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error } : {}) });
       if (error) ctx.stderr.write(`${err.yellow('warning:')} could not delete webhook ${id}: ${error}; the next \`datachonk listen\` with an API key removes it\n`);
       else banner(`Deleted webhook ${id}`);
     },
@@ -83,14 +90,14 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
       received() {},
       forwarded() {},
       completed(request, results) {
-        ctx.stdout.write(`${JSON.stringify(jsonRecord(request, results))}\n`);
+        record(jsonRecord(request, results));
       },
     };
   }
   if (ctx.output === 'quiet') return { ...base, received() {}, forwarded() {}, completed() {} };
 
   const c = paint(ctx.stdout, ctx.env);
-  const out = (text: string) => ctx.stdout.write(`${text}\n`);
+  const out = stdout.line;
   return {
     ...base,
     received(request) {

@@ -138,6 +138,27 @@ export function validateEvent(payload: unknown): ValidationResult {
   };
 }
 
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+const PREFIXED = (prefix: string) => new RegExp(`^${prefix}[A-Za-z0-9_-]+$`);
+const EVT = PREFIXED('evt_');
+const PROJ = PREFIXED('proj_');
+
+/**
+ * A fast yes for a well-formed envelope, for the listener's per-request path: the same rules as
+ * `envelopeSchema`, checked by hand because zod's parse cost a measurable share of each request
+ * (BENCHMARKS.md). When it says no, `envelopeSchema` is run to say why.
+ */
+export function isEnvelope(value: unknown): value is z.infer<typeof envelopeSchema> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  const data = v.data;
+  return typeof v.id === 'string' && EVT.test(v.id)
+    && typeof v.event === 'string' && v.event.length > 0
+    && typeof v.created_at === 'string' && ISO_DATETIME.test(v.created_at) && !Number.isNaN(Date.parse(v.created_at))
+    && typeof v.project_id === 'string' && PROJ.test(v.project_id)
+    && data !== null && typeof data === 'object' && !Array.isArray(data);
+}
+
 /**
  * The envelope alone, for any event type (known or new): what the listener requires before it
  * forwards. The `data` of each type is not checked there, as DataChonk may change it.

@@ -74,9 +74,7 @@ export class Forwarder {
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });
-      const chunks: Buffer[] = [];
-      for await (const chunk of response.body) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks);
+      const body = Buffer.from(await response.body.arrayBuffer());
       const contentType = response.headers['content-type'];
       return {
         status: response.statusCode,
