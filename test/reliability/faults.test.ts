@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startReceiver, type Receiver } from '../../src/core/listen/receiver.js';
+import { parseTarget } from '../../src/core/listen/targets.js';
+import { sign } from '../../src/core/signing/signature.js';
+import { closedPort, startRecordingServer, type RecordingServer, type Responder } from '../helpers/recording-server.js';
+import { rawRequest } from '../helpers/raw-http.js';
+
+const SECRET = 'whsec_faults';
+let receiver: Receiver | undefined;
+const servers: RecordingServer[] = [];
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+const quiet = { received() {}, forwarded() {}, completed() {}, warning() {} };
+let n = 0;
+const signedEvent = () => {
+  const body = JSON.stringify({ id: `evt_fault${++n}`, event: 'chonk.deleted', created_at: '2026-11-26T10:00:00Z', project_id: 'proj_1', data: { chonk_id: 'chonk_1', chonk_name: 'x', chonk_type: 'source' } });
+  return { headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, body) }, body };
+};
+
+async function listenTo(target: string): Promise<string> {
+  receiver = await startReceiver({
+    host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: [SECRET], skipVerify: false, targets: [parseTarget(target)],
+    forwardTimeoutMs: 500, maxBodyBytes: 1024 * 1024, requestTimeoutMs: 5000, drainTimeoutMs: 1000,
+    now: () => new Date(), monotonic: () => performance.now(),
+  }, quiet);
+  return receiver.url;
+}
+
+async function app(respond: Responder): Promise<RecordingServer> {
+  const server = await startRecordingServer(respond);
+  servers.push(server);
+  return server;
+}
+
+describe('faults at the app', () => {
+  it.each<[string, () => Promise<string>, number]>([
+    ['refuses connections', async () => `127.0.0.1:${await closedPort()}`, 502],
+    ['hangs past --forward-timeout', async () => (await app(() => {})).origin, 504],
+    ['resets the connection mid-response', async () => (await app((_req, res) => {
+      res.writeHead(200, { 'content-length': 100 });
+      res.write('{"partial":');
+      setTimeout(() => res.socket?.destroy(), 10);
+    })).origin, 502],
+    ['answers slowly, within the timeout', async () => (await app((_req, res) => setTimeout(() => res.end('{"slow":true}'), 200))).origin, 200],
+    ['answers 500', async () => (await app((_req, res) => {
+      res.statusCode = 500;
+      res.end();
+    })).origin, 500],
+  ])('the app %s: the sender gets the right status, and the listener keeps serving', async (_name, target, status) => {
+    const url = await listenTo(await target());
+    for (let i = 0; i < 3; i++) expect((await rawRequest(url, signedEvent())).status).toBe(status);
+    // Still serving: a GET gets the listener's own 405 straight away.
+    expect((await rawRequest(url, { method: 'GET' })).status).toBe(405);
+  });
+});
