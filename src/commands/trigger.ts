@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Context } from '../context.js';
 import { failure } from '../errors.js';
 import { resolveSecret } from '../config/secret.js';
-import { buildPayload } from '../core/events/build.js';
+import { buildPayload, compileRecipe } from '../core/events/build.js';
 import { newEventId, type JsonObject } from '../core/events/payload.js';
 import { planPayloads } from '../core/trigger/plan.js';
 import { buildWebhookRequest, toCurl, type RequestOptions, type WebhookRequest } from '../core/trigger/request.js';
@@ -54,12 +54,17 @@ export default async function trigger(ctx: Context, event: string | undefined, r
       const request = makeRequest(buildPayload(recipe, { id: newEventId(), createdAt: ctx.now() }));
       view.dryRun(request, toCurl(request));
     }
+    view.stop();
     return;
   }
 
   function* requests(): Generator<WebhookRequest> {
     for (const recipe of recipes) {
-      for (let i = 0; i < flags.count; i++) yield makeRequest(buildPayload(recipe, { id: newEventId(), createdAt: ctx.now() }));
+      const next = compileRecipe(recipe);
+      for (let i = 0; i < flags.count; i++) {
+        const { body, event, id } = next({ id: newEventId(), createdAt: ctx.now() });
+        yield buildWebhookRequest(body, event, id, requestOptions);
+      }
     }
   }
   const expectStatus = flags.expectStatus;

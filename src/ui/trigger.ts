@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Context } from '../context.js';
 import type { DeliveryReport, TriggerReporter, TriggerSummary } from '../core/trigger/run.js';
 import type { WebhookRequest } from '../core/trigger/request.js';
+import { bufferedLines } from './buffered.js';
 import { formatMs, paint, statusColor, truncate } from './style.js';
 
 /** What `trigger` shows: every delivery, the summary of a load run, a dry run. */
@@ -22,7 +23,8 @@ export async function createTriggerView(ctx: Context, options: { total: number }
 }
 
 function jsonView(ctx: Context): TriggerView {
-  const line = (record: object) => ctx.stdout.write(`${JSON.stringify(record)}\n`);
+  const out = bufferedLines(ctx.stdout);
+  const line = (record: object) => out.line(JSON.stringify(record));
   return {
     delivery({ request, outcome, expected }) {
       line({
@@ -45,7 +47,7 @@ function jsonView(ctx: Context): TriggerView {
     dryRun(request, curl) {
       line({ type: 'dry-run', method: request.method, url: request.url, headers: request.headers, body: request.body, curl });
     },
-    stop() {},
+    stop: out.flush,
   };
 }
 

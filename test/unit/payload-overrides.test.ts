@@ -131,3 +131,22 @@ describe('planPayloads', () => {
     await expect(planPayloads({ sets: [], validate: true, ...request }, now)).rejects.toMatchObject({ kind: 'usage', message: expect.stringMatching(message) });
   });
 });
+
+describe('compileRecipe', () => {
+  const now = new Date('2026-11-26T14:55:54.321Z');
+  it.each([
+    ['a fixture', []],
+    ['an overridden id', ['id=evt_pinned']],
+    ['an overridden created_at', ['created_at=2020-01-01T00:00:00Z']],
+    ['nested overrides', ['data.chonk_name=dim_orders', 'data.files_generated.0.lines=7']],
+  ])('makes the same bytes as JSON.stringify(buildPayload()) for %s', async (_name, sets) => {
+    const { compileRecipe } = await import('../../src/core/events/build.js');
+    const [recipe] = await planPayloads({ event: 'generation.completed', all: false, sets, validate: true }, now);
+    const fresh = { id: 'evt_fresh123', createdAt: now };
+    const compiled = compileRecipe(recipe!)(fresh);
+    const expected = buildPayload(recipe!, fresh);
+    expect(compiled.body).toBe(JSON.stringify(expected));
+    expect(compiled.id).toBe(expected.id);
+    expect(compiled.event).toBe('generation.completed');
+  });
+});

@@ -26,9 +26,11 @@ export async function deliver(request: WebhookRequest, dispatcher: Dispatcher, t
       headers: request.headers,
       body: request.body,
       dispatcher,
-      signal: AbortSignal.timeout(timeoutMs),
+      // undici's own timeouts: an AbortSignal.timeout per request is a timer per request.
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
-    const body = await readCapped(response.body);
+    const body = await readCapped(response);
     return { kind: 'response', status: response.statusCode, body, latencyMs: clock() - started };
   } catch (error) {
     const code = classifyNetworkError(error);
@@ -36,10 +38,13 @@ export async function deliver(request: WebhookRequest, dispatcher: Dispatcher, t
   }
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+async function readCapped(response: Dispatcher.ResponseData): Promise<string> {
+  const length = Number(response.headers['content-length']);
+  // Known small (the usual case): one read. Otherwise keep at most MAX_BODY_KEPT in memory.
+  if (Number.isFinite(length) && length <= MAX_BODY_KEPT) return response.body.text();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
+  for await (const chunk of response.body) {
     const buffer = chunk as Buffer;
     if (size < MAX_BODY_KEPT) chunks.push(buffer.subarray(0, MAX_BODY_KEPT - size));
     size += buffer.length;
