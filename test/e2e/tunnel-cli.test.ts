@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
+import { isAlive as alive } from '../helpers/process.js';
 
 const FAKE = fileURLToPath(new URL('../helpers/fake-cloudflared.mjs', import.meta.url));
 // Only node's folder on PATH: no real cloudflared can be found by accident.
@@ -34,14 +35,6 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function startEmulator(): Promise<Record<string, string>> {
   emulator = await startCli(['emulator', 'start', '--port', '0', '--memory'], { home });
