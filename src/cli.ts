@@ -210,7 +210,7 @@ Examples:
   $ datachonk auth login
   $ printf '%s' "$DATACHONK_KEY" | datachonk auth login`)
     .action(lazy(async () => (await import('./commands/auth.js')).login));
-  auth.command('status').description('show the API URL and where the key comes from (masked)')
+  withApi(auth.command('status').description('show the API URL and where the key comes from (masked); exit 1 without a key'))
     .action(lazy(async () => (await import('./commands/auth.js')).status));
   auth.command('logout').description('remove the stored API key')
     .action(lazy(async () => (await import('./commands/auth.js')).logout));

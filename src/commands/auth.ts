@@ -31,9 +31,10 @@ export async function login(ctx: Context, rawFlags: unknown): Promise<void> {
   if (ctx.output === 'json') printResult(ctx, '', { type: 'auth', api_url: settings.url, key: maskKey(key), stored_in: ctx.paths.configFile });
 }
 
-export async function status(ctx: Context): Promise<void> {
-  const settings = await resolveApiSettings({}, ctx.env, ctx.paths.configFile);
-  const urlSource = settings.urlSource === 'env' ? 'from DATACHONK_API_URL' : sourceText[settings.urlSource];
+export async function status(ctx: Context, rawFlags: unknown): Promise<void> {
+  const flags = parseFlags(z.object({ apiKey: z.string().optional(), apiUrl: z.string().optional() }), rawFlags);
+  const settings = await resolveApiSettings(flags, ctx.env, ctx.paths.configFile);
+  const urlSource = settings.urlSource === 'env' ? 'from DATACHONK_API_URL' : settings.urlSource === 'flag' ? 'from --api-url' : sourceText[settings.urlSource];
   if (ctx.output === 'json') {
     printResult(ctx, '', { type: 'auth', api_url: settings.url, api_url_source: settings.urlSource, key: settings.key ? maskKey(settings.key) : null, key_source: settings.keySource ?? null });
   } else {
