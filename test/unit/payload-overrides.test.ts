@@ -150,3 +150,23 @@ describe('compileRecipe', () => {
     expect(compiled.event).toBe('generation.completed');
   });
 });
+
+describe('forwardUrl', () => {
+  it.each([
+    ['http://localhost:3000', '/webhooks/datachonk?a=1', 'http://localhost:3000/webhooks/datachonk?a=1'],
+    ['http://localhost:3000/', '/webhooks/datachonk', 'http://localhost:3000/webhooks/datachonk'],
+    ['http://localhost:3000/hooks', '/webhooks/datachonk?a=1', 'http://localhost:3000/hooks?a=1'],
+    ['http://localhost:3000/hooks?mine=1', '/webhooks/datachonk?a=1', 'http://localhost:3000/hooks?mine=1'],
+    ['https://app.example.com', '/x', 'https://app.example.com/x'],
+  ])('%s + %s -> %s', async (target, received, expected) => {
+    const { forwardUrl, parseTarget } = await import('../../src/core/listen/targets.js');
+    expect(forwardUrl(parseTarget(target), received)).toBe(expected);
+  });
+
+  it.each([['3000', 'http://localhost:3000/'], [':3000', 'http://localhost:3000/'], ['localhost:3000', 'http://localhost:3000/'], ['127.0.0.1:4000/h', 'http://127.0.0.1:4000/h']])(
+    'parseTarget(%s) is %s', async (text, href) => {
+      const { parseTarget } = await import('../../src/core/listen/targets.js');
+      expect(parseTarget(text).href).toBe(href);
+    },
+  );
+});

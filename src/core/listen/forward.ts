@@ -64,10 +64,10 @@ export class Forwarder {
 
   async forward(url: string, input: ForwardInput): Promise<ForwardOutcome> {
     const started = this.clock();
-    const parsed = new URL(url);
     try {
       const response = await this.pool.request({
-        path: `${parsed.pathname}${parsed.search}`,
+        // `url` is this target's origin followed by the path (see forwardUrl).
+        path: url.slice(this.origin.length) || '/',
         method: input.method as 'POST',
         headers: forwardHeaders(input),
         body: input.body,

@@ -293,7 +293,6 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-larg
       chunks.push(chunk);
     });
     req.on('end', () => finish(Buffer.concat(chunks, size)));
-    req.on('aborted', () => finish('aborted'));
     req.on('error', () => finish('aborted'));
     req.on('close', () => {
       if (!req.complete) finish('aborted');

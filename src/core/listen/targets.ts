@@ -28,9 +28,10 @@ export function parseTarget(text: string): URL {
  * path and query; a target with a path keeps it, and gets the received query when it has none.
  */
 export function forwardUrl(target: URL, receivedPathAndQuery: string): string {
-  const received = new URL(receivedPathAndQuery, 'http://placeholder');
-  const url = new URL(target.href);
-  if (url.pathname === '/') url.pathname = received.pathname;
-  if (!url.search) url.search = received.search;
-  return url.href;
+  // Plain string work: this runs for every request and target, and URL parsing showed in profiles.
+  const q = receivedPathAndQuery.indexOf('?');
+  const receivedPath = q < 0 ? receivedPathAndQuery : receivedPathAndQuery.slice(0, q);
+  const receivedQuery = q < 0 ? '' : receivedPathAndQuery.slice(q);
+  const path = target.pathname === '/' ? receivedPath : target.pathname;
+  return `${target.origin}${path}${target.search || receivedQuery}`;
 }
