@@ -143,9 +143,17 @@ export function mask(secret: string): string {
   return `${prefix}…${secret.slice(-4)}`;
 }
 
+// Local-time fields cost a time-zone lookup each; under load many lines share a second.
+let lastSecond = NaN;
+let lastStamp = '';
+
 function timestamp(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second === lastSecond) return lastStamp;
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  lastSecond = second;
+  lastStamp = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return lastStamp;
 }
 
 function receivedLine(c: ChalkInstance, request: ReceivedRequest): string {
