@@ -3,10 +3,10 @@ import type { Context } from '../context.js';
 import { failure, usageError } from '../errors.js';
 import { updateConfig } from '../config/config-file.js';
 import { API_KEY_ENV, maskKey, resolveApiSettings } from '../config/credentials.js';
-import { ApiClient } from '../core/api/client.js';
 import { WebhooksApi } from '../core/api/webhooks.js';
 import { note, printResult, verdict } from '../ui/output.js';
 import { askHidden } from '../ui/prompt.js';
+import { apiClient } from './api.js';
 import { parseFlags } from './flags.js';
 
 // `datachonk auth login|status|logout`: the API key, stored in config.json (0600).
@@ -20,7 +20,7 @@ export async function login(ctx: Context, rawFlags: unknown): Promise<void> {
   const settings = await resolveApiSettings({ apiUrl: flags.apiUrl }, ctx.env, ctx.paths.configFile);
 
   // A cheap call proves the key before it is stored.
-  const client = new ApiClient({ baseUrl: settings.url, apiKey: key, userAgent: `datachonk-cli/${ctx.version}` });
+  const client = apiClient(ctx, settings.url, key);
   try {
     await new WebhooksApi(client).list();
   } finally {

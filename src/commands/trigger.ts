@@ -2,14 +2,15 @@ import { z } from 'zod';
 import type { Context } from '../context.js';
 import { failure } from '../errors.js';
 import { resolveSecret } from '../config/secret.js';
-import { buildPayload, compileRecipe } from '../core/events/build.js';
-import { newEventId, type JsonObject } from '../core/events/payload.js';
+import { compileRecipe } from '../core/events/build.js';
+import { newEventId } from '../core/events/payload.js';
 import { planPayloads } from '../core/trigger/plan.js';
 import { buildWebhookRequest, toCurl, type RequestOptions, type WebhookRequest } from '../core/trigger/request.js';
 import { runDeliveries } from '../core/trigger/run.js';
 import { createDispatcher } from '../core/trigger/send.js';
 import { printEventTypes } from '../ui/output.js';
 import { createTriggerView } from '../ui/trigger.js';
+import { userAgent } from './api.js';
 import { httpUrl, intFlag, parseDuration, parseFlags, parseHeaders, secretFlag } from './flags.js';
 
 import { DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL } from '../defaults.js';
@@ -42,16 +43,18 @@ export default async function trigger(ctx: Context, event: string | undefined, r
   );
   const { secret } = flags.signature === 'missing' ? { secret: '' } : await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
   const requestOptions: RequestOptions = {
-    url: flags.url, secret, signature: flags.signature, userAgent: `datachonk-cli/${ctx.version}`, headers: parseHeaders(flags.header),
+    url: flags.url, secret, signature: flags.signature, userAgent: userAgent(ctx), headers: parseHeaders(flags.header),
   };
-  const makeRequest = (payload: JsonObject): WebhookRequest =>
-    buildWebhookRequest(JSON.stringify(payload), String(payload.event), String(payload.id), requestOptions);
+  const requestFor = (next: ReturnType<typeof compileRecipe>): WebhookRequest => {
+    const { body, event, id } = next({ id: newEventId(), createdAt: ctx.now() });
+    return buildWebhookRequest(body, event, id, requestOptions);
+  };
 
   const total = recipes.length * (flags.dryRun ? 1 : flags.count);
   const view = await createTriggerView(ctx, { total });
   if (flags.dryRun) {
     for (const recipe of recipes) {
-      const request = makeRequest(buildPayload(recipe, { id: newEventId(), createdAt: ctx.now() }));
+      const request = requestFor(compileRecipe(recipe));
       view.dryRun(request, toCurl(request));
     }
     view.stop();
@@ -61,10 +64,7 @@ export default async function trigger(ctx: Context, event: string | undefined, r
   function* requests(): Generator<WebhookRequest> {
     for (const recipe of recipes) {
       const next = compileRecipe(recipe);
-      for (let i = 0; i < flags.count; i++) {
-        const { body, event, id } = next({ id: newEventId(), createdAt: ctx.now() });
-        yield buildWebhookRequest(body, event, id, requestOptions);
-      }
+      for (let i = 0; i < flags.count; i++) yield requestFor(next);
     }
   }
   const expectStatus = flags.expectStatus;

@@ -31,7 +31,7 @@ export function requireApiKey(settings: ApiSettings): string {
   throw usageError('no DataChonk API key', `run \`datachonk auth login\`, set ${API_KEY_ENV}, or pass --api-key`);
 }
 
-/** Shows enough of a key to recognise it: `dck_…abcd`. */
+/** Shows enough of a key or secret to recognise it: `dck_…abcd`, `whsec_…abcd`. */
 export function maskKey(key: string): string {
   const prefix = /^[a-z]+_/i.exec(key)?.[0] ?? '';
   return `${prefix}…${key.slice(-4)}`;

@@ -5,6 +5,7 @@ import type { ReceivedRequest, ReceiverReporter } from '../core/listen/receiver.
 import type { ForwardResult } from '../core/listen/records.js';
 import type { ExposeReporter } from '../core/listen/expose.js';
 import type { SecretSource } from '../config/secret.js';
+import { maskKey } from '../config/credentials.js';
 import type { Webhook } from '../core/api/schemas.js';
 import { bufferedLines } from './buffered.js';
 import { formatMs, paint, statusColor, truncate } from './style.js';
@@ -117,7 +118,7 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
 function readyBlock(c: ChalkInstance, info: ReadyInfo): string {
   const secret = info.secretSource === 'dev'
     ? `${info.secret} ${c.dim('(the local dev secret, which `datachonk trigger` uses too)')}`
-    : `${mask(info.secret)} ${c.dim(info.secretSource === 'flag' ? '(from --secret)' : '(from DATACHONK_WEBHOOK_SECRET)')}`;
+    : `${maskKey(info.secret)} ${c.dim(info.secretSource === 'flag' ? '(from --secret)' : '(from DATACHONK_WEBHOOK_SECRET)')}`;
   const lines = [`${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`];
   if (info.publicUrl && info.publicUrl !== info.url) lines.push(`  Public URL:     ${c.bold(info.publicUrl)}`);
   if (info.quickTunnel) lines.push(`  Tunnel:         cloudflared quick tunnel ${c.dim('(no uptime guarantee, at most 200 requests in flight, a new URL each run)')}`);
@@ -135,12 +136,6 @@ function readyBlock(c: ChalkInstance, info: ReadyInfo): string {
   lines.push(`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
   lines.push(c.dim('  Ctrl-C to stop'));
   return lines.join('\n');
-}
-
-/** Shows enough of a secret to recognise it: whsec_…abcd. */
-export function mask(secret: string): string {
-  const prefix = secret.startsWith('whsec_') ? 'whsec_' : '';
-  return `${prefix}…${secret.slice(-4)}`;
 }
 
 // Local-time fields cost a time-zone lookup each; under load many lines share a second.
