@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { Context } from '../context.js';
 import { API_KEY_ENV, API_URL_ENV } from '../config/credentials.js';
 import { DEFAULT_EMULATOR_PORT, DEFAULT_EMULATOR_URL, DEFAULT_RETRY_SCHEDULE, EMULATOR_FILE } from '../defaults.js';
-import { ApiClient } from '../core/api/client.js';
 import { deliverySchema } from '../core/api/schemas.js';
 import { explainApiError } from '../core/api/webhooks.js';
 import { buildPayload } from '../core/events/build.js';
@@ -11,6 +10,7 @@ import { newEventId } from '../core/events/payload.js';
 import { planPayloads } from '../core/trigger/plan.js';
 import { startEmulator, EMIT_PATH } from '../emulator/server.js';
 import { createEmulatorView } from '../ui/emulator.js';
+import { apiClient } from './api.js';
 import { intFlag, parseDuration, parseFlags } from './flags.js';
 
 // `datachonk emulator start|emit`: the local DataChonk API, for offline work and CI.
@@ -27,13 +27,14 @@ export async function start(ctx: Context, rawFlags: unknown): Promise<void> {
   const retrySchedule = flags.retrySchedule.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')
     .map((s) => parseDuration(s, '--retry-schedule'));
   const dataFile = flags.memory ? undefined : flags.dataFile ?? join(ctx.paths.stateDir, EMULATOR_FILE);
+  const stopRequested = ctx.waitForShutdown(); // before Ready is printed, see listen.ts
   const view = createEmulatorView(ctx);
   const emulator = await startEmulator({
     host: flags.host, port: flags.port, dataFile, apiKey: flags.apiKey, retrySchedule,
     deliveryTimeoutMs: 10_000, version: ctx.version, now: ctx.now, monotonic: ctx.monotonic,
   }, view);
   view.ready({ url: emulator.url, dataFile, apiKey: flags.apiKey, retrySchedule: retrySchedule.map((ms) => `${ms / 1000}s`).join(', ') });
-  await ctx.waitForShutdown();
+  await stopRequested;
   await emulator.close();
 }
 
@@ -46,13 +47,9 @@ export async function emit(ctx: Context, event: string | undefined, rawFlags: un
   }), rawFlags);
   const [recipe] = await planPayloads({ event, all: false, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate }, ctx.now());
   const payload = buildPayload(recipe!, { id: newEventId(), createdAt: ctx.now() });
-  const client = new ApiClient({
-    baseUrl: flags.apiUrl ?? ctx.env[API_URL_ENV] ?? DEFAULT_EMULATOR_URL,
+  const client = apiClient(ctx, flags.apiUrl ?? ctx.env[API_URL_ENV] ?? DEFAULT_EMULATOR_URL,
     // The emulator takes any non-empty key unless it was started with --api-key.
-    apiKey: flags.apiKey ?? ctx.env[API_KEY_ENV] ?? 'dck_emulator',
-    userAgent: `datachonk-cli/${ctx.version}`,
-    maxRetries: 0,
-  });
+    flags.apiKey ?? ctx.env[API_KEY_ENV] ?? 'dck_emulator', { maxRetries: 0 });
   try {
     const result = await client.request('POST', EMIT_PATH.replace(/^\/v1\//, ''), emitResultSchema, payload)
       .catch((error: unknown) => { throw explainApiError(error); });

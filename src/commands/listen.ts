@@ -9,7 +9,6 @@ import { resolveSecret } from '../config/secret.js';
 import {
   DEFAULT_FORWARD_TIMEOUT, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PATH, DEFAULT_LISTEN_PORT, DEFAULT_MAX_BODY, JOURNAL_FILE,
 } from '../defaults.js';
-import { ApiClient } from '../core/api/client.js';
 import { WebhooksApi } from '../core/api/webhooks.js';
 import { EVENT_TYPES } from '../core/events/catalogue.js';
 import { requireEventType } from '../core/events/payload.js';
@@ -19,6 +18,7 @@ import { startReceiver } from '../core/listen/receiver.js';
 import { parseTarget } from '../core/listen/targets.js';
 import { createListenView } from '../ui/listen.js';
 import { printResult } from '../ui/output.js';
+import { apiClient } from './api.js';
 import { requireCloudflared } from './cloudflared.js';
 import { httpUrl, intFlag, parseDuration, parseFlags, parseList, parseSize, secretFlag } from './flags.js';
 
@@ -59,12 +59,15 @@ export default async function listen(ctx: Context, rawFlags: unknown): Promise<v
   if (flags.register && !settings?.key) {
     throw usageError('--register needs a DataChonk API key', 'run `datachonk auth login`, set DATACHONK_API_KEY, or pass --api-key');
   }
-  const client = settings?.key ? new ApiClient({ baseUrl: settings.url, apiKey: settings.key, userAgent: `datachonk-cli/${ctx.version}` }) : undefined;
+  const client = settings?.key ? apiClient(ctx, settings.url, settings.key) : undefined;
   // A registered session gets a fresh secret, so the one sent to the API is good for this session
   // only. The listener accepts it and the usual one (local `trigger`s), and forwards what it verified
   // with the fresh one signed again with the usual one: the app is configured once, for every session.
   const sessionSecret = client ? generateSecret() : undefined;
 
+  // Handlers first: a signal that arrives once "Ready" is printed (or during setup) must reach them,
+  // not the default action, which would kill the process without cleaning up.
+  const stopRequested = ctx.waitForShutdown();
   const journal = flags.journal ? await openJournal(join(ctx.paths.stateDir, JOURNAL_FILE)) : undefined;
   const view = createListenView(ctx, { verbose: flags.verbose });
   const receiver = await startReceiver({
@@ -109,7 +112,7 @@ export default async function listen(ctx: Context, rawFlags: unknown): Promise<v
   });
 
   const lost = exposed.tunnel?.lost.then((how) => how);
-  const reason = await Promise.race([ctx.waitForShutdown().then(() => undefined), lost ?? new Promise<never>(() => {})]);
+  const reason = await Promise.race([stopRequested.then(() => undefined), lost ?? new Promise<never>(() => {})]);
   if (reason) {
     // Restarting would give a new URL that nothing points at: say so loudly and stop instead.
     const detail = `cloudflared exited (${reason.signal ?? `code ${reason.code}`}); its last lines:\n  ${reason.lastLines.join('\n  ')}`;
