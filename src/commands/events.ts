@@ -38,7 +38,11 @@ export async function resendCommand(ctx: Context, id: string, rawFlags: unknown)
   });
   for (const result of results) view.resent(entry, result);
   const writer = await JournalWriter.open(journalFile(ctx)).catch(() => undefined);
-  await writer?.append({ type: 'forwards', rid: entry.request.rid, at: ctx.now().toISOString(), resend: true, results }).catch(() => {});
+  try {
+    writer?.write({ type: 'forwards', rid: entry.request.rid, at: ctx.now().toISOString(), resend: true, results });
+  } catch {
+    // The resend happened and was reported; only its record is missing.
+  }
   await writer?.close();
   const failed = results.filter((r) => r.status === null || r.status < 200 || r.status >= 300);
   if (failed.length > 0) {

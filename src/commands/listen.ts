@@ -68,8 +68,8 @@ export default async function listen(ctx: Context, rawFlags: unknown): Promise<v
   // Handlers first: a signal that arrives once "Ready" is printed (or during setup) must reach them,
   // not the default action, which would kill the process without cleaning up.
   const stopRequested = ctx.waitForShutdown();
-  const journal = flags.journal ? await openJournal(join(ctx.paths.stateDir, JOURNAL_FILE)) : undefined;
   const view = createListenView(ctx, { verbose: flags.verbose });
+  const journal = flags.journal ? await openJournal(join(ctx.paths.stateDir, JOURNAL_FILE), view) : undefined;
   const receiver = await startReceiver({
     host: flags.host, port: flags.port, path: flags.path, secrets: sessionSecret ? [sessionSecret, secret] : [secret], forwardSecret: secret,
     skipVerify: flags.skipVerify, events: events && new Set(events), targets,
@@ -132,9 +132,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function openJournal(file: string): Promise<JournalWriter> {
+async function openJournal(file: string, view: { warning(message: string): void }): Promise<JournalWriter> {
   try {
-    return await JournalWriter.open(file);
+    // Delivering matters more than recording: a failed write is said, and listening goes on.
+    return await JournalWriter.open(file, { onError: (error) => view.warning(`could not write to the journal ${file}: ${error.message}`) });
   } catch (error) {
     throw failure(`cannot open the journal ${file}: ${(error as Error).message}`, 'fix its folder\'s permissions, or run with --no-journal');
   }

@@ -244,7 +244,7 @@ describe('journal', () => {
 
   it('rolls over at its size limit, keeping one older part', async () => {
     const file = join(dir, 'events.ndjson');
-    journal = await JournalWriter.open(file, 2000);
+    journal = await JournalWriter.open(file, { maxBytes: 2000 });
     const { url } = await listen({ journal });
     for (let i = 0; i < 10; i++) await rawRequest(url, signed(event({ id: `evt_roll${i}` })));
     await journal.close();

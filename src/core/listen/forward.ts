@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
+import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { classifyNetworkError, describeNetworkFailure, formatDuration } from '../net-errors.js';
 import type { ForwardResult } from './records.js';
 
@@ -13,7 +14,13 @@ const HOP_BY_HOP = new Set([
 /** What a forward needs from the received request. */
 export interface ForwardInput {
   method: string;
-  headers: IncomingHttpHeaders;
+  /**
+   * The received headers: Node's raw list (`req.rawHeaders`: name, value, name, value…, names as
+   * sent, repeats kept) or a parsed object (a journalled request).
+   */
+  headers: readonly string[] | IncomingHttpHeaders;
+  /** Replaces the signature header as received (the listener signed the body again). */
+  signature?: string | undefined;
   body: Buffer;
   remoteAddress: string | undefined;
 }
@@ -30,23 +37,50 @@ export interface ForwardOutcome {
 /** Characters of the app's response body kept in the journal and shown with --verbose. */
 const BODY_KEPT = 2048;
 
-/** The headers that go on to the app: all received ones but hop-by-hop ones, plus X-Forwarded-*. */
-export function forwardHeaders(input: ForwardInput): Record<string, string | string[]> {
-  const named = new Set(
-    String(input.headers.connection ?? '').split(',').map((token) => token.trim().toLowerCase()).filter(Boolean),
-  );
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(input.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
-    headers[name] = value;
+/**
+ * The headers that go on to the app, as a flat name, value… list: all received ones but hop-by-hop
+ * ones (and those the Connection header names), in their order and case, plus X-Forwarded-*.
+ */
+export function forwardHeaders(input: ForwardInput): string[] {
+  const raw = Array.isArray(input.headers) ? input.headers as readonly string[] : flatten(input.headers as IncomingHttpHeaders);
+  let named: Set<string> | undefined;
+  let forwardedFor: string | undefined;
+  let proto = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'connection') {
+      named ??= new Set();
+      for (const token of raw[i + 1]!.split(',')) if (token.trim()) named.add(token.trim().toLowerCase());
+    }
   }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    if (lower === SIGNATURE_HEADER && input.signature !== undefined) continue;
+    if (lower === 'x-forwarded-for') {
+      forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
+      continue;
+    }
+    if (lower === 'x-forwarded-proto') proto = true;
+    out.push(name, raw[i + 1]!);
+  }
+  if (input.signature !== undefined) out.push(SIGNATURE_HEADER, input.signature);
   const client = input.remoteAddress?.replace(/^::ffff:/, '');
-  if (client) {
-    const previous = input.headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = previous ? `${String(previous)}, ${client}` : client;
+  if (client) forwardedFor = forwardedFor === undefined ? client : `${forwardedFor}, ${client}`;
+  if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor);
+  if (!proto) out.push('x-forwarded-proto', 'http');
+  return out;
+}
+
+function flatten(headers: IncomingHttpHeaders): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, value);
   }
-  headers['x-forwarded-proto'] ??= 'http';
-  return headers;
+  return out;
 }
 
 /**
@@ -62,41 +96,86 @@ export class Forwarder {
     this.pool = new Pool(target.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
   }
 
-  async forward(url: string, input: ForwardInput): Promise<ForwardOutcome> {
+  forward(url: string, input: ForwardInput): Promise<ForwardOutcome> {
     const started = this.clock();
-    try {
-      const response = await this.pool.request({
+    // dispatch() with a handler that gathers the body, rather than request(): no stream per
+    // response, which was a tenth of the listener's time per event (issue 6).
+    return new Promise<ForwardOutcome>((resolve) => {
+      const handler = new ResponseCollector((error) => {
+        const latency = round(this.clock() - started);
+        if (error) {
+          const { code, message, status } = classify(error, this.target, this.timeoutMs);
+          resolve({
+            status, contentType: 'application/json', body: Buffer.from(JSON.stringify({ error: message })),
+            result: { target: url, status: null, latency_ms: latency, error: { code, message } },
+          });
+          return;
+        }
+        const body = handler.body();
+        resolve({
+          status: handler.status, contentType: handler.contentType, body,
+          result: {
+            target: url, status: handler.status, latency_ms: latency,
+            ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}),
+          },
+        });
+      });
+      this.pool.dispatch({
         // `url` is this target's origin followed by the path (see forwardUrl).
         path: url.slice(this.origin.length) || '/',
-        method: input.method as 'POST',
+        method: input.method as Dispatcher.HttpMethod,
         headers: forwardHeaders(input),
         body: input.body,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
-      });
-      const body = Buffer.from(await response.body.arrayBuffer());
-      const contentType = response.headers['content-type'];
-      return {
-        status: response.statusCode,
-        contentType: Array.isArray(contentType) ? contentType[0] : contentType,
-        body,
-        result: {
-          target: url, status: response.statusCode, latency_ms: round(this.clock() - started),
-          ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}),
-        },
-      };
-    } catch (error) {
-      const { code, message, status } = classify(error, this.target, this.timeoutMs);
-      const body = Buffer.from(JSON.stringify({ error: message }));
-      return {
-        status, contentType: 'application/json', body,
-        result: { target: url, status: null, latency_ms: round(this.clock() - started), error: { code, message } },
-      };
-    }
+      }, handler);
+    });
   }
 
   close(): Promise<void> {
     return this.pool.close();
+  }
+}
+
+/** Gathers one response: status, content type and body; calls `done` once, at the end or on error. */
+class ResponseCollector implements Dispatcher.DispatchHandler {
+  status = 0;
+  contentType: string | undefined;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private finished = false;
+
+  constructor(private readonly done: (error?: Error) => void) {}
+
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.status = statusCode;
+    const type = headers['content-type'];
+    this.contentType = Array.isArray(type) ? type[0] : type;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    this.finish();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.finish(error);
+  }
+
+  body(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+  }
+
+  private finish(error?: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.done(error);
   }
 }
 

@@ -79,67 +79,108 @@ export interface Receiver {
 }
 
 const json = (value: unknown) => JSON.stringify(value);
+const FORWARDING: Disposition = { kind: 'forwarding' };
+const VALID: Verification = { status: 'valid' };
 
 /** Starts the listener. Rejects with a clear error when the port is taken. */
 export async function startReceiver(options: ReceiverOptions, reporter: ReceiverReporter): Promise<Receiver> {
   const forwarders = options.targets.map((target) => new Forwarder(target, options.forwardTimeoutMs, options.monotonic));
-  const inFlight = new Set<Promise<void>>();
+  // Requests being handled, and who waits for them to be done (close()). A count, not a set of
+  // promises: this path runs for every event, and was measured (issue 6).
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  /** One request is done (once, whatever calls it again). */
+  const releaser = () => {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--inFlight === 0 && drained) drained();
+    };
+  };
   const server: Server = createServer({
     requestTimeout: options.requestTimeoutMs,
     headersTimeout: Math.min(options.requestTimeoutMs, 60_000),
     // Node checks those timeouts on this interval (30 s by default): check often enough to honour them.
     connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(options.requestTimeoutMs / 4))),
   }, (req, res) => {
-    const handled = handle(req, res).catch((error: unknown) => {
-      reporter.warning(`internal error while handling a request: ${(error as Error).message}`);
-      if (!res.headersSent) send(res, 500, json({ error: 'internal error in datachonk listen' }));
-    });
-    inFlight.add(handled);
-    void handled.finally(() => inFlight.delete(handled));
+    inFlight++;
+    const done = releaser();
+    try {
+      accept(req, res, done);
+    } catch (error) {
+      internalError(res, error, done);
+    }
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const receivedAt = options.now();
+  function internalError(res: ServerResponse, error: unknown, done: () => void): void {
+    reporter.warning(`internal error while handling a request: ${(error as Error).message}`);
+    if (!res.headersSent) send(res, 500, json({ error: 'internal error in datachonk listen' }));
+    done();
+  }
+
+  /** Checks the path and method, then reads the body. */
+  function accept(req: IncomingMessage, res: ServerResponse, done: () => void): void {
     const url = req.url ?? '/';
-    const pathname = url.split('?')[0];
-    const base = {
-      rid: randomId('rcv_', 16), receivedAt, method: req.method ?? '', url, headers: req.headers, bodyBytes: 0, verification: undefined,
-    };
+    const q = url.indexOf('?');
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const request = newRequest(req, url);
     if (pathname !== options.path) {
-      return reject(base, res, 404, `not found: datachonk listens on POST ${options.path}`, { journal: false });
+      return reject(request, res, done, 404, `not found: datachonk listens on POST ${options.path}`);
     }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      return reject(base, res, 405, `method ${req.method} not allowed: send a POST`, { journal: false });
+      return reject(request, res, done, 405, `method ${req.method} not allowed: send a POST`);
     }
-    const body = await readBody(req, options.maxBodyBytes);
+    readBody(req, options.maxBodyBytes, (body) => {
+      try {
+        received(req, res, done, request, body);
+      } catch (error) {
+        internalError(res, error, done);
+      }
+    });
+  }
+
+  function newRequest(req: IncomingMessage, url: string): ReceivedRequest {
+    return {
+      rid: randomId('rcv_', 16), receivedAt: options.now(), method: req.method ?? '', url, headers: req.headers, bodyBytes: 0,
+      verification: undefined, event: undefined, eventId: undefined, payload: undefined, disposition: FORWARDING,
+    };
+  }
+
+  /** The whole body is in (or was refused): verify, parse, journal, then forward or answer. */
+  function received(req: IncomingMessage, res: ServerResponse, done: () => void, request: ReceivedRequest, body: Buffer | 'too-large' | 'aborted'): void {
     if (body === 'too-large') {
       // Answered while the client may still be sending: close the connection after the answer.
       res.setHeader('connection', 'close');
-      return reject(base, res, 413, `the body is larger than ${options.maxBodyBytes} bytes (--max-body)`, { journal: false });
+      return reject(request, res, done, 413, `the body is larger than ${options.maxBodyBytes} bytes (--max-body)`);
     }
     if (body === 'aborted') {
-      const dropped: ReceivedRequest = { ...base, disposition: { kind: 'rejected', status: 0, reason: 'the client stopped before sending the whole body (disconnected or timed out)' } };
-      reporter.received(dropped);
-      reporter.completed(dropped, []);
+      request.disposition = { kind: 'rejected', status: 0, reason: 'the client stopped before sending the whole body (disconnected or timed out)' };
+      reporter.received(request);
+      reporter.completed(request, []);
+      done();
       return;
     }
+    request.bodyBytes = body.length;
     const { result: checked, secret: matched } = verifyAny(options.secrets, body, req.headers[SIGNATURE_HEADER]);
-    const verification: Verification = checked.ok ? { status: 'valid' }
+    request.verification = checked.ok ? VALID
       : options.skipVerify ? { status: 'skipped', reason: checked.message } : { status: 'invalid', reason: checked.message };
-    const request: ReceivedRequest = { ...base, bodyBytes: body.length, verification, disposition: { kind: 'forwarding' } };
-    if (verification.status === 'invalid') {
+    if (!checked.ok && !options.skipVerify) {
       // Named in the output and the journal so the user can tell which event failed, but not trusted.
       const claimed = envelopeSchema.safeParse(parseJsonOrUndefined(body));
-      if (claimed.success) Object.assign(request, { event: claimed.data.event, eventId: claimed.data.id });
-      return reject(request, res, 401, `invalid signature: ${checked.ok ? '' : checked.message}`, { journal: true, body });
+      if (claimed.success) {
+        request.event = claimed.data.event;
+        request.eventId = claimed.data.id;
+      }
+      return reject(request, res, done, 401, `invalid signature: ${checked.message}`, body);
     }
     const parsed = parseJsonOrUndefined(body);
-    if (parsed === undefined) return reject(request, res, 400, 'the body is not JSON', { journal: true, body });
+    if (parsed === undefined) return reject(request, res, done, 400, 'the body is not JSON', body);
     const envelope = isEnvelope(parsed) ? { success: true as const, data: parsed } : envelopeSchema.safeParse(parsed);
     if (!envelope.success) {
       const issue = envelope.error.issues[0]!;
-      return reject(request, res, 400, `the body is not a DataChonk event: ${issue.path.join('.') || '(body)'}: ${issue.message}`, { journal: true, body });
+      return reject(request, res, done, 400, `the body is not a DataChonk event: ${issue.path.join('.') || '(body)'}: ${issue.message}`, body);
     }
     request.event = envelope.data.event;
     request.eventId = envelope.data.id;
@@ -148,48 +189,58 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
     const filtered = options.events !== undefined && !options.events.has(envelope.data.event);
     if (filtered || forwarders.length === 0) {
       request.disposition = { kind: 'acknowledged', filtered };
-      await journal(request, body, [], 200);
+      journal(request, body, [], 200);
       reporter.received(request);
       send(res, 200, json(filtered ? { received: true, forwarded: false } : { received: true }));
       reporter.completed(request, []);
+      done();
       return;
     }
+    forward(req, res, done, request, body, matched);
+  }
 
-    const targets = forwarders.map((f) => forwardUrl(f.target, url));
+  function forward(req: IncomingMessage, res: ServerResponse, done: () => void, request: ReceivedRequest, body: Buffer, matched: string | undefined): void {
+    const targets = forwarders.map((f) => forwardUrl(f.target, request.url));
     const resigned = matched && options.forwardSecret && matched !== options.forwardSecret ? sign(options.forwardSecret, body) : undefined;
     // Journalled before forwarding, so a crash of the listener or of the app loses nothing.
-    await journal(request, body, targets, undefined, resigned);
+    journal(request, body, targets, undefined, resigned);
     reporter.received(request);
-    const headers = resigned ? { ...req.headers, [SIGNATURE_HEADER]: resigned } : req.headers;
-    const input = { method: 'POST', headers, body, remoteAddress: req.socket.remoteAddress };
-    const forwards = forwarders.map(async (forwarder, i): Promise<ForwardOutcome> => {
-      const outcome = await forwarder.forward(targets[i]!, input);
+    const input = { method: 'POST', headers: req.rawHeaders, signature: resigned, body, remoteAddress: req.socket.remoteAddress };
+    const finish = (results: ForwardResult[]) => {
+      // The event is already in the journal; its outcome can wait for the end of this turn.
+      options.journal?.append({ type: 'forwards', rid: request.rid, at: options.now().toISOString(), results });
+      reporter.completed(request, results);
+      done();
+    };
+    if (forwarders.length === 1) {
+      forwarders[0]!.forward(targets[0]!, input).then((outcome) => {
+        reporter.forwarded(request, outcome.result);
+        send(res, outcome.status, outcome.body, outcome.contentType);
+        finish([outcome.result]);
+      }).catch((error: unknown) => internalError(res, error, done));
+      return;
+    }
+    const forwards = forwarders.map((forwarder, i) => forwarder.forward(targets[i]!, input).then((outcome) => {
       reporter.forwarded(request, outcome.result);
       return outcome;
-    });
+    }));
     // The sender gets the first target's answer as soon as it is known.
-    const first = await forwards[0]!;
-    send(res, first.status, first.body, first.contentType);
-    const results = (await Promise.all(forwards)).map((o) => o.result);
-    if (options.journal) {
-      await options.journal.append({ type: 'forwards', rid: request.rid, at: options.now().toISOString(), results })
-        .catch((error: unknown) => reporter.warning(`could not write to the journal: ${(error as Error).message}`));
-    }
-    reporter.completed(request, results);
+    void forwards[0]!.then((first) => send(res, first.status, first.body, first.contentType));
+    Promise.all(forwards).then((outcomes) => finish(outcomes.map((o) => o.result))).catch((error: unknown) => internalError(res, error, done));
   }
 
-  function reject(request: ReceivedRequest | Omit<ReceivedRequest, 'disposition'>, res: ServerResponse, status: number, reason: string,
-    how: { journal: boolean; body?: Buffer }): Promise<void> {
-    const full: ReceivedRequest = { ...request, disposition: { kind: 'rejected', status, reason } };
-    const journalled = how.journal && how.body ? journal(full, how.body, [], status) : Promise.resolve();
-    return journalled.then(() => {
-      reporter.received(full);
-      send(res, status, json({ error: reason }));
-      reporter.completed(full, []);
-    });
+  function reject(request: ReceivedRequest, res: ServerResponse, done: () => void, status: number, reason: string, body?: Buffer): void {
+    request.disposition = { kind: 'rejected', status, reason };
+    // Requests to other paths or with other methods are not webhooks: answered, not journalled.
+    if (body) journal(request, body, [], status);
+    reporter.received(request);
+    send(res, status, json({ error: reason }));
+    reporter.completed(request, []);
+    done();
   }
 
-  async function journal(request: ReceivedRequest, body: Buffer, targets: string[], responseStatus?: number, forwardedSignature?: string): Promise<void> {
+  /** Puts the request in the journal before anything else happens to it. */
+  function journal(request: ReceivedRequest, body: Buffer, targets: string[], responseStatus?: number, forwardedSignature?: string): void {
     if (!options.journal) return;
     const record: RequestRecord = {
       type: 'request',
@@ -201,14 +252,14 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
       body: body.toString('base64'),
       verification: request.verification ?? { status: 'skipped' },
       targets,
-      ...(responseStatus === undefined ? {} : { response_status: responseStatus }),
-      ...(request.event ? { event: request.event } : {}),
-      ...(request.eventId ? { event_id: request.eventId } : {}),
-      ...(request.disposition.kind === 'acknowledged' && request.disposition.filtered ? { filtered: true } : {}),
-      ...(forwardedSignature ? { forwarded_signature: forwardedSignature } : {}),
     };
+    if (responseStatus !== undefined) record.response_status = responseStatus;
+    if (request.event) record.event = request.event;
+    if (request.eventId) record.event_id = request.eventId;
+    if (request.disposition.kind === 'acknowledged' && request.disposition.filtered) record.filtered = true;
+    if (forwardedSignature) record.forwarded_signature = forwardedSignature;
     try {
-      await options.journal.append(record);
+      options.journal.write(record);
     } catch (error) {
       // Delivering matters more than recording: say so, and go on.
       reporter.warning(`could not write to the journal ${options.journal.file}: ${(error as Error).message}`);
@@ -235,10 +286,13 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const drained = Promise.all([...inFlight]);
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.drainTimeoutMs)));
-      await Promise.race([drained, timedOut]);
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          timer = setTimeout(resolve, options.drainTimeoutMs);
+        });
+      }
       clearTimeout(timer);
       server.closeAllConnections();
       await closed;
@@ -267,36 +321,35 @@ function parseJsonOrUndefined(body: Buffer): unknown {
 }
 
 /** Reads the whole body, stopping at the cap: 413 is answered while the client is still sending. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
+function readBody(req: IncomingMessage, max: number, then: (body: Buffer | 'too-large' | 'aborted') => void): void {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) {
     req.resume();
-    return Promise.resolve('too-large');
+    then('too-large');
+    return;
   }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (value: Buffer | 'too-large' | 'aborted') => {
-      if (done) return;
-      done = true;
-      resolve(value);
-    };
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > max) {
-        chunks.length = 0;
-        finish('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => finish(Buffer.concat(chunks, size)));
-    req.on('error', () => finish('aborted'));
-    req.on('close', () => {
-      if (!req.complete) finish('aborted');
-    });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  const finish = (value: Buffer | 'too-large' | 'aborted') => {
+    if (finished) return;
+    finished = true;
+    then(value);
+  };
+  req.on('data', (chunk: Buffer) => {
+    if (finished) return;
+    size += chunk.length;
+    if (size > max) {
+      chunks.length = 0;
+      finish('too-large');
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => finish(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+  req.on('error', () => finish('aborted'));
+  req.on('close', () => {
+    if (!req.complete) finish('aborted');
   });
 }
 

@@ -1,4 +1,4 @@
-import { sign, SIGNATURE_HEADER } from '../signing/signature.js';
+import { sign } from '../signing/signature.js';
 import { Forwarder } from './forward.js';
 import type { ForwardResult, RequestRecord } from './records.js';
 
@@ -12,14 +12,12 @@ export interface ResendOptions {
 /** Sends a journalled request again, byte for byte, to each target. */
 export async function resend(record: RequestRecord, targets: readonly string[], options: ResendOptions): Promise<ForwardResult[]> {
   const body = Buffer.from(record.body, 'base64');
-  const headers = { ...record.headers };
   // What the app was sent the first time: the signature as received, or as the listener made it again.
-  if (record.forwarded_signature) headers[SIGNATURE_HEADER] = record.forwarded_signature;
-  if (options.secret) headers[SIGNATURE_HEADER] = sign(options.secret, body);
+  const signature = options.secret ? sign(options.secret, body) : record.forwarded_signature;
   return Promise.all(targets.map(async (target) => {
     const forwarder = new Forwarder(new URL(target), options.timeoutMs, options.monotonic);
     try {
-      const outcome = await forwarder.forward(target, { method: 'POST', headers, body, remoteAddress: undefined });
+      const outcome = await forwarder.forward(target, { method: 'POST', headers: record.headers, signature, body, remoteAddress: undefined });
       return outcome.result;
     } finally {
       await forwarder.close();

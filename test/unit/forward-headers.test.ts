@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { forwardHeaders } from '../../src/core/listen/forward.js';
+
+const pairs = (flat: string[]) => flat.reduce<[string, string][]>((out, v, i) => (i % 2 ? out : [...out, [v, flat[i + 1]!]]), []);
+
+describe('forwardHeaders', () => {
+  it('keeps the received headers in order, case and repeats, and drops hop-by-hop ones', () => {
+    const out = forwardHeaders({
+      method: 'POST', body: Buffer.alloc(0), remoteAddress: '::ffff:127.0.0.1',
+      headers: ['Host', 'x', 'X-Custom', 'a', 'Connection', 'keep-alive, X-Drop', 'X-Drop', 'gone', 'x-custom', 'b',
+        'Content-Length', '2', 'Transfer-Encoding', 'chunked', 'X-DataChonk-Signature', 'sha256=abc'],
+    });
+    expect(pairs(out)).toEqual([
+      ['X-Custom', 'a'], ['x-custom', 'b'], ['X-DataChonk-Signature', 'sha256=abc'],
+      ['x-forwarded-for', '127.0.0.1'], ['x-forwarded-proto', 'http'],
+    ]);
+  });
+
+  it('replaces the signature when the listener signed again, and extends X-Forwarded-For', () => {
+    const out = forwardHeaders({
+      method: 'POST', body: Buffer.alloc(0), remoteAddress: '10.0.0.2', signature: 'sha256=new',
+      headers: { 'x-datachonk-signature': 'sha256=old', 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https' },
+    });
+    expect(pairs(out)).toEqual([
+      ['x-forwarded-proto', 'https'], ['x-datachonk-signature', 'sha256=new'], ['x-forwarded-for', '1.2.3.4, 10.0.0.2'],
+    ]);
+  });
+});
