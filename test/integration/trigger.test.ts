@@ -130,6 +130,22 @@ describe('trigger outcomes', () => {
     await expect(trigger(ctx, 'generation.completed', { url: server.url, secret: 's' })).rejects.toMatchObject({ kind: 'failure' });
   });
 
+  it('keeps the start of a large answer, read in full, and the query of --url', async () => {
+    ctx = await testContext({ output: 'json' });
+    const big = 'y'.repeat(200 * 1024);
+    server = await startRecordingServer((_req, res) => {
+      res.statusCode = 500;
+      // Chunked, in several writes: the body arrives in many pieces.
+      for (let i = 0; i < big.length; i += 16 * 1024) res.write(big.slice(i, i + 16 * 1024));
+      res.end();
+    });
+    await expect(trigger(ctx, 'generation.completed', { url: `${server.url}?tenant=a%20b`, secret: 's' })).rejects.toMatchObject({ kind: 'failure' });
+    expect(server.requests[0]!.url).toBe('/webhooks/datachonk?tenant=a%20b');
+    const record = ctx.stdout.records[0] as { status: number; response_body: string };
+    expect(record.status).toBe(500);
+    expect(record.response_body).toBe(big.slice(0, 64 * 1024));
+  });
+
   it('a load run reports how many failed', async () => {
     ctx = await testContext({ output: 'json' });
     let n = 0;

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
+import { ResponseCollector } from '../http-collect.js';
 import { classifyNetworkError, describeNetworkFailure, formatDuration } from '../net-errors.js';
 import type { ForwardResult } from './records.js';
 
@@ -101,7 +102,7 @@ export class Forwarder {
     // dispatch() with a handler that gathers the body, rather than request(): no stream per
     // response, which was a tenth of the listener's time per event (issue 6).
     return new Promise<ForwardOutcome>((resolve) => {
-      const handler = new ResponseCollector((error) => {
+      const handler = new ResponseCollector(Infinity, (error) => {
         const latency = round(this.clock() - started);
         if (error) {
           const { code, message, status } = classify(error, this.target, this.timeoutMs);
@@ -134,48 +135,6 @@ export class Forwarder {
 
   close(): Promise<void> {
     return this.pool.close();
-  }
-}
-
-/** Gathers one response: status, content type and body; calls `done` once, at the end or on error. */
-class ResponseCollector implements Dispatcher.DispatchHandler {
-  status = 0;
-  contentType: string | undefined;
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  private finished = false;
-
-  constructor(private readonly done: (error?: Error) => void) {}
-
-  onRequestStart(): void {}
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    this.status = statusCode;
-    const type = headers['content-type'];
-    this.contentType = Array.isArray(type) ? type[0] : type;
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-  }
-
-  onResponseEnd(): void {
-    this.finish();
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.finish(error);
-  }
-
-  body(): Buffer {
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-  }
-
-  private finish(error?: Error): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.done(error);
   }
 }
 
