@@ -86,6 +86,20 @@ describe('forwarding', () => {
     expect(forwarded!.headers.host).toBe(new URL(app.origin).host);
   });
 
+  it('gives the sender the app\'s answer byte for byte, even bytes that are not UTF-8', async () => {
+    const answer = Buffer.from([0x00, 0xff, 0xc3, 0x28, 0x7b, 0x0a, 0xe2, 0x82, 0xac, 0x80]);
+    app = await startRecordingServer((_req, res) => {
+      res.statusCode = 202;
+      res.setHeader('content-type', 'application/octet-stream');
+      res.end(answer);
+    });
+    const { url } = await listen();
+    const response = await rawRequest(url, signed(event()));
+    expect(response.status).toBe(202);
+    expect(response.headers['content-type']).toBe('application/octet-stream');
+    expect(response.raw.equals(answer)).toBe(true);
+  });
+
   it('keeps a target\'s own path, and gives the sender the first target\'s status and body', async () => {
     app = await startRecordingServer((_req, res) => {
       res.statusCode = 500;

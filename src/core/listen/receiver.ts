@@ -353,9 +353,15 @@ function readBody(req: IncomingMessage, max: number, then: (body: Buffer | 'too-
   });
 }
 
-// A string body goes out in one write with the head; a Buffer takes a writev, which costs more.
+// A string body goes out in one write with the head; a Buffer takes a writev, which costs more. The
+// app's bytes go as latin1 text, one character per byte, so they reach the sender unchanged.
 function send(res: ServerResponse, status: number, body: Buffer | string, contentType = 'application/json'): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': contentType, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length });
-  res.end(body);
+  if (typeof body === 'string') {
+    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  } else {
+    res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
+    res.end(body.toString('latin1'), 'latin1');
+  }
 }
