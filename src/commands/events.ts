@@ -37,13 +37,10 @@ export async function resendCommand(ctx: Context, id: string, rawFlags: unknown)
     secret: flags.secret, timeoutMs: parseDuration(flags.timeout, '--timeout'), monotonic: ctx.monotonic,
   });
   for (const result of results) view.resent(entry, result);
+  // The resend happened and was reported: a journal that cannot take its record costs only that record.
   const writer = await JournalWriter.open(journalFile(ctx)).catch(() => undefined);
-  try {
-    writer?.write({ type: 'forwards', rid: entry.request.rid, at: ctx.now().toISOString(), resend: true, results });
-  } catch {
-    // The resend happened and was reported; only its record is missing.
-  }
-  await writer?.close();
+  writer?.append({ type: 'forwards', rid: entry.request.rid, at: ctx.now().toISOString(), resend: true, results });
+  await writer?.close().catch(() => {});
   const failed = results.filter((r) => r.status === null || r.status < 200 || r.status >= 300);
   if (failed.length > 0) {
     const first = failed[0]!;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -240,6 +241,30 @@ describe('journal', () => {
     expect(Buffer.from(contents.entries[0]!.request.body, 'base64').toString()).toBe(event());
     expect(contents.entries[0]!.forwards[0]!.results[0]).toMatchObject({ status: 200, body: '{"ok":true}' });
     expect(contents.entries[1]!.request.response_status).toBe(401);
+  });
+
+  it('writes the records of one turn together, in order, each commit called back once its line is in the file', async () => {
+    const file = join(dir, 'events.ndjson');
+    journal = await JournalWriter.open(file);
+    const forwards = (rid: string) => ({ type: 'forwards' as const, rid, at: '2026-11-26T00:00:00.000Z', results: [] });
+    const seen: string[] = [];
+    const committed = (rid: string) => new Promise<void>((resolve, reject) => journal!.commit(forwards(rid), (error) => {
+      if (error) return reject(error);
+      // The callback runs after the write: the file holds this record already.
+      seen.push(`${rid}:${readFileSync(file, 'utf8').includes(`"rid":"${rid}"`)}`);
+      resolve();
+    }));
+    const first = committed('a');
+    journal.append(forwards('b'));
+    const third = committed('c');
+    await Promise.all([first, third]);
+    expect(seen.sort()).toEqual(['a:true', 'c:true']);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { rid: string }).rid);
+    expect(lines).toEqual(['a', 'b', 'c']);
+    await journal.close();
+    const late = await new Promise<Error | undefined>((resolve) => journal!.commit(forwards('d'), resolve));
+    expect(late?.message).toBe('the journal is closed');
+    journal = undefined;
   });
 
   it('skips a torn last line on read', async () => {

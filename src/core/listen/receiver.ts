@@ -189,21 +189,22 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
     const filtered = options.events !== undefined && !options.events.has(envelope.data.event);
     if (filtered || forwarders.length === 0) {
       request.disposition = { kind: 'acknowledged', filtered };
-      journal(request, body, [], 200);
-      reporter.received(request);
-      send(res, 200, json(filtered ? { received: true, forwarded: false } : { received: true }));
-      reporter.completed(request, []);
-      done();
+      journal(request, res, done, body, [], 200, undefined, () => {
+        reporter.received(request);
+        send(res, 200, json(filtered ? { received: true, forwarded: false } : { received: true }));
+        reporter.completed(request, []);
+        done();
+      });
       return;
     }
-    forward(req, res, done, request, body, matched);
-  }
-
-  function forward(req: IncomingMessage, res: ServerResponse, done: () => void, request: ReceivedRequest, body: Buffer, matched: string | undefined): void {
     const targets = forwarders.map((f) => forwardUrl(f.target, request.url));
     const resigned = matched && options.forwardSecret && matched !== options.forwardSecret ? sign(options.forwardSecret, body) : undefined;
     // Journalled before forwarding, so a crash of the listener or of the app loses nothing.
-    journal(request, body, targets, undefined, resigned);
+    journal(request, res, done, body, targets, undefined, resigned, () => forward(req, res, done, request, body, targets, resigned));
+  }
+
+  function forward(req: IncomingMessage, res: ServerResponse, done: () => void, request: ReceivedRequest, body: Buffer,
+    targets: readonly string[], resigned: string | undefined): void {
     reporter.received(request);
     const input = { method: 'POST', headers: req.rawHeaders, signature: resigned, body, remoteAddress: req.socket.remoteAddress };
     const finish = (results: ForwardResult[]) => {
@@ -231,17 +232,24 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
 
   function reject(request: ReceivedRequest, res: ServerResponse, done: () => void, status: number, reason: string, body?: Buffer): void {
     request.disposition = { kind: 'rejected', status, reason };
+    const answer = () => {
+      reporter.received(request);
+      send(res, status, json({ error: reason }));
+      reporter.completed(request, []);
+      done();
+    };
     // Requests to other paths or with other methods are not webhooks: answered, not journalled.
-    if (body) journal(request, body, [], status);
-    reporter.received(request);
-    send(res, status, json({ error: reason }));
-    reporter.completed(request, []);
-    done();
+    if (body) journal(request, res, done, body, [], status, undefined, answer);
+    else answer();
   }
 
-  /** Puts the request in the journal before anything else happens to it. */
-  function journal(request: ReceivedRequest, body: Buffer, targets: string[], responseStatus?: number, forwardedSignature?: string): void {
-    if (!options.journal) return;
+  /**
+   * Puts the request in the journal, then goes on (`then`): the request is in the file before it is
+   * forwarded or answered. Without a journal, goes on at once.
+   */
+  function journal(request: ReceivedRequest, res: ServerResponse, done: () => void, body: Buffer, targets: readonly string[],
+    responseStatus: number | undefined, forwardedSignature: string | undefined, then: () => void): void {
+    if (!options.journal) return then();
     const record: RequestRecord = {
       type: 'request',
       rid: request.rid,
@@ -251,19 +259,23 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
       headers: request.headers as RequestRecord['headers'],
       body: body.toString('base64'),
       verification: request.verification ?? { status: 'skipped' },
-      targets,
+      targets: [...targets],
     };
     if (responseStatus !== undefined) record.response_status = responseStatus;
     if (request.event) record.event = request.event;
     if (request.eventId) record.event_id = request.eventId;
     if (request.disposition.kind === 'acknowledged' && request.disposition.filtered) record.filtered = true;
     if (forwardedSignature) record.forwarded_signature = forwardedSignature;
-    try {
-      options.journal.write(record);
-    } catch (error) {
+    const file = options.journal.file;
+    options.journal.commit(record, (error) => {
       // Delivering matters more than recording: say so, and go on.
-      reporter.warning(`could not write to the journal ${options.journal.file}: ${(error as Error).message}`);
-    }
+      if (error) reporter.warning(`could not write to the journal ${file}: ${error.message}`);
+      try {
+        then();
+      } catch (failure) {
+        internalError(res, failure, done);
+      }
+    });
   }
 
   await new Promise<void>((resolve, reject) => {
