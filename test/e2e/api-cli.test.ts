@@ -1,97 +1,83 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
-import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { startSampleReceiver } from '../helpers/doc-sample-receiver.js';
+import { homePerTest, runCli, startCli } from '../helpers/cli.js';
 
-let home: string;
-let emulator: RunningCli | undefined;
-let app: SampleReceiver | undefined;
-
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'datachonk-e2e-api-'));
-});
-afterEach(async () => {
-  await emulator?.stop('SIGKILL');
-  await app?.close();
-  emulator = undefined;
-  app = undefined;
-  await rm(home, { recursive: true, force: true });
-});
+const t = homePerTest('datachonk-e2e-api-');
 
 const apiUrlOf = (stderr: string) => /emulator on (http:\/\/\S+)/.exec(stderr)![1]!;
 
 describe('auth and webhooks against the emulator (the built binary)', () => {
   it('auth login with a piped key stores it 0600; webhooks list uses it; logout removes it', async () => {
-    emulator = await startCli(['emulator', 'start', '--port', '0', '--api-key', 'dck_test_abcd1234'], { home });
+    const emulator = t.started(await startCli(['emulator', 'start', '--port', '0', '--api-key', 'dck_test_abcd1234'], { home: t.home }));
     const url = apiUrlOf(emulator.stderr());
 
-    const wrong = await runCli(['auth', 'login', '--api-url', url], { home, input: 'dck_wrong_key\n' });
+    const wrong = await runCli(['auth', 'login', '--api-url', url], { home: t.home, input: 'dck_wrong_key\n' });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('the API key was refused');
     expect(wrong.stderr).not.toContain('dck_wrong_key');
 
-    const login = await runCli(['auth', 'login', '--api-url', url], { home, input: 'dck_test_abcd1234\n' });
+    const login = await runCli(['auth', 'login', '--api-url', url], { home: t.home, input: 'dck_test_abcd1234\n' });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stderr).not.toContain('dck_test_abcd1234');
-    const configFile = join(home, '.config', 'datachonk', 'config.json');
+    const configFile = join(t.home, '.config', 'datachonk', 'config.json');
     expect((await stat(configFile)).mode & 0o777).toBe(0o600);
 
-    const status = await runCli(['auth', 'status'], { home });
+    const status = await runCli(['auth', 'status'], { home: t.home });
     expect(status.stdout).toContain('dck_…1234 (from the config file');
     expect(status.stdout).toContain(`API URL: ${url} (from the config file)`);
     expect(status.stdout).not.toContain('dck_test_abcd1234');
 
-    const empty = await runCli(['webhooks', 'list'], { home });
+    const empty = await runCli(['webhooks', 'list'], { home: t.home });
     expect(empty.code).toBe(0);
-    const created = await runCli(['--json', 'webhooks', 'create', '--url', 'http://127.0.0.1:9/hook', '--events', 'push.completed'], { home });
+    const created = await runCli(['--json', 'webhooks', 'create', '--url', 'http://127.0.0.1:9/hook', '--events', 'push.completed'], { home: t.home });
     expect(created.code, created.stderr).toBe(0);
     const { id, secret } = JSON.parse(created.stdout) as { id: string; secret: string };
     expect(secret).toMatch(/^whsec_/);
-    const listed = await runCli(['webhooks', 'list'], { home });
+    const listed = await runCli(['webhooks', 'list'], { home: t.home });
     expect(listed.stdout).toContain(id);
     expect(listed.stdout).not.toContain(secret);
 
-    const logout = await runCli(['auth', 'logout'], { home });
+    const logout = await runCli(['auth', 'logout'], { home: t.home });
     expect(logout.code).toBe(0);
-    const after = await runCli(['webhooks', 'list'], { home });
+    const after = await runCli(['webhooks', 'list'], { home: t.home });
     expect(after.code).toBe(2);
     expect(after.stderr).toContain('datachonk auth login');
   });
 
   it('the README\'s offline loop: emulator start, webhooks create, restart, emulator emit reaches the receiver', async () => {
     const secret = 'whsec_offline_loop';
-    app = await startSampleReceiver(secret);
-    emulator = await startCli(['emulator', 'start', '--port', '0'], { home });
+    const app = t.opened(await startSampleReceiver(secret));
+    const emulator = t.started(await startCli(['emulator', 'start', '--port', '0'], { home: t.home }));
     const url = apiUrlOf(emulator.stderr());
     const env = { DATACHONK_API_URL: url, DATACHONK_API_KEY: 'dck_local' };
-    const created = await runCli(['webhooks', 'create', '--url', app.url, '--secret', secret, '--events', 'generation.completed'], { home, env });
+    const created = await runCli(['webhooks', 'create', '--url', app.url, '--secret', secret, '--events', 'generation.completed'], { home: t.home, env });
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).not.toContain(secret);
 
     expect(await emulator.stop('SIGINT')).toBe(0);
-    emulator = await startCli(['emulator', 'start', '--port', new URL(url).port], { home });
-    const listed = await runCli(['--json', 'webhooks', 'list'], { home, env });
+    t.started(await startCli(['emulator', 'start', '--port', new URL(url).port], { home: t.home }));
+    const listed = await runCli(['--json', 'webhooks', 'list'], { home: t.home, env });
     const [webhook] = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; url: string });
     expect(webhook!.url).toBe(app.url);
 
-    const emitted = await runCli(['emulator', 'emit', 'generation.completed', '--set', 'data.chonk_name=dim_orders'], { home, env });
+    const emitted = await runCli(['emulator', 'emit', 'generation.completed', '--set', 'data.chonk_name=dim_orders'], { home: t.home, env });
     expect(emitted.code, emitted.stderr).toBe(0);
     expect(emitted.stdout).toContain('[200]');
     expect(app.accepted).toHaveLength(1);
     expect(app.accepted[0]!.data.chonk_name).toBe('dim_orders');
 
-    const other = await runCli(['emulator', 'emit', 'chonk.created'], { home, env });
+    const other = await runCli(['emulator', 'emit', 'chonk.created'], { home: t.home, env });
     expect(other.stderr).toContain('no active webhook is subscribed to chonk.created');
     expect(app.accepted).toHaveLength(1);
 
-    const deliveries = await runCli(['webhooks', 'deliveries', webhook!.id], { home, env });
+    const deliveries = await runCli(['webhooks', 'deliveries', webhook!.id], { home: t.home, env });
     expect(deliveries.stdout).toMatch(/generation\.completed\s+evt_\w+\s+1\s+200/);
   });
 
   it('emit with no emulator running says to start one', async () => {
-    const result = await runCli(['emulator', 'emit', 'generation.completed', '--api-url', 'http://127.0.0.1:9/v1'], { home });
+    const result = await runCli(['emulator', 'emit', 'generation.completed', '--api-url', 'http://127.0.0.1:9/v1'], { home: t.home });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('datachonk emulator start');
   });

@@ -1,29 +1,22 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
 import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
-import { runCli } from '../helpers/cli.js';
+import { homePerTest, runCli } from '../helpers/cli.js';
 
 const SECRET = 'whsec_e2e_secret';
-let home: string;
+const t = homePerTest('datachonk-e2e-');
 let receiver: SampleReceiver;
-
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'datachonk-e2e-'));
-  receiver = await startSampleReceiver(SECRET);
-});
-afterEach(async () => {
-  await receiver.close();
-  await rm(home, { recursive: true, force: true });
+  receiver = t.opened(await startSampleReceiver(SECRET));
 });
 
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 describe('datachonk trigger against the DataChonk doc sample receiver', () => {
   it('every event type is accepted', async () => {
-    const result = await runCli(['trigger', '--all', '--url', receiver.url, '--secret', SECRET], { home });
+    const result = await runCli(['trigger', '--all', '--url', receiver.url, '--secret', SECRET], { home: t.home });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(receiver.accepted.map((e) => e.event).sort()).toEqual([...EVENT_TYPES].sort());
@@ -33,7 +26,7 @@ describe('datachonk trigger against the DataChonk doc sample receiver', () => {
   it('every event type is accepted with --set overrides', async () => {
     for (const event of EVENT_TYPES) {
       const result = await runCli(['trigger', event, '--url', receiver.url, '--secret', SECRET,
-        '--set', 'project_id=proj_e2e', '--set', 'data.note=überprüft ✓', '--set', 'data.weight=1.5'], { home });
+        '--set', 'project_id=proj_e2e', '--set', 'data.note=überprüft ✓', '--set', 'data.weight=1.5'], { home: t.home });
       expect(result.code, result.stderr).toBe(0);
     }
     expect(receiver.accepted).toHaveLength(EVENT_TYPES.length);
@@ -45,14 +38,14 @@ describe('datachonk trigger against the DataChonk doc sample receiver', () => {
 
   it('--signature invalid --expect-status 401 exits 0 (the app rejects forgeries)', async () => {
     const result = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--secret', SECRET,
-      '--signature', 'invalid', '--expect-status', '401'], { home });
+      '--signature', 'invalid', '--expect-status', '401'], { home: t.home });
     expect(result.code).toBe(0);
     expect(receiver.rejected).toBe(1);
     expect(receiver.accepted).toHaveLength(0);
   });
 
   it('a wrong --secret exits 1 and says what the app answered', async () => {
-    const result = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--secret', 'whsec_wrong'], { home });
+    const result = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--secret', 'whsec_wrong'], { home: t.home });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('your app answered 401');
     expect(result.stdout).toContain('[401]');
@@ -61,7 +54,7 @@ describe('datachonk trigger against the DataChonk doc sample receiver', () => {
 
   it('an app answering 500 exits 1', async () => {
     receiver.failWith = 500;
-    const result = await runCli(['trigger', 'push.completed', '--url', receiver.url, '--secret', SECRET], { home });
+    const result = await runCli(['trigger', 'push.completed', '--url', receiver.url, '--secret', SECRET], { home: t.home });
     expect(result.code).toBe(1);
     expect(receiver.accepted).toHaveLength(1);
   });
@@ -69,7 +62,7 @@ describe('datachonk trigger against the DataChonk doc sample receiver', () => {
 
 describe('datachonk trigger on its own', () => {
   it('generation.complete exits 2 and suggests generation.completed', async () => {
-    const result = await runCli(['trigger', 'generation.complete'], { home });
+    const result = await runCli(['trigger', 'generation.complete'], { home: t.home });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('did you mean generation.completed?');
     expect(result.stdout).toBe('');
@@ -77,25 +70,25 @@ describe('datachonk trigger on its own', () => {
   });
 
   it('an invalid payload exits 2 naming the field; --no-validate sends it', async () => {
-    const bad = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--set', 'data.chonk_type=mart'], { home });
+    const bad = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--set', 'data.chonk_type=mart'], { home: t.home });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('data.chonk_type');
     expect(receiver.accepted).toHaveLength(0);
     const sent = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--secret', SECRET,
-      '--set', 'data.chonk_type=mart', '--no-validate'], { home });
+      '--set', 'data.chonk_type=mart', '--no-validate'], { home: t.home });
     expect(sent.code).toBe(0);
     expect(receiver.accepted[0]!.data.chonk_type).toBe('mart');
   });
 
   it('nothing listening exits 1 and asks whether the app or the listener runs', async () => {
-    const result = await runCli(['trigger', 'generation.completed', '--url', 'http://127.0.0.1:9/webhooks'], { home });
+    const result = await runCli(['trigger', 'generation.completed', '--url', 'http://127.0.0.1:9/webhooks'], { home: t.home });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('is your app, or `datachonk listen`, running on 127.0.0.1:9?');
     noStackTrace(result.stderr);
   });
 
   it('--json puts only NDJSON on stdout', async () => {
-    const result = await runCli(['--json', 'trigger', '--all', '--count', '2', '--url', receiver.url, '--secret', SECRET], { home });
+    const result = await runCli(['--json', 'trigger', '--all', '--count', '2', '--url', receiver.url, '--secret', SECRET], { home: t.home });
     expect(result.code).toBe(0);
     const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
     expect(records.filter((r) => r.type === 'delivery')).toHaveLength(16);
@@ -103,60 +96,60 @@ describe('datachonk trigger on its own', () => {
   });
 
   it('makes the dev secret on first use, in a 0600 file, and sign/verify use it too', async () => {
-    const body = join(home, 'body.json');
+    const body = join(t.home, 'body.json');
     await writeFile(body, '{"hello":"world"}');
-    const signed = await runCli(['sign', '--file', body], { home });
+    const signed = await runCli(['sign', '--file', body], { home: t.home });
     expect(signed.code).toBe(0);
     const signature = signed.stdout.trim();
     expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
-    const configFile = join(home, '.config', 'datachonk', 'config.json');
+    const configFile = join(t.home, '.config', 'datachonk', 'config.json');
     expect((await stat(configFile)).mode & 0o777).toBe(0o600);
-    expect((await stat(join(home, '.config', 'datachonk'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(t.home, '.config', 'datachonk'))).mode & 0o777).toBe(0o700);
 
-    const ok = await runCli(['verify', '--signature', signature, '--file', body], { home });
+    const ok = await runCli(['verify', '--signature', signature, '--file', body], { home: t.home });
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain('valid');
-    const piped = await runCli(['verify', '--signature', signature], { home, input: '{"hello":"world"}' });
+    const piped = await runCli(['verify', '--signature', signature], { home: t.home, input: '{"hello":"world"}' });
     expect(piped.code).toBe(0);
-    const tampered = await runCli(['verify', '--signature', signature], { home, input: '{"hello":"World"}' });
+    const tampered = await runCli(['verify', '--signature', signature], { home: t.home, input: '{"hello":"World"}' });
     expect(tampered.code).toBe(1);
     expect(tampered.stderr).toContain('does not match');
-    const malformed = await runCli(['verify', '--signature', 'sha256=abc', '--file', body], { home });
+    const malformed = await runCli(['verify', '--signature', 'sha256=abc', '--file', body], { home: t.home });
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toContain('sha256=<64 hex digits>');
   });
 
   it('honours XDG_CONFIG_HOME for the dev secret', async () => {
-    const xdg = join(home, 'xdg');
-    const result = await runCli(['sign'], { home, input: 'x', env: { XDG_CONFIG_HOME: xdg } });
+    const xdg = join(t.home, 'xdg');
+    const result = await runCli(['sign'], { home: t.home, input: 'x', env: { XDG_CONFIG_HOME: xdg } });
     expect(result.code).toBe(0);
     expect((await stat(join(xdg, 'datachonk', 'config.json'))).mode & 0o777).toBe(0o600);
   });
 
   it('a damaged config file is a clear error, not a stack trace', async () => {
-    const dir = join(home, '.config', 'datachonk');
+    const dir = join(t.home, '.config', 'datachonk');
     await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
     await writeFile(join(dir, 'config.json'), '{oops');
-    const result = await runCli(['trigger', 'chonk.created', '--dry-run'], { home });
+    const result = await runCli(['trigger', 'chonk.created', '--dry-run'], { home: t.home });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('is not valid JSON');
     noStackTrace(result.stderr);
   });
 
   it('--version, --help with the exit codes, --list, and unknown flags', async () => {
-    const version = await runCli(['--version'], { home });
+    const version = await runCli(['--version'], { home: t.home });
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    const help = await runCli(['--help'], { home });
+    const help = await runCli(['--help'], { home: t.home });
     expect(help.stdout).toContain('Exit codes:');
-    const list = await runCli(['trigger', '--list'], { home });
+    const list = await runCli(['trigger', '--list'], { home: t.home });
     for (const event of EVENT_TYPES) expect(list.stdout).toContain(event);
-    const unknown = await runCli(['trigger', '--nope'], { home });
+    const unknown = await runCli(['trigger', '--nope'], { home: t.home });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown option '--nope'");
   });
 
   it('--signature with a bad mode is a usage error', async () => {
-    const result = await runCli(['trigger', 'chonk.created', '--signature', 'bogus'], { home });
+    const result = await runCli(['trigger', 'chonk.created', '--signature', 'bogus'], { home: t.home });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Allowed choices are valid, invalid, missing');
   });

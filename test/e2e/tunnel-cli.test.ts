@@ -1,61 +1,43 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
-import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { startSampleReceiver } from '../helpers/doc-sample-receiver.js';
+import { homePerTest, runCli, startCli } from '../helpers/cli.js';
 import { isAlive as alive } from '../helpers/process.js';
 
 const FAKE = fileURLToPath(new URL('../helpers/fake-cloudflared.mjs', import.meta.url));
 // Only node's folder on PATH: no real cloudflared can be found by accident.
 const NODE_ONLY_PATH = dirname(process.execPath);
 
-let home: string;
-let emulator: RunningCli | undefined;
-let listener: RunningCli | undefined;
-let app: SampleReceiver | undefined;
-const pids: number[] = [];
-
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'datachonk-e2e-tunnel-'));
+const t = homePerTest('datachonk-e2e-tunnel-');
+// The stand-in cloudflared processes a test saw: killed after it, whatever happened to their listener.
+const killAfterTest = (pid: number) => t.later(() => {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch { /* gone already */ }
 });
-afterEach(async () => {
-  await listener?.stop('SIGKILL');
-  await emulator?.stop('SIGKILL');
-  await app?.close();
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch { /* gone already */ }
-  }
-  listener = undefined;
-  emulator = undefined;
-  app = undefined;
-  await rm(home, { recursive: true, force: true });
-});
-
 
 async function startEmulator(): Promise<Record<string, string>> {
-  emulator = await startCli(['emulator', 'start', '--port', '0', '--memory'], { home });
+  const emulator = t.started(await startCli(['emulator', 'start', '--port', '0', '--memory'], { home: t.home }));
   const url = /emulator on (http:\/\/\S+)/.exec(emulator.stderr())![1]!;
   return { DATACHONK_API_URL: url, DATACHONK_API_KEY: 'dck_tunnel_test', PATH: NODE_ONLY_PATH };
 }
 
 async function webhooks(env: Record<string, string>) {
-  const listed = await runCli(['--json', 'webhooks', 'list'], { home, env });
+  const listed = await runCli(['--json', 'webhooks', 'list'], { home: t.home, env });
   return listed.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; url: string; events: string[]; description: string });
 }
 
 describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
   it('registers the public URL for exactly the events asked, and Ctrl-C deletes it, stops cloudflared, exits 0', async () => {
     const env = await startEmulator();
-    const pidfile = join(home, 'cloudflared.pid');
-    listener = await startCli(['listen', '--port', '0', '--tunnel', '--events', 'generation.completed,push.completed'], {
-      home, env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_HOST: 'brave-otter-lake' },
-    });
+    const pidfile = join(t.home, 'cloudflared.pid');
+    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--events', 'generation.completed,push.completed'], {
+      home: t.home, env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_HOST: 'brave-otter-lake' },
+    }));
     const pid = Number(await readFile(pidfile, 'utf8'));
-    pids.push(pid);
+    killAfterTest(pid);
     const banner = listener.stderr();
     expect(banner).toContain('Public URL:     https://brave-otter-lake.trycloudflare.com/webhooks/datachonk');
     const [hook] = await webhooks(env);
@@ -63,7 +45,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(hook!.description).toContain('datachonk listen (ephemeral)');
     expect(banner).toContain(`Webhook:        ${hook!.id}`);
     const sessionSecret = /Webhook secret: (whsec_\S+)/.exec(banner)![1]!;
-    const devSecret = (await runCli(['listen', '--print-secret'], { home })).stdout.trim();
+    const devSecret = (await runCli(['listen', '--print-secret'], { home: t.home })).stdout.trim();
     expect(sessionSecret).not.toBe(devSecret);
 
     expect(await listener.stop('SIGINT')).toBe(0);
@@ -74,16 +56,16 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
 
   it('a listener killed with SIGKILL leaves its webhook; the next one removes it and says so', async () => {
     const env = await startEmulator();
-    const pidfile = join(home, 'cloudflared.pid');
+    const pidfile = join(t.home, 'cloudflared.pid');
     const tunnelEnv = { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_PIDFILE: pidfile };
-    listener = await startCli(['listen', '--port', '0', '--tunnel'], { home, env: tunnelEnv });
-    pids.push(Number(await readFile(pidfile, 'utf8')));
+    let listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: tunnelEnv }));
+    killAfterTest(Number(await readFile(pidfile, 'utf8')));
     const [left] = await webhooks(env);
     await listener.stop('SIGKILL');
 
     expect((await webhooks(env)).map((w) => w.id)).toEqual([left!.id]);
-    listener = await startCli(['listen', '--port', '0', '--tunnel'], { home, env: tunnelEnv });
-    pids.push(Number(await readFile(pidfile, 'utf8')));
+    listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: tunnelEnv }));
+    killAfterTest(Number(await readFile(pidfile, 'utf8')));
     expect(listener.stderr()).toContain(`Removed webhook ${left!.id}`);
     const now = await webhooks(env);
     expect(now).toHaveLength(1);
@@ -91,7 +73,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
   });
 
   it('no key: shows the public URL and the command that registers it', async () => {
-    listener = await startCli(['listen', '--port', '0', '--tunnel'], { home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE } });
+    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE } }));
     expect(listener.stderr()).toContain('Public URL:     https://seasonal-deck-organisms-sf.trycloudflare.com/webhooks/datachonk');
     expect(listener.stderr()).toMatch(/Register it: +datachonk webhooks create --url https:\/\/seasonal-deck-organisms-sf\.trycloudflare\.com\/webhooks\/datachonk --secret whsec_/);
     expect(await listener.stop('SIGTERM')).toBe(0);
@@ -99,7 +81,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
 
   it('no cloudflared and no terminal: fails within seconds, names cloudflared, no stack trace', async () => {
     const started = Date.now();
-    const result = await runCli(['listen', '--tunnel'], { home, env: { PATH: NODE_ONLY_PATH } });
+    const result = await runCli(['listen', '--tunnel'], { home: t.home, env: { PATH: NODE_ONLY_PATH } });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cloudflared');
@@ -109,7 +91,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
   });
 
   it('a stand-in that prints an api.trycloudflare.com error and exits: a clear error quoting its last lines', async () => {
-    const result = await runCli(['listen', '--port', '0', '--tunnel'], { home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'api-error' } });
+    const result = await runCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'api-error' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cloudflared exited (code 1) before the tunnel was ready');
     expect(result.stderr).toContain('failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel"');
@@ -118,7 +100,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
 
   it('cloudflared dying later: said loudly, webhook deleted, exit 1', async () => {
     const env = await startEmulator();
-    listener = await startCli(['listen', '--port', '0', '--tunnel'], { home, env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_MS: '500' } });
+    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_MS: '500' } }));
     expect(await listener.exited).toBe(1);
     expect(listener.stderr()).toContain('The tunnel is gone');
     expect(listener.stderr()).toContain('Connection terminated');
@@ -127,11 +109,11 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
 
   it('offline loop: emulator, listen --register --forward app, emulator emit reaches the app, verified', async () => {
     const env = await startEmulator();
-    const devSecret = (await runCli(['listen', '--print-secret'], { home })).stdout.trim();
-    app = await startSampleReceiver(devSecret);
-    listener = await startCli(['listen', '--port', '0', '--register', '--forward', new URL(app.url).origin], { home, env });
+    const devSecret = (await runCli(['listen', '--print-secret'], { home: t.home })).stdout.trim();
+    const app = t.opened(await startSampleReceiver(devSecret));
+    const listener = t.started(await startCli(['listen', '--port', '0', '--register', '--forward', new URL(app.url).origin], { home: t.home, env }));
     expect(listener.stderr()).toMatch(/Webhook: +wh_/);
-    const emitted = await runCli(['emulator', 'emit', 'generation.completed'], { home, env });
+    const emitted = await runCli(['emulator', 'emit', 'generation.completed'], { home: t.home, env });
     expect(emitted.code, emitted.stderr).toBe(0);
     expect(emitted.stdout).toContain('[200]');
     expect(app.accepted.map((e) => e.event)).toEqual(['generation.completed']);
@@ -143,7 +125,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
 
   it('--tunnel-url registers the given tunnel without cloudflared', async () => {
     const env = await startEmulator();
-    listener = await startCli(['listen', '--port', '0', '--tunnel-url', 'https://my-tunnel.ngrok.app'], { home, env });
+    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel-url', 'https://my-tunnel.ngrok.app'], { home: t.home, env }));
     expect((await webhooks(env))[0]!.url).toBe('https://my-tunnel.ngrok.app/webhooks/datachonk');
     expect(await listener.stop('SIGINT')).toBe(0);
   });

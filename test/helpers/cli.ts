@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
 
 /** The built binary, exactly as npm links it. */
 export const BIN = fileURLToPath(new URL('../../bin/datachonk.js', import.meta.url));
@@ -98,4 +102,46 @@ export function listeningUrl(stderr: string): string {
   const match = /Listening on (http:\/\/\S+)/.exec(stderr);
   if (!match) throw new Error(`no Ready block in:\n${stderr}`);
   return match[1]!;
+}
+
+/** A fresh HOME for each test of a file, and what the test started there, cleaned up after it. */
+export interface TestHome {
+  /** This test's HOME. */
+  readonly home: string;
+  /** Kills (SIGKILL) a running command after the test, if it is still running. */
+  started(cli: RunningCli): RunningCli;
+  /** Closes a server after the test. */
+  opened<T extends { close(): Promise<unknown> }>(server: T): T;
+  /** Runs `cleanup` after the test. */
+  later(cleanup: () => unknown): void;
+}
+
+/** Registers, for the tests of the calling file, a temporary HOME (`<prefix>…`) per test and its cleanup. */
+export function homePerTest(prefix: string): TestHome {
+  let home = '';
+  const cleanups: (() => unknown)[] = [];
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    // Latest first: a listener goes before the app and the emulator it talks to.
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await rm(home, { recursive: true, force: true });
+  });
+  return {
+    get home() {
+      return home;
+    },
+    started(cli) {
+      cleanups.push(() => cli.stop('SIGKILL'));
+      return cli;
+    },
+    opened(server) {
+      cleanups.push(() => server.close());
+      return server;
+    },
+    later(cleanup) {
+      cleanups.push(cleanup);
+    },
+  };
 }

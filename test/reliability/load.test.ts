@@ -1,38 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/core/listen/journal.js';
-import { listeningUrl, runCli, startCli, type RunningCli } from '../helpers/cli.js';
-import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
+import { homePerTest, listeningUrl, runCli, type RunningCli, startCli } from '../helpers/cli.js';
+import { startRecordingServer } from '../helpers/recording-server.js';
 
 // 10,000 by default, as the issue asks; RELIABILITY_EVENTS scales it.
 const EVENTS = Number(process.env.RELIABILITY_EVENTS ?? 10_000);
 const SECRET = 'whsec_reliability';
 
-let home: string;
-let app: RecordingServer | undefined;
-let listener: RunningCli | undefined;
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'datachonk-load-'));
-});
-afterEach(async () => {
-  await listener?.stop('SIGKILL');
-  await app?.close();
-  listener = undefined;
-  app = undefined;
-  await rm(home, { recursive: true, force: true });
-});
+const t = homePerTest('datachonk-load-');
 
-const journalFile = () => join(home, '.local', 'state', 'datachonk', 'events.ndjson');
+const journalFile = () => join(t.home, '.local', 'state', 'datachonk', 'events.ndjson');
 const idOf = (body: Buffer) => (JSON.parse(body.toString()) as { id: string }).id;
 
 describe('load', () => {
   it(`${EVENTS} signed events at concurrency 50 through listen: none lost, all journalled, each forwarded once`, async () => {
-    app = await startRecordingServer();
-    listener = await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET], { home });
+    const app = t.opened(await startRecordingServer());
+    const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET], { home: t.home }));
     const url = listeningUrl(listener.stderr());
-    const sent = await runCli(['--json', 'trigger', 'generation.completed', '--count', String(EVENTS), '--concurrency', '50', '--url', url, '--secret', SECRET], { home });
+    const sent = await runCli(['--json', 'trigger', 'generation.completed', '--count', String(EVENTS), '--concurrency', '50', '--url', url, '--secret', SECRET], { home: t.home });
     expect(sent.code, sent.stderr).toBe(0);
     const summary = JSON.parse(sent.stdout.trim().split('\n').at(-1)!) as { sent: number; ok: number };
     expect(summary).toMatchObject({ type: 'summary', sent: EVENTS, ok: EVENTS });
@@ -42,7 +28,6 @@ describe('load', () => {
     expect(new Set(received).size).toBe(EVENTS);
 
     expect(await listener.stop('SIGINT')).toBe(0);
-    listener = undefined;
     const journal = await readJournal(journalFile());
     expect(journal.skipped).toBe(0);
     expect(journal.entries).toHaveLength(EVENTS);
@@ -56,16 +41,16 @@ describe('load', () => {
   it('a listener SIGKILLed mid-load leaves a readable journal holding every event the app saw', async () => {
     let seen = 0;
     let killed: Promise<unknown> | undefined;
-    app = await startRecordingServer((_req, res) => {
+    let listener: RunningCli | undefined;
+    const app = t.opened(await startRecordingServer((_req, res) => {
       if (++seen === 300) killed = listener!.stop('SIGKILL');
       res.end('{"ok":true}');
-    });
-    listener = await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET], { home });
+    }));
+    listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET], { home: t.home }));
     const url = listeningUrl(listener.stderr());
-    const sent = await runCli(['--quiet', 'trigger', 'chonk.created', '--count', '3000', '--concurrency', '50', '--url', url, '--secret', SECRET, '--timeout', '5s'], { home });
+    const sent = await runCli(['--quiet', 'trigger', 'chonk.created', '--count', '3000', '--concurrency', '50', '--url', url, '--secret', SECRET, '--timeout', '5s'], { home: t.home });
     expect(sent.code).toBe(1);
     await killed;
-    listener = undefined;
     const journal = await readJournal(journalFile());
     expect(journal.skipped).toBeLessThanOrEqual(1);
     const journalled = new Set(journal.entries.map((e) => e.request.event_id));
