@@ -1,7 +1,6 @@
-import { Agent, request } from 'undici';
 import type { Delivery } from '../core/api/schemas.js';
 import { randomId } from '../core/events/payload.js';
-import { classifyNetworkError, describeNetworkFailure } from '../core/net-errors.js';
+import { createSender } from '../core/send.js';
 import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../core/signing/signature.js';
 import type { StoredWebhook } from './store.js';
 
@@ -23,7 +22,7 @@ const KEPT_PER_WEBHOOK = 500;
  * timeout, refused) on a schedule, until the first success.
  */
 export class DeliveryEngine {
-  private readonly agent = new Agent({ connections: 8 });
+  private readonly sender = createSender({ connections: 8 });
   private readonly attempts = new Map<string, Delivery[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -42,28 +41,19 @@ export class DeliveryEngine {
   private async attempt(webhook: StoredWebhook, body: string, event: string, eventId: string, attempt: number): Promise<Delivery> {
     const started = this.options.monotonic();
     const at = this.options.now();
-    let status: number | null = null;
-    let error: string | undefined;
-    try {
-      const response = await request(webhook.url, {
-        method: 'POST',
-        dispatcher: this.agent,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': this.options.userAgent,
-          [SIGNATURE_HEADER]: sign(webhook.secret, body),
-          [EVENT_HEADER]: event,
-        },
-        body,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-      });
-      await response.body.dump();
-      status = response.statusCode;
-    } catch (cause) {
-      const code = classifyNetworkError(cause);
-      error = describeNetworkFailure(code, new URL(webhook.url), this.options.timeoutMs, cause);
-    }
+    const outcome = await this.sender.send({
+      url: webhook.url,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': this.options.userAgent,
+        [SIGNATURE_HEADER]: sign(webhook.secret, body),
+        [EVENT_HEADER]: event,
+      },
+      body,
+    }, { timeoutMs: this.options.timeoutMs, maxBodyBytes: 0 });
+    const status = outcome.kind === 'response' ? outcome.status : null;
+    const error = outcome.kind === 'error' ? outcome.message : undefined;
     const ok = status !== null && status >= 200 && status < 300;
     const delay = this.options.retrySchedule[attempt - 1];
     const retry = !ok && delay !== undefined && !this.closed;
@@ -104,6 +94,6 @@ export class DeliveryEngine {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await this.agent.close();
+    await this.sender.close();
   }
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { failure } from '../errors.js';
+import { Failure } from '../failure.js';
 import type { Delivery } from '../core/api/schemas.js';
 import { EVENT_TYPES, isEventType } from '../core/events/catalogue.js';
 import { randomId } from '../core/events/payload.js';
@@ -172,7 +172,7 @@ export async function startEmulator(options: EmulatorOptions, reporter: Emulator
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE'
-        ? failure(`port ${options.port} on ${options.host} is already in use`, 'is an emulator running already? pick another port with --port')
+        ? new Failure('port-in-use', { host: options.host, port: options.port, server: 'emulator' })
         : error);
     });
     server.listen(options.port, options.host, () => resolve());

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { failure } from '../errors.js';
+import { Failure } from '../failure.js';
 import { randomId } from '../core/events/payload.js';
 
 const storedWebhookSchema = z.object({
@@ -31,14 +31,14 @@ export class WebhookStore {
       try {
         text = await readFile(file, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw failure(`cannot read the emulator data file ${file}: ${(error as Error).message}`);
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Failure('emulator-data-unreadable', { file, detail: (error as Error).message });
       }
       if (text !== undefined) {
         let parsed: z.infer<typeof fileSchema>;
         try {
           parsed = fileSchema.parse(JSON.parse(text));
         } catch {
-          throw failure(`the emulator data file ${file} is damaged`, 'delete it to start with no webhooks, or pass another --data-file');
+          throw new Failure('emulator-data-damaged', { file });
         }
         for (const webhook of parsed.webhooks) webhooks.set(webhook.id, webhook);
       }

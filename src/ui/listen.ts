@@ -1,9 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import type { Context } from '../context.js';
-import { summarizeEvent } from '../core/events/summarize.js';
-import type { ReceivedRequest, ReceiverReporter } from '../core/listen/receiver.js';
+import { summarizeEvent } from '../core/events/catalogue.js';
+import type { ReceivedRequest } from '../core/listen/receiver.js';
 import type { ForwardResult } from '../core/listen/records.js';
-import type { ExposeReporter } from '../core/listen/expose.js';
+import type { SessionReporter } from '../core/listen/session.js';
 import type { SecretSource } from '../config/secret.js';
 import { maskKey } from '../config/credentials.js';
 import type { Webhook } from '../core/api/schemas.js';
@@ -29,7 +29,7 @@ export interface ReadyInfo {
   quickTunnel?: boolean | undefined;
 }
 
-export interface ListenView extends ReceiverReporter, ExposeReporter {
+export interface ListenView extends SessionReporter {
   ready(info: ReadyInfo): void;
   stopping(): void;
   /** Writes out what is buffered for stdout. */
@@ -69,9 +69,9 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
         banner(`Removed webhook ${w.id} (${w.url}), left behind by a listener on this machine that was killed`);
       }
     },
-    tunnelStarting() {
+    tunnelStarting(name: string) {
       if (ctx.output === 'json') record({ type: 'tunnel', state: 'starting' });
-      banner(err.dim('Starting a cloudflared quick tunnel…'));
+      banner(err.dim(`Starting a ${name}…`));
     },
     tunnelReady(url: string) {
       if (ctx.output === 'json') record({ type: 'tunnel', state: 'ready', url });
@@ -151,13 +151,16 @@ function timestamp(date: Date): string {
   return lastStamp;
 }
 
+/** The flag behind a rejection the user can change. */
+const REJECT_FLAG: Partial<Record<string, string>> = { 'too-large': ' (--max-body)' };
+
 function receivedLine(c: ChalkInstance, request: ReceivedRequest): string {
   const time = c.dim(timestamp(request.receivedAt));
   const d = request.disposition;
   if (d.kind === 'rejected') {
     const status = d.status ? statusColor(c, d.status)(`[${d.status}]`) : c.red('[---]');
     const what = request.eventId ? `${request.event} ${c.dim(`[${request.eventId}]`)}` : `${request.method} ${request.url}`;
-    return `${time}  ${c.red('✖')}   ${status} ${what} ${c.red(`rejected: ${d.reason}`)}`;
+    return `${time}  ${c.red('✖')}   ${status} ${what} ${c.red(`rejected: ${d.reason}${REJECT_FLAG[d.code] ?? ''}`)}`;
   }
   const summary = truncate(summarizeEvent(request.event ?? '', request.payload?.data), 90);
   const mark = request.verification?.status === 'valid' ? c.green('✔ verified')
@@ -171,7 +174,8 @@ function forwardLine(c: ChalkInstance, request: ReceivedRequest, result: Forward
   const id = c.dim(`[${request.eventId}]`);
   if (result.status === null) {
     const status = result.error?.code === 'timeout' ? '504' : '502';
-    return `${time}  <-- ${c.red(`[${status}]`)} POST ${result.target} ${id} ${c.red(result.error?.message ?? 'failed')}`;
+    const flag = result.error?.code === 'timeout' ? ' (--forward-timeout)' : '';
+    return `${time}  <-- ${c.red(`[${status}]`)} POST ${result.target} ${id} ${c.red(`${result.error?.message ?? 'failed'}${flag}`)}`;
   }
   return `${time}  <-- ${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${id} ${c.dim(formatMs(result.latency_ms))}`;
 }
@@ -188,7 +192,7 @@ function jsonRecord(request: ReceivedRequest, results: readonly ForwardResult[])
     event: request.event ?? null,
     id: request.eventId ?? null,
     outcome: d.kind === 'rejected' ? 'rejected' : d.kind === 'acknowledged' ? (d.filtered ? 'filtered' : 'acknowledged') : 'forwarded',
-    ...(d.kind === 'rejected' ? { status: d.status || null, reason: d.reason } : {}),
+    ...(d.kind === 'rejected' ? { status: d.status || null, reason: d.reason, reason_code: d.code } : {}),
     payload: request.payload ?? null,
     forwards: results,
   };

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { EVENT_DESCRIPTIONS, DOCUMENTED_DATA, type EventType } from '../core/events/catalogue.js';
+import { EVENTS, EVENT_TYPES } from '../core/events/catalogue.js';
 import { paint } from './style.js';
 
 /** Prints a command's result: the text for people, or one JSON record for scripts. */
@@ -21,17 +21,18 @@ export function verdict(ctx: Context, ok: boolean, text: string): void {
 
 /** `trigger --list`: the event types with DataChonk's descriptions. */
 export function printEventTypes(ctx: Context): void {
-  const entries = Object.entries(EVENT_DESCRIPTIONS) as [EventType, string][];
   if (ctx.output === 'json') {
-    for (const [name, description] of entries) {
-      ctx.stdout.write(`${JSON.stringify({ type: 'event-type', name, description, data_documented: DOCUMENTED_DATA.has(name) })}\n`);
+    for (const name of EVENT_TYPES) {
+      const { description, documented } = EVENTS[name];
+      ctx.stdout.write(`${JSON.stringify({ type: 'event-type', name, description, data_documented: documented })}\n`);
     }
     return;
   }
   const c = paint(ctx.stdout, ctx.env);
-  const width = Math.max(...entries.map(([name]) => name.length));
-  for (const [name, description] of entries) {
-    const inferred = DOCUMENTED_DATA.has(name) ? '' : c.dim('  (payload data inferred)');
+  const width = Math.max(...EVENT_TYPES.map((name) => name.length));
+  for (const name of EVENT_TYPES) {
+    const { description, documented } = EVENTS[name];
+    const inferred = documented ? '' : c.dim('  (payload data inferred)');
     ctx.stdout.write(`${c.bold(name.padEnd(width))}  ${description}${inferred}\n`);
   }
 }

@@ -1,6 +1,9 @@
 import type { Context } from '../context.js';
 import type { Delivery, Webhook } from '../core/api/schemas.js';
+import { EVENT_TYPES } from '../core/events/catalogue.js';
 import { paint, statusColor } from './style.js';
+
+const coversAll = (events: readonly string[]) => EVENT_TYPES.every((name) => events.includes(name));
 
 /** Prints a table: header row in bold, columns padded to the widest cell. */
 export function table(ctx: Context, header: string[], rows: string[][]): void {
@@ -50,7 +53,7 @@ export function createWebhooksView(ctx: Context): WebhooksView {
       }
       table(ctx, ['ID', 'URL', 'STATUS', 'EVENTS', 'DESCRIPTION'], webhooks.map((w) => [
         w.id, w.url, w.status === 'disabled' ? c.yellow('disabled') : c.green(w.status ?? 'active'),
-        w.events.length === 8 ? 'all 8' : w.events.join(','), w.description ?? '',
+        coversAll(w.events) ? `all ${EVENT_TYPES.length}` : w.events.join(','), w.description ?? '',
       ]));
     },
     deleted(id) {

@@ -9,9 +9,19 @@ import type { Context, OutputMode } from '../../src/context.js';
 export class Capture {
   chunks: string[] = [];
   isTTY = false;
+  private waiters: (() => void)[] = [];
   write(chunk: string) {
     this.chunks.push(chunk);
+    for (const wake of this.waiters.splice(0)) wake();
     return true;
+  }
+  /** Resolves with the match once the text written so far matches `pattern` (checked on every write). */
+  async waitFor(pattern: RegExp): Promise<RegExpExecArray> {
+    for (;;) {
+      const match = pattern.exec(this.text);
+      if (match) return match;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
   }
   get text() {
     return this.chunks.join('');

@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient, retryAfter } from '../../src/core/api/client.js';
 import { WebhooksApi } from '../../src/core/api/webhooks.js';
-import { create, list, remove } from '../../src/commands/webhooks.js';
 import { startRecordingServer, type RecordingServer, type Responder } from '../helpers/recording-server.js';
 import { testContext, type TestContext } from '../helpers/context.js';
+import { argsOf, exitCode, run } from '../helpers/program.js';
+
+const webhooks = (ctx: TestContext, command: string, ...args: (string | Record<string, unknown>)[]) =>
+  run(ctx, ['webhooks', command, ...args.flatMap((a) => (typeof a === 'string' ? [a] : argsOf(a)))]);
 
 const KEY = 'dck_live_secretkey_9f3a';
 let server: RecordingServer | undefined;
@@ -126,16 +129,15 @@ describe('webhooks commands', () => {
   it('an unknown event is a usage error and no request is sent', async () => {
     server = await startRecordingServer();
     ctx = await testContext({ env: { DATACHONK_API_KEY: KEY, DATACHONK_API_URL: `${server.origin}/v1` } });
-    await expect(create(ctx, { url: 'https://example.com/h', events: 'generation.complete' })).rejects.toMatchObject({
-      kind: 'usage', message: expect.stringContaining('did you mean generation.completed?'),
-    });
+    expect(await exitCode(ctx, ['webhooks', 'create', '--url', 'https://example.com/h', '--events', 'generation.complete'])).toBe(2);
+    expect(ctx.stderr.text).toContain('unknown event type "generation.complete": did you mean generation.completed?');
     expect(server.requests).toHaveLength(0);
   });
 
   it('create generates a secret when none is given, sends it, and shows it once', async () => {
     server = await startRecordingServer(answer(201, envelope(webhook)));
     ctx = await testContext({ output: 'json', env: { DATACHONK_API_KEY: KEY, DATACHONK_API_URL: `${server.origin}/v1` } });
-    await create(ctx, { url: 'https://example.com/h' });
+    await webhooks(ctx, 'create', { url: 'https://example.com/h' });
     const sent = JSON.parse(server.requests[0]!.body.toString()) as { secret: string; events: string[] };
     expect(sent.secret).toMatch(/^whsec_/);
     expect(sent.events).toHaveLength(8);
@@ -145,21 +147,21 @@ describe('webhooks commands', () => {
   it('a given secret is not echoed back', async () => {
     server = await startRecordingServer(answer(201, envelope(webhook)));
     ctx = await testContext({ output: 'json', env: { DATACHONK_API_KEY: KEY, DATACHONK_API_URL: `${server.origin}/v1` } });
-    await create(ctx, { url: 'https://example.com/h', secret: 'whsec_mine' });
+    await webhooks(ctx, 'create', { url: 'https://example.com/h', secret: 'whsec_mine' });
     expect(ctx.stdout.text).not.toContain('whsec_mine');
   });
 
   it('no key is a usage error that says how to log in', async () => {
     ctx = await testContext();
-    await expect(list(ctx, {})).rejects.toMatchObject({ kind: 'usage', hint: expect.stringContaining('datachonk auth login') });
+    await expect(webhooks(ctx, 'list')).rejects.toMatchObject({ kind: 'usage', hint: expect.stringContaining('datachonk auth login') });
   });
 
   it('delete without a terminal needs --yes', async () => {
     server = await startRecordingServer(answer(204));
     ctx = await testContext({ env: { DATACHONK_API_KEY: KEY, DATACHONK_API_URL: `${server.origin}/v1` } });
-    await expect(remove(ctx, 'wh_1', {})).rejects.toMatchObject({ kind: 'usage', hint: expect.stringContaining('--yes') });
+    await expect(webhooks(ctx, 'delete', 'wh_1')).rejects.toMatchObject({ kind: 'usage', hint: expect.stringContaining('--yes') });
     expect(server.requests).toHaveLength(0);
-    await remove(ctx, 'wh_1', { yes: true });
+    await webhooks(ctx, 'delete', 'wh_1', { yes: true });
     expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /v1/webhooks/wh_1']);
   });
 });

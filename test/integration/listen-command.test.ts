@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import listen from '../../src/commands/listen.js';
-import { list, resendCommand } from '../../src/commands/events.js';
-import trigger from '../../src/commands/trigger.js';
 import { verify } from '../../src/core/signing/signature.js';
 import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 import { testContext, type TestContext } from '../helpers/context.js';
+import { argsOf, run } from '../helpers/program.js';
+
+const trigger = (context: TestContext, event: string, flags: Record<string, unknown>) => run(context, ['trigger', event, ...argsOf(flags)]);
 
 let contexts: TestContext[] = [];
 let app: RecordingServer | undefined;
@@ -21,9 +21,9 @@ async function runListen(flags: Record<string, unknown>, options: Parameters<typ
   const shutdown = new Promise<string>((resolve) => (stop = resolve));
   const ctx = await testContext({ ...options, shutdown });
   contexts.push(ctx);
-  const done = listen(ctx, { port: '0', ...flags });
-  while (!/Listening on (\S+)/.test(ctx.stderr.text)) await new Promise((r) => setImmediate(r));
-  const url = /Listening on (\S+)/.exec(ctx.stderr.text)![1]!;
+  const done = run(ctx, ['listen', '--port', '0', ...argsOf(flags)]);
+  // The Ready line, or the listener's failure, whichever comes first.
+  const [, url] = await Promise.race([ctx.stderr.waitFor(/Listening on (\S+)/), done.then(() => { throw new Error('listen ended before it was ready'); })]);
   return { ctx, url, stop: async () => { stop('SIGINT'); await done; } };
 }
 
@@ -63,12 +63,12 @@ describe('listen command', () => {
     const { id } = sender.stdout.records[0] as { id: string };
 
     const resender = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
-    await resendCommand(resender, id, { to: app.url, secret: 'whsec_new' });
+    await run(resender, ['events', 'resend', id, '--to', app.url, '--secret', 'whsec_new']);
     expect(verify('whsec_new', app.requests[0]!.body, app.requests[0]!.headers['x-datachonk-signature']).ok).toBe(true);
     expect(resender.stdout.records[0]).toMatchObject({ type: 'resend', id, status: 200 });
 
     const lister = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
-    await list(lister, {});
+    await run(lister, ['events', 'list']);
     expect(lister.stdout.records[0]).toMatchObject({ id, event: 'chonk.deleted', verification: 'valid', forward: '200' });
   });
 
@@ -79,6 +79,6 @@ describe('listen command', () => {
     await trigger(sender, 'chonk.created', { url, secret: (/Signing secret: (\S+)/.exec(ctx.stderr.text))![1] });
     await stop();
     const { id } = sender.stdout.records[0] as { id: string };
-    await expect(resendCommand(ctx, id, {})).rejects.toMatchObject({ kind: 'usage', hint: expect.stringContaining('--to') });
+    await expect(run(ctx, ['events', 'resend', id])).rejects.toMatchObject({ kind: 'usage', hint: expect.stringContaining('--to') });
   });
 });

@@ -320,6 +320,6 @@ describe('shutdown', () => {
       host: '127.0.0.1', port: first.port, path: '/x', secrets: [SECRET], skipVerify: false, targets: [],
       forwardTimeoutMs: 1000, maxBodyBytes: 100, requestTimeoutMs: 1000, drainTimeoutMs: 100,
       now: () => new Date(), monotonic: () => performance.now(),
-    }, recorder.reporter)).rejects.toMatchObject({ kind: 'failure', message: expect.stringContaining('already in use') });
+    }, recorder.reporter)).rejects.toMatchObject({ code: 'port-in-use', facts: { port: first.port, server: 'listener' } });
   });
 });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findCloudflared } from '../../src/core/tunnel/binary.js';
 import { parseTunnelUrl, startQuickTunnel, type QuickTunnel } from '../../src/core/tunnel/quick-tunnel.js';
 import { isAlive as alive } from '../helpers/process.js';
+import { wordsOf } from '../helpers/program.js';
 
 const FAKE = fileURLToPath(new URL('../helpers/fake-cloudflared.mjs', import.meta.url));
 let dir: string;
@@ -56,14 +57,14 @@ describe('startQuickTunnel with a stand-in cloudflared', () => {
 
   it('an api.trycloudflare.com failure is an error quoting the last lines, never a URL', async () => {
     const error = await start({ FAKE_CLOUDFLARED_MODE: 'api-error' }).then(() => undefined, (e: Error) => e);
-    expect(error?.message).toContain('cloudflared exited (code 1) before the tunnel was ready');
-    expect(error?.message).toContain('failed to request quick Tunnel');
+    expect(wordsOf(error, 'listen').message).toContain('cloudflared exited (code 1) before the tunnel was ready');
+    expect(wordsOf(error, 'listen').message).toContain('failed to request quick Tunnel');
   });
 
   it('no URL within the timeout: an error, and the process is gone', async () => {
     const pidfile = join(dir, 'pid');
     const error = await start({ FAKE_CLOUDFLARED_MODE: 'silent', FAKE_CLOUDFLARED_PIDFILE: pidfile }, { startTimeoutMs: 300 }).then(() => undefined, (e: Error) => e);
-    expect(error?.message).toContain('no tunnel URL within 0.3s');
+    expect(wordsOf(error, 'listen').message).toContain('no tunnel URL within 0.3s');
     expect(alive(Number(await readFile(pidfile, 'utf8')))).toBe(false);
   });
 
@@ -83,7 +84,7 @@ describe('startQuickTunnel with a stand-in cloudflared', () => {
 
   it('a missing binary is a clear error', async () => {
     const error = await startQuickTunnel({ bin: join(dir, 'nope'), localUrl: 'http://127.0.0.1:1', env: {}, startTimeoutMs: 1000, stopGraceMs: 100 }).then(() => undefined, (e: Error) => e);
-    expect(error?.message).toContain('no such file');
+    expect(wordsOf(error, 'listen').message).toContain('no such file');
   });
 });
 

@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import trigger from '../../src/commands/trigger.js';
 import { readConfig } from '../../src/config/config-file.js';
 import { verify } from '../../src/core/signing/signature.js';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
 import { closedPort, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 import { testContext, type TestContext } from '../helpers/context.js';
+import { argsOf, exitCode, run } from '../helpers/program.js';
+
+const trigger = (context: TestContext, event: string | undefined, flags: Record<string, unknown>) =>
+  run(context, ['trigger', ...(event ? [event] : []), ...argsOf(flags)]);
 
 let ctx: TestContext;
 let server: RecordingServer | undefined;
@@ -169,6 +172,7 @@ describe('trigger outcomes', () => {
     [{ secret: '' }, /--secret/],
   ])('bad flags %o are a usage error naming the flag', async (flags, message) => {
     ctx = await testContext({ output: 'quiet' });
-    await expect(trigger(ctx, 'chonk.created', flags)).rejects.toMatchObject({ kind: 'usage', message: expect.stringMatching(message) });
+    expect(await exitCode(ctx, ['trigger', 'chonk.created', ...argsOf(flags)])).toBe(2);
+    expect(ctx.stderr.text).toMatch(message);
   });
 });

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES, suggestEventType } from '../../src/core/events/catalogue.js';
+import { EVENTS, EVENT_TYPES, suggestEventType, summarizeEvent } from '../../src/core/events/catalogue.js';
 import { fixturePath, loadFixture } from '../../src/core/events/payload.js';
-import { validateEvent } from '../../src/core/events/schemas.js';
+import { checkEnvelope, validateEvent } from '../../src/core/events/schemas.js';
 
 describe('fixtures', () => {
   for (const event of EVENT_TYPES) {
@@ -81,5 +81,62 @@ describe('suggestEventType', () => {
 
   it('suggests nothing for an unrelated word', () => {
     expect(suggestEventType('invoice.paid')).toBeUndefined();
+  });
+});
+
+describe('the registry is the one source', () => {
+  /** The README's event table: name -> { fields (top-level keys of data), source }. */
+  async function readmeTable(): Promise<Map<string, { fields: string[]; source: string }>> {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Event payloads'));
+    const rows = new Map<string, { fields: string[]; source: string }>();
+    for (const match of section.matchAll(/^\| `([a-z]+\.[a-z]+)` \| (.+) \| (.+) \|$/gm)) {
+      // Top-level names only: drop what is nested in [...], {...} and (...).
+      let flat = match[2]!.replaceAll('`', '');
+      for (let previous = ''; previous !== flat;) {
+        previous = flat;
+        flat = flat.replace(/\[[^[\]{}()]*\]|\{[^[\]{}()]*\}|\([^[\]{}()]*\)/g, '');
+      }
+      rows.set(match[1]!, { fields: flat.split(',').map((f) => f.replace('?', '').trim()).filter(Boolean), source: match[3]! });
+    }
+    return rows;
+  }
+
+  it('the README lists every event type with its data fields and whether DataChonk documents them', async () => {
+    const rows = await readmeTable();
+    expect([...rows.keys()].sort()).toEqual([...EVENT_TYPES].sort());
+    for (const name of EVENT_TYPES) {
+      const row = rows.get(name)!;
+      expect(row.fields, name).toEqual(Object.keys((EVENTS[name].data as unknown as { shape: object }).shape));
+      expect(row.source.includes('documented'), name).toBe(EVENTS[name].documented);
+    }
+  });
+
+  it('summarizes each type from its definition, and a type it does not know by its chonk', () => {
+    expect(summarizeEvent('generation.completed', { chonk_name: 'dim_x', chonk_type: 'entity', files_generated: [{}, {}] }))
+      .toBe('dim_x (entity), 2 files generated');
+    expect(summarizeEvent('push.completed', { commit_sha: 'abcdef0123', repository: 'acme/dbt', branch: 'main' }))
+      .toBe('pushed abcdef0 to acme/dbt@main');
+    expect(summarizeEvent('chonk.renamed', { chonk_id: 'chonk_9' })).toBe('chonk_9');
+    expect(summarizeEvent('generation.completed', 'not an object')).toBe('');
+  });
+});
+
+describe('the envelope check', () => {
+  const valid = { id: 'evt_1', event: 'anything.new', created_at: '2024-01-15T10:30:00Z', project_id: 'proj_1', data: {} };
+
+  it('accepts any event type with a well-formed envelope', () => {
+    expect(checkEnvelope(valid)).toMatchObject({ ok: true, envelope: { event: 'anything.new' } });
+  });
+
+  it.each([
+    ['created_at', '2024-02-30T10:30:00Z'],
+    ['created_at', '2024-01-15T24:00:00Z'],
+    ['id', 'event_1'],
+    ['project_id', 'p_1'],
+    ['data', []],
+  ])('rejects a bad %s (%j) and names it', (field, value) => {
+    const result = checkEnvelope({ ...valid, [field]: value });
+    expect(result.ok ? undefined : result.issue.path).toBe(field);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { usageError } from '../../errors.js';
+import { Failure, type PayloadSource } from '../../failure.js';
 import { EVENT_TYPES, isEventType, suggestEventType, type EventType } from './catalogue.js';
 
 /** A JSON value as it appears in a payload. */
@@ -19,44 +19,36 @@ export function fixturePath(event: EventType): string {
 /** Checks an event name and explains a mistyped one. */
 export function requireEventType(name: string): EventType {
   if (isEventType(name)) return name;
-  const suggestion = suggestEventType(name);
-  throw usageError(
-    `unknown event type "${name}"${suggestion ? `: did you mean ${suggestion}?` : ''}`,
-    `valid event types: ${EVENT_TYPES.join(', ')} (see \`datachonk trigger --list\`)`,
-  );
+  throw new Failure('event-type-unknown', { name, suggestion: suggestEventType(name), known: EVENT_TYPES });
 }
 
-/** Reads and parses a JSON file, with errors that name the file. */
-export async function readJsonFile(path: string, what: string): Promise<Json> {
+/** Reads and parses a JSON object from a file, with failures that name the file. */
+export async function readJsonFile(path: string, source: PayloadSource): Promise<JsonObject> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw usageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new Failure('file-unreadable', { source, path, detail: code === 'ENOENT' ? 'no such file' : (error as Error).message });
   }
-  return parseJson(text, `${what} ${path}`);
+  return parseJsonObject(text, source, path);
 }
 
-/** Parses JSON text, turning a syntax error into a usage error that names its source. */
-export function parseJson(text: string, source: string): Json {
+/** Parses a JSON object, turning a syntax error into a failure that names its source. */
+export function parseJsonObject(text: string, source: PayloadSource, path?: string): JsonObject {
+  let value: Json;
   try {
-    return JSON.parse(text) as Json;
+    value = JSON.parse(text) as Json;
   } catch (error) {
-    throw usageError(`${source} is not valid JSON: ${(error as Error).message}`);
+    throw new Failure('json-invalid', { source, path, detail: (error as Error).message });
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Failure('payload-not-object', { source, path });
+  return value;
 }
 
 /** The built-in fixture of an event type, freshly read (callers may mutate it). */
 export async function loadFixture(event: EventType): Promise<JsonObject> {
-  return requireObject(await readJsonFile(fixturePath(event), 'fixture'), `fixture ${event}`);
-}
-
-export function requireObject(value: Json, source: string): JsonObject {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw usageError(`${source} must be a JSON object`);
-  }
-  return value;
+  return readJsonFile(fixturePath(event), 'fixture');
 }
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -98,17 +90,13 @@ const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
  */
 export function parseOverride(arg: string): Override {
   const eq = arg.indexOf('=');
-  if (eq <= 0) {
-    throw usageError(`--set expects path=value, got "${arg}"`, 'for example: --set data.chonk_name=dim_orders');
-  }
+  if (eq <= 0) throw new Failure('override-syntax', { text: arg });
   const rawPath = arg.slice(0, eq);
   const rawValue = arg.slice(eq + 1);
   const path = rawPath.replace(/\[(\d+)\]/g, '.$1').split('.');
-  if (path.some((segment) => segment === '')) {
-    throw usageError(`--set path "${rawPath}" has an empty segment`, 'use dots between keys: data.files_generated.0.lines=10');
-  }
+  if (path.some((segment) => segment === '')) throw new Failure('override-path', { path: rawPath, problem: 'empty-segment' });
   const bad = path.find((segment) => FORBIDDEN_SEGMENTS.has(segment));
-  if (bad) throw usageError(`--set path "${rawPath}" may not contain "${bad}"`);
+  if (bad) throw new Failure('override-path', { path: rawPath, problem: 'forbidden-segment', segment: bad });
   let value: Json;
   try {
     value = JSON.parse(rawValue) as Json;
@@ -136,12 +124,10 @@ export function applyOverride(target: JsonObject, { path, value }: Override): vo
 
 function assign(container: JsonObject | Json[], key: string, value: Json, path: string[]): void {
   if (Array.isArray(container)) {
-    if (!/^\d+$/.test(key)) {
-      throw usageError(`--set path "${path.join('.')}": "${key}" is not an array index`);
-    }
+    if (!/^\d+$/.test(key)) throw new Failure('override-path', { path: path.join('.'), problem: 'not-an-index', segment: key });
     const index = Number(key);
     if (index > container.length) {
-      throw usageError(`--set path "${path.join('.')}": index ${index} is past the end of an array of ${container.length}`);
+      throw new Failure('override-path', { path: path.join('.'), problem: 'past-the-end', index, length: container.length });
     }
     container[index] = value;
     return;
@@ -162,13 +148,4 @@ export function deepMerge(base: JsonObject, patch: JsonObject): JsonObject {
 
 function isPlainObject(value: Json | undefined): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/**
- * The exact bytes DataChonk's documented sample receiver can verify: it checks the signature over
- * `JSON.stringify(req.body)` after `express.json()`, so the wire form must be compact JSON with the
- * keys in order, i.e. JSON.stringify of the payload itself (datachonk-facts.md).
- */
-export function serializePayload(payload: JsonObject): string {
-  return JSON.stringify(payload);
 }

@@ -140,7 +140,7 @@ export class Forwarder {
 
 function classify(error: unknown, target: URL, timeoutMs: number): { code: string; message: string; status: number } {
   const code = classifyNetworkError(error);
-  if (code === 'timeout') return { code, status: 504, message: `no answer from ${target.host} within ${formatDuration(timeoutMs)} (--forward-timeout)` };
+  if (code === 'timeout') return { code, status: 504, message: `no answer from ${target.host} within ${formatDuration(timeoutMs)}` };
   if (code === 'refused') return { code, status: 502, message: `connection refused: is your app running on ${target.host}?` };
   return { code, status: 502, message: describeNetworkFailure(code, target, timeoutMs, error) };
 }

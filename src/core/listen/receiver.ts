@@ -1,34 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { failure } from '../../errors.js';
+import { Failure } from '../../failure.js';
 import { randomId } from '../events/payload.js';
-import { envelopeSchema, isEnvelope } from '../events/schemas.js';
-import { SIGNATURE_HEADER, sign, verify, type VerifyResult } from '../signing/signature.js';
+import { SIGNATURE_HEADER } from '../signing/signature.js';
+import { decideBody, decideHead, type Acceptance, type Decision, type ListenRules, type ReceivedBody, type Rejection } from './decide.js';
 import { Forwarder, type ForwardOutcome } from './forward.js';
 import type { JournalWriter } from './journal.js';
 import type { ForwardResult, RequestRecord, Verification } from './records.js';
-import { forwardUrl } from './targets.js';
 
-export interface ReceiverOptions {
+// The listener's request path, second half: the executor. Each request is one Exchange; decide.ts
+// says what to do with it, and this file does it: journal, forward, answer, report. Callbacks rather
+// than promises, as this runs for every event and was measured (BENCHMARKS.md).
+
+export interface ReceiverOptions extends ListenRules {
   host: string;
   port: number;
-  /** The path webhooks are accepted on, e.g. /webhooks/datachonk. */
-  path: string;
-  /** Signing secrets: a request verifies if it is signed with any of them. */
-  secrets: readonly string[];
-  /**
-   * The secret the app verifies with. A request verified with another of `secrets` (a session's
-   * registered webhook) is forwarded with its signature made again with this one; the body is
-   * never touched. Undefined: signatures always go on as received.
-   */
-  forwardSecret?: string | undefined;
-  /** Accept requests whose signature is missing or wrong, marked as unverified. */
-  skipVerify: boolean;
-  /** Forward only these event types (others are acknowledged); undefined for all. */
-  events?: ReadonlySet<string> | undefined;
-  targets: readonly URL[];
   forwardTimeoutMs: number;
-  maxBodyBytes: number;
   /** A client that has not sent its whole request by then gets 408 and is dropped. */
   requestTimeoutMs: number;
   /** How long shutdown waits for in-flight forwards. */
@@ -42,7 +29,7 @@ export interface ReceiverOptions {
 export type Disposition =
   | { kind: 'forwarding' }
   | { kind: 'acknowledged'; filtered: boolean }
-  | { kind: 'rejected'; status: number; reason: string };
+  | { kind: 'rejected'; status: number; reason: string; code: Rejection['code'] };
 
 /** A request as the listener saw it, reported before anything is forwarded. */
 export interface ReceivedRequest {
@@ -78,262 +65,210 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-const json = (value: unknown) => JSON.stringify(value);
-const FORWARDING: Disposition = { kind: 'forwarding' };
-const VALID: Verification = { status: 'valid' };
+/** One request on its way through the listener. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  request: ReceivedRequest;
+  body?: Buffer | undefined;
+  /** Marks the request done (once). */
+  done: () => void;
+}
 
-/** Starts the listener. Rejects with a clear error when the port is taken. */
+/** What the executor works with: the options, the reporter, the forwarders, the in-flight count. */
+interface Listener {
+  options: ReceiverOptions;
+  reporter: ReceiverReporter;
+  forwarders: Forwarder[];
+  inFlight: number;
+  drained?: (() => void) | undefined;
+}
+
+const FORWARDING: Disposition = { kind: 'forwarding' };
+
+/** Starts the listener. Rejects with a Failure when the port is taken. */
 export async function startReceiver(options: ReceiverOptions, reporter: ReceiverReporter): Promise<Receiver> {
-  const forwarders = options.targets.map((target) => new Forwarder(target, options.forwardTimeoutMs, options.monotonic));
-  // Requests being handled, and who waits for them to be done (close()). A count, not a set of
-  // promises: this path runs for every event, and was measured (issue 6).
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
-  /** One request is done (once, whatever calls it again). */
-  const releaser = () => {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      if (--inFlight === 0 && drained) drained();
-    };
+  const listener: Listener = {
+    options, reporter, inFlight: 0,
+    forwarders: options.targets.map((target) => new Forwarder(target, options.forwardTimeoutMs, options.monotonic)),
   };
   const server: Server = createServer({
     requestTimeout: options.requestTimeoutMs,
     headersTimeout: Math.min(options.requestTimeoutMs, 60_000),
     // Node checks those timeouts on this interval (30 s by default): check often enough to honour them.
     connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(options.requestTimeoutMs / 4))),
-  }, (req, res) => {
-    inFlight++;
-    const done = releaser();
-    try {
-      accept(req, res, done);
-    } catch (error) {
-      internalError(res, error, done);
-    }
+  }, (req, res) => handle(listener, req, res));
+  await listen(server, options);
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return { url: `http://${host}:${port}${options.path}`, port, close: () => close(listener, server) };
+}
+
+function handle(listener: Listener, req: IncomingMessage, res: ServerResponse): void {
+  listener.inFlight++;
+  const exchange: Exchange = { req, res, request: newRequest(listener, req), done: releaser(listener) };
+  guarded(listener, exchange, () => {
+    const refused = decideHead(exchange.request, listener.options);
+    if (refused) return act(listener, exchange, refused);
+    readBody(req, listener.options.maxBodyBytes, (body) => guarded(listener, exchange, () => received(listener, exchange, body)));
   });
+}
 
-  function internalError(res: ServerResponse, error: unknown, done: () => void): void {
-    reporter.warning(`internal error while handling a request: ${(error as Error).message}`);
-    if (!res.headersSent) send(res, 500, json({ error: 'internal error in datachonk listen' }));
-    done();
-  }
+function newRequest(listener: Listener, req: IncomingMessage): ReceivedRequest {
+  return {
+    rid: randomId('rcv_', 16), receivedAt: listener.options.now(), method: req.method ?? '', url: req.url ?? '/', headers: req.headers,
+    bodyBytes: 0, verification: undefined, event: undefined, eventId: undefined, payload: undefined, disposition: FORWARDING,
+  };
+}
 
-  /** Checks the path and method, then reads the body. */
-  function accept(req: IncomingMessage, res: ServerResponse, done: () => void): void {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathname = q < 0 ? url : url.slice(0, q);
-    const request = newRequest(req, url);
-    if (pathname !== options.path) {
-      return reject(request, res, done, 404, `not found: datachonk listens on POST ${options.path}`);
-    }
-    if (req.method !== 'POST') {
-      res.setHeader('allow', 'POST');
-      return reject(request, res, done, 405, `method ${req.method} not allowed: send a POST`);
-    }
-    readBody(req, options.maxBodyBytes, (body) => {
-      try {
-        received(req, res, done, request, body);
-      } catch (error) {
-        internalError(res, error, done);
-      }
-    });
-  }
-
-  function newRequest(req: IncomingMessage, url: string): ReceivedRequest {
-    return {
-      rid: randomId('rcv_', 16), receivedAt: options.now(), method: req.method ?? '', url, headers: req.headers, bodyBytes: 0,
-      verification: undefined, event: undefined, eventId: undefined, payload: undefined, disposition: FORWARDING,
-    };
-  }
-
-  /** The whole body is in (or was refused): verify, parse, journal, then forward or answer. */
-  function received(req: IncomingMessage, res: ServerResponse, done: () => void, request: ReceivedRequest, body: Buffer | 'too-large' | 'aborted'): void {
-    if (body === 'too-large') {
-      // Answered while the client may still be sending: close the connection after the answer.
-      res.setHeader('connection', 'close');
-      return reject(request, res, done, 413, `the body is larger than ${options.maxBodyBytes} bytes (--max-body)`);
-    }
-    if (body === 'aborted') {
-      request.disposition = { kind: 'rejected', status: 0, reason: 'the client stopped before sending the whole body (disconnected or timed out)' };
-      reporter.received(request);
-      reporter.completed(request, []);
-      done();
-      return;
-    }
+/** The whole body is in (or was refused): decide, then act. */
+function received(listener: Listener, exchange: Exchange, body: ReceivedBody): void {
+  const { request, req } = exchange;
+  if (typeof body !== 'string') {
+    exchange.body = body;
     request.bodyBytes = body.length;
-    const { result: checked, secret: matched } = verifyAny(options.secrets, body, req.headers[SIGNATURE_HEADER]);
-    request.verification = checked.ok ? VALID
-      : options.skipVerify ? { status: 'skipped', reason: checked.message } : { status: 'invalid', reason: checked.message };
-    if (!checked.ok && !options.skipVerify) {
-      // Named in the output and the journal so the user can tell which event failed, but not trusted.
-      const claimed = envelopeSchema.safeParse(parseJsonOrUndefined(body));
-      if (claimed.success) {
-        request.event = claimed.data.event;
-        request.eventId = claimed.data.id;
-      }
-      return reject(request, res, done, 401, `invalid signature: ${checked.message}`, body);
-    }
-    const parsed = parseJsonOrUndefined(body);
-    if (parsed === undefined) return reject(request, res, done, 400, 'the body is not JSON', body);
-    const envelope = isEnvelope(parsed) ? { success: true as const, data: parsed } : envelopeSchema.safeParse(parsed);
-    if (!envelope.success) {
-      const issue = envelope.error.issues[0]!;
-      return reject(request, res, done, 400, `the body is not a DataChonk event: ${issue.path.join('.') || '(body)'}: ${issue.message}`, body);
-    }
-    request.event = envelope.data.event;
-    request.eventId = envelope.data.id;
-    request.payload = envelope.data;
-
-    const filtered = options.events !== undefined && !options.events.has(envelope.data.event);
-    if (filtered || forwarders.length === 0) {
-      request.disposition = { kind: 'acknowledged', filtered };
-      journal(request, res, done, body, [], 200, undefined, () => {
-        reporter.received(request);
-        send(res, 200, json(filtered ? { received: true, forwarded: false } : { received: true }));
-        reporter.completed(request, []);
-        done();
-      });
-      return;
-    }
-    const targets = forwarders.map((f) => forwardUrl(f.target, request.url));
-    const resigned = matched && options.forwardSecret && matched !== options.forwardSecret ? sign(options.forwardSecret, body) : undefined;
-    // Journalled before forwarding, so a crash of the listener or of the app loses nothing.
-    journal(request, res, done, body, targets, undefined, resigned, () => forward(req, res, done, request, body, targets, resigned));
   }
+  const head = { method: request.method, url: request.url, signature: req.headers[SIGNATURE_HEADER] };
+  act(listener, exchange, decideBody(head, body, listener.options));
+}
 
-  function forward(req: IncomingMessage, res: ServerResponse, done: () => void, request: ReceivedRequest, body: Buffer,
-    targets: readonly string[], resigned: string | undefined): void {
-    reporter.received(request);
-    const input = { method: 'POST', headers: req.rawHeaders, signature: resigned, body, remoteAddress: req.socket.remoteAddress };
-    const finish = (results: ForwardResult[]) => {
-      // The event is already in the journal; its outcome can wait for the end of this turn.
-      options.journal?.append({ type: 'forwards', rid: request.rid, at: options.now().toISOString(), results });
-      reporter.completed(request, results);
-      done();
-    };
-    if (forwarders.length === 1) {
-      forwarders[0]!.forward(targets[0]!, input).then((outcome) => {
-        reporter.forwarded(request, outcome.result);
-        send(res, outcome.status, outcome.body, outcome.contentType);
-        finish([outcome.result]);
-      }).catch((error: unknown) => internalError(res, error, done));
-      return;
-    }
-    const forwards = forwarders.map((forwarder, i) => forwarder.forward(targets[i]!, input).then((outcome) => {
-      reporter.forwarded(request, outcome.result);
-      return outcome;
-    }));
-    // The sender gets the first target's answer as soon as it is known.
-    void forwards[0]!.then((first) => send(res, first.status, first.body, first.contentType));
-    Promise.all(forwards).then((outcomes) => finish(outcomes.map((o) => o.result))).catch((error: unknown) => internalError(res, error, done));
+/** Carries out a decision: journal first (when it is a webhook), then answer or forward. */
+function act(listener: Listener, exchange: Exchange, decision: Decision): void {
+  const { request } = exchange;
+  request.verification = decision.verification;
+  if (decision.verdict === 'reject') {
+    request.disposition = { kind: 'rejected', status: decision.status, reason: decision.reason, code: decision.code };
+    request.event = decision.claimed?.event;
+    request.eventId = decision.claimed?.id;
+    // Too large: answered while the client may still be sending, so close the connection after.
+    if (decision.code === 'too-large') exchange.res.setHeader('connection', 'close');
+    if (decision.code === 'method-not-allowed') exchange.res.setHeader('allow', 'POST');
+    const answer = () => finish(listener, exchange, decision.status, { error: decision.reason });
+    return decision.journal ? journal(listener, exchange, decision, answer) : answer();
   }
-
-  function reject(request: ReceivedRequest, res: ServerResponse, done: () => void, status: number, reason: string, body?: Buffer): void {
-    request.disposition = { kind: 'rejected', status, reason };
-    const answer = () => {
-      reporter.received(request);
-      send(res, status, json({ error: reason }));
-      reporter.completed(request, []);
-      done();
-    };
-    // Requests to other paths or with other methods are not webhooks: answered, not journalled.
-    if (body) journal(request, res, done, body, [], status, undefined, answer);
-    else answer();
+  request.event = decision.envelope.event;
+  request.eventId = decision.envelope.id;
+  request.payload = decision.envelope;
+  if (decision.routes.length === 0) {
+    request.disposition = { kind: 'acknowledged', filtered: decision.filtered };
+    const answer = decision.filtered ? { received: true, forwarded: false } : { received: true };
+    return journal(listener, exchange, decision, () => finish(listener, exchange, 200, answer));
   }
+  // Journalled before forwarding, so a crash of the listener or of the app loses nothing.
+  journal(listener, exchange, decision, () => forward(listener, exchange, decision));
+}
 
-  /**
-   * Puts the request in the journal, then goes on (`then`): the request is in the file before it is
-   * forwarded or answered. Without a journal, goes on at once.
-   */
-  function journal(request: ReceivedRequest, res: ServerResponse, done: () => void, body: Buffer, targets: readonly string[],
-    responseStatus: number | undefined, forwardedSignature: string | undefined, then: () => void): void {
-    if (!options.journal) return then();
-    const record: RequestRecord = {
-      type: 'request',
-      rid: request.rid,
-      received_at: request.receivedAt.toISOString(),
-      method: request.method,
-      path: request.url,
-      headers: request.headers as RequestRecord['headers'],
-      body: body.toString('base64'),
-      verification: request.verification ?? { status: 'skipped' },
-      targets: [...targets],
-    };
-    if (responseStatus !== undefined) record.response_status = responseStatus;
-    if (request.event) record.event = request.event;
-    if (request.eventId) record.event_id = request.eventId;
-    if (request.disposition.kind === 'acknowledged' && request.disposition.filtered) record.filtered = true;
-    if (forwardedSignature) record.forwarded_signature = forwardedSignature;
-    const file = options.journal.file;
-    options.journal.commit(record, (error) => {
-      // Delivering matters more than recording: say so, and go on.
-      if (error) reporter.warning(`could not write to the journal ${file}: ${error.message}`);
-      try {
-        then();
-      } catch (failure) {
-        internalError(res, failure, done);
-      }
-    });
+/** Answers a request that is not forwarded, and reports it. */
+function finish(listener: Listener, exchange: Exchange, status: number, answer: object): void {
+  listener.reporter.received(exchange.request);
+  if (status > 0) send(exchange.res, status, JSON.stringify(answer));
+  listener.reporter.completed(exchange.request, []);
+  exchange.done();
+}
+
+/** Forwards to every target; the sender gets the first target's answer as soon as it is known. */
+function forward(listener: Listener, exchange: Exchange, decision: Acceptance): void {
+  const { request, req, res } = exchange;
+  listener.reporter.received(request);
+  const input = { method: 'POST', headers: req.rawHeaders, signature: decision.signature, body: exchange.body!, remoteAddress: req.socket.remoteAddress };
+  const outcomes = listener.forwarders.map((forwarder, i) => forwarder.forward(decision.routes[i]!, input).then((outcome) => {
+    listener.reporter.forwarded(request, outcome.result);
+    return outcome;
+  }));
+  void outcomes[0]!.then((first: ForwardOutcome) => send(res, first.status, first.body, first.contentType));
+  Promise.all(outcomes).then((done) => {
+    const results = done.map((outcome) => outcome.result);
+    // The event is already in the journal; its outcome can wait for the end of this turn.
+    listener.options.journal?.append({ type: 'forwards', rid: request.rid, at: listener.options.now().toISOString(), results });
+    listener.reporter.completed(request, results);
+    exchange.done();
+  }).catch((error: unknown) => internalError(listener, exchange, error));
+}
+
+/**
+ * Puts the request in the journal, then goes on (`then`): the request is in the file before it is
+ * forwarded or answered. Without a journal, goes on at once.
+ */
+function journal(listener: Listener, exchange: Exchange, decision: Decision, then: () => void): void {
+  const writer = listener.options.journal;
+  if (!writer) return then();
+  writer.commit(requestRecord(exchange, decision), (error) => {
+    // Delivering matters more than recording: say so, and go on.
+    if (error) listener.reporter.warning(`could not write to the journal ${writer.file}: ${error.message}`);
+    guarded(listener, exchange, then);
+  });
+}
+
+function requestRecord({ request, body }: Exchange, decision: Decision): RequestRecord {
+  const record: RequestRecord = {
+    type: 'request', rid: request.rid, received_at: request.receivedAt.toISOString(), method: request.method, path: request.url,
+    headers: request.headers as RequestRecord['headers'], body: (body ?? Buffer.alloc(0)).toString('base64'),
+    verification: request.verification ?? { status: 'skipped' }, targets: decision.verdict === 'accept' ? decision.routes : [],
+  };
+  if (decision.verdict === 'reject') record.response_status = decision.status;
+  else if (decision.routes.length === 0) record.response_status = 200;
+  if (request.event) record.event = request.event;
+  if (request.eventId) record.event_id = request.eventId;
+  if (decision.verdict === 'accept' && decision.filtered) record.filtered = true;
+  if (decision.verdict === 'accept' && decision.signature) record.forwarded_signature = decision.signature;
+  return record;
+}
+
+/** Runs a step; an unexpected error becomes a 500, a warning, and the end of the request. */
+function guarded(listener: Listener, exchange: Exchange, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    internalError(listener, exchange, error);
   }
+}
 
-  await new Promise<void>((resolve, reject) => {
+function internalError(listener: Listener, exchange: Exchange, error: unknown): void {
+  listener.reporter.warning(`internal error while handling a request: ${(error as Error).message}`);
+  if (!exchange.res.headersSent) send(exchange.res, 500, JSON.stringify({ error: 'internal error in datachonk listen' }));
+  exchange.done();
+}
+
+/** The request is done: once, whatever calls it again. A count, not a set of promises (issue 6). */
+function releaser(listener: Listener): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--listener.inFlight === 0 && listener.drained) listener.drained();
+  };
+}
+
+function listen(server: Server, options: ReceiverOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(failure(`port ${options.port} on ${options.host} is already in use`,
-          'is another `datachonk listen` running? pick another port with --port (0 picks a free one)'));
-      } else if (error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') {
-        reject(failure(`cannot listen on ${options.host}:${options.port}: ${error.code}`, 'pick another --host or --port'));
+      if (error.code === 'EADDRINUSE') reject(new Failure('port-in-use', { host: options.host, port: options.port, server: 'listener' }));
+      else if (error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') {
+        reject(new Failure('cannot-listen', { host: options.host, port: options.port, code: error.code }));
       } else reject(error);
     });
     server.listen(options.port, options.host, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-
-  return {
-    url: `http://${host}:${port}${options.path}`,
-    port,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      let timer: NodeJS.Timeout | undefined;
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => {
-          drained = resolve;
-          timer = setTimeout(resolve, options.drainTimeoutMs);
-        });
-      }
-      clearTimeout(timer);
-      server.closeAllConnections();
-      await closed;
-      await Promise.all(forwarders.map((f) => f.close().catch(() => {})));
-    },
-  };
 }
 
-/** Verifies with each secret in turn; says which one matched. */
-function verifyAny(secrets: readonly string[], body: Buffer, header: string | string[] | undefined): { result: VerifyResult; secret?: string } {
-  let first: VerifyResult | undefined;
-  for (const secret of secrets) {
-    const result = verify(secret, body, header);
-    if (result.ok) return { result, secret };
-    first ??= result;
+async function close(listener: Listener, server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  if (listener.inFlight > 0) {
+    await new Promise<void>((resolve) => {
+      listener.drained = resolve;
+      timer = setTimeout(resolve, listener.options.drainTimeoutMs);
+    });
   }
-  return { result: first ?? verify('', body, header) };
-}
-
-function parseJsonOrUndefined(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  clearTimeout(timer);
+  server.closeAllConnections();
+  await closed;
+  await Promise.all(listener.forwarders.map((f) => f.close().catch(() => {})));
 }
 
 /** Reads the whole body, stopping at the cap: 413 is answered while the client is still sending. */
-function readBody(req: IncomingMessage, max: number, then: (body: Buffer | 'too-large' | 'aborted') => void): void {
+function readBody(req: IncomingMessage, max: number, then: (body: ReceivedBody) => void): void {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) {
     req.resume();
@@ -343,7 +278,7 @@ function readBody(req: IncomingMessage, max: number, then: (body: Buffer | 'too-
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
-  const finish = (value: Buffer | 'too-large' | 'aborted') => {
+  const finish = (value: ReceivedBody) => {
     if (finished) return;
     finished = true;
     then(value);

@@ -1,26 +1,28 @@
+import type { Sender } from '../send.js';
 import { sign } from '../signing/signature.js';
-import { Forwarder } from './forward.js';
+import { forwardHeaders } from './forward.js';
 import type { ForwardResult, RequestRecord } from './records.js';
 
 export interface ResendOptions {
   /** Re-sign with this secret; by default the original signature goes as it came. */
   secret?: string | undefined;
   timeoutMs: number;
-  monotonic: () => number;
+  sender: Sender;
 }
 
-/** Sends a journalled request again, byte for byte, to each target. */
+/** Characters of the app's response body kept, as for a live forward. */
+const BODY_KEPT = 2048;
+
+/** Sends a journalled request again, byte for byte, with the headers the live forward sent, to each target. */
 export async function resend(record: RequestRecord, targets: readonly string[], options: ResendOptions): Promise<ForwardResult[]> {
   const body = Buffer.from(record.body, 'base64');
   // What the app was sent the first time: the signature as received, or as the listener made it again.
   const signature = options.secret ? sign(options.secret, body) : record.forwarded_signature;
-  return Promise.all(targets.map(async (target) => {
-    const forwarder = new Forwarder(new URL(target), options.timeoutMs, options.monotonic);
-    try {
-      const outcome = await forwarder.forward(target, { method: 'POST', headers: record.headers, signature, body, remoteAddress: undefined });
-      return outcome.result;
-    } finally {
-      await forwarder.close();
-    }
+  const headers = forwardHeaders({ method: 'POST', headers: record.headers, signature, body, remoteAddress: undefined });
+  return Promise.all(targets.map(async (target): Promise<ForwardResult> => {
+    const outcome = await options.sender.send({ url: target, method: 'POST', headers, body }, { timeoutMs: options.timeoutMs, maxBodyBytes: BODY_KEPT });
+    const latency = Math.round(outcome.latencyMs * 100) / 100;
+    if (outcome.kind === 'error') return { target, status: null, latency_ms: latency, error: { code: outcome.code, message: outcome.message } };
+    return { target, status: outcome.status, latency_ms: latency, ...(outcome.body ? { body: outcome.body } : {}) };
   }));
 }

@@ -1,4 +1,4 @@
-import { usageError } from '../../errors.js';
+import { Failure } from '../../failure.js';
 
 /**
  * Parses a --forward value: `3000`, `:3000`, `localhost:3000`, `127.0.0.1:3000/hooks` or a full
@@ -15,11 +15,9 @@ export function parseTarget(text: string): URL {
   try {
     url = new URL(candidate);
   } catch {
-    throw usageError(`--forward: "${text}" is not a port, host:port or URL`, 'for example: --forward localhost:3000');
+    throw new Failure('target-invalid', { text, problem: 'syntax' });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw usageError(`--forward: "${text}" must be an http:// or https:// URL`);
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Failure('target-invalid', { text, problem: 'scheme' });
   return url;
 }
 

@@ -1,8 +1,8 @@
-import { usageError } from '../../errors.js';
+import { Failure } from '../../failure.js';
 import { EVENT_TYPES, type EventType } from '../events/catalogue.js';
 import { buildPayload, type PayloadRecipe } from '../events/build.js';
 import {
-  loadFixture, parseJson, parseOverride, readJsonFile, requireEventType, requireObject, type JsonObject,
+  loadFixture, parseJsonObject, parseOverride, readJsonFile, requireEventType, type JsonObject,
 } from '../events/payload.js';
 import { validateEvent } from '../events/schemas.js';
 
@@ -21,28 +21,24 @@ export interface PayloadRequest {
 
 /** Reads fixtures and files, applies the overrides once to check them, and returns one recipe per event type. */
 export async function planPayloads(request: PayloadRequest, now: Date): Promise<PayloadRecipe[]> {
-  if (request.all && (request.event || request.fixtureFile)) {
-    throw usageError('--all sends every event type: leave out the event name and --fixture');
-  }
+  if (request.all && (request.event || request.fixtureFile)) throw new Failure('all-with-event', {});
   const overrides = request.sets.map(parseOverride);
   const patch = request.data === undefined ? undefined : await readPatch(request.data);
 
   const recipes: PayloadRecipe[] = [];
   if (request.fixtureFile) {
-    const template = requireObject(await readJsonFile(request.fixtureFile, 'fixture file'), `fixture file ${request.fixtureFile}`);
+    const template = await readJsonFile(request.fixtureFile, 'fixture-file');
     if (request.event) {
       const event = requireEventType(request.event);
       if (template.event !== undefined && template.event !== event) {
-        throw usageError(`the fixture file is a ${String(template.event)} event, not ${event}`, 'leave out the event name to send the file as it is');
+        throw new Failure('fixture-event-mismatch', { fileEvent: String(template.event), event });
       }
       template.event = event;
     }
     recipes.push({ template, patch, overrides });
   } else {
     const events: EventType[] = request.all ? EVENT_TYPES : request.event ? [requireEventType(request.event)] : [];
-    if (events.length === 0) {
-      throw usageError('name the event type to send', 'for example `datachonk trigger generation.completed`; `--all` sends every type, `--list` lists them');
-    }
+    if (events.length === 0) throw new Failure('nothing-to-send', {});
     for (const event of events) recipes.push({ template: await loadFixture(event), patch, overrides });
   }
 
@@ -55,17 +51,11 @@ export async function planPayloads(request: PayloadRequest, now: Date): Promise<
 }
 
 async function readPatch(data: string): Promise<JsonObject> {
-  const json = data.startsWith('@') ? await readJsonFile(data.slice(1), '--data file') : parseJson(data, '--data');
-  return requireObject(json, '--data');
+  return data.startsWith('@') ? readJsonFile(data.slice(1), 'data-file') : parseJsonObject(data, 'data');
 }
 
 function checkPayload(payload: JsonObject): void {
   if (typeof payload.event === 'string') requireEventType(payload.event);
   const result = validateEvent(payload);
-  if (result.ok) return;
-  const lines = result.issues.slice(0, 5).map((issue) => `  ${issue.path}: ${issue.message}`);
-  throw usageError(
-    `the ${String(payload.event)} payload is not valid:\n${lines.join('\n')}`,
-    'fix the --set/--data/--fixture value, or add --no-validate to send it anyway (to test how your app handles bad data)',
-  );
+  if (!result.ok) throw new Failure('payload-invalid', { event: String(payload.event), issues: result.issues });
 }

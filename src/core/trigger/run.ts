@@ -1,5 +1,5 @@
-import type { Dispatcher } from 'undici';
-import { deliver, type DeliveryErrorCode, type Outcome } from './send.js';
+import type { NetworkFailure } from '../net-errors.js';
+import type { Outcome, Sender } from '../send.js';
 import type { WebhookRequest } from './request.js';
 
 /** One delivery, reported as soon as its outcome is known. */
@@ -19,7 +19,7 @@ export interface TriggerSummary {
   durationMs: number;
   ratePerSecond: number;
   /** How many deliveries failed at the network level, by cause. */
-  errors: Partial<Record<DeliveryErrorCode, number>>;
+  errors: Partial<Record<NetworkFailure, number>>;
   /** The first network failure, as a message for people. */
   firstError?: string;
   /** The first status that was not the expected one, and the start of its body. */
@@ -36,7 +36,7 @@ export interface RunOptions {
   timeoutMs: number;
   /** Whether a status counts as success. */
   expectStatus: (status: number) => boolean;
-  dispatcher: Dispatcher;
+  sender: Sender;
   /** Monotonic milliseconds. */
   clock: () => number;
 }
@@ -56,7 +56,7 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
   const worker = async () => {
     for (let next = requests.next(); !next.done; next = requests.next()) {
       const request = next.value;
-      const outcome = await deliver(request, options.dispatcher, options.timeoutMs, options.clock);
+      const outcome = await options.sender.send(request, { timeoutMs: options.timeoutMs });
       const expected = outcome.kind === 'response' && options.expectStatus(outcome.status);
       if (expected) ok++;
       else if (outcome.kind === 'error') {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { failure } from '../../errors.js';
+import { Failure } from '../../failure.js';
 
 /** Lines of cloudflared's output kept, so that a failure can quote them. */
 const KEPT_LINES = 15;
@@ -51,7 +51,7 @@ export async function startQuickTunnel(options: QuickTunnelOptions): Promise<Qui
     // --no-autoupdate: a tool run for a session must not replace its binary behind the user's back.
     child = spawn(options.bin, ['tunnel', '--no-autoupdate', '--url', options.localUrl], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
   } catch (error) {
-    throw failure(`cannot start cloudflared (${options.bin}): ${(error as Error).message}`);
+    throw new Failure('tunnel-cannot-start', { bin: options.bin, detail: (error as Error).message });
   }
   let exited = false;
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -90,7 +90,6 @@ export async function startQuickTunnel(options: QuickTunnelOptions): Promise<Qui
       await exit;
     }
   };
-  const quote = () => (lastLines.length ? `\n  ${lastLines.join('\n  ')}` : ' (it printed nothing)');
 
   let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve) => {
@@ -107,18 +106,17 @@ export async function startQuickTunnel(options: QuickTunnelOptions): Promise<Qui
   clearTimeout(timer);
   if (outcome instanceof Error) {
     const code = (outcome as NodeJS.ErrnoException).code;
-    throw failure(`cannot start cloudflared (${options.bin}): ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable' : outcome.message}`,
-      'check CLOUDFLARED_BIN, or run `datachonk tunnel install`');
+    throw new Failure('tunnel-cannot-start', {
+      bin: options.bin, detail: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable' : outcome.message,
+    });
   }
   if (outcome === 'exited') {
     const { code, signal } = await exit;
-    throw failure(`cloudflared exited (${signal ?? `code ${code}`}) before the tunnel was ready; its last lines:${quote()}`,
-      'quick tunnels fail while ~/.cloudflared/config.yaml exists, and need outbound access to Cloudflare');
+    throw new Failure('tunnel-exited-early', { how: signal ?? `code ${code}`, lastLines: [...lastLines] });
   }
   if (outcome === 'timeout') {
     await stop();
-    throw failure(`cloudflared gave no tunnel URL within ${options.startTimeoutMs / 1000}s; its last lines:${quote()}`,
-      'check your connection to Cloudflare, or use a tunnel you run yourself with --tunnel-url');
+    throw new Failure('tunnel-no-url', { seconds: options.startTimeoutMs / 1000, lastLines: [...lastLines] });
   }
   return {
     url: url!,

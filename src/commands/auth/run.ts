@@ -1,20 +1,19 @@
-import { z } from 'zod';
-import type { Context } from '../context.js';
-import { failure, usageError } from '../errors.js';
-import { updateConfig } from '../config/config-file.js';
-import { API_KEY_ENV, maskKey, resolveApiSettings } from '../config/credentials.js';
-import { WebhooksApi } from '../core/api/webhooks.js';
-import { note, printResult, verdict } from '../ui/output.js';
-import { askHidden } from '../ui/prompt.js';
-import { apiClient } from './api.js';
-import { parseFlags } from './flags.js';
+import type { Context } from '../../context.js';
+import { failure, usageError } from '../../errors.js';
+import { updateConfig } from '../../config/config-file.js';
+import { API_KEY_ENV, maskKey, resolveApiSettings } from '../../config/credentials.js';
+import { WebhooksApi } from '../../core/api/webhooks.js';
+import { note, printResult, verdict } from '../../ui/output.js';
+import { askHidden } from '../../ui/prompt.js';
+import { apiClient } from '../api.js';
+import type { Action } from '../define.js';
+import type { LoginSpecs, StatusSpecs } from './index.js';
 
 // `datachonk auth login|status|logout`: the API key, stored in config.json (0600).
 
 const sourceText = { flag: 'from --api-key', env: `from ${API_KEY_ENV}`, file: 'from the config file', default: 'the default' } as const;
 
-export async function login(ctx: Context, rawFlags: unknown): Promise<void> {
-  const flags = parseFlags(z.object({ apiKey: z.string().optional(), apiUrl: z.string().optional() }), rawFlags);
+export const login: Action<LoginSpecs> = async (ctx, { options: flags }) => {
   const key = (flags.apiKey ?? (ctx.stdin.isTTY ? await askHidden(ctx, 'DataChonk API key: ') : await readPiped(ctx))).trim();
   if (!key) throw usageError('no API key given', 'pass --api-key, pipe it in (`echo $KEY | datachonk auth login`), or type it at the prompt');
   const settings = await resolveApiSettings({ apiUrl: flags.apiUrl }, ctx.env, ctx.paths.configFile);
@@ -29,10 +28,9 @@ export async function login(ctx: Context, rawFlags: unknown): Promise<void> {
   await updateConfig(ctx.paths.configFile, (config) => ({ ...config, api_key: key, ...(flags.apiUrl ? { api_url: flags.apiUrl } : {}) }));
   verdict(ctx, true, `Logged in to ${settings.url}: key ${maskKey(key)} stored in ${ctx.paths.configFile}`);
   if (ctx.output === 'json') printResult(ctx, '', { type: 'auth', api_url: settings.url, key: maskKey(key), stored_in: ctx.paths.configFile });
-}
+};
 
-export async function status(ctx: Context, rawFlags: unknown): Promise<void> {
-  const flags = parseFlags(z.object({ apiKey: z.string().optional(), apiUrl: z.string().optional() }), rawFlags);
+export const status: Action<StatusSpecs> = async (ctx, { options: flags }) => {
   const settings = await resolveApiSettings(flags, ctx.env, ctx.paths.configFile);
   const urlSource = settings.urlSource === 'env' ? 'from DATACHONK_API_URL' : settings.urlSource === 'flag' ? 'from --api-url' : sourceText[settings.urlSource];
   if (ctx.output === 'json') {
@@ -44,9 +42,9 @@ export async function status(ctx: Context, rawFlags: unknown): Promise<void> {
     ].join('\n'), {});
   }
   if (!settings.key) throw failure('not logged in', `run \`datachonk auth login\`, or set ${API_KEY_ENV}`);
-}
+};
 
-export async function logout(ctx: Context): Promise<void> {
+export const logout: Action<Record<string, never>> = async (ctx) => {
   let had = false;
   await updateConfig(ctx.paths.configFile, ({ api_key, ...rest }) => {
     had = api_key !== undefined;
@@ -55,7 +53,7 @@ export async function logout(ctx: Context): Promise<void> {
   verdict(ctx, true, had ? `Removed the API key from ${ctx.paths.configFile}` : 'No API key was stored');
   if (ctx.env[API_KEY_ENV]) note(ctx, `${API_KEY_ENV} is still set in your environment and will be used`);
   if (ctx.output === 'json') printResult(ctx, '', { type: 'auth', removed: had });
-}
+};
 
 async function readPiped(ctx: Context): Promise<string> {
   const chunks: Buffer[] = [];

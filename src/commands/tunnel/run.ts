@@ -1,9 +1,10 @@
-import type { Context } from '../context.js';
-import { failure } from '../errors.js';
-import { downloadCloudflared, findCloudflared, packageBinaryPath } from '../core/tunnel/binary.js';
-import { confirm } from '../ui/prompt.js';
-import { verdict } from '../ui/output.js';
-import { withSpinner } from '../ui/spinner.js';
+import type { Context } from '../../context.js';
+import { failure } from '../../errors.js';
+import { downloadCloudflared, findCloudflared, packageBinaryPath } from '../../core/tunnel/binary.js';
+import { confirm } from '../../ui/prompt.js';
+import { verdict } from '../../ui/output.js';
+import { withSpinner } from '../../ui/spinner.js';
+import type { Action } from '../define.js';
 
 const TERMS = 'https://www.cloudflare.com/website-terms/';
 const INSTALL_DOCS = 'https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/downloads/';
@@ -32,7 +33,7 @@ async function download(ctx: Context): Promise<string> {
 }
 
 /** `datachonk tunnel install`: download cloudflared on purpose. */
-export async function install(ctx: Context): Promise<void> {
+export const install: Action<Record<string, never>> = async (ctx) => {
   const existing = await findCloudflared(ctx.env, await packageBinaryPath());
   if (existing) {
     verdict(ctx, true, `cloudflared is already installed: ${existing.path} (from ${existing.from})`);
@@ -41,4 +42,4 @@ export async function install(ctx: Context): Promise<void> {
   if (ctx.output !== 'quiet') ctx.stderr.write(`Downloading cloudflared from Cloudflare's GitHub releases (terms: ${TERMS})\n`);
   const path = await download(ctx);
   verdict(ctx, true, `cloudflared installed at ${path}`);
-}
+};

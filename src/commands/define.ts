@@ -1,0 +1,165 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Context } from '../context.js';
+
+// How a command is declared: once, in its own module, with its arguments, options (defaults,
+// parsers, choices, conflicts) and examples. The action receives typed values, parsed once by the
+// option's parser; program.ts only registers the modules. This file stays light (commander only):
+// `--help` loads it and nothing heavy.
+
+/** One option: its commander flags, and what the action receives. */
+export interface OptionSpec<T> {
+  flags: string;
+  description: string;
+  /** The value when the option is not given, shown in --help. */
+  default?: T | undefined;
+  /** How --help shows the default, when not as JSON (a duration shows as "10s", not 10000). */
+  defaultText?: string | undefined;
+  /** The value when the option is not given, not shown in --help (false, []). */
+  fallback?: T | undefined;
+  /** Turns the text typed into the value; throw an Error to refuse it (a usage error naming the flag). */
+  parse?: ((text: string, previous: T | undefined) => T) | undefined;
+  choices?: readonly string[] | undefined;
+  /** Options that may not be given with this one (their attribute names, e.g. 'fixture'). */
+  conflicts?: readonly string[] | undefined;
+  required?: boolean | undefined;
+  /** For the type only: the value the action receives. */
+  readonly _type?: T;
+}
+
+// `any`: a spec's parser both takes and returns its T, so specs of different T share no narrower type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OptionSpecs = Record<string, OptionSpec<any>>;
+
+/** The values an action receives for a set of option specs. */
+export type OptionValues<O extends OptionSpecs> = { [K in keyof O]: O[K] extends OptionSpec<infer T> ? T : never };
+
+export interface ArgumentSpec {
+  /** `<event>` (required) or `[event]` (optional). */
+  name: string;
+  description: string;
+}
+
+/** A command that runs: its definition and, loaded only when it runs, its action. */
+export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
+  name: string;
+  description: string;
+  args?: readonly ArgumentSpec[];
+  options: O;
+  /** Shown under "Examples:" in --help; each is also run by a test. */
+  examples: readonly string[];
+  action: () => Promise<Action<O>>;
+}
+
+/** A command with subcommands (`events list|show|resend`). */
+export interface GroupSpec {
+  name: string;
+  description: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  commands: readonly CommandSpec<any>[];
+}
+
+/** Any command's spec, as the program holds them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCommandSpec = CommandSpec<any>;
+
+export type Action<O extends OptionSpecs> = (ctx: Context, input: { args: (string | undefined)[]; options: OptionValues<O> }) => Promise<void>;
+
+export function command<O extends OptionSpecs>(spec: CommandSpec<O>): CommandSpec<O> {
+  return spec;
+}
+
+// Option builders, one per kind of value.
+
+/** A boolean switch (false when absent). `--no-x` switches default to true. */
+export function flag(flags: string, description: string, extra: Partial<OptionSpec<boolean>> = {}): OptionSpec<boolean> {
+  return { flags, description, fallback: !flags.startsWith('--no-') ? false : undefined, ...extra };
+}
+
+/** A text value. */
+export function text(flags: string, description: string): OptionSpec<string | undefined>;
+export function text(flags: string, description: string, extra: Partial<OptionSpec<string>> & { default: string }): OptionSpec<string>;
+export function text(flags: string, description: string, extra: Partial<OptionSpec<string>>): OptionSpec<string | undefined>;
+export function text(flags: string, description: string, extra: Partial<OptionSpec<string>> = {}): OptionSpec<string> | OptionSpec<string | undefined> {
+  return { flags, description, ...extra };
+}
+
+/** A value turned into a T by `parse` (a number, a duration in ms, a URL…). */
+export function parsed<T>(flags: string, description: string, parse: (text: string) => T): OptionSpec<T | undefined>;
+export function parsed<T>(flags: string, description: string, parse: (text: string) => T, extra: { defaultText: string } & Partial<OptionSpec<T>>): OptionSpec<T>;
+export function parsed<T>(flags: string, description: string, parse: (text: string) => T, extra: Partial<OptionSpec<T>> = {}): OptionSpec<T> | OptionSpec<T | undefined> {
+  const spec: OptionSpec<T> = { flags, description, parse: (value) => parse(value), ...extra };
+  // A default given as text is parsed by the same parser, so --help shows exactly what the action gets.
+  if (extra.defaultText !== undefined && extra.default === undefined) spec.default = parse(extra.defaultText);
+  return spec;
+}
+
+/** A repeatable option: every value given, in order ([] when absent). */
+export function repeatable<T = string>(flags: string, description: string, parse?: (text: string) => T): OptionSpec<T[]> {
+  return {
+    flags,
+    description: `${description} (repeatable)`,
+    fallback: [],
+    parse: (value, previous) => [...(previous ?? []), parse ? parse(value) : (value as T)],
+  };
+}
+
+/** One of a fixed set of words. */
+export function choice<C extends string>(flags: string, description: string, choices: readonly C[], defaultValue: C): OptionSpec<C> {
+  return { flags, description, choices, default: defaultValue };
+}
+
+/** Adds the options of `specs` to a commander command. */
+function addOptions(target: Command, specs: OptionSpecs): void {
+  for (const [key, spec] of Object.entries(specs)) {
+    const option = new Option(spec.flags, spec.description);
+    // A spec keyed differently from commander's attribute name would never receive its value.
+    if (option.attributeName() !== key) throw new Error(`option ${spec.flags} must be keyed ${option.attributeName()}, not ${key}`);
+    if (spec.default !== undefined) option.default(spec.default, spec.defaultText);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.parse) option.argParser(refusingWith(spec.parse));
+    if (spec.conflicts) option.conflicts([...spec.conflicts]);
+    if (spec.required) option.makeOptionMandatory();
+    target.addOption(option);
+  }
+}
+
+/** Commander reports InvalidArgumentError as "option '--x <n>' argument 'y' is invalid. <why>" (exit 2). */
+function refusingWith<T>(parse: (text: string, previous: T | undefined) => T) {
+  return (value: string, previous: T | undefined): T => {
+    try {
+      return parse(value, previous);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+/** The values of a parsed command's options, with fallbacks for those not given. */
+export function valuesOf<O extends OptionSpecs>(specs: O, given: Record<string, unknown>): OptionValues<O> {
+  const values: Record<string, unknown> = { ...given };
+  for (const [key, spec] of Object.entries(specs)) values[key] ??= spec.fallback;
+  return values as OptionValues<O>;
+}
+
+/** Runs an action with the context of the command line and the command's typed values. */
+export type Runner = (spec: AnyCommandSpec, command: Command, args: (string | undefined)[]) => Promise<void>;
+
+/** Builds the commander command of a spec under `parent`. */
+export function register(parent: Command, spec: AnyCommandSpec, run: Runner): Command {
+  const cmd = parent.command(spec.name).description(spec.description);
+  for (const arg of spec.args ?? []) cmd.argument(arg.name, arg.description);
+  addOptions(cmd, spec.options);
+  if (spec.examples.length > 0) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`);
+  cmd.action(async (...received: unknown[]) => {
+    const command = received.at(-1) as Command;
+    await run(spec, command, received.slice(0, -2) as (string | undefined)[]);
+  });
+  return cmd;
+}
+
+/** Builds a group's command and its subcommands. */
+export function registerGroup(parent: Command, group: GroupSpec, run: Runner): Command {
+  const cmd = parent.command(group.name).description(group.description);
+  for (const spec of group.commands) register(cmd, spec, run);
+  return cmd;
+}

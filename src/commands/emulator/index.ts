@@ -1,0 +1,43 @@
+import { DEFAULT_EMULATOR_HOST, DEFAULT_EMULATOR_PORT, DEFAULT_RETRY_SCHEDULE } from '../../defaults.js';
+import { command, flag, parsed, text, type GroupSpec } from '../define.js';
+import { durations, nonEmpty, wholeNumber } from '../parsers.js';
+import { payloadOptions } from '../shared-options.js';
+
+const startOptions = {
+  port: parsed('--port <port>', 'port (0 picks a free one)', wholeNumber(0, 65535), { defaultText: DEFAULT_EMULATOR_PORT }),
+  host: text('--host <host>', 'address to listen on', { default: DEFAULT_EMULATOR_HOST }),
+  dataFile: { ...text('--data-file <file>', 'where registrations persist (default: $XDG_STATE_HOME/datachonk/emulator.json)'), conflicts: ['memory'] },
+  memory: flag('--memory', 'keep registrations in memory only'),
+  apiKey: parsed('--api-key <key>', 'accept only this API key (default: any non-empty one)', nonEmpty),
+  retrySchedule: parsed('--retry-schedule <list>', 'delays before each retry of a failed delivery, or "none"', durations, { defaultText: DEFAULT_RETRY_SCHEDULE }),
+};
+const emitOptions = {
+  ...payloadOptions,
+  apiUrl: text('--api-url <url>', 'the emulator (default: $DATACHONK_API_URL, else http://127.0.0.1:4010/v1)'),
+  apiKey: text('--api-key <key>', 'API key, if the emulator was started with one'),
+};
+
+export type StartSpecs = typeof startOptions;
+export type EmitSpecs = typeof emitOptions;
+
+export default {
+  name: 'emulator',
+  description: 'a local DataChonk API: register webhooks and get real, signed, retried deliveries offline',
+  commands: [
+    command({
+      name: 'start',
+      description: 'run the emulator until Ctrl-C',
+      options: startOptions,
+      examples: ['datachonk emulator start', 'datachonk emulator start --port 0 --memory --retry-schedule none'],
+      action: async () => (await import('./run.js')).start,
+    }),
+    command({
+      name: 'emit',
+      description: 'have the running emulator deliver an event to every webhook subscribed to it',
+      args: [{ name: '<event>', description: 'event type, e.g. generation.completed' }],
+      options: emitOptions,
+      examples: ['datachonk emulator emit generation.completed', 'datachonk emulator emit push.completed --set data.branch=release'],
+      action: async () => (await import('./run.js')).emit,
+    }),
+  ],
+} satisfies GroupSpec;

@@ -1,0 +1,51 @@
+import { DEFAULT_FORWARD_TIMEOUT } from '../../defaults.js';
+import { command, parsed, type GroupSpec, type OptionValues } from '../define.js';
+import { duration, wholeNumber } from '../parsers.js';
+import { secretOption } from '../shared-options.js';
+import { target } from '../targets.js';
+
+const listOptions = {
+  limit: parsed('--limit <n>', 'how many to show', wholeNumber(1, 1_000_000), { defaultText: '20' }),
+};
+const resendOptions = {
+  to: parsed('--to <target>', 'send it here instead: 3000, localhost:3000 or a URL', target),
+  ...secretOption('re-sign it with this secret (by default the signature the app was sent the first time is sent)'),
+  timeout: parsed('--timeout <duration>', 'give up on a response after this long', duration, { defaultText: DEFAULT_FORWARD_TIMEOUT }),
+};
+
+export type ListSpecs = typeof listOptions;
+export type ShowSpecs = Record<string, never>;
+export type ResendSpecs = typeof resendOptions;
+export type ResendOptions = OptionValues<ResendSpecs>;
+
+const ID = { name: '<id>', description: 'event id (evt_…) or journal id (rcv_…)' };
+
+export default {
+  name: 'events',
+  description: 'look at and resend the events `datachonk listen` received (its journal)',
+  commands: [
+    command({
+      name: 'list',
+      description: 'list received events, newest first',
+      options: listOptions,
+      examples: ['datachonk events list', 'datachonk events list --limit 100 --json | jq -r .id'],
+      action: async () => (await import('./run.js')).list,
+    }),
+    command({
+      name: 'show',
+      description: 'show a received event: raw body, headers and the app\'s responses',
+      args: [ID],
+      options: {},
+      examples: ['datachonk events show evt_0lOt9xmDWpcpp2jMeBg5v9nw', 'datachonk events show rcv_5Jx2QkPq0aB1cD3e --json'],
+      action: async () => (await import('./run.js')).show,
+    }),
+    command({
+      name: 'resend',
+      description: 'send a received event again, byte for byte, to where it was forwarded',
+      args: [ID],
+      options: resendOptions,
+      examples: ['datachonk events resend evt_0lOt9xmDWpcpp2jMeBg5v9nw', 'datachonk events resend evt_0lOt9xmDWpcpp2jMeBg5v9nw --to localhost:4000'],
+      action: async () => (await import('./run.js')).resend,
+    }),
+  ],
+} satisfies GroupSpec;

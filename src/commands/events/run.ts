@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import type { Context } from '../../context.js';
+import { failure, usageError } from '../../errors.js';
+import { JOURNAL_FILE } from '../../defaults.js';
+import { findEntry, JournalWriter, readJournal, type JournalEntry } from '../../core/listen/journal.js';
+import { resend as resendEntry } from '../../core/listen/resend.js';
+import { createSender } from '../../core/send.js';
+import { createEventsView } from '../../ui/events.js';
+import type { Action } from '../define.js';
+import type { ListSpecs, ResendSpecs, ShowSpecs } from './index.js';
+
+// `datachonk events list|show|resend`: what `datachonk listen` journalled.
+
+const journalFile = (ctx: Context) => join(ctx.paths.stateDir, JOURNAL_FILE);
+
+export const list: Action<ListSpecs> = async (ctx, { options }) => {
+  const contents = await readJournal(journalFile(ctx));
+  createEventsView(ctx).list(contents.entries.slice(-options.limit).reverse(), { file: journalFile(ctx), skipped: contents.skipped });
+};
+
+export const show: Action<ShowSpecs> = async (ctx, { args: [id] }) => {
+  createEventsView(ctx).show(await requireEntry(ctx, id!));
+};
+
+export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) => {
+  const entry = await requireEntry(ctx, id!);
+  const targets = options.to ? [options.to.href] : entry.request.targets;
+  if (targets.length === 0) {
+    throw usageError(`${id} was not forwarded anywhere when it arrived`, 'name a target: datachonk events resend <id> --to localhost:3000');
+  }
+  const view = createEventsView(ctx);
+  const sender = createSender({ connections: targets.length, clock: ctx.monotonic });
+  const results = await resendEntry(entry.request, targets, { secret: options.secret, timeoutMs: options.timeout, sender })
+    .finally(() => sender.close());
+  for (const result of results) view.resent(entry, result);
+  // The resend happened and was reported: a journal that cannot take its record costs only that record.
+  const writer = await JournalWriter.open(journalFile(ctx)).catch(() => undefined);
+  writer?.append({ type: 'forwards', rid: entry.request.rid, at: ctx.now().toISOString(), resend: true, results });
+  await writer?.close().catch(() => {});
+  const failed = results.find((r) => r.status === null || r.status < 200 || r.status >= 300);
+  if (failed) {
+    const timedOut = failed.error?.code === 'timeout' ? ' (--timeout)' : '';
+    throw failure(`the resend to ${failed.target} ${failed.status === null ? `failed: ${failed.error?.message}${timedOut}` : `got ${failed.status}`}`,
+      failed.error?.code === 'refused' ? 'start your app, then run the same command again' : undefined);
+  }
+};
+
+async function requireEntry(ctx: Context, id: string): Promise<JournalEntry> {
+  const entry = findEntry(await readJournal(journalFile(ctx)), id);
+  if (!entry) throw failure(`no event ${id} in the journal ${journalFile(ctx)}`, 'run `datachonk events list` to see the ids it holds');
+  return entry;
+}

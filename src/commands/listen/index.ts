@@ -1,0 +1,46 @@
+import {
+  DEFAULT_FORWARD_TIMEOUT, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PATH, DEFAULT_LISTEN_PORT, DEFAULT_MAX_BODY,
+} from '../../defaults.js';
+import { command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
+import { commaList, duration, httpUrl, size, urlPath, wholeNumber } from '../parsers.js';
+import { target } from '../targets.js';
+import { secretOption } from '../shared-options.js';
+
+const options = {
+  forward: repeatable('--forward <target>', 'forward to your app: 3000, :3000, localhost:3000 or a URL', target),
+  port: parsed('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535), { defaultText: DEFAULT_LISTEN_PORT }),
+  host: text('--host <host>', 'address to listen on', { default: DEFAULT_LISTEN_HOST }),
+  path: text('--path <path>', 'path that accepts webhooks', { default: DEFAULT_LISTEN_PATH, parse: urlPath }),
+  ...secretOption(),
+  skipVerify: flag('--skip-verify', 'accept unsigned or wrongly signed requests, marked as unverified'),
+  events: parsed('--events <types>', 'forward only these event types, comma-separated (others are acknowledged)', commaList),
+  forwardTimeout: parsed('--forward-timeout <duration>', 'answer 504 when the app takes longer', duration, { defaultText: DEFAULT_FORWARD_TIMEOUT }),
+  maxBody: parsed('--max-body <size>', 'answer 413 to larger bodies', size, { defaultText: DEFAULT_MAX_BODY }),
+  journal: flag('--no-journal', 'do not record requests in the journal'),
+  verbose: flag('--verbose', 'also print request headers and the app\'s response bodies'),
+  printSecret: flag('--print-secret', 'print the signing secret and exit'),
+  tunnel: { ...flag('--tunnel', 'expose the listener through a cloudflared quick tunnel (no Cloudflare account) and register it'), conflicts: ['tunnelUrl'] },
+  tunnelUrl: text('--tunnel-url <url>', 'the public URL of a tunnel you run yourself (ngrok, a named Cloudflare tunnel); registered like --tunnel', { parse: httpUrl }),
+  register: flag('--register', 'register the local URL as a webhook for this session (what you want with the emulator)'),
+  apiKey: text('--api-key <key>', 'API key for the registration (default: $DATACHONK_API_KEY, else the stored one)'),
+  apiUrl: text('--api-url <url>', 'API base URL for the registration (default: $DATACHONK_API_URL, the stored one, else the real API)'),
+};
+
+export type ListenSpecs = typeof options;
+export type ListenOptions = OptionValues<ListenSpecs>;
+
+export default command({
+  name: 'listen',
+  description: 'receive DataChonk webhooks locally: verify, show, journal and forward them to your app',
+  options,
+  examples: [
+    'datachonk listen                                   # then: datachonk trigger generation.completed',
+    'datachonk listen --forward localhost:3000',
+    'datachonk listen --forward 3000 --forward http://localhost:4000/hooks --events generation.completed',
+    'datachonk listen --port 0 --json | jq .event',
+    'export WEBHOOK_SECRET=$(datachonk listen --print-secret)',
+    'datachonk listen --tunnel --forward localhost:3000 --events generation.completed,push.completed',
+    'datachonk listen --register --forward 3000         # with `datachonk emulator start` and DATACHONK_API_URL',
+  ],
+  action: async () => (await import('./run.js')).default,
+});

@@ -1,0 +1,142 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from '../../context.js';
+import { failure, usageError } from '../../errors.js';
+import { generateSecret } from '../../config/config-file.js';
+import { resolveApiSettings } from '../../config/credentials.js';
+import { resolveSecret, type ResolvedSecret } from '../../config/secret.js';
+import { JOURNAL_FILE } from '../../defaults.js';
+import { WebhooksApi } from '../../core/api/webhooks.js';
+import type { ApiClient } from '../../core/api/client.js';
+import { EVENT_TYPES } from '../../core/events/catalogue.js';
+import { requireEventType } from '../../core/events/payload.js';
+import { startListenSession, type ListenSession, type ListenSessionOptions } from '../../core/listen/session.js';
+import { cloudflaredProvider } from '../../core/tunnel/cloudflared.js';
+import type { TunnelProvider } from '../../core/tunnel/provider.js';
+import { createListenView, type ListenView } from '../../ui/listen.js';
+import { printResult } from '../../ui/output.js';
+import { apiClient } from '../api.js';
+import type { Action } from '../define.js';
+import { requireCloudflared } from '../tunnel/run.js';
+import type { ListenOptions, ListenSpecs } from './index.js';
+
+/** `datachonk listen`: receive, verify, show, journal and forward webhooks until Ctrl-C. */
+const listen: Action<ListenSpecs> = async (ctx, { options }) => {
+  const resolved = await resolveSecret(options.secret, ctx.env, ctx.paths.configFile);
+  if (options.printSecret) return printResult(ctx, resolved.secret, { secret: resolved.secret });
+  const events = options.events?.map(requireEventType);
+  const client = await registrationClient(ctx, options);
+  // A registered session gets a fresh secret, so the one sent to the API is good for this session
+  // only. The listener accepts it and the usual one (local `trigger`s), and forwards what it verified
+  // with the fresh one signed again with the usual one: the app is configured once, for every session.
+  const sessionSecret = client ? generateSecret() : undefined;
+  const tunnel = options.tunnel ? provider(ctx, await requireCloudflared(ctx)) : undefined;
+
+  // Handlers first: a signal that arrives once "Ready" is printed (or during setup) must reach them,
+  // not the default action, which would kill the process without cleaning up.
+  const stopRequested = ctx.waitForShutdown();
+  const view = createListenView(ctx, { verbose: options.verbose });
+  let session: ListenSession;
+  try {
+    session = await startListenSession(sessionOptions(ctx, { options, resolved, sessionSecret, events, client, tunnel }), view);
+  } catch (error) {
+    await client?.close();
+    throw error;
+  }
+  // If the listener dies some other way, take cloudflared with it: no orphan process.
+  if (session.tunnel) ctx.onExit(session.tunnel.kill);
+  view.ready(readyInfo({ options, resolved, session, sessionSecret, events }));
+  const lost = await Promise.race([stopRequested.then(() => undefined), session.lost]);
+  await shutdown(view, session, client);
+  if (lost) {
+    // Restarting would give a new URL that nothing points at: say so loudly and stop instead.
+    view.tunnelLost(`cloudflared exited (${lost.how}); its last lines:\n  ${lost.lastLines.join('\n  ')}`);
+    throw failure('the cloudflared tunnel stopped, so DataChonk can no longer reach this listener', 'run `datachonk listen --tunnel` again for a new tunnel (its URL will differ)');
+  }
+};
+
+export default listen;
+
+interface Setup {
+  options: ListenOptions;
+  resolved: ResolvedSecret;
+  sessionSecret: string | undefined;
+  events: readonly string[] | undefined;
+  client: ApiClient | undefined;
+  tunnel: TunnelProvider | undefined;
+}
+
+function sessionOptions(ctx: Context, { options, resolved, sessionSecret, events, client, tunnel }: Setup): ListenSessionOptions {
+  return {
+    receiver: {
+      host: options.host, port: options.port, path: options.path, secrets: sessionSecret ? [sessionSecret, resolved.secret] : [resolved.secret],
+      forwardSecret: resolved.secret, skipVerify: options.skipVerify, events: events && new Set(events), targets: options.forward,
+      forwardTimeoutMs: options.forwardTimeout, maxBodyBytes: options.maxBody, requestTimeoutMs: 30_000, drainTimeoutMs: 10_000,
+      now: ctx.now, monotonic: ctx.monotonic,
+    },
+    journalFile: options.journal ? join(ctx.paths.stateDir, JOURNAL_FILE) : undefined,
+    tunnel,
+    publicUrl: options.tunnelUrl,
+    registration: client && {
+      api: new WebhooksApi(client), events: events ?? EVENT_TYPES, secret: sessionSecret!, owner: { host: hostname(), pid: process.pid },
+      now: ctx.now, isAlive,
+    },
+  };
+}
+
+async function shutdown(view: ListenView, current: ListenSession, client: ApiClient | undefined): Promise<void> {
+  view.stopping();
+  await current.close();
+  view.flush();
+  await client?.close();
+}
+
+/** The API client of a session that registers (--register, --tunnel, --tunnel-url with a key). */
+async function registrationClient(ctx: Context, options: ListenOptions): Promise<ApiClient | undefined> {
+  const wanted = options.register || options.tunnel || options.tunnelUrl !== undefined;
+  if (!wanted) return undefined;
+  const settings = await resolveApiSettings(options, ctx.env, ctx.paths.configFile);
+  if (options.register && !settings.key) {
+    throw usageError('--register needs a DataChonk API key', 'run `datachonk auth login`, set DATACHONK_API_KEY, or pass --api-key');
+  }
+  return settings.key ? apiClient(ctx, settings.url, settings.key) : undefined;
+}
+
+function provider(ctx: Context, bin: string): TunnelProvider {
+  return cloudflaredProvider({
+    bin, env: ctx.env, stateDir: ctx.paths.stateDir, pid: process.pid, isAlive, startTimeoutMs: 30_000, stopGraceMs: 5_000,
+    signal: (pid, signal) => process.kill(pid, signal),
+  });
+}
+
+interface ReadySources {
+  options: ListenOptions;
+  resolved: ResolvedSecret;
+  session: ListenSession;
+  sessionSecret: string | undefined;
+  events: readonly string[] | undefined;
+}
+
+function readyInfo({ options, resolved, session, sessionSecret, events }: ReadySources) {
+  const exposed = options.tunnel || options.tunnelUrl !== undefined;
+  const secretText = resolved.source === 'dev' ? resolved.secret : resolved.source === 'env' ? '"$DATACHONK_WEBHOOK_SECRET"' : '<your --secret>';
+  const registerCommand = exposed && !session.webhook
+    ? `datachonk webhooks create --url ${session.publicUrl} --secret ${secretText}${events ? ` --events ${events.join(',')}` : ''}`
+    : undefined;
+  return {
+    url: session.receiver.url, secret: resolved.secret, secretSource: resolved.source, skipVerify: options.skipVerify, events,
+    journalFile: session.journalFile,
+    targets: options.forward.map((t) => (t.pathname === '/' ? `${t.origin} (+ the received path)` : t.href)),
+    publicUrl: session.webhook ? session.publicUrl ?? session.receiver.url : session.publicUrl,
+    webhookId: session.webhook?.id, sessionSecret, registerCommand, quickTunnel: options.tunnel,
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

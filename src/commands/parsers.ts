@@ -1,0 +1,84 @@
+// Parsers for option values: each turns the text typed into the value the action receives, or throws
+// an Error saying what is expected. Commander puts the flag in front ("option '--count <n>' argument
+// '0' is invalid. …") and exits 2. Light on purpose: --help loads this file.
+
+/** A whole number from `min` to `max`. */
+export function wholeNumber(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const value = Number(text.trim());
+    if (!/^-?\d+$/.test(text.trim()) || value < min || value > max) {
+      throw new Error(`expected a whole number from ${min} to ${max}, got "${text}"`);
+    }
+    return value;
+  };
+}
+
+/** `30s`, `500ms`, `2m` or a bare number of seconds, to milliseconds. */
+export function duration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new Error(`expected a duration like 10s, 500ms or 2m, got "${text}"`);
+  const value = Number(match[1]);
+  const unit = match[2] ?? 's';
+  const ms = unit === 'ms' ? value : unit === 's' ? value * 1000 : value * 60_000;
+  if (ms <= 0) throw new Error('expected a duration of more than zero');
+  return Math.round(ms);
+}
+
+/** A comma-separated list of durations (`1s,2s,4s`), or "none" for an empty one. */
+export function durations(text: string): number[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none').map(duration);
+}
+
+/** `5MiB`, `512KiB`, `1MB`, `100kb` or a number of bytes, to bytes. */
+export function size(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?$/i.exec(text.trim());
+  if (!match) throw new Error(`expected a size like 5MiB, 512KiB or a number of bytes, got "${text}"`);
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
+  const bytes = Math.floor(Number(match[1]) * factor);
+  if (bytes < 1) throw new Error('expected at least 1 byte');
+  return bytes;
+}
+
+/** An http:// or https:// URL, as typed. */
+export function httpUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    // reported below
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw new Error(`expected an http:// or https:// URL, got "${text}"`);
+  return text;
+}
+
+/** Any text but the empty one (a secret, a key). */
+export function nonEmpty(text: string): string {
+  if (text.length === 0) throw new Error('may not be empty');
+  return text;
+}
+
+/** A comma-separated list with at least one item. */
+export function commaList(text: string): string[] {
+  const items = text.split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new Error('expected at least one item, comma-separated');
+  return items;
+}
+
+/** A path that starts with /. */
+export function urlPath(text: string): string {
+  if (!text.startsWith('/')) throw new Error(`expected a path starting with /, got "${text}"`);
+  return text;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** `"Name: value"`, to [name, value]. A CR or LF would smuggle a second header: refused. */
+export function header(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  const name = colon > 0 ? text.slice(0, colon).trim() : '';
+  if (!HEADER_NAME.test(name)) throw new Error(`expected "Name: value", got "${text}" (for example: "X-Test-Run: 42")`);
+  const value = text.slice(colon + 1).trim();
+  if (/[\r\n\0]/.test(value)) throw new Error('a header value may not contain a line break');
+  return [name, value];
+}

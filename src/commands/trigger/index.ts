@@ -1,0 +1,39 @@
+import { DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL } from '../../defaults.js';
+import { choice, command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
+import { duration, header, httpUrl, wholeNumber } from '../parsers.js';
+import { payloadOptions, secretOption } from '../shared-options.js';
+
+const options = {
+  url: text('--url <url>', 'where to send it', { default: DEFAULT_TRIGGER_URL, parse: httpUrl }),
+  ...secretOption(),
+  ...payloadOptions,
+  fixture: { ...payloadOptions.fixture, conflicts: ['all'] },
+  all: flag('--all', 'send every event type'),
+  count: parsed('--count <n>', 'send each event n times, each with a fresh id', wholeNumber(1, 10_000_000), { defaultText: '1' }),
+  concurrency: parsed('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 1024), { defaultText: '1' }),
+  header: repeatable('--header <"Name: value">', 'add a request header', header),
+  timeout: parsed('--timeout <duration>', 'give up on a response after this long (10s, 500ms, 2m)', duration, { defaultText: DEFAULT_TRIGGER_TIMEOUT }),
+  signature: choice('--signature <mode>', 'sign correctly, wrongly, or not at all', ['valid', 'invalid', 'missing'], 'valid'),
+  expectStatus: parsed('--expect-status <code>', 'exit 0 only if every response has this status (default: any 2xx)', wholeNumber(100, 599)),
+  dryRun: flag('--dry-run', 'print the exact request and a curl command; send nothing'),
+  list: flag('--list', 'list the event types'),
+};
+
+export type TriggerSpecs = typeof options;
+export type TriggerOptions = OptionValues<TriggerSpecs>;
+
+export default command({
+  name: 'trigger',
+  description: 'send a signed, realistic DataChonk event to your app or to `datachonk listen`',
+  args: [{ name: '[event]', description: 'event type to send, e.g. generation.completed (see --list)' }],
+  options,
+  examples: [
+    'datachonk trigger generation.completed',
+    'datachonk trigger push.completed --url http://localhost:3000/webhooks/datachonk',
+    'datachonk trigger generation.completed --set data.chonk_name=dim_orders --set data.duration_ms=42',
+    'datachonk trigger generation.completed --signature invalid --expect-status 401',
+    "datachonk trigger --all --count 100 --concurrency 10 --json | jq 'select(.type==\"summary\")'",
+    'datachonk trigger scan.completed --dry-run',
+  ],
+  action: async () => (await import('./run.js')).default,
+});

@@ -1,0 +1,15 @@
+import { command, type GroupSpec } from '../define.js';
+
+export default {
+  name: 'tunnel',
+  description: 'cloudflared, for `listen --tunnel`',
+  commands: [
+    command({
+      name: 'install',
+      description: 'download cloudflared from Cloudflare\'s GitHub releases (or say where it already is)',
+      options: {},
+      examples: ['datachonk tunnel install'],
+      action: async () => (await import('./run.js')).install,
+    }),
+  ],
+} satisfies GroupSpec;

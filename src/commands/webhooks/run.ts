@@ -1,0 +1,69 @@
+import type { Context } from '../../context.js';
+import { usageError } from '../../errors.js';
+import { generateSecret } from '../../config/config-file.js';
+import { EVENT_TYPES } from '../../core/events/catalogue.js';
+import { requireEventType } from '../../core/events/payload.js';
+import { confirm } from '../../ui/prompt.js';
+import { createWebhooksView } from '../../ui/webhooks.js';
+import { webhooksApi, type ApiFlags } from '../api.js';
+import type { Action } from '../define.js';
+import type { ApiSpecs, CreateSpecs, DeleteSpecs, UpdateSpecs } from './index.js';
+
+// `datachonk webhooks create|list|get|update|delete|rotate-secret|deliveries`.
+
+/** Event names are checked before any request is made (exit 2, with a suggestion). */
+const eventList = (names: string[] | undefined) => names?.map(requireEventType);
+
+async function withApi<T>(ctx: Context, flags: ApiFlags, run: (webhooks: Awaited<ReturnType<typeof webhooksApi>>['api']) => Promise<T>): Promise<T> {
+  const { api: webhooks, client } = await webhooksApi(ctx, flags);
+  try {
+    return await run(webhooks);
+  } finally {
+    await client.close();
+  }
+}
+
+export const create: Action<CreateSpecs> = async (ctx, { options: flags }) => {
+  const events = eventList(flags.events) ?? [...EVENT_TYPES];
+  const secret = flags.secret ?? generateSecret();
+  const webhook = await withApi(ctx, flags, (w) => w.create({ url: flags.url!, events, secret, description: flags.description }));
+  createWebhooksView(ctx).one(webhook, { title: 'Created webhook', secret: flags.secret ? undefined : secret });
+};
+
+export const list: Action<ApiSpecs> = async (ctx, { options: flags }) => {
+  createWebhooksView(ctx).list(await withApi(ctx, flags, (w) => w.list()));
+};
+
+export const get: Action<ApiSpecs> = async (ctx, { args: [id], options: flags }) => {
+  createWebhooksView(ctx).one(await withApi(ctx, flags, (w) => w.get(id!)));
+};
+
+export const update: Action<UpdateSpecs> = async (ctx, { args: [id], options: flags }) => {
+  const changes = {
+    url: flags.url, events: eventList(flags.events), secret: flags.secret, description: flags.description,
+    status: flags.enable ? 'active' as const : flags.disable ? 'disabled' as const : undefined,
+  };
+  if (Object.values(changes).every((value) => value === undefined)) {
+    throw usageError('nothing to update', 'give at least one of --url, --events, --secret, --description, --enable, --disable');
+  }
+  createWebhooksView(ctx).one(await withApi(ctx, flags, (w) => w.update(id!, changes)), { title: 'Updated webhook' });
+};
+
+export const remove: Action<DeleteSpecs> = async (ctx, { args: [id], options: flags }) => {
+  if (!flags.yes) {
+    if (!ctx.stdin.isTTY) throw usageError(`deleting ${id} needs confirmation`, 'pass --yes to delete without a prompt (no terminal to ask on)');
+    if (!(await confirm(ctx, `Delete webhook ${id}? DataChonk will stop sending to it.`))) throw usageError('not deleted');
+  }
+  await withApi(ctx, flags, (w) => w.delete(id!));
+  createWebhooksView(ctx).deleted(id!);
+};
+
+export const rotateSecret: Action<ApiSpecs> = async (ctx, { args: [id], options: flags }) => {
+  const secret = generateSecret();
+  const webhook = await withApi(ctx, flags, (w) => w.update(id!, { secret }));
+  createWebhooksView(ctx).one(webhook, { title: 'Rotated the signing secret: deliveries are signed with the new one from now on', secret });
+};
+
+export const deliveries: Action<ApiSpecs> = async (ctx, { args: [id], options: flags }) => {
+  createWebhooksView(ctx).deliveries(await withApi(ctx, flags, (w) => w.deliveries(id!)));
+};

@@ -1,0 +1,134 @@
+import { checkEnvelope, type Envelope } from '../events/schemas.js';
+import { sign, verify, type VerifyResult } from '../signing/signature.js';
+import type { Verification } from './records.js';
+import { forwardUrl } from './targets.js';
+
+// The listener's request path, first half: a pure decision from what was received (request head,
+// raw body, settings) to a verdict. No I/O, no clock: receiver.ts acts on the verdict (journal,
+// forward, answer, report). Kept apart so that every rule can be tested, and mutated, alone.
+
+/** What the listener decides with. */
+export interface ListenRules {
+  /** The path webhooks are accepted on, e.g. /webhooks/datachonk. */
+  path: string;
+  /** Signing secrets: a request verifies if it is signed with any of them. */
+  secrets: readonly string[];
+  /**
+   * The secret the app verifies with. A request verified with another of `secrets` (a session's
+   * registered webhook) is forwarded with its signature made again with this one; the body is
+   * never touched. Undefined: signatures always go on as received.
+   */
+  forwardSecret?: string | undefined;
+  /** Accept requests whose signature is missing or wrong, marked as unverified. */
+  skipVerify: boolean;
+  /** Forward only these event types (others are acknowledged); undefined for all. */
+  events?: ReadonlySet<string> | undefined;
+  targets: readonly URL[];
+  maxBodyBytes: number;
+}
+
+/** What the listener needs of a request's head. */
+export interface RequestHead {
+  method: string;
+  /** Path and query as received. */
+  url: string;
+  /** The signature header as Node gives it. */
+  signature: string | string[] | undefined;
+}
+
+/** Why a request was refused. */
+export type RejectCode = 'not-found' | 'method-not-allowed' | 'too-large' | 'aborted' | 'bad-signature' | 'not-json' | 'not-an-event';
+
+export interface Rejection {
+  verdict: 'reject';
+  code: RejectCode;
+  /** What the sender is answered; 0 when nobody is left to answer (the client went away). */
+  status: number;
+  /** Said to the sender and journalled: plain words, no flag names. */
+  reason: string;
+  /** Only requests to the webhook path with a body are journalled. */
+  journal: boolean;
+  verification?: Verification | undefined;
+  /** The event and id a rejected body claims: shown so the user can tell which failed, not trusted. */
+  claimed?: { event: string; id: string } | undefined;
+}
+
+export interface Acceptance {
+  verdict: 'accept';
+  verification: Verification;
+  envelope: Envelope;
+  /** Where to forward it (target URL with the received path and query); empty when acknowledged. */
+  routes: string[];
+  /** Not forwarded because of the event filter. */
+  filtered: boolean;
+  /** The signature to forward instead of the received one (signed again with the app's secret). */
+  signature?: string | undefined;
+}
+
+export type Decision = Rejection | Acceptance;
+
+/** What the body turned out to be: its bytes, or why there are none. */
+export type ReceivedBody = Buffer | 'too-large' | 'aborted';
+
+const VALID: Verification = { status: 'valid' };
+
+/** Decides on the head alone: wrong path or method is refused before the body is read. */
+export function decideHead(head: Pick<RequestHead, 'method' | 'url'>, rules: Pick<ListenRules, 'path'>): Rejection | undefined {
+  const q = head.url.indexOf('?');
+  const pathname = q < 0 ? head.url : head.url.slice(0, q);
+  if (pathname !== rules.path) return reject('not-found', 404, `not found: datachonk listens on POST ${rules.path}`, false);
+  if (head.method !== 'POST') return reject('method-not-allowed', 405, `method ${head.method} not allowed: send a POST`, false);
+  return undefined;
+}
+
+/** Decides on a request whose head passed: verify, parse, check the envelope, route. */
+export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenRules): Decision {
+  if (body === 'too-large') return reject('too-large', 413, `the body is larger than ${rules.maxBodyBytes} bytes`, false);
+  if (body === 'aborted') return reject('aborted', 0, 'the client stopped before sending the whole body (disconnected or timed out)', false);
+  const { result, secret } = verifyAny(rules.secrets, body, head.signature);
+  if (!result.ok && !rules.skipVerify) {
+    const rejection = reject('bad-signature', 401, `invalid signature: ${result.message}`, true);
+    rejection.verification = { status: 'invalid', reason: result.message };
+    const claimed = checkEnvelope(parseJson(body));
+    if (claimed.ok) rejection.claimed = { event: claimed.envelope.event, id: claimed.envelope.id };
+    return rejection;
+  }
+  const verification: Verification = result.ok ? VALID : { status: 'skipped', reason: result.message };
+  const parsed = parseJson(body);
+  if (parsed === undefined) return { ...reject('not-json', 400, 'the body is not JSON', true), verification };
+  const checked = checkEnvelope(parsed);
+  if (!checked.ok) {
+    const reason = `the body is not a DataChonk event: ${checked.issue.path}: ${checked.issue.message}`;
+    return { ...reject('not-an-event', 400, reason, true), verification };
+  }
+  const filtered = rules.events !== undefined && !rules.events.has(checked.envelope.event);
+  const routes = filtered ? [] : rules.targets.map((target) => forwardUrl(target, head.url));
+  const resign = secret !== undefined && rules.forwardSecret !== undefined && secret !== rules.forwardSecret && routes.length > 0;
+  return {
+    verdict: 'accept', verification, envelope: checked.envelope, routes, filtered,
+    signature: resign ? sign(rules.forwardSecret!, body) : undefined,
+  };
+}
+
+function reject(code: RejectCode, status: number, reason: string, journal: boolean): Rejection {
+  return { verdict: 'reject', code, status, reason, journal };
+}
+
+/** Verifies with each secret in turn; says which one matched. */
+function verifyAny(secrets: readonly string[], body: Buffer, header: string | string[] | undefined): { result: VerifyResult; secret?: string } {
+  let first: VerifyResult | undefined;
+  for (const secret of secrets) {
+    const result = verify(secret, body, header);
+    if (result.ok) return { result, secret };
+    first ??= result;
+  }
+  return { result: first ?? verify('', body, header) };
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

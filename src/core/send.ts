@@ -1,0 +1,80 @@
+import { Agent, type Dispatcher } from 'undici';
+import { ResponseCollector } from './http-collect.js';
+import { classifyNetworkError, describeNetworkFailure, type NetworkFailure } from './net-errors.js';
+
+// The one way this tool sends a webhook: trigger, events resend and the emulator's deliveries all go
+// through a Sender, on one keep-alive undici dispatcher. (The listener's forwarding keeps a pool per
+// target in forward.ts: it proxies, where these send.)
+
+/** One request, exactly as it goes on the wire. */
+export interface OutgoingRequest {
+  url: string;
+  method: string;
+  /** A header map, or a flat name, value… list (names as received, repeats kept). */
+  headers: Record<string, string> | string[];
+  body: string | Buffer;
+}
+
+/** What came of one request. Never an exception: network failures are outcomes too. */
+export type Outcome =
+  | { kind: 'response'; status: number; body: string; latencyMs: number }
+  | { kind: 'error'; code: NetworkFailure; message: string; latencyMs: number };
+
+export interface SendOptions {
+  timeoutMs: number;
+  /** Response bodies are kept up to this size (the rest is read and dropped). */
+  maxBodyBytes?: number;
+}
+
+export interface Sender {
+  send(request: OutgoingRequest, options: SendOptions): Promise<Outcome>;
+  close(): Promise<void>;
+}
+
+/** Response bodies are kept up to this size by default: enough to show, not enough to hurt under load. */
+const MAX_BODY_KEPT = 64 * 1024;
+
+/** A sender on a keep-alive connection pool sized for the concurrency asked for. */
+export function createSender(options: { connections?: number; clock?: () => number } = {}): Sender {
+  const dispatcher = new Agent({ connections: options.connections ?? 8, pipelining: 1 });
+  const clock = options.clock ?? (() => performance.now());
+  return {
+    send: (request, sendOptions) => send(dispatcher, request, { ...sendOptions, clock }),
+    close: () => dispatcher.close(),
+  };
+}
+
+function send(dispatcher: Dispatcher, request: OutgoingRequest, options: SendOptions & { clock: () => number }): Promise<Outcome> {
+  const started = options.clock();
+  return new Promise<Outcome>((resolve) => {
+    const target = splitUrl(request.url);
+    const collector = new ResponseCollector(options.maxBodyBytes ?? MAX_BODY_KEPT, (error) => {
+      const latencyMs = options.clock() - started;
+      if (error) {
+        const code = classifyNetworkError(error);
+        resolve({ kind: 'error', code, message: describeNetworkFailure(code, new URL(request.url), options.timeoutMs, error), latencyMs });
+      } else {
+        resolve({ kind: 'response', status: collector.status, body: collector.body().toString('utf8'), latencyMs });
+      }
+    });
+    // dispatch() rather than request(): no URL parsing, stream or promise chain per delivery, which
+    // set the pace of `trigger --count` (issue 6). undici's own timeouts, not a timer per request.
+    dispatcher.dispatch({
+      origin: target.origin, path: target.path, method: request.method as Dispatcher.HttpMethod, headers: request.headers,
+      body: request.body, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs,
+    }, collector);
+  });
+}
+
+// Every delivery of a run goes to the same URL: parse it once.
+let lastUrl = '';
+let lastTarget = { origin: '', path: '' };
+
+function splitUrl(url: string): { origin: string; path: string } {
+  if (url !== lastUrl) {
+    const parsed = new URL(url);
+    lastTarget = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    lastUrl = url;
+  }
+  return lastTarget;
+}

@@ -1,0 +1,99 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TunnelProvider } from './provider.js';
+import { startQuickTunnel } from './quick-tunnel.js';
+
+// The cloudflared quick tunnel as a TunnelProvider. A listener killed with SIGKILL cannot stop its
+// cloudflared (Node runs nothing then), so each running tunnel leaves a note in the state folder
+// (`tunnels/<cloudflared pid>.json`, naming its listener's pid); the next start stops the
+// cloudflared of every note whose listener is gone (field-notes.md: child processes die with their parent).
+
+export interface CloudflaredOptions {
+  bin: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Where the notes of running tunnels are kept. */
+  stateDir: string;
+  /** This process's pid, written in each note. */
+  pid: number;
+  isAlive: (pid: number) => boolean;
+  /** Sends a signal to a pid (process.kill). */
+  signal: (pid: number, signal: NodeJS.Signals) => void;
+  startTimeoutMs: number;
+  stopGraceMs: number;
+  /** Hears of each orphaned cloudflared stopped. */
+  onOrphanStopped?: (pid: number) => void;
+}
+
+interface Note {
+  listener: number;
+  cloudflared: number;
+}
+
+export function cloudflaredProvider(options: CloudflaredOptions): TunnelProvider {
+  const dir = join(options.stateDir, 'tunnels');
+  return {
+    name: 'cloudflared quick tunnel',
+    async start(localOrigin) {
+      await stopOrphans(dir, options);
+      const tunnel = await startQuickTunnel({
+        bin: options.bin, localUrl: localOrigin, env: options.env, startTimeoutMs: options.startTimeoutMs, stopGraceMs: options.stopGraceMs,
+      });
+      const note = tunnel.pid === undefined ? undefined : join(dir, `${tunnel.pid}.json`);
+      if (note) {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await writeFile(note, JSON.stringify({ listener: options.pid, cloudflared: tunnel.pid! } satisfies Note), { mode: 0o600 });
+      }
+      const forget = () => (note ? rm(note, { force: true }) : Promise.resolve());
+      const lost = tunnel.lost.then(async ({ code, signal, lastLines }) => {
+        await forget();
+        return { how: signal ?? `code ${code}`, lastLines };
+      });
+      return { url: tunnel.url, lost, kill: tunnel.kill, stop: async () => { await tunnel.stop(); await forget(); } };
+    },
+  };
+}
+
+/** Stops the cloudflared of every note whose listener is gone, and removes those notes. */
+export async function stopOrphans(dir: string, options: Pick<CloudflaredOptions, 'isAlive' | 'signal' | 'onOrphanStopped'>): Promise<number[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const stopped: number[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const note = await readNote(join(dir, name));
+    if (note && options.isAlive(note.listener)) continue;
+    if (note && options.isAlive(note.cloudflared) && await stillATunnel(note.cloudflared)) {
+      try {
+        options.signal(note.cloudflared, 'SIGKILL');
+        stopped.push(note.cloudflared);
+        options.onOrphanStopped?.(note.cloudflared);
+      } catch {
+        // gone in the meantime
+      }
+    }
+    await rm(join(dir, name), { force: true });
+  }
+  return stopped;
+}
+
+async function readNote(file: string): Promise<Note | undefined> {
+  try {
+    const value = JSON.parse(await readFile(file, 'utf8')) as Partial<Note>;
+    return Number.isInteger(value.listener) && Number.isInteger(value.cloudflared) ? value as Note : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a pid still runs `… tunnel … --url …`: a pid can be reused once its process is gone. Linux
+ * tells through /proc; elsewhere the note is trusted.
+ */
+async function stillATunnel(pid: number): Promise<boolean> {
+  let cmdline: string;
+  try {
+    cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return process.platform !== 'linux';
+  }
+  const args = cmdline.split('\0');
+  return args.includes('tunnel') && args.includes('--url');
+}

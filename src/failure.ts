@@ -1,0 +1,47 @@
+// Failures as data: core and the emulator throw a Failure with a code and the facts of the case;
+// ui/failures.ts words it for people and names the flag the user typed. Nothing below src/core or
+// src/emulator knows how a flag is spelled (STYLE.md, "Failures are data").
+
+/** Where a payload or a piece of one came from. */
+export type PayloadSource = 'fixture' | 'fixture-file' | 'data' | 'data-file';
+
+/** A problem with a `path=value` override's path. */
+export type OverrideProblem = 'empty-segment' | 'forbidden-segment' | 'not-an-index' | 'past-the-end';
+
+/** The facts each failure carries, by code. */
+export interface FailureFacts {
+  'event-type-unknown': { name: string; suggestion: string | undefined; known: readonly string[] };
+  'override-syntax': { text: string };
+  'override-path': { path: string; problem: OverrideProblem; segment?: string; index?: number; length?: number };
+  'payload-invalid': { event: string; issues: readonly { path: string; message: string }[] };
+  'payload-not-object': { source: PayloadSource; path?: string | undefined };
+  'json-invalid': { source: PayloadSource; path?: string | undefined; detail: string };
+  'file-unreadable': { source: PayloadSource; path: string; detail: string };
+  'fixture-event-mismatch': { fileEvent: string; event: string };
+  'nothing-to-send': Record<string, never>;
+  'all-with-event': Record<string, never>;
+  'target-invalid': { text: string; problem: 'syntax' | 'scheme' };
+  'port-in-use': { host: string; port: number; server: 'listener' | 'emulator' };
+  'cannot-listen': { host: string; port: number; code: string };
+  'emulator-data-unreadable': { file: string; detail: string };
+  'emulator-data-damaged': { file: string };
+  'journal-unopenable': { file: string; detail: string };
+  'tunnel-cannot-start': { bin: string; detail: string };
+  'tunnel-exited-early': { how: string; lastLines: readonly string[] };
+  'tunnel-no-url': { seconds: number; lastLines: readonly string[] };
+}
+
+export type FailureCode = keyof FailureFacts;
+
+/** A failure of the domain: a code and its facts; the words are the UI's. */
+export class Failure<C extends FailureCode = FailureCode> extends Error {
+  override readonly name = 'Failure';
+  constructor(readonly code: C, readonly facts: FailureFacts[C], options?: { cause?: unknown }) {
+    // The message is for logs and --debug only; people read ui/failures.ts's words.
+    super(`${code} ${JSON.stringify(facts)}`, options);
+  }
+}
+
+export function isFailure<C extends FailureCode>(error: unknown, code?: C): error is Failure<C> {
+  return error instanceof Failure && (code === undefined || error.code === code);
+}

@@ -1,0 +1,130 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { Env } from './config/paths.js';
+import type { Context, OutputMode, OutStream } from './context.js';
+import { register, registerGroup, valuesOf, type Runner } from './commands/define.js';
+import { COMMANDS } from './commands/index.js';
+import { DatachonkError } from './errors.js';
+import { isFailure } from './failure.js';
+
+// The program: every command module registered on one commander program, and every failure turned
+// into words on stderr and an exit code. No process.* here: cli.ts passes the world in, and tests pass
+// their own (test/helpers/program.ts).
+
+/** The documented exit codes (README, "Exit codes"). */
+export const EXIT_CODES = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+const EXIT_CODE_HELP = `
+Exit codes:
+  0    success (every delivery got the expected status; the signature is valid; listen stopped cleanly)
+  1    failure (an unexpected status, a refused connection, a timeout, an invalid signature, a busy port)
+  2    usage error (a bad flag, an unknown event type, an invalid payload)
+  130  interrupted (Ctrl-C)
+
+Environment:
+  DATACHONK_WEBHOOK_SECRET  signing secret when --secret is not given
+  CLOUDFLARED_BIN           the cloudflared binary for listen --tunnel (default: cloudflared on PATH)
+  XDG_CONFIG_HOME           config folder (default ~/.config); datachonk keeps config.json there
+  XDG_STATE_HOME            state folder (default ~/.local/state): the listener's journal, the emulator's data
+  DATACHONK_API_KEY         API key when --api-key is not given (else the one stored by \`auth login\`)
+  DATACHONK_API_URL         API base URL (default https://api.datachonk.io/v1)
+  NO_COLOR, FORCE_COLOR     turn colours off or on`;
+
+/** What the program runs in: made by cli.ts from the process, by tests from their own parts. */
+export interface World {
+  version: string;
+  env: Env;
+  stdout: OutStream;
+  stderr: OutStream;
+  /** The context a command runs with, for the output mode the global flags chose. */
+  context(options: { output: OutputMode; debug: boolean }): Context;
+}
+
+/** Builds the program; `run` carries out a parsed command (tests may pass their own). */
+export function buildProgram(world: World, run: Runner): Command {
+  const program = new Command('datachonk')
+    .description('Build and test integrations with DataChonk webhooks.')
+    .version(world.version, '-V, --version', 'print the version')
+    .addOption(new Option('--json', 'machine-readable output: NDJSON on stdout, nothing else there').conflicts('quiet'))
+    .option('-q, --quiet', 'print only results and errors')
+    .option('--debug', 'show stack traces of unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => world.stdout.write(text), writeErr: (text) => world.stderr.write(text) })
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('after', EXIT_CODE_HELP);
+  for (const spec of COMMANDS) {
+    if ('commands' in spec) registerGroup(program, spec, run);
+    else register(program, spec, run);
+  }
+  return program;
+}
+
+/** What the program learned while it ran: for the words of a failure. */
+export interface RunState {
+  command: string;
+  debug: boolean;
+}
+
+/** Parses argv (without node and the script) and runs the command; failures are thrown. */
+export async function execute(args: readonly string[], world: World, state: RunState = { command: '', debug: false }): Promise<void> {
+  const run: Runner = async (spec, command, positional) => {
+    const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean; debug?: boolean };
+    state.debug = Boolean(globals.debug);
+    state.command = commandPath(command);
+    // Decided once, here, and passed down (STYLE.md: no sniffing of argv deep inside helpers).
+    const output: OutputMode = globals.json ? 'json' : globals.quiet ? 'quiet' : 'pretty';
+    const action = await spec.action();
+    await action(world.context({ output, debug: state.debug }), { args: positional, options: valuesOf(spec.options, command.opts()) });
+  };
+  await buildProgram(world, run).parseAsync(args, { from: 'user' });
+}
+
+/** Runs the program and returns the exit code; failures are said on stderr. */
+export async function runProgram(args: readonly string[], world: World): Promise<number> {
+  const state: RunState = { command: '', debug: args.includes('--debug') };
+  try {
+    await execute(args, world, state);
+    return EXIT_CODES.ok;
+  } catch (error) {
+    return report(error, { world, command: state.command, debug: state.debug || args.includes('--debug') });
+  }
+}
+
+/** "events resend" for the resend command. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+async function report(error: unknown, where: { world: World; command: string; debug: boolean }): Promise<number> {
+  const { world } = where;
+  if (error instanceof CommanderError) {
+    // Commander has printed its message already (with a suggestion when it has one).
+    const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    return shown ? EXIT_CODES.ok : EXIT_CODES.usage;
+  }
+  const { paint } = await import('./ui/style.js');
+  const c = paint(world.stderr, world.env);
+  const say = (message: string, hint: string | undefined) => {
+    world.stderr.write(`${c.red('error:')} ${message}\n`);
+    if (hint) world.stderr.write(`${c.dim('hint:')} ${hint}\n`);
+  };
+  if (isFailure(error)) {
+    const { describeFailure } = await import('./ui/failures.js');
+    const words = describeFailure(error, { command: where.command });
+    say(words.message, words.hint);
+    if (where.debug) world.stderr.write(`${error.stack ?? ''}\n`);
+    return words.kind === 'usage' ? EXIT_CODES.usage : EXIT_CODES.failure;
+  }
+  if (error instanceof DatachonkError) {
+    say(error.message, error.hint);
+    if (where.debug && error.cause) world.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+    return error.kind === 'usage' ? EXIT_CODES.usage : EXIT_CODES.failure;
+  }
+  say(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+    where.debug ? undefined : 'run again with --debug for details, and report it if it persists');
+  if (where.debug) world.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  return EXIT_CODES.failure;
+}

@@ -1,0 +1,82 @@
+import type { Failure, FailureCode, FailureFacts, OverrideProblem, PayloadSource } from '../failure.js';
+
+// The words for every failure core and the emulator report, naming the flags of the command the user
+// ran. A failure is a usage error (exit 2) when the user's input was wrong, else a failure (exit 1).
+
+export interface Words {
+  kind: 'usage' | 'failure';
+  message: string;
+  hint?: string | undefined;
+}
+
+/** What the words may depend on: the command the user ran, e.g. "trigger" or "emulator emit". */
+export interface Said {
+  command: string;
+}
+
+type Wording<C extends FailureCode> = (facts: FailureFacts[C], said: Said) => Words;
+
+const sourceText = (source: PayloadSource, path?: string): string => ({
+  fixture: `the built-in fixture ${path ?? ''}`.trim(),
+  'fixture-file': `the --fixture file ${path ?? ''}`.trim(),
+  data: 'the --data value',
+  'data-file': `the --data file ${path ?? ''}`.trim(),
+})[source];
+
+const overrideProblem: Record<OverrideProblem, (f: FailureFacts['override-path']) => string> = {
+  'empty-segment': () => 'has an empty segment',
+  'forbidden-segment': (f) => `may not contain "${f.segment}"`,
+  'not-an-index': (f) => `"${f.segment}" is not an array index`,
+  'past-the-end': (f) => `index ${f.index} is past the end of an array of ${f.length}`,
+};
+
+const usage = (message: string, hint?: string): Words => ({ kind: 'usage', message, hint });
+const failed = (message: string, hint?: string): Words => ({ kind: 'failure', message, hint });
+
+const WORDS: { [C in FailureCode]: Wording<C> } = {
+  'event-type-unknown': (f) => usage(
+    `unknown event type "${f.name}"${f.suggestion ? `: did you mean ${f.suggestion}?` : ''}`,
+    `valid event types: ${f.known.join(', ')} (see \`datachonk trigger --list\`)`,
+  ),
+  'override-syntax': (f) => usage(`--set expects path=value, got "${f.text}"`, 'for example: --set data.chonk_name=dim_orders'),
+  'override-path': (f) => usage(`--set path "${f.path}" ${overrideProblem[f.problem](f)}`,
+    f.problem === 'empty-segment' ? 'use dots between keys: data.files_generated.0.lines=10' : undefined),
+  'payload-invalid': (f) => usage(
+    `the ${f.event} payload is not valid:\n${f.issues.slice(0, 5).map((issue) => `  ${issue.path}: ${issue.message}`).join('\n')}`,
+    'fix the --set/--data/--fixture value, or add --no-validate to send it anyway (to test how your app handles bad data)',
+  ),
+  'payload-not-object': (f) => usage(`${sourceText(f.source, f.path)} must be a JSON object`),
+  'json-invalid': (f) => usage(`${sourceText(f.source, f.path)} is not valid JSON: ${f.detail}`),
+  'file-unreadable': (f) => usage(`cannot read ${sourceText(f.source, f.path)}: ${f.detail}`),
+  'fixture-event-mismatch': (f) => usage(`the fixture file is a ${f.fileEvent} event, not ${f.event}`,
+    'leave out the event name to send the file as it is'),
+  'nothing-to-send': (_f, said) => usage('name the event type to send',
+    `for example \`datachonk ${said.command} generation.completed\`${said.command === 'trigger' ? '; `--all` sends every type, `--list` lists them' : ''}`),
+  'all-with-event': () => usage('--all sends every event type: leave out the event name and --fixture'),
+  'target-invalid': (f, said) => usage(
+    `${said.command === 'events resend' ? '--to' : '--forward'}: "${f.text}" ${f.problem === 'syntax' ? 'is not a port, host:port or URL' : 'must be an http:// or https:// URL'}`,
+    'for example: localhost:3000, 3000 or http://localhost:3000/webhooks',
+  ),
+  'port-in-use': (f) => failed(`port ${f.port} on ${f.host} is already in use`, f.server === 'listener'
+    ? 'is another `datachonk listen` running? pick another port with --port (0 picks a free one)'
+    : 'is an emulator running already? pick another port with --port'),
+  'cannot-listen': (f) => failed(`cannot listen on ${f.host}:${f.port}: ${f.code}`, 'pick another --host or --port'),
+  'emulator-data-unreadable': (f) => failed(`cannot read the emulator data file ${f.file}: ${f.detail}`),
+  'emulator-data-damaged': (f) => failed(`the emulator data file ${f.file} is damaged`,
+    'delete it to start with no webhooks, or pass another --data-file'),
+  'journal-unopenable': (f) => failed(`cannot open the journal ${f.file}: ${f.detail}`, 'fix its folder\'s permissions, or run with --no-journal'),
+  'tunnel-cannot-start': (f) => failed(`cannot start cloudflared (${f.bin}): ${f.detail}`, 'check CLOUDFLARED_BIN, or run `datachonk tunnel install`'),
+  'tunnel-exited-early': (f) => failed(`cloudflared exited (${f.how}) before the tunnel was ready; its last lines:${quote(f.lastLines)}`,
+    'quick tunnels fail while ~/.cloudflared/config.yaml exists, and need outbound access to Cloudflare'),
+  'tunnel-no-url': (f) => failed(`cloudflared gave no tunnel URL within ${f.seconds}s; its last lines:${quote(f.lastLines)}`,
+    'check your connection to Cloudflare, or use a tunnel you run yourself with --tunnel-url'),
+};
+
+function quote(lines: readonly string[]): string {
+  return lines.length ? `\n  ${lines.join('\n  ')}` : ' (it printed nothing)';
+}
+
+/** The words for a failure, as the command the user ran names things. */
+export function describeFailure(failure: Failure, said: Said): Words {
+  return (WORDS[failure.code] as Wording<FailureCode>)(failure.facts, said);
+}
