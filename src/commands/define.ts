@@ -45,7 +45,7 @@ export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
   description: string;
   args?: readonly ArgumentSpec[];
   options: O;
-  /** Shown under "Examples:" in --help; each is also run by a test. */
+  /** Shown under "Examples:" in --help. */
   examples: readonly string[];
   action: () => Promise<Action<O>>;
 }

@@ -1,0 +1,84 @@
+import { Command, type Option } from 'commander';
+import { describe, expect, it } from 'vitest';
+import type { AnyCommandSpec } from '../../src/commands/define.js';
+import { COMMANDS } from '../../src/commands/index.js';
+import { buildProgram, type World } from '../../src/program.js';
+
+// The options of every command are declared once; these tests hold the declaration to what --help
+// says and what the action receives.
+
+const silent = { write: () => true };
+const world: World = { version: '0.0.0-test', env: {}, stdout: silent, stderr: silent, context: () => { throw new Error('not run'); } };
+
+/** Every command spec with its path ("events resend"). */
+function everyCommand(): [string, AnyCommandSpec][] {
+  return COMMANDS.flatMap((spec): [string, AnyCommandSpec][] => ('commands' in spec
+    ? spec.commands.map((sub): [string, AnyCommandSpec] => [`${spec.name} ${sub.name}`, sub])
+    : [[spec.name, spec]]));
+}
+
+/** The commander command at a path, in a program whose actions only record what they receive. */
+function programFor(received: { options?: Record<string, unknown> }): Command {
+  return buildProgram(world, async (_spec, command) => {
+    received.options = command.opts();
+  }).exitOverride();
+}
+
+function find(program: Command, path: string): Command {
+  return path.split(' ').reduce((cmd, name) => cmd.commands.find((c) => c.name() === name)!, program);
+}
+
+/** Made-up values for what a command requires, so it can be parsed with nothing else given. */
+function requiredArgs(spec: AnyCommandSpec): string[] {
+  const args = (spec.args ?? []).filter((a) => a.name.startsWith('<')).map(() => 'generation.completed');
+  for (const option of Object.values(spec.options)) {
+    if (option.required) args.push(option.flags.split(' ')[0]!.replace(',', ''), option.flags.includes('url') ? 'http://127.0.0.1:1/x' : 'sha256=00');
+  }
+  return args;
+}
+
+const cases = everyCommand().flatMap(([path, spec]) => Object.entries(spec.options)
+  .map(([key, option]) => ({ path, spec, key, option })));
+
+describe('command options', () => {
+  it.each(cases.filter((c) => c.option.default !== undefined).map((c) => [`${c.path} ${c.option.flags}`, c] as const))(
+    '%s: the default --help shows is the value the action receives',
+    async (_name, { path, spec, key, option }) => {
+      const received: { options?: Record<string, unknown> } = {};
+      const program = programFor(received);
+      const commander = find(program, path).options.find((o: Option) => o.attributeName() === key)!;
+      const shown = commander.defaultValueDescription ?? JSON.stringify(commander.defaultValue);
+      expect(find(program, path).helpInformation().replace(/\s+/g, ' ')).toContain(`default: ${shown}`.replace(/\s+/g, ' '));
+      await program.parseAsync([...path.split(' '), ...requiredArgs(spec)], { from: 'user' });
+      // Text is shown quoted (JSON), numbers and durations as typed.
+      const typed = shown.startsWith('"') ? JSON.parse(shown) as string : shown;
+      const fromHelp = option.parse ? option.parse(typed, undefined) : JSON.parse(shown);
+      expect(received.options![key]).toEqual(fromHelp);
+    },
+  );
+
+  it.each(cases.map((c) => [`${c.path} ${c.option.flags}`, c] as const))('%s: is keyed by its attribute name', (_name, { path, key }) => {
+    expect(find(programFor({}), path).options.map((o: Option) => o.attributeName())).toContain(key);
+  });
+
+  it('numbers arrive as numbers, parsed once by the option', async () => {
+    const received: { options?: Record<string, unknown> } = {};
+    await programFor(received).parseAsync(['trigger', 'x', '--count', '3', '--timeout', '2m', '--concurrency', '7'], { from: 'user' });
+    expect(received.options).toMatchObject({ count: 3, timeout: 120_000, concurrency: 7 });
+  });
+
+  it.each([
+    [['trigger', '--count', '0'], "option '--count <n>' argument '0' is invalid. expected a whole number from 1 to 10000000"],
+    [['listen', '--port', '99999'], 'expected a whole number from 0 to 65535'],
+    [['trigger', '--data', '{}', '--fixture', 'f.json'], "option '--data <json|@file>' cannot be used with option '--fixture <file>'"],
+    [['listen', '--tunnel', '--tunnel-url', 'https://x.example'], "option '--tunnel' cannot be used with option '--tunnel-url <url>'"],
+    [['--json', '--quiet', 'trigger', '--list'], "option '--json' cannot be used with option '-q, --quiet'"],
+    [['webhooks', 'update', 'wh_1', '--enable', '--disable'], "option '--enable' cannot be used with option '--disable'"],
+    [['trigger', 'x', '--header', 'X-A: 1\r\nX-B: 2'], 'a header value may not contain a line break'],
+  ])('%j is a usage error: %s', async (args, message) => {
+    let said = '';
+    const program = buildProgram({ ...world, stderr: { write: (text: string) => (said += text, true) } }, async () => {}).exitOverride();
+    await expect(program.parseAsync(args, { from: 'user' })).rejects.toMatchObject({ exitCode: 1 });
+    expect(said).toContain(message);
+  });
+});
