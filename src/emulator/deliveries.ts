@@ -14,6 +14,13 @@ export interface DeliveryOptions {
   onAttempt: (delivery: Delivery, webhook: StoredWebhook) => void;
 }
 
+/** One event to deliver: its exact bytes, its type and id. */
+export interface OutgoingEvent {
+  body: string;
+  event: string;
+  eventId: string;
+}
+
 /** Attempts kept per webhook for GET /deliveries. */
 const KEPT_PER_WEBHOOK = 500;
 
@@ -30,15 +37,15 @@ export class DeliveryEngine {
   constructor(private readonly options: DeliveryOptions) {}
 
   /** Sends to one webhook; resolves with the first attempt, and retries in the background. */
-  deliver(webhook: StoredWebhook, body: string, event: string, eventId: string): Promise<Delivery> {
-    return this.attempt(webhook, body, event, eventId, 1);
+  deliver(webhook: StoredWebhook, event: OutgoingEvent): Promise<Delivery> {
+    return this.attempt(webhook, event, 1);
   }
 
   deliveriesOf(webhookId: string): Delivery[] {
     return [...(this.attempts.get(webhookId) ?? [])];
   }
 
-  private async attempt(webhook: StoredWebhook, body: string, event: string, eventId: string, attempt: number): Promise<Delivery> {
+  private async attempt(webhook: StoredWebhook, { body, event, eventId }: OutgoingEvent, attempt: number): Promise<Delivery> {
     const started = this.options.monotonic();
     const at = this.options.now();
     const outcome = await this.sender.send({
@@ -75,7 +82,7 @@ export class DeliveryEngine {
     if (retry) {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        void this.attempt(webhook, body, event, eventId, attempt + 1);
+        void this.attempt(webhook, { body, event, eventId }, attempt + 1);
       }, delay);
       this.timers.add(timer);
     }

@@ -80,6 +80,15 @@ const updateSchema = z.object({
 
 const RECORDED_MAX = 1000;
 
+/** What the emulator's handlers share. */
+interface State {
+  options: EmulatorOptions;
+  reporter: EmulatorReporter;
+  store: WebhookStore;
+  engine: DeliveryEngine;
+  requests: RecordedApiRequest[];
+}
+
 /** Starts the local DataChonk API emulator: the webhooks resource, and a delivery engine. */
 export async function startEmulator(options: EmulatorOptions, reporter: EmulatorReporter): Promise<Emulator> {
   const store = await WebhookStore.open(options.dataFile);
@@ -91,89 +100,13 @@ export async function startEmulator(options: EmulatorOptions, reporter: Emulator
     monotonic: options.monotonic,
     onAttempt: (delivery, webhook) => reporter.attempt(delivery, webhook),
   });
-  const requests: RecordedApiRequest[] = [];
-
+  const state: State = { options, reporter, store, engine, requests: [] };
   const server = createServer((req, res) => {
-    void handle(req, res);
+    void handle(state, req, res);
   });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomId('req_', 16);
-    const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?')[0]!;
-    let status = 500;
-    try {
-      const body = await readText(req);
-      requests.push({ method, path: req.url ?? '/', headers: req.headers, body });
-      if (requests.length > RECORDED_MAX) requests.shift();
-      authorize(req.headers.authorization);
-      const result = await route(method, path, body);
-      status = result.status;
-      if (result.data === undefined) {
-        res.writeHead(status).end();
-      } else {
-        sendJson(res, status, { success: true, data: result.data, meta: { requestId } });
-      }
-    } catch (error) {
-      const e = error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', (error as Error).message);
-      status = e.status;
-      sendJson(res, status, { success: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }, meta: { requestId } });
-    } finally {
-      reporter.request({ method, path, status });
-    }
-  }
-
-  function authorize(header: string | undefined): void {
-    const key = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
-    if (!key) throw new HttpError(401, 'UNAUTHORIZED', 'missing API key', { suggestion: 'send Authorization: Bearer <API key>' });
-    if (options.apiKey !== undefined && key !== options.apiKey) throw new HttpError(401, 'UNAUTHORIZED', 'invalid API key');
-  }
-
-  async function route(method: string, path: string, body: string): Promise<{ status: number; data?: unknown }> {
-    if (path === '/v1/webhooks' || path === '/v1/webhooks/') {
-      if (method === 'GET') return { status: 200, data: store.list().map(publicWebhook) };
-      if (method === 'POST') {
-        const input = parse(createSchema, body);
-        const webhook = await store.create({ ...input, description: input.description ?? null }, options.now());
-        return { status: 201, data: publicWebhook(webhook) };
-      }
-      throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on /v1/webhooks`);
-    }
-    const one = /^\/v1\/webhooks\/([^/]+)(\/deliveries)?$/.exec(path);
-    if (one) {
-      const id = decodeURIComponent(one[1]!);
-      const webhook = store.get(id);
-      if (!webhook) throw new HttpError(404, 'NOT_FOUND', `webhook ${id} not found`);
-      if (one[2]) {
-        if (method !== 'GET') throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on deliveries`);
-        return { status: 200, data: engine.deliveriesOf(id) };
-      }
-      if (method === 'GET') return { status: 200, data: publicWebhook(webhook) };
-      if (method === 'PATCH') return { status: 200, data: publicWebhook((await store.update(id, parse(updateSchema, body), options.now()))!) };
-      if (method === 'DELETE') {
-        await store.delete(id);
-        return { status: 204 };
-      }
-      throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on /v1/webhooks/${id}`);
-    }
-    if (path === EMIT_PATH && method === 'POST') return { status: 202, data: await emit(body) };
-    throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
-  }
-
-  async function emit(body: string): Promise<unknown> {
-    const payload = parse(envelopeSchema, body);
-    // Compact JSON with the keys in the order they came (zod's output may reorder them), as `trigger` sends it.
-    const wire = JSON.stringify(JSON.parse(body));
-    const targets = store.list().filter((w: StoredWebhook) => w.status === 'active' && w.events.includes(payload.event));
-    const first = await Promise.all(targets.map((webhook) => engine.deliver(webhook, wire, payload.event, payload.id)));
-    return { event_id: payload.id, event: payload.event, deliveries: first };
-  }
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE'
-        ? new Failure('port-in-use', { host: options.host, port: options.port, server: 'emulator' })
-        : error);
+      reject(error.code === 'EADDRINUSE' ? new Failure('port-in-use', { host: options.host, port: options.port, server: 'emulator' }) : error);
     });
     server.listen(options.port, options.host, () => resolve());
   });
@@ -181,7 +114,7 @@ export async function startEmulator(options: EmulatorOptions, reporter: Emulator
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/v1`,
     port,
-    requests,
+    requests: state.requests,
     async close() {
       await engine.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -189,6 +122,88 @@ export async function startEmulator(options: EmulatorOptions, reporter: Emulator
       await closed;
     },
   };
+}
+
+async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomId('req_', 16);
+  const method = req.method ?? 'GET';
+  const path = (req.url ?? '/').split('?')[0]!;
+  let status = 500;
+  try {
+    const body = await readText(req);
+    state.requests.push({ method, path: req.url ?? '/', headers: req.headers, body });
+    if (state.requests.length > RECORDED_MAX) state.requests.shift();
+    authorize(state.options.apiKey, req.headers.authorization);
+    const result = await route(state, { method, path, body });
+    status = result.status;
+    if (result.data === undefined) res.writeHead(status).end();
+    else sendJson(res, status, { success: true, data: result.data, meta: { requestId } });
+  } catch (error) {
+    const e = error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', (error as Error).message);
+    status = e.status;
+    sendJson(res, status, { success: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }, meta: { requestId } });
+  } finally {
+    state.reporter.request({ method, path, status });
+  }
+}
+
+function authorize(apiKey: string | undefined, header: string | undefined): void {
+  const key = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+  if (!key) throw new HttpError(401, 'UNAUTHORIZED', 'missing API key', { suggestion: 'send Authorization: Bearer <API key>' });
+  if (apiKey !== undefined && key !== apiKey) throw new HttpError(401, 'UNAUTHORIZED', 'invalid API key');
+}
+
+interface Call {
+  method: string;
+  path: string;
+  body: string;
+}
+
+type Answer = { status: number; data?: unknown };
+
+async function route(state: State, call: Call): Promise<Answer> {
+  const { method, path } = call;
+  if (path === '/v1/webhooks' || path === '/v1/webhooks/') {
+    if (method === 'GET') return { status: 200, data: state.store.list().map(publicWebhook) };
+    if (method === 'POST') {
+      const input = parse(createSchema, call.body);
+      const webhook = await state.store.create({ ...input, description: input.description ?? null }, state.options.now());
+      return { status: 201, data: publicWebhook(webhook) };
+    }
+    throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on /v1/webhooks`);
+  }
+  const one = /^\/v1\/webhooks\/([^/]+)(\/deliveries)?$/.exec(path);
+  if (one) return routeOne(state, call, { id: decodeURIComponent(one[1]!), deliveries: Boolean(one[2]) });
+  if (path === EMIT_PATH && method === 'POST') return { status: 202, data: await emit(state, call.body) };
+  throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
+}
+
+/** /v1/webhooks/{id} and /v1/webhooks/{id}/deliveries */
+async function routeOne(state: State, call: Call, target: { id: string; deliveries: boolean }): Promise<Answer> {
+  const { method } = call;
+  const { id } = target;
+  const webhook = state.store.get(id);
+  if (!webhook) throw new HttpError(404, 'NOT_FOUND', `webhook ${id} not found`);
+  if (target.deliveries) {
+    if (method !== 'GET') throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on deliveries`);
+    return { status: 200, data: state.engine.deliveriesOf(id) };
+  }
+  if (method === 'GET') return { status: 200, data: publicWebhook(webhook) };
+  if (method === 'PATCH') return { status: 200, data: publicWebhook((await state.store.update(id, parse(updateSchema, call.body), state.options.now()))!) };
+  if (method === 'DELETE') {
+    await state.store.delete(id);
+    return { status: 204 };
+  }
+  throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on /v1/webhooks/${id}`);
+}
+
+async function emit(state: State, body: string): Promise<unknown> {
+  const payload = parse(envelopeSchema, body);
+  // Compact JSON with the keys in the order they came (zod's output may reorder them), as `trigger` sends it.
+  const wire = JSON.stringify(JSON.parse(body));
+  const targets = state.store.list().filter((w: StoredWebhook) => w.status === 'active' && w.events.includes(payload.event));
+  const first = await Promise.all(targets.map((webhook) => state.engine.deliver(webhook, { body: wire, event: payload.event, eventId: payload.id })));
+  return { event_id: payload.id, event: payload.event, deliveries: first };
 }
 
 function parse<T extends z.ZodType>(schema: T, body: string): z.infer<T> {

@@ -38,25 +38,7 @@ export function createEventsView(ctx: Context): EventsView {
         ctx.stderr.write(`no events in the journal ${info.file} yet: run \`datachonk listen\`, then send one\n`);
         return;
       }
-      const rows = entries.map((entry) => {
-        const outcome = outcomeOf(entry);
-        return [
-          entry.request.received_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-          entry.request.event ?? `${entry.request.method} ${entry.request.path}`,
-          idOf(entry),
-          entry.request.verification.status,
-          outcome.text,
-          outcome.status,
-        ] as const;
-      });
-      const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => String(r[i]).length), ['TIME', 'EVENT', 'ID', 'SIGNATURE'][i]!.length));
-      const pad = (text: string, i: number) => text.padEnd(widths[i]!);
-      line(c.bold([pad('TIME', 0), pad('EVENT', 1), pad('ID', 2), pad('SIGNATURE', 3), 'FORWARD'].join('  ')));
-      for (const [time, event, id, verification, text, status] of rows) {
-        const verified = verification === 'valid' ? c.green(pad(verification, 3)) : verification === 'invalid' ? c.red(pad(verification, 3)) : c.yellow(pad(verification, 3));
-        const forward = status === null ? (text === 'filtered' || text === '—' ? c.dim(text) : c.red(text)) : statusColor(c, status)(text);
-        line([pad(time, 0), pad(event, 1), pad(id, 2), verified, forward].join('  '));
-      }
+      for (const text of listTable(c, entries)) line(text);
     },
     show(entry) {
       const body = Buffer.from(entry.request.body, 'base64');
@@ -85,6 +67,30 @@ export function createEventsView(ctx: Context): EventsView {
       line(`${result.status !== null && result.status < 300 ? c.green('✔') : c.red('✖')} ${c.bold(entry.request.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)} ${resultText(c, result)}`);
     },
   };
+}
+
+/** The rows of `events list`, its header first. */
+function listTable(c: ChalkInstance, entries: readonly JournalEntry[]): string[] {
+  const rows = entries.map((entry) => {
+    const outcome = outcomeOf(entry);
+    return [
+      entry.request.received_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      entry.request.event ?? `${entry.request.method} ${entry.request.path}`,
+      idOf(entry),
+      entry.request.verification.status,
+      outcome.text,
+      outcome.status,
+    ] as const;
+  });
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => String(r[i]).length), ['TIME', 'EVENT', 'ID', 'SIGNATURE'][i]!.length));
+  const pad = (text: string, i: number) => text.padEnd(widths[i]!);
+  const lines = [c.bold([pad('TIME', 0), pad('EVENT', 1), pad('ID', 2), pad('SIGNATURE', 3), 'FORWARD'].join('  '))];
+  for (const [time, event, id, verification, text, status] of rows) {
+    const verified = verification === 'valid' ? c.green(pad(verification, 3)) : verification === 'invalid' ? c.red(pad(verification, 3)) : c.yellow(pad(verification, 3));
+    const forward = status === null ? (text === 'filtered' || text === '—' ? c.dim(text) : c.red(text)) : statusColor(c, status)(text);
+    lines.push([pad(time, 0), pad(event, 1), pad(id, 2), verified, forward].join('  '));
+  }
+  return lines;
 }
 
 function resultText(c: ChalkInstance, result: ForwardResult): string {

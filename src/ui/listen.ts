@@ -40,63 +40,16 @@ export interface ListenView extends SessionReporter {
 /** How much of a header value or response body --verbose shows. */
 const VERBOSE_MAX = 500;
 
+/** Lines for stdout, gathered per turn of the event loop. */
+type Lines = ReturnType<typeof bufferedLines>;
+
 export function createListenView(ctx: Context, options: { verbose: boolean }): ListenView {
-  const err = paint(ctx.stderr, ctx.env);
   const stdout = bufferedLines(ctx.stdout);
-  const record = (value: object) => stdout.line(JSON.stringify(value));
-  const banner = (text: string) => {
-    if (ctx.output !== 'quiet') ctx.stderr.write(`${text}\n`);
-  };
-  const base = {
-    ready(info: ReadyInfo) {
-      banner(readyBlock(err, info));
-    },
-    stopping() {
-      stdout.flush();
-      banner(err.dim('Stopping: finishing in-flight forwards…'));
-    },
-    flush: stdout.flush,
-    warning(message: string) {
-      ctx.stderr.write(`${err.yellow('warning:')} ${message}\n`);
-    },
-    tunnelLost(detail: string) {
-      if (ctx.output === 'json') record({ type: 'tunnel', state: 'lost', detail });
-      ctx.stderr.write(`${err.red.bold('The tunnel is gone:')} ${detail}\n`);
-    },
-    staleRemoved(webhooks: readonly Webhook[]) {
-      for (const w of webhooks) {
-        if (ctx.output === 'json') record({ type: 'webhook', state: 'stale-removed', id: w.id, url: w.url });
-        banner(`Removed webhook ${w.id} (${w.url}), left behind by a listener on this machine that was killed`);
-      }
-    },
-    tunnelStarting(name: string) {
-      if (ctx.output === 'json') record({ type: 'tunnel', state: 'starting' });
-      banner(err.dim(`Starting a ${name}…`));
-    },
-    tunnelReady(url: string) {
-      if (ctx.output === 'json') record({ type: 'tunnel', state: 'ready', url });
-    },
-    registered(webhook: Webhook) {
-      if (ctx.output === 'json') record({ type: 'webhook', state: 'registered', id: webhook.id, url: webhook.url, events: webhook.events });
-    },
-    unregistered(id: string, error?: string) {
-      if (ctx.output === 'json') record({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error } : {}) });
-      if (error) ctx.stderr.write(`${err.yellow('warning:')} could not delete webhook ${id}: ${error}; the next \`datachonk listen\` with an API key removes it\n`);
-      else banner(`Deleted webhook ${id}`);
-    },
-  };
+  const base = sessionView(ctx, stdout);
   if (ctx.output === 'json') {
-    return {
-      ...base,
-      received() {},
-      forwarded() {},
-      completed(request, results) {
-        record(jsonRecord(request, results));
-      },
-    };
+    return { ...base, received() {}, forwarded() {}, completed: (request, results) => stdout.line(JSON.stringify(jsonRecord(request, results))) };
   }
   if (ctx.output === 'quiet') return { ...base, received() {}, forwarded() {}, completed() {} };
-
   const c = paint(ctx.stdout, ctx.env);
   const out = stdout.line;
   return {
@@ -112,6 +65,45 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
       if (options.verbose && result.body) out(c.dim(`    ${truncate(result.body, VERBOSE_MAX)}`));
     },
     completed() {},
+  };
+}
+
+/** What every output mode says of the session itself: ready, tunnel, webhook, warnings, stopping. */
+function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' | 'forwarded' | 'completed'> {
+  const err = paint(ctx.stderr, ctx.env);
+  const json = ctx.output === 'json';
+  const record = (value: object) => (json ? stdout.line(JSON.stringify(value)) : undefined);
+  const banner = (text: string) => (ctx.output === 'quiet' ? undefined : ctx.stderr.write(`${text}\n`));
+  const warn = (message: string) => ctx.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+  return {
+    ready: (info) => banner(readyBlock(err, info)),
+    stopping() {
+      stdout.flush();
+      banner(err.dim('Stopping: finishing in-flight forwards…'));
+    },
+    flush: stdout.flush,
+    warning: warn,
+    tunnelLost(detail) {
+      record({ type: 'tunnel', state: 'lost', detail });
+      ctx.stderr.write(`${err.red.bold('The tunnel is gone:')} ${detail}\n`);
+    },
+    staleRemoved(webhooks) {
+      for (const w of webhooks) {
+        record({ type: 'webhook', state: 'stale-removed', id: w.id, url: w.url });
+        banner(`Removed webhook ${w.id} (${w.url}), left behind by a listener on this machine that was killed`);
+      }
+    },
+    tunnelStarting(name) {
+      record({ type: 'tunnel', state: 'starting' });
+      banner(err.dim(`Starting a ${name}…`));
+    },
+    tunnelReady: (url) => record({ type: 'tunnel', state: 'ready', url }),
+    registered: (webhook) => record({ type: 'webhook', state: 'registered', id: webhook.id, url: webhook.url, events: webhook.events }),
+    unregistered(id, error) {
+      record({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error } : {}) });
+      if (error) warn(`could not delete webhook ${id}: ${error}; the next \`datachonk listen\` with an API key removes it`);
+      else banner(`Deleted webhook ${id}`);
+    },
   };
 }
 

@@ -7,14 +7,17 @@ import { errorEnvelopeSchema, successEnvelopeSchema } from './schemas.js';
 /** An error answer of the API, with what it said. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: unknown,
-    readonly requestId: string | undefined,
-  ) {
-    super(message);
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+  readonly requestId: string | undefined;
+
+  constructor(said: { status: number; code: string; message: string; details?: unknown; requestId?: string | undefined }) {
+    super(said.message);
+    this.status = said.status;
+    this.code = said.code;
+    this.details = said.details;
+    this.requestId = said.requestId;
   }
 
   /** `suggestion` from the error's details, when DataChonk gave one. */
@@ -146,18 +149,18 @@ function parseAnswer(status: number, text: string): unknown {
     try {
       json = JSON.parse(text);
     } catch {
-      if (status >= 400) throw new ApiError(status, httpCode(status), `HTTP ${status}: ${text.slice(0, 200)}`, undefined, undefined);
+      if (status >= 400) throw new ApiError({ status, code: httpCode(status), message: `HTTP ${status}: ${text.slice(0, 200)}` });
       throw failure(`the API answered with something that is not JSON (HTTP ${status})`, 'is the API URL right? check `datachonk auth status`');
     }
   }
   const error = errorEnvelopeSchema.safeParse(json);
   if (error.success) {
     const e = error.data.error;
-    throw new ApiError(status, e.code, e.message, e.details, error.data.meta?.requestId);
+    throw new ApiError({ status, code: e.code, message: e.message, details: e.details, requestId: error.data.meta?.requestId });
   }
   if (status >= 400) {
     const message = (json as { message?: unknown } | undefined)?.message;
-    throw new ApiError(status, httpCode(status), typeof message === 'string' ? message : `HTTP ${status}`, json, undefined);
+    throw new ApiError({ status, code: httpCode(status), message: typeof message === 'string' ? message : `HTTP ${status}`, details: json });
   }
   const success = successEnvelopeSchema.safeParse(json);
   return success.success ? success.data.data : json;

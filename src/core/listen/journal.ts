@@ -24,20 +24,26 @@ export class JournalWriter {
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
 
-  private constructor(
-    readonly file: string,
-    private fd: number,
-    private size: number,
-    private readonly maxBytes: number,
-    private readonly onError: (error: Error) => void,
-  ) {}
+  readonly file: string;
+  private fd: number;
+  private size: number;
+  private readonly maxBytes: number;
+  private readonly onError: (error: Error) => void;
+
+  private constructor(opened: { file: string; fd: number; size: number; maxBytes: number; onError: (error: Error) => void }) {
+    this.file = opened.file;
+    this.fd = opened.fd;
+    this.size = opened.size;
+    this.maxBytes = opened.maxBytes;
+    this.onError = opened.onError;
+  }
 
   /** Opens (or creates, 0600) the journal. `onError` hears of failed `append`s. */
   static async open(file: string, options: { maxBytes?: number; onError?: (error: Error) => void } = {}): Promise<JournalWriter> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     // Bodies and headers of received requests: private to the user, like the config file.
     const fd = openSync(file, 'a', 0o600);
-    return new JournalWriter(file, fd, fstatSync(fd).size, options.maxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, options.onError ?? (() => {}));
+    return new JournalWriter({ file, fd, size: fstatSync(fd).size, maxBytes: options.maxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, onError: options.onError ?? (() => {}) });
   }
 
   /** Writes the record with this turn's group, then calls back (with the error, if the write failed). */

@@ -39,13 +39,59 @@ export interface QuickTunnel {
   kill(): void;
 }
 
+/** A running cloudflared child, watched: its exit, its last lines, the URL and connection it printed. */
+interface Watched {
+  child: ChildProcess;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: () => boolean;
+  spawnError: Promise<Error>;
+  lastLines: string[];
+  /** Resolves with the URL once cloudflared printed it and registered a connection. */
+  ready: Promise<string>;
+}
+
 /**
  * Starts `cloudflared tunnel --url <localUrl>` and resolves once it has a public URL and a
  * registered connection. Never prompts, never exits: failures are thrown with cloudflared's own
  * last lines.
  */
 export async function startQuickTunnel(options: QuickTunnelOptions): Promise<QuickTunnel> {
-  const lastLines: string[] = [];
+  const watched = spawnWatched(options);
+  const stop = () => stopChild(watched, options.stopGraceMs);
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    watched.ready,
+    watched.exit.then(() => 'exited' as const),
+    watched.spawnError,
+    new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.startTimeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (outcome instanceof Error) {
+    const code = (outcome as NodeJS.ErrnoException).code;
+    throw new Failure('tunnel-cannot-start', {
+      bin: options.bin, detail: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable' : outcome.message,
+    });
+  }
+  if (outcome === 'exited') {
+    const { code, signal } = await watched.exit;
+    throw new Failure('tunnel-exited-early', { how: signal ?? `code ${code}`, lastLines: [...watched.lastLines] });
+  }
+  if (outcome === 'timeout') {
+    await stop();
+    throw new Failure('tunnel-no-url', { seconds: options.startTimeoutMs / 1000, lastLines: [...watched.lastLines] });
+  }
+  return {
+    url: outcome,
+    pid: watched.child.pid,
+    lost: watched.exit.then(({ code, signal }) => ({ code, signal, lastLines: [...watched.lastLines] })),
+    stop,
+    kill: () => {
+      if (!watched.exited()) watched.child.kill('SIGKILL');
+    },
+  };
+}
+
+function spawnWatched(options: QuickTunnelOptions): Watched {
   let child: ChildProcess;
   try {
     // --no-autoupdate: a tool run for a session must not replace its binary behind the user's back.
@@ -60,69 +106,33 @@ export async function startQuickTunnel(options: QuickTunnelOptions): Promise<Qui
       resolve({ code, signal });
     });
   });
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-
+  const lastLines: string[] = [];
   let url: string | undefined;
   let connected = false;
-  let onProgress: () => void = () => {};
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-      lastLines.push(line);
-      if (lastLines.length > KEPT_LINES) lastLines.shift();
-      url ??= parseTunnelUrl(line);
-      if (/Registered tunnel connection/i.test(line)) connected = true;
-      onProgress();
-    });
-  }
-
-  const kill = () => {
-    if (!exited) child.kill('SIGKILL');
-  };
-  const stop = async () => {
-    if (exited) return;
-    // cloudflared drains on SIGINT for up to 30 s; a second signal or SIGKILL ends it.
-    child.kill('SIGINT');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exit, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.stopGraceMs)))]);
-    clearTimeout(timer);
-    if (!exited) {
-      child.kill('SIGKILL');
-      await exit;
+  const ready = new Promise<string>((resolve) => {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        lastLines.push(line);
+        if (lastLines.length > KEPT_LINES) lastLines.shift();
+        url ??= parseTunnelUrl(line);
+        if (/Registered tunnel connection/i.test(line)) connected = true;
+        if (url && connected) resolve(url);
+      });
     }
-  };
-
-  let timer: NodeJS.Timeout | undefined;
-  const ready = new Promise<void>((resolve) => {
-    onProgress = () => {
-      if (url && connected) resolve();
-    };
   });
-  const outcome = await Promise.race([
-    ready.then(() => 'ready' as const),
-    exit.then(() => 'exited' as const),
-    spawnError.then((error) => error),
-    new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.startTimeoutMs))),
-  ]);
+  return { child, exit, exited: () => exited, spawnError: new Promise<Error>((resolve) => child.once('error', resolve)), lastLines, ready };
+}
+
+/** SIGINT, then SIGKILL after the grace period; resolves once the process is gone. */
+async function stopChild(watched: Watched, graceMs: number): Promise<void> {
+  if (watched.exited()) return;
+  // cloudflared drains on SIGINT for up to 30 s; a second signal or SIGKILL ends it.
+  watched.child.kill('SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([watched.exit, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
   clearTimeout(timer);
-  if (outcome instanceof Error) {
-    const code = (outcome as NodeJS.ErrnoException).code;
-    throw new Failure('tunnel-cannot-start', {
-      bin: options.bin, detail: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable' : outcome.message,
-    });
+  if (!watched.exited()) {
+    watched.child.kill('SIGKILL');
+    await watched.exit;
   }
-  if (outcome === 'exited') {
-    const { code, signal } = await exit;
-    throw new Failure('tunnel-exited-early', { how: signal ?? `code ${code}`, lastLines: [...lastLines] });
-  }
-  if (outcome === 'timeout') {
-    await stop();
-    throw new Failure('tunnel-no-url', { seconds: options.startTimeoutMs / 1000, lastLines: [...lastLines] });
-  }
-  return {
-    url: url!,
-    pid: child.pid,
-    lost: exit.then(({ code, signal }) => ({ code, signal, lastLines: [...lastLines] })),
-    stop,
-    kill,
-  };
 }
