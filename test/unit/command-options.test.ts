@@ -1,6 +1,6 @@
 import { Command, type Option } from 'commander';
 import { describe, expect, it } from 'vitest';
-import type { AnyCommandSpec } from '../../src/commands/define.js';
+import type { AnyCommandSpec, OptionSpecs } from '../../src/commands/define.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { buildProgram, type World } from '../../src/program.js';
 
@@ -31,13 +31,13 @@ function find(program: Command, path: string): Command {
 /** Made-up values for what a command requires, so it can be parsed with nothing else given. */
 function requiredArgs(spec: AnyCommandSpec): string[] {
   const args = (spec.args ?? []).filter((a) => a.name.startsWith('<')).map(() => 'generation.completed');
-  for (const option of Object.values(spec.options)) {
+  for (const option of Object.values(spec.options as OptionSpecs)) {
     if (option.required) args.push(option.flags.split(' ')[0]!.replace(',', ''), option.flags.includes('url') ? 'http://127.0.0.1:1/x' : 'sha256=00');
   }
   return args;
 }
 
-const cases = everyCommand().flatMap(([path, spec]) => Object.entries(spec.options)
+const cases = everyCommand().flatMap(([path, spec]) => Object.entries(spec.options as OptionSpecs)
   .map(([key, option]) => ({ path, spec, key, option })));
 
 describe('command options', () => {
