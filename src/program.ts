@@ -39,8 +39,12 @@ export interface World {
   context(options: { output: OutputMode; debug: boolean }): Context;
 }
 
-/** Builds the program; `run` carries out a parsed command (tests may pass their own). */
-export function buildProgram(world: World, run: Runner): Command {
+/**
+ * Builds the program; `run` carries out a parsed command (tests may pass their own). Only the
+ * commands named in `load` are defined in full (their modules imported); the others are listed by
+ * name for --help and suggestions. Undefined: all of them.
+ */
+export async function buildProgram(world: World, run: Runner, load?: ReadonlySet<string>): Promise<Command> {
   const program = new Command('datachonk')
     .description('Build and test integrations with DataChonk webhooks.')
     .version(world.version, '-V, --version', 'print the version')
@@ -53,11 +57,22 @@ export function buildProgram(world: World, run: Runner): Command {
     .configureOutput({ writeOut: (text) => world.stdout.write(text), writeErr: (text) => world.stderr.write(text) })
     .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', EXIT_CODE_HELP);
-  for (const spec of COMMANDS) {
-    if ('commands' in spec) registerGroup(program, spec, run);
-    else register(program, spec, run);
+  for (const entry of COMMANDS) {
+    if (load && !load.has(entry.name)) {
+      program.command(entry.name).description(entry.description);
+      continue;
+    }
+    const spec = (await entry.load()).default;
+    if ('commands' in spec) registerGroup(program, entry, spec, run);
+    else register(program, entry, spec, run);
   }
   return program;
+}
+
+/** The command a command line names: its first word that is not a flag (after `help`, the next). */
+export function namedCommands(args: readonly string[]): Set<string> {
+  const words = args.filter((arg) => !arg.startsWith('-'));
+  return new Set(words[0] === 'help' ? words.slice(1, 2) : words.slice(0, 1));
 }
 
 /** What the program learned while it ran: for the words of a failure. */
@@ -77,7 +92,7 @@ export async function execute(args: readonly string[], world: World, state: RunS
     const action = await spec.action();
     await action(world.context({ output, debug: state.debug }), { args: positional, options: valuesOf(spec.options, command.opts()) });
   };
-  await buildProgram(world, run).parseAsync(args, { from: 'user' });
+  await (await buildProgram(world, run, namedCommands(args))).parseAsync(args, { from: 'user' });
 }
 
 /** Runs the program and returns the exit code; failures are said on stderr. */

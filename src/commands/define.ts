@@ -39,10 +39,14 @@ export interface ArgumentSpec {
   description: string;
 }
 
-/** A command that runs: its definition and, loaded only when it runs, its action. */
+/**
+ * A command that runs: its definition and, loaded only when it runs, its action. A top-level
+ * command's name and description are in commands/index.ts (so --help lists them without loading
+ * this); a subcommand's are here.
+ */
 export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
-  name: string;
-  description: string;
+  name?: string;
+  description?: string;
   args?: readonly ArgumentSpec[];
   options: O;
   /** Shown under "Examples:" in --help. */
@@ -52,10 +56,21 @@ export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
 
 /** A command with subcommands (`events list|show|resend`). */
 export interface GroupSpec {
-  name: string;
-  description: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   commands: readonly CommandSpec<any>[];
+}
+
+/** A top-level command as the program lists it: light, with its definition loaded on demand. */
+export interface CommandEntry {
+  name: string;
+  description: string;
+  load: () => Promise<{ default: AnyCommandSpec | GroupSpec }>;
+}
+
+/** What --help and the parser need of a command: its name and description. */
+export interface Named {
+  name: string;
+  description: string;
 }
 
 /** Any command's spec, as the program holds them. */
@@ -145,8 +160,8 @@ export function valuesOf<O extends OptionSpecs>(specs: O, given: Record<string, 
 export type Runner = (spec: AnyCommandSpec, command: Command, args: (string | undefined)[]) => Promise<void>;
 
 /** Builds the commander command of a spec under `parent`. */
-export function register(parent: Command, spec: AnyCommandSpec, run: Runner): Command {
-  const cmd = parent.command(spec.name).description(spec.description);
+export function register(parent: Command, named: Named, spec: AnyCommandSpec, run: Runner): Command {
+  const cmd = parent.command(named.name).description(named.description);
   for (const arg of spec.args ?? []) cmd.argument(arg.name, arg.description);
   addOptions(cmd, spec.options);
   if (spec.examples.length > 0) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`);
@@ -158,8 +173,8 @@ export function register(parent: Command, spec: AnyCommandSpec, run: Runner): Co
 }
 
 /** Builds a group's command and its subcommands. */
-export function registerGroup(parent: Command, group: GroupSpec, run: Runner): Command {
-  const cmd = parent.command(group.name).description(group.description);
-  for (const spec of group.commands) register(cmd, spec, run);
+export function registerGroup(parent: Command, named: Named, group: GroupSpec, run: Runner): Command {
+  const cmd = parent.command(named.name).description(named.description);
+  for (const spec of group.commands) register(cmd, { name: spec.name!, description: spec.description! }, spec, run);
   return cmd;
 }

@@ -1,17 +1,19 @@
-import auth from './auth/index.js';
-import type { AnyCommandSpec, GroupSpec } from './define.js';
-import emulator from './emulator/index.js';
-import events from './events/index.js';
-import listen from './listen/index.js';
-import sign from './sign/index.js';
-import trigger from './trigger/index.js';
-import tunnel from './tunnel/index.js';
-import verify from './verify/index.js';
-import webhooks from './webhooks/index.js';
+import type { CommandEntry } from './define.js';
 
 /**
- * Every command, in the order --help lists them. The definitions are light (commander and parsers
- * only); each action is imported when its command runs. Adding a command: a folder here with an
- * index.ts (definition) and a run.ts (action), and one line below (docs/ARCHITECTURE.md).
+ * Every top-level command, in the order --help lists them: its name, its one line, and where its
+ * definition is. Only the definition of the command being run is loaded, so that --help and
+ * --version stay fast. Adding a command: a folder here with an index.ts (definition: arguments,
+ * options, examples) and a run.ts (action), and one line below (docs/ARCHITECTURE.md).
  */
-export const COMMANDS: readonly (AnyCommandSpec | GroupSpec)[] = [trigger, listen, events, sign, verify, tunnel, webhooks, auth, emulator];
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'trigger', description: 'send a signed, realistic DataChonk event to your app or to `datachonk listen`', load: () => import('./trigger/index.js') },
+  { name: 'listen', description: 'receive DataChonk webhooks locally: verify, show, journal and forward them to your app', load: () => import('./listen/index.js') },
+  { name: 'events', description: 'look at and resend the events `datachonk listen` received (its journal)', load: () => import('./events/index.js') },
+  { name: 'sign', description: 'print the x-datachonk-signature header value for a body (stdin, or --file)', load: () => import('./sign/index.js') },
+  { name: 'verify', description: 'check a signature against a body (stdin, or --file); exit 0 when valid, 1 when not', load: () => import('./verify/index.js') },
+  { name: 'tunnel', description: 'cloudflared, for `listen --tunnel`', load: () => import('./tunnel/index.js') },
+  { name: 'webhooks', description: 'register and manage webhook endpoints with the DataChonk API', load: () => import('./webhooks/index.js') },
+  { name: 'auth', description: 'store, show and remove your DataChonk API key', load: () => import('./auth/index.js') },
+  { name: 'emulator', description: 'a local DataChonk API: register webhooks and get real, signed, retried deliveries offline', load: () => import('./emulator/index.js') },
+];

@@ -2,7 +2,7 @@ import { Command, type Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { AnyCommandSpec, OptionSpecs } from '../../src/commands/define.js';
 import { COMMANDS } from '../../src/commands/index.js';
-import { buildProgram, type World } from '../../src/program.js';
+import { buildProgram, namedCommands, type World } from '../../src/program.js';
 
 // The options of every command are declared once; these tests hold the declaration to what --help
 // says and what the action receives.
@@ -11,17 +11,18 @@ const silent = { write: () => true };
 const world: World = { version: '0.0.0-test', env: {}, stdout: silent, stderr: silent, context: () => { throw new Error('not run'); } };
 
 /** Every command spec with its path ("events resend"). */
-function everyCommand(): [string, AnyCommandSpec][] {
-  return COMMANDS.flatMap((spec): [string, AnyCommandSpec][] => ('commands' in spec
-    ? spec.commands.map((sub): [string, AnyCommandSpec] => [`${spec.name} ${sub.name}`, sub])
-    : [[spec.name, spec]]));
+async function everyCommand(): Promise<[string, AnyCommandSpec][]> {
+  const all = await Promise.all(COMMANDS.map(async (entry) => ({ entry, spec: (await entry.load()).default })));
+  return all.flatMap(({ entry, spec }): [string, AnyCommandSpec][] => ('commands' in spec
+    ? spec.commands.map((sub): [string, AnyCommandSpec] => [`${entry.name} ${sub.name}`, sub])
+    : [[entry.name, spec]]));
 }
 
 /** The commander command at a path, in a program whose actions only record what they receive. */
-function programFor(received: { options?: Record<string, unknown> }): Command {
-  return buildProgram(world, async (_spec, command) => {
+async function programFor(received: { options?: Record<string, unknown> }): Promise<Command> {
+  return (await buildProgram(world, async (_spec, command) => {
     received.options = command.opts();
-  }).exitOverride();
+  })).exitOverride();
 }
 
 function find(program: Command, path: string): Command {
@@ -37,7 +38,7 @@ function requiredArgs(spec: AnyCommandSpec): string[] {
   return args;
 }
 
-const cases = everyCommand().flatMap(([path, spec]) => Object.entries(spec.options as OptionSpecs)
+const cases = (await everyCommand()).flatMap(([path, spec]) => Object.entries(spec.options as OptionSpecs)
   .map(([key, option]) => ({ path, spec, key, option })));
 
 describe('command options', () => {
@@ -45,7 +46,7 @@ describe('command options', () => {
     '%s: the default --help shows is the value the action receives',
     async (_name, { path, spec, key, option }) => {
       const received: { options?: Record<string, unknown> } = {};
-      const program = programFor(received);
+      const program = await programFor(received);
       const commander = find(program, path).options.find((o: Option) => o.attributeName() === key)!;
       const shown = commander.defaultValueDescription ?? JSON.stringify(commander.defaultValue);
       expect(find(program, path).helpInformation().replace(/\s+/g, ' ')).toContain(`default: ${shown}`.replace(/\s+/g, ' '));
@@ -57,13 +58,13 @@ describe('command options', () => {
     },
   );
 
-  it.each(cases.map((c) => [`${c.path} ${c.option.flags}`, c] as const))('%s: is keyed by its attribute name', (_name, { path, key }) => {
-    expect(find(programFor({}), path).options.map((o: Option) => o.attributeName())).toContain(key);
+  it.each(cases.map((c) => [`${c.path} ${c.option.flags}`, c] as const))('%s: is keyed by its attribute name', async (_name, { path, key }) => {
+    expect(find(await programFor({}), path).options.map((o: Option) => o.attributeName())).toContain(key);
   });
 
   it('numbers arrive as numbers, parsed once by the option', async () => {
     const received: { options?: Record<string, unknown> } = {};
-    await programFor(received).parseAsync(['trigger', 'x', '--count', '3', '--timeout', '2m', '--concurrency', '7'], { from: 'user' });
+    await (await programFor(received)).parseAsync(['trigger', 'x', '--count', '3', '--timeout', '2m', '--concurrency', '7'], { from: 'user' });
     expect(received.options).toMatchObject({ count: 3, timeout: 120_000, concurrency: 7 });
   });
 
@@ -77,8 +78,20 @@ describe('command options', () => {
     [['trigger', 'x', '--header', 'X-A: 1\r\nX-B: 2'], 'a header value may not contain a line break'],
   ])('%j is a usage error: %s', async (args, message) => {
     let said = '';
-    const program = buildProgram({ ...world, stderr: { write: (text: string) => (said += text, true) } }, async () => {}).exitOverride();
+    const program = (await buildProgram({ ...world, stderr: { write: (text: string) => (said += text, true) } }, async () => {})).exitOverride();
     await expect(program.parseAsync(args, { from: 'user' })).rejects.toMatchObject({ exitCode: 1 });
     expect(said).toContain(message);
+  });
+});
+
+describe('loading', () => {
+  it('a command line loads only the command it names; --help still lists every command', async () => {
+    expect(namedCommands(['--json', 'trigger', '--url', 'http://x', 'generation.completed'])).toEqual(new Set(['trigger']));
+    expect(namedCommands(['help', 'events'])).toEqual(new Set(['events']));
+    expect(namedCommands(['--version'])).toEqual(new Set());
+    const program = await buildProgram(world, async () => {}, new Set(['events']));
+    expect(program.commands.map((c) => c.name())).toEqual(COMMANDS.map((c) => c.name));
+    expect(find(program, 'events').commands.map((c) => c.name())).toEqual(['list', 'show', 'resend']);
+    expect(find(program, 'trigger').options).toEqual([]);
   });
 });

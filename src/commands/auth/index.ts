@@ -10,8 +10,6 @@ export type LoginSpecs = typeof loginOptions;
 export type StatusSpecs = typeof apiOptions;
 
 export default {
-  name: 'auth',
-  description: 'store, show and remove your DataChonk API key',
   commands: [
     command({
       name: 'login',

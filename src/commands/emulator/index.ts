@@ -21,8 +21,6 @@ export type StartSpecs = typeof startOptions;
 export type EmitSpecs = typeof emitOptions;
 
 export default {
-  name: 'emulator',
-  description: 'a local DataChonk API: register webhooks and get real, signed, retried deliveries offline',
   commands: [
     command({
       name: 'start',

@@ -21,8 +21,6 @@ export type ResendOptions = OptionValues<ResendSpecs>;
 const ID = { name: '<id>', description: 'event id (evt_…) or journal id (rcv_…)' };
 
 export default {
-  name: 'events',
-  description: 'look at and resend the events `datachonk listen` received (its journal)',
   commands: [
     command({
       name: 'list',

@@ -30,8 +30,6 @@ export type ListenSpecs = typeof options;
 export type ListenOptions = OptionValues<ListenSpecs>;
 
 export default command({
-  name: 'listen',
-  description: 'receive DataChonk webhooks locally: verify, show, journal and forward them to your app',
   options,
   examples: [
     'datachonk listen                                   # then: datachonk trigger generation.completed',

@@ -9,8 +9,6 @@ const options = {
 export type SignSpecs = typeof options;
 
 export default command({
-  name: 'sign',
-  description: 'print the x-datachonk-signature header value for a body (stdin, or --file)',
   options,
   examples: ['datachonk sign --secret whsec_test --file payload.json', 'datachonk trigger generation.completed --dry-run --json | jq -j .body | datachonk sign'],
   action: async () => (await import('./run.js')).default,

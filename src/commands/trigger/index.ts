@@ -23,8 +23,6 @@ export type TriggerSpecs = typeof options;
 export type TriggerOptions = OptionValues<TriggerSpecs>;
 
 export default command({
-  name: 'trigger',
-  description: 'send a signed, realistic DataChonk event to your app or to `datachonk listen`',
   args: [{ name: '[event]', description: 'event type to send, e.g. generation.completed (see --list)' }],
   options,
   examples: [

@@ -1,8 +1,6 @@
 import { command, type GroupSpec } from '../define.js';
 
 export default {
-  name: 'tunnel',
-  description: 'cloudflared, for `listen --tunnel`',
   commands: [
     command({
       name: 'install',

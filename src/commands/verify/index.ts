@@ -11,8 +11,6 @@ const options = {
 export type VerifySpecs = typeof options;
 
 export default command({
-  name: 'verify',
-  description: 'check a signature against a body (stdin, or --file); exit 0 when valid, 1 when not',
   options,
   examples: ['datachonk verify --secret whsec_test --signature sha256=… --file payload.json'],
   action: async () => (await import('./run.js')).default,

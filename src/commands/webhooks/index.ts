@@ -28,8 +28,6 @@ export type DeleteSpecs = typeof deleteOptions;
 export type ApiSpecs = typeof apiOptions;
 
 export default {
-  name: 'webhooks',
-  description: 'register and manage webhook endpoints with the DataChonk API',
   commands: [
     command({
       name: 'create', description: 'register an endpoint (POST /v1/webhooks)', options: createOptions,
