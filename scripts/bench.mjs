@@ -7,7 +7,7 @@
 // app.mjs), so "nothing lost" is an equality per run: requests sent == requests the app received.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -86,6 +86,8 @@ function cannon(url, request, options) {
   });
 }
 
+// Other work on the machine skews every figure; the load average says how much there was.
+const loadAtStart = loadavg()[0];
 const request = triggerRequest('http://127.0.0.1:1/webhooks/datachonk');
 const bodyBytes = Buffer.byteLength(request.body);
 const machine = `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`;
@@ -259,6 +261,7 @@ const lines = [
   '',
   `Written by \`npm run bench\` (scripts/bench.mjs) on ${new Date().toISOString().slice(0, 10)}: ${machine}. Everything runs on loopback on`,
   'one machine, so the load generator, the app and the forwarder share the cores; figures move between runs.',
+  `1-minute load average before the run ${f(loadAtStart, 2)}, after it ${f(loadavg()[0], 2)}; the benchmark's own processes count in the second.`,
   '',
   '## Targets (issue 10)',
   '',
