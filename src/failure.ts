@@ -26,6 +26,13 @@ export interface FailureFacts {
   'emulator-data-unreadable': { file: string; detail: string };
   'emulator-data-damaged': { file: string };
   'journal-unopenable': { file: string; detail: string };
+  'api-url-invalid': { url: string };
+  'api-url-insecure': { protocol: string; host: string };
+  'api-unreachable': { host: string; loopback: boolean; detail: string };
+  'api-not-json': { status: number };
+  'api-unexpected': { method: string; path: string; field: string; message: string };
+  /** The API answered with an error: its status, code, message and request id, as it said them. */
+  'api-error': { status: number; code: string; message: string; details?: unknown; requestId?: string | undefined; webhookId?: string | undefined };
   'tunnel-cannot-start': { bin: string; detail: string };
   'tunnel-exited-early': { how: string; lastLines: readonly string[] };
   'tunnel-no-url': { seconds: number; lastLines: readonly string[] };

@@ -65,6 +65,15 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
   'emulator-data-damaged': (f) => failed(`the emulator data file ${f.file} is damaged`,
     'delete it to start with no webhooks, or pass another --data-file'),
   'journal-unopenable': (f) => failed(`cannot open the journal ${f.file}: ${f.detail}`, 'fix its folder\'s permissions, or run with --no-journal'),
+  'api-url-invalid': (f) => usage(`the API URL "${f.url}" is not a URL`, 'for example: https://api.datachonk.io/v1'),
+  'api-url-insecure': (f) => usage(`refusing to send the API key over ${f.protocol}//${f.host}: only https, or plain http to localhost`,
+    'use an https:// API URL (plain http is allowed for 127.0.0.1 and localhost, e.g. the local emulator)'),
+  'api-unreachable': (f) => failed(`cannot reach the DataChonk API: ${f.detail}`,
+    f.loopback ? 'is `datachonk emulator start` running?' : 'check your connection and the API URL (`datachonk auth status`)'),
+  'api-not-json': (f) => failed(`the API answered with something that is not JSON (HTTP ${f.status})`, 'is the API URL right? check `datachonk auth status`'),
+  'api-unexpected': (f) => failed(`the API answered ${f.method} ${f.path} with something unexpected: ${f.field}: ${f.message}`,
+    'is the API URL right? check `datachonk auth status`'),
+  'api-error': (f) => apiErrorWords(f),
   'tunnel-cannot-start': (f) => failed(`cannot start cloudflared (${f.bin}): ${f.detail}`, 'check CLOUDFLARED_BIN, or run `datachonk tunnel install`'),
   'tunnel-exited-early': (f) => failed(`cloudflared exited (${f.how}) before the tunnel was ready; its last lines:${quote(f.lastLines)}`,
     'quick tunnels fail while ~/.cloudflared/config.yaml exists, and need outbound access to Cloudflare'),
@@ -79,4 +88,29 @@ function quote(lines: readonly string[]): string {
 /** The words for a failure, as the command the user ran names things. */
 export function describeFailure(failure: Failure, said: Said): Words {
   return (WORDS[failure.code] as Wording<FailureCode>)(failure.facts, said);
+}
+
+/** An error answer of the API: what it said, and what to do about it. */
+function apiErrorWords(f: FailureFacts['api-error']): Words {
+  const ref = [f.code, f.requestId && `request ${f.requestId}`].filter(Boolean).join(', ');
+  const said = `${f.message} (${ref})`;
+  const details = f.details as { suggestion?: unknown } | undefined;
+  const suggestion = typeof details?.suggestion === 'string' ? details.suggestion : undefined;
+  const hint = (text: string) => (suggestion ? `${suggestion}; ${text}` : text);
+  switch (f.status) {
+    case 401: return failed(`the API key was refused: ${said}`, hint('run `datachonk auth login` with a valid key, or set DATACHONK_API_KEY'));
+    case 403: return failed(`the API key may not do this: ${said}`, hint('use a key with access to this project'));
+    case 404: return failed(f.webhookId ? `webhook ${f.webhookId} not found (${ref})` : `not found: ${said}`,
+      hint(f.webhookId ? 'run `datachonk webhooks list` to see the ids' : 'is the API URL right? check `datachonk auth status`'));
+    case 400:
+    case 422: return failed(`the API rejected the request: ${said}${fieldDetails(f.details)}`, suggestion);
+    case 429: return failed(`the API is rate limiting this key: ${said}`, hint('wait a minute and try again'));
+    default: return failed(`the API failed: HTTP ${f.status}, ${said}`, hint('try again; if it persists, quote the request id to DataChonk support'));
+  }
+}
+
+function fieldDetails(details: unknown): string {
+  if (!details || typeof details !== 'object') return '';
+  const entries = Object.entries(details as Record<string, unknown>).filter(([key]) => key !== 'suggestion');
+  return entries.map(([key, value]) => `\n  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`).join('');
 }

@@ -3,7 +3,7 @@ import { ApiClient, retryAfter } from '../../src/core/api/client.js';
 import { WebhooksApi } from '../../src/core/api/webhooks.js';
 import { startRecordingServer, type RecordingServer, type Responder } from '../helpers/recording-server.js';
 import { testContext, type TestContext } from '../helpers/context.js';
-import { argsOf, exitCode, run } from '../helpers/program.js';
+import { argsOf, exitCode, failureWords, run } from '../helpers/program.js';
 
 const webhooks = (ctx: TestContext, command: string, ...args: (string | Record<string, unknown>)[]) =>
   run(ctx, ['webhooks', command, ...args.flatMap((a) => (typeof a === 'string' ? [a] : argsOf(a)))]);
@@ -80,21 +80,22 @@ describe('the webhooks API client', () => {
 
   it('gives up after three retries with a clear error', async () => {
     const api = await apiAgainst(answer(429, JSON.stringify({ success: false, error: { code: 'RATE_LIMITED', message: 'slow down' }, meta: { requestId: 'req_1' } })));
-    await expect(api.list()).rejects.toMatchObject({ message: expect.stringContaining('rate limiting') });
+    expect((await failureWords(api.list())).message).toContain('rate limiting');
     expect(server!.requests).toHaveLength(4);
   });
 
   it('does not resend a POST whose connection broke after it was sent, but does a GET', async () => {
     const api = await apiAgainst((_req, res) => res.socket?.destroy());
-    await expect(api.create({ url: 'https://example.com/hook', events: ['chonk.created'], secret: 's' })).rejects.toMatchObject({ kind: 'failure' });
+    expect(await failureWords(api.create({ url: 'https://example.com/hook', events: ['chonk.created'], secret: 's' })))
+      .toMatchObject({ kind: 'failure', message: expect.stringContaining('cannot reach the DataChonk API') });
     expect(server!.requests).toHaveLength(1);
-    await expect(api.list()).rejects.toMatchObject({ kind: 'failure' });
+    expect((await failureWords(api.list())).kind).toBe('failure');
     expect(server!.requests).toHaveLength(5);
   });
 
   it('a 401 says to log in, with code and request id, and never shows the key', async () => {
     const api = await apiAgainst(answer(401, JSON.stringify({ success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid API key', details: { suggestion: 'Create a key in settings' } }, meta: { requestId: 'req_401' } })));
-    const error = (await api.list().then(() => undefined, (e: unknown) => e)) as { message: string; hint: string };
+    const error = await failureWords(api.list()) as { message: string; hint: string };
     expect(error.message).toContain('the API key was refused');
     expect(error.message).toContain('UNAUTHORIZED');
     expect(error.message).toContain('req_401');
@@ -108,12 +109,12 @@ describe('the webhooks API client', () => {
     const api = await apiAgainst((req, res) => (++n === 1
       ? answer(404, JSON.stringify({ success: false, error: { code: 'NOT_FOUND', message: 'no such webhook' }, meta: { requestId: 'req_2' } }))
       : answer(400, JSON.stringify({ success: false, error: { code: 'INVALID_REQUEST', message: 'bad', details: { url: 'must be https' } }, meta: { requestId: 'req_3' } })))(req, res));
-    await expect(api.get('wh_gone')).rejects.toMatchObject({ message: expect.stringContaining('webhook wh_gone not found') });
-    await expect(api.create({ url: 'http://x', events: ['chonk.created'], secret: 's' })).rejects.toMatchObject({ message: expect.stringContaining('url: must be https') });
+    expect((await failureWords(api.get('wh_gone'))).message).toContain('webhook wh_gone not found');
+    expect((await failureWords(api.create({ url: 'http://x', events: ['chonk.created'], secret: 's' }))).message).toContain('url: must be https');
   });
 
-  it('refuses plain http to anything but this machine', () => {
-    expect(() => new ApiClient({ baseUrl: 'http://api.datachonk.io/v1', apiKey: KEY, userAgent: 't' })).toThrow(/refusing to send the API key/);
+  it('refuses plain http to anything but this machine', async () => {
+    expect((await failureWords(() => new ApiClient({ baseUrl: 'http://api.datachonk.io/v1', apiKey: KEY, userAgent: 't' }))).message).toMatch(/refusing to send the API key/);
     expect(() => new ApiClient({ baseUrl: 'http://localhost:4010/v1', apiKey: KEY, userAgent: 't' })).not.toThrow();
   });
 

@@ -167,6 +167,12 @@ describe('the words of failures', () => {
     'emulator-data-unreadable': { file: 'e.json', detail: 'EACCES' },
     'emulator-data-damaged': { file: 'e.json' },
     'journal-unopenable': { file: 'j.ndjson', detail: 'EACCES' },
+    'api-url-invalid': { url: 'nope' },
+    'api-url-insecure': { protocol: 'http:', host: 'api.example.com' },
+    'api-unreachable': { host: '127.0.0.1:4010', loopback: true, detail: 'connection refused by 127.0.0.1:4010' },
+    'api-not-json': { status: 200 },
+    'api-unexpected': { method: 'GET', path: 'webhooks', field: '0.id', message: 'Required' },
+    'api-error': { status: 404, code: 'NOT_FOUND', message: 'no such webhook', requestId: 'req_1', webhookId: 'wh_1' },
     'tunnel-cannot-start': { bin: '/x/cloudflared', detail: 'no such file' },
     'tunnel-exited-early': { how: 'code 1', lastLines: ['ERR failed'] },
     'tunnel-no-url': { seconds: 30, lastLines: [] },
@@ -193,6 +199,13 @@ describe('the words of failures', () => {
     const none = new Failure('nothing-to-send', {});
     expect(describeFailure(none, { command: 'trigger' }).hint).toContain('--list');
     expect(describeFailure(none, { command: 'emulator emit' }).hint).not.toContain('--list');
+  });
+
+  it('an API error names the webhook it is about, and carries DataChonk\'s suggestion into the hint', () => {
+    const words = describeFailure(new Failure('api-error', samples['api-error']), { command: 'webhooks get' });
+    expect(words).toMatchObject({ kind: 'failure', message: 'webhook wh_1 not found (NOT_FOUND, request req_1)' });
+    const refused = describeFailure(new Failure('api-error', { status: 401, code: 'UNAUTHORIZED', message: 'bad key', details: { suggestion: 'rotate it' } }), { command: 'x' });
+    expect(refused.hint).toBe('rotate it; run `datachonk auth login` with a valid key, or set DATACHONK_API_KEY');
   });
 
   it('quotes a tunnel\'s last lines, or says it printed nothing', () => {

@@ -4,7 +4,6 @@ import type { Context } from '../../context.js';
 import { API_KEY_ENV, API_URL_ENV } from '../../config/credentials.js';
 import { DEFAULT_EMULATOR_URL, EMULATOR_FILE } from '../../defaults.js';
 import { deliverySchema } from '../../core/api/schemas.js';
-import { explainApiError } from '../../core/api/webhooks.js';
 import { buildPayload } from '../../core/events/build.js';
 import { newEventId } from '../../core/events/payload.js';
 import { planPayloads } from '../../core/trigger/plan.js';
@@ -39,8 +38,7 @@ export const emit: Action<EmitSpecs> = async (ctx, { args: [event], options: fla
     // The emulator takes any non-empty key unless it was started with --api-key.
     flags.apiKey ?? ctx.env[API_KEY_ENV] ?? 'dck_emulator', { maxRetries: 0 });
   try {
-    const result = await client.request('POST', EMIT_PATH.replace(/^\/v1\//, ''), emitResultSchema, payload)
-      .catch((error: unknown) => { throw explainApiError(error); });
+    const result = await client.request('POST', EMIT_PATH.replace(/^\/v1\//, ''), emitResultSchema, payload);
     createEmulatorView(ctx).emitted(result);
   } finally {
     await client.close();

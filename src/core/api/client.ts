@@ -1,31 +1,8 @@
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { failure, usageError } from '../../errors.js';
+import { Failure } from '../../failure.js';
 import { classifyNetworkError, describeNetworkFailure } from '../net-errors.js';
 import { errorEnvelopeSchema, successEnvelopeSchema } from './schemas.js';
-
-/** An error answer of the API, with what it said. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
-  readonly requestId: string | undefined;
-
-  constructor(said: { status: number; code: string; message: string; details?: unknown; requestId?: string | undefined }) {
-    super(said.message);
-    this.status = said.status;
-    this.code = said.code;
-    this.details = said.details;
-    this.requestId = said.requestId;
-  }
-
-  /** `suggestion` from the error's details, when DataChonk gave one. */
-  get suggestion(): string | undefined {
-    const details = this.details as { suggestion?: unknown } | undefined;
-    return typeof details?.suggestion === 'string' ? details.suggestion : undefined;
-  }
-}
 
 export interface ApiClientOptions {
   /** e.g. https://api.datachonk.io/v1 */
@@ -50,14 +27,11 @@ export function checkApiUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw usageError(`the API URL "${value}" is not a URL`, 'for example: https://api.datachonk.io/v1');
+    throw new Failure('api-url-invalid', { url: value });
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return url;
-  throw usageError(
-    `refusing to send the API key over ${url.protocol}//${url.host}: only https, or plain http to localhost`,
-    'use an https:// API URL (plain http is allowed for 127.0.0.1 and localhost, e.g. the local emulator)',
-  );
+  throw new Failure('api-url-insecure', { protocol: url.protocol, host: url.host });
 }
 
 /** A small client for DataChonk's JSON API: envelope parsing, retries with backoff, clear errors. */
@@ -89,8 +63,7 @@ export class ApiClient {
     const result = schema.safeParse(data);
     if (!result.success) {
       const issue = result.error.issues[0]!;
-      throw failure(`the API answered ${method} ${path} with something unexpected: ${issue.path.join('.') || '(body)'}: ${issue.message}`,
-        'is the API URL right? check `datachonk auth status`');
+      throw new Failure('api-unexpected', { method, path, field: issue.path.join('.') || '(body)', message: issue.message });
     }
     return result.data;
   }
@@ -125,8 +98,9 @@ export class ApiClient {
           continue;
         }
         const where = new URL(url);
-        throw failure(`cannot reach the DataChonk API: ${describeNetworkFailure(cause, where, timeoutMs, error)}`,
-          cause === 'refused' && LOOPBACK.test(where.hostname) ? 'is `datachonk emulator start` running?' : 'check your connection and the API URL (`datachonk auth status`)', error);
+        throw new Failure('api-unreachable', {
+          host: where.host, loopback: cause === 'refused' && LOOPBACK.test(where.hostname), detail: describeNetworkFailure(cause, where, timeoutMs, error),
+        }, { cause: error });
       }
       const text = await response.body.text();
       if ((response.statusCode === 429 || response.statusCode === 503) && attempt < maxRetries) {
@@ -149,18 +123,18 @@ function parseAnswer(status: number, text: string): unknown {
     try {
       json = JSON.parse(text);
     } catch {
-      if (status >= 400) throw new ApiError({ status, code: httpCode(status), message: `HTTP ${status}: ${text.slice(0, 200)}` });
-      throw failure(`the API answered with something that is not JSON (HTTP ${status})`, 'is the API URL right? check `datachonk auth status`');
+      if (status >= 400) throw new Failure('api-error', { status, code: httpCode(status), message: `HTTP ${status}: ${text.slice(0, 200)}` });
+      throw new Failure('api-not-json', { status });
     }
   }
   const error = errorEnvelopeSchema.safeParse(json);
   if (error.success) {
     const e = error.data.error;
-    throw new ApiError({ status, code: e.code, message: e.message, details: e.details, requestId: error.data.meta?.requestId });
+    throw new Failure('api-error', { status, code: e.code, message: e.message, details: e.details, requestId: error.data.meta?.requestId });
   }
   if (status >= 400) {
     const message = (json as { message?: unknown } | undefined)?.message;
-    throw new ApiError({ status, code: httpCode(status), message: typeof message === 'string' ? message : `HTTP ${status}`, details: json });
+    throw new Failure('api-error', { status, code: httpCode(status), message: typeof message === 'string' ? message : `HTTP ${status}`, details: json });
   }
   const success = successEnvelopeSchema.safeParse(json);
   return success.success ? success.data.data : json;

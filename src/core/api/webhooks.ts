@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DatachonkError, failure } from '../../errors.js';
-import { ApiError, type ApiClient } from './client.js';
+import { Failure, isFailure } from '../../failure.js';
+import type { ApiClient } from './client.js';
 import { deliverySchema, listOf, webhookSchema, type Delivery, type Webhook } from './schemas.js';
 
 export interface CreateWebhook {
@@ -54,38 +54,10 @@ export class WebhooksApi {
     try {
       return await run();
     } catch (error) {
-      throw explainApiError(error, id);
+      // The webhook the failure is about, so that a 404 can name it.
+      if (isFailure(error, 'api-error') && id !== undefined) throw new Failure('api-error', { ...error.facts, webhookId: id });
+      throw error;
     }
   }
 }
 
-/** Turns an API error answer into a message that says what went wrong and what to do. */
-export function explainApiError(error: unknown, webhookId?: string): unknown {
-  if (!(error instanceof ApiError)) return error;
-  const ref = [error.code, error.requestId && `request ${error.requestId}`].filter(Boolean).join(', ');
-  const said = `${error.message} (${ref})`;
-  const withSuggestion = (hint: string) => (error.suggestion ? `${error.suggestion}; ${hint}` : hint);
-  switch (error.status) {
-    case 401:
-      return failure(`the API key was refused: ${said}`, withSuggestion('run `datachonk auth login` with a valid key, or set DATACHONK_API_KEY'));
-    case 403:
-      return failure(`the API key may not do this: ${said}`, withSuggestion('use a key with access to this project'));
-    case 404:
-      return failure(webhookId ? `webhook ${webhookId} not found (${ref})` : `not found: ${said}`,
-        withSuggestion(webhookId ? 'run `datachonk webhooks list` to see the ids' : 'is the API URL right? check `datachonk auth status`'));
-    case 400:
-    case 422:
-      return new DatachonkError('failure', `the API rejected the request: ${said}${fieldDetails(error.details)}`, error.suggestion);
-    case 429:
-      return failure(`the API is rate limiting this key: ${said}`, withSuggestion('wait a minute and try again'));
-    default:
-      return failure(`the API failed: HTTP ${error.status}, ${said}`, withSuggestion('try again; if it persists, quote the request id to DataChonk support'));
-  }
-}
-
-function fieldDetails(details: unknown): string {
-  if (!details || typeof details !== 'object') return '';
-  const entries = Object.entries(details as Record<string, unknown>).filter(([key]) => key !== 'suggestion');
-  if (entries.length === 0) return '';
-  return entries.map(([key, value]) => `\n  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`).join('');
-}
