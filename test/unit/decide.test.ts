@@ -1,0 +1,316 @@
+import { describe, expect, it } from 'vitest';
+import { isFailure } from '../../src/failure.js';
+import { decideBody, decideHead, type ListenRules, type RequestHead } from '../../src/core/listen/decide.js';
+import { forwardUrl, parseTarget } from '../../src/core/listen/targets.js';
+import { sign } from '../../src/core/signing/signature.js';
+
+// The listener's verdict on one request, rule by rule: the code, the status the sender gets, the
+// words it reads, what is journalled, where the event goes and with which signature.
+
+const PATH = '/webhooks/datachonk';
+const APP = 'whsec_app';
+const SESSION = 'whsec_session';
+
+const envelope = {
+  id: 'evt_1', event: 'generation.completed', created_at: '2024-01-15T10:30:00Z', project_id: 'proj_1',
+  data: { chonk_name: 'dim_x', extra: [1] },
+};
+const BODY = Buffer.from(JSON.stringify(envelope));
+
+const rules = (over: Partial<ListenRules> = {}): ListenRules => ({
+  path: PATH, secrets: [APP], skipVerify: false, targets: [new URL('http://localhost:3000')], maxBodyBytes: 1024, ...over,
+});
+const head = (over: Partial<RequestHead> = {}): RequestHead => ({ method: 'POST', url: PATH, signature: sign(APP, BODY), ...over });
+
+const MISMATCH = 'the signature does not match the body: the secret differs, or the body was changed on the way';
+const MISSING = 'the x-datachonk-signature header is missing';
+const NO_SECRET = 'no signing secret was given to check the signature with';
+
+describe('decideHead', () => {
+  it('lets a POST to the webhook path through, with or without a query', () => {
+    expect(decideHead({ method: 'POST', url: PATH }, { path: PATH })).toBeUndefined();
+    expect(decideHead({ method: 'POST', url: `${PATH}?attempt=2&x=?` }, { path: PATH })).toBeUndefined();
+  });
+
+  it.each([
+    ['/'],
+    ['/webhooks'],
+    [`${PATH}/`],
+    [`${PATH}x`],
+    [`${PATH}/extra`],
+    ['/WEBHOOKS/DATACHONK'],
+    [`/x?path=${PATH}`],
+    [`?${PATH}`],
+  ])('answers 404 for %s, naming the path it listens on, and journals nothing', (url) => {
+    expect(decideHead({ method: 'POST', url }, { path: PATH })).toEqual({
+      verdict: 'reject', code: 'not-found', status: 404, reason: `not found: datachonk listens on POST ${PATH}`, journal: false,
+    });
+  });
+
+  it('checks the path before the method', () => {
+    expect(decideHead({ method: 'GET', url: '/favicon.ico' }, { path: PATH })).toMatchObject({ code: 'not-found', status: 404 });
+  });
+
+  it.each(['GET', 'PUT', 'HEAD', 'post'])('answers 405 to %s on the webhook path', (method) => {
+    expect(decideHead({ method, url: `${PATH}?a=1` }, { path: PATH })).toEqual({
+      verdict: 'reject', code: 'method-not-allowed', status: 405, reason: `method ${method} not allowed: send a POST`, journal: false,
+    });
+  });
+});
+
+describe('decideBody: bodies that never arrived', () => {
+  it('answers 413 to a body over the limit, naming the limit, whatever its signature', () => {
+    expect(decideBody(head({ signature: undefined }), 'too-large', rules({ maxBodyBytes: 2048 }))).toEqual({
+      verdict: 'reject', code: 'too-large', status: 413, reason: 'the body is larger than 2048 bytes', journal: false,
+    });
+  });
+
+  it('answers nobody (status 0) when the client went away mid-body', () => {
+    expect(decideBody(head(), 'aborted', rules({ skipVerify: true }))).toEqual({
+      verdict: 'reject', code: 'aborted', status: 0, journal: false,
+      reason: 'the client stopped before sending the whole body (disconnected or timed out)',
+    });
+  });
+});
+
+describe('decideBody: the signature', () => {
+  it('accepts a body signed with the secret, as verified', () => {
+    expect(decideBody(head(), BODY, rules())).toEqual({
+      verdict: 'accept', verification: { status: 'valid' }, envelope, routes: [`http://localhost:3000${PATH}`], filtered: false,
+      signature: undefined,
+    });
+  });
+
+  it('answers 401 with verify\'s words, journals it, and shows the event and id the body claims', () => {
+    expect(decideBody(head({ signature: sign('whsec_other', BODY) }), BODY, rules())).toEqual({
+      verdict: 'reject', code: 'bad-signature', status: 401, reason: `invalid signature: ${MISMATCH}`, journal: true,
+      verification: { status: 'invalid', reason: MISMATCH },
+      claimed: { event: 'generation.completed', id: 'evt_1' },
+    });
+  });
+
+  it.each([
+    ['is not JSON', Buffer.from('{"id":')],
+    ['is not an event', Buffer.from('{"id":"evt_1"}')],
+  ])('claims nothing for an unsigned body that %s', (_name, body) => {
+    const decision = decideBody(head({ signature: undefined }), body, rules());
+    expect(decision).toMatchObject({ code: 'bad-signature', reason: `invalid signature: ${MISSING}` });
+    expect(decision).not.toHaveProperty('claimed');
+  });
+
+  it('refuses a repeated signature header even when one of the values is right', () => {
+    const good = sign(APP, BODY);
+    expect(decideBody(head({ signature: [good, good] }), BODY, rules())).toMatchObject({
+      code: 'bad-signature', status: 401, verification: { status: 'invalid', reason: 'the x-datachonk-signature header was sent more than once' },
+    });
+  });
+
+  it('accepts a body signed with any of the secrets, whatever their order', () => {
+    expect(decideBody(head({ signature: sign(SESSION, BODY) }), BODY, rules({ secrets: [APP, SESSION] })))
+      .toMatchObject({ verdict: 'accept', verification: { status: 'valid' } });
+    expect(decideBody(head({ signature: sign(SESSION, BODY) }), BODY, rules({ secrets: [SESSION, APP] })))
+      .toMatchObject({ verdict: 'accept', verification: { status: 'valid' } });
+  });
+
+  it('reports the first secret\'s failure when none matches', () => {
+    const decision = decideBody(head({ signature: sign('whsec_third', BODY) }), BODY, rules({ secrets: ['', APP] }));
+    expect(decision).toMatchObject({ code: 'bad-signature', reason: `invalid signature: ${NO_SECRET}` });
+    expect(decideBody(head({ signature: sign('whsec_third', BODY) }), BODY, rules({ secrets: [APP, ''] })))
+      .toMatchObject({ code: 'bad-signature', reason: `invalid signature: ${MISMATCH}` });
+  });
+
+  it('with no secret at all, refuses every request as unverifiable', () => {
+    expect(decideBody(head(), BODY, rules({ secrets: [] }))).toMatchObject({
+      code: 'bad-signature', status: 401, verification: { status: 'invalid', reason: NO_SECRET },
+    });
+  });
+
+  it('with skipVerify, accepts a bad or missing signature marked skipped, with the reason', () => {
+    expect(decideBody(head({ signature: 'sha256=00' }), BODY, rules({ skipVerify: true }))).toEqual({
+      verdict: 'accept', envelope, routes: [`http://localhost:3000${PATH}`], filtered: false, signature: undefined,
+      verification: { status: 'skipped', reason: 'the x-datachonk-signature header is not of the form sha256=<64 hex digits>' },
+    });
+    expect(decideBody(head({ signature: undefined }), BODY, rules({ skipVerify: true, secrets: [] })))
+      .toMatchObject({ verdict: 'accept', verification: { status: 'skipped', reason: NO_SECRET } });
+  });
+
+  it('with skipVerify, still calls a good signature valid', () => {
+    const decision = decideBody(head(), BODY, rules({ skipVerify: true }));
+    expect(decision.verification).toEqual({ status: 'valid' });
+  });
+});
+
+describe('decideBody: the body', () => {
+  it('answers 400 to a signed body that is not JSON, keeping the verification', () => {
+    const body = Buffer.from('hello');
+    expect(decideBody(head({ signature: sign(APP, body) }), body, rules())).toEqual({
+      verdict: 'reject', code: 'not-json', status: 400, reason: 'the body is not JSON', journal: true, verification: { status: 'valid' },
+    });
+  });
+
+  it('answers 400 to an unsigned non-JSON body under skipVerify, marked skipped', () => {
+    expect(decideBody(head({ signature: undefined }), Buffer.from(''), rules({ skipVerify: true }))).toMatchObject({
+      code: 'not-json', status: 400, verification: { status: 'skipped', reason: MISSING },
+    });
+  });
+
+  const notAnEvent = (payload: unknown) => {
+    const body = Buffer.from(JSON.stringify(payload));
+    return decideBody(head({ signature: sign(APP, body) }), body, rules());
+  };
+
+  it.each([
+    ['id', 'event_1', 'id: expected an id starting with "evt_"'],
+    ['id', undefined, 'id: Invalid input: expected string, received undefined'],
+    ['event', '', 'event: Too small: expected string to have >=1 characters'],
+    ['event', 5, 'event: Invalid input: expected string, received number'],
+    ['created_at', 'yesterday', 'created_at: Invalid ISO datetime'],
+    ['created_at', '2024-01-15T10:30:00', 'created_at: Invalid ISO datetime'],
+    ['project_id', 'p_1', 'project_id: expected an id starting with "proj_"'],
+    ['project_id', 'proj_', 'project_id: expected an id starting with "proj_"'],
+    ['data', [], 'data: Invalid input: expected record, received array'],
+    ['data', null, 'data: Invalid input: expected record, received null'],
+  ])('answers 400 to an event whose %s is %j, naming the field', (field, value, words) => {
+    expect(notAnEvent({ ...envelope, [field]: value })).toEqual({
+      verdict: 'reject', code: 'not-an-event', status: 400, reason: `the body is not a DataChonk event: ${words}`, journal: true,
+      verification: { status: 'valid' },
+    });
+  });
+
+  it('answers 400 to JSON that is not an object, located at the payload', () => {
+    expect(notAnEvent([envelope])).toMatchObject({
+      code: 'not-an-event', reason: 'the body is not a DataChonk event: (payload): Invalid input: expected object, received array',
+    });
+  });
+
+  it('accepts any event type with a good envelope, and a created_at with an offset, without checking data', () => {
+    const other = { ...envelope, event: 'invoice.paid', created_at: '2024-01-15T10:30:00+02:00', data: { anything: true } };
+    expect(notAnEvent(other)).toMatchObject({ verdict: 'accept', envelope: other });
+  });
+});
+
+describe('decideBody: routes and the event filter', () => {
+  const targets = [new URL('http://localhost:3000'), new URL('http://127.0.0.1:4000/hooks'), new URL('https://app.test/in?k=1')];
+
+  it('routes to every target: the received path and query where a target has no path, its own path otherwise', () => {
+    const decision = decideBody(head({ url: `${PATH}?attempt=2` }), BODY, rules({ targets }));
+    expect(decision).toMatchObject({
+      verdict: 'accept', filtered: false,
+      routes: [`http://localhost:3000${PATH}?attempt=2`, 'http://127.0.0.1:4000/hooks?attempt=2', 'https://app.test/in?k=1'],
+    });
+  });
+
+  it('acknowledges without routes when there is no target', () => {
+    expect(decideBody(head(), BODY, rules({ targets: [] }))).toMatchObject({ verdict: 'accept', routes: [], filtered: false });
+  });
+
+  it('forwards events the filter names', () => {
+    const events = new Set(['chonk.created', 'generation.completed']);
+    expect(decideBody(head(), BODY, rules({ targets, events }))).toMatchObject({
+      filtered: false, routes: [`http://localhost:3000${PATH}`, 'http://127.0.0.1:4000/hooks', 'https://app.test/in?k=1'],
+    });
+  });
+
+  it('acknowledges, unrouted and marked filtered, an event the filter does not name', () => {
+    expect(decideBody(head(), BODY, rules({ targets, events: new Set(['chonk.created']) }))).toEqual({
+      verdict: 'accept', verification: { status: 'valid' }, envelope, routes: [], filtered: true, signature: undefined,
+    });
+    expect(decideBody(head(), BODY, rules({ events: new Set() }))).toMatchObject({ filtered: true, routes: [] });
+  });
+});
+
+describe('decideBody: signing again for the app', () => {
+  const twoSecrets = { secrets: [SESSION, APP], forwardSecret: APP };
+
+  it('signs again with the app\'s secret a request verified with another secret', () => {
+    const decision = decideBody(head({ signature: sign(SESSION, BODY) }), BODY, rules(twoSecrets));
+    expect(decision).toMatchObject({ verdict: 'accept', signature: sign(APP, BODY) });
+  });
+
+  it('whatever the order of the secrets', () => {
+    const decision = decideBody(head({ signature: sign(SESSION, BODY) }), BODY, rules({ ...twoSecrets, secrets: [APP, SESSION] }));
+    expect(decision).toMatchObject({ verdict: 'accept', signature: sign(APP, BODY) });
+  });
+
+  it('keeps the received signature when the request was signed with the app\'s secret', () => {
+    const decision = decideBody(head({ signature: sign(APP, BODY) }), BODY, rules(twoSecrets));
+    expect(decision).toMatchObject({ verdict: 'accept', verification: { status: 'valid' } });
+    expect(decision).toHaveProperty('signature', undefined);
+  });
+
+  it('keeps the received signature when there is no app secret', () => {
+    const decision = decideBody(head({ signature: sign(SESSION, BODY) }), BODY, rules({ secrets: [SESSION, APP] }));
+    expect(decision).toMatchObject({ verdict: 'accept' });
+    expect(decision).toHaveProperty('signature', undefined);
+  });
+
+  it('never signs an unverified request (skipVerify)', () => {
+    const decision = decideBody(head({ signature: sign('whsec_forged', BODY) }), BODY, rules({ ...twoSecrets, skipVerify: true }));
+    expect(decision).toMatchObject({ verdict: 'accept', verification: { status: 'skipped' } });
+    expect(decision).toHaveProperty('signature', undefined);
+  });
+
+  it('signs nothing when nothing is forwarded: filtered, or no target', () => {
+    const filtered = decideBody(head({ signature: sign(SESSION, BODY) }), BODY, rules({ ...twoSecrets, events: new Set(['chonk.created']) }));
+    expect(filtered).toMatchObject({ filtered: true });
+    expect(filtered).toHaveProperty('signature', undefined);
+    const untargeted = decideBody(head({ signature: sign(SESSION, BODY) }), BODY, rules({ ...twoSecrets, targets: [] }));
+    expect(untargeted).toHaveProperty('signature', undefined);
+  });
+
+  it('signs the exact received bytes, not a re-serialization', () => {
+    const spaced = Buffer.from(JSON.stringify(envelope, null, 2));
+    const decision = decideBody(head({ signature: sign(SESSION, spaced) }), spaced, rules(twoSecrets));
+    expect(decision).toMatchObject({ signature: sign(APP, spaced) });
+    expect(sign(APP, spaced)).not.toBe(sign(APP, BODY));
+  });
+});
+
+describe('parseTarget', () => {
+  it.each([
+    ['3000', 'http://localhost:3000/'],
+    [' 3000\n', 'http://localhost:3000/'],
+    [':3000', 'http://localhost:3000/'],
+    [':3000/hooks?k=1', 'http://localhost:3000/hooks?k=1'],
+    ['localhost:3000', 'http://localhost:3000/'],
+    ['127.0.0.1:4000/cb?next=http://x', 'http://127.0.0.1:4000/cb?next=http://x'],
+    ['app.test', 'http://app.test/'],
+    ['https://app.test/in', 'https://app.test/in'],
+    ['HTTPS://App.Test:8443', 'https://app.test:8443/'],
+  ])('reads %j as %s', (text, href) => {
+    expect(parseTarget(text).href).toBe(href);
+  });
+
+  const failureOf = (text: string) => {
+    try {
+      parseTarget(text);
+    } catch (error) {
+      if (isFailure(error, 'target-invalid')) return error.facts;
+      throw error;
+    }
+    throw new Error(`parseTarget accepted ${text}`);
+  };
+
+  it.each([['localhost:abc'], ['http://'], ['http://[::1'], [' :99999 ']])('refuses %j as a syntax problem, quoting it as typed', (text) => {
+    expect(failureOf(text)).toEqual({ text, problem: 'syntax' });
+  });
+
+  it.each([['ftp://files.test'], ['file:///tmp/x'], ['ws://localhost:3000']])('refuses %j for its scheme', (text) => {
+    expect(failureOf(text)).toEqual({ text, problem: 'scheme' });
+  });
+});
+
+describe('forwardUrl', () => {
+  it('gives a target without a path the received path and query', () => {
+    expect(forwardUrl(new URL('http://localhost:3000'), `${PATH}?a=1&b=?`)).toBe(`http://localhost:3000${PATH}?a=1&b=?`);
+    expect(forwardUrl(new URL('http://localhost:3000/'), PATH)).toBe(`http://localhost:3000${PATH}`);
+    expect(forwardUrl(new URL('http://localhost:3000'), '?a=1')).toBe('http://localhost:3000?a=1');
+  });
+
+  it('keeps a target\'s own path and query', () => {
+    expect(forwardUrl(new URL('http://localhost:3000/hooks'), `${PATH}?a=1`)).toBe('http://localhost:3000/hooks?a=1');
+    expect(forwardUrl(new URL('http://localhost:3000/hooks'), '?a=1')).toBe('http://localhost:3000/hooks?a=1');
+    expect(forwardUrl(new URL('http://localhost:3000/hooks?mine=1'), `${PATH}?a=1`)).toBe('http://localhost:3000/hooks?mine=1');
+    expect(forwardUrl(new URL('http://localhost:3000/?mine=1'), `${PATH}?a=1`)).toBe(`http://localhost:3000${PATH}?mine=1`);
+  });
+});
