@@ -4,10 +4,15 @@
 //   ok (default)  the boxed trycloudflare.com URL, then a registered connection; waits for a signal
 //   api-error     a failed request to api.trycloudflare.com, then exit 1
 //   silent        prints nothing and waits
-//   die           ready as `ok`, then exits 1 after FAKE_CLOUDFLARED_DIE_MS
+//   die           ready as `ok`; loses its connection and exits 1 when it gets SIGUSR2 (the test says when)
 // FAKE_CLOUDFLARED_PIDFILE receives its pid; FAKE_CLOUDFLARED_ARGSFILE its arguments;
 // FAKE_CLOUDFLARED_IGNORE_SIGINT=1 makes it ignore SIGINT (so that only SIGKILL ends it).
+// FAKE_CLOUDFLARED_REPORT_URL: it POSTs `started` there once its signal handlers are in place (and
+// prints nothing before that report is received), then each signal it catches (SIGINT, SIGTERM,
+// SIGUSR2), its name as the body, before it acts on it. SIGKILL cannot be caught: a process killed by it
+// reports nothing, which is how a test tells the two apart. SIGUSR2 in any mode is a probe: "alive?".
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 
 const env = process.env;
 const mode = env.FAKE_CLOUDFLARED_MODE ?? 'ok';
@@ -19,21 +24,37 @@ const ts = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const log = (level, text) => process.stderr.write(`${ts()} ${level} ${text}\n`);
 const keepAlive = setInterval(() => {}, 1 << 30);
 
-process.on('SIGINT', () => {
+/** Tells the test what happened (`started`, a signal's name), then runs `then` once the test's server has it. */
+function report(signal, then = () => {}) {
+  if (!env.FAKE_CLOUDFLARED_REPORT_URL) return then();
+  // agent: false and connection: close, so that no kept-alive socket holds the process open.
+  const req = request(env.FAKE_CLOUDFLARED_REPORT_URL, { method: 'POST', agent: false, headers: { connection: 'close' } }, (res) => {
+    res.resume();
+    res.on('end', then);
+  });
+  req.on('error', then);
+  req.end(signal);
+}
+
+process.on('SIGINT', () => report('SIGINT', () => {
   if (env.FAKE_CLOUDFLARED_IGNORE_SIGINT === '1') return;
   log('INF', 'Initiated graceful shutdown');
   log('INF', 'Tunnel server stopped');
   clearInterval(keepAlive);
   process.exitCode = 0;
-});
-process.on('SIGTERM', () => {
+}));
+process.on('SIGTERM', () => report('SIGTERM', () => {
   clearInterval(keepAlive);
   process.exit(0);
-});
+}));
+process.on('SIGUSR2', () => report('SIGUSR2', () => {
+  if (mode !== 'die') return;
+  log('ERR', 'Connection terminated error="control stream encountered a failure while serving"');
+  process.exit(1);
+}));
 
-if (mode === 'silent') {
-  // nothing
-} else {
+report('started', () => {
+  if (mode === 'silent') return;
   log('INF', 'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms.');
   log('INF', 'Requesting new quick Tunnel on trycloudflare.com...');
   if (mode === 'api-error') {
@@ -50,12 +71,6 @@ if (mode === 'silent') {
     log('INF', 'Starting metrics server on 127.0.0.1:20241/metrics');
     setTimeout(() => {
       log('INF', 'Registered tunnel connection connIndex=0 connection=8f2e07c1-5a43-4e1b-9f0a-2b1e6c9d4a77 event=0 ip=198.41.192.7 location=ams01 protocol=quic');
-      if (mode === 'die') {
-        setTimeout(() => {
-          log('ERR', 'Connection terminated error="control stream encountered a failure while serving"');
-          process.exit(1);
-        }, Number(env.FAKE_CLOUDFLARED_DIE_MS ?? 300));
-      }
     }, 30);
   }, 30);
-}
+});

@@ -2,25 +2,44 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findCloudflared } from '../../src/core/tunnel/binary.js';
 import { parseTunnelUrl, startQuickTunnel, type QuickTunnel } from '../../src/core/tunnel/quick-tunnel.js';
 import { isAlive as alive } from '../helpers/process.js';
 import { wordsOf } from '../helpers/program.js';
+import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 
 const FAKE = fileURLToPath(new URL('../helpers/fake-cloudflared.mjs', import.meta.url));
 let dir: string;
 let tunnel: QuickTunnel | undefined;
+let reports: RecordingServer | undefined;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'datachonk-tunnel-'));
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await tunnel?.stop();
   tunnel = undefined;
+  await reports?.close();
+  reports = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A server the stand-in reports to (FAKE_CLOUDFLARED_REPORT_URL): `started`, then each signal it catches. */
+async function signalReports() {
+  reports = await startRecordingServer();
+  const server = reports;
+  return {
+    url: server.url,
+    /** What it reported so far, in order. */
+    reported: () => server.requests.map((r) => r.body.toString()),
+    /** Resolves with the nth report (1-based). */
+    nth: async (n: number) => (await server.waitFor(n))[n - 1]!.body.toString(),
+  };
+}
+
+const pidOf = async (pidfile: string) => Number(await readFile(pidfile, 'utf8'));
 
 function start(env: Record<string, string> = {}, options: { startTimeoutMs?: number; stopGraceMs?: number } = {}) {
   return startQuickTunnel({
@@ -43,16 +62,47 @@ describe('parseTunnelUrl', () => {
 });
 
 describe('startQuickTunnel with a stand-in cloudflared', () => {
-  it('reads the boxed URL, waits for a registered connection, passes --url, and stops on SIGINT', async () => {
+  it('reads the boxed URL, waits for a registered connection, and passes --url', async () => {
     const pidfile = join(dir, 'pid');
     const argsfile = join(dir, 'args');
     tunnel = await start({ FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_ARGSFILE: argsfile });
     expect(tunnel.url).toBe('https://seasonal-deck-organisms-sf.trycloudflare.com');
     expect(JSON.parse(await readFile(argsfile, 'utf8'))).toEqual(['tunnel', '--no-autoupdate', '--url', 'http://127.0.0.1:4747']);
-    const pid = Number(await readFile(pidfile, 'utf8'));
-    expect(alive(pid)).toBe(true);
+    expect(alive(await pidOf(pidfile))).toBe(true);
+  });
+
+  it('stop() sends SIGINT, and a cloudflared that exits on it gets no SIGKILL', async () => {
+    const signals = await signalReports();
+    const pidfile = join(dir, 'pid');
+    tunnel = await start({ FAKE_CLOUDFLARED_REPORT_URL: signals.url, FAKE_CLOUDFLARED_PIDFILE: pidfile });
     await tunnel.stop();
-    expect(alive(pid)).toBe(false);
+    expect(signals.reported()).toEqual(['started', 'SIGINT']);
+    expect(await tunnel.lost).toMatchObject({ code: 0, signal: null });
+    expect(alive(await pidOf(pidfile))).toBe(false);
+  });
+
+  it('a cloudflared that ignores SIGINT gets SIGKILL, and only once the grace period is over', async () => {
+    const signals = await signalReports();
+    const pidfile = join(dir, 'pid');
+    const graceMs = 10_000;
+    tunnel = await start({ FAKE_CLOUDFLARED_IGNORE_SIGINT: '1', FAKE_CLOUDFLARED_REPORT_URL: signals.url, FAKE_CLOUDFLARED_PIDFILE: pidfile }, { stopGraceMs: graceMs });
+    const pid = await pidOf(pidfile);
+    // The grace period runs on the test's clock: no waiting, and no race with a slow machine.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const stopping = tunnel.stop();
+    const gone = tunnel.lost.then(({ signal }) => `exited (${signal})`);
+    // `started` came before the tunnel was ready; then SIGINT, which it survives.
+    expect(await Promise.race([signals.nth(2), gone])).toBe('SIGINT');
+
+    await vi.advanceTimersByTimeAsync(graceMs - 1);
+    // A probe it answers only while it lives: killed early, it would be reaped and answer nothing.
+    process.kill(pid, 'SIGUSR2');
+    expect(await Promise.race([signals.nth(3), gone])).toBe('SIGUSR2');
+
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
+    expect(await gone).toBe('exited (SIGKILL)');
+    expect(signals.reported()).toEqual(['started', 'SIGINT', 'SIGUSR2']);
   });
 
   it('an api.trycloudflare.com failure is an error quoting the last lines, never a URL', async () => {
@@ -61,22 +111,25 @@ describe('startQuickTunnel with a stand-in cloudflared', () => {
     expect(wordsOf(error, 'listen').message).toContain('failed to request quick Tunnel');
   });
 
-  it('no URL within the timeout: an error, and the process is gone', async () => {
+  it('no URL within the timeout: an error, and the process is stopped with SIGINT', async () => {
+    const signals = await signalReports();
     const pidfile = join(dir, 'pid');
-    const error = await start({ FAKE_CLOUDFLARED_MODE: 'silent', FAKE_CLOUDFLARED_PIDFILE: pidfile }, { startTimeoutMs: 300 }).then(() => undefined, (e: Error) => e);
+    // The start timeout runs on the test's clock, and only once the stand-in is up and silent.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const starting = start({ FAKE_CLOUDFLARED_MODE: 'silent', FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_REPORT_URL: signals.url }, { startTimeoutMs: 300 })
+      .then(() => undefined, (e: Error) => e);
+    expect(await signals.nth(1)).toBe('started');
+    await vi.advanceTimersByTimeAsync(300);
+    const error = await starting;
     expect(wordsOf(error, 'listen').message).toContain('no tunnel URL within 0.3s');
-    expect(alive(Number(await readFile(pidfile, 'utf8')))).toBe(false);
-  });
-
-  it('a cloudflared that ignores SIGINT is killed after the grace period', async () => {
-    const pidfile = join(dir, 'pid');
-    tunnel = await start({ FAKE_CLOUDFLARED_IGNORE_SIGINT: '1', FAKE_CLOUDFLARED_PIDFILE: pidfile }, { stopGraceMs: 200 });
-    await tunnel.stop();
-    expect(alive(Number(await readFile(pidfile, 'utf8')))).toBe(false);
+    expect(signals.reported()).toEqual(['started', 'SIGINT']);
+    expect(alive(await pidOf(pidfile))).toBe(false);
   });
 
   it('reports a cloudflared that dies later, with its last lines', async () => {
-    tunnel = await start({ FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_MS: '50' });
+    const pidfile = join(dir, 'pid');
+    tunnel = await start({ FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_PIDFILE: pidfile });
+    process.kill(await pidOf(pidfile), 'SIGUSR2');
     const lost = await tunnel.lost;
     expect(lost.code).toBe(1);
     expect(lost.lastLines.join('\n')).toContain('Connection terminated');
