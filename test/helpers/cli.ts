@@ -37,6 +37,31 @@ export function runCli(args: string[], options: { home: string; env?: Record<str
   });
 }
 
+/**
+ * Runs the built `datachonk` with stdin a pipe that stays open, as a caller without a terminal may leave
+ * it: a command that asked a question there would wait for ever. Resolves when the command exits, or as
+ * soon as its stderr matches `prompt`, then with `prompted: true` and the command killed.
+ */
+export function runCliWatchingForPrompt(args: string[], options: { home: string; env?: Record<string, string>; prompt: RegExp }): Promise<CliResult & { prompted: boolean }> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: options.home, NO_COLOR: '1', ...options.env };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let prompted = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (!prompted && options.prompt.test(stderr)) {
+        prompted = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, prompted }));
+  });
+}
+
 export interface RunningCli {
   child: ReturnType<typeof spawn>;
   /** Everything printed so far. */
