@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
+import { sign } from '../../src/core/signing/signature.js';
 import { startSampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
 import { closedPort } from '../helpers/recording-server.js';
@@ -9,32 +10,56 @@ import { closedPort } from '../helpers/recording-server.js';
 const t = homePerTest('datachonk-e2e-listen-');
 
 const devSecret = async () => (await runCli(['listen', '--print-secret'], { home: t.home })).stdout.trim();
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The delivery records of `--json trigger`, without the summary. */
+const deliveries = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; event: string; id: string })
+  .filter((r) => r.type === 'delivery');
 
 describe('datachonk listen (the built binary)', () => {
-  it('in front of the doc sample receiver: every event type arrives and verifies; a 500 reaches the sender', async () => {
+  it('in front of the doc sample receiver: every event type arrives verified, and each forward is shown with its status', async () => {
     const app = t.opened(await startSampleReceiver(await devSecret()));
     const listener = t.started(await startCli(['listen', '--port', '0', '--forward', new URL(app.url).origin], { home: t.home }));
     const url = listeningUrl(listener.stderr());
 
-    const all = await runCli(['trigger', '--all', '--url', url], { home: t.home });
+    const all = await runCli(['--json', 'trigger', '--all', '--url', url], { home: t.home });
     expect(all.code, all.stderr).toBe(0);
-    expect(app.accepted.map((e) => e.event).sort()).toEqual([...EVENT_TYPES].sort());
+    const sent = deliveries(all.stdout);
+    expect(sent.map((r) => r.event).sort()).toEqual([...EVENT_TYPES].sort());
+    expect(app.accepted.map((e) => e.body.id).sort()).toEqual(sent.map((r) => r.id).sort());
     expect(app.rejected).toBe(0);
-    await listener.waitForStdout(/<-- \[200\] POST .*push\.completed|<-- \[200\]/);
-
-    app.failWith = 500;
-    const failing = await runCli(['trigger', 'generation.completed', '--url', url], { home: t.home });
-    expect(failing.code).toBe(1);
-    expect(failing.stderr).toContain('your app answered 500');
-    await listener.waitForStdout(/<-- \[500\]/);
+    for (const { event, id } of sent) {
+      expect(await listener.waitForStdout(new RegExp(`--> ${escape(event)} \\[${id}\\]`))).toContain('✔ verified');
+      await listener.waitForStdout(new RegExp(`<-- \\[200\\] POST ${escape(app.url)} \\[${id}\\]`));
+    }
   });
 
-  it('a new user, no account, no flags: listen in one terminal, trigger in another', async () => {
-    const listener = t.started(await startCli(['listen'], { home: t.home }));
-    expect(listener.stderr()).toContain('Listening on http://127.0.0.1:4747/webhooks/datachonk');
-    expect(listener.stderr()).toContain('the local dev secret');
+  it('an app answering 500: the sender gets the 500 and exits 1, and the listener shows it', async () => {
+    const app = t.opened(await startSampleReceiver(await devSecret()));
+    app.failWith = 500;
+    const listener = t.started(await startCli(['listen', '--port', '0', '--forward', new URL(app.url).origin], { home: t.home }));
+    const failing = await runCli(['trigger', 'generation.completed', '--url', listeningUrl(listener.stderr())], { home: t.home });
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain('your app answered 500');
+    const id = /\[(evt_\w+)\]/.exec(failing.stdout)![1]!;
+    expect(app.accepted.map((e) => e.body.id)).toEqual([id]);
+    await listener.waitForStdout(new RegExp(`<-- \\[500\\] POST ${escape(app.url)} \\[${id}\\]`));
+  });
+
+  it('trigger sends by default to the address listen listens on by default', async () => {
+    // Both defaults are read, not bound: port 4747 may well be taken by a listener the developer runs.
+    const dryRun = await runCli(['--json', 'trigger', 'generation.completed', '--dry-run'], { home: t.home });
+    const triggerDefault = (JSON.parse(dryRun.stdout) as { url: string }).url;
+    const help = (await runCli(['listen', '--help'], { home: t.home })).stdout.replace(/\s+/g, ' ');
+    const listenDefault = (flag: string) => new RegExp(`${flag} <\\w+> [^(]*(?:\\([^)]*\\) )*?\\(default: "?([^")]*)"?\\)`).exec(help)?.[1];
+    expect(`http://${listenDefault('--host')}:${listenDefault('--port')}${listenDefault('--path')}`).toBe(triggerDefault);
+  });
+
+  it('a new user, no account, no secret: listen in one terminal, trigger in another, verified with the dev secret', async () => {
+    const listener = t.started(await startCli(['listen', '--port', '0'], { home: t.home }));
+    expect(listener.stderr()).toMatch(/Listening on http:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk\n/);
+    expect(listener.stderr()).toContain(`Signing secret: ${await devSecret()} (the local dev secret`);
     expect(listener.stderr()).toContain('Ctrl-C to stop');
-    const sent = await runCli(['trigger', 'generation.completed'], { home: t.home });
+    const sent = await runCli(['trigger', 'generation.completed', '--url', listeningUrl(listener.stderr())], { home: t.home });
     expect(sent.code, sent.stderr).toBe(0);
     const line = await listener.waitForStdout(/--> generation\.completed/);
     expect(line).toContain('dim_customers (entity), 2 files generated');
@@ -53,10 +78,10 @@ describe('datachonk listen (the built binary)', () => {
     await listener.waitForStdout(/connection refused: is your app running on localhost/);
 
     const listed = await runCli(['events', 'list'], { home: t.home });
-    expect(listed.stdout).toContain(id);
-    expect(listed.stdout).toMatch(/valid\s+refused/);
+    expect(listed.stdout).toMatch(new RegExp(`generation\\.completed\\s+${id}\\s+valid\\s+refused`));
 
-    const app = t.opened(await startSampleReceiver(await devSecret(), port));
+    const secret = await devSecret();
+    const app = t.opened(await startSampleReceiver(secret, port));
     const resent = await runCli(['events', 'resend', id], { home: t.home });
     expect(resent.code, resent.stderr).toBe(0);
     expect(resent.stdout).toContain('[200]');
@@ -64,7 +89,8 @@ describe('datachonk listen (the built binary)', () => {
     expect(app.accepted[0]!.body.id).toBe(id);
 
     const shown = await runCli(['events', 'show', id], { home: t.home });
-    expect(shown.stdout).toContain('x-datachonk-signature');
+    // trigger sends JSON.stringify(payload), so the app's parsed body re-serializes to the signed bytes.
+    expect(shown.stdout).toContain(`x-datachonk-signature: ${sign(secret, JSON.stringify(app.accepted[0]!.body))}`);
     expect(shown.stdout).toContain('(resend)');
     const listedAgain = await runCli(['--json', 'events', 'list'], { home: t.home });
     expect(JSON.parse(listedAgain.stdout.split('\n')[0]!)).toMatchObject({ id, forward: '200', status: 200 });
@@ -88,12 +114,14 @@ describe('datachonk listen (the built binary)', () => {
     const state = join(t.home, 'state');
     const listener = t.started(await startCli(['listen', '--port', '0'], { home: t.home, env: { XDG_STATE_HOME: state } }));
     const url = listeningUrl(listener.stderr());
-    await runCli(['trigger', 'chonk.created', '--url', url, '--count', '5'], { home: t.home });
+    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--url', url, '--count', '5'], { home: t.home });
     expect(await listener.stop('SIGTERM')).toBe(0);
     const file = join(state, 'datachonk', 'events.ndjson');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const listed = await runCli(['--json', 'events', 'list'], { home: t.home, env: { XDG_STATE_HOME: state } });
-    expect(listed.stdout.trim().split('\n')).toHaveLength(5);
+    const journalled = listed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(journalled.sort()).toEqual(deliveries(sent.stdout).map((r) => r.id).sort());
+    expect(journalled).toHaveLength(5);
   });
 
   it('a busy port is a clear error and exit 1', async () => {
@@ -105,14 +133,23 @@ describe('datachonk listen (the built binary)', () => {
     expect(second.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('bad flags are usage errors', async () => {
+  it('a mistyped --events name is a usage error that suggests the right one', async () => {
     const events = await runCli(['listen', '--events', 'generation.complete'], { home: t.home });
     expect(events.code).toBe(2);
     expect(events.stderr).toContain('did you mean generation.completed?');
+  });
+
+  it('a --forward target that is not http(s) is a usage error naming it', async () => {
     const forward = await runCli(['listen', '--forward', 'ftp://x'], { home: t.home });
     expect(forward.code).toBe(2);
+    expect(forward.stderr).toContain('"ftp://x"');
+    expect(forward.stderr).toMatch(/http:\/\/ or https:\/\//);
+  });
+
+  it('events show of an id not in the journal fails and points to events list', async () => {
     const missing = await runCli(['events', 'show', 'evt_nope'], { home: t.home });
     expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('evt_nope');
     expect(missing.stderr).toContain('datachonk events list');
   });
 });
