@@ -1,9 +1,11 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
+import { sign } from '../../src/core/signing/signature.js';
 import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { homePerTest, runCli } from '../helpers/cli.js';
+import { closedPort } from '../helpers/recording-server.js';
 
 const SECRET = 'whsec_e2e_secret';
 const t = homePerTest('datachonk-e2e-');
@@ -81,34 +83,45 @@ describe('datachonk trigger on its own', () => {
   });
 
   it('nothing listening exits 1 and asks whether the app or the listener runs', async () => {
-    const result = await runCli(['trigger', 'generation.completed', '--url', 'http://127.0.0.1:9/webhooks'], { home: t.home });
+    const port = await closedPort();
+    const result = await runCli(['trigger', 'generation.completed', '--url', `http://127.0.0.1:${port}/webhooks`], { home: t.home });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('is your app, or `datachonk listen`, running on 127.0.0.1:9?');
+    expect(result.stderr).toContain(`is your app, or \`datachonk listen\`, running on 127.0.0.1:${port}?`);
     noStackTrace(result.stderr);
   });
 
-  it('--json puts only NDJSON on stdout', async () => {
+  it('--json puts only NDJSON on stdout: a record per delivery, then the summary', async () => {
     const result = await runCli(['--json', 'trigger', '--all', '--count', '2', '--url', receiver.url, '--secret', SECRET], { home: t.home });
     expect(result.code).toBe(0);
-    const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
-    expect(records.filter((r) => r.type === 'delivery')).toHaveLength(16);
-    expect(records.at(-1)).toMatchObject({ type: 'summary', sent: 16, ok: 16 });
+    const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; event?: string });
+    const sent = 2 * EVENT_TYPES.length;
+    const delivered = records.filter((r) => r.type === 'delivery');
+    expect(delivered).toHaveLength(sent);
+    for (const event of EVENT_TYPES) expect(delivered.filter((r) => r.event === event)).toHaveLength(2);
+    expect(records.at(-1)).toMatchObject({ type: 'summary', sent, ok: sent, failed: 0 });
   });
 
-  it('makes the dev secret on first use, in a 0600 file, and sign/verify use it too', async () => {
+  it('sign makes the dev secret on first use, in a 0600 file in a 0700 folder, and signs with it', async () => {
     const body = join(t.home, 'body.json');
     await writeFile(body, '{"hello":"world"}');
     const signed = await runCli(['sign', '--file', body], { home: t.home });
     expect(signed.code).toBe(0);
-    const signature = signed.stdout.trim();
-    expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
     const configFile = join(t.home, '.config', 'datachonk', 'config.json');
     expect((await stat(configFile)).mode & 0o777).toBe(0o600);
     expect((await stat(join(t.home, '.config', 'datachonk'))).mode & 0o777).toBe(0o700);
+    const { dev_secret: devSecret } = JSON.parse(await readFile(configFile, 'utf8')) as { dev_secret: string };
+    expect(devSecret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(signed.stdout.trim()).toBe(sign(devSecret, '{"hello":"world"}'));
+  });
+
+  it('verify checks with the dev secret: valid from a file or stdin, a changed body or a malformed signature exits 1', async () => {
+    const body = join(t.home, 'body.json');
+    await writeFile(body, '{"hello":"world"}');
+    const signature = (await runCli(['sign', '--file', body], { home: t.home })).stdout.trim();
 
     const ok = await runCli(['verify', '--signature', signature, '--file', body], { home: t.home });
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toContain('valid');
+    expect(ok.stderr).toContain('the signature is valid');
     const piped = await runCli(['verify', '--signature', signature], { home: t.home, input: '{"hello":"world"}' });
     expect(piped.code).toBe(0);
     const tampered = await runCli(['verify', '--signature', signature], { home: t.home, input: '{"hello":"World"}' });
@@ -136,13 +149,27 @@ describe('datachonk trigger on its own', () => {
     noStackTrace(result.stderr);
   });
 
-  it('--version, --help with the exit codes, --list, and unknown flags', async () => {
-    const version = await runCli(['--version'], { home: t.home });
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    const help = await runCli(['--help'], { home: t.home });
-    expect(help.stdout).toContain('Exit codes:');
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const result = await runCli(['--version'], { home: t.home });
+    expect(result.stdout.trim()).toBe(version);
+  });
+
+  it('--help shows the exit-code table', async () => {
+    const help = (await runCli(['--help'], { home: t.home })).stdout;
+    const table = help.slice(help.indexOf('Exit codes:'));
+    for (const [code, meaning] of [['0', 'success'], ['1', 'failure'], ['2', 'usage error'], ['130', 'interrupted']]) {
+      expect(table).toMatch(new RegExp(`\\n\\s+${code}\\s+${meaning}`));
+    }
+  });
+
+  it('--list gives every event type a line of its own, with a description', async () => {
     const list = await runCli(['trigger', '--list'], { home: t.home });
-    for (const event of EVENT_TYPES) expect(list.stdout).toContain(event);
+    const listed = list.stdout.trim().split('\n').map((line) => /^(\S+)\s+\S/.exec(line)?.[1]);
+    expect(listed).toEqual([...EVENT_TYPES]);
+  });
+
+  it('an unknown flag is a usage error naming it', async () => {
     const unknown = await runCli(['trigger', '--nope'], { home: t.home });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown option '--nope'");
