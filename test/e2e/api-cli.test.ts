@@ -3,42 +3,62 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { homePerTest, runCli, startCli } from '../helpers/cli.js';
+import { closedPort } from '../helpers/recording-server.js';
 
 const t = homePerTest('datachonk-e2e-api-');
 
 const apiUrlOf = (stderr: string) => /emulator on (http:\/\/\S+)/.exec(stderr)![1]!;
 
 describe('auth and webhooks against the emulator (the built binary)', () => {
-  it('auth login with a piped key stores it 0600; webhooks list uses it; logout removes it', async () => {
-    const emulator = t.started(await startCli(['emulator', 'start', '--port', '0', '--api-key', 'dck_test_abcd1234'], { home: t.home }));
-    const url = apiUrlOf(emulator.stderr());
+  const KEY = 'dck_test_abcd1234';
+  /** An emulator that accepts only KEY; its API URL. */
+  const emulatorWithKey = async () => apiUrlOf(t.started(await startCli(['emulator', 'start', '--port', '0', '--memory', '--api-key', KEY], { home: t.home })).stderr());
+  const login = (url: string, key = KEY) => runCli(['auth', 'login', '--api-url', url], { home: t.home, input: `${key}\n` });
 
-    const wrong = await runCli(['auth', 'login', '--api-url', url], { home: t.home, input: 'dck_wrong_key\n' });
+  it('auth login refuses a key the API refuses (exit 1), never prints it, and stores nothing', async () => {
+    const url = await emulatorWithKey();
+    const wrong = await login(url, 'dck_wrong_key');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('the API key was refused');
-    expect(wrong.stderr).not.toContain('dck_wrong_key');
+    expect(wrong.stdout + wrong.stderr).not.toContain('dck_wrong_key');
+    const status = await runCli(['auth', 'status'], { home: t.home });
+    expect(status.code).toBe(1);
+  });
 
-    const login = await runCli(['auth', 'login', '--api-url', url], { home: t.home, input: 'dck_test_abcd1234\n' });
-    expect(login.code, login.stderr).toBe(0);
-    expect(login.stderr).not.toContain('dck_test_abcd1234');
+  it('auth login with a piped key stores it 0600; auth status shows it masked, with where it comes from', async () => {
+    const url = await emulatorWithKey();
+    const loggedIn = await login(url);
+    expect(loggedIn.code, loggedIn.stderr).toBe(0);
+    expect(loggedIn.stdout + loggedIn.stderr).not.toContain(KEY);
     const configFile = join(t.home, '.config', 'datachonk', 'config.json');
     expect((await stat(configFile)).mode & 0o777).toBe(0o600);
 
     const status = await runCli(['auth', 'status'], { home: t.home });
     expect(status.stdout).toContain('dck_…1234 (from the config file');
     expect(status.stdout).toContain(`API URL: ${url} (from the config file)`);
-    expect(status.stdout).not.toContain('dck_test_abcd1234');
+    expect(status.stdout).not.toContain(KEY);
+  });
 
+  it('webhooks commands use the stored key: create shows the new secret once, list shows the webhook and never the secret', async () => {
+    const url = await emulatorWithKey();
+    expect((await login(url)).code).toBe(0);
     const empty = await runCli(['webhooks', 'list'], { home: t.home });
-    expect(empty.code).toBe(0);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toContain('no webhooks yet');
+
     const created = await runCli(['--json', 'webhooks', 'create', '--url', 'http://127.0.0.1:9/hook', '--events', 'push.completed'], { home: t.home });
     expect(created.code, created.stderr).toBe(0);
     const { id, secret } = JSON.parse(created.stdout) as { id: string; secret: string };
-    expect(secret).toMatch(/^whsec_/);
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     const listed = await runCli(['webhooks', 'list'], { home: t.home });
-    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s.*http://127\\.0\\.0\\.1:9/hook`));
     expect(listed.stdout).not.toContain(secret);
+  });
 
+  it('auth logout removes the key: webhooks then asks for auth login (exit 2)', async () => {
+    const url = await emulatorWithKey();
+    expect((await login(url)).code).toBe(0);
     const logout = await runCli(['auth', 'logout'], { home: t.home });
     expect(logout.code).toBe(0);
     const after = await runCli(['webhooks', 'list'], { home: t.home });
@@ -77,7 +97,7 @@ describe('auth and webhooks against the emulator (the built binary)', () => {
   });
 
   it('emit with no emulator running says to start one', async () => {
-    const result = await runCli(['emulator', 'emit', 'generation.completed', '--api-url', 'http://127.0.0.1:9/v1'], { home: t.home });
+    const result = await runCli(['emulator', 'emit', 'generation.completed', '--api-url', `http://127.0.0.1:${await closedPort()}/v1`], { home: t.home });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('datachonk emulator start');
   });
