@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPayload } from '../../src/core/events/build.js';
-import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
+import { EVENT_TYPES, isEventType } from '../../src/core/events/catalogue.js';
 import { validateEvent } from '../../src/core/events/schemas.js';
 import { startReceiver, type Receiver } from '../../src/core/listen/receiver.js';
 import { parseTarget } from '../../src/core/listen/targets.js';
@@ -14,20 +14,40 @@ import { rawRequest } from '../helpers/raw-http.js';
 const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 300);
 
 describe('verify', () => {
-  it('never throws, and accepts exactly what sign makes', () => {
-    fc.assert(fc.property(fc.string({ minLength: 1 }), fc.uint8Array(), fc.oneof(fc.string(), fc.constant(undefined), fc.array(fc.string())), (secret, body, header) => {
-      expect(verify(secret, body, sign(secret, body))).toEqual({ ok: true });
-      const result = verify(secret, body, header);
-      expect(result.ok).toBe(header === sign(secret, body) || (Array.isArray(header) && header.length === 1 && header[0] === sign(secret, body)));
+  const secret = fc.string({ minLength: 1 });
+  const body = fc.uint8Array({ maxLength: 512 });
+
+  it('accepts what sign makes, as a string or as the one element of an array', () => {
+    fc.assert(fc.property(secret, body, (s, b) => {
+      expect(verify(s, b, sign(s, b))).toEqual({ ok: true });
+      expect(verify(s, b, [sign(s, b)])).toEqual({ ok: true });
     }), { numRuns: RUNS * 10 });
   });
 
-  it('rejects any other well-formed signature and any one-byte change of the body', () => {
-    fc.assert(fc.property(fc.string({ minLength: 1 }), fc.uint8Array({ minLength: 1 }), fc.nat(), (secret, body, at) => {
-      const changed = Uint8Array.from(body);
+  it('a one-byte change of the body, another secret, or one changed hex digit is a mismatch', () => {
+    fc.assert(fc.property(secret, fc.uint8Array({ minLength: 1, maxLength: 512 }), fc.nat(), fc.integer({ min: 7, max: 70 }), (s, b, at, digit) => {
+      const signature = sign(s, b);
+      const changed = Uint8Array.from(b);
       changed[at % changed.length] = (changed[at % changed.length]! + 1) % 256;
-      expect(verify(secret, changed, sign(secret, body)).ok).toBe(false);
-      expect(verify(`${secret}x`, body, sign(secret, body)).ok).toBe(false);
+      const otherDigit = `${signature.slice(0, digit)}${signature[digit] === '0' ? '1' : '0'}${signature.slice(digit + 1)}`;
+      for (const result of [verify(s, changed, signature), verify(`${s}x`, b, signature), verify(s, b, otherDigit)]) {
+        expect(result).toMatchObject({ ok: false, reason: 'mismatch' });
+      }
+    }), { numRuns: RUNS * 10 });
+  });
+
+  it('any other header is refused, never thrown at, with the reason its shape calls for', () => {
+    const header = fc.oneof(
+      fc.constant(undefined), fc.constant(''), fc.string(), fc.array(fc.string(), { minLength: 2, maxLength: 3 }),
+      fc.stringMatching(/^[0-9a-f]{64}$/).map((hex) => `sha256=${hex}`),
+    );
+    fc.assert(fc.property(secret, body, header, (s, b, h) => {
+      const result = verify(s, b, h);
+      fc.pre(h !== sign(s, b));
+      const expected = h === undefined || h === '' ? 'missing'
+        : Array.isArray(h) || h.includes(',') ? 'duplicated'
+          : /^sha256=[0-9a-f]{64}$/i.test(h.trim()) ? 'mismatch' : 'malformed';
+      expect(result).toMatchObject({ ok: false, reason: expected });
     }), { numRuns: RUNS * 10 });
   });
 });
@@ -35,27 +55,64 @@ describe('verify', () => {
 describe('payload overrides', () => {
   const segment = fc.oneof(fc.constantFrom('id', 'data', 'event', 'project_id', 'created_at', '0', '1', '__proto__', 'constructor', 'files_generated', 'chonk_type', ''), fc.string({ maxLength: 8 }));
   const setArg = fc.tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)))).map(([path, value]) => `${path.join('.')}=${value}`);
+  const now = new Date('2026-11-26T10:00:00Z');
 
-  it('--set paths and values give a payload or a usage error, never a crash', async () => {
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...EVENT_TYPES), fc.array(setArg, { maxLength: 4 }), fc.boolean(), async (event, sets, validate) => {
+  /** What a usage error about this payload must name: its unknown event type, or its first invalid field. */
+  const whatIsWrong = (payload: Record<string, unknown>): string | undefined => {
+    if (typeof payload.event === 'string' && !isEventType(payload.event)) return `unknown event type "${payload.event}"`;
+    const validation = validateEvent(payload);
+    return validation.ok ? undefined : `${validation.issues[0]!.path}: `;
+  };
+
+  /** Whether an error message names one of the --set arguments, its path, or a leading part of it. */
+  const namesASet = (message: string, sets: readonly string[]) => sets.some((arg) => {
+    const path = arg.slice(0, Math.max(0, arg.indexOf('='))).replace(/\[(\d+)\]/g, '.$1').split('.');
+    return message.includes(`"${arg}"`) || path.some((_, i) => message.includes(`"${path.slice(0, i + 1).join('.')}"`));
+  });
+
+  it('--set gives a payload that validates, or a usage error naming the bad --set or the invalid field', async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...EVENT_TYPES), fc.array(setArg, { maxLength: 4 }), async (event, sets) => {
+      const plan = (validate: boolean) => planPayloads({ event, all: false, sets, validate }, now);
+      let unchecked: Awaited<ReturnType<typeof planPayloads>>;
       try {
-        const recipes = await planPayloads({ event, all: false, sets, validate }, new Date());
-        const payload = buildPayload(recipes[0]!, { id: 'evt_fuzz', createdAt: new Date() });
-        if (validate) expect(validateEvent(payload).ok || sets.some((s) => s.startsWith('id=') || s.startsWith('created_at='))).toBe(true);
-        expect(typeof JSON.stringify(payload)).toBe('string');
+        unchecked = await plan(false);
       } catch (error) {
-        expect(wordsOf(error).kind).toBe('usage');
+        // Not even a payload: the --set itself is bad (syntax, a forbidden key, a path through a value).
+        const words = wordsOf(error);
+        expect(words.kind).toBe('usage');
+        expect(words.message).toMatch(/^--set /);
+        expect(namesASet(words.message, sets), words.message).toBe(true);
+        return;
+      }
+      const payload = buildPayload(unchecked[0]!, { id: 'evt_fuzz', createdAt: now });
+      const checked = await plan(true).then((recipes) => recipes, (error: unknown) => error);
+      const problem = whatIsWrong(payload);
+      if (problem === undefined) {
+        expect(checked).toBeInstanceOf(Array);
+        expect(buildPayload((checked as typeof unchecked)[0]!, { id: 'evt_fuzz', createdAt: now })).toEqual(payload);
+      } else {
+        expect(wordsOf(checked)).toMatchObject({ kind: 'usage', message: expect.stringContaining(problem) });
       }
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     }), { numRuns: RUNS });
   });
 
-  it('any JSON as a --data patch or a fixture file gives a payload or a usage error', async () => {
+  it('any JSON as a --data patch gives a payload that validates, or a usage error saying what is wrong', async () => {
     await fc.assert(fc.asyncProperty(fc.jsonValue(), async (value) => {
-      try {
-        await planPayloads({ event: 'generation.completed', all: false, sets: [], validate: true, data: JSON.stringify(value) }, new Date());
-      } catch (error) {
-        expect(wordsOf(error).kind).toBe('usage');
+      const data = JSON.stringify(value);
+      const checked = await planPayloads({ event: 'generation.completed', all: false, sets: [], validate: true, data }, now).then((r) => r, (e: unknown) => e);
+      const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+      if (!isObject) {
+        expect(wordsOf(checked)).toMatchObject({ kind: 'usage', message: 'the --data value must be a JSON object' });
+        return;
+      }
+      const unchecked = await planPayloads({ event: 'generation.completed', all: false, sets: [], validate: false, data }, now);
+      const payload = buildPayload(unchecked[0]!, { id: 'evt_fuzz', createdAt: now });
+      const problem = whatIsWrong(payload);
+      if (problem === undefined) {
+        expect(checked).toBeInstanceOf(Array);
+      } else {
+        expect(wordsOf(checked)).toMatchObject({ kind: 'usage', message: expect.stringContaining(problem) });
       }
     }), { numRuns: RUNS });
   });
@@ -79,13 +136,16 @@ describe('the listener under hostile input', () => {
   });
 
   const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
+  const headers = fc.dictionary(token.filter((h) => !['content-length', 'transfer-encoding', 'host', 'connection', 'expect', 'upgrade'].includes(h)), fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')));
+  const body = fc.oneof(fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')));
+  // Missing, anything printable, or well-formed but made with another secret.
+  const badSignature = fc.oneof(fc.constant(undefined), fc.string({ maxLength: 80 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')), fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `sha256=${h}`));
+
   it('random bytes, headers and methods never get a 5xx from the listener, and are never forwarded', async () => {
     await fc.assert(fc.asyncProperty(
       fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
       fc.constantFrom('/webhooks/datachonk', '/webhooks/datachonk?x=1', '/', '/other', '/webhooks/datachonk/extra'),
-      fc.dictionary(token.filter((h) => !['content-length', 'transfer-encoding', 'host', 'connection', 'expect', 'upgrade'].includes(h)), fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, ''))),
-      fc.oneof(fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null'))),
-      fc.oneof(fc.constant(undefined), fc.string({ maxLength: 80 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')), fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `sha256=${h}`)),
+      headers, body, badSignature,
       async (method, path, headers, body, signature) => {
         const sendsBody = method !== 'GET';
         const response = await rawRequest(`${receiver.url.replace('/webhooks/datachonk', '')}${path}`, {
@@ -97,5 +157,16 @@ describe('the listener under hostile input', () => {
       },
     ), { numRuns: RUNS });
     expect(app.requests).toHaveLength(0);
+  });
+
+  it('any body POSTed to the webhook path without a valid signature gets 401 with a JSON error, and is not forwarded', async () => {
+    await fc.assert(fc.asyncProperty(headers, body, badSignature, async (headers, body, signature) => {
+      const response = await rawRequest(receiver.url, {
+        headers: { ...headers, ...(signature === undefined ? {} : { 'x-datachonk-signature': signature }) }, body,
+      });
+      expect(response.status).toBe(401);
+      expect(JSON.parse(response.body)).toMatchObject({ error: expect.stringMatching(/signature/) });
+      expect(app.requests).toHaveLength(0);
+    }), { numRuns: RUNS });
   });
 });
