@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -11,15 +12,32 @@ const NODE_ONLY_PATH = dirname(process.execPath);
 
 const t = homePerTest('datachonk-e2e-orphan-');
 
-/** Resolves once the process is gone (a SIGKILLed child is reaped by init a moment later). */
-async function gone(pid: number): Promise<void> {
-  while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+/**
+ * A server each stand-in cloudflared holds a connection to while it lives (FAKE_CLOUDFLARED_HOLD_PORT):
+ * `ended(n)` resolves when the n-th of them (1-based) has closed it, i.e. that process is gone.
+ */
+async function lifelines(): Promise<{ port: number; ended(n: number): Promise<void> }> {
+  const ends: Promise<void>[] = [];
+  const server = createServer((socket) => {
+    ends.push(new Promise((resolve) => socket.on('close', () => resolve())));
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.later(() => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+  }));
+  const connected = (n: number) => new Promise<void>((resolve) => {
+    const check = () => (ends.length >= n ? resolve() : server.once('connection', () => setImmediate(check)));
+    check();
+  });
+  return { port: (server.address() as AddressInfo).port, ended: async (n) => { await connected(n); await ends[n - 1]; } };
 }
 
 describe('a listener killed with SIGKILL', () => {
   it('leaves its cloudflared running, and the next listen --tunnel stops it and forgets it', async () => {
     const pidfile = join(t.home, 'first.pid');
-    const env = { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE };
+    const life = await lifelines();
+    const env = { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_HOLD_PORT: String(life.port) };
     const first = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--no-journal'], { home: t.home, env: { ...env, FAKE_CLOUDFLARED_PIDFILE: pidfile } }));
     const orphan = Number(await readFile(pidfile, 'utf8'));
     t.later(() => {
@@ -36,7 +54,7 @@ describe('a listener killed with SIGKILL', () => {
 
     const secondPid = join(t.home, 'second.pid');
     const second = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--no-journal'], { home: t.home, env: { ...env, FAKE_CLOUDFLARED_PIDFILE: secondPid } }));
-    await gone(orphan);
+    await life.ended(1);
     const current = Number(await readFile(secondPid, 'utf8'));
     expect(await readdir(notes)).toEqual([`${current}.json`]);
 

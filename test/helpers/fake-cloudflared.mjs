@@ -6,19 +6,25 @@
 //   silent        prints nothing and waits
 //   die           ready as `ok`; loses its connection and exits 1 when it gets SIGUSR2 (the test says when)
 // FAKE_CLOUDFLARED_PIDFILE receives its pid; FAKE_CLOUDFLARED_ARGSFILE its arguments;
-// FAKE_CLOUDFLARED_IGNORE_SIGINT=1 makes it ignore SIGINT (so that only SIGKILL ends it).
+// FAKE_CLOUDFLARED_IGNORE_SIGINT=1 makes it ignore SIGINT (so that only SIGKILL ends it);
+// FAKE_CLOUDFLARED_HOLD_PORT: see below.
 // FAKE_CLOUDFLARED_REPORT_URL: it POSTs `started` there once its signal handlers are in place (and
 // prints nothing before that report is received), then each signal it catches (SIGINT, SIGTERM,
 // SIGUSR2), its name as the body, before it acts on it. SIGKILL cannot be caught: a process killed by it
 // reports nothing, which is how a test tells the two apart. SIGUSR2 in any mode is a probe: "alive?".
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 
 const env = process.env;
 const mode = env.FAKE_CLOUDFLARED_MODE ?? 'ok';
 const host = env.FAKE_CLOUDFLARED_HOST ?? 'seasonal-deck-organisms-sf';
 if (env.FAKE_CLOUDFLARED_PIDFILE) writeFileSync(env.FAKE_CLOUDFLARED_PIDFILE, String(process.pid));
 if (env.FAKE_CLOUDFLARED_ARGSFILE) writeFileSync(env.FAKE_CLOUDFLARED_ARGSFILE, JSON.stringify(process.argv.slice(2)));
+
+// FAKE_CLOUDFLARED_HOLD_PORT: it holds a connection to 127.0.0.1:<port> open for as long as it lives;
+// the kernel closes it when the process ends, however it ends, so a test can await its death.
+if (env.FAKE_CLOUDFLARED_HOLD_PORT) connect(Number(env.FAKE_CLOUDFLARED_HOLD_PORT), '127.0.0.1').on('error', () => {});
 
 const ts = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const log = (level, text) => process.stderr.write(`${ts()} ${level} ${text}\n`);

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildPayload } from '../../src/core/events/build.js';
+import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
 import { applyOverride, deepMerge, parseOverride, type JsonObject } from '../../src/core/events/payload.js';
 import { planPayloads } from '../../src/core/trigger/plan.js';
 import { failureWords } from '../helpers/program.js';
@@ -117,7 +118,7 @@ describe('planPayloads', () => {
 
   it('plans every event type with --all', async () => {
     const recipes = await planPayloads({ all: true, sets: [], validate: true }, now);
-    expect(recipes.map((r) => r.template.event)).toHaveLength(8);
+    expect(recipes.map((r) => r.template.event)).toEqual([...EVENT_TYPES]);
   });
 
   it.each([
