@@ -1,10 +1,12 @@
 import { Agent, type Dispatcher } from 'undici';
+import { H1Pool } from './h1/pool.js';
 import { ResponseCollector } from './http-collect.js';
 import { classifyNetworkError, describeNetworkFailure, type NetworkFailure } from './net-errors.js';
 
 // The one way this tool sends a webhook: trigger, events resend and the emulator's deliveries all go
-// through a Sender, on one keep-alive undici dispatcher. (The listener's forwarding keeps a pool per
-// target in forward.ts: it proxies, where these send.)
+// through a Sender: plain http on the small keep-alive client in core/h1 (one pool per origin),
+// https on one undici dispatcher. (The listener's forwarding keeps a pool per target in forward.ts:
+// it proxies, where these send.)
 
 /** One request, exactly as it goes on the wire. */
 export interface OutgoingRequest {
@@ -34,14 +36,43 @@ export interface Sender {
 /** Response bodies are kept up to this size by default: enough to show, not enough to hurt under load. */
 const MAX_BODY_KEPT = 64 * 1024;
 
-/** A sender on a keep-alive connection pool sized for the concurrency asked for. */
+/** A sender on keep-alive connection pools sized for the concurrency asked for. */
 export function createSender(options: { connections?: number; clock?: () => number } = {}): Sender {
-  const dispatcher = new Agent({ connections: options.connections ?? 8, pipelining: 1 });
+  const connections = options.connections ?? 8;
   const clock = options.clock ?? (() => performance.now());
+  let dispatcher: Agent | undefined;
+  const pools = new Map<string, H1Pool>();
   return {
-    send: (request, sendOptions) => send(dispatcher, request, { ...sendOptions, clock }),
-    close: () => dispatcher.close(),
+    send(request, sendOptions) {
+      const target = splitUrl(request.url);
+      if (!target.plain) return send((dispatcher ??= new Agent({ connections, pipelining: 1 })), request, { ...sendOptions, clock });
+      const maxBodyBytes = sendOptions.maxBodyBytes ?? MAX_BODY_KEPT;
+      const key = `${target.origin} ${maxBodyBytes}`;
+      let pool = pools.get(key);
+      if (!pool) pools.set(key, (pool = new H1Pool(target.origin, { connections, timeoutMs: sendOptions.timeoutMs, maxBodyBytes })));
+      return sendPlain(pool, request, { ...sendOptions, clock });
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
+      await dispatcher?.close();
+    },
   };
+}
+
+function sendPlain(pool: H1Pool, request: OutgoingRequest, options: SendOptions & { clock: () => number }): Promise<Outcome> {
+  const started = options.clock();
+  return new Promise<Outcome>((resolve) => {
+    const { method, headers, body } = request;
+    pool.request({ method, path: splitUrl(request.url).path, headers, body, timeoutMs: options.timeoutMs }, (error, response) => {
+      const latencyMs = options.clock() - started;
+      if (error) {
+        const code = classifyNetworkError(error);
+        resolve({ kind: 'error', code, message: describeNetworkFailure(code, new URL(request.url), options.timeoutMs, error), latencyMs });
+      } else {
+        resolve({ kind: 'response', status: response!.status, body: response!.body.toString('utf8'), latencyMs });
+      }
+    });
+  });
 }
 
 function send(dispatcher: Dispatcher, request: OutgoingRequest, options: SendOptions & { clock: () => number }): Promise<Outcome> {
@@ -68,12 +99,12 @@ function send(dispatcher: Dispatcher, request: OutgoingRequest, options: SendOpt
 
 // Every delivery of a run goes to the same URL: parse it once.
 let lastUrl = '';
-let lastTarget = { origin: '', path: '' };
+let lastTarget = { origin: '', path: '', plain: false };
 
-function splitUrl(url: string): { origin: string; path: string } {
+function splitUrl(url: string): { origin: string; path: string; plain: boolean } {
   if (url !== lastUrl) {
     const parsed = new URL(url);
-    lastTarget = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    lastTarget = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, plain: parsed.protocol === 'http:' };
     lastUrl = url;
   }
   return lastTarget;

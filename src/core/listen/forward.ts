@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { ResponseCollector } from '../http-collect.js';
+import { H1Pool } from '../h1/pool.js';
 import { classifyNetworkError, describeNetworkFailure, formatDuration } from '../net-errors.js';
 import type { ForwardResult } from './records.js';
 
@@ -84,58 +85,72 @@ function flatten(headers: IncomingHttpHeaders): string[] {
   return out;
 }
 
+/** What came back from the app: its status, content type and body; or why nothing did. */
+type Answer = { error: Error } | { error?: undefined; status: number; contentType: string | undefined; body: Buffer };
+
 /**
- * Forwards to one target through a keep-alive undici Pool (one per target, reused for every
- * request). Never throws: a refused, reset or slow app becomes a 502 or 504 outcome.
+ * Forwards to one target over keep-alive connections (one pool per target, reused for every
+ * request): plain http through the small client in core/h1, https through undici. Never throws: a
+ * refused, reset or slow app becomes a 502 or 504 outcome.
  */
 export class Forwarder {
-  private readonly pool: Pool;
+  private readonly send: (path: string, input: ForwardInput, then: (answer: Answer) => void) => void;
+  private readonly close_: () => Promise<void>;
   readonly origin: string;
 
   constructor(readonly target: URL, private readonly timeoutMs: number, private readonly clock: () => number) {
     this.origin = target.origin;
-    this.pool = new Pool(target.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
+    if (target.protocol === 'http:') {
+      const pool = new H1Pool(target.origin, { connections: 64, timeoutMs, maxBodyBytes: Infinity });
+      this.send = (path, input, then) => pool.request({ method: input.method, path, headers: forwardHeaders(input), body: input.body }, (error, response) => {
+        then(error ? { error } : { status: response!.status, contentType: headerValue(response!.headers, 'content-type'), body: response!.body });
+      });
+      this.close_ = () => pool.close();
+    } else {
+      const pool = new Pool(target.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
+      this.send = (path, input, then) => {
+        const handler = new ResponseCollector(Infinity, (error) => then(error ? { error } : { status: handler.status, contentType: handler.contentType, body: handler.body() }));
+        pool.dispatch({
+          path, method: input.method as Dispatcher.HttpMethod, headers: forwardHeaders(input), body: input.body,
+          headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
+        }, handler);
+      };
+      this.close_ = () => pool.close();
+    }
   }
 
   forward(url: string, input: ForwardInput): Promise<ForwardOutcome> {
     const started = this.clock();
-    // dispatch() with a handler that gathers the body, rather than request(): no stream per
-    // response, which was a tenth of the listener's time per event (issue 6).
     return new Promise<ForwardOutcome>((resolve) => {
-      const handler = new ResponseCollector(Infinity, (error) => {
+      // `url` is this target's origin followed by the path (see forwardUrl).
+      this.send(url.slice(this.origin.length) || '/', input, (answer) => {
         const latency = round(this.clock() - started);
-        if (error) {
-          const { code, message, status } = classify(error, this.target, this.timeoutMs);
+        if (answer.error) {
+          const { code, message, status } = classify(answer.error, this.target, this.timeoutMs);
           resolve({
             status, contentType: 'application/json', body: Buffer.from(JSON.stringify({ error: message })),
             result: { target: url, status: null, latency_ms: latency, error: { code, message } },
           });
           return;
         }
-        const body = handler.body();
+        const { status, contentType, body } = answer;
         resolve({
-          status: handler.status, contentType: handler.contentType, body,
-          result: {
-            target: url, status: handler.status, latency_ms: latency,
-            ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}),
-          },
+          status, contentType, body,
+          result: { target: url, status, latency_ms: latency, ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}) },
         });
       });
-      this.pool.dispatch({
-        // `url` is this target's origin followed by the path (see forwardUrl).
-        path: url.slice(this.origin.length) || '/',
-        method: input.method as Dispatcher.HttpMethod,
-        headers: forwardHeaders(input),
-        body: input.body,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      }, handler);
     });
   }
 
   close(): Promise<void> {
-    return this.pool.close();
+    return this.close_();
   }
+}
+
+/** The first value of a header in a flat name, value… list. */
+export function headerValue(headers: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return headers[i + 1];
+  return undefined;
 }
 
 function classify(error: unknown, target: URL, timeoutMs: number): { code: string; message: string; status: number } {
