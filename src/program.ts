@@ -3,8 +3,6 @@ import type { Env } from './config/paths.js';
 import type { Context, OutputMode, OutStream } from './context.js';
 import { register, registerGroup, valuesOf, type Runner } from './commands/define.js';
 import { COMMANDS } from './commands/index.js';
-import { DatachonkError } from './errors.js';
-import { isFailure } from './failure.js';
 
 // The program: every command module registered on one commander program, and every failure turned
 // into words on stderr and an exit code. No process.* here: cli.ts passes the world in, and tests pass
@@ -120,7 +118,8 @@ async function report(error: unknown, where: { world: World; command: string; de
     const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
     return shown ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
-  const { paint } = await import('./ui/style.js');
+  // Loaded only when something failed: --help and --version stay light.
+  const [{ paint }, { isFailure }, { DatachonkError }] = await Promise.all([import('./ui/style.js'), import('./failure.js'), import('./errors.js')]);
   const c = paint(world.stderr, world.env);
   const say = (message: string, hint: string | undefined) => {
     world.stderr.write(`${c.red('error:')} ${message}\n`);
