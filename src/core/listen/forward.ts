@@ -120,24 +120,27 @@ export class Forwarder {
   }
 
   forward(url: string, input: ForwardInput): Promise<ForwardOutcome> {
+    return new Promise<ForwardOutcome>((resolve) => this.forwardThen(url, input, resolve));
+  }
+
+  /** As forward(), with a callback: the listener's path for every event, where a promise per forward showed. */
+  forwardThen(url: string, input: ForwardInput, then: (outcome: ForwardOutcome) => void): void {
     const started = this.clock();
-    return new Promise<ForwardOutcome>((resolve) => {
-      // `url` is this target's origin followed by the path (see forwardUrl).
-      this.send(url.slice(this.origin.length) || '/', input, (answer) => {
-        const latency = round(this.clock() - started);
-        if (answer.error) {
-          const { code, message, status } = classify(answer.error, this.target, this.timeoutMs);
-          resolve({
-            status, contentType: 'application/json', body: Buffer.from(JSON.stringify({ error: message })),
-            result: { target: url, status: null, latency_ms: latency, error: { code, message } },
-          });
-          return;
-        }
-        const { status, contentType, body } = answer;
-        resolve({
-          status, contentType, body,
-          result: { target: url, status, latency_ms: latency, ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}) },
+    // `url` is this target's origin followed by the path (see forwardUrl).
+    this.send(url.slice(this.origin.length) || '/', input, (answer) => {
+      const latency = round(this.clock() - started);
+      if (answer.error) {
+        const { code, message, status } = classify(answer.error, this.target, this.timeoutMs);
+        then({
+          status, contentType: 'application/json', body: Buffer.from(JSON.stringify({ error: message })),
+          result: { target: url, status: null, latency_ms: latency, error: { code, message } },
         });
+        return;
+      }
+      const { status, contentType, body } = answer;
+      then({
+        status, contentType, body,
+        result: { target: url, status, latency_ms: latency, ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}) },
       });
     });
   }

@@ -4,7 +4,7 @@ import { Failure } from '../../failure.js';
 import { randomId } from '../events/payload.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { decideBody, decideHead, type Acceptance, type Decision, type ListenRules, type ReceivedBody, type Rejection } from './decide.js';
-import { Forwarder, type ForwardOutcome } from './forward.js';
+import { Forwarder } from './forward.js';
 import type { JournalWriter } from './journal.js';
 import type { ForwardResult, RequestRecord, Verification } from './records.js';
 
@@ -171,18 +171,18 @@ function forward(listener: Listener, exchange: Exchange, decision: Acceptance): 
   const { request, req, res } = exchange;
   listener.reporter.received(request);
   const input = { method: 'POST', headers: req.rawHeaders, signature: decision.signature, body: exchange.body!, remoteAddress: req.socket.remoteAddress };
-  const outcomes = listener.forwarders.map((forwarder, i) => forwarder.forward(decision.routes[i]!, input).then((outcome) => {
+  const results: ForwardResult[] = new Array(listener.forwarders.length);
+  let pending = results.length;
+  listener.forwarders.forEach((forwarder, i) => forwarder.forwardThen(decision.routes[i]!, input, (outcome) => guarded(listener, exchange, () => {
     listener.reporter.forwarded(request, outcome.result);
-    return outcome;
-  }));
-  void outcomes[0]!.then((first: ForwardOutcome) => send(res, first.status, first.body, first.contentType));
-  Promise.all(outcomes).then((done) => {
-    const results = done.map((outcome) => outcome.result);
+    if (i === 0) send(res, outcome.status, outcome.body, outcome.contentType);
+    results[i] = outcome.result;
+    if (--pending > 0) return;
     // The event is already in the journal; its outcome can wait for the end of this turn.
     listener.options.journal?.append({ type: 'forwards', rid: request.rid, at: listener.options.now().toISOString(), results });
     listener.reporter.completed(request, results);
     exchange.done();
-  }).catch((error: unknown) => internalError(listener, exchange, error));
+  })));
 }
 
 /**
