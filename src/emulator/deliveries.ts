@@ -12,6 +12,8 @@ export interface DeliveryOptions {
   now: () => Date;
   monotonic: () => number;
   onAttempt: (delivery: Delivery, webhook: StoredWebhook) => void;
+  /** The webhook as it is now: a retry goes to its current URL and secret, and none to a deleted or disabled one. */
+  current: (webhookId: string) => StoredWebhook | undefined;
 }
 
 /** One event to deliver: its exact bytes, its type and id. */
@@ -82,7 +84,8 @@ export class DeliveryEngine {
     if (retry) {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        void this.attempt(webhook, { body, event, eventId }, attempt + 1);
+        const now = this.options.current(webhook.id);
+        if (now?.status === 'active') void this.attempt(now, { body, event, eventId }, attempt + 1);
       }, delay);
       this.timers.add(timer);
     }

@@ -99,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions, reporter: Emulator
     now: options.now,
     monotonic: options.monotonic,
     onAttempt: (delivery, webhook) => reporter.attempt(delivery, webhook),
+    current: (id) => store.get(id),
   });
   const state: State = { options, reporter, store, engine, requests: [] };
   const server = createServer((req, res) => {

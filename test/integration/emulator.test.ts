@@ -104,6 +104,22 @@ describe('the API emulator', () => {
     expect(new Set(receiver.accepted.map((a) => a.body.id)).size).toBe(1);
   });
 
+  it('a webhook deleted while its delivery waits for a retry gets no more attempts', async () => {
+    receiver = await startSampleReceiver('whsec_r');
+    receiver.failWith = 500;
+    // The first retry waits long enough for the delete to land before it.
+    const e = await start({ retrySchedule: [500, 20, 20] });
+    const api = new WebhooksApi(client(e.url));
+    const doomed = await api.create({ url: receiver.url, events: ['generation.completed'], secret: 'whsec_r' });
+    // A witness on the same schedule: once its retries are done, the doomed one's would have been too.
+    const witness = await api.create({ url: receiver.url, events: ['generation.completed'], secret: 'whsec_r' });
+    await emit(e.url, 'generation.completed');
+    await api.delete(doomed.id);
+    await attemptsReach(2 + 3);
+    expect(attempts.filter((a) => a.webhook_id === doomed.id).map((a) => a.attempt)).toEqual([1]);
+    expect(attempts.filter((a) => a.webhook_id === witness.id).map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
+  });
+
   it('disabled webhooks get nothing; a required --api-key refuses others with 401', async () => {
     receiver = await startSampleReceiver('whsec_d');
     const e = await start({ apiKey: 'dck_only' });

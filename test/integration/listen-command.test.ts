@@ -63,7 +63,9 @@ describe('listen command', () => {
     const { id } = sender.stdout.records[0] as { id: string };
 
     const resender = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
-    await run(resender, ['events', 'resend', id, '--to', app.url, '--secret', 'whsec_new']);
+    // --to without a path, like --forward: the event goes to the path it came to.
+    await run(resender, ['events', 'resend', id, '--to', app.origin, '--secret', 'whsec_new']);
+    expect(app.requests[0]!.url).toBe('/webhooks/datachonk');
     expect(verify('whsec_new', app.requests[0]!.body, app.requests[0]!.headers['x-datachonk-signature']).ok).toBe(true);
     expect(resender.stdout.records[0]).toMatchObject({ type: 'resend', id, status: 200 });
 

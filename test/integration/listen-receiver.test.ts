@@ -358,6 +358,22 @@ describe('shutdown', () => {
     await closing;
   });
 
+  it('a forward still hanging after the drain time ends: its sender gets a 502 and the journal its outcome', async () => {
+    app = await startRecordingServer(() => {});
+    journal = await JournalWriter.open(join(dir, 'events.ndjson'));
+    const { url } = await listen({ drainTimeoutMs: 50, journal });
+    const pending = rawRequest(url, signed(event()));
+    await app.waitFor(1);
+    await receiver!.close();
+    receiver = undefined;
+    const answer = await pending;
+    expect(answer.status).toBe(502);
+    expect(answer.body).toContain('stopped before the app answered');
+    await journal.close();
+    const [entry] = (await readJournal(join(dir, 'events.ndjson'))).entries;
+    expect(entry!.forwards[0]!.results[0]).toMatchObject({ status: null, error: { message: expect.stringContaining('stopped before the app answered') } });
+  });
+
   it('a busy port is a clear failure', async () => {
     const first = await listen();
     await expect(startReceiver({

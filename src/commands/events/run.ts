@@ -4,6 +4,7 @@ import { failure, usageError } from '../../errors.js';
 import { JOURNAL_FILE } from '../../defaults.js';
 import { findEntry, JournalWriter, readJournal, type JournalEntry } from '../../core/listen/journal.js';
 import { resend as resendEntry } from '../../core/listen/resend.js';
+import { forwardUrl } from '../../core/listen/targets.js';
 import { createSender } from '../../core/send.js';
 import { createEventsView } from '../../ui/events.js';
 import type { Action } from '../define.js';
@@ -24,7 +25,8 @@ export const show: Action<ShowSpecs> = async (ctx, { args: [id] }) => {
 
 export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) => {
   const entry = await requireEntry(ctx, id!);
-  const targets = options.to ? [options.to.href] : entry.request.targets;
+  // --to follows --forward's rule: a target without a path gets the path and query the event came to.
+  const targets = options.to ? [forwardUrl(options.to, entry.request.path)] : entry.request.targets;
   if (targets.length === 0) {
     throw usageError(`${id} was not forwarded anywhere when it arrived`, 'name a target: datachonk events resend <id> --to localhost:3000');
   }

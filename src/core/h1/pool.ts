@@ -83,12 +83,16 @@ export class H1Pool {
     this.queue.push(job);
   }
 
-  /** Closes every connection; queued requests fail. */
+  /** Closes every connection; queued and unanswered requests fail at once. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) this.settle(job, new Error('the connection pool is closed'));
+    const stopped = () => socketError('stopped before the app answered', 'ECONNABORTED');
+    for (const job of this.queue.splice(0)) this.settle(job, stopped());
     this.idle.length = 0;
-    for (const connection of this.all) connection.socket.destroy();
+    for (const connection of this.all) {
+      if (connection.job) this.settle(connection.job, stopped());
+      connection.socket.destroy();
+    }
   }
 
   private serialize(request: H1Request): Buffer {

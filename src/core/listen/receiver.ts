@@ -262,9 +262,11 @@ async function close(listener: Listener, server: Server): Promise<void> {
     });
   }
   clearTimeout(timer);
+  // Forwards still waiting after the drain end now, so that their senders get a 502 and the journal
+  // their outcome before the connections and the journal close.
+  await Promise.all(listener.forwarders.map((f) => f.close().catch(() => {})));
   server.closeAllConnections();
   await closed;
-  await Promise.all(listener.forwarders.map((f) => f.close().catch(() => {})));
 }
 
 /** Reads the whole body, stopping at the cap: 413 is answered while the client is still sending. */
