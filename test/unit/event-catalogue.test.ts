@@ -125,8 +125,10 @@ describe('the registry is the one source', () => {
 describe('the envelope check', () => {
   const valid = { id: 'evt_1', event: 'anything.new', created_at: '2024-01-15T10:30:00Z', project_id: 'proj_1', data: {} };
 
-  it('accepts any event type with a well-formed envelope', () => {
-    expect(checkEnvelope(valid)).toMatchObject({ ok: true, envelope: { event: 'anything.new' } });
+  it('accepts any event type with a well-formed envelope, and gives it back as it was, keys in their order', () => {
+    const result = checkEnvelope(valid);
+    expect(result).toMatchObject({ ok: true, envelope: { event: 'anything.new' } });
+    expect(Object.keys(result.ok ? result.envelope : {})).toEqual(['id', 'event', 'created_at', 'project_id', 'data']);
   });
 
   it.each([

@@ -58,10 +58,13 @@ export function validateEvent(payload: unknown): ValidationResult {
   return { ok: false, issues: issuesOf(result.error) };
 }
 
-/** Checks the envelope only (any event type); the first problem comes back located. */
+/**
+ * Checks the envelope only (any event type); the first problem comes back located. A valid payload
+ * comes back as it was given (zod's copy would put the known keys first: not the order received).
+ */
 export function checkEnvelope(payload: unknown): { ok: true; envelope: Envelope } | { ok: false; issue: PayloadIssue } {
   const result = envelopeSchema.safeParse(payload);
-  if (result.success) return { ok: true, envelope: result.data };
+  if (result.success) return { ok: true, envelope: payload as Envelope };
   return { ok: false, issue: issuesOf(result.error)[0]! };
 }
 
