@@ -7,7 +7,9 @@ import type { SessionReporter } from '../core/listen/session.js';
 import type { SecretSource } from '../config/secret.js';
 import { maskKey } from '../config/credentials.js';
 import type { Webhook } from '../core/api/schemas.js';
+import { isFailure } from '../failure.js';
 import { bufferedLines } from './buffered.js';
+import { describeFailure } from './failures.js';
 import { formatMs, paint, statusColor, truncate } from './style.js';
 
 export interface ReadyInfo {
@@ -75,6 +77,8 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
   const record = (value: object) => (json ? stdout.line(JSON.stringify(value)) : undefined);
   const banner = (text: string) => (ctx.output === 'quiet' ? undefined : ctx.stderr.write(`${text}\n`));
   const warn = (message: string) => ctx.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+  // A typed failure in the words of ui/failures.ts; its message is for logs only.
+  const said = (error: unknown) => (isFailure(error) ? describeFailure(error, { command: 'listen' }).message : (error as Error)?.message ?? String(error));
   return {
     ready: (info) => banner(readyBlock(err, info)),
     stopping() {
@@ -99,9 +103,10 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     },
     tunnelReady: (url) => record({ type: 'tunnel', state: 'ready', url }),
     registered: (webhook) => record({ type: 'webhook', state: 'registered', id: webhook.id, url: webhook.url, events: webhook.events }),
+    cleanupFailed: (error) => warn(`while stopping: ${said(error)}`),
     unregistered(id, error) {
-      record({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error } : {}) });
-      if (error) warn(`could not delete webhook ${id}: ${error}; the next \`datachonk listen\` with an API key removes it`);
+      record({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error: said(error) } : {}) });
+      if (error) warn(`could not delete webhook ${id}: ${said(error)}; the next \`datachonk listen\` with an API key removes it`);
       else banner(`Deleted webhook ${id}`);
     },
   };

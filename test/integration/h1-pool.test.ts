@@ -102,6 +102,19 @@ describe('H1Pool', () => {
     expect(await send(target)).toMatchObject({ status: 204 });
   });
 
+  it('bytes after a bodiless answer answer no request: the connection is not used again', async () => {
+    let n = 0;
+    const app = await rawServer((socket) => {
+      n++;
+      // The first answer is followed by a stray one; the second request must not take it for its own.
+      socket.write(n === 1 ? 'HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 500 Stray\r\nContent-Length: 0\r\n\r\n' : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+    const target = poolFor(app.origin, { connections: 1 });
+    expect((await send(target)).status).toBe(204);
+    expect((await send(target)).status).toBe(200);
+    expect(app.connections()).toBe(2);
+  });
+
   it('opens a new connection after Connection: close', async () => {
     const app = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
     const target = poolFor(app.origin);

@@ -50,6 +50,7 @@ function recordingReporter(log: string[]): SessionReporter {
     tunnelReady: (url) => void log.push(`ready ${url}`),
     registered: (webhook) => void log.push(`registered ${webhook.url}`),
     unregistered: (id, error) => void log.push(`unregistered${error ? ' failed' : ''}`),
+    cleanupFailed: (error) => void log.push(`cleanup failed ${(error as Error).message}`),
   };
 }
 

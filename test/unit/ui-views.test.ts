@@ -67,6 +67,16 @@ describe('the listen view', () => {
     })]);
   });
 
+  it('a webhook that could not be deleted is said in words, not as a failure code', async () => {
+    ctx = await testContext({ output: 'json' });
+    const view = createListenView(ctx, { verbose: false });
+    view.unregistered('wh_1', new Failure('api-unreachable', { host: '127.0.0.1:4010', loopback: true, detail: 'connection refused by 127.0.0.1:4010' }));
+    view.flush();
+    expect(ctx.stderr.text).toContain('could not delete webhook wh_1: cannot reach the DataChonk API: connection refused by 127.0.0.1:4010');
+    expect(ctx.stderr.text).not.toContain('api-unreachable');
+    expect(ctx.stdout.records).toEqual([{ type: 'webhook', state: 'delete-failed', id: 'wh_1', error: 'cannot reach the DataChonk API: connection refused by 127.0.0.1:4010' }]);
+  });
+
   it('quiet: no event lines and no banner, warnings still', async () => {
     ctx = await testContext({ output: 'quiet' });
     const view = createListenView(ctx, { verbose: false });

@@ -4,7 +4,7 @@ import {
 import { command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
 import { commaList, duration, httpUrl, size, urlPath, wholeNumber } from '../parsers.js';
 import { target } from '../targets.js';
-import { secretOption } from '../shared-options.js';
+import { apiOptions, secretOption } from '../shared-options.js';
 
 const options = {
   forward: repeatable('--forward <target>', 'forward to your app: 3000, :3000, localhost:3000 or a URL', target),
@@ -22,8 +22,7 @@ const options = {
   tunnel: { ...flag('--tunnel', 'expose the listener through a cloudflared quick tunnel (no Cloudflare account) and register it'), conflicts: ['tunnelUrl'] },
   tunnelUrl: text('--tunnel-url <url>', 'the public URL of a tunnel you run yourself (ngrok, a named Cloudflare tunnel); registered like --tunnel', { parse: httpUrl }),
   register: flag('--register', 'register the local URL as a webhook for this session (what you want with the emulator)'),
-  apiKey: text('--api-key <key>', 'API key for the registration (default: $DATACHONK_API_KEY, else the stored one)'),
-  apiUrl: text('--api-url <url>', 'API base URL for the registration (default: $DATACHONK_API_URL, the stored one, else the real API)'),
+  ...apiOptions,
 };
 
 export type ListenSpecs = typeof options;

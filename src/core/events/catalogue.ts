@@ -130,6 +130,9 @@ export type EventType = keyof typeof EVENTS;
 /** Every event type, in the registry's order. */
 export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
 
+/** DataChonk's one-line description of each type (kept for the library's users; derived from EVENTS). */
+export const EVENT_DESCRIPTIONS = Object.fromEntries(EVENT_TYPES.map((name) => [name, EVENTS[name].description])) as Record<EventType, string>;
+
 export function isEventType(name: string): name is EventType {
   return Object.hasOwn(EVENTS, name);
 }

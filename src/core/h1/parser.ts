@@ -61,11 +61,6 @@ export class ResponseParser {
     return false;
   }
 
-  /** Whether a response has started (some of it was received). */
-  get started(): boolean {
-    return this.response !== undefined || this.pending !== undefined;
-  }
-
   private readHead(data: Buffer): Buffer | undefined {
     const end = data.indexOf(HEAD_END);
     if (end < 0) {
@@ -83,7 +78,8 @@ export class ResponseParser {
     const headers = parseHeaderLines(lines);
     this.response = { status: code, headers, body: Buffer.alloc(0), size: 0, reusable: status[1] === '1' };
     this.framing = framingOf(code, headers, this.response);
-    if (this.framing.kind === 'none' || (this.framing.kind === 'length' && this.framing.remaining === 0)) this.finish(true);
+    // A response with no body is complete here; bytes after it answer no request: the connection is not reused.
+    if (this.framing.kind === 'none' || (this.framing.kind === 'length' && this.framing.remaining === 0)) this.finish(rest.length === 0);
     return rest;
   }
 

@@ -107,7 +107,7 @@ export class Forwarder {
       });
       this.close_ = () => pool.close();
     } else {
-      const pool = new Pool(target.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
+      const pool = new Pool(target.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 10_000, connect: { timeout: timeoutMs } });
       this.send = (path, input, then) => {
         const handler = new ResponseCollector(Infinity, (error) => then(error ? { error } : { status: handler.status, contentType: handler.contentType, body: handler.body() }));
         pool.dispatch({
@@ -115,15 +115,12 @@ export class Forwarder {
           headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
         }, handler);
       };
-      this.close_ = () => pool.close();
+      // destroy(), not close(): close() would wait for forwards still in flight, and shutdown has waited already.
+      this.close_ = () => pool.destroy();
     }
   }
 
-  forward(url: string, input: ForwardInput): Promise<ForwardOutcome> {
-    return new Promise<ForwardOutcome>((resolve) => this.forwardThen(url, input, resolve));
-  }
-
-  /** As forward(), with a callback: the listener's path for every event, where a promise per forward showed. */
+  /** Forwards one request; `then` gets the outcome. A callback, not a promise: this runs for every event. */
   forwardThen(url: string, input: ForwardInput, then: (outcome: ForwardOutcome) => void): void {
     const started = this.clock();
     // `url` is this target's origin followed by the path (see forwardUrl).

@@ -37,7 +37,10 @@ export interface SessionReporter extends ReceiverReporter {
   tunnelStarting(name: string): void;
   tunnelReady(url: string): void;
   registered(webhook: Webhook): void;
-  unregistered(id: string, error?: string): void;
+  /** The session's webhook was deleted, or could not be (the error, for the UI to word). */
+  unregistered(id: string, error?: unknown): void;
+  /** A cleanup step failed; the others still ran. */
+  cleanupFailed(error: unknown): void;
 }
 
 export interface ListenSession {
@@ -57,7 +60,7 @@ export interface ListenSession {
 export async function startListenSession(options: ListenSessionOptions, reporter: SessionReporter): Promise<ListenSession> {
   const cleanup: (() => Promise<void>)[] = [];
   const close = async () => {
-    for (const step of cleanup.splice(0).reverse()) await step().catch((error: Error) => reporter.warning(error.message));
+    for (const step of cleanup.splice(0).reverse()) await step().catch((error: unknown) => reporter.cleanupFailed(error));
   };
   try {
     const journal = options.journalFile ? await openJournal(options.journalFile, reporter) : undefined;
@@ -118,6 +121,6 @@ async function unregister(api: WebhooksApi, id: string, reporter: SessionReporte
     await api.delete(id);
     reporter.unregistered(id);
   } catch (error) {
-    reporter.unregistered(id, (error as Error).message);
+    reporter.unregistered(id, error);
   }
 }

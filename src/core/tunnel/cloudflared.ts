@@ -40,8 +40,14 @@ export function cloudflaredProvider(options: CloudflaredOptions): TunnelProvider
       });
       const note = tunnel.pid === undefined ? undefined : join(dir, `${tunnel.pid}.json`);
       if (note) {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        await writeFile(note, JSON.stringify({ listener: options.pid, cloudflared: tunnel.pid! } satisfies Note), { mode: 0o600 });
+        try {
+          await mkdir(dir, { recursive: true, mode: 0o700 });
+          await writeFile(note, JSON.stringify({ listener: options.pid, cloudflared: tunnel.pid! } satisfies Note), { mode: 0o600 });
+        } catch (error) {
+          // Nobody would stop a tunnel whose start failed: stop it before saying so.
+          await tunnel.stop();
+          throw error;
+        }
       }
       const forget = () => (note ? rm(note, { force: true }) : Promise.resolve());
       const lost = tunnel.lost.then(async ({ code, signal, lastLines }) => {

@@ -120,7 +120,7 @@ function spawnWatched(options: QuickTunnelOptions): Watched {
       });
     }
   });
-  return { child, exit, exited: () => exited, spawnError: new Promise<Error>((resolve) => child.once('error', resolve)), lastLines, ready };
+  return { child, exit, exited: () => exited, spawnError: new Promise<Error>((resolve) => child.on('error', resolve)), lastLines, ready };
 }
 
 /** SIGINT, then SIGKILL after the grace period; resolves once the process is gone. */
