@@ -111,6 +111,18 @@ describe('startQuickTunnel with a stand-in cloudflared', () => {
     expect(wordsOf(error, 'listen').message).toContain('failed to request quick Tunnel');
   });
 
+  it('hands out a kill as soon as cloudflared is spawned, before it is ready (for an exit hook)', async () => {
+    let kill: (() => void) | undefined;
+    const starting = startQuickTunnel({
+      bin: FAKE, localUrl: 'http://127.0.0.1:4747', env: { PATH: process.env.PATH, FAKE_CLOUDFLARED_MODE: 'silent' },
+      startTimeoutMs: 60_000, stopGraceMs: 2000, onSpawn: (k) => (kill = k),
+    }).then(() => undefined, (e: unknown) => e);
+    expect(kill).toBeTypeOf('function');
+    kill!();
+    // Killed while it was still starting: the start fails at once, naming the signal.
+    expect(wordsOf(await starting, 'listen').message).toContain('cloudflared exited (SIGKILL) before the tunnel was ready');
+  });
+
   it('no URL within the timeout: an error, and the process is stopped with SIGINT', async () => {
     const signals = await signalReports();
     const pidfile = join(dir, 'pid');

@@ -43,8 +43,6 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
     await client?.close();
     throw error;
   }
-  // If the listener dies some other way, take cloudflared with it: no orphan process.
-  if (session.tunnel) ctx.onExit(session.tunnel.kill);
   view.ready(readyInfo({ options, resolved, session, sessionSecret, events }));
   const lost = await Promise.race([stopRequested.then(() => undefined), session.lost]);
   await shutdown(view, session, client);
@@ -106,6 +104,8 @@ function provider(ctx: Context, bin: string): TunnelProvider {
   return cloudflaredProvider({
     bin, env: ctx.env, stateDir: ctx.paths.stateDir, pid: process.pid, isAlive, startTimeoutMs: 30_000, stopGraceMs: 5_000,
     signal: (pid, signal) => process.kill(pid, signal),
+    // If the listener ends some other way, even during setup, take cloudflared with it: no orphan process.
+    onStarted: (kill) => ctx.onExit(kill),
   });
 }
 

@@ -22,6 +22,11 @@ export interface CloudflaredOptions {
   stopGraceMs: number;
   /** Hears of each orphaned cloudflared stopped. */
   onOrphanStopped?: (pid: number) => void;
+  /**
+   * Hears of each cloudflared as soon as it is spawned, with a synchronous kill, so that the caller can end
+   * it if the process exits before the tunnel is even ready (a second Ctrl-C during the start).
+   */
+  onStarted?: (kill: () => void) => void;
 }
 
 interface Note {
@@ -37,6 +42,7 @@ export function cloudflaredProvider(options: CloudflaredOptions): TunnelProvider
       await stopOrphans(dir, options);
       const tunnel = await startQuickTunnel({
         bin: options.bin, localUrl: localOrigin, env: options.env, startTimeoutMs: options.startTimeoutMs, stopGraceMs: options.stopGraceMs,
+        onSpawn: options.onStarted,
       });
       const note = tunnel.pid === undefined ? undefined : join(dir, `${tunnel.pid}.json`);
       if (note) {

@@ -26,6 +26,8 @@ export interface QuickTunnelOptions {
   stopGraceMs: number;
   /** cloudflared's environment. */
   env: Readonly<Record<string, string | undefined>>;
+  /** Called once the process runs, before it is ready, with a synchronous kill (for a last-resort exit hook). */
+  onSpawn?: ((kill: () => void) => void) | undefined;
 }
 
 export interface QuickTunnel {
@@ -105,6 +107,9 @@ function spawnWatched(options: QuickTunnelOptions): Watched {
       exited = true;
       resolve({ code, signal });
     });
+  });
+  options.onSpawn?.(() => {
+    if (!exited) child.kill('SIGKILL');
   });
   const lastLines: string[] = [];
   let url: string | undefined;
