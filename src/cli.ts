@@ -20,10 +20,18 @@ function waitForShutdown(): Promise<string> {
       received = true;
       resolve(signal);
     };
+    stopRequested = (reason) => {
+      if (received) return;
+      received = true;
+      resolve(reason);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
 }
+
+/** Set while a command waits for a signal to stop: what else may ask it to stop (a reader gone). */
+let stopRequested: ((reason: string) => void) | undefined;
 
 function context({ output, debug }: { output: OutputMode; debug: boolean }): Context {
   return {
@@ -47,11 +55,14 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
-// A reader that went away (`datachonk … | head`) is no failure: stop quietly, as with SIGPIPE.
+// A reader that went away (`datachonk … | head`) is no failure. A command that runs until stopped
+// (listen, emulator start) stops as on SIGTERM, cleaning up (its session webhook, its journal); any
+// other stops at once, as with SIGPIPE.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_CODES.ok);
-    throw error;
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    if (stopRequested) stopRequested('SIGPIPE');
+    else process.exit(process.exitCode ?? EXIT_CODES.ok);
   });
 }
 
