@@ -50,7 +50,7 @@ export function createSender(options: { connections?: number; clock?: () => numb
       const key = `${target.origin} ${maxBodyBytes}`;
       let pool = pools.get(key);
       if (!pool) pools.set(key, (pool = new H1Pool(target.origin, { connections, timeoutMs: sendOptions.timeoutMs, maxBodyBytes })));
-      return sendPlain(pool, request, { ...sendOptions, clock });
+      return sendPlain(pool, request, { ...sendOptions, clock, path: target.path });
     },
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.close()));
@@ -59,11 +59,11 @@ export function createSender(options: { connections?: number; clock?: () => numb
   };
 }
 
-function sendPlain(pool: H1Pool, request: OutgoingRequest, options: SendOptions & { clock: () => number }): Promise<Outcome> {
+function sendPlain(pool: H1Pool, request: OutgoingRequest, options: SendOptions & { clock: () => number; path: string }): Promise<Outcome> {
   const started = options.clock();
   return new Promise<Outcome>((resolve) => {
     const { method, headers, body } = request;
-    pool.request({ method, path: splitUrl(request.url).path, headers, body, timeoutMs: options.timeoutMs }, (error, response) => {
+    pool.request({ method, path: options.path, headers, body, timeoutMs: options.timeoutMs }, (error, response) => {
       const latencyMs = options.clock() - started;
       if (error) {
         const code = classifyNetworkError(error);

@@ -85,6 +85,13 @@ function flatten(headers: IncomingHttpHeaders): string[] {
   return out;
 }
 
+/** One forward as it goes out: the method, the headers forwardHeaders() made, the exact body. */
+export interface OutgoingForward {
+  method: string;
+  headers: string[];
+  body: Buffer;
+}
+
 /** What came back from the app: its status, content type and body; or why nothing did. */
 type Answer = { error: Error } | { error?: undefined; status: number; contentType: string | undefined; body: Buffer };
 
@@ -94,7 +101,7 @@ type Answer = { error: Error } | { error?: undefined; status: number; contentTyp
  * refused, reset or slow app becomes a 502 or 504 outcome.
  */
 export class Forwarder {
-  private readonly send: (path: string, input: ForwardInput, then: (answer: Answer) => void) => void;
+  private readonly send: (path: string, input: OutgoingForward, then: (answer: Answer) => void) => void;
   private readonly close_: () => Promise<void>;
   readonly origin: string;
 
@@ -102,7 +109,7 @@ export class Forwarder {
     this.origin = target.origin;
     if (target.protocol === 'http:') {
       const pool = new H1Pool(target.origin, { connections: 64, timeoutMs, maxBodyBytes: Infinity });
-      this.send = (path, input, then) => pool.request({ method: input.method, path, headers: forwardHeaders(input), body: input.body }, (error, response) => {
+      this.send = (path, input, then) => pool.request({ method: input.method, path, headers: input.headers, body: input.body }, (error, response) => {
         then(error ? { error } : { status: response!.status, contentType: headerValue(response!.headers, 'content-type'), body: response!.body });
       });
       this.close_ = () => pool.close();
@@ -111,7 +118,7 @@ export class Forwarder {
       this.send = (path, input, then) => {
         const handler = new ResponseCollector(Infinity, (error) => then(error ? { error } : { status: handler.status, contentType: handler.contentType, body: handler.body() }));
         pool.dispatch({
-          path, method: input.method as Dispatcher.HttpMethod, headers: forwardHeaders(input), body: input.body,
+          path, method: input.method as Dispatcher.HttpMethod, headers: input.headers, body: input.body,
           headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
         }, handler);
       };
@@ -121,7 +128,7 @@ export class Forwarder {
   }
 
   /** Forwards one request; `then` gets the outcome. A callback, not a promise: this runs for every event. */
-  forwardThen(url: string, input: ForwardInput, then: (outcome: ForwardOutcome) => void): void {
+  forwardThen(url: string, input: OutgoingForward, then: (outcome: ForwardOutcome) => void): void {
     const started = this.clock();
     // `url` is this target's origin followed by the path (see forwardUrl).
     this.send(url.slice(this.origin.length) || '/', input, (answer) => {

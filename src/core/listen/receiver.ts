@@ -4,7 +4,7 @@ import { Failure } from '../../failure.js';
 import { randomId } from '../events/payload.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { decideBody, decideHead, type Acceptance, type Decision, type ListenRules, type ReceivedBody, type Rejection } from './decide.js';
-import { Forwarder } from './forward.js';
+import { Forwarder, forwardHeaders } from './forward.js';
 import type { JournalWriter } from './journal.js';
 import type { ForwardResult, RequestRecord, Verification } from './records.js';
 
@@ -170,7 +170,10 @@ function finish(listener: Listener, exchange: Exchange, status: number, answer: 
 function forward(listener: Listener, exchange: Exchange, decision: Acceptance): void {
   const { request, req, res } = exchange;
   listener.reporter.received(request);
-  const input = { method: 'POST', headers: req.rawHeaders, signature: decision.signature, body: exchange.body!, remoteAddress: req.socket.remoteAddress };
+  const body = exchange.body!;
+  // The headers are the same for every target: made once per event.
+  const headers = forwardHeaders({ method: 'POST', headers: req.rawHeaders, signature: decision.signature, body, remoteAddress: req.socket.remoteAddress });
+  const input = { method: 'POST', headers, body };
   const results: ForwardResult[] = new Array(listener.forwarders.length);
   let pending = results.length;
   listener.forwarders.forEach((forwarder, i) => forwarder.forwardThen(decision.routes[i]!, input, (outcome) => guarded(listener, exchange, () => {
