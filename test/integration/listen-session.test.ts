@@ -127,4 +127,17 @@ describe('a listen session', () => {
     expect(isFailure(error, 'journal-unopenable') && error.facts.file).toBe(journalFile);
     await rm(dirname(notADir), { recursive: true, force: true });
   });
+  it('a journal with a torn last line and loose permissions is reported once, when the session opens it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'datachonk-session-'));
+    const journalFile = join(dir, 'events.ndjson');
+    await writeFile(journalFile, '{"type":"request","rid":"rcv_cut', { mode: 0o644 });
+    const log: string[] = [];
+    const session = await startListenSession({ receiver, journalFile }, recordingReporter(log));
+    await session.close();
+    expect(log).toEqual([
+      `warning the last line of the journal ${journalFile} was cut short (a crash or a full disk); it is skipped when read, and new records start on the next line`,
+      'warning the journal was readable by other users: tightened the file from 0644 to 0600',
+    ]);
+    await rm(dir, { recursive: true, force: true });
+  });
 });

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, linkSync, createReadStream, fchmodSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -6,6 +6,14 @@ import { journalRecordSchema, type ForwardsRecord, type JournalRecord, type Requ
 
 /** Default size at which the journal rolls over to `<file>.1` (so at most twice this on disk). */
 export const DEFAULT_JOURNAL_MAX_BYTES = 64 * 1024 * 1024;
+
+/** What opening the journal found. */
+export interface JournalOpened {
+  /** The file did not end in a newline (a crash or a full disk cut its last record short). */
+  tornLine: boolean;
+  /** Permissions that were looser than private and were tightened, e.g. "the folder from 0755 to 0700". */
+  tightened: string[];
+}
 
 /**
  * Appends records to the NDJSON journal, in groups: the records of one turn of the event loop go to
@@ -17,33 +25,52 @@ export const DEFAULT_JOURNAL_MAX_BYTES = 64 * 1024 * 1024;
  * and a promise per request; and one write per turn rather than per record saves a system call per
  * event under load. Both showed in the listener's cost per event (issue 6). `append` is for records
  * that need no callback (a request's outcome): they go in the same group, so the file keeps order.
+ *
+ * Several listeners may share one journal (issue 11). Each group is one write to a file opened for
+ * appending, so groups never interleave. The file's size is the file's, not what this process wrote,
+ * and only one process rolls it over at a time (under `<file>.lock`); a writer whose file was rolled
+ * over by another finds out before its next group and reopens the new one. A group written into the
+ * old file in between is in `<file>.1`, which readers read too: nothing is lost before its time.
  */
 export class JournalWriter {
   private pending: string[] = [];
   private callbacks: ((error?: Error) => void)[] = [];
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
+  /** The next group must start on a new line: the file may end in a torn line. */
+  private torn: boolean;
 
   readonly file: string;
+  readonly opened: JournalOpened;
   private fd: number;
-  private size: number;
+  private inode: number;
   private readonly maxBytes: number;
   private readonly onError: (error: Error) => void;
 
-  private constructor(opened: { file: string; fd: number; size: number; maxBytes: number; onError: (error: Error) => void }) {
-    this.file = opened.file;
-    this.fd = opened.fd;
-    this.size = opened.size;
-    this.maxBytes = opened.maxBytes;
-    this.onError = opened.onError;
+  private constructor(file: string, options: { maxBytes: number; onError: (error: Error) => void; tightened: string[] }) {
+    this.file = file;
+    this.maxBytes = options.maxBytes;
+    this.onError = options.onError;
+    const { fd, inode, torn } = openForAppend(file);
+    this.fd = fd;
+    this.inode = inode;
+    this.torn = torn;
+    this.opened = { tornLine: torn, tightened: options.tightened };
   }
 
-  /** Opens (or creates, 0600) the journal. `onError` hears of failed `append`s. */
+  /** Opens (or creates, 0600 in a 0700 folder) the journal. `onError` hears of failed `append`s. */
   static async open(file: string, options: { maxBytes?: number; onError?: (error: Error) => void } = {}): Promise<JournalWriter> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    // Bodies and headers of received requests: private to the user, like the config file.
-    const fd = openSync(file, 'a', 0o600);
-    return new JournalWriter({ file, fd, size: fstatSync(fd).size, maxBytes: options.maxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, onError: options.onError ?? (() => {}) });
+    // Bodies and headers of received requests: private to the user, like the config file, even
+    // when an older version or the user made the folder or the file readable by others.
+    const tightened = tighten(dirname(file), 0o700, 'the folder');
+    const writer = new JournalWriter(file, { maxBytes: options.maxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, onError: options.onError ?? (() => {}), tightened });
+    const fileMode = fstatSync(writer.fd).mode & 0o777;
+    if (fileMode & 0o077) {
+      fchmodSync(writer.fd, 0o600);
+      tightened.push(`the file from ${octal(fileMode)} to 0600`);
+    }
+    return writer;
   }
 
   /** Writes the record with this turn's group, then calls back (with the error, if the write failed). */
@@ -79,11 +106,7 @@ export class JournalWriter {
     this.callbacks = [];
     let failure: Error | undefined;
     try {
-      const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
-      this.size += bytes.length;
-      if (this.size >= this.maxBytes) this.rotate();
+      this.write(`${this.torn ? '\n' : ''}${lines.join('\n')}\n`);
     } catch (error) {
       failure = error as Error;
       if (callbacks.length === 0) this.onError(failure);
@@ -91,11 +114,63 @@ export class JournalWriter {
     for (const then of callbacks) then(failure);
   }
 
-  private rotate(): void {
+  private write(text: string): void {
+    const size = this.followRollover();
+    const bytes = Buffer.from(text, 'utf8');
+    let offset = 0;
+    try {
+      while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
+    } catch (error) {
+      // Some of it may be in the file: start the next group on a line of its own.
+      this.torn = offset > 0 || this.torn;
+      throw error;
+    }
+    this.torn = false;
+    if (size + bytes.length >= this.maxBytes) this.rollOver();
+  }
+
+  /**
+   * Reopens the journal when another listener rolled it over since the last group, and returns the
+   * size of the file this group goes to.
+   */
+  private followRollover(): number {
+    let current;
+    try {
+      current = statSync(this.file);
+    } catch {
+      current = undefined;
+    }
+    if (current && current.ino === this.inode) return current.size;
+    this.reopen();
+    return fstatSync(this.fd).size;
+  }
+
+  /**
+   * Renames the full file to `<file>.1`, unless another listener is at it or has done it. The group
+   * is written by then: a failure here is reported, and the next group tries again.
+   */
+  private rollOver(): void {
+    try {
+      const lock = takeLock(`${this.file}.lock`);
+      if (!lock) return;
+      try {
+        const current = statSync(this.file);
+        if (current.ino === this.inode && current.size >= this.maxBytes) renameSync(this.file, `${this.file}.1`);
+      } finally {
+        lock.release();
+      }
+      this.reopen();
+    } catch (error) {
+      this.onError(new Error(`could not roll the journal over to ${this.file}.1: ${(error as Error).message}`));
+    }
+  }
+
+  private reopen(): void {
+    const { fd, inode, torn } = openForAppend(this.file);
     closeSync(this.fd);
-    renameSync(this.file, `${this.file}.1`);
-    this.fd = openSync(this.file, 'a', 0o600);
-    this.size = 0;
+    this.fd = fd;
+    this.inode = inode;
+    this.torn ||= torn;
   }
 
   /** Writes what is pending, then closes the file. */
@@ -108,6 +183,85 @@ export class JournalWriter {
     } finally {
       closeSync(this.fd);
     }
+  }
+}
+
+function openForAppend(file: string): { fd: number; inode: number; torn: boolean } {
+  const fd = openSync(file, 'a+', 0o600);
+  const { ino, size } = fstatSync(fd);
+  if (size === 0) return { fd, inode: ino, torn: false };
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return { fd, inode: ino, torn: last[0] !== 0x0a };
+}
+
+/** Makes `path` no more open than `mode`; says what it changed. Leaves alone what it cannot change. */
+function tighten(path: string, mode: number, what: string): string[] {
+  try {
+    const current = statSync(path).mode & 0o777;
+    if ((current & ~mode) === 0) return [];
+    chmodSync(path, mode);
+    return [`${what} from ${octal(current)} to ${octal(mode)}`];
+  } catch {
+    return [];
+  }
+}
+
+const octal = (mode: number) => `0${mode.toString(8)}`;
+
+/**
+ * A lock file holding its owner's pid, made whole under another name and then linked into place, so
+ * that it never exists empty. A lock left by a process that has died (a SIGKILLed listener) is taken
+ * over; a live owner's is respected: the caller tries again with its next group.
+ */
+function takeLock(path: string): { release(): void } | undefined {
+  const mine = `${path}.${process.pid}`;
+  const fd = openSync(mine, 'w', 0o600);
+  try {
+    writeSync(fd, String(process.pid));
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(mine, path);
+        return { release: () => unlinkSync(path) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || isHeldByLiveProcess(path)) return undefined;
+        // Its owner is gone. (Two writers that find the same dead lock at the same moment could both
+        // go on; each still renames only the file it measured, so the worst is one early rollover.)
+        unlinkIfThere(path);
+      }
+    }
+    return undefined;
+  } finally {
+    unlinkSync(mine);
+  }
+}
+
+function unlinkIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+function isHeldByLiveProcess(path: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path, 'utf8'));
+  } catch {
+    // Released since: the next group tries again.
+    return true;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

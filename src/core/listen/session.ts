@@ -82,12 +82,17 @@ export async function startListenSession(options: ListenSessionOptions, reporter
 }
 
 async function openJournal(file: string, reporter: ReceiverReporter): Promise<JournalWriter> {
+  let journal: JournalWriter;
   try {
     // Delivering matters more than recording: a failed write is said, and listening goes on.
-    return await JournalWriter.open(file, { onError: (error) => reporter.warning(`could not write to the journal ${file}: ${error.message}`) });
+    journal = await JournalWriter.open(file, { onError: (error) => reporter.warning(`could not write to the journal ${file}: ${error.message}`) });
   } catch (error) {
     throw new Failure('journal-unopenable', { file, detail: (error as Error).message });
   }
+  const { tornLine, tightened } = journal.opened;
+  if (tornLine) reporter.warning(`the last line of the journal ${file} was cut short (a crash or a full disk); it is skipped when read, and new records start on the next line`);
+  if (tightened.length > 0) reporter.warning(`the journal was readable by other users: tightened ${tightened.join(' and ')}`);
+  return journal;
 }
 
 async function expose(options: ListenSessionOptions, receiver: Receiver, reporter: SessionReporter): Promise<{ publicUrl?: string; tunnel?: Tunnel }> {
