@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Context } from '../context.js';
-import type { JournalEntry } from '../core/listen/journal.js';
+import { isRejected, type JournalEntry } from '../core/listen/journal.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import { formatMs, paint, statusColor, truncate } from './style.js';
 
@@ -8,6 +8,8 @@ export interface EventsView {
   list(entries: readonly JournalEntry[], info: { file: string; skipped: number }): void;
   show(entry: JournalEntry): void;
   resent(entry: JournalEntry, result: ForwardResult): void;
+  /** `events resend --allow-rejected` is about to send a request the listener rejected. */
+  sendingRejected(entry: JournalEntry): void;
 }
 
 /** What became of a request, in a word or a status: the app's answer, or why it went nowhere. */
@@ -21,7 +23,8 @@ function outcomeOf(entry: JournalEntry): { text: string; status: number | null }
   return { text: '—', status: null };
 }
 
-const idOf = (entry: JournalEntry) => entry.request.event_id ?? entry.request.rid;
+// A rejected request's event id is only claimed (anyone can send one): it goes by its journal id.
+const idOf = (entry: JournalEntry) => (isRejected(entry) ? undefined : entry.request.event_id) ?? entry.request.rid;
 
 export function createEventsView(ctx: Context): EventsView {
   const c = paint(ctx.stdout, ctx.env);
@@ -49,6 +52,7 @@ export function createEventsView(ctx: Context): EventsView {
       const r = entry.request;
       line(`${c.bold(r.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)}  received ${r.received_at}  ${r.method} ${r.path}`);
       line(`signature: ${r.verification.status}${r.verification.reason ? ` (${r.verification.reason})` : ''}`);
+      if (isRejected(entry)) line(c.red(`rejected: the listener answered ${r.response_status ?? 401} and forwarded nothing; the event and id it claims are not to be trusted`));
       line(c.bold('\nHeaders'));
       for (const [name, value] of Object.entries(r.headers)) line(`  ${c.cyan(name)}: ${String(value)}`);
       line(c.bold('\nBody'));
@@ -58,6 +62,11 @@ export function createEventsView(ctx: Context): EventsView {
       for (const record of entry.forwards) {
         for (const result of record.results) line(`  ${record.at}${record.resend ? c.dim(' (resend)') : ''}  ${resultText(c, result)}`);
       }
+    },
+    sendingRejected(entry) {
+      const r = entry.request;
+      const why = r.verification.status === 'invalid' ? 'its signature was invalid' : `the listener answered ${r.response_status}`;
+      ctx.stderr.write(`${c.yellow('warning:')} sending ${r.rid} although it was rejected when it arrived (${why}), as --allow-rejected asks\n`);
     },
     resent(entry, result) {
       if (json) {

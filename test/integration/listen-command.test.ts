@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/core/signing/signature.js';
 import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
@@ -82,5 +84,60 @@ describe('listen command', () => {
     await stop();
     const { id } = sender.stdout.records[0] as { id: string };
     await expect(run(ctx, ['events', 'resend', id])).rejects.toMatchObject({ kind: 'usage', hint: expect.stringContaining('--to') });
+  });
+  it('a rejected request that reuses an event id neither shadows the event nor gets signed by resend', async () => {
+    app = await startRecordingServer();
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_real' });
+    const sender = await testContext({ output: 'json' });
+    contexts.push(sender);
+    await trigger(sender, 'chonk.created', { url, secret: 'whsec_real' });
+    const { id } = sender.stdout.records[0] as { id: string };
+    const forged = JSON.stringify({ id, event: 'chonk.created', created_at: '2026-11-29T00:00:00Z', project_id: 'proj_forged', data: { forged: true } });
+    const refused = await fetch(url, { method: 'POST', body: forged, headers: { 'content-type': 'application/json', 'x-datachonk-signature': `sha256=${'0'.repeat(64)}` } });
+    expect(refused.status).toBe(401);
+    await stop();
+    const fresh = () => ({ ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), stderr: new (ctx.stderr.constructor as new () => typeof ctx.stderr)() });
+
+    const shown = { ...fresh(), output: 'json' as const };
+    await run(shown, ['events', 'show', id]);
+    expect(shown.stdout.records[0]).toMatchObject({ event_id: id, verification: { status: 'valid' } });
+    expect((shown.stdout.records[0] as { body: string }).body).not.toContain('forged');
+
+    // The event id resends the verified delivery, never the forged body.
+    await run(fresh(), ['events', 'resend', id, '--to', app.origin, '--secret', 'whsec_app']);
+    expect(app.requests.at(-1)!.body.toString()).not.toContain('forged');
+
+    const listed = { ...fresh(), output: 'json' as const };
+    await run(listed, ['events', 'list']);
+    const rejected = listed.stdout.records.find((r) => (r as { verification: string }).verification === 'invalid') as { rid: string; id: string };
+    // It claimed the id: recorded as claimed, but it does not take the event's place.
+    expect(rejected.id).toBe(id);
+    const before = app.requests.length;
+    const refusal = fresh();
+    await expect(run(refusal, ['events', 'resend', rejected.rid, '--to', app.origin, '--secret', 'whsec_app'])).rejects.toMatchObject({
+      message: expect.stringContaining(`${rejected.rid} was rejected when it arrived (its signature was invalid`),
+      hint: expect.stringContaining('--allow-rejected'),
+    });
+    expect(app.requests).toHaveLength(before);
+
+    const allowed = fresh();
+    await run(allowed, ['events', 'resend', rejected.rid, '--to', app.origin, '--secret', 'whsec_app', '--allow-rejected']);
+    expect(allowed.stderr.text).toContain(`warning: sending ${rejected.rid} although it was rejected when it arrived (its signature was invalid), as --allow-rejected asks`);
+    expect(app.requests.at(-1)!.body.toString()).toContain('forged');
+  });
+
+  it('events resend names a journal entry whose target is not an http URL', async () => {
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_t', forward: ['127.0.0.1:9'] });
+    const sender = await testContext({ output: 'json' });
+    contexts.push(sender);
+    await trigger(sender, 'chonk.created', { url, secret: 'whsec_t', expectStatus: 502 }).catch(() => {});
+    await stop();
+    const { id } = sender.stdout.records[0] as { id: string };
+    const file = join(ctx.paths.stateDir, 'events.ndjson');
+    await writeFile(file, (await readFile(file, 'utf8')).replaceAll('http://127.0.0.1:9/webhooks/datachonk', 'file:///etc/passwd'));
+    await expect(run(ctx, ['events', 'resend', id])).rejects.toMatchObject({
+      message: expect.stringMatching(/^the journal entry rcv_\S+ has a target that is not an http or https URL: "file:\/\/\/etc\/passwd"$/),
+      hint: expect.stringContaining('--to'),
+    });
   });
 });

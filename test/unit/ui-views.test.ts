@@ -109,7 +109,8 @@ describe('the events view', () => {
     expect(ctx.stdout.text.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean)).toEqual([
       'TIME EVENT ID SIGNATURE FORWARD',
       '2026-11-29 14:55:54Z chonk.created evt_1 valid 200',
-      '2026-11-29 14:55:54Z chonk.created evt_2 invalid 401',
+      // A rejected request goes by its journal id: the event id it claims is not to be trusted.
+      '2026-11-29 14:55:54Z chonk.created rcv_2 invalid 401',
       '2026-11-29 14:55:54Z chonk.created evt_3 valid pending',
     ]);
   });

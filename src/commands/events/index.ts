@@ -1,5 +1,5 @@
 import { DEFAULT_FORWARD_TIMEOUT } from '../../defaults.js';
-import { command, parsed, type GroupSpec, type OptionValues } from '../define.js';
+import { command, flag, parsed, type GroupSpec, type OptionValues } from '../define.js';
 import { duration, wholeNumber } from '../parsers.js';
 import { secretOption } from '../shared-options.js';
 import { target } from '../targets.js';
@@ -11,6 +11,7 @@ const resendOptions = {
   to: parsed('--to <target>', 'send it here instead: 3000, localhost:3000 or a URL', target),
   ...secretOption('re-sign it with this secret (by default the signature the app was sent the first time is sent)'),
   timeout: parsed('--timeout <duration>', 'give up on a response after this long', duration, { defaultText: DEFAULT_FORWARD_TIMEOUT }),
+  allowRejected: flag('--allow-rejected', 'send it even though the listener rejected it (its signature or body was bad)'),
 };
 
 export type ListSpecs = typeof listOptions;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Context } from '../../context.js';
 import { failure, usageError } from '../../errors.js';
 import { JOURNAL_FILE } from '../../defaults.js';
-import { findEntry, JournalWriter, readJournal, type JournalEntry } from '../../core/listen/journal.js';
+import { findEntry, isRejected, JournalWriter, readJournal, type JournalEntry } from '../../core/listen/journal.js';
 import { resend as resendEntry } from '../../core/listen/resend.js';
 import { forwardUrl } from '../../core/listen/targets.js';
 import { createSender } from '../../core/send.js';
@@ -25,12 +25,17 @@ export const show: Action<ShowSpecs> = async (ctx, { args: [id] }) => {
 
 export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) => {
   const entry = await requireEntry(ctx, id!);
-  // --to follows --forward's rule: a target without a path gets the path and query the event came to.
-  const targets = options.to ? [forwardUrl(options.to, entry.request.path)] : entry.request.targets;
+  const view = createEventsView(ctx);
+  if (isRejected(entry)) {
+    // Anyone who can reach the listener can send a body with any id: a rejected one is not replayed,
+    // and above all not signed (--secret), unless asked for in so many words.
+    if (!options.allowRejected) throw rejectedRefusal(entry);
+    view.sendingRejected(entry);
+  }
+  const targets = resendTargets(entry, options.to);
   if (targets.length === 0) {
     throw usageError(`${id} was not forwarded anywhere when it arrived`, 'name a target: datachonk events resend <id> --to localhost:3000');
   }
-  const view = createEventsView(ctx);
   const sender = createSender({ connections: targets.length, clock: ctx.monotonic });
   const results = await resendEntry(entry.request, targets, { secret: options.secret, timeoutMs: options.timeout, sender })
     .finally(() => sender.close());
@@ -46,6 +51,26 @@ export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) 
       failed.error?.code === 'refused' ? 'start your app, then run the same command again' : undefined);
   }
 };
+
+function rejectedRefusal(entry: JournalEntry) {
+  const { request } = entry;
+  const why = request.verification.status === 'invalid' ? `its signature was invalid: ${request.verification.reason ?? 'no reason recorded'}` : `the listener answered ${request.response_status}`;
+  return failure(`${request.rid} was rejected when it arrived (${why}), so its body cannot be trusted`,
+    `to send it anyway, add --allow-rejected; to resend the event DataChonk sent, use the id of an accepted delivery (datachonk events list)`);
+}
+
+/** --to follows --forward's rule (a target without a path gets the path and query the event came to); else the journalled targets. */
+function resendTargets(entry: JournalEntry, to: URL | undefined): string[] {
+  if (to) return [forwardUrl(to, entry.request.path)];
+  // The journal is a file the user may have edited: a target that is not an http(s) URL is named.
+  for (const target of entry.request.targets) {
+    if (!/^https?:\/\/[^/?#]/i.test(target) || !URL.canParse(target)) {
+      throw failure(`the journal entry ${entry.request.rid} has a target that is not an http or https URL: ${JSON.stringify(target)}`,
+        'resend it with --to <target> (3000, localhost:3000 or a URL), or fix the entry in the journal');
+    }
+  }
+  return entry.request.targets;
+}
 
 async function requireEntry(ctx: Context, id: string): Promise<JournalEntry> {
   const entry = findEntry(await readJournal(journalFile(ctx)), id);

@@ -312,11 +312,26 @@ function parseLine(line: string): JournalRecord | undefined {
   }
 }
 
-/** Finds an entry by event id (`evt_…`, the latest delivery of it) or journal id (`rcv_…`). */
+/** The listener refused it (a bad signature, not JSON, not an event): its body is not to be trusted. */
+export function isRejected(entry: JournalEntry): boolean {
+  return entry.request.verification.status === 'invalid' || (entry.request.response_status ?? 0) >= 400;
+}
+
+/**
+ * Finds an entry by journal id (`rcv_…`) or event id (`evt_…`). An event id names the latest
+ * delivery of the event that the listener accepted, verified ones first; a rejected request that
+ * claims the id (anyone can send one) is found by it only when nothing else claims it (issue 11).
+ */
 export function findEntry(contents: JournalContents, id: string): JournalEntry | undefined {
+  let accepted: JournalEntry | undefined;
+  let rejected: JournalEntry | undefined;
   for (let i = contents.entries.length - 1; i >= 0; i--) {
     const entry = contents.entries[i]!;
-    if (entry.request.rid === id || entry.request.event_id === id) return entry;
+    if (entry.request.rid === id) return entry;
+    if (entry.request.event_id !== id) continue;
+    if (isRejected(entry)) rejected ??= entry;
+    else if (entry.request.verification.status === 'valid') return entry;
+    else accepted ??= entry;
   }
-  return undefined;
+  return accepted ?? rejected;
 }
