@@ -93,7 +93,7 @@ describe('listen command', () => {
     await trigger(sender, 'chonk.created', { url, secret: 'whsec_real' });
     const { id } = sender.stdout.records[0] as { id: string };
     const forged = JSON.stringify({ id, event: 'chonk.created', created_at: '2026-11-29T00:00:00Z', project_id: 'proj_forged', data: { forged: true } });
-    const refused = await fetch(url, { method: 'POST', body: forged, headers: { 'content-type': 'application/json', 'x-datachonk-signature': `sha256=${'0'.repeat(64)}` } });
+    const refused = await fetch(url!, { method: 'POST', body: forged, headers: { 'content-type': 'application/json', 'x-datachonk-signature': `sha256=${'0'.repeat(64)}` } });
     expect(refused.status).toBe(401);
     await stop();
     const fresh = () => ({ ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), stderr: new (ctx.stderr.constructor as new () => typeof ctx.stderr)() });
