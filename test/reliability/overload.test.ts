@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readJournal } from '../../src/core/listen/journal.js';
+import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
+import { startRecordingServer } from '../helpers/recording-server.js';
+
+// A hung app with more requests in flight than the listener has connections to it (issue 11, item 5):
+// every sender gets its 504 within --forward-timeout, queueing included; a request whose time ran out
+// in the queue never reaches the app; SIGTERM ends the listener with forwards stuck.
+
+const SECRET = 'whsec_overload';
+const SENDERS = 200;
+const t = homePerTest('datachonk-overload-');
+
+describe('overload', () => {
+  it(`${SENDERS} senders at once to a hung app: each gets 504 in time, those that expired in the queue never reach the app, SIGTERM stops it`, async () => {
+    // Takes every request and never answers.
+    const app = t.opened(await startRecordingServer(() => {}));
+    const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET, '--forward-timeout', '1s'], { home: t.home }));
+    const url = listeningUrl(listener.stderr());
+    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--count', String(SENDERS), '--concurrency', String(SENDERS),
+      '--url', url, '--secret', SECRET, '--expect-status', '504', '--timeout', '20s'], { home: t.home });
+    // Every sender got the listener's 504, none waited out its own 20 s timeout.
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(JSON.parse(sent.stdout.trim().split('\n').at(-1)!)).toMatchObject({ type: 'summary', sent: SENDERS, ok: SENDERS });
+
+    // The listener holds 64 connections to the app. When the first 64 time out, their connections
+    // take the queued requests that still have a few milliseconds left (the senders' requests arrived
+    // spread over a few milliseconds); the rest expire in the queue, unsent. When the timer started
+    // only on leaving the queue, every one of them reached the app, a wave per second.
+    const reached = app.requests.length;
+    expect(reached).toBeLessThanOrEqual(2 * 64);
+    expect(await listener.stop('SIGTERM')).toBe(0);
+    // Nothing was sent after its sender had its answer, nor at shutdown.
+    expect(app.requests.length).toBe(reached);
+
+    const journal = await readJournal(join(t.home, '.local', 'state', 'datachonk', 'events.ndjson'));
+    expect(journal.entries).toHaveLength(SENDERS);
+    for (const entry of journal.entries) expect(entry.forwards[0]?.results[0]).toMatchObject({ status: null, error: { code: 'timeout' } });
+  });
+});
