@@ -5,6 +5,7 @@ import { Failure } from '../failure.js';
 import type { Delivery } from '../core/api/schemas.js';
 import { EVENT_TYPES, isEventType } from '../core/events/catalogue.js';
 import { randomId } from '../core/events/payload.js';
+import { parseJson, stringifyJson } from '../core/lossless-json.js';
 import { envelopeSchema } from '../core/events/schemas.js';
 import { DeliveryEngine } from './deliveries.js';
 import { publicWebhook, WebhookStore, type StoredWebhook } from './store.js';
@@ -200,8 +201,9 @@ async function routeOne(state: State, call: Call, target: { id: string; deliveri
 
 async function emit(state: State, body: string): Promise<unknown> {
   const payload = parse(envelopeSchema, body);
-  // Compact JSON with the keys in the order they came (zod's output may reorder them), as `trigger` sends it.
-  const wire = JSON.stringify(JSON.parse(body));
+  // Compact JSON with the keys in the order they came (zod's output may reorder them) and the numbers
+  // as they came, as `trigger` sends it.
+  const wire = stringifyJson(parseJson(body));
   const targets = state.store.list().filter((w: StoredWebhook) => w.status === 'active' && w.events.includes(payload.event));
   const first = await Promise.all(targets.map((webhook) => state.engine.deliver(webhook, { body: wire, event: payload.event, eventId: payload.id })));
   return { event_id: payload.id, event: payload.event, deliveries: first };

@@ -2,10 +2,10 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
-import { sign } from '../../src/core/signing/signature.js';
+import { sign, verify } from '../../src/core/signing/signature.js';
 import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { homePerTest, runCli } from '../helpers/cli.js';
-import { closedPort } from '../helpers/recording-server.js';
+import { closedPort, startRecordingServer } from '../helpers/recording-server.js';
 
 const SECRET = 'whsec_e2e_secret';
 const t = homePerTest('datachonk-e2e-');
@@ -59,6 +59,34 @@ describe('datachonk trigger against the DataChonk doc sample receiver', () => {
     const result = await runCli(['trigger', 'push.completed', '--url', receiver.url, '--secret', SECRET], { home: t.home });
     expect(result.code).toBe(1);
     expect(receiver.accepted).toHaveLength(1);
+  });
+});
+
+describe('datachonk trigger sends numbers as typed', () => {
+  const BIG = '12345678901234567890';
+
+  it.each([
+    ['--set', ['--set', `data.external_ref=${BIG}`]],
+    ['--data', ['--data', `{"data":{"external_ref":${BIG}}}`]],
+  ])('%s data.external_ref=12345678901234567890 arrives with those digits, signed over them', async (_flag, args) => {
+    const app = t.opened(await startRecordingServer());
+    const result = await runCli(['trigger', 'generation.completed', '--url', app.url, '--secret', SECRET, ...args], { home: t.home });
+    expect(result.code, result.stderr).toBe(0);
+    const [received] = await app.waitFor(1);
+    const body = received!.body.toString('utf8');
+    expect(body).toContain(`"external_ref":${BIG}}`);
+    expect(body).not.toContain('12345678901234567000');
+    expect(verify(SECRET, received!.body, received!.headers['x-datachonk-signature'])).toEqual({ ok: true });
+  });
+
+  it('--dry-run --json prints the same digits in the body it signed, and in its curl command', async () => {
+    const result = await runCli(['--json', 'trigger', 'generation.completed', '--dry-run', '--secret', SECRET,
+      '--set', `data.external_ref=${BIG}`, '--data', '{"data":{"ratio":1.0000000000000000001,"far":1e400}}'], { home: t.home });
+    expect(result.code, result.stderr).toBe(0);
+    const record = JSON.parse(result.stdout) as { body: string; headers: Record<string, string>; curl: string };
+    expect(record.body).toContain(`"ratio":1.0000000000000000001,"far":1e400,"external_ref":${BIG}}`);
+    expect(record.curl).toContain(`"external_ref":${BIG}}`);
+    expect(verify(SECRET, record.body, record.headers['x-datachonk-signature'])).toEqual({ ok: true });
   });
 });
 

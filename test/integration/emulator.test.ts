@@ -6,7 +6,10 @@ import { ApiClient } from '../../src/core/api/client.js';
 import type { Delivery } from '../../src/core/api/schemas.js';
 import { WebhooksApi } from '../../src/core/api/webhooks.js';
 import { EMIT_PATH, startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/server.js';
-import { loadFixture } from '../../src/core/events/payload.js';
+import { loadFixture, type JsonObject } from '../../src/core/events/payload.js';
+import { parseJson, stringifyJson } from '../../src/core/lossless-json.js';
+import { verify } from '../../src/core/signing/signature.js';
+import { startRecordingServer } from '../helpers/recording-server.js';
 import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { z } from 'zod';
 import { failureWords } from '../helpers/program.js';
@@ -131,6 +134,26 @@ describe('the API emulator', () => {
     const result = await c.request('POST', '_emulator/events', emitResult, await loadFixture('generation.completed'));
     await c.close();
     expect(result.deliveries).toHaveLength(0);
+  });
+
+  it('emits and delivers numbers as typed: a big integer reaches the webhook with its digits, signed over them', async () => {
+    const app = await startRecordingServer();
+    try {
+      const e = await start();
+      const api = new WebhooksApi(client(e.url));
+      await api.create({ url: app.url, events: ['generation.completed'], secret: 'whsec_big' });
+      const payload: JsonObject = { ...(await loadFixture('generation.completed')), id: 'evt_big' };
+      (payload.data as JsonObject).external_ref = parseJson('12345678901234567890');
+      const c = client(e.url);
+      await c.request('POST', EMIT_PATH.replace('/v1/', ''), emitResult, payload).finally(() => c.close());
+      const [delivered] = await app.waitFor(1);
+      const body = delivered!.body.toString('utf8');
+      expect(body).toContain('"external_ref":12345678901234567890}');
+      expect(body).toBe(stringifyJson(payload));
+      expect(verify('whsec_big', delivered!.body, delivered!.headers['x-datachonk-signature'])).toMatchObject({ ok: true });
+    } finally {
+      await app.close();
+    }
   });
 
   it('validates registrations like an API would', async () => {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildPayload } from '../../src/core/events/build.js';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
-import { applyOverride, deepMerge, parseOverride, type JsonObject } from '../../src/core/events/payload.js';
+import { applyOverride, deepMerge, parseJsonObject, parseOverride, type JsonObject } from '../../src/core/events/payload.js';
+import { stringifyJson } from '../../src/core/lossless-json.js';
 import { planPayloads } from '../../src/core/trigger/plan.js';
 import { failureWords } from '../helpers/program.js';
 import { testContext, type TestContext } from '../helpers/context.js';
@@ -149,6 +150,52 @@ describe('compileRecipe', () => {
     expect(compiled.body).toBe(JSON.stringify(expected));
     expect(compiled.id).toBe(expected.id);
     expect(compiled.event).toBe('generation.completed');
+  });
+});
+
+describe('numbers are sent as typed', () => {
+  let ctx: TestContext;
+  afterEach(() => ctx?.cleanup());
+  const now = new Date('2026-11-26T14:55:54.321Z');
+  const bodyOf = async (request: Parameters<typeof planPayloads>[0]) => {
+    const { compileRecipe } = await import('../../src/core/events/build.js');
+    const [recipe] = await planPayloads(request, now);
+    return compileRecipe(recipe!)({ id: 'evt_n', createdAt: now }).body;
+  };
+
+  it('from --set, --data, --data @file and --fixture, into the bytes sent', async () => {
+    ctx = await testContext();
+    const sets = ['data.external_ref=12345678901234567890', 'data.tiny=1e-400'];
+    const data = '{"data":{"ratio":1.0000000000000000001,"huge":[1e400, -98765432109876543210]}}';
+    const inline = await bodyOf({ event: 'generation.completed', all: false, validate: true, sets, data });
+    expect(inline).toContain('"external_ref":12345678901234567890,"tiny":1e-400');
+    expect(inline).toContain('"ratio":1.0000000000000000001,"huge":[1e400,-98765432109876543210]');
+    expect(inline).toContain('"duration_ms":1234,');
+
+    const dataFile = join(ctx.home, 'patch.json');
+    await writeFile(dataFile, '{"data":{"external_ref":12345678901234567891}}');
+    expect(await bodyOf({ event: 'push.completed', all: false, validate: true, sets: [], data: `@${dataFile}` }))
+      .toContain('"external_ref":12345678901234567891');
+
+    const fixtureFile = join(ctx.home, 'fixture.json');
+    await writeFile(fixtureFile, '{"event":"chonk.deleted","project_id":"proj_f","data":{"chonk_id":"chonk_1","chonk_name":"old",'
+      + '"chonk_type":"source","external_ref":12345678901234567892}}');
+    expect(await bodyOf({ all: false, validate: true, sets: [], fixtureFile })).toContain('"external_ref":12345678901234567892}');
+  });
+
+  it('--set can go on through a kept number, and --data replaces one, as with any number', async () => {
+    const sets = ['data.n=12345678901234567890', 'data.n.x=12345678901234567891'];
+    expect(await bodyOf({ event: 'chonk.created', all: false, validate: true, sets })).toContain('"n":{"x":12345678901234567891}');
+    const base = parseJsonObject('{"n":12345678901234567890}', 'data');
+    expect(stringifyJson(deepMerge(base, { n: { x: 1 } }))).toBe('{"n":{"x":1}}');
+  });
+
+  it('a big integer in an integer field is "too big", as a receiver\'s JSON.parse reads it, not "an object"', async () => {
+    const attempt = planPayloads({ event: 'generation.completed', all: false, sets: ['data.duration_ms=12345678901234567890'], validate: true }, now);
+    const words = await failureWords(attempt);
+    expect(words).toMatchObject({ kind: 'usage', message: expect.stringContaining('data.duration_ms: Too big: expected int to be <=9007199254740991') });
+    expect(await bodyOf({ event: 'generation.completed', all: false, validate: false, sets: ['data.duration_ms=12345678901234567890'] }))
+      .toContain('"duration_ms":12345678901234567890');
   });
 });
 

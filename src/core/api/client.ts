@@ -1,6 +1,7 @@
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { Failure } from '../../failure.js';
+import { stringifyJson, type Json } from '../lossless-json.js';
 import { classifyNetworkError, describeNetworkFailure } from '../net-errors.js';
 import { errorEnvelopeSchema, successEnvelopeSchema } from './schemas.js';
 
@@ -84,7 +85,8 @@ export class ApiClient {
             'user-agent': this.options.userAgent,
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-          body: body === undefined ? undefined : JSON.stringify(body),
+          // stringifyJson: an emitted payload's numbers go as typed (see lossless-json.ts).
+          body: body === undefined ? undefined : stringifyJson(body as Json),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });

@@ -1,3 +1,4 @@
+import { cloneJson, stringifyJson } from '../lossless-json.js';
 import { applyOverride, deepMerge, type JsonObject, type Override } from './payload.js';
 
 /** How to make a payload: a template (fixture or file), a deep-merged patch, then overrides. */
@@ -18,11 +19,11 @@ export interface Freshness {
  * (so a user can still pin `id` or `created_at`).
  */
 export function buildPayload(recipe: PayloadRecipe, fresh: Freshness): JsonObject {
-  const payload = structuredClone(recipe.template);
+  const payload = cloneJson(recipe.template);
   payload.id = fresh.id;
   // Second precision, as in DataChonk's documented sample ("2024-01-15T10:30:00Z").
   payload.created_at = fresh.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  if (recipe.patch) deepMerge(payload, structuredClone(recipe.patch));
+  if (recipe.patch) deepMerge(payload, cloneJson(recipe.patch));
   for (const override of recipe.overrides) applyOverride(payload, override);
   return payload;
 }
@@ -39,12 +40,13 @@ export interface SerializedEvent {
 
 /**
  * Serializes a recipe once and returns a function that makes each event's bytes by putting a fresh
- * id and created_at into that text: the same bytes as `JSON.stringify(buildPayload(...))`, without
+ * id and created_at into that text: the same bytes as `stringifyJson(buildPayload(...))` (which is
+ * `JSON.stringify` with numbers kept as typed), without
  * cloning and serializing the payload for every event of a `--count` run.
  */
 export function compileRecipe(recipe: PayloadRecipe): (fresh: Freshness) => SerializedEvent {
   const skeleton = buildPayload(recipe, { id: SENTINEL_ID, createdAt: SENTINEL_DATE });
-  const text = JSON.stringify(skeleton);
+  const text = stringifyJson(skeleton);
   const event = String(skeleton.event);
   const idAt = skeleton.id === SENTINEL_ID ? text.indexOf(JSON.stringify(SENTINEL_ID)) : -1;
   const dateText = JSON.stringify(SENTINEL_DATE.toISOString().replace(/\.\d{3}Z$/, 'Z'));

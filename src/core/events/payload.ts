@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Failure, type PayloadSource } from '../../failure.js';
+import { isJsonObject, parseJson, RawNumber, type Json, type JsonObject } from '../lossless-json.js';
 import { EVENT_TYPES, isEventType, suggestEventType, type EventType } from './catalogue.js';
 
-/** A JSON value as it appears in a payload. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
+export type { Json, JsonObject } from '../lossless-json.js';
 
 // Resolves to <package>/fixtures/ from both src/core/events/ and dist/core/events/.
 const FIXTURES_DIR = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
@@ -34,15 +33,18 @@ export async function readJsonFile(path: string, source: PayloadSource): Promise
   return parseJsonObject(text, source, path);
 }
 
-/** Parses a JSON object, turning a syntax error into a failure that names its source. */
+/**
+ * Parses a JSON object, turning a syntax error into a failure that names its source. Numbers that a
+ * JavaScript number would change are kept as typed (see lossless-json.ts).
+ */
 export function parseJsonObject(text: string, source: PayloadSource, path?: string): JsonObject {
   let value: Json;
   try {
-    value = JSON.parse(text) as Json;
+    value = parseJson(text);
   } catch (error) {
     throw new Failure('json-invalid', { source, path, detail: (error as Error).message });
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Failure('payload-not-object', { source, path });
+  if (!isJsonObject(value)) throw new Failure('payload-not-object', { source, path });
   return value;
 }
 
@@ -86,7 +88,7 @@ const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 
 /**
  * Parses `path=value`. The path is dot-separated (`data.files_generated.0.lines`; `[0]` works too).
- * A value that parses as JSON is used as JSON, anything else as a string.
+ * A value that parses as JSON is used as JSON (numbers as typed), anything else as a string.
  */
 export function parseOverride(arg: string): Override {
   const eq = arg.indexOf('=');
@@ -99,7 +101,7 @@ export function parseOverride(arg: string): Override {
   if (bad) throw new Failure('override-path', { path: rawPath, problem: 'forbidden-segment', segment: bad });
   let value: Json;
   try {
-    value = JSON.parse(rawValue) as Json;
+    value = parseJson(rawValue);
   } catch {
     value = rawValue;
   }
@@ -113,7 +115,7 @@ export function applyOverride(target: JsonObject, { path, value }: Override): vo
     const key = path[i]!;
     const container = node as JsonObject | Json[];
     let next = (container as Record<string, Json>)[key];
-    if (next === null || typeof next !== 'object') {
+    if (next === null || typeof next !== 'object' || next instanceof RawNumber) {
       next = /^\d+$/.test(path[i + 1]!) ? [] : {};
       assign(container, key, next, path.slice(0, i + 1));
     }
@@ -140,12 +142,8 @@ export function deepMerge(base: JsonObject, patch: JsonObject): JsonObject {
   for (const [key, value] of Object.entries(patch)) {
     if (FORBIDDEN_SEGMENTS.has(key)) continue;
     const current = base[key];
-    if (isPlainObject(current) && isPlainObject(value)) deepMerge(current, value);
+    if (isJsonObject(current) && isJsonObject(value)) deepMerge(current, value);
     else base[key] = value;
   }
   return base;
-}
-
-function isPlainObject(value: Json | undefined): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

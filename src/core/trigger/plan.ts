@@ -5,6 +5,7 @@ import {
   loadFixture, parseJsonObject, parseOverride, readJsonFile, requireEventType, type JsonObject,
 } from '../events/payload.js';
 import { validateEvent } from '../events/schemas.js';
+import { toNativeJson } from '../lossless-json.js';
 
 /** What the user asked to send, before any file is read. */
 export interface PayloadRequest {
@@ -56,6 +57,8 @@ async function readPatch(data: string): Promise<JsonObject> {
 
 function checkPayload(payload: JsonObject): void {
   if (typeof payload.event === 'string') requireEventType(payload.event);
-  const result = validateEvent(payload);
+  // Checked as a receiver's JSON.parse reads it: a number kept as typed is checked as the nearest double,
+  // so 12345678901234567890 in an integer field is "too big", not "an object".
+  const result = validateEvent(toNativeJson(payload));
   if (!result.ok) throw new Failure('payload-invalid', { event: String(payload.event), issues: result.issues });
 }
