@@ -22,7 +22,7 @@ describe('a forged request reusing an event id', () => {
     const real = event('evt_forgedtarget1', 'real_one');
     expect((await rawRequest(url, { headers: { 'x-datachonk-signature': sign(SECRET, real) }, body: real })).status).toBe(200);
     for (const signature of [undefined, `sha256=${'a'.repeat(64)}`, sign('whsec_attacker', event('evt_forgedtarget1', 'forged_one'))]) {
-      const headers = signature ? { 'x-datachonk-signature': signature } : {};
+      const headers: Record<string, string> = signature ? { 'x-datachonk-signature': signature } : {};
       expect((await rawRequest(url, { headers, body: event('evt_forgedtarget1', 'forged_one') })).status).toBe(401);
     }
     expect(await listener.stop('SIGINT')).toBe(0);
