@@ -15,7 +15,9 @@ describe('constructEvent', () => {
 
   it.each<[string, string, string | string[] | undefined]>([
     ['a signature made with another secret', 'mismatch', sign('other', body)],
-    ['a signature that is not sha256=<64 hex digits>', 'malformed', 'sha256=00'],
+    ['a signature that is not sha256=<64 hex digits>', 'malformed', 'sha256=zz'],
+    ['the right signature in upper-case hex', 'uppercase-hex', sign(secret, body).toUpperCase().replace('SHA256=', 'sha256=')],
+    ['the right signature with whitespace around it', 'whitespace', ` ${sign(secret, body)}`],
     ['no signature', 'missing', undefined],
     ['two signatures', 'duplicated', [sign(secret, body), sign(secret, body)]],
   ])('throws a WebhookVerificationError for %s, with the reason %s', (_name, reason, header) => {
