@@ -51,6 +51,24 @@ describe('constructEvent', () => {
       expect((thrown as Error).message).toMatch(new RegExp(`^the body is not a DataChonk event: ${path}: `));
     });
 
+    it.each<[string, unknown, string]>([
+      ['missing', undefined, 'undefined'],
+      ['null', null, 'null'],
+      ['a number', 5, 'number'],
+      ['an array naming a known type', ['generation.completed'], 'array'],
+    ])('an event type that is %s is refused, saying a string was expected', (_name, type, received) => {
+      const bad = JSON.stringify({ ...future, event: type });
+      expect(() => constructEvent(bad, sign(secret, bad), secret)).toThrow(expect.objectContaining({
+        reason: 'invalid-event', message: `the body is not a DataChonk event: event: Invalid input: expected string, received ${received}`,
+      }));
+    });
+
+    it.each([['null', 'null'], ['5', 'number'], ['"chonk.archived"', 'string'], ['[]', 'array']])('a signed JSON %s is no event', (text, received) => {
+      expect(() => constructEvent(text, sign(secret, text), secret)).toThrow(expect.objectContaining({
+        reason: 'invalid-event', message: `the body is not a DataChonk event: (payload): Invalid input: expected object, received ${received}`,
+      }));
+    });
+
     it('an empty event type is a malformed envelope, not an unknown type', () => {
       const empty = JSON.stringify({ ...future, event: '' });
       expect(() => constructEvent(empty, sign(secret, empty), secret)).toThrow(expect.objectContaining({ reason: 'invalid-event' }));

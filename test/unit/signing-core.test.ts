@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { constructEvent, WebhookVerificationError } from '../../src/core/signing/construct-event.js';
-import { EVENT_HEADER, SIGNATURE_HEADER, sign, verify } from '../../src/core/signing/signature.js';
+import { EVENT_HEADER, NEAR_MISSES, SIGNATURE_HEADER, sign, verify } from '../../src/core/signing/signature.js';
 
 // The exact words and edges of sign/verify/constructEvent; signing.test.ts holds the interop vectors.
 
@@ -88,6 +88,7 @@ describe('verify', () => {
     ['40 hex digits after an upper-case prefix', `SHA256=${RFC_HEX.slice(0, 40)}`, 'wrong-length', `the signature has 40 hex digits; DataChonk sends ${FORM}`],
     ['sha1=', `sha1=${RFC_HEX.slice(0, 40)}`, 'other-scheme', `the signature is sha1=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
     ['sha1= with 64 digits', `sha1=${RFC_HEX}`, 'other-scheme', `the signature is sha1=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
+    ['SHA1=', `SHA1=${RFC_HEX.slice(0, 40)}`, 'other-scheme', `the signature is SHA1=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
     ['sha512=', `sha512=${RFC_HEX}${RFC_HEX}`, 'other-scheme', `the signature is sha512=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
     ['hmac-sha256=', `hmac-sha256=${RFC_HEX}`, 'other-scheme', `the signature is hmac-sha256=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
     ['a 16-character scheme', `${'s'.repeat(16)}=${RFC_HEX}`, 'other-scheme', `the signature is ${'s'.repeat(16)}=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
@@ -96,6 +97,11 @@ describe('verify', () => {
     ['the upper-case hex alone', RFC_HEX.toUpperCase(), 'no-prefix', `the signature has no sha256= prefix; DataChonk sends ${FORM}`],
   ] as const)('refuses a near miss, %s, naming it', (_name, header, reason, message) => {
     expect(verify(RFC_KEY, RFC_DATA, header)).toEqual({ ok: false, reason, message });
+    expect(NEAR_MISSES.has(reason)).toBe(true);
+  });
+
+  it('counts only the format\'s near misses as near misses', () => {
+    expect([...NEAR_MISSES].sort()).toEqual(['no-prefix', 'other-scheme', 'prefix-case', 'uppercase-hex', 'whitespace', 'wrong-length']);
   });
 
   it('refuses a near miss even when its normalized form is the right signature', () => {

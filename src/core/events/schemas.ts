@@ -70,10 +70,11 @@ export type ReceivedValidation =
  */
 export function validateReceived(payload: unknown): ReceivedValidation {
   const type = (payload as { event?: unknown } | null | undefined)?.event;
-  if (typeof type !== 'string' || isEventType(type)) {
+  if (typeof type === 'string' && isEventType(type)) {
     const validation = validateEvent(payload);
     return validation.ok ? { ok: true, known: true, event: validation.event } : validation;
   }
+  // Any other `event`, a string or not: the envelope says what is wrong, if anything.
   const result = envelopeSchema.safeParse(payload);
   return result.success ? { ok: true, known: false, event: payload as Envelope } : { ok: false, issues: issuesOf(result.error) };
 }

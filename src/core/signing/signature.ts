@@ -102,11 +102,11 @@ export function verify(secret: string, rawBody: RawBody, header: string | readon
 function formatFailure(header: string): VerifyFailure {
   const value = header.trim();
   const equals = value.indexOf('=');
-  const scheme = value.slice(0, Math.max(0, equals));
   const digits = value.slice(equals + 1);
   const malformed = fail('malformed', `the ${SIGNATURE_HEADER} header is not of the form ${FORM}`);
   if (!HEX.test(digits)) return malformed;
   if (equals < 0) return digits.length === 64 ? fail('no-prefix', `the signature has no sha256= prefix; DataChonk sends ${FORM}`) : malformed;
+  const scheme = value.slice(0, equals);
   if (scheme.toLowerCase() !== 'sha256') {
     return SCHEME.test(scheme) ? fail('other-scheme', `the signature is ${scheme}=…; DataChonk signs with HMAC-SHA256: ${FORM}`) : malformed;
   }
