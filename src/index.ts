@@ -2,8 +2,9 @@
 export { sign, verify, SIGNATURE_HEADER, EVENT_HEADER } from './core/signing/signature.js';
 export type { RawBody, VerifyResult, VerifyFailureReason } from './core/signing/signature.js';
 export { constructEvent, WebhookVerificationError } from './core/signing/construct-event.js';
+export type { KnownWebhookEvent, UnknownWebhookEvent, ReceivedWebhookEvent } from './core/signing/construct-event.js';
 export { EVENTS, EVENT_TYPES, EVENT_DESCRIPTIONS, isEventType } from './core/events/catalogue.js';
 export type { EventDefinition } from './core/events/catalogue.js';
 export type { EventType } from './core/events/catalogue.js';
 export { webhookEventSchema, dataSchemas, validateEvent } from './core/events/schemas.js';
-export type { WebhookEvent, WebhookEventOf, EventData, PayloadIssue } from './core/events/schemas.js';
+export type { WebhookEvent, WebhookEventOf, EventData, PayloadIssue, Envelope } from './core/events/schemas.js';

@@ -155,9 +155,25 @@ describe('datachonk trigger on its own', () => {
     const tampered = await runCli(['verify', '--signature', signature], { home: t.home, input: '{"hello":"World"}' });
     expect(tampered.code).toBe(1);
     expect(tampered.stderr).toContain('does not match');
-    const malformed = await runCli(['verify', '--signature', 'sha256=abc', '--file', body], { home: t.home });
+    const malformed = await runCli(['verify', '--signature', 'sha256=abc!', '--file', body], { home: t.home });
     expect(malformed.code).toBe(1);
-    expect(malformed.stderr).toContain('sha256=<64 hex digits>');
+    expect(malformed.stderr).toContain('not of the form sha256=<64 lowercase hex digits>');
+  });
+
+  it('verify refuses the right signature in upper-case hex or with whitespace, naming the near miss, exit 1', async () => {
+    const body = join(t.home, 'body.json');
+    await writeFile(body, '{"hello":"world"}');
+    const signature = (await runCli(['sign', '--file', body], { home: t.home })).stdout.trim();
+    const upper = signature.toUpperCase().replace('SHA256=', 'sha256=');
+
+    const pretty = await runCli(['verify', '--signature', upper, '--file', body], { home: t.home });
+    expect(pretty.code).toBe(1);
+    expect(pretty.stderr).toContain('invalid signature: the signature has uppercase hex digits; DataChonk sends lowercase');
+    expect(pretty.stderr).toContain('exactly as `datachonk sign` prints it');
+    noStackTrace(pretty.stderr);
+    const json = await runCli(['--json', 'verify', '--signature', ` ${signature}`, '--file', body], { home: t.home });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, reason: 'whitespace', message: expect.stringContaining('whitespace around it') });
   });
 
   it('honours XDG_CONFIG_HOME for the dev secret', async () => {

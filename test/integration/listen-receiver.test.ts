@@ -193,6 +193,18 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
   });
 
   it.each([
+    ['in upper-case hex', good.toUpperCase().replace('SHA256=', 'sha256='), 'the signature has uppercase hex digits'],
+    ['with an upper-case prefix', good.replace('sha256=', 'SHA256='), 'the signature starts with SHA256='],
+  ])('the right signature %s gets 401 naming the near miss, and is never forwarded as verified', async (_name, signature, words) => {
+    app = await startRecordingServer();
+    const { url } = await listen();
+    const response = await rawRequest(url, withSignature(signature));
+    expect(response.status).toBe(401);
+    expect((JSON.parse(response.body) as { error: string }).error).toContain(`invalid signature: ${words}`);
+    expect(app.requests).toEqual([]);
+  });
+
+  it.each([
     ['a signed body that is not JSON', 'not json at all'],
     ['a signed JSON array', '[1,2,3]'],
     ['signed JSON that is no event', '{"hello":"world"}'],

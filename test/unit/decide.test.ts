@@ -84,7 +84,7 @@ describe('decideBody: the signature', () => {
   it('answers 401 with verify\'s words, journals it, and shows the event and id the body claims', () => {
     expect(decideBody(head({ signature: sign('whsec_other', BODY) }), BODY, rules())).toEqual({
       verdict: 'reject', code: 'bad-signature', status: 401, reason: `invalid signature: ${MISMATCH}`, journal: true,
-      verification: { status: 'invalid', reason: MISMATCH },
+      verification: { status: 'invalid', reason: MISMATCH, code: 'mismatch' },
       claimed: { event: 'generation.completed', id: 'evt_1' },
     });
   });
@@ -103,6 +103,22 @@ describe('decideBody: the signature', () => {
     expect(decideBody(head({ signature: [good, good] }), BODY, rules())).toMatchObject({
       code: 'bad-signature', status: 401, verification: { status: 'invalid', reason: 'the x-datachonk-signature header was sent more than once' },
     });
+  });
+
+  it.each([
+    ['in upper-case hex', (s: string) => s.toUpperCase().replace('SHA256=', 'sha256='), 'uppercase-hex', 'the signature has uppercase hex digits; DataChonk sends lowercase'],
+    ['with whitespace around it', (s: string) => ` ${s}\t`, 'whitespace', 'the signature has whitespace around it'],
+    ['with an upper-case prefix', (s: string) => s.replace('sha256=', 'SHA256='), 'prefix-case', 'the signature starts with SHA256='],
+  ])('answers 401 to the right signature %s, naming the near miss, as a strict receiver would refuse it', (_name, alter, code, words) => {
+    const decision = decideBody(head({ signature: alter(sign(APP, BODY)) }), BODY, rules());
+    expect(decision).toMatchObject({ verdict: 'reject', code: 'bad-signature', status: 401, verification: { status: 'invalid', code } });
+    expect(decision.verdict === 'reject' && decision.reason).toContain(`invalid signature: ${words}`);
+  });
+
+  it('with skipVerify, forwards a near miss marked skipped, never valid', () => {
+    const upper = sign(APP, BODY).toUpperCase().replace('SHA256=', 'sha256=');
+    expect(decideBody(head({ signature: upper }), BODY, rules({ skipVerify: true })))
+      .toMatchObject({ verdict: 'accept', verification: { status: 'skipped', code: 'uppercase-hex' } });
   });
 
   it('accepts a body signed with any of the secrets, whatever their order', () => {
@@ -126,9 +142,9 @@ describe('decideBody: the signature', () => {
   });
 
   it('with skipVerify, accepts a bad or missing signature marked skipped, with the reason', () => {
-    expect(decideBody(head({ signature: 'sha256=00' }), BODY, rules({ skipVerify: true }))).toEqual({
+    expect(decideBody(head({ signature: 'sha256=zz' }), BODY, rules({ skipVerify: true }))).toEqual({
       verdict: 'accept', envelope, routes: [`http://localhost:3000${PATH}`], filtered: false, signature: undefined,
-      verification: { status: 'skipped', reason: 'the x-datachonk-signature header is not of the form sha256=<64 hex digits>' },
+      verification: { status: 'skipped', reason: 'the x-datachonk-signature header is not of the form sha256=<64 lowercase hex digits>', code: 'malformed' },
     });
     expect(decideBody(head({ signature: undefined }), BODY, rules({ skipVerify: true, secrets: [] })))
       .toMatchObject({ verdict: 'accept', verification: { status: 'skipped', reason: NO_SECRET } });

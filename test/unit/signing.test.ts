@@ -43,8 +43,8 @@ describe('verify', () => {
     expect(verify(GITHUB_SECRET, GITHUB_BODY, [GITHUB_SIGNATURE]).ok).toBe(true);
   });
 
-  it('accepts upper-case hex digits', () => {
-    expect(verify(GITHUB_SECRET, GITHUB_BODY, GITHUB_SIGNATURE.toUpperCase().replace('SHA256=', 'sha256=')).ok).toBe(true);
+  it('refuses the known-answer vector in upper-case hex: DataChonk sends lowercase, and so must a sender', () => {
+    expect(verify(GITHUB_SECRET, GITHUB_BODY, GITHUB_SIGNATURE.toUpperCase().replace('SHA256=', 'sha256='))).toMatchObject({ ok: false, reason: 'uppercase-hex' });
   });
 
   const hex = GITHUB_SIGNATURE.slice('sha256='.length);
@@ -53,12 +53,14 @@ describe('verify', () => {
     ['missing (null)', null, 'missing'],
     ['empty', '', 'missing'],
     ['empty array', [], 'missing'],
-    ['short', `sha256=${hex.slice(0, 63)}`, 'malformed'],
-    ['overlong', `sha256=${hex}0`, 'malformed'],
+    ['short', `sha256=${hex.slice(0, 63)}`, 'wrong-length'],
+    ['overlong', `sha256=${hex}0`, 'wrong-length'],
+    ['padded', ` ${GITHUB_SIGNATURE} `, 'whitespace'],
+    ['upper-case prefixed', `SHA256=${hex}`, 'prefix-case'],
     ['non-hex', `sha256=${hex.slice(0, 63)}g`, 'malformed'],
     ['non-hex first character (Buffer.from would stop there)', `sha256=z${hex.slice(1)}`, 'malformed'],
-    ['without the prefix', hex, 'malformed'],
-    ['another algorithm', `sha1=${hex.slice(0, 40)}`, 'malformed'],
+    ['without the prefix', hex, 'no-prefix'],
+    ['another algorithm', `sha1=${hex.slice(0, 40)}`, 'other-scheme'],
     ['duplicated, as Node joins it', `${GITHUB_SIGNATURE}, ${GITHUB_SIGNATURE}`, 'duplicated'],
     ['duplicated, as an array', [GITHUB_SIGNATURE, GITHUB_SIGNATURE], 'duplicated'],
     ['wrong', `sha256=${'0'.repeat(64)}`, 'mismatch'],

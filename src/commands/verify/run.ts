@@ -1,6 +1,6 @@
 import { failure } from '../../errors.js';
 import { resolveSecret } from '../../config/secret.js';
-import { verify as verifyBody } from '../../core/signing/signature.js';
+import { NEAR_MISSES, verify as verifyBody } from '../../core/signing/signature.js';
 import { verdict } from '../../ui/output.js';
 import type { Action } from '../define.js';
 import { readBody } from '../read-body.js';
@@ -20,7 +20,9 @@ const verify: Action<VerifySpecs> = async (ctx, { options }) => {
   }
   const hint = result.reason === 'mismatch' && source !== 'flag'
     ? `checked with the secret from ${source === 'env' ? 'DATACHONK_WEBHOOK_SECRET' : 'the local dev secret'}; pass --secret to use another`
-    : undefined;
+    : NEAR_MISSES.has(result.reason)
+      ? 'fix the sender to write the header exactly as `datachonk sign` prints it: strict receivers refuse anything else'
+      : undefined;
   throw failure(`invalid signature: ${result.message}`, hint);
 };
 

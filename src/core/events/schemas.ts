@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENTS, EVENT_TYPES, type EventType } from './catalogue.js';
+import { EVENTS, EVENT_TYPES, isEventType, type EventType } from './catalogue.js';
 import { prefixed } from './fields.js';
 
 // The envelope every DataChonk event has (the doc's "consistent structure"), and the full schema of
@@ -56,6 +56,27 @@ export function validateEvent(payload: unknown): ValidationResult {
   const result = webhookEventSchema.safeParse(payload);
   if (result.success) return { ok: true, event: result.data };
   return { ok: false, issues: issuesOf(result.error) };
+}
+
+export type ReceivedValidation =
+  | { ok: true; known: true; event: WebhookEvent }
+  | { ok: true; known: false; event: Envelope }
+  | { ok: false; issues: PayloadIssue[] };
+
+/**
+ * Validates a payload as a receiver should: a known type against its full schema, any other type (one
+ * DataChonk added after this version) against the envelope alone, since refusing it would turn
+ * DataChonk's next event type into an error (issue 11, item 12). An unknown event comes back as given.
+ */
+export function validateReceived(payload: unknown): ReceivedValidation {
+  const type = (payload as { event?: unknown } | null | undefined)?.event;
+  if (typeof type === 'string' && isEventType(type)) {
+    const validation = validateEvent(payload);
+    return validation.ok ? { ok: true, known: true, event: validation.event } : validation;
+  }
+  // Any other `event`, a string or not: the envelope says what is wrong, if anything.
+  const result = envelopeSchema.safeParse(payload);
+  return result.success ? { ok: true, known: false, event: payload as Envelope } : { ok: false, issues: issuesOf(result.error) };
 }
 
 /**

@@ -88,12 +88,12 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
   const { result, secret } = verifyAny(rules.secrets, body, head.signature);
   if (!result.ok && !rules.skipVerify) {
     const rejection = reject('bad-signature', 401, `invalid signature: ${result.message}`, true);
-    rejection.verification = { status: 'invalid', reason: result.message };
+    rejection.verification = { status: 'invalid', reason: result.message, code: result.reason };
     const claimed = checkEnvelope(parseJson(body));
     if (claimed.ok) rejection.claimed = { event: claimed.envelope.event, id: claimed.envelope.id };
     return rejection;
   }
-  const verification: Verification = result.ok ? VALID : { status: 'skipped', reason: result.message };
+  const verification: Verification = result.ok ? VALID : { status: 'skipped', reason: result.message, code: result.reason };
   const parsed = parseJson(body);
   if (parsed === undefined) return { ...reject('not-json', 400, 'the body is not JSON', true), verification };
   const checked = checkEnvelope(parsed);

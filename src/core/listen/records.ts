@@ -8,6 +8,8 @@ export const verificationSchema = z.object({
   /** valid: signature checked; invalid: rejected (401); skipped: accepted unverified (--skip-verify). */
   status: z.enum(['valid', 'invalid', 'skipped']),
   reason: z.string().optional(),
+  /** verify's reason code (`mismatch`, `uppercase-hex`, …) when the signature did not verify. */
+  code: z.string().optional(),
 });
 export type Verification = z.infer<typeof verificationSchema>;
 

@@ -1,5 +1,5 @@
 import { verify, type RawBody, type VerifyFailureReason } from './signature.js';
-import { validateEvent, type PayloadIssue, type WebhookEvent } from '../events/schemas.js';
+import { validateReceived, type Envelope, type PayloadIssue, type WebhookEvent } from '../events/schemas.js';
 
 /** Thrown by constructEvent; `reason` says which check failed. */
 export class WebhookVerificationError extends Error {
@@ -13,12 +13,26 @@ export class WebhookVerificationError extends Error {
   }
 }
 
+/** An event of a type this version knows, its `data` checked: narrow on `event` for its `data` type. */
+export type KnownWebhookEvent = WebhookEvent & { known: true };
+
 /**
- * Verifies the signature over the raw body, then parses and validates the event envelope.
- * Pass the raw bytes exactly as received (e.g. `express.raw({ type: 'application/json' })`),
- * never a re-serialized body. Throws WebhookVerificationError when any check fails.
+ * An event of a type this version does not know (DataChonk added it later): a signed, well-formed
+ * envelope (`id`, `event`, `created_at`, `project_id`, `data` an object) whose `data` is not checked.
  */
-export function constructEvent(rawBody: RawBody, header: string | readonly string[] | undefined | null, secret: string): WebhookEvent {
+export type UnknownWebhookEvent = Envelope & { known: false };
+
+/** What constructEvent returns: test `known` first, then narrow on `event`. */
+export type ReceivedWebhookEvent = KnownWebhookEvent | UnknownWebhookEvent;
+
+/**
+ * Verifies the signature over the raw body, then parses and validates the event: a known type
+ * against its schema, any other type against the envelope alone, returned with `known: false` so
+ * that the caller decides what to do with it. Pass the raw bytes exactly as received (e.g.
+ * `express.raw({ type: 'application/json' })`), never a re-serialized body. Throws
+ * WebhookVerificationError when the signature, the JSON or the envelope is bad.
+ */
+export function constructEvent(rawBody: RawBody, header: string | readonly string[] | undefined | null, secret: string): ReceivedWebhookEvent {
   const result = verify(secret, rawBody, header);
   if (!result.ok) throw new WebhookVerificationError(result.reason, result.message);
   let parsed: unknown;
@@ -27,10 +41,11 @@ export function constructEvent(rawBody: RawBody, header: string | readonly strin
   } catch {
     throw new WebhookVerificationError('not-json', 'the body is not valid JSON');
   }
-  const validation = validateEvent(parsed);
+  const validation = validateReceived(parsed);
   if (!validation.ok) {
     const first = validation.issues[0]!;
     throw new WebhookVerificationError('invalid-event', `the body is not a DataChonk event: ${first.path}: ${first.message}`, validation.issues);
   }
-  return validation.event;
+  // `known` is set last: it is this package's, whatever the payload holds under that name.
+  return validation.known ? { ...validation.event, known: true } : { ...validation.event, known: false };
 }

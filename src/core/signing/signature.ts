@@ -8,17 +8,39 @@ export const EVENT_HEADER = 'x-datachonk-event';
 /** Anything a receiver may hold the raw body as. */
 export type RawBody = string | Uint8Array;
 
-/** Why a signature check failed; `message` is written for a person. */
-export type VerifyFailureReason = 'missing' | 'duplicated' | 'malformed' | 'mismatch' | 'no-secret';
+/**
+ * Why a signature check failed; `message` is written for a person. Besides the plain failures, a
+ * header that is almost DataChonk's format gets the name of its near miss (a later diagnosis reads
+ * it): `whitespace` around it, `uppercase-hex` digits, a `prefix-case` other than `sha256=`, the
+ * `wrong-length` of hex, an `other-scheme` such as `sha1=`, or `no-prefix` before the 64 digits.
+ * `malformed` is anything further off.
+ */
+export type VerifyFailureReason =
+  | 'missing' | 'duplicated' | 'malformed' | 'mismatch' | 'no-secret'
+  | 'whitespace' | 'uppercase-hex' | 'prefix-case' | 'wrong-length' | 'other-scheme' | 'no-prefix';
 
 export type VerifyResult =
   | { ok: true }
   | { ok: false; reason: VerifyFailureReason; message: string };
 
-// `sha256=` followed by exactly 64 hex digits. Checked before any comparison because
+type VerifyFailure = Extract<VerifyResult, { ok: false }>;
+
+/** The reasons that name a near miss of DataChonk's header format. */
+export const NEAR_MISSES: ReadonlySet<VerifyFailureReason> = new Set<VerifyFailureReason>(
+  ['whitespace', 'uppercase-hex', 'prefix-case', 'wrong-length', 'other-scheme', 'no-prefix'],
+);
+
+// Exactly what DataChonk sends: its doc's sample compares the header byte for byte with
+// `sha256=${hmac.digest('hex')}`, so a lowercase prefix, 64 lowercase hex digits and nothing around
+// them. Anything else is refused, as a strict receiver would refuse it: forwarding it as verified
+// would hide a sender bug until production (issue 11, item 7). Checked before any comparison because
 // `timingSafeEqual` throws on unequal lengths and `Buffer.from(s, 'hex')` silently stops at the
 // first non-hex character (field-notes.md, "Signature verification pitfalls").
-const SIGNATURE_FORMAT = /^sha256=([0-9a-fA-F]{64})$/;
+const SIGNATURE_FORMAT = /^sha256=([0-9a-f]{64})$/;
+const HEX = /^[0-9a-f]+$/i;
+// A scheme label worth naming back (`sha1`, `sha512`, `v1`): short, and safe to print.
+const SCHEME = /^[a-z][a-z0-9-]{0,15}$/i;
+const FORM = 'sha256=<64 lowercase hex digits>';
 
 function toBuffer(body: RawBody): Buffer {
   return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -65,10 +87,8 @@ export function verify(secret: string, rawBody: RawBody, header: string | readon
   }
   // Node joins a repeated header with ", ": two signatures must fail, not be half-parsed.
   if (header.includes(',')) return duplicated();
-  const match = SIGNATURE_FORMAT.exec(header.trim());
-  if (!match) {
-    return fail('malformed', `the ${SIGNATURE_HEADER} header is not of the form sha256=<64 hex digits>`);
-  }
+  const match = SIGNATURE_FORMAT.exec(header);
+  if (!match) return formatFailure(header);
   const given = Buffer.from(match[1]!, 'hex');
   const expected = hmac(secret, rawBody);
   // Both are 32 bytes here, so timingSafeEqual cannot throw.
@@ -78,10 +98,29 @@ export function verify(secret: string, rawBody: RawBody, header: string | readon
   return { ok: true };
 }
 
+/** Why a header is not exactly `sha256=<64 lowercase hex digits>`: its near miss, or malformed. */
+function formatFailure(header: string): VerifyFailure {
+  const value = header.trim();
+  const equals = value.indexOf('=');
+  const digits = value.slice(equals + 1);
+  const malformed = fail('malformed', `the ${SIGNATURE_HEADER} header is not of the form ${FORM}`);
+  if (!HEX.test(digits)) return malformed;
+  if (equals < 0) return digits.length === 64 ? fail('no-prefix', `the signature has no sha256= prefix; DataChonk sends ${FORM}`) : malformed;
+  const scheme = value.slice(0, equals);
+  if (scheme.toLowerCase() !== 'sha256') {
+    return SCHEME.test(scheme) ? fail('other-scheme', `the signature is ${scheme}=…; DataChonk signs with HMAC-SHA256: ${FORM}`) : malformed;
+  }
+  if (digits.length !== 64) return fail('wrong-length', `the signature has ${digits.length} hex digits; DataChonk sends ${FORM}`);
+  if (scheme !== 'sha256') return fail('prefix-case', `the signature starts with ${scheme}=; DataChonk sends a lowercase prefix: ${FORM}`);
+  if (digits !== digits.toLowerCase()) return fail('uppercase-hex', `the signature has uppercase hex digits; DataChonk sends lowercase: ${FORM}`);
+  // Only the surroundings are left: `value` itself is exactly the format.
+  return fail('whitespace', `the signature has whitespace around it; DataChonk sends ${FORM} and nothing else`);
+}
+
 function duplicated(): VerifyResult {
   return fail('duplicated', `the ${SIGNATURE_HEADER} header was sent more than once`);
 }
 
-function fail(reason: VerifyFailureReason, message: string): VerifyResult {
+function fail(reason: VerifyFailureReason, message: string): VerifyFailure {
   return { ok: false, reason, message };
 }
