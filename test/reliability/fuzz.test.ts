@@ -101,12 +101,12 @@ describe('payload overrides', () => {
         expect(namesASet(words.message, sets), words.message).toBe(true);
         return;
       }
-      const payload = buildPayload(unchecked[0]!, { id: 'evt_fuzz', createdAt: now });
+      const payload = buildPayload(unchecked.recipes[0]!, { id: 'evt_fuzz', createdAt: now });
       const checked = await plan(true).then((recipes) => recipes, (error: unknown) => error);
       const problem = whatIsWrong(payload);
       if (problem === undefined) {
-        expect(checked).toBeInstanceOf(Array);
-        expect(buildPayload((checked as typeof unchecked)[0]!, { id: 'evt_fuzz', createdAt: now })).toEqual(payload);
+        expect(checked).toHaveProperty('recipes');
+        expect(buildPayload((checked as typeof unchecked).recipes[0]!, { id: 'evt_fuzz', createdAt: now })).toEqual(payload);
       } else {
         expect(wordsOf(checked)).toMatchObject({ kind: 'usage', message: expect.stringContaining(problem) });
       }
@@ -124,10 +124,10 @@ describe('payload overrides', () => {
         return;
       }
       const unchecked = await planPayloads({ event: 'generation.completed', all: false, sets: [], validate: false, data }, now);
-      const payload = buildPayload(unchecked[0]!, { id: 'evt_fuzz', createdAt: now });
+      const payload = buildPayload(unchecked.recipes[0]!, { id: 'evt_fuzz', createdAt: now });
       const problem = whatIsWrong(payload);
       if (problem === undefined) {
-        expect(checked).toBeInstanceOf(Array);
+        expect(checked).toHaveProperty('recipes');
       } else {
         expect(wordsOf(checked)).toMatchObject({ kind: 'usage', message: expect.stringContaining(problem) });
       }

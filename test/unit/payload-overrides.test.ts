@@ -6,7 +6,7 @@ import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
 import { applyOverride, deepMerge, parseJsonObject, parseOverride, type JsonObject } from '../../src/core/events/payload.js';
 import { stringifyJson } from '../../src/core/lossless-json.js';
 import { planPayloads } from '../../src/core/trigger/plan.js';
-import { failureWords } from '../helpers/program.js';
+import { failureWords, run } from '../helpers/program.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 
 const set = (payload: JsonObject, arg: string) => {
@@ -76,7 +76,7 @@ describe('planPayloads', () => {
   const now = new Date('2026-11-26T14:55:54.321Z');
 
   it('gives each built payload a fresh id and a second-precision created_at, keeping key order', async () => {
-    const [recipe] = await planPayloads({ event: 'generation.completed', all: false, sets: [], validate: true }, now);
+    const { recipes: [recipe] } = await planPayloads({ event: 'generation.completed', all: false, sets: [], validate: true }, now);
     const payload = buildPayload(recipe!, { id: 'evt_fresh', createdAt: now });
     expect(payload.id).toBe('evt_fresh');
     expect(payload.created_at).toBe('2026-11-26T14:55:54Z');
@@ -84,7 +84,7 @@ describe('planPayloads', () => {
   });
 
   it('applies --data before --set, so --set wins', async () => {
-    const [recipe] = await planPayloads({
+    const { recipes: [recipe] } = await planPayloads({
       event: 'generation.completed', all: false, validate: true,
       data: '{"data":{"chonk_name":"from_data","duration_ms":7}}', sets: ['data.chonk_name=from_set'],
     }, now);
@@ -101,9 +101,9 @@ describe('planPayloads', () => {
       id: 'evt_f', event: 'chonk.deleted', created_at: '2024-01-01T00:00:00Z', project_id: 'proj_f',
       data: { chonk_id: 'chonk_1', chonk_name: 'old', chonk_type: 'source' },
     }));
-    const [fromFixture] = await planPayloads({ all: false, fixtureFile, sets: [], validate: true }, now);
+    const { recipes: [fromFixture] } = await planPayloads({ all: false, fixtureFile, sets: [], validate: true }, now);
     expect(buildPayload(fromFixture!, { id: 'evt_y', createdAt: now }).data).toMatchObject({ chonk_name: 'old' });
-    const [patched] = await planPayloads({ event: 'push.completed', all: false, data: `@${dataFile}`, sets: [], validate: true }, now);
+    const { recipes: [patched] } = await planPayloads({ event: 'push.completed', all: false, data: `@${dataFile}`, sets: [], validate: true }, now);
     expect(buildPayload(patched!, { id: 'evt_z', createdAt: now }).data).toMatchObject({ branch: 'main' });
   });
 
@@ -113,12 +113,12 @@ describe('planPayloads', () => {
   });
 
   it('lets --no-validate through with the same invalid payload', async () => {
-    const recipes = await planPayloads({ event: 'generation.completed', all: false, sets: ['data.duration_ms=slow'], validate: false }, now);
+    const { recipes } = await planPayloads({ event: 'generation.completed', all: false, sets: ['data.duration_ms=slow'], validate: false }, now);
     expect(buildPayload(recipes[0]!, { id: 'evt_q', createdAt: now }).data).toMatchObject({ duration_ms: 'slow' });
   });
 
   it('plans every event type with --all', async () => {
-    const recipes = await planPayloads({ all: true, sets: [], validate: true }, now);
+    const { recipes } = await planPayloads({ all: true, sets: [], validate: true }, now);
     expect(recipes.map((r) => r.template.event)).toEqual([...EVENT_TYPES]);
   });
 
@@ -143,7 +143,7 @@ describe('compileRecipe', () => {
     ['nested overrides', ['data.chonk_name=dim_orders', 'data.files_generated.0.lines=7']],
   ])('makes the same bytes as JSON.stringify(buildPayload()) for %s', async (_name, sets) => {
     const { compileRecipe } = await import('../../src/core/events/build.js');
-    const [recipe] = await planPayloads({ event: 'generation.completed', all: false, sets, validate: true }, now);
+    const { recipes: [recipe] } = await planPayloads({ event: 'generation.completed', all: false, sets, validate: true }, now);
     const fresh = { id: 'evt_fresh123', createdAt: now };
     const compiled = compileRecipe(recipe!)(fresh);
     const expected = buildPayload(recipe!, fresh);
@@ -159,7 +159,7 @@ describe('numbers are sent as typed', () => {
   const now = new Date('2026-11-26T14:55:54.321Z');
   const bodyOf = async (request: Parameters<typeof planPayloads>[0]) => {
     const { compileRecipe } = await import('../../src/core/events/build.js');
-    const [recipe] = await planPayloads(request, now);
+    const { recipes: [recipe] } = await planPayloads(request, now);
     return compileRecipe(recipe!)({ id: 'evt_n', createdAt: now }).body;
   };
 
@@ -217,4 +217,48 @@ describe('forwardUrl', () => {
       expect(parseTarget(text).href).toBe(href);
     },
   );
+});
+
+describe('--set paths the event has no field for', () => {
+  const now = new Date('2026-11-26T14:55:54.321Z');
+  const plan = (sets: string[], event?: string) => planPayloads({ event, all: event === undefined, sets, validate: false }, now);
+
+  it('a typo is sent, and warned of with the field meant', async () => {
+    const { recipes, warnings } = await plan(['data.chonk_typo=1'], 'generation.completed');
+    expect(warnings).toEqual([{ path: 'data.chonk_typo', events: ['generation.completed'], suggestion: 'data.chonk_type' }]);
+    expect(buildPayload(recipes[0]!, { id: 'evt_t', createdAt: now }).data).toMatchObject({ chonk_typo: 1 });
+  });
+
+  it('fields that exist, array items and their fields, and envelope fields are not warned of', async () => {
+    const { warnings } = await plan(['data.chonk_name=x', 'data.files_generated.0.lines=3', 'id=evt_pinned', 'project_id=proj_x'], 'generation.completed');
+    expect(warnings).toEqual([]);
+  });
+
+  it('a field under a field that does not exist, a wrong top-level key, and a path through a scalar', async () => {
+    const { warnings } = await plan(['dta.chonk_name=x', 'data.files_generated.0.line=3', 'data.chonk_name.first=x'], 'generation.completed');
+    expect(warnings).toEqual([
+      { path: 'dta.chonk_name', events: ['generation.completed'], suggestion: 'data' },
+      { path: 'data.files_generated.0.line', events: ['generation.completed'], suggestion: 'data.files_generated.0.lines' },
+      { path: 'data.chonk_name.first', events: ['generation.completed'], suggestion: undefined },
+    ]);
+  });
+
+  it('a new field unlike any other gets no suggestion; with --all, the types that lack it are named once', async () => {
+    const { warnings } = await plan(['data.external_ref=abc']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ path: 'data.external_ref', suggestion: undefined });
+    expect(warnings[0]!.events).toEqual([...EVENT_TYPES]);
+  });
+});
+
+describe('trigger --set with a typo', () => {
+  let ctx: TestContext;
+  afterEach(() => ctx?.cleanup());
+
+  it('says so on stderr, names the field meant, and still sends', async () => {
+    ctx = await testContext({ output: 'json' });
+    await run(ctx, ['trigger', 'generation.completed', '--dry-run', '--url', 'http://127.0.0.1:9/x', '--set', 'data.chonk_typo=1']);
+    expect(ctx.stderr.text).toBe('warning: --set data.chonk_typo: generation.completed has no such field, so it is sent as an extra field; did you mean --set data.chonk_type=…?\n');
+    expect((ctx.stdout.records[0] as { body: string }).body).toContain('"chonk_typo":1');
+  });
 });

@@ -12,6 +12,7 @@ import { createEmulatorView } from '../../ui/emulator.js';
 import { apiClient } from '../api.js';
 import type { Action } from '../define.js';
 import type { EmitSpecs, StartSpecs } from './index.js';
+import { warnUnknownFields } from '../../ui/payload-warnings.js';
 
 // `datachonk emulator start|emit`: the local DataChonk API, for offline work and CI.
 
@@ -32,7 +33,8 @@ export const start: Action<StartSpecs> = async (ctx, { options: flags }) => {
 const emitResultSchema = z.object({ event_id: z.string(), event: z.string(), deliveries: z.array(deliverySchema) });
 
 export const emit: Action<EmitSpecs> = async (ctx, { args: [event], options: flags }) => {
-  const [recipe] = await planPayloads({ event, all: false, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate }, ctx.now());
+  const { recipes: [recipe], warnings } = await planPayloads({ event, all: false, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate }, ctx.now());
+  warnUnknownFields(ctx, warnings);
   const payload = buildPayload(recipe!, { id: newEventId(), createdAt: ctx.now() });
   const client = apiClient(ctx, flags.apiUrl ?? ctx.env[API_URL_ENV] ?? DEFAULT_EMULATOR_URL,
     // The emulator takes any non-empty key unless it was started with --api-key.

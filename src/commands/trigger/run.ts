@@ -8,6 +8,7 @@ import { buildWebhookRequest, toCurl, type RequestOptions, type WebhookRequest }
 import { runDeliveries, type TriggerSummary } from '../../core/trigger/run.js';
 import { createSender } from '../../core/send.js';
 import { printEventTypes } from '../../ui/output.js';
+import { warnUnknownFields } from '../../ui/payload-warnings.js';
 import { createTriggerView } from '../../ui/trigger.js';
 import { userAgent } from '../api.js';
 import type { Action } from '../define.js';
@@ -17,10 +18,11 @@ import type { TriggerOptions, TriggerSpecs } from './index.js';
 const trigger: Action<TriggerSpecs> = async (ctx, { args: [event], options: flags }) => {
   if (flags.list) return printEventTypes(ctx);
   if (flags.all && event) throw usageError('--all sends every event type: leave out the event name');
-  const recipes = await planPayloads(
+  const { recipes, warnings } = await planPayloads(
     { event, all: flags.all, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate },
     ctx.now(),
   );
+  warnUnknownFields(ctx, warnings);
   const { secret } = flags.signature === 'missing' ? { secret: '' } : await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
   const requestOptions: RequestOptions = {
     url: flags.url, secret, signature: flags.signature, userAgent: userAgent(ctx), headers: Object.fromEntries(flags.header),

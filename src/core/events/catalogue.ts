@@ -139,9 +139,14 @@ export function isEventType(name: string): name is EventType {
 
 /** The closest known name to a mistyped one, or undefined when nothing is close. */
 export function suggestEventType(name: string): EventType | undefined {
-  let best: EventType | undefined;
+  return closestName(name, EVENT_TYPES);
+}
+
+/** The name among `names` closest to a mistyped one, or undefined when none is a plausible typo of it. */
+export function closestName<T extends string>(name: string, names: readonly T[]): T | undefined {
+  let best: T | undefined;
   let bestDistance = Infinity;
-  for (const candidate of EVENT_TYPES) {
+  for (const candidate of names) {
     const d = editDistance(name.toLowerCase(), candidate);
     if (d < bestDistance) {
       best = candidate;

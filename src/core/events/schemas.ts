@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENTS, EVENT_TYPES, isEventType, type EventType } from './catalogue.js';
+import { closestName, EVENTS, EVENT_TYPES, isEventType, type EventType } from './catalogue.js';
 import { prefixed } from './fields.js';
 
 // The envelope every DataChonk event has (the doc's "consistent structure"), and the full schema of
@@ -91,4 +91,65 @@ export function checkEnvelope(payload: unknown): { ok: true; envelope: Envelope 
 
 function issuesOf(error: z.ZodError): PayloadIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(payload)', message: issue.message }));
+}
+
+/** The schema of a whole event of one known type: the envelope and its `data`. */
+const EVENT_SCHEMAS = new Map<string, z.ZodType>(EVENT_TYPES.map((name, i) => [name, [first!, ...rest][i]!]));
+
+/** A path that no field of the event's schema has, with the nearest field that exists, if any is close. */
+export interface UnknownPath {
+  /** The part of the path that does exist, e.g. ['data']. */
+  known: string[];
+  /** A field at that level with a name close to the one given, e.g. 'chonk_type'. */
+  suggestion?: string | undefined;
+}
+
+/**
+ * Whether `path` names a field the schema of `event` defines (array indexes and record keys count as
+ * defined). Undefined when it does, or when the type is not known; otherwise where it leaves the schema.
+ */
+export function unknownPath(event: string, path: readonly string[]): UnknownPath | undefined {
+  let schema = EVENT_SCHEMAS.get(event);
+  for (let i = 0; schema && i < path.length; i++) {
+    const step = childSchema(schema, path[i]!);
+    if (step.kind === 'missing') return { known: path.slice(0, i), suggestion: closestName(path[i]!, step.names) };
+    schema = step.kind === 'found' ? step.schema : undefined;
+  }
+  return undefined;
+}
+
+type Step = { kind: 'found'; schema: z.ZodType } | { kind: 'open' } | { kind: 'missing'; names: string[] };
+
+interface Def {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  options?: z.ZodType[];
+}
+
+/** One step down a schema: the field's schema, "open" (anything goes there), or missing. */
+function childSchema(schema: z.ZodType, key: string): Step {
+  const def = (schema as unknown as { _zod: { def: Def } })._zod.def;
+  switch (def.type) {
+    case 'object':
+      return Object.hasOwn(def.shape!, key) ? { kind: 'found', schema: def.shape![key]! } : { kind: 'missing', names: Object.keys(def.shape!) };
+    case 'array':
+      return /^\d+$/.test(key) ? { kind: 'found', schema: def.element! } : { kind: 'missing', names: [] };
+    case 'record':
+      return { kind: 'found', schema: def.valueType! };
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'nonoptional': case 'catch':
+      return childSchema(def.innerType!, key);
+    case 'pipe':
+      return childSchema(def.in!, key);
+    case 'union': {
+      const steps = def.options!.map((option) => childSchema(option, key));
+      return steps.find((s) => s.kind !== 'missing') ?? { kind: 'missing', names: steps.flatMap((s) => (s.kind === 'missing' ? s.names : [])) };
+    }
+    default:
+      // A scalar has no fields; unknown, any and the rest: nothing to say.
+      return ['string', 'number', 'boolean', 'enum', 'literal', 'null', 'bigint'].includes(def.type) ? { kind: 'missing', names: [] } : { kind: 'open' };
+  }
 }

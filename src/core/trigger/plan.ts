@@ -4,7 +4,7 @@ import { buildPayload, type PayloadRecipe } from '../events/build.js';
 import {
   loadFixture, parseJsonObject, parseOverride, readJsonFile, requireEventType, type JsonObject,
 } from '../events/payload.js';
-import { validateEvent } from '../events/schemas.js';
+import { unknownPath, validateEvent } from '../events/schemas.js';
 import { toNativeJson } from '../lossless-json.js';
 
 /** What the user asked to send, before any file is read. */
@@ -20,8 +20,27 @@ export interface PayloadRequest {
   validate: boolean;
 }
 
-/** Reads fixtures and files, applies the overrides once to check them, and returns one recipe per event type. */
-export async function planPayloads(request: PayloadRequest, now: Date): Promise<PayloadRecipe[]> {
+/** A `--set` path that the event's schema does not define: sent as an extra field, probably a typo. */
+export interface UnknownFieldWarning {
+  /** The path as the user wrote it, dot-separated. */
+  path: string;
+  /** The event types that have no such field. */
+  events: string[];
+  /** The path the user probably meant, when one is close. */
+  suggestion?: string | undefined;
+}
+
+export interface PayloadPlan {
+  /** One per event type to send. */
+  recipes: PayloadRecipe[];
+  warnings: UnknownFieldWarning[];
+}
+
+/**
+ * Reads fixtures and files, applies the overrides once to check them, and returns one recipe per
+ * event type, with a warning for each `--set` path the event's schema does not have.
+ */
+export async function planPayloads(request: PayloadRequest, now: Date): Promise<PayloadPlan> {
   if (request.all && (request.event || request.fixtureFile)) throw new Failure('all-with-event', {});
   const overrides = request.sets.map(parseOverride);
   const patch = request.data === undefined ? undefined : await readPatch(request.data);
@@ -48,7 +67,23 @@ export async function planPayloads(request: PayloadRequest, now: Date): Promise<
     const sample = buildPayload(recipe, { id: 'evt_check', createdAt: now });
     if (request.validate) checkPayload(sample);
   }
-  return recipes;
+  return { recipes, warnings: unknownFields(recipes) };
+}
+
+function unknownFields(recipes: readonly PayloadRecipe[]): UnknownFieldWarning[] {
+  const byPath = new Map<string, UnknownFieldWarning>();
+  for (const recipe of recipes) {
+    const event = String(recipe.template.event);
+    for (const { path } of recipe.overrides) {
+      const unknown = unknownPath(event, path);
+      if (!unknown) continue;
+      const key = path.join('.');
+      const warning = byPath.get(key) ?? { path: key, events: [], suggestion: unknown.suggestion && [...unknown.known, unknown.suggestion].join('.') };
+      if (!warning.events.includes(event)) warning.events.push(event);
+      byPath.set(key, warning);
+    }
+  }
+  return [...byPath.values()];
 }
 
 async function readPatch(data: string): Promise<JsonObject> {
