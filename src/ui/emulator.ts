@@ -40,11 +40,12 @@ export function createEmulatorView(ctx: Context): EmulatorView {
       if (!quiet) out(attemptLine(delivery, webhook.url));
     },
     emitted(result) {
-      if (json) return out(JSON.stringify({ type: 'emitted', ...result }));
+      if (json) out(JSON.stringify({ type: 'emitted', ...result }));
       if (result.deliveries.length === 0) {
         ctx.stderr.write(`${e.yellow('warning:')} no active webhook is subscribed to ${result.event}: nothing was delivered\n`);
         return;
       }
+      if (json) return;
       for (const d of result.deliveries) out(attemptLine(d));
     },
   };

@@ -19,6 +19,8 @@ const visibleLength = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').le
 
 export interface WebhooksView {
   one(webhook: Webhook, options?: { title?: string; secret?: string | undefined }): void;
+  /** After rotate-secret: the webhook is a running `datachonk listen` session's, which keeps the old secret. */
+  listenerHoldsOldSecret(webhook: Webhook, listener: { session: true; pid: number } | { session: false }): void;
   list(webhooks: readonly Webhook[]): void;
   deleted(id: string): void;
   deliveries(deliveries: readonly Delivery[]): void;
@@ -29,6 +31,17 @@ export function createWebhooksView(ctx: Context): WebhooksView {
   const json = ctx.output === 'json';
   const out = (text: string) => ctx.stdout.write(`${text}\n`);
   return {
+    listenerHoldsOldSecret(webhook, listener) {
+      const warn = (text: string) => ctx.stderr.write(`${c.yellow('warning:')} ${text}\n`);
+      if (listener.session) {
+        // The session secret is the listener's own: a restart registers a new webhook with a fresh one.
+        warn(`${webhook.id} was registered by \`datachonk listen\` (pid ${listener.pid}, still running), which verifies with the secret it registered `
+          + 'and will now answer 401 to these deliveries. Stop it and start it again: it registers a new webhook with a fresh secret and removes this one.');
+        return;
+      }
+      warn(`${webhook.url} is a running \`datachonk listen\`, which verifies with the secret it was started with and will now answer 401 to these deliveries. `
+        + 'Stop it and start it again with the new secret: datachonk listen --secret <the new secret> (or set DATACHONK_WEBHOOK_SECRET).');
+    },
     one(webhook, options = {}) {
       // The secret is printed only when this tool just made it: it is shown once, and never again.
       if (json) return out(JSON.stringify({ type: 'webhook', ...webhook, ...(options.secret ? { secret: options.secret } : {}) }));

@@ -15,6 +15,7 @@ const emitOptions = {
   ...payloadOptions,
   apiUrl: text('--api-url <url>', 'the emulator (default: $DATACHONK_API_URL, else http://127.0.0.1:4010/v1)'),
   apiKey: text('--api-key <key>', 'API key, if the emulator was started with one'),
+  strict: flag('--strict', 'exit 1 when no webhook is subscribed to the event (nothing delivered)'),
 };
 
 export type StartSpecs = typeof startOptions;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
+import { failure } from '../../errors.js';
 import { API_KEY_ENV, API_URL_ENV } from '../../config/credentials.js';
 import { DEFAULT_EMULATOR_URL, EMULATOR_FILE } from '../../defaults.js';
 import { deliverySchema } from '../../core/api/schemas.js';
@@ -9,10 +10,10 @@ import { newEventId } from '../../core/events/payload.js';
 import { planPayloads } from '../../core/trigger/plan.js';
 import { startEmulator, EMIT_PATH } from '../../emulator/server.js';
 import { createEmulatorView } from '../../ui/emulator.js';
+import { warnUnknownFields } from '../../ui/payload-warnings.js';
 import { apiClient } from '../api.js';
 import type { Action } from '../define.js';
 import type { EmitSpecs, StartSpecs } from './index.js';
-import { warnUnknownFields } from '../../ui/payload-warnings.js';
 
 // `datachonk emulator start|emit`: the local DataChonk API, for offline work and CI.
 
@@ -42,6 +43,10 @@ export const emit: Action<EmitSpecs> = async (ctx, { args: [event], options: fla
   try {
     const result = await client.request('POST', EMIT_PATH.replace(/^\/v1\//, ''), emitResultSchema, payload);
     createEmulatorView(ctx).emitted(result);
+    if (flags.strict && result.deliveries.length === 0) {
+      throw failure(`no active webhook is subscribed to ${result.event}, so nothing was delivered`,
+        `subscribe one first: datachonk webhooks create --url <your endpoint> --events ${result.event}, or run datachonk listen --register`);
+    }
   } finally {
     await client.close();
   }

@@ -19,6 +19,7 @@ import { apiClient } from '../api.js';
 import type { Action } from '../define.js';
 import { requireCloudflared } from '../tunnel/run.js';
 import type { ListenOptions, ListenSpecs } from './index.js';
+import { isAlive } from '../../core/processes.js';
 
 /** `datachonk listen`: receive, verify, show, journal and forward webhooks until Ctrl-C. */
 const listen: Action<ListenSpecs> = async (ctx, { options }) => {
@@ -130,13 +131,4 @@ function readyInfo({ options, resolved, session, sessionSecret, events }: ReadyS
     publicUrl: session.webhook ? session.publicUrl ?? session.receiver.url : session.publicUrl,
     webhookId: session.webhook?.id, sessionSecret, registerCommand, quickTunnel: options.tunnel,
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

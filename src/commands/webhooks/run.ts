@@ -1,8 +1,12 @@
+import { hostname } from 'node:os';
 import type { Context } from '../../context.js';
-import { usageError } from '../../errors.js';
+import { failure, usageError } from '../../errors.js';
 import { generateSecret } from '../../config/config-file.js';
 import { EVENT_TYPES } from '../../core/events/catalogue.js';
 import { requireEventType } from '../../core/events/payload.js';
+import { isLocalListener } from '../../core/listen/probe.js';
+import { sessionOf } from '../../core/listen/registration.js';
+import { isAlive } from '../../core/processes.js';
 import { confirm } from '../../ui/prompt.js';
 import { createWebhooksView } from '../../ui/webhooks.js';
 import { webhooksApi, type ApiFlags } from '../api.js';
@@ -52,7 +56,8 @@ export const update: Action<UpdateSpecs> = async (ctx, { args: [id], options: fl
 export const remove: Action<DeleteSpecs> = async (ctx, { args: [id], options: flags }) => {
   if (!flags.yes) {
     if (!ctx.stdin.isTTY) throw usageError(`deleting ${id} needs confirmation`, 'pass --yes to delete without a prompt (no terminal to ask on)');
-    if (!(await confirm(ctx, `Delete webhook ${id}? DataChonk will stop sending to it.`))) throw usageError('not deleted');
+    // Declining is a cancelled action, not a mistake in the command (exit 1, not 2).
+    if (!(await confirm(ctx, `Delete webhook ${id}? DataChonk will stop sending to it.`))) throw failure(`cancelled: ${id} was not deleted`);
   }
   await withApi(ctx, flags, (w) => w.delete(id!));
   createWebhooksView(ctx).deleted(id!);
@@ -61,7 +66,13 @@ export const remove: Action<DeleteSpecs> = async (ctx, { args: [id], options: fl
 export const rotateSecret: Action<ApiSpecs> = async (ctx, { args: [id], options: flags }) => {
   const secret = generateSecret();
   const webhook = await withApi(ctx, flags, (w) => w.update(id!, { secret }));
-  createWebhooksView(ctx).one(webhook, { title: 'Rotated the signing secret: deliveries are signed with the new one from now on', secret });
+  const view = createWebhooksView(ctx);
+  view.one(webhook, { title: 'Rotated the signing secret: deliveries are signed with the new one from now on', secret });
+  // A `listen` session's webhook: that listener verifies with the secret it registered, and cannot
+  // learn the new one while it runs.
+  const owner = sessionOf(webhook);
+  if (owner && owner.host === hostname() && isAlive(owner.pid)) view.listenerHoldsOldSecret(webhook, { session: true, pid: owner.pid });
+  else if (!owner && await isLocalListener(webhook.url)) view.listenerHoldsOldSecret(webhook, { session: false });
 };
 
 export const deliveries: Action<ApiSpecs> = async (ctx, { args: [id], options: flags }) => {

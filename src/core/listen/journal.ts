@@ -2,6 +2,7 @@ import { chmodSync, closeSync, linkSync, createReadStream, fchmodSync, fstatSync
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { isAlive } from '../processes.js';
 import { journalRecordSchema, type ForwardsRecord, type JournalRecord, type RequestRecord } from './records.js';
 
 /** Default size at which the journal rolls over to `<file>.1` (so at most twice this on disk). */
@@ -256,13 +257,7 @@ function isHeldByLiveProcess(path: string): boolean {
     // Released since: the next group tries again.
     return true;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid);
 }
 
 /** One received request with what came of its forwards, as read back from the journal. */
