@@ -1,3 +1,4 @@
+import { readdir, readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeControls, jsonText, UNPRINTABLE } from '../../src/ui/sanitize.js';
@@ -116,5 +117,23 @@ describe('Shown text', () => {
 
   it('a JSON line is jsonText', () => {
     expect(jsonLine({ a: '\u009b' }).text).toBe('{"a":"\\u009b"}');
+  });
+});
+
+describe('the views', () => {
+  it('write to a stream only through writeLine and bufferedLines, which escape (the exceptions named)', async () => {
+    const root = new URL('../../src/', import.meta.url);
+    const files = (await readdir(root, { recursive: true })).filter((f) => /^(ui|commands)\/.*\.ts$/.test(f));
+    const writes: Record<string, number> = {};
+    for (const file of files) {
+      const count = ((await readFile(new URL(file, root), 'utf8')).match(/\.write\(/g) ?? []).length;
+      if (count > 0) writes[file] = count;
+    }
+    expect(writes).toEqual({
+      'ui/style.ts': 1, // writeLine itself
+      'ui/buffered.ts': 1, // bufferedLines, which takes only Shown text
+      'ui/events.ts': 1, // events show --raw: the body's bytes, because the user asked for them
+      'ui/prompt.ts': 2, // a question, escaped, and a newline
+    });
   });
 });
