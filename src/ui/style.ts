@@ -3,11 +3,12 @@ import type { Env } from '../config/paths.js';
 import type { OutStream } from '../context.js';
 import { escapeControls, jsonText } from './sanitize.js';
 
-// What views print is `Shown` text, and the writers below take nothing else. Shown text is made
-// only in this module: the literal parts of a `shown` template (the source code's own words),
-// values put into it (escaped by escapeControls unless they are Shown already), a painter's colours
-// around escaped text, and JSON records (jsonText). So a value from outside cannot reach a terminal
-// raw unless a view goes out of its way (issue 11, item 4): forgetting `shown` is a type error.
+// What views print is `Shown` text. It is made only in this module: the literal parts of a `shown`
+// template (the source code's own words), values put into it (escaped by escapeControls unless they
+// are Shown already), a painter's colours around escaped text, and JSON records (jsonText). The
+// writers escape anything else whole (writeLine) or refuse it (bufferedLines, a type error). So a
+// value from outside cannot reach a terminal raw unless a view goes out of its way (issue 11, item
+// 4): forgetting `shown` costs a line its layout, never its safety.
 
 class ShownText {
   // An ES private field makes the type nominal: no object literal passes for Shown text.
