@@ -5,7 +5,7 @@ export type OutputMode = 'pretty' | 'json' | 'quiet';
 
 /** A stream the tool writes to; `isTTY` decides colours and spinners. */
 export interface OutStream {
-  write(chunk: string): unknown;
+  write(chunk: string | Uint8Array): unknown;
   isTTY?: boolean | undefined;
   columns?: number | undefined;
 }

@@ -3,6 +3,7 @@ import type { Env } from './config/paths.js';
 import type { Context, OutputMode, OutStream } from './context.js';
 import { register, registerGroup, valuesOf, type Runner } from './commands/define.js';
 import { COMMANDS } from './commands/index.js';
+import { escapeControls } from './ui/sanitize.js';
 
 // The program: every command module registered on one commander program, and every failure turned
 // into words on stderr and an exit code. No process.* here: cli.ts passes the world in, and tests pass
@@ -52,7 +53,8 @@ export async function buildProgram(world: World, run: Runner, load?: ReadonlySet
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeOut: (text) => world.stdout.write(text), writeErr: (text) => world.stderr.write(text) })
+    // Commander's errors quote what was typed: escaped like everything else printed (ui/sanitize.ts).
+    .configureOutput({ writeOut: (text) => world.stdout.write(escapeControls(text, { layout: true })), writeErr: (text) => world.stderr.write(escapeControls(text, { layout: true })) })
     .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', EXIT_CODE_HELP);
   for (const entry of COMMANDS) {
@@ -119,26 +121,28 @@ async function report(error: unknown, where: { world: World; command: string; de
     return shown ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
   // Loaded only when something failed: --help and --version stay light.
-  const [{ paint }, { isFailure }, { DatachonkError }] = await Promise.all([import('./ui/style.js'), import('./failure.js'), import('./errors.js')]);
+  const [{ paint, shown, multiline, writeLine }, { isFailure }, { DatachonkError }] = await Promise.all([import('./ui/style.js'), import('./failure.js'), import('./errors.js')]);
   const c = paint(world.stderr, world.env);
+  // The words may quote what came from outside (an API's message, a file's path): escaped, lines kept.
   const say = (message: string, hint: string | undefined) => {
-    world.stderr.write(`${c.red('error:')} ${message}\n`);
-    if (hint) world.stderr.write(`${c.dim('hint:')} ${hint}\n`);
+    writeLine(world.stderr, shown`${c.red('error:')} ${multiline(message)}`);
+    if (hint) writeLine(world.stderr, shown`${c.dim('hint:')} ${multiline(hint)}`);
   };
+  const trace = (stack: unknown) => writeLine(world.stderr, multiline(String(stack ?? '')));
   if (isFailure(error)) {
     const { describeFailure } = await import('./ui/failures.js');
     const words = describeFailure(error, { command: where.command });
     say(words.message, words.hint);
-    if (where.debug) world.stderr.write(`${error.stack ?? ''}\n`);
+    if (where.debug) trace(error.stack);
     return words.kind === 'usage' ? EXIT_CODES.usage : EXIT_CODES.failure;
   }
   if (error instanceof DatachonkError) {
     say(error.message, error.hint);
-    if (where.debug && error.cause) world.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+    if (where.debug && error.cause) trace((error.cause as Error).stack ?? error.cause);
     return error.kind === 'usage' ? EXIT_CODES.usage : EXIT_CODES.failure;
   }
   say(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
     where.debug ? undefined : 'run again with --debug for details, and report it if it persists');
-  if (where.debug) world.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  if (where.debug) trace((error as Error)?.stack);
   return EXIT_CODES.failure;
 }

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import type { Delivery } from '../core/api/schemas.js';
 import type { EmulatorReporter } from '../emulator/server.js';
-import { formatMs, paint, statusColor } from './style.js';
+import { formatMs, joinShown, jsonLine, paint, shown, statusColor, writeLine, type Shown } from './style.js';
 
 export interface EmulatorView extends EmulatorReporter {
   ready(info: { url: string; dataFile: string | undefined; apiKey: string | undefined; retrySchedule: string }): void;
@@ -11,38 +11,38 @@ export interface EmulatorView extends EmulatorReporter {
 export function createEmulatorView(ctx: Context): EmulatorView {
   const c = paint(ctx.stdout, ctx.env);
   const e = paint(ctx.stderr, ctx.env);
-  const out = (text: string) => ctx.stdout.write(`${text}\n`);
+  const out = (text: Shown) => writeLine(ctx.stdout, text);
   const json = ctx.output === 'json';
   const quiet = ctx.output === 'quiet';
   const attemptLine = (d: Delivery, url?: string) => {
     const status = d.status === null ? c.red(d.error ?? 'failed') : statusColor(c, d.status)(`[${d.status}]`);
     const retry = d.ok ? '' : d.next_retry_at ? c.yellow(`  retrying at ${d.next_retry_at}`) : c.red('  giving up');
-    return `${d.at}  ${d.event} ${c.dim(`[${d.event_id}]`)} -> ${d.webhook_id}${url ? ` ${url}` : ''} attempt ${d.attempt}: ${status} ${c.dim(formatMs(d.latency_ms))}${retry}`;
+    return shown`${d.at}  ${d.event} ${c.dim(`[${d.event_id}]`)} -> ${d.webhook_id}${url ? shown` ${url}` : ''} attempt ${d.attempt}: ${status} ${c.dim(formatMs(d.latency_ms))}${retry}`;
   };
   return {
     ready(info) {
       if (quiet) return;
-      ctx.stderr.write([
-        `${e.green.bold('Ready!')} DataChonk API emulator on ${e.bold(info.url)}`,
-        `  Registrations: ${info.dataFile ?? e.dim('in memory only')}`,
-        `  API key:       ${info.apiKey ? 'only the one given with --api-key' : 'any non-empty Bearer key'}`,
-        `  Retries:       ${info.retrySchedule || 'none'}`,
-        `  Use it:        export DATACHONK_API_URL=${info.url}`,
+      writeLine(ctx.stderr, joinShown([
+        shown`${e.green.bold('Ready!')} DataChonk API emulator on ${e.bold(info.url)}`,
+        shown`  Registrations: ${info.dataFile ?? e.dim('in memory only')}`,
+        shown`  API key:       ${info.apiKey ? 'only the one given with --api-key' : 'any non-empty Bearer key'}`,
+        shown`  Retries:       ${info.retrySchedule || 'none'}`,
+        shown`  Use it:        export DATACHONK_API_URL=${info.url}`,
         e.dim('  Ctrl-C to stop'),
-      ].join('\n') + '\n');
+      ], '\n'));
     },
     request(entry) {
-      if (json) return out(JSON.stringify({ type: 'api-request', ...entry }));
+      if (json) return out(jsonLine({ type: 'api-request', ...entry }));
       if (!quiet) out(c.dim(`${new Date().toISOString()}  ${entry.method} ${entry.path} -> ${entry.status}`));
     },
     attempt(delivery, webhook) {
-      if (json) return out(JSON.stringify({ type: 'delivery', url: webhook.url, ...delivery }));
+      if (json) return out(jsonLine({ type: 'delivery', url: webhook.url, ...delivery }));
       if (!quiet) out(attemptLine(delivery, webhook.url));
     },
     emitted(result) {
-      if (json) out(JSON.stringify({ type: 'emitted', ...result }));
+      if (json) out(jsonLine({ type: 'emitted', ...result }));
       if (result.deliveries.length === 0) {
-        ctx.stderr.write(`${e.yellow('warning:')} no active webhook is subscribed to ${result.event}: nothing was delivered\n`);
+        writeLine(ctx.stderr, shown`${e.yellow('warning:')} no active webhook is subscribed to ${result.event}: nothing was delivered`);
         return;
       }
       if (json) return;

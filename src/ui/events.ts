@@ -1,12 +1,14 @@
-import type { ChalkInstance } from 'chalk';
 import type { Context } from '../context.js';
 import { isRejected, type JournalEntry } from '../core/listen/journal.js';
 import type { ForwardResult } from '../core/listen/records.js';
-import { formatMs, paint, statusColor, truncate } from './style.js';
+import { escapeControls } from './sanitize.js';
+import { formatMs, jsonLine, multiline, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 export interface EventsView {
   list(entries: readonly JournalEntry[], info: { file: string; skipped: number }): void;
   show(entry: JournalEntry): void;
+  /** The body alone, its bytes exactly as received: only when the user asked for them (--raw). */
+  rawBody(entry: JournalEntry): void;
   resent(entry: JournalEntry, result: ForwardResult): void;
   /** `events resend --allow-rejected` is about to send a request the listener rejected. */
   sendingRejected(entry: JournalEntry): void;
@@ -29,16 +31,16 @@ const idOf = (entry: JournalEntry) => (isRejected(entry) ? undefined : entry.req
 export function createEventsView(ctx: Context): EventsView {
   const c = paint(ctx.stdout, ctx.env);
   const json = ctx.output === 'json';
-  const line = (text: string) => ctx.stdout.write(`${text}\n`);
+  const line = (text: Shown) => writeLine(ctx.stdout, text);
   return {
     list(entries, info) {
-      if (info.skipped > 0) ctx.stderr.write(`${info.skipped} unreadable journal line(s) skipped (a torn last line after a crash is normal)\n`);
+      if (info.skipped > 0) writeLine(ctx.stderr, shown`${info.skipped} unreadable journal line(s) skipped (a torn last line after a crash is normal)`);
       if (json) {
-        for (const entry of entries) line(JSON.stringify(listRecord(entry)));
+        for (const entry of entries) line(jsonLine(listRecord(entry)));
         return;
       }
       if (entries.length === 0) {
-        ctx.stderr.write(`no events in the journal ${info.file} yet: run \`datachonk listen\`, then send one\n`);
+        writeLine(ctx.stderr, shown`no events in the journal ${info.file} yet: run \`datachonk listen\`, then send one`);
         return;
       }
       for (const text of listTable(c, entries)) line(text);
@@ -46,40 +48,51 @@ export function createEventsView(ctx: Context): EventsView {
     show(entry) {
       const body = Buffer.from(entry.request.body, 'base64');
       if (json) {
-        line(JSON.stringify({ ...entry.request, type: 'journal-entry', body: body.toString('utf8'), body_base64: entry.request.body, forwards: entry.forwards }));
+        line(jsonLine({ ...entry.request, type: 'journal-entry', body: body.toString('utf8'), body_base64: entry.request.body, forwards: entry.forwards }));
         return;
       }
-      const r = entry.request;
-      line(`${c.bold(r.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)}  received ${r.received_at}  ${r.method} ${r.path}`);
-      line(`signature: ${r.verification.status}${r.verification.reason ? ` (${r.verification.reason})` : ''}`);
-      if (isRejected(entry)) line(c.red(`rejected: the listener answered ${r.response_status ?? 401} and forwarded nothing; the event and id it claims are not to be trusted`));
-      line(c.bold('\nHeaders'));
-      for (const [name, value] of Object.entries(r.headers)) line(`  ${c.cyan(name)}: ${String(value)}`);
-      line(c.bold('\nBody'));
-      line(body.toString('utf8'));
-      line(c.bold('\nResponses'));
-      if (entry.forwards.length === 0) line(c.dim(r.targets.length ? '  none recorded (the listener stopped before the app answered)' : '  not forwarded'));
-      for (const record of entry.forwards) {
-        for (const result of record.results) line(`  ${record.at}${record.resend ? c.dim(' (resend)') : ''}  ${resultText(c, result)}`);
-      }
+      for (const text of showBlock(c, entry, body)) line(text);
+    },
+    rawBody(entry) {
+      ctx.stdout.write(Buffer.from(entry.request.body, 'base64'));
     },
     sendingRejected(entry) {
       const r = entry.request;
       const why = r.verification.status === 'invalid' ? 'its signature was invalid' : `the listener answered ${r.response_status}`;
-      ctx.stderr.write(`${c.yellow('warning:')} sending ${r.rid} although it was rejected when it arrived (${why}), as --allow-rejected asks\n`);
+      writeLine(ctx.stderr, shown`${c.yellow('warning:')} sending ${r.rid} although it was rejected when it arrived (${why}), as --allow-rejected asks`);
     },
     resent(entry, result) {
       if (json) {
-        line(JSON.stringify({ type: 'resend', id: idOf(entry), rid: entry.request.rid, ...result }));
+        line(jsonLine({ type: 'resend', id: idOf(entry), rid: entry.request.rid, ...result }));
         return;
       }
-      line(`${result.status !== null && result.status < 300 ? c.green('✔') : c.red('✖')} ${c.bold(entry.request.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)} ${resultText(c, result)}`);
+      line(shown`${result.status !== null && result.status < 300 ? c.green('✔') : c.red('✖')} ${c.bold(entry.request.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)} ${resultText(c, result)}`);
     },
   };
 }
 
+/** `events show` for people: the request's head, headers, body (escaped, keeping its lines) and answers. */
+function showBlock(c: Painter, entry: JournalEntry, body: Buffer): Shown[] {
+  const r = entry.request;
+  const lines = [
+    shown`${c.bold(r.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)}  received ${r.received_at}  ${r.method} ${r.path}`,
+    shown`signature: ${r.verification.status}${r.verification.reason ? ` (${r.verification.reason})` : ''}`,
+    ...(isRejected(entry) ? [c.red(`rejected: the listener answered ${r.response_status ?? 401} and forwarded nothing; the event and id it claims are not to be trusted`)] : []),
+    shown`\n${c.bold('Headers')}`,
+    ...Object.entries(r.headers).map(([name, value]) => shown`  ${c.cyan(name)}: ${String(value)}`),
+    shown`\n${c.bold('Body')}`,
+    multiline(body.toString('utf8')),
+    shown`\n${c.bold('Responses')}`,
+  ];
+  if (entry.forwards.length === 0) lines.push(c.dim(r.targets.length ? '  none recorded (the listener stopped before the app answered)' : '  not forwarded'));
+  for (const record of entry.forwards) {
+    for (const result of record.results) lines.push(shown`  ${record.at}${record.resend ? c.dim(' (resend)') : ''}  ${resultText(c, result)}`);
+  }
+  return lines;
+}
+
 /** The rows of `events list`, its header first. */
-function listTable(c: ChalkInstance, entries: readonly JournalEntry[]): string[] {
+function listTable(c: Painter, entries: readonly JournalEntry[]): Shown[] {
   const rows = entries.map((entry) => {
     const outcome = outcomeOf(entry);
     return [
@@ -91,21 +104,22 @@ function listTable(c: ChalkInstance, entries: readonly JournalEntry[]): string[]
       outcome.status,
     ] as const;
   });
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => String(r[i]).length), ['TIME', 'EVENT', 'ID', 'SIGNATURE'][i]!.length));
-  const pad = (text: string, i: number) => text.padEnd(widths[i]!);
+  // Widths are those of the text as shown, escapes included.
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => escapeControls(String(r[i])).length), ['TIME', 'EVENT', 'ID', 'SIGNATURE'][i]!.length));
+  const pad = (text: string, i: number) => escapeControls(text).padEnd(widths[i]!);
   const lines = [c.bold([pad('TIME', 0), pad('EVENT', 1), pad('ID', 2), pad('SIGNATURE', 3), 'FORWARD'].join('  '))];
   for (const [time, event, id, verification, text, status] of rows) {
     const verified = verification === 'valid' ? c.green(pad(verification, 3)) : verification === 'invalid' ? c.red(pad(verification, 3)) : c.yellow(pad(verification, 3));
     const forward = status === null ? (text === 'filtered' || text === '—' ? c.dim(text) : c.red(text)) : statusColor(c, status)(text);
-    lines.push([pad(time, 0), pad(event, 1), pad(id, 2), verified, forward].join('  '));
+    lines.push(shown`${pad(time, 0)}  ${pad(event, 1)}  ${pad(id, 2)}  ${verified}  ${forward}`);
   }
   return lines;
 }
 
-function resultText(c: ChalkInstance, result: ForwardResult): string {
-  if (result.status === null) return `${c.red('[---]')} POST ${result.target} ${c.red(result.error?.message ?? 'failed')}`;
-  const body = result.body ? `  ${c.dim(truncate(result.body, 120))}` : '';
-  return `${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${c.dim(formatMs(result.latency_ms))}${body}`;
+function resultText(c: Painter, result: ForwardResult): Shown {
+  if (result.status === null) return shown`${c.red('[---]')} POST ${result.target} ${c.red(result.error?.message ?? 'failed')}`;
+  const body = result.body ? shown`  ${c.dim(truncate(result.body, 120))}` : '';
+  return shown`${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${c.dim(formatMs(result.latency_ms))}${body}`;
 }
 
 function listRecord(entry: JournalEntry): object {

@@ -1,4 +1,5 @@
 import type { Failure, FailureCode, FailureFacts, OverrideProblem, PayloadSource } from '../failure.js';
+import { escapeControls, jsonText } from './sanitize.js';
 
 // The words for every failure core and the emulator report, naming the flags of the command the user
 // ran. A failure is a usage error (exit 2) when the user's input was wrong, else a failure (exit 1).
@@ -90,12 +91,15 @@ export function describeFailure(failure: Failure, said: Said): Words {
   return (WORDS[failure.code] as Wording<FailureCode>)(failure.facts, said);
 }
 
-/** An error answer of the API: what it said, and what to do about it. */
+/**
+ * An error answer of the API: what it said, and what to do about it. The API's own text is kept on
+ * one line (escaped): a newline in it could pass for a line of ours when printed.
+ */
 function apiErrorWords(f: FailureFacts['api-error']): Words {
-  const ref = [f.code, f.requestId && `request ${f.requestId}`].filter(Boolean).join(', ');
-  const said = `${f.message} (${ref})`;
+  const ref = escapeControls([f.code, f.requestId && `request ${f.requestId}`].filter(Boolean).join(', '));
+  const said = `${escapeControls(f.message)} (${ref})`;
   const details = f.details as { suggestion?: unknown } | undefined;
-  const suggestion = typeof details?.suggestion === 'string' ? details.suggestion : undefined;
+  const suggestion = typeof details?.suggestion === 'string' ? escapeControls(details.suggestion) : undefined;
   const hint = (text: string) => (suggestion ? `${suggestion}; ${text}` : text);
   switch (f.status) {
     case 401: return failed(`the API key was refused: ${said}`, hint('run `datachonk auth login` with a valid key, or set DATACHONK_API_KEY'));
@@ -112,5 +116,5 @@ function apiErrorWords(f: FailureFacts['api-error']): Words {
 function fieldDetails(details: unknown): string {
   if (!details || typeof details !== 'object') return '';
   const entries = Object.entries(details as Record<string, unknown>).filter(([key]) => key !== 'suggestion');
-  return entries.map(([key, value]) => `\n  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`).join('');
+  return entries.map(([key, value]) => `\n  ${escapeControls(key)}: ${typeof value === 'string' ? escapeControls(value) : jsonText(value)}`).join('');
 }

@@ -1,4 +1,3 @@
-import type { ChalkInstance } from 'chalk';
 import type { Context } from '../context.js';
 import { summarizeEvent } from '../core/events/catalogue.js';
 import type { ReceivedRequest } from '../core/listen/receiver.js';
@@ -10,7 +9,7 @@ import type { Webhook } from '../core/api/schemas.js';
 import { isFailure } from '../failure.js';
 import { bufferedLines } from './buffered.js';
 import { describeFailure } from './failures.js';
-import { formatMs, paint, statusColor, truncate } from './style.js';
+import { formatMs, joinShown, jsonLine, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 export interface ReadyInfo {
   url: string;
@@ -49,7 +48,7 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
   const stdout = bufferedLines(ctx.stdout);
   const base = sessionView(ctx, stdout);
   if (ctx.output === 'json') {
-    return { ...base, received() {}, forwarded() {}, completed: (request, results) => stdout.line(JSON.stringify(jsonRecord(request, results))) };
+    return { ...base, received() {}, forwarded() {}, completed: (request, results) => stdout.line(jsonLine(jsonRecord(request, results))) };
   }
   if (ctx.output === 'quiet') return { ...base, received() {}, forwarded() {}, completed() {} };
   const c = paint(ctx.stdout, ctx.env);
@@ -59,12 +58,12 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
     received(request) {
       out(receivedLine(c, request));
       if (options.verbose) {
-        for (const [name, value] of Object.entries(request.headers)) out(c.dim(`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
+        for (const [name, value] of Object.entries(request.headers)) out(c.dim(shown`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
       }
     },
     forwarded(request, result) {
       out(forwardLine(c, request, result, ctx.now()));
-      if (options.verbose && result.body) out(c.dim(`    ${truncate(result.body, VERBOSE_MAX)}`));
+      if (options.verbose && result.body) out(c.dim(shown`    ${truncate(result.body, VERBOSE_MAX)}`));
     },
     completed() {},
   };
@@ -74,9 +73,9 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
 function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' | 'forwarded' | 'completed'> {
   const err = paint(ctx.stderr, ctx.env);
   const json = ctx.output === 'json';
-  const record = (value: object) => (json ? stdout.line(JSON.stringify(value)) : undefined);
-  const banner = (text: string) => (ctx.output === 'quiet' ? undefined : ctx.stderr.write(`${text}\n`));
-  const warn = (message: string) => ctx.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+  const record = (value: object) => (json ? stdout.line(jsonLine(value)) : undefined);
+  const banner = (text: Shown) => (ctx.output === 'quiet' ? undefined : writeLine(ctx.stderr, text));
+  const warn = (message: string) => writeLine(ctx.stderr, shown`${err.yellow('warning:')} ${message}`);
   // A typed failure in the words of ui/failures.ts; its message is for logs only.
   const said = (error: unknown) => (isFailure(error) ? describeFailure(error, { command: 'listen' }).message : (error as Error)?.message ?? String(error));
   return {
@@ -89,12 +88,12 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     warning: warn,
     tunnelLost(detail) {
       record({ type: 'tunnel', state: 'lost', detail });
-      ctx.stderr.write(`${err.red.bold('The tunnel is gone:')} ${detail}\n`);
+      writeLine(ctx.stderr, shown`${err.red.bold('The tunnel is gone:')} ${detail}`);
     },
     staleRemoved(webhooks) {
       for (const w of webhooks) {
         record({ type: 'webhook', state: 'stale-removed', id: w.id, url: w.url });
-        banner(`Removed webhook ${w.id} (${w.url}), left behind by a listener on this machine that was killed`);
+        banner(shown`Removed webhook ${w.id} (${w.url}), left behind by a listener on this machine that was killed`);
       }
     },
     tunnelStarting(name) {
@@ -107,32 +106,32 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     unregistered(id, error) {
       record({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error: said(error) } : {}) });
       if (error) warn(`could not delete webhook ${id}: ${said(error)}; the next \`datachonk listen\` with an API key removes it`);
-      else banner(`Deleted webhook ${id}`);
+      else banner(shown`Deleted webhook ${id}`);
     },
   };
 }
 
-function readyBlock(c: ChalkInstance, info: ReadyInfo): string {
+function readyBlock(c: Painter, info: ReadyInfo): Shown {
   const secret = info.secretSource === 'dev'
-    ? `${info.secret} ${c.dim('(the local dev secret, which `datachonk trigger` uses too)')}`
-    : `${maskKey(info.secret)} ${c.dim(info.secretSource === 'flag' ? '(from --secret)' : '(from DATACHONK_WEBHOOK_SECRET)')}`;
-  const lines = [`${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`];
-  if (info.publicUrl && info.publicUrl !== info.url) lines.push(`  Public URL:     ${c.bold(info.publicUrl)}`);
-  if (info.quickTunnel) lines.push(`  Tunnel:         cloudflared quick tunnel ${c.dim('(no uptime guarantee, at most 200 requests in flight, a new URL each run)')}`);
+    ? shown`${info.secret} ${c.dim('(the local dev secret, which `datachonk trigger` uses too)')}`
+    : shown`${maskKey(info.secret)} ${c.dim(info.secretSource === 'flag' ? '(from --secret)' : '(from DATACHONK_WEBHOOK_SECRET)')}`;
+  const lines = [shown`${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`];
+  if (info.publicUrl && info.publicUrl !== info.url) lines.push(shown`  Public URL:     ${c.bold(info.publicUrl)}`);
+  if (info.quickTunnel) lines.push(shown`  Tunnel:         cloudflared quick tunnel ${c.dim('(no uptime guarantee, at most 200 requests in flight, a new URL each run)')}`);
   if (info.webhookId) {
-    lines.push(`  Webhook:        ${info.webhookId} ${c.dim('(registered for this session; deleted when you stop)')}`);
-    lines.push(`  Webhook secret: ${info.sessionSecret} ${c.dim('(DataChonk signs with it; the listener checks it, then signs what it forwards with the secret below)')}`);
+    lines.push(shown`  Webhook:        ${info.webhookId} ${c.dim('(registered for this session; deleted when you stop)')}`);
+    lines.push(shown`  Webhook secret: ${info.sessionSecret ?? ''} ${c.dim('(DataChonk signs with it; the listener checks it, then signs what it forwards with the secret below)')}`);
   }
   lines.push(
-    `  Signing secret: ${secret}`,
-    `  Verification:   ${info.skipVerify ? c.yellow('off (--skip-verify): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
-    `  Forwarding to:  ${info.targets.length > 0 ? info.targets.join(', ') : c.dim('nowhere (answering 200; add --forward localhost:3000)')}`,
+    shown`  Signing secret: ${secret}`,
+    shown`  Verification:   ${info.skipVerify ? c.yellow('off (--skip-verify): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
+    shown`  Forwarding to:  ${info.targets.length > 0 ? info.targets.join(', ') : c.dim('nowhere (answering 200; add --forward localhost:3000)')}`,
   );
-  if (info.events) lines.push(`  Events:         ${info.events.join(', ')} ${c.dim('(others are acknowledged, not forwarded)')}`);
-  if (info.registerCommand) lines.push(`  Register it:    ${info.registerCommand} ${c.dim('(no API key: run this to have DataChonk send here)')}`);
-  lines.push(`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
+  if (info.events) lines.push(shown`  Events:         ${info.events.join(', ')} ${c.dim('(others are acknowledged, not forwarded)')}`);
+  if (info.registerCommand) lines.push(shown`  Register it:    ${info.registerCommand} ${c.dim('(no API key: run this to have DataChonk send here)')}`);
+  lines.push(shown`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
   lines.push(c.dim('  Ctrl-C to stop'));
-  return lines.join('\n');
+  return joinShown(lines, '\n');
 }
 
 // Local-time fields cost a time-zone lookup each; under load many lines share a second.
@@ -151,30 +150,30 @@ function timestamp(date: Date): string {
 /** The flag behind a rejection the user can change. */
 const REJECT_FLAG: Partial<Record<string, string>> = { 'too-large': ' (--max-body)' };
 
-function receivedLine(c: ChalkInstance, request: ReceivedRequest): string {
+function receivedLine(c: Painter, request: ReceivedRequest): Shown {
   const time = c.dim(timestamp(request.receivedAt));
   const d = request.disposition;
   if (d.kind === 'rejected') {
     const status = d.status ? statusColor(c, d.status)(`[${d.status}]`) : c.red('[---]');
-    const what = request.eventId ? `${request.event} ${c.dim(`[${request.eventId}]`)}` : `${request.method} ${request.url}`;
-    return `${time}  ${c.red('✖')}   ${status} ${what} ${c.red(`rejected: ${d.reason}${REJECT_FLAG[d.code] ?? ''}`)}`;
+    const what = request.eventId ? shown`${request.event ?? ''} ${c.dim(`[${request.eventId}]`)}` : shown`${request.method} ${request.url}`;
+    return shown`${time}  ${c.red('✖')}   ${status} ${what} ${c.red(`rejected: ${d.reason}${REJECT_FLAG[d.code] ?? ''}`)}`;
   }
   const summary = truncate(summarizeEvent(request.event ?? '', request.payload?.data), 90);
   const mark = request.verification?.status === 'valid' ? c.green('✔ verified')
     : c.yellow(`⚠ unverified (${request.verification?.reason ?? 'no signature'})`);
   const tail = d.kind === 'acknowledged' && d.filtered ? c.dim('  (not forwarded: filtered out by --events)') : '';
-  return `${time}  --> ${c.bold(request.event ?? '')} ${c.dim(`[${request.eventId}]`)}${summary ? ` ${summary}` : ''}  ${mark}${tail}`;
+  return shown`${time}  --> ${c.bold(request.event ?? '')} ${c.dim(`[${request.eventId}]`)}${summary ? shown` ${summary}` : ''}  ${mark}${tail}`;
 }
 
-function forwardLine(c: ChalkInstance, request: ReceivedRequest, result: ForwardResult, now: Date): string {
+function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult, now: Date): Shown {
   const time = c.dim(timestamp(now));
   const id = c.dim(`[${request.eventId}]`);
   if (result.status === null) {
     const status = result.error?.code === 'timeout' ? '504' : '502';
     const flag = result.error?.code === 'timeout' ? ' (--forward-timeout)' : '';
-    return `${time}  <-- ${c.red(`[${status}]`)} POST ${result.target} ${id} ${c.red(`${result.error?.message ?? 'failed'}${flag}`)}`;
+    return shown`${time}  <-- ${c.red(`[${status}]`)} POST ${result.target} ${id} ${c.red(`${result.error?.message ?? 'failed'}${flag}`)}`;
   }
-  return `${time}  <-- ${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${id} ${c.dim(formatMs(result.latency_ms))}`;
+  return shown`${time}  <-- ${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${id} ${c.dim(formatMs(result.latency_ms))}`;
 }
 
 function jsonRecord(request: ReceivedRequest, results: readonly ForwardResult[]): object {

@@ -1,22 +1,21 @@
 import type { Context } from '../context.js';
 import { EVENTS, EVENT_TYPES } from '../core/events/catalogue.js';
-import { paint } from './style.js';
+import { jsonLine, paint, shown, writeLine, type Showable } from './style.js';
 
-/** Prints a command's result: the text for people, or one JSON record for scripts. */
-export function printResult(ctx: Context, text: string, record: object): void {
-  if (ctx.output === 'json') ctx.stdout.write(`${JSON.stringify(record)}\n`);
-  else ctx.stdout.write(`${text}\n`);
+/** Prints a command's result: the text for people, or one JSON record for scripts. Strings are escaped (see style.ts). */
+export function printResult(ctx: Context, text: Showable, record: object): void {
+  writeLine(ctx.stdout, ctx.output === 'json' ? jsonLine(record) : text);
 }
 
 /** A line for people on stderr (kept off stdout, which holds data); silent in quiet mode. */
-export function note(ctx: Context, text: string): void {
-  if (ctx.output !== 'quiet') ctx.stderr.write(`${text}\n`);
+export function note(ctx: Context, text: Showable): void {
+  if (ctx.output !== 'quiet') writeLine(ctx.stderr, text);
 }
 
 /** A verdict line: ✔ in green or ✖ in red, on stderr. */
-export function verdict(ctx: Context, ok: boolean, text: string): void {
+export function verdict(ctx: Context, ok: boolean, text: Showable): void {
   const c = paint(ctx.stderr, ctx.env);
-  if (ctx.output !== 'quiet') ctx.stderr.write(`${ok ? c.green('✔') : c.red('✖')} ${text}\n`);
+  if (ctx.output !== 'quiet') writeLine(ctx.stderr, shown`${ok ? c.green('✔') : c.red('✖')} ${text}`);
 }
 
 /** `trigger --list`: the event types with DataChonk's descriptions. */
@@ -24,7 +23,7 @@ export function printEventTypes(ctx: Context): void {
   if (ctx.output === 'json') {
     for (const name of EVENT_TYPES) {
       const { description, documented } = EVENTS[name];
-      ctx.stdout.write(`${JSON.stringify({ type: 'event-type', name, description, data_documented: documented })}\n`);
+      writeLine(ctx.stdout, jsonLine({ type: 'event-type', name, description, data_documented: documented }));
     }
     return;
   }
@@ -33,6 +32,6 @@ export function printEventTypes(ctx: Context): void {
   for (const name of EVENT_TYPES) {
     const { description, documented } = EVENTS[name];
     const inferred = documented ? '' : c.dim('  (payload data inferred)');
-    ctx.stdout.write(`${c.bold(name.padEnd(width))}  ${description}${inferred}\n`);
+    writeLine(ctx.stdout, shown`${c.bold(name.padEnd(width))}  ${description}${inferred}`);
   }
 }

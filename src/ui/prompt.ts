@@ -1,12 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
 import { DatachonkError } from '../errors.js';
+import { escapeControls } from './sanitize.js';
 
 /** Asks a yes/no question on the terminal; anything but y/yes is no. */
 export async function confirm(ctx: Context, question: string): Promise<boolean> {
   const rl = createInterface({ input: ctx.stdin, output: ctx.stderr as NodeJS.WritableStream, terminal: true });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    const answer = await rl.question(`${escapeControls(question)} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
@@ -16,7 +17,7 @@ export async function confirm(ctx: Context, question: string): Promise<boolean> 
 /** Reads a line on the terminal without echoing it (for an API key). */
 export function askHidden(ctx: Context, question: string): Promise<string> {
   const stdin = ctx.stdin as NodeJS.ReadStream;
-  ctx.stderr.write(question);
+  ctx.stderr.write(escapeControls(question));
   return new Promise((resolve, reject) => {
     let value = '';
     const finish = (error?: Error) => {

@@ -1,9 +1,8 @@
-import type { ChalkInstance } from 'chalk';
 import type { Context } from '../context.js';
 import type { DeliveryReport, TriggerReporter, TriggerSummary } from '../core/trigger/run.js';
 import type { WebhookRequest } from '../core/trigger/request.js';
 import { bufferedLines } from './buffered.js';
-import { formatMs, paint, statusColor, truncate } from './style.js';
+import { formatMs, jsonLine, multiline, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 /** What `trigger` shows: every delivery, the summary of a load run, a dry run. */
 export interface TriggerView extends TriggerReporter {
@@ -24,7 +23,7 @@ export async function createTriggerView(ctx: Context, options: { total: number }
 
 function jsonView(ctx: Context): TriggerView {
   const out = bufferedLines(ctx.stdout);
-  const line = (record: object) => out.line(JSON.stringify(record));
+  const line = (record: object) => out.line(jsonLine(record));
   return {
     delivery({ request, outcome, expected }) {
       line({
@@ -61,9 +60,9 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
     const { default: ora } = await import('ora');
     spinner = ora({ text: `sending ${total} events`, stream: ctx.stderr as NodeJS.WritableStream, color: 'cyan' }).start();
   }
-  const print = (text: string) => {
+  const print = (text: Shown) => {
     if (spinner) spinner.stop();
-    ctx.stdout.write(`${text}\n`);
+    writeLine(ctx.stdout, text);
     if (spinner) (spinner as unknown as { start(): void }).start();
   };
   return {
@@ -78,18 +77,16 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
       spinner?.stop();
       spinner = undefined;
       if (load && failuresShown > MAX_FAILURES_SHOWN) {
-        ctx.stdout.write(c.dim(`… and ${failuresShown - MAX_FAILURES_SHOWN} more unexpected responses\n`));
+        writeLine(ctx.stdout, c.dim(`… and ${failuresShown - MAX_FAILURES_SHOWN} more unexpected responses`));
       }
       const failed = s.failed > 0 ? c.red(`failed ${s.failed}`) : `failed ${s.failed}`;
-      ctx.stdout.write(
-        `${c.bold('Sent')} ${s.sent}  ok ${s.ok}  ${failed}  p50 ${formatMs(s.p50Ms)}  p99 ${formatMs(s.p99Ms)}  ` +
-          `${Math.round(s.ratePerSecond)} req/s in ${formatMs(s.durationMs)}\n`,
-      );
+      writeLine(ctx.stdout, shown`${c.bold('Sent')} ${s.sent}  ok ${s.ok}  ${failed}  p50 ${formatMs(s.p50Ms)}  p99 ${formatMs(s.p99Ms)}  ${
+        Math.round(s.ratePerSecond)} req/s in ${formatMs(s.durationMs)}`);
     },
     dryRun(request, curl) {
-      ctx.stdout.write(`${c.bold(`${request.method} ${request.url}`)}\n`);
-      for (const [name, value] of Object.entries(request.headers)) ctx.stdout.write(`${c.cyan(name)}: ${value}\n`);
-      ctx.stdout.write(`\n${request.body}\n\n${c.dim('# the same request with curl (nothing was sent):')}\n${curl}\n`);
+      writeLine(ctx.stdout, c.bold(`${request.method} ${request.url}`));
+      for (const [name, value] of Object.entries(request.headers)) writeLine(ctx.stdout, shown`${c.cyan(name)}: ${value}`);
+      writeLine(ctx.stdout, shown`\n${request.body}\n\n${c.dim('# the same request with curl (nothing was sent):')}\n${multiline(curl)}`);
     },
     stop() {
       spinner?.stop();
@@ -98,13 +95,13 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
   };
 }
 
-function deliveryLine(c: ChalkInstance, { request, outcome, expected }: DeliveryReport): string {
+function deliveryLine(c: Painter, { request, outcome, expected }: DeliveryReport): Shown {
   const mark = expected ? c.green('✔') : c.red('✖');
-  const head = `${mark} ${c.bold(request.event)} ${c.dim(`[${request.id}]`)}`;
-  if (outcome.kind === 'error') return `${head} ${c.red(outcome.message)}`;
+  const head = shown`${mark} ${c.bold(request.event)} ${c.dim(`[${request.id}]`)}`;
+  if (outcome.kind === 'error') return shown`${head} ${c.red(outcome.message)}`;
   const status = statusColor(c, outcome.status)(`[${outcome.status}]`);
-  const body = outcome.body ? `  ${c.dim(truncate(outcome.body, 120))}` : '';
-  return `${head} ${status} ${request.method} ${request.url} ${c.dim(formatMs(outcome.latencyMs))}${body}`;
+  const body = outcome.body ? shown`  ${c.dim(truncate(outcome.body, 120))}` : '';
+  return shown`${head} ${status} ${request.method} ${request.url} ${c.dim(formatMs(outcome.latencyMs))}${body}`;
 }
 
 function round(n: number): number {

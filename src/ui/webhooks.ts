@@ -1,21 +1,19 @@
 import type { Context } from '../context.js';
 import type { Delivery, Webhook } from '../core/api/schemas.js';
 import { EVENT_TYPES } from '../core/events/catalogue.js';
-import { paint, statusColor } from './style.js';
+import { joinShown, jsonLine, paint, shown, statusColor, visibleLength, writeLine, type Showable, type Shown } from './style.js';
 
 const coversAll = (events: readonly string[]) => EVENT_TYPES.every((name) => events.includes(name));
 
-/** Prints a table: header row in bold, columns padded to the widest cell. */
-export function table(ctx: Context, header: string[], rows: string[][]): void {
+/** Prints a table: header row in bold, columns padded to the widest cell (as shown, escapes included). */
+export function table(ctx: Context, header: string[], rows: Showable[][]): void {
   const c = paint(ctx.stdout, ctx.env);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell)))).join('  ');
-  ctx.stdout.write(`${c.bold(line(header))}\n`);
-  for (const row of rows) ctx.stdout.write(`${line(row)}\n`);
+  const cells = rows.map((row) => row.map((cell) => shown`${cell}`));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ? visibleLength(r[i]) : 0))));
+  const line = (row: Shown[]) => joinShown(row.map((cell, i) => (i === row.length - 1 ? cell : shown`${cell}${' '.repeat(widths[i]! - visibleLength(cell))}`)), '  ');
+  writeLine(ctx.stdout, c.bold(line(header.map((h) => shown`${h}`))));
+  for (const row of cells) writeLine(ctx.stdout, line(row));
 }
-
-// eslint-disable-next-line no-control-regex
-const visibleLength = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
 
 export interface WebhooksView {
   one(webhook: Webhook, options?: { title?: string; secret?: string | undefined }): void;
@@ -29,10 +27,10 @@ export interface WebhooksView {
 export function createWebhooksView(ctx: Context): WebhooksView {
   const c = paint(ctx.stdout, ctx.env);
   const json = ctx.output === 'json';
-  const out = (text: string) => ctx.stdout.write(`${text}\n`);
+  const out = (text: Shown) => writeLine(ctx.stdout, text);
   return {
     listenerHoldsOldSecret(webhook, listener) {
-      const warn = (text: string) => ctx.stderr.write(`${c.yellow('warning:')} ${text}\n`);
+      const warn = (text: string) => writeLine(ctx.stderr, shown`${c.yellow('warning:')} ${text}`);
       if (listener.session) {
         // The session secret is the listener's own: a restart registers a new webhook with a fresh one.
         warn(`${webhook.id} was registered by \`datachonk listen\` (pid ${listener.pid}, still running), which verifies with the secret it registered `
@@ -44,24 +42,24 @@ export function createWebhooksView(ctx: Context): WebhooksView {
     },
     one(webhook, options = {}) {
       // The secret is printed only when this tool just made it: it is shown once, and never again.
-      if (json) return out(JSON.stringify({ type: 'webhook', ...webhook, ...(options.secret ? { secret: options.secret } : {}) }));
-      if (ctx.output === 'quiet') return out(webhook.id);
-      if (options.title) out(`${c.green('✔')} ${options.title}`);
-      out(`  ID:          ${c.bold(webhook.id)}`);
-      out(`  URL:         ${webhook.url}`);
-      out(`  Events:      ${webhook.events.join(', ')}`);
-      if (webhook.status) out(`  Status:      ${webhook.status === 'active' ? c.green('active') : c.yellow(webhook.status)}`);
-      if (webhook.description) out(`  Description: ${webhook.description}`);
-      if (webhook.created_at) out(`  Created:     ${webhook.created_at}`);
+      if (json) return out(jsonLine({ type: 'webhook', ...webhook, ...(options.secret ? { secret: options.secret } : {}) }));
+      if (ctx.output === 'quiet') return out(shown`${webhook.id}`);
+      if (options.title) out(shown`${c.green('✔')} ${options.title}`);
+      out(shown`  ID:          ${c.bold(webhook.id)}`);
+      out(shown`  URL:         ${webhook.url}`);
+      out(shown`  Events:      ${webhook.events.join(', ')}`);
+      if (webhook.status) out(shown`  Status:      ${webhook.status === 'active' ? c.green('active') : c.yellow(webhook.status)}`);
+      if (webhook.description) out(shown`  Description: ${webhook.description}`);
+      if (webhook.created_at) out(shown`  Created:     ${webhook.created_at}`);
       if (options.secret) {
-        out(`  Secret:      ${c.bold(options.secret)}`);
+        out(shown`  Secret:      ${c.bold(options.secret)}`);
         out(c.yellow('  Store this signing secret now: it will not be shown again. Your app verifies deliveries with it.'));
       }
     },
     list(webhooks) {
-      if (json) return webhooks.forEach((w) => out(JSON.stringify({ type: 'webhook', ...w })));
+      if (json) return webhooks.forEach((w) => out(jsonLine({ type: 'webhook', ...w })));
       if (webhooks.length === 0) {
-        ctx.stderr.write('no webhooks yet: create one with `datachonk webhooks create --url <url>`\n');
+        writeLine(ctx.stderr, shown`no webhooks yet: create one with \`datachonk webhooks create --url <url>\``);
         return;
       }
       table(ctx, ['ID', 'URL', 'STATUS', 'EVENTS', 'DESCRIPTION'], webhooks.map((w) => [
@@ -70,13 +68,13 @@ export function createWebhooksView(ctx: Context): WebhooksView {
       ]));
     },
     deleted(id) {
-      if (json) return out(JSON.stringify({ type: 'deleted', id }));
-      if (ctx.output !== 'quiet') out(`${c.green('✔')} Deleted webhook ${id}`);
+      if (json) return out(jsonLine({ type: 'deleted', id }));
+      if (ctx.output !== 'quiet') out(shown`${c.green('✔')} Deleted webhook ${id}`);
     },
     deliveries(deliveries) {
-      if (json) return deliveries.forEach((d) => out(JSON.stringify({ type: 'delivery', ...d })));
+      if (json) return deliveries.forEach((d) => out(jsonLine({ type: 'delivery', ...d })));
       if (deliveries.length === 0) {
-        ctx.stderr.write('no deliveries yet: send one with `datachonk emulator emit <event>`\n');
+        writeLine(ctx.stderr, shown`no deliveries yet: send one with \`datachonk emulator emit <event>\``);
         return;
       }
       table(ctx, ['TIME', 'EVENT', 'EVENT ID', 'ATTEMPT', 'STATUS', 'LATENCY', 'NEXT RETRY'], [...deliveries].reverse().map((d) => [

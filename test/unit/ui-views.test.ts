@@ -3,12 +3,15 @@ import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
 import type { JournalEntry } from '../../src/core/listen/journal.js';
 import type { ReceivedRequest } from '../../src/core/listen/receiver.js';
 import { Failure, type FailureCode, type FailureFacts } from '../../src/failure.js';
+import { createEmulatorView } from '../../src/ui/emulator.js';
 import { createEventsView } from '../../src/ui/events.js';
 import { describeFailure } from '../../src/ui/failures.js';
 import { createListenView } from '../../src/ui/listen.js';
 import { createTriggerView } from '../../src/ui/trigger.js';
 import { createWebhooksView } from '../../src/ui/webhooks.js';
+import { UNPRINTABLE } from '../../src/ui/sanitize.js';
 import { testContext, type TestContext } from '../helpers/context.js';
+import { exitCode } from '../helpers/program.js';
 
 // The views: each output mode renders the same typed events, and decides nothing.
 
@@ -222,5 +225,148 @@ describe('the words of failures', () => {
   it('quotes a tunnel\'s last lines, or says it printed nothing', () => {
     expect(describeFailure(new Failure('tunnel-exited-early', samples['tunnel-exited-early']), { command: 'listen' }).message).toContain('\n  ERR failed');
     expect(describeFailure(new Failure('tunnel-no-url', samples['tunnel-no-url']), { command: 'listen' }).message).toContain('(it printed nothing)');
+  });
+});
+
+// Issue 11, item 4: anyone who reaches the listener (or an API, or the journal) chooses these texts.
+describe('what came from outside is shown escaped, in every view', () => {
+  /** An OSC title, a screen clear, an OSC 8 link, an 8-bit CSI and a right-to-left override. */
+  const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u001b]8;;https://evil.example\u001b\\link\u009b31m\u202e';
+  const SHOWN = '\\x1b]0;pwned\\x07\\x1b[2J\\x1b]8;;https://evil.example\\x1b\\link\\u009b31m\\u202e';
+  /** Anything a terminal acts on, once the views' own colours are taken out (a laid-out body keeps its tabs). */
+  // eslint-disable-next-line no-control-regex
+  const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  const ours = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+  /** Colours on, as on a terminal: only the views' own SGR sequences may carry an ESC. */
+  const coloured = async (output: 'pretty' | 'json' = 'pretty') => {
+    const context = await testContext({ output, env: { FORCE_COLOR: '1' } });
+    context.stdout.isTTY = true;
+    context.stderr.isTTY = true;
+    return context;
+  };
+  const expectEscaped = (text: string) => {
+    expect(ours(text)).not.toMatch(RAW);
+    expect(ours(text)).toContain(SHOWN);
+  };
+
+  it('listen: the event name, headers, rejected path, the app\'s answer and errors', async () => {
+    ctx = await coloured();
+    const view = createListenView(ctx, { verbose: true });
+    const hostile = request({ event: EVIL, headers: { 'x-evil': EVIL }, payload: { data: { chonk_name: EVIL } } });
+    view.received(hostile);
+    view.received(request({ event: undefined, eventId: undefined, url: `/webhooks/datachonk?${EVIL}`, disposition: { kind: 'rejected', status: 404, reason: 'not found', code: 'not-found' } }));
+    view.forwarded(hostile, { target: 'http://localhost:3000/x', status: 200, latency_ms: 1, body: EVIL });
+    view.forwarded(hostile, { target: 'http://localhost:3000/x', status: null, latency_ms: 1, error: { code: 'other', message: EVIL } });
+    view.warning(EVIL);
+    view.tunnelLost(EVIL);
+    view.flush();
+    expectEscaped(ctx.stdout.text);
+    expect(ctx.stdout.text.match(/\\x1b\]0;pwned/g)).toHaveLength(6);
+    expectEscaped(ctx.stderr.text);
+  });
+
+  it('listen --json: C1 and bidi characters are \\u escapes, which JSON.stringify alone leaves raw', async () => {
+    ctx = await coloured('json');
+    const view = createListenView(ctx, { verbose: false });
+    const hostile = request({ event: EVIL, headers: { 'x-evil': EVIL } });
+    view.completed(hostile, [{ target: 'http://a/x', status: 200, latency_ms: 1, body: EVIL }]);
+    view.tunnelLost(EVIL);
+    view.flush();
+    expect(ctx.stdout.text).not.toMatch(RAW);
+    expect(ctx.stdout.text).toContain('\\u009b31m\\u202e');
+    expect(ctx.stdout.records[0]).toMatchObject({ event: EVIL, forwards: [{ body: EVIL }] });
+  });
+
+  it('listen --json: a payload nested too deeply to print is a placeholder; the line is printed, and the next one', async () => {
+    ctx = await testContext({ output: 'json' });
+    const view = createListenView(ctx, { verbose: false });
+    const deep = JSON.parse(`{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`) as Record<string, unknown>;
+    view.completed(request({ payload: { data: deep } }), []);
+    view.completed(request({ rid: 'rcv_2' }), []);
+    view.flush();
+    expect(ctx.stdout.records.map((r) => [r.rid, r.payload === UNPRINTABLE])).toEqual([['rcv_1', true], ['rcv_2', false]]);
+  });
+
+  it('listen, pretty: a payload nested too deeply is summed up like any other', async () => {
+    ctx = await testContext();
+    const view = createListenView(ctx, { verbose: false });
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown;
+    view.received(request({ payload: { data: { chonk_name: 'dim_x', chonk_type: 'entity', files_generated: deep } } }));
+    view.flush();
+    expect(ctx.stdout.text).toContain('--> generation.completed [evt_1] dim_x (entity), 1 file generated  ✔ verified');
+  });
+
+  it('events show: the body keeps its lines and tabs, all else is escaped; so are headers, path and answers', async () => {
+    ctx = await coloured();
+    const body = `{\n\t"event": "${EVIL}"\n}`;
+    createEventsView(ctx).show(entry({ event: EVIL, path: `/x?${EVIL}`, headers: { 'x-evil': EVIL }, body: Buffer.from(body).toString('base64'),
+      verification: { status: 'invalid', reason: EVIL } }, [{ type: 'forwards', rid: 'rcv_1', at: 'x', results: [{ target: 't', status: 500, latency_ms: 1, body: EVIL }] }]));
+    expectEscaped(ctx.stdout.text);
+    expect(ours(ctx.stdout.text)).toContain(`Body\n{\n\t"event": "${SHOWN}"\n}\n`);
+    expect(ours(ctx.stdout.text).match(/\\x1b\]0;pwned/g)).toHaveLength(6);
+  });
+
+  it('events show --json and events list: escaped, the table still lined up', async () => {
+    ctx = await coloured('json');
+    createEventsView(ctx).show(entry({ event: EVIL, body: Buffer.from(EVIL).toString('base64') }));
+    expect(ctx.stdout.text).not.toMatch(RAW);
+    expect(ctx.stdout.records[0]).toMatchObject({ event: EVIL, body: EVIL });
+    ctx = await coloured();
+    createEventsView(ctx).list([entry({ event: EVIL }), entry({ rid: 'rcv_2', event_id: 'evt_2', event: 'chonk.created' })], { file: EVIL, skipped: 0 });
+    expectEscaped(ctx.stdout.text);
+    const [, first, second] = ours(ctx.stdout.text).split('\n');
+    expect(first!.indexOf('evt_1')).toBe(second!.indexOf('evt_2'));
+  });
+
+  it('webhooks: what the API says of a webhook (URL, description, status), in the table, the block and JSON', async () => {
+    ctx = await coloured();
+    const hostile = { id: `wh_${EVIL}`, url: `https://a/${EVIL}`, events: ['push.completed'], status: EVIL as 'active', description: EVIL, created_at: EVIL };
+    createWebhooksView(ctx).list([hostile, { id: 'wh_2', url: 'https://b', events: ['push.completed'], description: 'plain' }]);
+    createWebhooksView(ctx).one(hostile);
+    createWebhooksView(ctx).deliveries([{ id: 'd', webhook_id: 'wh', event_id: EVIL, event: EVIL, attempt: 1, at: EVIL, status: null, ok: false, latency_ms: 1, error: EVIL }]);
+    expectEscaped(ctx.stdout.text);
+    const [, first, second] = ours(ctx.stdout.text).split('\n');
+    expect(first!.indexOf(`https://a/${SHOWN}`)).toBe(second!.indexOf('https://b'));
+    ctx = await coloured('json');
+    createWebhooksView(ctx).list([hostile]);
+    expect(ctx.stdout.text).not.toMatch(RAW);
+    expect(ctx.stdout.records[0]).toMatchObject({ description: EVIL });
+  });
+
+  it('trigger: the app\'s answer and a dry run of a user\'s payload', async () => {
+    ctx = await coloured();
+    const view = await createTriggerView(ctx, { total: 1 });
+    const req = { method: 'POST' as const, url: `http://a/${EVIL}`, headers: { 'x-evil': EVIL }, body: `{"a":"${EVIL}"}`, event: EVIL, id: 'evt_9' };
+    view.delivery({ request: req, outcome: { kind: 'response', status: 200, body: EVIL, latencyMs: 3 }, expected: true });
+    view.delivery({ request: req, outcome: { kind: 'error', code: 'other', message: EVIL, latencyMs: 3 }, expected: false });
+    view.dryRun(req, `curl \\\n  --data-binary '${EVIL}'`);
+    expectEscaped(ctx.stdout.text);
+    expect(ours(ctx.stdout.text)).toContain(`curl \\\n  --data-binary '${SHOWN}'`);
+  });
+
+  it('emulator: requests, delivery attempts and emitted results', async () => {
+    ctx = await coloured();
+    const view = createEmulatorView(ctx);
+    const delivery = { id: 'd', webhook_id: EVIL, event_id: 'evt_1', event: EVIL, attempt: 1, at: EVIL, status: null, ok: false, latency_ms: 1, error: EVIL };
+    view.request({ method: 'GET', path: `/v1/${EVIL}`, status: 404 } as never);
+    view.attempt(delivery, { url: EVIL } as never);
+    view.emitted({ event_id: 'evt_1', event: EVIL, deliveries: [delivery] });
+    view.emitted({ event_id: 'evt_1', event: EVIL, deliveries: [] });
+    expectEscaped(ctx.stdout.text);
+    expectEscaped(ctx.stderr.text);
+  });
+
+  it('an API\'s error message stays on one line, escaped', () => {
+    const words = describeFailure(new Failure('api-error', { status: 400, code: EVIL, message: `bad\nerror: ${EVIL}`, details: { url: EVIL, suggestion: EVIL } }), { command: 'webhooks create' });
+    expect(words.message).toBe(`the API rejected the request: bad\\nerror: ${SHOWN} (${SHOWN})\n  url: ${SHOWN}`);
+    expect(words.hint).toBe(SHOWN);
+  });
+
+  it('a failure quoting what was typed is printed escaped, as are commander\'s own errors', async () => {
+    ctx = await coloured();
+    expect(await exitCode(ctx, ['events', 'show', `evt_${EVIL}`])).toBe(1);
+    expect(await exitCode(ctx, ['events', 'list', `--${EVIL}`])).toBe(2);
+    expectEscaped(ctx.stderr.text);
+    expect(ours(ctx.stderr.text)).toContain(`error: no event evt_${SHOWN} in the journal`);
   });
 });

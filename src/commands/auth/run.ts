@@ -5,6 +5,7 @@ import { API_KEY_ENV, maskKey, resolveApiSettings } from '../../config/credentia
 import { WebhooksApi } from '../../core/api/webhooks.js';
 import { note, printResult, verdict } from '../../ui/output.js';
 import { askHidden } from '../../ui/prompt.js';
+import { joinShown } from '../../ui/style.js';
 import { apiClient } from '../api.js';
 import type { Action } from '../define.js';
 import type { LoginSpecs, StatusSpecs } from './index.js';
@@ -36,10 +37,10 @@ export const status: Action<StatusSpecs> = async (ctx, { options: flags }) => {
   if (ctx.output === 'json') {
     printResult(ctx, '', { type: 'auth', api_url: settings.url, api_url_source: settings.urlSource, key: settings.key ? maskKey(settings.key) : null, key_source: settings.keySource ?? null });
   } else {
-    printResult(ctx, [
+    printResult(ctx, joinShown([
       `API URL: ${settings.url} (${urlSource})`,
       `API key: ${settings.key ? `${maskKey(settings.key)} (${sourceText[settings.keySource!]}${settings.keySource === 'file' ? ` ${ctx.paths.configFile}` : ''})` : 'none'}`,
-    ].join('\n'), {});
+    ], '\n'), {});
   }
   if (!settings.key) throw failure('not logged in', `run \`datachonk auth login\`, or set ${API_KEY_ENV}`);
 };

@@ -7,6 +7,9 @@ import { target } from '../targets.js';
 const listOptions = {
   limit: parsed('--limit <n>', 'how many to show', wholeNumber(1, 1_000_000), { defaultText: '20' }),
 };
+const showOptions = {
+  raw: flag('--raw', 'print only the body, its bytes exactly as received, control characters included (without it they are shown escaped)'),
+};
 const resendOptions = {
   to: parsed('--to <target>', 'send it here instead: 3000, localhost:3000 or a URL', target),
   ...secretOption('re-sign it with this secret (by default the signature the app was sent the first time is sent)'),
@@ -15,7 +18,7 @@ const resendOptions = {
 };
 
 export type ListSpecs = typeof listOptions;
-export type ShowSpecs = Record<string, never>;
+export type ShowSpecs = typeof showOptions;
 export type ResendSpecs = typeof resendOptions;
 export type ResendOptions = OptionValues<ResendSpecs>;
 
@@ -32,10 +35,14 @@ export default {
     }),
     command({
       name: 'show',
-      description: 'show a received event: raw body, headers and the app\'s responses',
+      description: 'show a received event: body, headers and the app\'s responses',
       args: [ID],
-      options: {},
-      examples: ['datachonk events show evt_0lOt9xmDWpcpp2jMeBg5v9nw', 'datachonk events show rcv_5Jx2QkPq0aB1cD3e --json'],
+      options: showOptions,
+      examples: [
+        'datachonk events show evt_0lOt9xmDWpcpp2jMeBg5v9nw',
+        'datachonk events show rcv_5Jx2QkPq0aB1cD3e --json',
+        'datachonk events show evt_0lOt9xmDWpcpp2jMeBg5v9nw --raw > body.json',
+      ],
       action: async () => (await import('./run.js')).show,
     }),
     command({

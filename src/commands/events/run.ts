@@ -19,8 +19,14 @@ export const list: Action<ListSpecs> = async (ctx, { options }) => {
   createEventsView(ctx).list(contents.entries.slice(-options.limit).reverse(), { file: journalFile(ctx), skipped: contents.skipped });
 };
 
-export const show: Action<ShowSpecs> = async (ctx, { args: [id] }) => {
-  createEventsView(ctx).show(await requireEntry(ctx, id!));
+export const show: Action<ShowSpecs> = async (ctx, { args: [id], options }) => {
+  if (options.raw && ctx.output === 'json') {
+    throw usageError('--raw prints the body alone, as received: it cannot be JSON', 'leave out --json; `--json` alone gives the body as text and as base64');
+  }
+  const entry = await requireEntry(ctx, id!);
+  // The bytes as received only when asked for: by default what came from outside is shown escaped.
+  if (options.raw) createEventsView(ctx).rawBody(entry);
+  else createEventsView(ctx).show(entry);
 };
 
 export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) => {

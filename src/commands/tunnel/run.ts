@@ -2,7 +2,7 @@ import type { Context } from '../../context.js';
 import { failure } from '../../errors.js';
 import { downloadCloudflared, findCloudflared, packageBinaryPath } from '../../core/tunnel/binary.js';
 import { confirm } from '../../ui/prompt.js';
-import { verdict } from '../../ui/output.js';
+import { note, verdict } from '../../ui/output.js';
 import { withSpinner } from '../../ui/spinner.js';
 import type { Action } from '../define.js';
 
@@ -39,7 +39,7 @@ export const install: Action<Record<string, never>> = async (ctx) => {
     verdict(ctx, true, `cloudflared is already installed: ${existing.path} (from ${existing.from})`);
     return;
   }
-  if (ctx.output !== 'quiet') ctx.stderr.write(`Downloading cloudflared from Cloudflare's GitHub releases (terms: ${TERMS})\n`);
+  note(ctx, `Downloading cloudflared from Cloudflare's GitHub releases (terms: ${TERMS})`);
   const path = await download(ctx);
   verdict(ctx, true, `cloudflared installed at ${path}`);
 };

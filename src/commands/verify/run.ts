@@ -1,7 +1,7 @@
 import { failure } from '../../errors.js';
 import { resolveSecret } from '../../config/secret.js';
 import { NEAR_MISSES, verify as verifyBody } from '../../core/signing/signature.js';
-import { verdict } from '../../ui/output.js';
+import { printResult, verdict } from '../../ui/output.js';
 import type { Action } from '../define.js';
 import { readBody } from '../read-body.js';
 import type { VerifySpecs } from './index.js';
@@ -11,9 +11,7 @@ const verify: Action<VerifySpecs> = async (ctx, { options }) => {
   const { secret, source } = await resolveSecret(options.secret, ctx.env, ctx.paths.configFile);
   const body = await readBody(ctx, options.file);
   const result = verifyBody(secret, body, options.signature);
-  if (ctx.output === 'json') {
-    ctx.stdout.write(`${JSON.stringify(result.ok ? { valid: true } : { valid: false, reason: result.reason, message: result.message })}\n`);
-  }
+  if (ctx.output === 'json') printResult(ctx, '', result.ok ? { valid: true } : { valid: false, reason: result.reason, message: result.message });
   if (result.ok) {
     verdict(ctx, true, 'the signature is valid');
     return;
