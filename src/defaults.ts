@@ -10,6 +10,8 @@ export const DEFAULT_FORWARD_TIMEOUT = '30s';
 export const DEFAULT_MAX_BODY = '5MiB';
 /** Journal file name under the state folder. */
 export const JOURNAL_FILE = 'events.ndjson';
+/** Under the state folder: a note per running listener (core/listen/presence.ts). */
+export const LISTENERS_DIR = 'listeners';
 export const DEFAULT_EMULATOR_HOST = '127.0.0.1';
 export const DEFAULT_EMULATOR_PORT = '4010';
 export const DEFAULT_EMULATOR_URL = 'http://127.0.0.1:4010/v1';

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/core/api/client.js';
 import { WebhooksApi } from '../../src/core/api/webhooks.js';
 import type { Webhook } from '../../src/core/api/schemas.js';
+import { runningListeners } from '../../src/core/listen/presence.js';
 import { startListenSession, type ListenSessionOptions, type SessionReporter } from '../../src/core/listen/session.js';
 import type { Tunnel, TunnelLoss, TunnelProvider } from '../../src/core/tunnel/provider.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
@@ -138,6 +139,16 @@ describe('a listen session', () => {
       `warning the last line of the journal ${journalFile} was cut short (a crash or a full disk); it is skipped when read, and new records start on the next line`,
       'warning the journal was readable by other users: tightened the file from 0644 to 0600',
     ]);
+    await rm(dir, { recursive: true, force: true });
+  });
+  it('leaves a note of the running listener with its URLs while it runs, and removes it at close', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'datachonk-session-'));
+    const presenceDir = join(dir, 'listeners');
+    const session = await startListenSession({ receiver, presenceDir, publicUrl: 'https://mine.example' }, recordingReporter([]));
+    const notes = await runningListeners(presenceDir, () => true);
+    expect(notes).toEqual([{ pid: process.pid, url: session.receiver.url, public_url: 'https://mine.example/webhooks/datachonk', started_at: expect.any(String) }]);
+    await session.close();
+    expect(await runningListeners(presenceDir, () => true)).toEqual([]);
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -5,7 +5,7 @@ import { failure, usageError } from '../../errors.js';
 import { generateSecret } from '../../config/config-file.js';
 import { resolveApiSettings } from '../../config/credentials.js';
 import { resolveSecret, type ResolvedSecret } from '../../config/secret.js';
-import { JOURNAL_FILE } from '../../defaults.js';
+import { JOURNAL_FILE, LISTENERS_DIR } from '../../defaults.js';
 import { WebhooksApi } from '../../core/api/webhooks.js';
 import type { ApiClient } from '../../core/api/client.js';
 import { EVENT_TYPES } from '../../core/events/catalogue.js';
@@ -74,6 +74,7 @@ function sessionOptions(ctx: Context, { options, resolved, sessionSecret, events
       now: ctx.now, monotonic: ctx.monotonic,
     },
     journalFile: options.journal ? join(ctx.paths.stateDir, JOURNAL_FILE) : undefined,
+    presenceDir: join(ctx.paths.stateDir, LISTENERS_DIR),
     tunnel,
     publicUrl: options.tunnelUrl,
     registration: client && {

@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Context } from '../../context.js';
 import { failure, usageError } from '../../errors.js';
 import { generateSecret } from '../../config/config-file.js';
+import { LISTENERS_DIR } from '../../defaults.js';
 import { EVENT_TYPES } from '../../core/events/catalogue.js';
 import { requireEventType } from '../../core/events/payload.js';
-import { isLocalListener } from '../../core/listen/probe.js';
+import { listenerAt, runningListeners } from '../../core/listen/presence.js';
 import { sessionOf } from '../../core/listen/registration.js';
 import { isAlive } from '../../core/processes.js';
 import { confirm } from '../../ui/prompt.js';
@@ -72,7 +74,9 @@ export const rotateSecret: Action<ApiSpecs> = async (ctx, { args: [id], options:
   // learn the new one while it runs.
   const owner = sessionOf(webhook);
   if (owner && owner.host === hostname() && isAlive(owner.pid)) view.listenerHoldsOldSecret(webhook, { session: true, pid: owner.pid });
-  else if (!owner && await isLocalListener(webhook.url)) view.listenerHoldsOldSecret(webhook, { session: false });
+  else if (!owner && listenerAt(await runningListeners(join(ctx.paths.stateDir, LISTENERS_DIR), isAlive), webhook.url)) {
+    view.listenerHoldsOldSecret(webhook, { session: false });
+  }
 };
 
 export const deliveries: Action<ApiSpecs> = async (ctx, { args: [id], options: flags }) => {

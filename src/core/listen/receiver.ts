@@ -86,9 +86,6 @@ interface Listener {
 
 const FORWARDING: Disposition = { kind: 'forwarding' };
 
-/** On the listener's own 404 and 405 answers. */
-export const LISTENER_HEADER = 'x-datachonk-listener';
-
 /** Starts the listener. Rejects with a Failure when the port is taken. */
 export async function startReceiver(options: ReceiverOptions, reporter: ReceiverReporter): Promise<Receiver> {
   const listener: Listener = {
@@ -146,8 +143,6 @@ function act(listener: Listener, exchange: Exchange, decision: Decision): void {
     // Too large: answered while the client may still be sending, so close the connection after.
     if (decision.code === 'too-large') exchange.res.setHeader('connection', 'close');
     if (decision.code === 'method-not-allowed') exchange.res.setHeader('allow', 'POST');
-    // Says who answered, for a client that wants to know whether a URL is a listener (webhooks rotate-secret).
-    if (decision.code === 'method-not-allowed' || decision.code === 'not-found') exchange.res.setHeader(LISTENER_HEADER, 'datachonk listen');
     const answer = () => finish(listener, exchange, decision.status, { error: decision.reason });
     return decision.journal ? journal(listener, exchange, decision, answer) : answer();
   }

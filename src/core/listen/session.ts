@@ -3,6 +3,7 @@ import type { WebhooksApi } from '../api/webhooks.js';
 import { Failure } from '../../failure.js';
 import type { Tunnel, TunnelLoss, TunnelProvider } from '../tunnel/provider.js';
 import { JournalWriter } from './journal.js';
+import { announceListener } from './presence.js';
 import { startReceiver, type Receiver, type ReceiverOptions, type ReceiverReporter } from './receiver.js';
 import { removeStaleSessions, sessionDescription, type SessionOwner } from './registration.js';
 
@@ -29,6 +30,8 @@ export interface ListenSessionOptions {
   publicUrl?: string | undefined;
   /** Register a webhook for the session. */
   registration?: SessionRegistration | undefined;
+  /** Leave a note of the running listener here (presence.ts), removed at close. */
+  presenceDir?: string | undefined;
 }
 
 /** What a session tells besides each request. */
@@ -69,6 +72,10 @@ export async function startListenSession(options: ListenSessionOptions, reporter
     cleanup.push(() => receiver.close());
     const exposed = await expose(options, receiver, reporter);
     if (exposed.tunnel) cleanup.push(exposed.tunnel.stop);
+    if (options.presenceDir) {
+      const note = { pid: process.pid, url: receiver.url, public_url: exposed.publicUrl, started_at: options.receiver.now().toISOString() };
+      cleanup.push(await announceListener(options.presenceDir, note));
+    }
     const webhook = options.registration ? await register(options.registration, exposed.publicUrl ?? receiver.url, reporter) : undefined;
     if (webhook) cleanup.push(() => unregister(options.registration!.api, webhook.id, reporter));
     return {
