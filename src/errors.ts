@@ -2,7 +2,7 @@
  * How a failure ends the program. The CLI maps each kind to an exit code (see EXIT_CODES in cli.ts);
  * domain code only says what kind of failure it is.
  */
-export type FailureKind = 'usage' | 'failure';
+export type FailureKind = 'usage' | 'failure' | 'interrupted';
 
 /** An error meant for a person: `message` says what went wrong, `hint` what to do next. */
 export class DatachonkError extends Error {
@@ -25,4 +25,9 @@ export function usageError(message: string, hint?: string): DatachonkError {
 /** Something went wrong while doing what was asked: exit code 1. */
 export function failure(message: string, hint?: string, cause?: unknown): DatachonkError {
   return new DatachonkError('failure', message, hint, { cause });
+}
+
+/** Stopped by Ctrl-C or SIGTERM before the work was done: exit code 130. */
+export function interrupted(message: string, hint?: string): DatachonkError {
+  return new DatachonkError('interrupted', message, hint);
 }

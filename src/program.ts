@@ -139,7 +139,7 @@ async function report(error: unknown, where: { world: World; command: string; de
   if (error instanceof DatachonkError) {
     say(error.message, error.hint);
     if (where.debug && error.cause) trace((error.cause as Error).stack ?? error.cause);
-    return error.kind === 'usage' ? EXIT_CODES.usage : EXIT_CODES.failure;
+    return EXIT_CODES[error.kind];
   }
   say(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
     where.debug ? undefined : 'run again with --debug for details, and report it if it persists');

@@ -1,3 +1,4 @@
+import type { FailureKind } from '../errors.js';
 import type { Failure, FailureCode, FailureFacts, OverrideProblem, PayloadSource } from '../failure.js';
 import { escapeControls, jsonText } from './sanitize.js';
 
@@ -5,7 +6,7 @@ import { escapeControls, jsonText } from './sanitize.js';
 // ran. A failure is a usage error (exit 2) when the user's input was wrong, else a failure (exit 1).
 
 export interface Words {
-  kind: 'usage' | 'failure';
+  kind: FailureKind;
   message: string;
   hint?: string | undefined;
 }

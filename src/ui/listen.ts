@@ -50,20 +50,21 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
   if (ctx.output === 'json') {
     return { ...base, received() {}, forwarded() {}, completed: (request, results) => stdout.line(jsonLine(jsonRecord(request, results))) };
   }
-  if (ctx.output === 'quiet') return { ...base, received() {}, forwarded() {}, completed() {} };
+  // Quiet: the results (a line per request and per answer, every rejection), without the banner.
+  const verbose = options.verbose && ctx.output !== 'quiet';
   const c = paint(ctx.stdout, ctx.env);
   const out = stdout.line;
   return {
     ...base,
     received(request) {
       out(receivedLine(c, request));
-      if (options.verbose) {
+      if (verbose) {
         for (const [name, value] of Object.entries(request.headers)) out(c.dim(shown`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
       }
     },
     forwarded(request, result) {
       out(forwardLine(c, request, result, ctx.now()));
-      if (options.verbose && result.body) out(c.dim(shown`    ${truncate(result.body, VERBOSE_MAX)}`));
+      if (verbose && result.body) out(c.dim(shown`    ${truncate(result.body, VERBOSE_MAX)}`));
     },
     completed() {},
   };
@@ -79,7 +80,8 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
   // A typed failure in the words of ui/failures.ts; its message is for logs only.
   const said = (error: unknown) => (isFailure(error) ? describeFailure(error, { command: 'listen' }).message : (error as Error)?.message ?? String(error));
   return {
-    ready: (info) => banner(readyBlock(err, info)),
+    // Quiet still says where it listens: a script needs the URL (and the port 0 picked).
+    ready: (info) => writeLine(ctx.stderr, ctx.output === 'quiet' ? readyLine(err, info) : readyBlock(err, info)),
     stopping() {
       stdout.flush();
       banner(err.dim('Stopping: finishing in-flight forwards…'));
@@ -109,6 +111,11 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
       else banner(shown`Deleted webhook ${id}`);
     },
   };
+}
+
+function readyLine(c: Painter, info: ReadyInfo): Shown {
+  const line = shown`${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`;
+  return info.publicUrl && info.publicUrl !== info.url ? shown`${line}  Public URL: ${c.bold(info.publicUrl)}` : line;
 }
 
 function readyBlock(c: Painter, info: ReadyInfo): Shown {

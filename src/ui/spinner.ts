@@ -1,10 +1,19 @@
-import type { Context } from '../context.js';
+import type { Context, OutStream } from '../context.js';
 import { escapeControls } from './sanitize.js';
 import { writeLine } from './style.js';
 
-/** Runs `task` with an ora spinner on stderr when it is a terminal; a plain line otherwise. */
+/**
+ * Whether a spinner may run on this stream: a terminal that reports its width. A spinner redraws by
+ * counting the lines its text takes at that width; at a width of 0 (`script` without a terminal, some
+ * CI runners) that count is infinite, and it would erase lines forever instead of ending.
+ */
+export function canSpin(stream: OutStream): boolean {
+  return stream.isTTY === true && typeof stream.columns === 'number' && stream.columns > 0;
+}
+
+/** Runs `task` with an ora spinner on stderr when it can spin there (canSpin); a plain line otherwise. */
 export async function withSpinner<T>(ctx: Context, text: string, task: () => Promise<T>): Promise<T> {
-  if (!ctx.stderr.isTTY || ctx.output !== 'pretty') {
+  if (!canSpin(ctx.stderr) || ctx.output !== 'pretty') {
     if (ctx.output !== 'quiet') writeLine(ctx.stderr, text);
     return task();
   }

@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import type { DeliveryReport, TriggerReporter, TriggerSummary } from '../core/trigger/run.js';
 import type { WebhookRequest } from '../core/trigger/request.js';
 import { bufferedLines } from './buffered.js';
+import { canSpin } from './spinner.js';
 import { formatMs, jsonLine, multiline, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 /** What `trigger` shows: every delivery, the summary of a load run, a dry run. */
@@ -17,7 +18,7 @@ const MAX_FAILURES_SHOWN = 10;
 
 export async function createTriggerView(ctx: Context, options: { total: number }): Promise<TriggerView> {
   if (ctx.output === 'json') return jsonView(ctx);
-  if (ctx.output === 'quiet') return { delivery() {}, summary() {}, dryRun() {}, stop() {} };
+  // Quiet: the results (a line per delivery, or the summary of a load run) without the spinner.
   return prettyView(ctx, options.total);
 }
 
@@ -56,7 +57,7 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
   let done = 0;
   let failuresShown = 0;
   let spinner: { text: string; stop(): void } | undefined;
-  if (load && ctx.stderr.isTTY) {
+  if (load && ctx.output !== 'quiet' && canSpin(ctx.stderr)) {
     const { default: ora } = await import('ora');
     spinner = ora({ text: `sending ${total} events`, stream: ctx.stderr as NodeJS.WritableStream, color: 'cyan' }).start();
   }

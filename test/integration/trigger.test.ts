@@ -176,3 +176,38 @@ describe('trigger outcomes', () => {
     expect(ctx.stderr.text).toMatch(message);
   });
 });
+
+describe('trigger -q', () => {
+  it('prints the results: a line per delivery, and the summary of --all; nothing else', async () => {
+    ctx = await testContext({ output: 'quiet' });
+    server = await startRecordingServer();
+    await trigger(ctx, 'chonk.created', { url: server.url, secret: 's' });
+    expect(ctx.stdout.text).toMatch(/^✔ chonk\.created \[evt_\w+\] \[200\] POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk \d/);
+    expect(ctx.stdout.text.trim().split('\n')).toHaveLength(1);
+    ctx.stdout.chunks.length = 0;
+    await trigger(ctx, undefined, { all: true, url: server.url, secret: 's' });
+    expect(ctx.stdout.text).toContain(`Sent ${EVENT_TYPES.length}  ok ${EVENT_TYPES.length}  failed 0`);
+    expect(ctx.stderr.text).toBe('');
+  });
+});
+
+describe('trigger stopped by Ctrl-C or SIGTERM', () => {
+  it('sends nothing more, lets what is in flight finish, says how many of how many, and exits 130', async () => {
+    let stop: (signal: string) => void = () => {};
+    ctx = await testContext({ shutdown: new Promise<string>((resolve) => (stop = resolve)) });
+    // The app answers the first request only once the signal has come.
+    let answerFirst: () => void = () => {};
+    server = await startRecordingServer((request, res) => {
+      if (server!.requests.length === 1) answerFirst = () => res.end('{}');
+      else res.end('{}');
+    });
+    const code = exitCode(ctx, ['trigger', 'chonk.created', '--count', '50', '--url', server.url, '--secret', 's']);
+    await server.waitFor(1);
+    stop('SIGINT');
+    answerFirst();
+    expect(await code).toBe(130);
+    expect(server.requests).toHaveLength(1);
+    expect(ctx.stderr.text).toContain('error: interrupted (SIGINT): sent 1 of 50 events, 1 as expected, 0 not');
+    expect(ctx.stdout.text).toContain('Sent 1  ok 1  failed 0');
+  });
+});

@@ -80,15 +80,22 @@ describe('the listen view', () => {
     expect(ctx.stdout.records).toEqual([{ type: 'webhook', state: 'delete-failed', id: 'wh_1', error: 'cannot reach the DataChonk API: connection refused by 127.0.0.1:4010' }]);
   });
 
-  it('quiet: no event lines and no banner, warnings still', async () => {
+  it('quiet: the URL line, event and answer lines and warnings; no banner details, no verbose, no stopping line', async () => {
     ctx = await testContext({ output: 'quiet' });
-    const view = createListenView(ctx, { verbose: false });
+    const view = createListenView(ctx, { verbose: true });
+    view.ready({ url: 'http://127.0.0.1:4747/webhooks/datachonk', secret: 'whsec_x', secretSource: 'dev', targets: [], skipVerify: false, publicUrl: 'https://w.example/webhooks/datachonk' });
     view.received(request({}));
+    view.forwarded(request({}), { target: 'http://localhost:3000/webhooks/datachonk', status: 200, latency_ms: 8.1, body: '{"app":"body"}' });
+    view.received(request({ event: undefined, eventId: undefined, disposition: { kind: 'rejected', status: 401, reason: 'invalid signature: mismatch', code: 'bad-signature' } }));
     view.stopping();
     view.warning('the journal is full');
     view.flush();
-    expect(ctx.stdout.text).toBe('');
-    expect(ctx.stderr.text).toBe('warning: the journal is full\n');
+    const lines = ctx.stdout.text.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain('--> generation.completed [evt_1]');
+    expect(lines[1]).toMatch(/<-- \[200\] POST http:\/\/localhost:3000\/webhooks\/datachonk \[evt_1\] 8\.1ms$/);
+    expect(lines[2]).toContain('[401] POST /webhooks/datachonk rejected: invalid signature: mismatch');
+    expect(ctx.stderr.text).toBe('Ready! Listening on http://127.0.0.1:4747/webhooks/datachonk  Public URL: https://w.example/webhooks/datachonk\nwarning: the journal is full\n');
   });
 });
 

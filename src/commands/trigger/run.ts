@@ -1,5 +1,5 @@
 import type { Context } from '../../context.js';
-import { failure, usageError } from '../../errors.js';
+import { failure, interrupted, usageError } from '../../errors.js';
 import { resolveSecret } from '../../config/secret.js';
 import { compileRecipe } from '../../core/events/build.js';
 import { newEventId } from '../../core/events/payload.js';
@@ -47,14 +47,19 @@ const trigger: Action<TriggerSpecs> = async (ctx, { args: [event], options: flag
       for (let i = 0; i < flags.count; i++) yield requestFor(next);
     }
   }
+  // Ctrl-C or SIGTERM: send nothing more, let what is in flight finish, and say how far it got (a
+  // second one ends the process at once).
+  let stoppedBy: string | undefined;
+  void ctx.waitForShutdown().then((signal) => (stoppedBy = signal));
   const sender = createSender({ connections: flags.concurrency, clock: ctx.monotonic });
   const expectStatus = flags.expectStatus;
   const summary = await runDeliveries(requests(), {
-    concurrency: flags.concurrency, timeoutMs: flags.timeout, sender, clock: ctx.monotonic,
+    concurrency: flags.concurrency, timeoutMs: flags.timeout, sender, clock: ctx.monotonic, stopped: () => stoppedBy !== undefined,
     expectStatus: (status) => (expectStatus === undefined ? status >= 200 && status < 300 : status === expectStatus),
   }, view).finally(() => sender.close());
-  if (total > 1) view.summary(summary);
+  if (total > 1 || stoppedBy) view.summary(summary);
   view.stop();
+  if (stoppedBy) throw interrupted(`interrupted (${stoppedBy}): sent ${summary.sent} of ${total} event${total === 1 ? '' : 's'}, ${summary.ok} as expected, ${summary.failed} not`);
   if (summary.failed > 0) throw explainFailures(summary, { total, expectStatus, url: flags.url });
 };
 

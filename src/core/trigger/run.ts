@@ -39,6 +39,8 @@ export interface RunOptions {
   sender: Sender;
   /** Monotonic milliseconds. */
   clock: () => number;
+  /** Asked before each request: true stops sending (those in flight still finish). */
+  stopped?: () => boolean;
 }
 
 /**
@@ -54,7 +56,9 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
   let firstUnexpectedBody: string | undefined;
   const started = options.clock();
   const worker = async () => {
-    for (let next = requests.next(); !next.done; next = requests.next()) {
+    while (!options.stopped?.()) {
+      const next = requests.next();
+      if (next.done) break;
       const request = next.value;
       const outcome = await options.sender.send(request, { timeoutMs: options.timeoutMs });
       const expected = outcome.kind === 'response' && options.expectStatus(outcome.status);
