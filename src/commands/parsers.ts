@@ -82,3 +82,29 @@ export function header(text: string): [string, string] {
   if (/[\r\n\0]/.test(value)) throw new Error('a header value may not contain a line break');
   return [name, value];
 }
+
+/** The app's answer to match: a status (404), a class (4xx), `failed` (no answer) or `none` (not forwarded). */
+export function statusPattern(text: string): string {
+  const value = text.trim().toLowerCase();
+  if (/^[1-5](\d\d|xx)$/.test(value) || value === 'failed' || value === 'none') return value;
+  throw new Error(`expected a status (404), a class (2xx, 4xx, 5xx), failed or none, got "${text}"`);
+}
+
+/** A moment: a duration ago (`10m`, `2h`, `1d`) or a date and time (`2026-11-29T10:00:00Z`, `2026-11-29`). */
+export type Moment = { ago: number } | { at: Date };
+
+export function moment(text: string): Moment {
+  const ago = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
+  if (ago) return { ago: Math.round(Number(ago[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 's' | 'm' | 'h' | 'd']) };
+  const at = new Date(text.trim());
+  if (/^\d{4}-\d\d-\d\d/.test(text.trim()) && !Number.isNaN(at.getTime())) return { at };
+  throw new Error(`expected a time ago (30s, 10m, 2h, 1d) or a date (2026-11-29, 2026-11-29T10:00:00Z), got "${text}"`);
+}
+
+/** One of `choices`, as typed. */
+export function oneOf<C extends string>(choices: readonly C[]): (text: string) => C {
+  return (text) => {
+    if ((choices as readonly string[]).includes(text)) return text as C;
+    throw new Error(`expected one of ${choices.join(', ')}, got "${text}"`);
+  };
+}

@@ -1,11 +1,12 @@
 import type { Context } from '../context.js';
 import { isRejected, type JournalEntry } from '../core/listen/journal.js';
+import { appAnswerOf, verdictOf } from '../core/listen/query.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import { escapeControls } from './sanitize.js';
 import { formatMs, jsonLine, multiline, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 export interface EventsView {
-  list(entries: readonly JournalEntry[], info: { file: string; skipped: number }): void;
+  list(entries: readonly JournalEntry[], info: { file: string; skipped: number; filtered?: boolean }): void;
   show(entry: JournalEntry): void;
   /** The body alone, its bytes exactly as received: only when the user asked for them (--raw). */
   rawBody(entry: JournalEntry): void;
@@ -14,15 +15,18 @@ export interface EventsView {
   sendingRejected(entry: JournalEntry): void;
 }
 
-/** What became of a request, in a word or a status: the app's answer, or why it went nowhere. */
-function outcomeOf(entry: JournalEntry): { text: string; status: number | null } {
-  const last = entry.forwards.at(-1)?.results[0];
-  if (last) return last.status === null ? { text: last.error?.code ?? 'failed', status: null } : { text: String(last.status), status: last.status };
-  const { request } = entry;
-  if (request.filtered) return { text: 'filtered', status: null };
-  if (request.response_status !== undefined) return { text: String(request.response_status), status: request.response_status };
-  if (request.targets.length > 0) return { text: 'pending', status: null };
-  return { text: '—', status: null };
+/** The listener's verdict, with its own answer when it answered without forwarding (401, 400, 200…). */
+function listenerText(entry: JournalEntry): string {
+  const verdict = verdictOf(entry);
+  const status = entry.request.response_status;
+  return verdict === 'accepted' && entry.request.targets.length > 0 ? 'forwarded' : status !== undefined ? `${verdict} ${status}` : verdict;
+}
+
+/** The app's latest answer in a word or a status, and the status to colour it by. */
+function appText(entry: JournalEntry): { text: string; status: number | null } {
+  const answer = appAnswerOf(entry);
+  if (answer.kind === 'status') return { text: String(answer.status), status: answer.status };
+  return { text: answer.kind === 'failed' ? answer.code : answer.kind === 'pending' ? 'pending' : '—', status: null };
 }
 
 // A rejected request's event id is only claimed (anyone can send one): it goes by its journal id.
@@ -35,12 +39,14 @@ export function createEventsView(ctx: Context): EventsView {
   return {
     list(entries, info) {
       if (info.skipped > 0) writeLine(ctx.stderr, shown`${info.skipped} unreadable journal line(s) skipped (a torn last line after a crash is normal)`);
-      if (json) {
-        for (const entry of entries) line(jsonLine(listRecord(entry)));
+      // Said on stderr in every mode: stdout stays empty (no records) with --json.
+      if (entries.length === 0) {
+        if (info.filtered) writeLine(ctx.stderr, shown`no request in the journal ${info.file} matches`);
+        else writeLine(ctx.stderr, shown`no events in the journal ${info.file} yet: run \`datachonk listen\`, then send one`);
         return;
       }
-      if (entries.length === 0) {
-        writeLine(ctx.stderr, shown`no events in the journal ${info.file} yet: run \`datachonk listen\`, then send one`);
+      if (json) {
+        for (const entry of entries) line(jsonLine(listRecord(entry)));
         return;
       }
       for (const text of listTable(c, entries)) line(text);
@@ -94,24 +100,27 @@ function showBlock(c: Painter, entry: JournalEntry, body: Buffer): Shown[] {
 /** The rows of `events list`, its header first. */
 function listTable(c: Painter, entries: readonly JournalEntry[]): Shown[] {
   const rows = entries.map((entry) => {
-    const outcome = outcomeOf(entry);
+    const app = appText(entry);
     return [
       entry.request.received_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
       entry.request.event ?? `${entry.request.method} ${entry.request.path}`,
       idOf(entry),
       entry.request.verification.status,
-      outcome.text,
-      outcome.status,
+      listenerText(entry),
+      app.text,
+      app.status,
     ] as const;
   });
+  const titles = ['TIME', 'EVENT', 'ID', 'SIGNATURE', 'LISTENER'];
   // Widths are those of the text as shown, escapes included.
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => escapeControls(String(r[i])).length), ['TIME', 'EVENT', 'ID', 'SIGNATURE'][i]!.length));
+  const widths = titles.map((title, i) => Math.max(...rows.map((r) => escapeControls(String(r[i])).length), title.length));
   const pad = (text: string, i: number) => escapeControls(text).padEnd(widths[i]!);
-  const lines = [c.bold([pad('TIME', 0), pad('EVENT', 1), pad('ID', 2), pad('SIGNATURE', 3), 'FORWARD'].join('  '))];
-  for (const [time, event, id, verification, text, status] of rows) {
+  const lines = [c.bold([...titles.map(pad), 'APP'].join('  '))];
+  for (const [time, event, id, verification, listener, text, status] of rows) {
     const verified = verification === 'valid' ? c.green(pad(verification, 3)) : verification === 'invalid' ? c.red(pad(verification, 3)) : c.yellow(pad(verification, 3));
-    const forward = status === null ? (text === 'filtered' || text === '—' ? c.dim(text) : c.red(text)) : statusColor(c, status)(text);
-    lines.push(shown`${pad(time, 0)}  ${pad(event, 1)}  ${pad(id, 2)}  ${verified}  ${forward}`);
+    const verdict = listener.startsWith('rejected') ? c.red(pad(listener, 4)) : listener === 'forwarded' ? pad(listener, 4) : c.dim(pad(listener, 4));
+    const app = status === null ? (text === '—' || text === 'pending' ? c.dim(text) : c.red(text)) : statusColor(c, status)(text);
+    lines.push(shown`${pad(time, 0)}  ${pad(event, 1)}  ${pad(id, 2)}  ${verified}  ${verdict}  ${app}`);
   }
   return lines;
 }
@@ -123,7 +132,7 @@ function resultText(c: Painter, result: ForwardResult): Shown {
 }
 
 function listRecord(entry: JournalEntry): object {
-  const outcome = outcomeOf(entry);
+  const answer = appAnswerOf(entry);
   return {
     type: 'journal-entry',
     rid: entry.request.rid,
@@ -131,7 +140,12 @@ function listRecord(entry: JournalEntry): object {
     event: entry.request.event ?? null,
     received_at: entry.request.received_at,
     verification: entry.request.verification.status,
-    forward: outcome.text,
-    status: outcome.status,
+    verdict: verdictOf(entry),
+    // What the listener answered itself (it did not forward): 401, 400, 404, 200 (acknowledged).
+    listener_status: entry.request.response_status ?? null,
+    // The app's latest answer.
+    app: answer.kind === 'failed' ? 'failed' : answer.kind,
+    app_status: answer.kind === 'status' ? answer.status : null,
+    app_error: answer.kind === 'failed' ? answer.code : null,
   };
 }

@@ -73,7 +73,7 @@ describe('listen command', () => {
 
     const lister = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
     await run(lister, ['events', 'list']);
-    expect(lister.stdout.records[0]).toMatchObject({ id, event: 'chonk.deleted', verification: 'valid', forward: '200' });
+    expect(lister.stdout.records[0]).toMatchObject({ id, event: 'chonk.deleted', verification: 'valid', verdict: 'accepted', app_status: 200 });
   });
 
   it('events resend of an event that went nowhere asks for --to', async () => {

@@ -109,19 +109,37 @@ const entry = (overrides: Partial<JournalEntry['request']>, forwards: JournalEnt
 });
 
 describe('the events view', () => {
-  it('lists each entry with its signature verdict and what became of it', async () => {
+  it('lists each entry: its signature, what the listener did (forwarded, or its own answer), and the app\'s answer apart', async () => {
     ctx = await testContext();
     createEventsView(ctx).list([
       entry({}, [{ type: 'forwards', rid: 'rcv_1', at: 'x', results: [{ target: 't', status: 200, latency_ms: 1 }] }]),
       entry({ rid: 'rcv_2', event_id: 'evt_2', targets: [], verification: { status: 'invalid' }, response_status: 401 }),
       entry({ rid: 'rcv_3', event_id: 'evt_3' }),
+      entry({ rid: 'rcv_4', event_id: 'evt_4', targets: [], filtered: true, response_status: 200 }),
+      entry({ rid: 'rcv_5', event_id: 'evt_5', targets: [], response_status: 200 }),
+      entry({ rid: 'rcv_6', event_id: 'evt_6' }, [{ type: 'forwards', rid: 'rcv_6', at: 'x', results: [{ target: 't', status: null, latency_ms: 1, error: { code: 'refused', message: 'x' } }] }]),
     ], { file: 'events.ndjson', skipped: 0 });
     expect(ctx.stdout.text.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean)).toEqual([
-      'TIME EVENT ID SIGNATURE FORWARD',
-      '2026-11-29 14:55:54Z chonk.created evt_1 valid 200',
+      'TIME EVENT ID SIGNATURE LISTENER APP',
+      '2026-11-29 14:55:54Z chonk.created evt_1 valid forwarded 200',
       // A rejected request goes by its journal id: the event id it claims is not to be trusted.
-      '2026-11-29 14:55:54Z chonk.created rcv_2 invalid 401',
-      '2026-11-29 14:55:54Z chonk.created evt_3 valid pending',
+      '2026-11-29 14:55:54Z chonk.created rcv_2 invalid rejected 401 —',
+      '2026-11-29 14:55:54Z chonk.created evt_3 valid forwarded pending',
+      '2026-11-29 14:55:54Z chonk.created evt_4 valid filtered 200 —',
+      '2026-11-29 14:55:54Z chonk.created evt_5 valid accepted 200 —',
+      '2026-11-29 14:55:54Z chonk.created evt_6 valid forwarded refused',
+    ]);
+  });
+
+  it('--json: the verdict and the listener\'s own answer apart from the app\'s', async () => {
+    ctx = await testContext({ output: 'json' });
+    createEventsView(ctx).list([
+      entry({}, [{ type: 'forwards', rid: 'rcv_1', at: 'x', results: [{ target: 't', status: 503, latency_ms: 1 }] }]),
+      entry({ rid: 'rcv_2', targets: [], verification: { status: 'invalid' }, response_status: 401 }),
+    ], { file: 'events.ndjson', skipped: 0 });
+    expect(ctx.stdout.records).toEqual([
+      expect.objectContaining({ rid: 'rcv_1', verdict: 'accepted', listener_status: null, app: 'status', app_status: 503, app_error: null }),
+      expect.objectContaining({ rid: 'rcv_2', verdict: 'rejected', listener_status: 401, app: 'none', app_status: null, app_error: null }),
     ]);
   });
 

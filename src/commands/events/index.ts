@@ -1,11 +1,15 @@
 import { DEFAULT_FORWARD_TIMEOUT } from '../../defaults.js';
-import { command, flag, parsed, type GroupSpec, type OptionValues } from '../define.js';
-import { duration, wholeNumber } from '../parsers.js';
+import { command, flag, parsed, text, type GroupSpec, type OptionValues } from '../define.js';
+import { duration, moment, oneOf, statusPattern, wholeNumber } from '../parsers.js';
 import { secretOption } from '../shared-options.js';
 import { target } from '../targets.js';
 
 const listOptions = {
-  limit: parsed('--limit <n>', 'how many to show', wholeNumber(1, 1_000_000), { defaultText: '20' }),
+  limit: parsed('--limit <n>', 'how many to show (of those that match)', wholeNumber(1, 1_000_000), { defaultText: '20' }),
+  event: text('--event <type>', 'only this event type, or a pattern with * (generation.*)'),
+  status: parsed('--status <status>', "only these answers of the app: 200, 4xx, failed (no answer) or none (not forwarded)", statusPattern),
+  verdict: parsed('--verdict <verdict>', "only what the listener did: accepted, filtered or rejected", oneOf(['accepted', 'filtered', 'rejected'] as const)),
+  since: parsed('--since <when>', 'only those received since: 10m, 2h, 1d ago, or a date (2026-11-29T10:00:00Z)', moment),
 };
 const showOptions = {
   raw: flag('--raw', 'print only the body, its bytes exactly as received, control characters included (without it they are shown escaped)'),

@@ -3,6 +3,7 @@ import type { Context } from '../../context.js';
 import { failure, usageError } from '../../errors.js';
 import { JOURNAL_FILE } from '../../defaults.js';
 import { findEntry, isRejected, JournalWriter, readJournal, type JournalEntry } from '../../core/listen/journal.js';
+import { filterEntries } from '../../core/listen/query.js';
 import { resend as resendEntry } from '../../core/listen/resend.js';
 import { forwardUrl } from '../../core/listen/targets.js';
 import { createSender } from '../../core/send.js';
@@ -16,7 +17,11 @@ const journalFile = (ctx: Context) => join(ctx.paths.stateDir, JOURNAL_FILE);
 
 export const list: Action<ListSpecs> = async (ctx, { options }) => {
   const contents = await readJournal(journalFile(ctx));
-  createEventsView(ctx).list(contents.entries.slice(-options.limit).reverse(), { file: journalFile(ctx), skipped: contents.skipped });
+  const since = options.since && ('at' in options.since ? options.since.at : new Date(ctx.now().getTime() - options.since.ago));
+  const filter = { event: options.event, status: options.status, verdict: options.verdict, since };
+  const filtered = Object.values(filter).some((value) => value !== undefined);
+  const matching = filtered ? filterEntries(contents.entries, filter) : contents.entries;
+  createEventsView(ctx).list(matching.slice(-options.limit).reverse(), { file: journalFile(ctx), skipped: contents.skipped, filtered });
 };
 
 export const show: Action<ShowSpecs> = async (ctx, { args: [id], options }) => {
