@@ -140,4 +140,10 @@ describe('listen command', () => {
       hint: expect.stringContaining('--to'),
     });
   });
+  it('--forward with a bare host warns that it goes to port 80', async () => {
+    const { ctx, stop } = await runListen({ forward: ['localhost', '127.0.0.1:3000'], journal: false });
+    await stop();
+    const warnings = ctx.stderr.text.split('\n').filter((l) => l.startsWith('warning:'));
+    expect(warnings).toEqual(["warning: --forward localhost has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward localhost:3000"]);
+  });
 });

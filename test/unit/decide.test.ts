@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isFailure } from '../../src/failure.js';
 import { decideBody, decideHead, type ListenRules, type RequestHead } from '../../src/core/listen/decide.js';
-import { forwardUrl, parseTarget } from '../../src/core/listen/targets.js';
+import { forwardUrl, impliedPort, parseTarget } from '../../src/core/listen/targets.js';
 import { sign } from '../../src/core/signing/signature.js';
 
 // The listener's verdict on one request, rule by rule: the code, the status the sender gets, the
@@ -293,8 +293,16 @@ describe('parseTarget', () => {
     ['app.test', 'http://app.test/'],
     ['https://app.test/in', 'https://app.test/in'],
     ['HTTPS://App.Test:8443', 'https://app.test:8443/'],
+    ['my_app:3000', 'http://my_app:3000/'],
   ])('reads %j as %s', (text, href) => {
     expect(parseTarget(text).href).toBe(href);
+  });
+
+  it.each([
+    ['localhost', true], ['app.test/hooks', true], ['localhost:3000', false], ['3000', false], ['http://localhost', false],
+    ['https://app.test', false], ['[::1]:8080', false], ['[::1]', true],
+  ])('%j leaves the port implied: %s', (text, implied) => {
+    expect(impliedPort.has(parseTarget(text))).toBe(implied);
   });
 
   const failureOf = (text: string) => {
@@ -307,7 +315,7 @@ describe('parseTarget', () => {
     throw new Error(`parseTarget accepted ${text}`);
   };
 
-  it.each([['localhost:abc'], ['http://'], ['http://[::1'], [' :99999 ']])('refuses %j as a syntax problem, quoting it as typed', (text) => {
+  it.each([['localhost:abc'], ['http://'], ['http://[::1'], [' :99999 '], ['ht!tp://x'], ['http://a b']])('refuses %j as a syntax problem, quoting it as typed', (text) => {
     expect(failureOf(text)).toEqual({ text, problem: 'syntax' });
   });
 

@@ -10,6 +10,7 @@ import { WebhooksApi } from '../../core/api/webhooks.js';
 import type { ApiClient } from '../../core/api/client.js';
 import { EVENT_TYPES } from '../../core/events/catalogue.js';
 import { requireEventType } from '../../core/events/payload.js';
+import { impliedPort } from '../../core/listen/targets.js';
 import { startListenSession, type ListenSession, type ListenSessionOptions } from '../../core/listen/session.js';
 import { cloudflaredProvider } from '../../core/tunnel/cloudflared.js';
 import type { TunnelProvider } from '../../core/tunnel/provider.js';
@@ -37,6 +38,9 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
   // not the default action, which would kill the process without cleaning up.
   const stopRequested = ctx.waitForShutdown();
   const view = createListenView(ctx, { verbose: options.verbose });
+  for (const target of options.forward.filter((t) => impliedPort.has(t))) {
+    view.warning(`--forward ${target.hostname} has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward ${target.hostname}:3000`);
+  }
   let session: ListenSession;
   try {
     session = await startListenSession(sessionOptions(ctx, { options, resolved, sessionSecret, events, client, tunnel }), view);

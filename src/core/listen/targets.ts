@@ -18,8 +18,14 @@ export function parseTarget(text: string): URL {
     throw new Failure('target-invalid', { text, problem: 'syntax' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Failure('target-invalid', { text, problem: 'scheme' });
+  // The WHATWG parser takes hosts such as `ht!tp`; a target names a real host (`_` is allowed: compose service names).
+  if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/i.test(url.hostname)) throw new Failure('target-invalid', { text, problem: 'syntax' });
+  if (candidate === `http://${value}` && url.port === '' && !/^[^/?#]*:\d*(?:[/?#]|$)/.test(value)) impliedPort.add(url);
   return url;
 }
+
+/** Targets given as a bare host (`localhost`): the port is http's 80, which is rarely what was meant. */
+export const impliedPort = new WeakSet<URL>();
 
 /**
  * The URL to forward one request to: a target without a path (or with just `/`) gets the received
