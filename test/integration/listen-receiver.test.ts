@@ -87,6 +87,15 @@ describe('forwarding', () => {
     expect(forwarded!.headers.host).toBe(new URL(app.origin).host);
   });
 
+  it('tells the app the listener\'s own scheme in X-Forwarded-Proto, not the one a client claims, and extends X-Forwarded-For', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen();
+    await rawRequest(url, signed(event(), { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' }));
+    const [forwarded] = app.requests;
+    expect(forwarded!.headers['x-forwarded-proto']).toBe('http');
+    expect(forwarded!.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+  });
+
   it('gives the sender the app\'s answer byte for byte, even bytes that are not UTF-8', async () => {
     const answer = Buffer.from([0x00, 0xff, 0xc3, 0x28, 0x7b, 0x0a, 0xe2, 0x82, 0xac, 0x80]);
     app = await startRecordingServer((_req, res) => {

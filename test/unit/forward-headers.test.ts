@@ -19,10 +19,18 @@ describe('forwardHeaders', () => {
   it('replaces the signature when the listener signed again, and extends X-Forwarded-For', () => {
     const out = forwardHeaders({
       method: 'POST', body: Buffer.alloc(0), remoteAddress: '10.0.0.2', signature: 'sha256=new',
-      headers: { 'x-datachonk-signature': 'sha256=old', 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https' },
+      headers: { 'x-datachonk-signature': 'sha256=old', 'x-forwarded-for': '1.2.3.4' },
     });
     expect(pairs(out)).toEqual([
-      ['x-forwarded-proto', 'https'], ['x-datachonk-signature', 'sha256=new'], ['x-forwarded-for', '1.2.3.4, 10.0.0.2'],
+      ['x-datachonk-signature', 'sha256=new'], ['x-forwarded-for', '1.2.3.4, 10.0.0.2'], ['x-forwarded-proto', 'http'],
     ]);
+  });
+
+  it('sets X-Forwarded-Proto from the listener\'s own scheme: a client\'s claim (any case, repeated) is not passed on', () => {
+    const out = forwardHeaders({
+      method: 'POST', body: Buffer.alloc(0), remoteAddress: '127.0.0.1',
+      headers: ['X-Forwarded-Proto', 'https', 'x-custom', 'a', 'x-forwarded-proto', 'wss'],
+    });
+    expect(pairs(out)).toEqual([['x-custom', 'a'], ['x-forwarded-for', '127.0.0.1'], ['x-forwarded-proto', 'http']]);
   });
 });

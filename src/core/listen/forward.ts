@@ -40,14 +40,20 @@ export interface ForwardOutcome {
 const BODY_KEPT = 2048;
 
 /**
+ * The scheme the listener itself is reached by: the X-Forwarded-Proto the app is sent. A client's own
+ * X-Forwarded-Proto is not passed on (anyone can send one), as nginx's `$scheme` and node-http-proxy do.
+ */
+const OWN_SCHEME = 'http';
+
+/**
  * The headers that go on to the app, as a flat name, value… list: all received ones but hop-by-hop
- * ones (and those the Connection header names), in their order and case, plus X-Forwarded-*.
+ * ones (and those the Connection header names), in their order and case, plus X-Forwarded-For (the
+ * received one extended with the client's address) and X-Forwarded-Proto (the listener's scheme).
  */
 export function forwardHeaders(input: ForwardInput): string[] {
   const raw = Array.isArray(input.headers) ? input.headers as readonly string[] : flatten(input.headers as IncomingHttpHeaders);
   let named: Set<string> | undefined;
   let forwardedFor: string | undefined;
-  let proto = false;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.toLowerCase() === 'connection') {
       named ??= new Set();
@@ -64,14 +70,14 @@ export function forwardHeaders(input: ForwardInput): string[] {
       forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
       continue;
     }
-    if (lower === 'x-forwarded-proto') proto = true;
+    if (lower === 'x-forwarded-proto') continue;
     out.push(name, raw[i + 1]!);
   }
   if (input.signature !== undefined) out.push(SIGNATURE_HEADER, input.signature);
   const client = input.remoteAddress?.replace(/^::ffff:/, '');
   if (client) forwardedFor = forwardedFor === undefined ? client : `${forwardedFor}, ${client}`;
   if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor);
-  if (!proto) out.push('x-forwarded-proto', 'http');
+  out.push('x-forwarded-proto', OWN_SCHEME);
   return out;
 }
 
