@@ -9,7 +9,7 @@ import type { ForwardResult } from '../../src/core/listen/records.js';
 import { parseTarget } from '../../src/core/listen/targets.js';
 import { sign } from '../../src/core/signing/signature.js';
 import { closedPort, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
-import { halfSentBody, rawRequest } from '../helpers/raw-http.js';
+import { countingRequest, halfSentBody, rawRequest } from '../helpers/raw-http.js';
 
 const SECRET = 'whsec_listen_test';
 const event = (overrides: Record<string, unknown> = {}) => JSON.stringify({
@@ -108,6 +108,67 @@ describe('forwarding', () => {
     expect(response.status).toBe(202);
     expect(response.headers['content-type']).toBe('application/octet-stream');
     expect(response.raw.equals(answer)).toBe(true);
+  });
+
+  it('gives the sender the app\'s headers in their order and case, repeats kept, hop-by-hop ones left out', async () => {
+    app = await startRecordingServer((_req, res) => {
+      res.writeHead(303, [
+        'Retry-After', '120', 'Location', '/things/1', 'Set-Cookie', 'a=1; Path=/', 'X-Custom', 'kept', 'Set-Cookie', 'b=2; HttpOnly',
+        'Connection', 'keep-alive, X-Hop', 'X-Hop', 'dropped', 'Keep-Alive', 'timeout=9', 'Proxy-Authenticate', 'Basic realm="x"',
+        'Trailer', 'X-Trail', 'Upgrade', 'h2c',
+      ]);
+      // Chunked, as the Trailer header asks: the listener frames its answer with a Content-Length of its own.
+      res.end('moved');
+    });
+    const { url } = await listen();
+    const response = await rawRequest(url, signed(event()));
+    expect(response.status).toBe(303);
+    expect(response.body).toBe('moved');
+    const names = response.rawHeaders.filter((_, i) => i % 2 === 0);
+    // Node adds Date and its own Connection to the listener's answer; nothing else is the listener's.
+    expect(names.filter((n) => n !== 'Date' && n !== 'Connection')).toEqual(['Retry-After', 'Location', 'Set-Cookie', 'X-Custom', 'Set-Cookie', 'content-length']);
+    expect(response.headers).toMatchObject({ 'retry-after': '120', location: '/things/1', 'set-cookie': ['a=1; Path=/', 'b=2; HttpOnly'], 'x-custom': 'kept', 'content-length': '5' });
+    expect(response.headers.connection).toBe('close');
+    expect(response.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('adds nothing the app did not send: a 204 gets no Content-Type and no body, a 200 without a type gets none', async () => {
+    let status = 204;
+    app = await startRecordingServer((_req, res) => {
+      res.writeHead(status);
+      res.end(status === 204 ? undefined : 'plain');
+    });
+    const { url } = await listen();
+    const noContent = await rawRequest(url, signed(event()));
+    expect(noContent.status).toBe(204);
+    expect(noContent.headers['content-type']).toBeUndefined();
+    expect(noContent.headers['content-length']).toBeUndefined();
+    expect(noContent.raw.length).toBe(0);
+    status = 200;
+    const untyped = await rawRequest(url, signed(event()));
+    expect(untyped).toMatchObject({ status: 200, body: 'plain' });
+    expect(untyped.headers['content-type']).toBeUndefined();
+  });
+
+  it('streams an answer too large to hold: the sender gets its start before the app has finished, then every byte', async () => {
+    const part = Buffer.alloc(256 * 1024, 'a');
+    let senderHasStart!: () => void;
+    const started = new Promise<void>((resolve) => (senderHasStart = resolve));
+    app = await startRecordingServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write(part);
+      // The rest only once the sender holds the start: a listener that waited for the whole answer would never pass this.
+      void started.then(() => {
+        for (let i = 0; i < 16; i++) res.write(part);
+        res.end('end');
+      });
+    });
+    const { url } = await listen();
+    const answer = await countingRequest(url, signed(event()), (count) => count >= part.length && senderHasStart());
+    expect(answer).toMatchObject({ status: 200, received: 17 * part.length + 3, headers: { 'content-type': 'text/plain' } });
+    expect(answer.tail.endsWith('aaaend')).toBe(true);
+    // The journal and the terminal get the start of the answer only.
+    expect(recorder.forwards[0]).toMatchObject({ status: 200, body: 'a'.repeat(2048) });
   });
 
   it('keeps a target\'s own path, and gives the sender the first target\'s status and body', async () => {

@@ -4,6 +4,7 @@ import { Failure } from '../../failure.js';
 import { randomId } from '../events/payload.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { decideBody, decideHead, type Acceptance, type Decision, type ListenRules, type ReceivedBody, type Rejection } from './decide.js';
+import { answer, SenderStream } from './answer.js';
 import { Forwarder, forwardHeaders } from './forward.js';
 import type { JournalWriter } from './journal.js';
 import type { ForwardResult, RequestRecord, Verification } from './records.js';
@@ -178,14 +179,14 @@ function forward(listener: Listener, exchange: Exchange, decision: Acceptance): 
   let pending = results.length;
   listener.forwarders.forEach((forwarder, i) => forwarder.forwardThen(decision.routes[i]!, input, (outcome) => guarded(listener, exchange, () => {
     listener.reporter.forwarded(request, outcome.result);
-    if (i === 0) send(res, outcome.status, outcome.body, outcome.contentType);
+    if (i === 0) answer(res, outcome);
     results[i] = outcome.result;
     if (--pending > 0) return;
     // The event is already in the journal; its outcome can wait for the end of this turn.
     listener.options.journal?.append({ type: 'forwards', rid: request.rid, at: listener.options.now().toISOString(), results });
     listener.reporter.completed(request, results);
     exchange.done();
-  })));
+  }), i === 0 ? new SenderStream(res) : undefined));
 }
 
 /**
@@ -305,15 +306,9 @@ function readBody(req: IncomingMessage, max: number, then: (body: ReceivedBody) 
   });
 }
 
-// A string body goes out in one write with the head; a Buffer takes a writev, which costs more. The
-// app's bytes go as latin1 text, one character per byte, so they reach the sender unchanged.
-function send(res: ServerResponse, status: number, body: Buffer | string, contentType = 'application/json'): void {
+/** The listener's own answer: JSON. A string goes out in one write with the head. */
+function send(res: ServerResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
-  if (typeof body === 'string') {
-    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  } else {
-    res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
-    res.end(body.toString('latin1'), 'latin1');
-  }
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
