@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Context } from '../context.js';
+import { decodeBody } from '../core/listen/content-coding.js';
 import type { JournalEntry } from '../core/listen/journal.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import { formatMs, paint, statusColor, truncate } from './style.js';
@@ -19,6 +20,24 @@ function outcomeOf(entry: JournalEntry): { text: string; status: number | null }
   if (request.response_status !== undefined) return { text: String(request.response_status), status: request.response_status };
   if (request.targets.length > 0) return { text: 'pending', status: null };
   return { text: '—', status: null };
+}
+
+/** Bytes of a compressed body shown decoded, at most. */
+const SHOWN_DECODED = 16 * 1024 * 1024;
+
+/**
+ * A journalled body as text: decoded when it came with a Content-Encoding (the journal keeps the
+ * bytes as sent, base64), with a note that says so.
+ */
+function bodyText(request: JournalEntry['request']): { text: string; note?: string } {
+  const raw = Buffer.from(request.body, 'base64');
+  const header = request.headers['content-encoding'];
+  const encoding = Array.isArray(header) ? header.join(', ') : header;
+  if (!encoding) return { text: raw.toString('utf8') };
+  const decoded = decodeBody(raw, encoding, SHOWN_DECODED);
+  if (decoded.ok) return { text: decoded.body.toString('utf8'), note: `sent as ${encoding}, shown decoded` };
+  const why = decoded.problem === 'too-large' ? `more than ${SHOWN_DECODED} bytes decoded` : decoded.problem === 'unsupported' ? `${decoded.coding} is not decodable here` : decoded.message;
+  return { text: raw.toString('utf8'), note: `sent as ${encoding}, not decoded: ${why}` };
 }
 
 const idOf = (entry: JournalEntry) => entry.request.event_id ?? entry.request.rid;
@@ -41,9 +60,9 @@ export function createEventsView(ctx: Context): EventsView {
       for (const text of listTable(c, entries)) line(text);
     },
     show(entry) {
-      const body = Buffer.from(entry.request.body, 'base64');
+      const body = bodyText(entry.request);
       if (json) {
-        line(JSON.stringify({ ...entry.request, type: 'journal-entry', body: body.toString('utf8'), body_base64: entry.request.body, forwards: entry.forwards }));
+        line(JSON.stringify({ ...entry.request, type: 'journal-entry', body: body.text, body_base64: entry.request.body, forwards: entry.forwards }));
         return;
       }
       const r = entry.request;
@@ -51,8 +70,8 @@ export function createEventsView(ctx: Context): EventsView {
       line(`signature: ${r.verification.status}${r.verification.reason ? ` (${r.verification.reason})` : ''}`);
       line(c.bold('\nHeaders'));
       for (const [name, value] of Object.entries(r.headers)) line(`  ${c.cyan(name)}: ${String(value)}`);
-      line(c.bold('\nBody'));
-      line(body.toString('utf8'));
+      line(`${c.bold('\nBody')}${body.note ? c.dim(` (${body.note})`) : ''}`);
+      line(body.text);
       line(c.bold('\nResponses'));
       if (entry.forwards.length === 0) line(c.dim(r.targets.length ? '  none recorded (the listener stopped before the app answered)' : '  not forwarded'));
       for (const record of entry.forwards) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JournalWriter, readJournal } from '../../src/core/listen/journal.js';
@@ -328,6 +329,52 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
     expect(meanwhile.status).toBe(200);
     expect(await stalled).toContain('408');
     expect(app.requests.map((r) => JSON.parse(r.body.toString()).id)).toEqual(['evt_meanwhile']);
+  });
+});
+
+describe('a body sent compressed (Content-Encoding)', () => {
+  it('is verified over the bytes as sent, forwarded byte for byte with its Content-Encoding, journalled as sent, and shown decoded', async () => {
+    const file = join(dir, 'events.ndjson');
+    journal = await JournalWriter.open(file);
+    app = await startRecordingServer();
+    const { url } = await listen({ journal });
+    const gz = gzipSync(event({ id: 'evt_gzip' }));
+    const response = await rawRequest(url, { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-datachonk-signature': sign(SECRET, gz) }, body: gz });
+    expect(response.status).toBe(200);
+    const [forwarded] = app.requests;
+    expect(forwarded!.body.equals(gz)).toBe(true);
+    expect(forwarded!.headers['content-encoding']).toBe('gzip');
+    expect(forwarded!.headers['x-datachonk-signature']).toBe(sign(SECRET, gz));
+    expect(recorder.received[0]).toMatchObject({ event: 'generation.completed', eventId: 'evt_gzip', verification: { status: 'valid' }, bodyBytes: gz.length });
+    expect(recorder.received[0]!.payload).toEqual(JSON.parse(event({ id: 'evt_gzip' })));
+    await receiver!.close();
+    receiver = undefined;
+    await journal.close();
+    journal = undefined;
+    expect(Buffer.from((await readJournal(file)).entries[0]!.request.body, 'base64').equals(gz)).toBe(true);
+  });
+
+  it('a decompression bomb gets 413 without being inflated past --max-body, and is not forwarded', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen({ maxBodyBytes: 64 * 1024 });
+    // 16 MB of spaces in about 16 KB: under the limit as sent, far over it decoded.
+    const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024, ' '));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const response = await rawRequest(url, { headers: { 'content-encoding': 'gzip', 'x-datachonk-signature': sign(SECRET, bomb) }, body: bomb });
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({ error: 'the body decompresses to more than 65536 bytes' });
+    expect(recorder.received[0]!.disposition).toMatchObject({ kind: 'rejected', code: 'too-large' });
+    expect(app.requests).toHaveLength(0);
+  });
+
+  it('a coding the listener cannot undo gets 415 with the ones it can in Accept-Encoding', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen();
+    const body = Buffer.from('(zstd bytes)');
+    const response = await rawRequest(url, { headers: { 'content-encoding': 'zstd', 'x-datachonk-signature': sign(SECRET, body) }, body });
+    expect(response.status).toBe(415);
+    expect(response.headers['accept-encoding']).toBe('gzip, deflate, br');
+    expect(app.requests).toHaveLength(0);
   });
 });
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Failure } from '../../failure.js';
 import { randomId } from '../events/payload.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
+import { DECODABLE } from './content-coding.js';
 import { decideBody, decideHead, type Acceptance, type Decision, type ListenRules, type ReceivedBody, type Rejection } from './decide.js';
 import { answer, SenderStream } from './answer.js';
 import { Forwarder, forwardHeaders } from './forward.js';
@@ -129,7 +130,7 @@ function received(listener: Listener, exchange: Exchange, body: ReceivedBody): v
     exchange.body = body;
     request.bodyBytes = body.length;
   }
-  const head = { method: request.method, url: request.url, signature: req.headers[SIGNATURE_HEADER] };
+  const head = { method: request.method, url: request.url, signature: req.headers[SIGNATURE_HEADER], encoding: req.headers['content-encoding'] };
   act(listener, exchange, decideBody(head, body, listener.options));
 }
 
@@ -144,6 +145,8 @@ function act(listener: Listener, exchange: Exchange, decision: Decision): void {
     // Too large: answered while the client may still be sending, so close the connection after.
     if (decision.code === 'too-large') exchange.res.setHeader('connection', 'close');
     if (decision.code === 'method-not-allowed') exchange.res.setHeader('allow', 'POST');
+    // RFC 9110 §15.5.16: a 415 for a content coding says which ones would do.
+    if (decision.code === 'unsupported-encoding') exchange.res.setHeader('accept-encoding', DECODABLE);
     const answer = () => finish(listener, exchange, decision.status, { error: decision.reason });
     return decision.journal ? journal(listener, exchange, decision, answer) : answer();
   }
