@@ -198,7 +198,8 @@ export function answerHeaders(headers: readonly string[], length: number | undef
 function connectionNamed(headers: readonly string[]): Set<string> | undefined {
   let named: Set<string> | undefined;
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() !== 'connection') continue;
+    // The length first: no lower-casing of every name, twice per request, for one that is rarely there.
+    if (headers[i]!.length !== 10 || headers[i]!.toLowerCase() !== 'connection') continue;
     named ??= new Set();
     for (const token of headers[i + 1]!.split(',')) if (token.trim()) named.add(token.trim().toLowerCase());
   }
