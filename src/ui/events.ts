@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { decodeBody } from '../core/listen/content-coding.js';
 import { isRejected, type JournalEntry } from '../core/listen/journal.js';
 import { appAnswerOf, verdictOf } from '../core/listen/query.js';
 import type { ForwardResult } from '../core/listen/records.js';
@@ -29,6 +30,24 @@ function appText(entry: JournalEntry): { text: string; status: number | null } {
   return { text: answer.kind === 'failed' ? answer.code : answer.kind === 'pending' ? 'pending' : '—', status: null };
 }
 
+/** Bytes of a compressed body shown decoded, at most. */
+const SHOWN_DECODED = 16 * 1024 * 1024;
+
+/**
+ * A journalled body as text: decoded when it came with a Content-Encoding (the journal keeps the
+ * bytes as sent, base64), with a note that says so.
+ */
+function bodyText(request: JournalEntry['request']): { text: string; note?: string } {
+  const raw = Buffer.from(request.body, 'base64');
+  const header = request.headers['content-encoding'];
+  const encoding = Array.isArray(header) ? header.join(', ') : header;
+  if (!encoding) return { text: raw.toString('utf8') };
+  const decoded = decodeBody(raw, encoding, SHOWN_DECODED);
+  if (decoded.ok) return { text: decoded.body.toString('utf8'), note: `sent as ${encoding}, shown decoded` };
+  const why = decoded.problem === 'too-large' ? `more than ${SHOWN_DECODED} bytes decoded` : decoded.problem === 'unsupported' ? `${decoded.coding} is not decodable here` : decoded.message;
+  return { text: raw.toString('utf8'), note: `sent as ${encoding}, not decoded: ${why}` };
+}
+
 // A rejected request's event id is only claimed (anyone can send one): it goes by its journal id.
 const idOf = (entry: JournalEntry) => (isRejected(entry) ? undefined : entry.request.event_id) ?? entry.request.rid;
 
@@ -52,9 +71,9 @@ export function createEventsView(ctx: Context): EventsView {
       for (const text of listTable(c, entries)) line(text);
     },
     show(entry) {
-      const body = Buffer.from(entry.request.body, 'base64');
+      const body = bodyText(entry.request);
       if (json) {
-        line(jsonLine({ ...entry.request, type: 'journal-entry', body: body.toString('utf8'), body_base64: entry.request.body, forwards: entry.forwards }));
+        line(jsonLine({ ...entry.request, type: 'journal-entry', body: body.text, body_base64: entry.request.body, forwards: entry.forwards }));
         return;
       }
       for (const text of showBlock(c, entry, body)) line(text);
@@ -78,7 +97,7 @@ export function createEventsView(ctx: Context): EventsView {
 }
 
 /** `events show` for people: the request's head, headers, body (escaped, keeping its lines) and answers. */
-function showBlock(c: Painter, entry: JournalEntry, body: Buffer): Shown[] {
+function showBlock(c: Painter, entry: JournalEntry, body: ReturnType<typeof bodyText>): Shown[] {
   const r = entry.request;
   const lines = [
     shown`${c.bold(r.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)}  received ${r.received_at}  ${r.method} ${r.path}`,
@@ -86,8 +105,8 @@ function showBlock(c: Painter, entry: JournalEntry, body: Buffer): Shown[] {
     ...(isRejected(entry) ? [c.red(`rejected: the listener answered ${r.response_status ?? 401} and forwarded nothing; the event and id it claims are not to be trusted`)] : []),
     shown`\n${c.bold('Headers')}`,
     ...Object.entries(r.headers).map(([name, value]) => shown`  ${c.cyan(name)}: ${String(value)}`),
-    shown`\n${c.bold('Body')}`,
-    multiline(body.toString('utf8')),
+    shown`\n${c.bold('Body')}${body.note ? c.dim(` (${body.note})`) : ''}`,
+    multiline(body.text),
     shown`\n${c.bold('Responses')}`,
   ];
   if (entry.forwards.length === 0) lines.push(c.dim(r.targets.length ? '  none recorded (the listener stopped before the app answered)' : '  not forwarded'));

@@ -4,6 +4,8 @@ import { connect } from 'node:net';
 export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  /** The headers as received: name, value, name, value… in their order and case. */
+  rawHeaders: string[];
   body: string;
   /** The body's exact bytes. */
   raw: Buffer;
@@ -20,7 +22,7 @@ export function rawRequest(url: string, options: { method?: string; headers?: Re
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         const raw = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: raw.toString('utf8'), raw });
       });
       res.on('error', reject);
     });
@@ -41,5 +43,27 @@ export function halfSentBody(url: string, declared: number, sent: string, hangUp
     socket.on('data', (d) => (received += d.toString()));
     socket.on('close', () => resolve(received));
     socket.on('error', () => {});
+  });
+}
+
+/**
+ * Sends a request and counts the answer's bytes as they come, keeping none but the last few: for
+ * answers too large to hold. `onBytes` hears the running count after each part.
+ */
+export function countingRequest(url: string, options: { headers?: Record<string, string | string[]>; body?: string | Buffer }, onBytes?: (count: number) => void): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; received: number; tail: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: options.headers, agent: false }, (res) => {
+      let received = 0;
+      let tail = '';
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        tail = (tail + chunk.subarray(-16).toString('latin1')).slice(-16);
+        onBytes?.(received);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, received, tail }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
   });
 }

@@ -1,6 +1,7 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { BodyStream, Flow, StreamedHead } from '../../src/core/body-stream.js';
 import type { H1Response } from '../../src/core/h1/parser.js';
 import { H1Pool, type H1PoolOptions, type H1Request } from '../../src/core/h1/pool.js';
 import { classifyNetworkError } from '../../src/core/net-errors.js';
@@ -30,6 +31,11 @@ function send(target: H1Pool, request: H1Request = post()): Promise<H1Response> 
 function poolFor(origin: string, options: Partial<H1PoolOptions> = {}): H1Pool {
   pool = new H1Pool(origin, { connections: 4, timeoutMs: 5000, maxBodyBytes: 1024 * 1024, ...options });
   return pool;
+}
+
+/** Resolves after `n` turns of the event loop, each with its poll for I/O: no clock involved. */
+async function nextTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** A TCP server that answers each connection with `answer(socket, request bytes)`; counts connections. */
@@ -126,6 +132,58 @@ describe('H1Pool', () => {
   it('keeps the first bytes of a large body and counts the rest', async () => {
     server = await startRecordingServer((_req, res) => res.end('x'.repeat(100_000)));
     expect(await send(poolFor(server.origin, { maxBodyBytes: 10 }))).toMatchObject({ size: 100_000, body: Buffer.from('x'.repeat(10)) });
+  });
+
+  it('hands a body larger than maxBodyBytes to the request\'s stream: the head and first bytes, then the rest in order; a smaller one stays whole', async () => {
+    server = await startRecordingServer((req, res) => res.end(req.body.toString() === 'big' ? `${'x'.repeat(10)}${'y'.repeat(100_000)}` : 'small'));
+    const heads: StreamedHead[] = [];
+    const parts: Buffer[] = [];
+    const stream: BodyStream = { start: (head) => heads.push({ ...head }), data: (part) => parts.push(Buffer.from(part)) };
+    const target = poolFor(server.origin, { maxBodyBytes: 10 });
+    expect(await send(target, { ...post('small'), stream })).toMatchObject({ streamed: false, body: Buffer.from('small') });
+    expect(heads).toEqual([]);
+    const big = await send(target, { ...post('big'), stream });
+    expect(heads).toHaveLength(1);
+    expect(heads[0]).toMatchObject({ status: 200, body: Buffer.from('x'.repeat(10)) });
+    expect(heads[0]!.headers).toContain('Content-Length');
+    expect(Buffer.concat(parts).toString()).toBe('y'.repeat(100_000));
+    expect(big).toMatchObject({ streamed: true, size: 100_010, body: Buffer.from('x'.repeat(10)) });
+    // Without a stream, the same answer is counted and dropped past the first bytes.
+    expect(await send(target, post('big'))).toMatchObject({ streamed: false, size: 100_010, body: Buffer.from('x'.repeat(10)) });
+    expect(heads).toHaveLength(1);
+  });
+
+  it('a streamed body is read only while its reader wants it: nothing comes between pause and resume', async () => {
+    const total = 16 * 1024 * 1024;
+    // The whole answer at once: the app's side always has bytes waiting for the pool to read.
+    const app = await rawServer((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
+      socket.write(Buffer.alloc(total, 'z'));
+    });
+    let flow: Flow | undefined;
+    let received = 0;
+    let paused!: () => void;
+    const pausedNow = new Promise<void>((resolve) => (paused = resolve));
+    const stream: BodyStream = {
+      start: (head, f) => {
+        flow = f;
+        received += head.body.length;
+        f.pause();
+        paused();
+      },
+      data: (part) => (received += part.length),
+    };
+    const answer = send(poolFor(app.origin, { maxBodyBytes: 1024 }), { ...post(), stream });
+    await pausedNow;
+    await nextTurns(2);
+    const whilePaused = received;
+    // Each turn of the event loop polls the sockets: a pool that had not paused would read on.
+    await nextTurns(10);
+    expect(received).toBe(whilePaused);
+    expect(received).toBeLessThan(total);
+    flow!.resume();
+    expect(await answer).toMatchObject({ status: 200, streamed: true, size: total });
+    expect(received).toBe(total);
   });
 
   it('a refused connection, a reset and garbage are errors a caller can classify', async () => {

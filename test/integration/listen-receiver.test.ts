@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JournalWriter, readJournal } from '../../src/core/listen/journal.js';
@@ -9,7 +10,7 @@ import type { ForwardResult } from '../../src/core/listen/records.js';
 import { parseTarget } from '../../src/core/listen/targets.js';
 import { sign } from '../../src/core/signing/signature.js';
 import { closedPort, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
-import { halfSentBody, rawRequest } from '../helpers/raw-http.js';
+import { countingRequest, halfSentBody, rawRequest } from '../helpers/raw-http.js';
 
 const SECRET = 'whsec_listen_test';
 const event = (overrides: Record<string, unknown> = {}) => JSON.stringify({
@@ -87,6 +88,15 @@ describe('forwarding', () => {
     expect(forwarded!.headers.host).toBe(new URL(app.origin).host);
   });
 
+  it('tells the app the listener\'s own scheme in X-Forwarded-Proto, not the one a client claims, and extends X-Forwarded-For', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen();
+    await rawRequest(url, signed(event(), { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' }));
+    const [forwarded] = app.requests;
+    expect(forwarded!.headers['x-forwarded-proto']).toBe('http');
+    expect(forwarded!.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+  });
+
   it('gives the sender the app\'s answer byte for byte, even bytes that are not UTF-8', async () => {
     const answer = Buffer.from([0x00, 0xff, 0xc3, 0x28, 0x7b, 0x0a, 0xe2, 0x82, 0xac, 0x80]);
     app = await startRecordingServer((_req, res) => {
@@ -99,6 +109,67 @@ describe('forwarding', () => {
     expect(response.status).toBe(202);
     expect(response.headers['content-type']).toBe('application/octet-stream');
     expect(response.raw.equals(answer)).toBe(true);
+  });
+
+  it('gives the sender the app\'s headers in their order and case, repeats kept, hop-by-hop ones left out', async () => {
+    app = await startRecordingServer((_req, res) => {
+      res.writeHead(303, [
+        'Retry-After', '120', 'Location', '/things/1', 'Set-Cookie', 'a=1; Path=/', 'X-Custom', 'kept', 'Set-Cookie', 'b=2; HttpOnly',
+        'Connection', 'keep-alive, X-Hop', 'X-Hop', 'dropped', 'Keep-Alive', 'timeout=9', 'Proxy-Authenticate', 'Basic realm="x"',
+        'Trailer', 'X-Trail', 'Upgrade', 'h2c',
+      ]);
+      // Chunked, as the Trailer header asks: the listener frames its answer with a Content-Length of its own.
+      res.end('moved');
+    });
+    const { url } = await listen();
+    const response = await rawRequest(url, signed(event()));
+    expect(response.status).toBe(303);
+    expect(response.body).toBe('moved');
+    const names = response.rawHeaders.filter((_, i) => i % 2 === 0);
+    // Node adds Date and its own Connection to the listener's answer; nothing else is the listener's.
+    expect(names.filter((n) => n !== 'Date' && n !== 'Connection')).toEqual(['Retry-After', 'Location', 'Set-Cookie', 'X-Custom', 'Set-Cookie', 'content-length']);
+    expect(response.headers).toMatchObject({ 'retry-after': '120', location: '/things/1', 'set-cookie': ['a=1; Path=/', 'b=2; HttpOnly'], 'x-custom': 'kept', 'content-length': '5' });
+    expect(response.headers.connection).toBe('close');
+    expect(response.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('adds nothing the app did not send: a 204 gets no Content-Type and no body, a 200 without a type gets none', async () => {
+    let status = 204;
+    app = await startRecordingServer((_req, res) => {
+      res.writeHead(status);
+      res.end(status === 204 ? undefined : 'plain');
+    });
+    const { url } = await listen();
+    const noContent = await rawRequest(url, signed(event()));
+    expect(noContent.status).toBe(204);
+    expect(noContent.headers['content-type']).toBeUndefined();
+    expect(noContent.headers['content-length']).toBeUndefined();
+    expect(noContent.raw.length).toBe(0);
+    status = 200;
+    const untyped = await rawRequest(url, signed(event()));
+    expect(untyped).toMatchObject({ status: 200, body: 'plain' });
+    expect(untyped.headers['content-type']).toBeUndefined();
+  });
+
+  it('streams an answer too large to hold: the sender gets its start before the app has finished, then every byte', async () => {
+    const part = Buffer.alloc(256 * 1024, 'a');
+    let senderHasStart!: () => void;
+    const started = new Promise<void>((resolve) => (senderHasStart = resolve));
+    app = await startRecordingServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write(part);
+      // The rest only once the sender holds the start: a listener that waited for the whole answer would never pass this.
+      void started.then(() => {
+        for (let i = 0; i < 16; i++) res.write(part);
+        res.end('end');
+      });
+    });
+    const { url } = await listen();
+    const answer = await countingRequest(url, signed(event()), (count) => count >= part.length && senderHasStart());
+    expect(answer).toMatchObject({ status: 200, received: 17 * part.length + 3, headers: { 'content-type': 'text/plain' } });
+    expect(answer.tail.endsWith('aaaend')).toBe(true);
+    // The journal and the terminal get the start of the answer only.
+    expect(recorder.forwards[0]).toMatchObject({ status: 200, body: 'a'.repeat(2048) });
   });
 
   it('keeps a target\'s own path, and gives the sender the first target\'s status and body', async () => {
@@ -270,6 +341,52 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
     expect(meanwhile.status).toBe(200);
     expect(await stalled).toContain('408');
     expect(app.requests.map((r) => JSON.parse(r.body.toString()).id)).toEqual(['evt_meanwhile']);
+  });
+});
+
+describe('a body sent compressed (Content-Encoding)', () => {
+  it('is verified over the bytes as sent, forwarded byte for byte with its Content-Encoding, journalled as sent, and shown decoded', async () => {
+    const file = join(dir, 'events.ndjson');
+    journal = await JournalWriter.open(file);
+    app = await startRecordingServer();
+    const { url } = await listen({ journal });
+    const gz = gzipSync(event({ id: 'evt_gzip' }));
+    const response = await rawRequest(url, { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-datachonk-signature': sign(SECRET, gz) }, body: gz });
+    expect(response.status).toBe(200);
+    const [forwarded] = app.requests;
+    expect(forwarded!.body.equals(gz)).toBe(true);
+    expect(forwarded!.headers['content-encoding']).toBe('gzip');
+    expect(forwarded!.headers['x-datachonk-signature']).toBe(sign(SECRET, gz));
+    expect(recorder.received[0]).toMatchObject({ event: 'generation.completed', eventId: 'evt_gzip', verification: { status: 'valid' }, bodyBytes: gz.length });
+    expect(recorder.received[0]!.payload).toEqual(JSON.parse(event({ id: 'evt_gzip' })));
+    await receiver!.close();
+    receiver = undefined;
+    await journal.close();
+    journal = undefined;
+    expect(Buffer.from((await readJournal(file)).entries[0]!.request.body, 'base64').equals(gz)).toBe(true);
+  });
+
+  it('a decompression bomb gets 413 without being inflated past --max-body, and is not forwarded', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen({ maxBodyBytes: 64 * 1024 });
+    // 16 MB of spaces in about 16 KB: under the limit as sent, far over it decoded.
+    const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024, ' '));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const response = await rawRequest(url, { headers: { 'content-encoding': 'gzip', 'x-datachonk-signature': sign(SECRET, bomb) }, body: bomb });
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({ error: 'the body decompresses to more than 65536 bytes' });
+    expect(recorder.received[0]!.disposition).toMatchObject({ kind: 'rejected', code: 'too-large' });
+    expect(app.requests).toHaveLength(0);
+  });
+
+  it('a coding the listener cannot undo gets 415 with the ones it can in Accept-Encoding', async () => {
+    app = await startRecordingServer();
+    const { url } = await listen();
+    const body = Buffer.from('(zstd bytes)');
+    const response = await rawRequest(url, { headers: { 'content-encoding': 'zstd', 'x-datachonk-signature': sign(SECRET, body) }, body });
+    expect(response.status).toBe(415);
+    expect(response.headers['accept-encoding']).toBe('gzip, deflate, br');
+    expect(app.requests).toHaveLength(0);
   });
 });
 

@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { isFailure } from '../../src/failure.js';
 import { decideBody, decideHead, type ListenRules, type RequestHead } from '../../src/core/listen/decide.js';
@@ -202,6 +203,61 @@ describe('decideBody: the body', () => {
   it('accepts any event type with a good envelope, and a created_at with an offset, without checking data', () => {
     const other = { ...envelope, event: 'invoice.paid', created_at: '2024-01-15T10:30:00+02:00', data: { anything: true } };
     expect(notAnEvent(other)).toMatchObject({ verdict: 'accept', envelope: other });
+  });
+});
+
+describe('decideBody: a body sent with a Content-Encoding', () => {
+  const GZ = gzipSync(BODY);
+  const sent = (body: Buffer, encoding: string, secret = APP) => head({ signature: sign(secret, body), encoding });
+
+  it('verifies the bytes as received and reads the event from them decoded; the bytes go on as they came', () => {
+    expect(decideBody(sent(GZ, 'gzip'), GZ, rules())).toEqual({
+      verdict: 'accept', verification: { status: 'valid' }, envelope, routes: [`http://localhost:3000${PATH}`], filtered: false, signature: undefined,
+    });
+    // Signed again for the app: over the bytes it is sent, the compressed ones.
+    expect(decideBody(sent(GZ, 'gzip', SESSION), GZ, rules({ secrets: [SESSION], forwardSecret: APP }))).toMatchObject({ signature: sign(APP, GZ) });
+  });
+
+  it.each([
+    ['x-gzip', gzipSync(BODY)],
+    ['deflate', deflateSync(BODY)],
+    ['deflate', deflateRawSync(BODY)],
+    ['br', brotliCompressSync(BODY)],
+    ['GZIP', gzipSync(BODY)],
+    ['gzip, br', brotliCompressSync(gzipSync(BODY))],
+    ['identity', BODY],
+  ])('reads a body sent as %s', (encoding, body) => {
+    expect(decideBody(sent(body, encoding), body, rules())).toMatchObject({ verdict: 'accept', envelope });
+  });
+
+  it('answers 401 to a body signed before it was compressed: the signature covers the bytes as sent; the event it claims is read decoded', () => {
+    expect(decideBody(head({ signature: sign(APP, BODY), encoding: 'gzip' }), GZ, rules())).toMatchObject({
+      code: 'bad-signature', status: 401, claimed: { event: 'generation.completed', id: 'evt_1' },
+    });
+  });
+
+  it('answers 413 to a body that decompresses past the limit (a decompression bomb), and journals it', () => {
+    const bomb = gzipSync(Buffer.alloc(1025, ' '));
+    expect(bomb.length).toBeLessThan(1024);
+    expect(decideBody(sent(bomb, 'gzip'), bomb, rules({ maxBodyBytes: 1024 }))).toEqual({
+      verdict: 'reject', code: 'too-large', status: 413, reason: 'the body decompresses to more than 1024 bytes', journal: true,
+      verification: { status: 'valid' },
+    });
+    expect(decideBody(sent(GZ, 'gzip'), GZ, rules({ maxBodyBytes: BODY.length }))).toMatchObject({ verdict: 'accept' });
+  });
+
+  it('answers 415 to a coding it cannot undo, naming the ones it can', () => {
+    expect(decideBody(sent(GZ, 'gzip, zstd'), GZ, rules())).toEqual({
+      verdict: 'reject', code: 'unsupported-encoding', status: 415, journal: true, verification: { status: 'valid' },
+      reason: 'the body is encoded with zstd, which the listener cannot decode: send it as gzip, deflate, br or unencoded',
+    });
+  });
+
+  it('answers 400 to a body that is not what its Content-Encoding says', () => {
+    expect(decideBody(sent(BODY, 'gzip'), BODY, rules())).toEqual({
+      verdict: 'reject', code: 'bad-encoding', status: 400, journal: true, verification: { status: 'valid' },
+      reason: 'the body is not valid gzip: incorrect header check',
+    });
   });
 });
 

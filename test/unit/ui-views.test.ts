@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
 import type { JournalEntry } from '../../src/core/listen/journal.js';
@@ -154,6 +155,17 @@ describe('the events view', () => {
     ctx = await testContext({ output: 'json' });
     createEventsView(ctx).show(entry({}));
     expect(ctx.stdout.records[0]).toMatchObject({ type: 'journal-entry', body: '{"a":1}', body_base64: 'eyJhIjoxfQ==' });
+  });
+
+  it('show: a body sent compressed is shown decoded, and says so; its bytes as sent stay in body_base64', async () => {
+    const gz = gzipSync('{"a":1}');
+    const compressed = entry({ headers: { 'content-encoding': 'gzip' }, body: gz.toString('base64') });
+    ctx = await testContext({ output: 'json' });
+    createEventsView(ctx).show(compressed);
+    expect(ctx.stdout.records[0]).toMatchObject({ body: '{"a":1}', body_base64: gz.toString('base64') });
+    ctx = await testContext();
+    createEventsView(ctx).show(compressed);
+    expect(ctx.stdout.text).toContain('Body (sent as gzip, shown decoded)\n{"a":1}\n');
   });
 });
 

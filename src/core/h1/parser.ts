@@ -1,6 +1,7 @@
 // An HTTP/1.1 response parser for the client in pool.ts: status line, headers, and a body framed by
 // Content-Length, chunked transfer coding, or the end of the connection (RFC 9112 §6.3). It keeps
-// the first `maxBodyBytes` of the body and counts the rest.
+// the first `maxBodyBytes` of the body and counts the rest; when asked to (`streams`), it hands the
+// rest on as it comes instead, so that no body is ever held whole.
 
 /** One parsed response. */
 export interface H1Response {
@@ -11,6 +12,8 @@ export interface H1Response {
   body: Buffer;
   /** The whole body's size in bytes, kept or not. */
   size: number;
+  /** The body outgrew the limit and what followed its first bytes was handed on (ParserEvents.data). */
+  streamed: boolean;
   /** Whether the connection may carry another request. */
   reusable: boolean;
 }
@@ -20,11 +23,22 @@ export class H1ProtocolError extends Error {
   readonly code = 'UND_ERR_SOCKET';
 }
 
+/** What the parser tells its connection. */
+export interface ParserEvents {
+  /** A response is complete. */
+  done(response: H1Response): void;
+  /** With `streams` on, the body outgrew `maxBodyBytes`: the response so far, its body the first bytes. */
+  start(response: H1Response): void;
+  /** With `streams` on, a part of the body after its first `maxBodyBytes`. */
+  data(part: Buffer): void;
+}
+
 type Framing = { kind: 'none' } | { kind: 'length'; remaining: number } | { kind: 'chunked' } | { kind: 'close' };
 
 const MAX_HEAD_BYTES = 64 * 1024;
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
+const EMPTY = Buffer.alloc(0);
 
 export class ResponseParser {
   private pending: Buffer | undefined;
@@ -34,8 +48,10 @@ export class ResponseParser {
   private chunk: { state: 'size' | 'data' | 'data-end' | 'trailers'; remaining: number } = { state: 'size', remaining: 0 };
   private readonly kept: Buffer[] = [];
   private keptBytes = 0;
+  /** Whether a body beyond `maxBodyBytes` is handed on (events.start, events.data) rather than dropped; set per request. */
+  streams = false;
 
-  constructor(private readonly maxBodyBytes: number, private readonly done: (response: H1Response) => void) {}
+  constructor(private readonly maxBodyBytes: number, private readonly events: ParserEvents) {}
 
   /** Feeds bytes from the socket; throws H1ProtocolError on malformed input. */
   feed(chunk: Buffer): void {
@@ -76,7 +92,7 @@ export class ResponseParser {
     // Interim answers (100 Continue, 103 Early Hints) come before the real one: skip them.
     if (code < 200 && code !== 101) return rest;
     const headers = parseHeaderLines(lines);
-    this.response = { status: code, headers, body: Buffer.alloc(0), size: 0, reusable: status[1] === '1' };
+    this.response = { status: code, headers, body: EMPTY, size: 0, reusable: status[1] === '1', streamed: false };
     this.framing = framingOf(code, headers, this.response);
     // A response with no body is complete here; bytes after it answer no request: the connection is not reused.
     if (this.framing.kind === 'none' || (this.framing.kind === 'length' && this.framing.remaining === 0)) this.finish(rest.length === 0);
@@ -135,25 +151,43 @@ export class ResponseParser {
   }
 
   private keep(part: Buffer): void {
-    this.response!.size += part.length;
-    if (this.keptBytes >= this.maxBodyBytes || part.length === 0) return;
+    const response = this.response!;
+    response.size += part.length;
+    if (part.length === 0) return;
+    if (response.streamed) return this.events.data(part);
     const room = this.maxBodyBytes - this.keptBytes;
-    const kept = part.length > room ? part.subarray(0, room) : part;
-    this.kept.push(kept);
-    this.keptBytes += kept.length;
+    if (part.length <= room) {
+      this.kept.push(part);
+      this.keptBytes += part.length;
+      return;
+    }
+    if (room > 0) {
+      this.kept.push(part.subarray(0, room));
+      this.keptBytes = this.maxBodyBytes;
+    }
+    if (!this.streams) return;
+    // Too large to hold: the head and the first bytes go now, the rest as it comes.
+    response.streamed = true;
+    response.body = this.keptBody();
+    this.events.start(response);
+    this.events.data(part.subarray(room));
+  }
+
+  private keptBody(): Buffer {
+    return this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept, this.keptBytes);
   }
 
   /** The response is complete; `clean` is false when bytes followed it that no request asked for. */
   private finish(clean: boolean): void {
     const response = this.response!;
-    response.body = this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept, this.keptBytes);
+    if (!response.streamed) response.body = this.keptBody();
     if (!clean || this.framing.kind === 'close') response.reusable = false;
     this.response = undefined;
     this.kept.length = 0;
     this.keptBytes = 0;
     this.framing = { kind: 'none' };
     this.chunk = { state: 'size', remaining: 0 };
-    this.done(response);
+    this.events.done(response);
   }
 }
 

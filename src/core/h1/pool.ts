@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import type { BodyStream, Flow } from '../body-stream.js';
 import { H1ProtocolError, ResponseParser, type H1Response } from './parser.js';
 
 // A small HTTP/1.1 client for plain-http origins: a pool of keep-alive connections, one request at a
@@ -17,6 +18,12 @@ export interface H1Request {
   body: Buffer | string;
   /** This request's own timeout, instead of the pool's. */
   timeoutMs?: number;
+  /**
+   * Where the answer's body goes once it outgrows the pool's maxBodyBytes (the callback then gets
+   * the first bytes, with `streamed`); without it, the rest is read and dropped. While a body
+   * streams, the timeout counts from the last part received.
+   */
+  stream?: BodyStream | undefined;
 }
 
 export type H1Callback = (error: Error | undefined, response?: H1Response) => void;
@@ -26,7 +33,7 @@ export interface H1PoolOptions {
   connections: number;
   /** From asking to the end of the answer, queueing included. */
   timeoutMs: number;
-  /** Bytes of each response body kept (the rest is read and counted). */
+  /** Bytes of each response body kept (the rest is read and counted, or streamed: H1Request.stream). */
   maxBodyBytes: number;
   /** An idle connection is closed after this long (before the server's own keep-alive timeout). */
   idleMs?: number;
@@ -42,6 +49,7 @@ interface Job {
   callback: H1Callback;
   timer: NodeJS.Timeout;
   done: boolean;
+  stream: BodyStream | undefined;
   connection?: Connection | undefined;
 }
 
@@ -74,7 +82,7 @@ export class H1Pool {
 
   /** Sends a request; the callback runs once, with the response or an error. */
   request(request: H1Request, callback: H1Callback): void {
-    const job: Job = { head: this.serialize(request), callback, done: false, timer: undefined as unknown as NodeJS.Timeout };
+    const job: Job = { head: this.serialize(request), callback, done: false, timer: undefined as unknown as NodeJS.Timeout, stream: request.stream };
     job.timer = setTimeout(() => this.expire(job), request.timeoutMs ?? this.options.timeoutMs);
     if (this.closed) return this.settle(job, new Error('the connection pool is closed'));
     const connection = this.idle.pop();
@@ -118,7 +126,15 @@ export class H1Pool {
   private connect(): Connection {
     this.open++;
     const socket = connect({ host: this.host, port: this.port, noDelay: true });
-    const connection: Connection = { socket, parser: new ResponseParser(this.options.maxBodyBytes, (response) => this.answered(connection, response)) };
+    // One set of parser events per connection, not per request: they find the connection's job.
+    const connection: Connection = {
+      socket,
+      parser: new ResponseParser(this.options.maxBodyBytes, {
+        done: (response) => this.answered(connection, response),
+        start: (response) => this.streamStarted(connection, response),
+        data: (part) => this.streamed(connection, part),
+      }),
+    };
     this.all.add(connection);
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -139,7 +155,31 @@ export class H1Pool {
     clearTimeout(connection.idleTimer);
     connection.job = job;
     job.connection = connection;
+    connection.parser.streams = job.stream !== undefined;
     connection.socket.write(job.head);
+  }
+
+  /** The answer's body outgrew maxBodyBytes: its reader takes it from here, and may pause this connection. */
+  private streamStarted(connection: Connection, response: H1Response): void {
+    const job = connection.job;
+    if (!job?.stream) throw new H1ProtocolError('the app answered a request it was not sent');
+    if (job.done) return;
+    job.timer.refresh();
+    const { socket } = connection;
+    // A pause or resume that comes once the job is over must not touch the connection's next request.
+    const flow: Flow = {
+      pause: () => (connection.job === job ? void socket.pause() : undefined),
+      resume: () => (connection.job === job ? void socket.resume() : undefined),
+    };
+    job.stream.start(response, flow);
+  }
+
+  private streamed(connection: Connection, part: Buffer): void {
+    const job = connection.job;
+    // The rest of a chunk that came after its job failed: dropped with the connection.
+    if (!job?.stream || job.done) return;
+    job.timer.refresh();
+    job.stream.data(part);
   }
 
   private answered(connection: Connection, response: H1Response): void {
@@ -147,6 +187,8 @@ export class H1Pool {
     connection.job = undefined;
     if (!job) return this.fail(connection, new H1ProtocolError('the app answered a request it was not sent'));
     this.settle(job, undefined, response);
+    // Its reader may have paused it: the connection reads again for whoever uses it next.
+    if (response.streamed) connection.socket.resume();
     if (!response.reusable || this.closed) {
       connection.socket.destroy();
       return;

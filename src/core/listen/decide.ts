@@ -1,5 +1,6 @@
 import { checkEnvelope, type Envelope } from '../events/schemas.js';
 import { sign, verify, type VerifyResult } from '../signing/signature.js';
+import { DECODABLE, decodeBody } from './content-coding.js';
 import type { Verification } from './records.js';
 import { forwardUrl } from './targets.js';
 
@@ -34,10 +35,13 @@ export interface RequestHead {
   url: string;
   /** The signature header as Node gives it. */
   signature: string | string[] | undefined;
+  /** The Content-Encoding header, when the body was sent compressed. */
+  encoding?: string | undefined;
 }
 
 /** Why a request was refused. */
-export type RejectCode = 'not-found' | 'method-not-allowed' | 'too-large' | 'aborted' | 'bad-signature' | 'not-json' | 'not-an-event';
+export type RejectCode =
+  | 'not-found' | 'method-not-allowed' | 'too-large' | 'aborted' | 'bad-signature' | 'unsupported-encoding' | 'bad-encoding' | 'not-json' | 'not-an-event';
 
 export interface Rejection {
   verdict: 'reject';
@@ -81,20 +85,25 @@ export function decideHead(head: Pick<RequestHead, 'method' | 'url'>, rules: Pic
   return undefined;
 }
 
-/** Decides on a request whose head passed: verify, parse, check the envelope, route. */
+/**
+ * Decides on a request whose head passed: verify (over the bytes as received), decode (when the body
+ * came compressed: only to read it, the bytes go on as they came), parse, check the envelope, route.
+ */
 export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenRules): Decision {
   if (body === 'too-large') return reject('too-large', 413, `the body is larger than ${rules.maxBodyBytes} bytes`, false);
   if (body === 'aborted') return reject('aborted', 0, 'the client stopped before sending the whole body (disconnected or timed out)', false);
   const { result, secret } = verifyAny(rules.secrets, body, head.signature);
+  const decoded = decode(body, head.encoding, rules.maxBodyBytes);
   if (!result.ok && !rules.skipVerify) {
     const rejection = reject('bad-signature', 401, `invalid signature: ${result.message}`, true);
     rejection.verification = { status: 'invalid', reason: result.message, code: result.reason };
-    const claimed = checkEnvelope(parseJson(body));
-    if (claimed.ok) rejection.claimed = { event: claimed.envelope.event, id: claimed.envelope.id };
+    const claimed = Buffer.isBuffer(decoded) ? checkEnvelope(parseJson(decoded)) : undefined;
+    if (claimed?.ok) rejection.claimed = { event: claimed.envelope.event, id: claimed.envelope.id };
     return rejection;
   }
   const verification: Verification = result.ok ? VALID : { status: 'skipped', reason: result.message, code: result.reason };
-  const parsed = parseJson(body);
+  if (!Buffer.isBuffer(decoded)) return { ...decoded, verification };
+  const parsed = parseJson(decoded);
   if (parsed === undefined) return { ...reject('not-json', 400, 'the body is not JSON', true), verification };
   const checked = checkEnvelope(parsed);
   if (!checked.ok) {
@@ -108,6 +117,15 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
     verdict: 'accept', verification, envelope: checked.envelope, routes, filtered,
     signature: resign ? sign(rules.forwardSecret!, body) : undefined,
   };
+}
+
+/** The body to read the event from: as received, or decoded from its Content-Encoding; or why it cannot be read. */
+function decode(body: Buffer, encoding: string | undefined, maxBodyBytes: number): Buffer | Rejection {
+  const decoded = decodeBody(body, encoding, maxBodyBytes);
+  if (decoded.ok) return decoded.body;
+  if (decoded.problem === 'too-large') return reject('too-large', 413, `the body decompresses to more than ${maxBodyBytes} bytes`, true);
+  if (decoded.problem === 'corrupt') return reject('bad-encoding', 400, `the body is not valid ${decoded.coding}: ${decoded.message}`, true);
+  return reject('unsupported-encoding', 415, `the body is encoded with ${decoded.coding}, which the listener cannot decode: send it as ${DECODABLE} or unencoded`, true);
 }
 
 function reject(code: RejectCode, status: number, reason: string, journal: boolean): Rejection {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
+import type { BodyStream } from '../body-stream.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { ResponseCollector } from '../http-collect.js';
 import { H1Pool } from '../h1/pool.js';
@@ -27,33 +28,46 @@ export interface ForwardInput {
   remoteAddress: string | undefined;
 }
 
-/** The app's answer to a forward, with its body in full so that the sender can be given it. */
+/** The app's answer to a forward: what its sender is given, and (in `result`) what is journalled. */
 export interface ForwardOutcome {
   result: ForwardResult;
   /** Status to give the sender: the app's, or 502/504 when it could not answer. */
   status: number;
-  contentType: string | undefined;
+  /** The app's headers as received (flat: name, value…), or the listener's own with a 502/504. */
+  headers: readonly string[];
+  /** The whole body; when `streamed`, its first bytes only (the rest went to the stream as it came). */
   body: Buffer;
+  streamed: boolean;
 }
 
 /** Characters of the app's response body kept in the journal and shown with --verbose. */
 const BODY_KEPT = 2048;
 
 /**
+ * Bytes of the app's answer held in memory: a larger one is streamed to the sender (the first
+ * target's, when the caller gives a stream) or read and dropped (the others'), keeping these first
+ * bytes. Bounded memory whatever the app sends (issue 11, item 10), and a small answer still goes
+ * to the sender in one write.
+ */
+const BODY_HELD = 64 * 1024;
+
+const ERROR_HEADERS: readonly string[] = ['content-type', 'application/json'];
+
+/**
+ * The scheme the listener itself is reached by: the X-Forwarded-Proto the app is sent. A client's own
+ * X-Forwarded-Proto is not passed on (anyone can send one), as nginx's `$scheme` and node-http-proxy do.
+ */
+const OWN_SCHEME = 'http';
+
+/**
  * The headers that go on to the app, as a flat name, value… list: all received ones but hop-by-hop
- * ones (and those the Connection header names), in their order and case, plus X-Forwarded-*.
+ * ones (and those the Connection header names), in their order and case, plus X-Forwarded-For (the
+ * received one extended with the client's address) and X-Forwarded-Proto (the listener's scheme).
  */
 export function forwardHeaders(input: ForwardInput): string[] {
   const raw = Array.isArray(input.headers) ? input.headers as readonly string[] : flatten(input.headers as IncomingHttpHeaders);
-  let named: Set<string> | undefined;
+  const named = connectionNamed(raw);
   let forwardedFor: string | undefined;
-  let proto = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() === 'connection') {
-      named ??= new Set();
-      for (const token of raw[i + 1]!.split(',')) if (token.trim()) named.add(token.trim().toLowerCase());
-    }
-  }
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
@@ -64,14 +78,14 @@ export function forwardHeaders(input: ForwardInput): string[] {
       forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
       continue;
     }
-    if (lower === 'x-forwarded-proto') proto = true;
+    if (lower === 'x-forwarded-proto') continue;
     out.push(name, raw[i + 1]!);
   }
   if (input.signature !== undefined) out.push(SIGNATURE_HEADER, input.signature);
   const client = input.remoteAddress?.replace(/^::ffff:/, '');
   if (client) forwardedFor = forwardedFor === undefined ? client : `${forwardedFor}, ${client}`;
   if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor);
-  if (!proto) out.push('x-forwarded-proto', 'http');
+  out.push('x-forwarded-proto', OWN_SCHEME);
   return out;
 }
 
@@ -92,8 +106,8 @@ export interface OutgoingForward {
   body: Buffer;
 }
 
-/** What came back from the app: its status, content type and body; or why nothing did. */
-type Answer = { error: Error } | { error?: undefined; status: number; contentType: string | undefined; body: Buffer };
+/** What came back from the app: its status, headers and body (or its first bytes); or why nothing did. */
+type Answer = { error: Error } | { error?: undefined; status: number; headers: readonly string[]; body: Buffer; streamed: boolean };
 
 /**
  * Forwards to one target over keep-alive connections (one pool per target, reused for every
@@ -101,22 +115,24 @@ type Answer = { error: Error } | { error?: undefined; status: number; contentTyp
  * refused, reset or slow app becomes a 502 or 504 outcome.
  */
 export class Forwarder {
-  private readonly send: (path: string, input: OutgoingForward, then: (answer: Answer) => void) => void;
+  private readonly send: (path: string, input: OutgoingForward, then: (answer: Answer) => void, stream: BodyStream | undefined) => void;
   private readonly close_: () => Promise<void>;
   readonly origin: string;
 
   constructor(readonly target: URL, private readonly timeoutMs: number, private readonly clock: () => number) {
     this.origin = target.origin;
     if (target.protocol === 'http:') {
-      const pool = new H1Pool(target.origin, { connections: 64, timeoutMs, maxBodyBytes: Infinity });
-      this.send = (path, input, then) => pool.request({ method: input.method, path, headers: input.headers, body: input.body }, (error, response) => {
-        then(error ? { error } : { status: response!.status, contentType: headerValue(response!.headers, 'content-type'), body: response!.body });
+      const pool = new H1Pool(target.origin, { connections: 64, timeoutMs, maxBodyBytes: BODY_HELD });
+      this.send = (path, input, then, stream) => pool.request({ method: input.method, path, headers: input.headers, body: input.body, stream }, (error, response) => {
+        then(error ? { error } : response!);
       });
       this.close_ = () => pool.close();
     } else {
       const pool = new Pool(target.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 10_000, connect: { timeout: timeoutMs } });
-      this.send = (path, input, then) => {
-        const handler = new ResponseCollector(Infinity, (error) => then(error ? { error } : { status: handler.status, contentType: handler.contentType, body: handler.body() }));
+      this.send = (path, input, then, stream) => {
+        const handler = new ResponseCollector(BODY_HELD, (error) => then(error ? { error } : {
+          status: handler.status, headers: handler.headerList(), body: handler.body(), streamed: handler.streamed,
+        }), stream);
         pool.dispatch({
           path, method: input.method as Dispatcher.HttpMethod, headers: input.headers, body: input.body,
           headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
@@ -127,8 +143,11 @@ export class Forwarder {
     }
   }
 
-  /** Forwards one request; `then` gets the outcome. A callback, not a promise: this runs for every event. */
-  forwardThen(url: string, input: OutgoingForward, then: (outcome: ForwardOutcome) => void): void {
+  /**
+   * Forwards one request; `then` gets the outcome. A callback, not a promise: this runs for every
+   * event. An answer larger than BODY_HELD goes to `stream` as it comes, when one is given.
+   */
+  forwardThen(url: string, input: OutgoingForward, then: (outcome: ForwardOutcome) => void, stream?: BodyStream): void {
     const started = this.clock();
     // `url` is this target's origin followed by the path (see forwardUrl).
     this.send(url.slice(this.origin.length) || '/', input, (answer) => {
@@ -136,22 +155,55 @@ export class Forwarder {
       if (answer.error) {
         const { code, message, status } = classify(answer.error, this.target, this.timeoutMs);
         then({
-          status, contentType: 'application/json', body: Buffer.from(JSON.stringify({ error: message })),
+          status, headers: ERROR_HEADERS, body: Buffer.from(JSON.stringify({ error: message })), streamed: false,
           result: { target: url, status: null, latency_ms: latency, error: { code, message } },
         });
         return;
       }
-      const { status, contentType, body } = answer;
+      const { status, headers, body, streamed } = answer;
       then({
-        status, contentType, body,
+        status, headers, body, streamed,
         result: { target: url, status, latency_ms: latency, ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}) },
       });
-    });
+    }, stream);
   }
 
   close(): Promise<void> {
     return this.close_();
   }
+}
+
+// The hop-by-hop fields of an answer (RFC 9110 §7.6.1; Proxy-* by prefix), and Content-Length: the
+// listener frames the body it sends itself.
+const ANSWER_DROPPED = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length']);
+
+/**
+ * The app's answer headers as its sender gets them: in their order and case, repeats kept
+ * (Set-Cookie), without hop-by-hop ones (and those the Connection header names), with
+ * Content-Length `length` when given.
+ */
+export function answerHeaders(headers: readonly string[], length: number | undefined): string[] {
+  const named = connectionNamed(headers);
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    const lower = headers[i]!.toLowerCase();
+    if (ANSWER_DROPPED.has(lower) || lower.startsWith('proxy-') || named?.has(lower)) continue;
+    out.push(headers[i]!, headers[i + 1]!);
+  }
+  if (length !== undefined) out.push('content-length', String(length));
+  return out;
+}
+
+/** The header names a Connection header lists (lower case), or undefined when there is none. */
+function connectionNamed(headers: readonly string[]): Set<string> | undefined {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    // The length first: no lower-casing of every name, twice per request, for one that is rarely there.
+    if (headers[i]!.length !== 10 || headers[i]!.toLowerCase() !== 'connection') continue;
+    named ??= new Set();
+    for (const token of headers[i + 1]!.split(',')) if (token.trim()) named.add(token.trim().toLowerCase());
+  }
+  return named;
 }
 
 /** The first value of a header in a flat name, value… list. */

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Failure } from '../../failure.js';
 import { randomId } from '../events/payload.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
+import { answer, SenderStream } from './answer.js';
+import { DECODABLE } from './content-coding.js';
 import { decideBody, decideHead, type Acceptance, type Decision, type ListenRules, type ReceivedBody, type Rejection } from './decide.js';
 import { Forwarder, forwardHeaders } from './forward.js';
 import type { JournalWriter } from './journal.js';
@@ -128,7 +130,7 @@ function received(listener: Listener, exchange: Exchange, body: ReceivedBody): v
     exchange.body = body;
     request.bodyBytes = body.length;
   }
-  const head = { method: request.method, url: request.url, signature: req.headers[SIGNATURE_HEADER] };
+  const head = { method: request.method, url: request.url, signature: req.headers[SIGNATURE_HEADER], encoding: req.headers['content-encoding'] };
   act(listener, exchange, decideBody(head, body, listener.options));
 }
 
@@ -143,6 +145,8 @@ function act(listener: Listener, exchange: Exchange, decision: Decision): void {
     // Too large: answered while the client may still be sending, so close the connection after.
     if (decision.code === 'too-large') exchange.res.setHeader('connection', 'close');
     if (decision.code === 'method-not-allowed') exchange.res.setHeader('allow', 'POST');
+    // RFC 9110 §15.5.16: a 415 for a content coding says which ones would do.
+    if (decision.code === 'unsupported-encoding') exchange.res.setHeader('accept-encoding', DECODABLE);
     const answer = () => finish(listener, exchange, decision.status, { error: decision.reason });
     return decision.journal ? journal(listener, exchange, decision, answer) : answer();
   }
@@ -178,14 +182,14 @@ function forward(listener: Listener, exchange: Exchange, decision: Acceptance): 
   let pending = results.length;
   listener.forwarders.forEach((forwarder, i) => forwarder.forwardThen(decision.routes[i]!, input, (outcome) => guarded(listener, exchange, () => {
     listener.reporter.forwarded(request, outcome.result);
-    if (i === 0) send(res, outcome.status, outcome.body, outcome.contentType);
+    if (i === 0) answer(res, outcome);
     results[i] = outcome.result;
     if (--pending > 0) return;
     // The event is already in the journal; its outcome can wait for the end of this turn.
     listener.options.journal?.append({ type: 'forwards', rid: request.rid, at: listener.options.now().toISOString(), results });
     listener.reporter.completed(request, results);
     exchange.done();
-  })));
+  }), i === 0 ? new SenderStream(res) : undefined));
 }
 
 /**
@@ -305,15 +309,9 @@ function readBody(req: IncomingMessage, max: number, then: (body: ReceivedBody) 
   });
 }
 
-// A string body goes out in one write with the head; a Buffer takes a writev, which costs more. The
-// app's bytes go as latin1 text, one character per byte, so they reach the sender unchanged.
-function send(res: ServerResponse, status: number, body: Buffer | string, contentType = 'application/json'): void {
+/** The listener's own answer: JSON. A string goes out in one write with the head. */
+function send(res: ServerResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
-  if (typeof body === 'string') {
-    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  } else {
-    res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
-    res.end(body.toString('latin1'), 'latin1');
-  }
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
