@@ -19,7 +19,7 @@ export interface OutgoingRequest {
 
 /** What came of one request. Never an exception: network failures are outcomes too. */
 export type Outcome =
-  | { kind: 'response'; status: number; body: string; latencyMs: number }
+  | { kind: 'response'; status: number; body: string; latencyMs: number; headers: () => readonly string[] }
   | { kind: 'error'; code: NetworkFailure; message: string; latencyMs: number };
 
 export interface SendOptions {
@@ -69,7 +69,8 @@ function sendPlain(pool: H1Pool, request: OutgoingRequest, options: SendOptions 
         const code = classifyNetworkError(error);
         resolve({ kind: 'error', code, message: describeNetworkFailure(code, new URL(request.url), options.timeoutMs, error), latencyMs });
       } else {
-        resolve({ kind: 'response', status: response!.status, body: response!.body.toString('utf8'), latencyMs });
+        const { headers } = response!;
+        resolve({ kind: 'response', status: response!.status, body: response!.body.toString('utf8'), latencyMs, headers: () => headers });
       }
     });
   });
@@ -85,7 +86,7 @@ function send(dispatcher: Dispatcher, request: OutgoingRequest, options: SendOpt
         const code = classifyNetworkError(error);
         resolve({ kind: 'error', code, message: describeNetworkFailure(code, new URL(request.url), options.timeoutMs, error), latencyMs });
       } else {
-        resolve({ kind: 'response', status: collector.status, body: collector.body().toString('utf8'), latencyMs });
+        resolve({ kind: 'response', status: collector.status, body: collector.body().toString('utf8'), latencyMs, headers: () => collector.headerList() });
       }
     });
     // dispatch() rather than request(): no URL parsing, stream or promise chain per delivery, which

@@ -211,3 +211,41 @@ describe('trigger stopped by Ctrl-C or SIGTERM', () => {
     expect(ctx.stdout.text).toContain('Sent 1  ok 1  failed 0');
   });
 });
+
+describe('trigger says who answered', () => {
+  it('a 401 from datachonk listen is the listener\'s, and the app never saw it', async () => {
+    const { startReceiver } = await import('../../src/core/listen/receiver.js');
+    const receiver = await startReceiver({
+      host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: ['whsec_listener'], skipVerify: false, targets: [],
+      forwardTimeoutMs: 1000, maxBodyBytes: 1 << 20, requestTimeoutMs: 5000, drainTimeoutMs: 100, now: () => new Date(), monotonic: () => performance.now(),
+    }, { received() {}, forwarded() {}, completed() {}, warning() {} });
+    try {
+      ctx = await testContext();
+      expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', receiver.url, '--secret', 'whsec_other'])).toBe(1);
+      const host = new URL(receiver.url).host;
+      expect(ctx.stderr.text).toContain(`error: the listener at ${host} (datachonk listen) answered 401, not a 2xx status: invalid signature: the signature does not match the body: the secret differs, or the body was changed on the way; your app never saw the request`);
+      expect(ctx.stderr.text).toContain('hint: the listener verifies with its own secret');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('an app\'s own 401 is the app\'s; an HTML error page is named by its title, not dumped', async () => {
+    ctx = await testContext();
+    server = await startRecordingServer((request, res) => {
+      if (request.url.endsWith('/html')) {
+        res.writeHead(500, { 'content-type': 'text/html' });
+        res.end(`<!DOCTYPE html><html><head><title>500 Internal Server Error</title><style>body{}</style></head><body>${'<p>stack</p>'.repeat(500)}</body></html>`);
+      } else {
+        res.writeHead(401);
+        res.end('{"error":"bad signature"}');
+      }
+    });
+    expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', server.url, '--secret', 's'])).toBe(1);
+    expect(ctx.stderr.text).toContain('error: your app answered 401, not a 2xx status: bad signature\n');
+    ctx.stderr.chunks.length = 0;
+    expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', `${server.origin}/html`, '--secret', 's'])).toBe(1);
+    expect(ctx.stderr.text).toContain('error: your app answered 500, not a 2xx status: an HTML page: 500 Internal Server Error\n');
+    expect(ctx.stderr.text).not.toContain('stack');
+  });
+});

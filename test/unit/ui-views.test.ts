@@ -175,7 +175,7 @@ describe('the trigger view', () => {
     const view = await createTriggerView(ctx, { total: 1 });
     view.delivery({
       request: { method: 'POST', url: 'http://a/x', headers: {}, body: '{}', event: 'push.completed', id: 'evt_9' },
-      outcome: { kind: 'response', status: 401, body: '{"error":"bad"}', latencyMs: 3 }, expected: false,
+      outcome: { kind: 'response', status: 401, body: '{"error":"bad"}', latencyMs: 3, headers: () => [] }, expected: false,
     });
     expect(ctx.stdout.text).toBe('✖ push.completed [evt_9] [401] POST http://a/x 3.0ms  {"error":"bad"}\n');
   });
@@ -374,7 +374,7 @@ describe('what came from outside is shown escaped, in every view', () => {
     ctx = await coloured();
     const view = await createTriggerView(ctx, { total: 1 });
     const req = { method: 'POST' as const, url: `http://a/${EVIL}`, headers: { 'x-evil': EVIL }, body: `{"a":"${EVIL}"}`, event: EVIL, id: 'evt_9' };
-    view.delivery({ request: req, outcome: { kind: 'response', status: 200, body: EVIL, latencyMs: 3 }, expected: true });
+    view.delivery({ request: req, outcome: { kind: 'response', status: 200, body: EVIL, latencyMs: 3, headers: () => [] }, expected: true });
     view.delivery({ request: req, outcome: { kind: 'error', code: 'other', message: EVIL, latencyMs: 3 }, expected: false });
     view.dryRun(req, `curl \\\n  --data-binary '${EVIL}'`);
     expectEscaped(ctx.stdout.text);

@@ -67,11 +67,47 @@ export default trigger;
 
 function explainFailures(summary: TriggerSummary, run: { total: number; expectStatus: TriggerOptions['expectStatus']; url: string }) {
   const expected = run.expectStatus === undefined ? 'a 2xx status' : `status ${run.expectStatus}`;
-  const message = run.total > 1 ? `${summary.failed} of ${summary.sent} deliveries did not get ${expected}`
-    : summary.firstError ? `could not deliver the event: ${summary.firstError}`
-      : `your app answered ${summary.firstUnexpectedStatus}, not ${expected}${summary.firstUnexpectedBody ? `: ${summary.firstUnexpectedBody}` : ''}`;
-  const hint = summary.errors.refused ? `is your app, or \`datachonk listen\`, running on ${new URL(run.url).host}?`
-    : summary.errors.timeout ? 'is your app stuck? raise --timeout if it needs longer'
-      : run.expectStatus === undefined && summary.firstUnexpectedStatus ? 'use --expect-status if that status is what you meant to test' : undefined;
-  return failure(message, hint);
+  const host = new URL(run.url).host;
+  if (run.total > 1) return failure(`${summary.failed} of ${summary.sent} deliveries did not get ${expected}`, networkHint(summary, host) ?? statusHint(summary, run));
+  if (summary.firstError) return failure(`could not deliver the event: ${summary.firstError}`, networkHint(summary, host));
+  const status = summary.firstUnexpectedStatus;
+  const said = summary.firstUnexpectedBody ? `: ${bodyExcerpt(summary.firstUnexpectedBody)}` : '';
+  // Who answered matters: a 401 from `datachonk listen` means the app never saw the request.
+  const who = summary.firstUnexpectedByListener ? `the listener at ${host} (datachonk listen) answered ${status}` : `your app answered ${status}`;
+  const after = summary.firstUnexpectedByListener && status !== undefined && status < 500 ? '; your app never saw the request' : '';
+  return failure(`${who}, not ${expected}${said}${after}`, statusHint(summary, run));
+}
+
+function networkHint(summary: TriggerSummary, host: string): string | undefined {
+  if (summary.errors.refused) return `is your app, or \`datachonk listen\`, running on ${host}?`;
+  return summary.errors.timeout ? 'is your app stuck? raise --timeout if it needs longer' : undefined;
+}
+
+function statusHint(summary: TriggerSummary, run: { expectStatus: TriggerOptions['expectStatus'] }): string | undefined {
+  if (summary.firstUnexpectedByListener && summary.firstUnexpectedStatus === 401) {
+    return 'the listener verifies with its own secret: give trigger the same one (--secret, or DATACHONK_WEBHOOK_SECRET for both), or see the secret in the listener\'s Ready block';
+  }
+  return run.expectStatus === undefined && summary.firstUnexpectedStatus ? 'use --expect-status if that status is what you meant to test' : undefined;
+}
+
+/** What a response body says, short: the `error` of a JSON answer, the title or text of an HTML page, else its start. */
+export function bodyExcerpt(body: string): string {
+  const text = body.trim();
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const said = typeof parsed.error === 'string' ? parsed.error : typeof parsed.message === 'string' ? parsed.message : undefined;
+    if (said) return clip(said);
+  } catch {
+    // Not JSON: below.
+  }
+  if (/^<(!doctype|html|head|body|\?xml)/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1] ?? /<h1[^>]*>([^<]*)<\/h1>/i.exec(text)?.[1];
+    const words = (title ?? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+    return `an HTML page: ${clip(words)}`;
+  }
+  return clip(text.replace(/\s+/g, ' '));
+}
+
+function clip(text: string, max = 160): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

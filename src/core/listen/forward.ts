@@ -51,7 +51,14 @@ const BODY_KEPT = 2048;
  */
 const BODY_HELD = 64 * 1024;
 
-const ERROR_HEADERS: readonly string[] = ['content-type', 'application/json'];
+/**
+ * On every answer the listener makes itself (a rejection, an acknowledgement, a 502/504 for an app
+ * it could not reach), never on the app's: a sender can tell who answered (trigger says so).
+ */
+export const ANSWERED_BY_HEADER = 'x-datachonk-answered-by';
+export const ANSWERED_BY_LISTENER = 'datachonk listen';
+
+const ERROR_HEADERS: readonly string[] = ['content-type', 'application/json', ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER];
 
 /**
  * The scheme the listener itself is reached by: the X-Forwarded-Proto the app is sent. A client's own

@@ -6,7 +6,7 @@ import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { answer, SenderStream } from './answer.js';
 import { DECODABLE } from './content-coding.js';
 import { decideBody, decideHead, type Acceptance, type Decision, type ListenRules, type ReceivedBody, type Rejection } from './decide.js';
-import { Forwarder, forwardHeaders } from './forward.js';
+import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER, Forwarder, forwardHeaders } from './forward.js';
 import type { JournalWriter } from './journal.js';
 import type { ForwardResult, RequestRecord, Verification } from './records.js';
 
@@ -312,6 +312,6 @@ function readBody(req: IncomingMessage, max: number, then: (body: ReceivedBody) 
 /** The listener's own answer: JSON. A string goes out in one write with the head. */
 function send(res: ServerResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [ANSWERED_BY_HEADER]: ANSWERED_BY_LISTENER });
   res.end(body);
 }

@@ -1,3 +1,4 @@
+import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER, headerValue } from '../listen/forward.js';
 import type { NetworkFailure } from '../net-errors.js';
 import type { Outcome, Sender } from '../send.js';
 import type { WebhookRequest } from './request.js';
@@ -25,6 +26,8 @@ export interface TriggerSummary {
   /** The first status that was not the expected one, and the start of its body. */
   firstUnexpectedStatus?: number;
   firstUnexpectedBody?: string;
+  /** Whether a `datachonk listen` answered that status itself (the app never saw the request). */
+  firstUnexpectedByListener?: boolean;
 }
 
 export interface TriggerReporter {
@@ -54,6 +57,7 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
   let firstError: string | undefined;
   let firstUnexpectedStatus: number | undefined;
   let firstUnexpectedBody: string | undefined;
+  let firstUnexpectedByListener = false;
   const started = options.clock();
   const worker = async () => {
     while (!options.stopped?.()) {
@@ -69,6 +73,7 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
       } else if (firstUnexpectedStatus === undefined) {
         firstUnexpectedStatus = outcome.status;
         firstUnexpectedBody = outcome.body.slice(0, 300);
+        firstUnexpectedByListener = headerValue(outcome.headers(), ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
       }
       latencies.push(outcome.latencyMs);
       reporter.delivery({ request, outcome, expected });
@@ -89,6 +94,7 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
     ...(firstError === undefined ? {} : { firstError }),
     ...(firstUnexpectedStatus === undefined ? {} : { firstUnexpectedStatus }),
     ...(firstUnexpectedBody ? { firstUnexpectedBody } : {}),
+    ...(firstUnexpectedByListener ? { firstUnexpectedByListener } : {}),
   };
 }
 
