@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/core/listen/journal.js';
-import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
+import { cliPaths, homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
+import { windows } from '../helpers/platform.js';
 import { startRecordingServer } from '../helpers/recording-server.js';
 
 // A hung app with more requests in flight than the listener has connections to it (issue 11, item 5):
@@ -13,7 +14,8 @@ const SENDERS = 200;
 const t = homePerTest('datachonk-overload-');
 
 describe('overload', () => {
-  it(`${SENDERS} senders at once to a hung app: each gets 504 in time, those that expired in the queue never reach the app, SIGTERM stops it`, async () => {
+  // Windows: a SIGINT or SIGTERM from another process terminates the listener there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)(`${SENDERS} senders at once to a hung app: each gets 504 in time, those that expired in the queue never reach the app, SIGTERM stops it`, async () => {
     // Takes every request and never answers.
     const app = t.opened(await startRecordingServer(() => {}));
     const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET, '--forward-timeout', '1s'], { home: t.home }));
@@ -34,7 +36,7 @@ describe('overload', () => {
     // Nothing was sent after its sender had its answer, nor at shutdown.
     expect(app.requests.length).toBe(reached);
 
-    const journal = await readJournal(join(t.home, '.local', 'state', 'datachonk', 'events.ndjson'));
+    const journal = await readJournal(join(cliPaths(t.home).stateDir, 'events.ndjson'));
     expect(journal.entries).toHaveLength(SENDERS);
     for (const entry of journal.entries) expect(entry.forwards[0]?.results[0]).toMatchObject({ status: null, error: { code: 'timeout' } });
   });
