@@ -21,7 +21,7 @@ export interface ShutdownOptions {
 export interface Shutdown {
   /**
    * Resolves on the first shutdown signal (with its name) or request; a second signal calls `exit`.
-   * The handlers are installed by the first call, so that Ctrl-C still ends commands that never wait.
+   * Calling it installs the handlers: commands that never wait keep the default, which Ctrl-C ends.
    */
   wait(): Promise<string>;
   /** Asks a waiting command to stop (a reader gone: `SIGPIPE`); false when no command waits. */
