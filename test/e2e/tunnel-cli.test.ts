@@ -36,7 +36,7 @@ async function webhooks(env: Record<string, string>) {
 }
 
 describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
-  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there (nor sent SIGUSR2).
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
   it.skipIf(windows)('registers the public URL for exactly the events asked, and Ctrl-C deletes it, stops cloudflared, exits 0', async () => {
     const env = await startEmulator();
     const pidfile = join(t.home, 'cloudflared.pid');
@@ -65,7 +65,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(alive(pid)).toBe(false);
   });
 
-  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there (nor sent SIGUSR2).
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
   it.skipIf(windows)('a listener killed with SIGKILL leaves its webhook; the next one removes it and says so', async () => {
     const env = await startEmulator();
     const pidfile = join(t.home, 'cloudflared.pid');
@@ -84,7 +84,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(now[0]!.id).not.toBe(left!.id);
   });
 
-  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there (nor sent SIGUSR2).
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
   it.skipIf(windows)('no key: shows the public URL and the command that registers it', async () => {
     const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE } }));
     expect(listener.stderr()).toContain('Public URL:     https://seasonal-deck-organisms-sf.trycloudflare.com/webhooks/datachonk');
@@ -106,7 +106,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there (nor sent SIGUSR2).
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
   it.skipIf(windows)('a stand-in that prints an api.trycloudflare.com error and exits: a clear error quoting its last lines', async () => {
     const result = await runCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'api-error' } });
     expect(result.code).toBe(1);
@@ -115,7 +115,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(result.stderr).not.toContain('Public URL');
   });
 
-  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there (nor sent SIGUSR2).
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
   it.skipIf(windows)('cloudflared dying later: said loudly, webhook deleted, exit 1', async () => {
     const env = await startEmulator();
     const pidfile = join(t.home, 'cloudflared.pid');
