@@ -5,33 +5,16 @@ import { homedir } from 'node:os';
 import { resolvePaths } from './config/paths.js';
 import type { Context, OutputMode } from './context.js';
 import { EXIT_CODES, runProgram, type World } from './program.js';
+import { shutdownHandling } from './shutdown.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
- * The first SIGINT or SIGTERM resolves the promise (the command then shuts down cleanly); a second
- * one exits at once. Installed only by commands that wait for it, so Ctrl-C still ends the others.
+ * The first SIGINT or SIGTERM (on Windows SIGINT or SIGBREAK: Ctrl-C, Ctrl-Break) resolves `wait()`
+ * (the command then shuts down cleanly); a second one exits at once. Installed only by commands that
+ * wait for it, so Ctrl-C still ends the others.
  */
-function waitForShutdown(): Promise<string> {
-  return new Promise((resolve) => {
-    let received = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (received) process.exit(EXIT_CODES.interrupted);
-      received = true;
-      resolve(signal);
-    };
-    stopRequested = (reason) => {
-      if (received) return;
-      received = true;
-      resolve(reason);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
-/** Set while a command waits for a signal to stop: what else may ask it to stop (a reader gone). */
-let stopRequested: ((reason: string) => void) | undefined;
+const shutdown = shutdownHandling({ signals: process, platform: process.platform, exit: () => process.exit(EXIT_CODES.interrupted) });
 
 function context({ output, debug }: { output: OutputMode; debug: boolean }): Context {
   return {
@@ -45,7 +28,7 @@ function context({ output, debug }: { output: OutputMode; debug: boolean }): Con
     version,
     now: () => new Date(),
     monotonic: () => performance.now(),
-    waitForShutdown,
+    waitForShutdown: shutdown.wait,
     onExit: (fn) => process.once('exit', fn),
   };
 }
@@ -61,8 +44,7 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-    if (stopRequested) stopRequested('SIGPIPE');
-    else process.exit(process.exitCode ?? EXIT_CODES.ok);
+    if (!shutdown.request('SIGPIPE')) process.exit(process.exitCode ?? EXIT_CODES.ok);
   });
 }
 

@@ -28,8 +28,8 @@ export interface Context {
   /** Monotonic milliseconds, for latencies. */
   monotonic: () => number;
   /**
-   * Resolves on the first Ctrl-C or SIGTERM (with the signal's name), for commands that run until
-   * stopped. A second signal ends the program at once (exit 130).
+   * Resolves on the first Ctrl-C or SIGTERM (on Windows Ctrl-C or Ctrl-Break), with the signal's name,
+   * for commands that run until stopped. A second signal ends the program at once (exit 130).
    */
   waitForShutdown: () => Promise<string>;
   /** Runs `fn` synchronously when the process exits, however it exits (for last-resort cleanup). */

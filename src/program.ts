@@ -22,8 +22,11 @@ Exit codes:
 Environment:
   DATACHONK_WEBHOOK_SECRET  signing secret when --secret is not given
   CLOUDFLARED_BIN           the cloudflared binary for listen --tunnel (default: cloudflared on PATH)
-  XDG_CONFIG_HOME           config folder (default ~/.config); datachonk keeps config.json there
-  XDG_STATE_HOME            state folder (default ~/.local/state): the listener's journal, the emulator's data
+  XDG_CONFIG_HOME           config folder, if an absolute path (default ~/.config; on Windows %APPDATA%):
+                            datachonk keeps config.json in datachonk/ there
+  XDG_STATE_HOME            state folder, if an absolute path (default ~/.local/state; on Windows
+                            %LOCALAPPDATA%): the listener's journal, the emulator's data, in datachonk/
+  APPDATA, LOCALAPPDATA     Windows only: the config and state folders when the XDG variables are not set
   DATACHONK_API_KEY         API key when --api-key is not given (else the one stored by \`auth login\`)
   DATACHONK_API_URL         API base URL (default https://api.datachonk.io/v1)
   NO_COLOR, FORCE_COLOR     turn colours off or on`;

@@ -41,7 +41,8 @@ export async function readConfig(file: string): Promise<Config> {
 
 /**
  * Writes config.json atomically (temporary file, then rename) with mode 0600 in a 0700 folder:
- * it holds secrets.
+ * it holds secrets. On Windows the modes do nothing (chmod sets only the read-only flag there); the
+ * file is private because %APPDATA% is in the user's own profile folder.
  */
 export async function writeConfig(file: string, config: Config): Promise<void> {
   const dir = dirname(file);

@@ -81,7 +81,7 @@ export class WebhookStore {
     if (!this.file) return;
     await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     const temporary = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
-    // It holds signing secrets.
+    // It holds signing secrets. (The modes do nothing on Windows, which has none; %LOCALAPPDATA% is the user's own.)
     await writeFile(temporary, `${JSON.stringify({ webhooks: this.list() }, null, 2)}\n`, { mode: 0o600 });
     await rename(temporary, this.file);
   }

@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSampleReceiver } from '../helpers/doc-sample-receiver.js';
-import { homePerTest, runCli, startCli } from '../helpers/cli.js';
+import { cliPaths, homePerTest, runCli, startCli } from '../helpers/cli.js';
+import { expectMode, windows } from '../helpers/platform.js';
 import { closedPort } from '../helpers/recording-server.js';
 
 const t = homePerTest('datachonk-e2e-api-');
@@ -30,8 +29,7 @@ describe('auth and webhooks against the emulator (the built binary)', () => {
     const loggedIn = await login(url);
     expect(loggedIn.code, loggedIn.stderr).toBe(0);
     expect(loggedIn.stdout + loggedIn.stderr).not.toContain(KEY);
-    const configFile = join(t.home, '.config', 'datachonk', 'config.json');
-    expect((await stat(configFile)).mode & 0o777).toBe(0o600);
+    await expectMode(cliPaths(t.home).configFile, 0o600);
 
     const status = await runCli(['auth', 'status'], { home: t.home });
     expect(status.stdout).toContain('dck_…1234 (from the config file');
@@ -66,7 +64,8 @@ describe('auth and webhooks against the emulator (the built binary)', () => {
     expect(after.stderr).toContain('datachonk auth login');
   });
 
-  it('the README\'s offline loop: emulator start, webhooks create, restart, emulator emit reaches the receiver', async () => {
+  // Windows: a SIGINT from another process terminates the emulator there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)('the README\'s offline loop: emulator start, webhooks create, restart, emulator emit reaches the receiver', async () => {
     const secret = 'whsec_offline_loop';
     const app = t.opened(await startSampleReceiver(secret));
     const emulator = t.started(await startCli(['emulator', 'start', '--port', '0'], { home: t.home }));

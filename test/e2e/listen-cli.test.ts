@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
 import { sign } from '../../src/core/signing/signature.js';
 import { startSampleReceiver } from '../helpers/doc-sample-receiver.js';
-import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
+import { cliPaths, homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
+import { expectMode, windows } from '../helpers/platform.js';
 import { closedPort } from '../helpers/recording-server.js';
 
 const t = homePerTest('datachonk-e2e-listen-');
@@ -54,7 +55,8 @@ describe('datachonk listen (the built binary)', () => {
     expect(`http://${listenDefault('--host')}:${listenDefault('--port')}${listenDefault('--path')}`).toBe(triggerDefault);
   });
 
-  it('a new user, no account, no secret: listen in one terminal, trigger in another, verified with the dev secret', async () => {
+  // Windows: a SIGINT or SIGTERM from another process terminates the listener there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)('a new user, no account, no secret: listen in one terminal, trigger in another, verified with the dev secret', async () => {
     const listener = t.started(await startCli(['listen', '--port', '0'], { home: t.home }));
     expect(listener.stderr()).toMatch(/Listening on http:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk\n/);
     expect(listener.stderr()).toContain(`Signing secret: ${await devSecret()} (the local dev secret`);
@@ -96,7 +98,8 @@ describe('datachonk listen (the built binary)', () => {
     expect(JSON.parse(listedAgain.stdout.split('\n')[0]!)).toMatchObject({ id, forward: '200', status: 200 });
   });
 
-  it('--json prints one NDJSON object per request on stdout, the banner on stderr', async () => {
+  // Windows: a SIGINT or SIGTERM from another process terminates the listener there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)('--json prints one NDJSON object per request on stdout, the banner on stderr', async () => {
     const listener = t.started(await startCli(['--json', 'listen', '--port', '0', '--no-journal'], { home: t.home }));
     const url = listeningUrl(listener.stderr());
     await runCli(['trigger', 'scan.completed', '--url', url], { home: t.home });
@@ -107,17 +110,18 @@ describe('datachonk listen (the built binary)', () => {
     expect(records[1]).toMatchObject({ outcome: 'rejected', status: 401 });
     expect(listener.stderr()).toContain('Journal:        off');
     expect(await listener.stop('SIGTERM')).toBe(0);
-    await expect(stat(join(t.home, '.local', 'state', 'datachonk', 'events.ndjson'))).rejects.toThrow();
+    await expect(stat(join(cliPaths(t.home).stateDir, 'events.ndjson'))).rejects.toThrow();
   });
 
-  it('SIGTERM flushes the journal and exits 0; the journal is 0600 under XDG_STATE_HOME', async () => {
+  // Windows: a SIGINT or SIGTERM from another process terminates the listener there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)('SIGTERM flushes the journal and exits 0; the journal is 0600 under XDG_STATE_HOME', async () => {
     const state = join(t.home, 'state');
     const listener = t.started(await startCli(['listen', '--port', '0'], { home: t.home, env: { XDG_STATE_HOME: state } }));
     const url = listeningUrl(listener.stderr());
     const sent = await runCli(['--json', 'trigger', 'chonk.created', '--url', url, '--count', '5'], { home: t.home });
     expect(await listener.stop('SIGTERM')).toBe(0);
     const file = join(state, 'datachonk', 'events.ndjson');
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await expectMode(file, 0o600);
     const listed = await runCli(['--json', 'events', 'list'], { home: t.home, env: { XDG_STATE_HOME: state } });
     const journalled = listed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
     expect(journalled.sort()).toEqual(deliveries(sent.stdout).map((r) => r.id).sort());

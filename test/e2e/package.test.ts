@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/core/signing/signature.js';
 import { packAndInstall, ROOT, run, type PackedInstall } from '../helpers/packed.js';
+import { homeEnv, windows } from '../helpers/platform.js';
 
 // The package as users get it: packed as `npm publish` would, installed into a new project, then
 // loaded with require() and with import (issue 11, item 12). Runs after `npm test`'s build.
@@ -40,7 +41,7 @@ describe('the packed tarball, installed into a new project', () => {
 
   const node = async (file: string, source: string) => {
     await writeFile(join(packed.app, file), source);
-    return run(process.execPath, [file], { cwd: packed.app, env: { PATH: process.env.PATH ?? '', HOME: packed.home } });
+    return run(process.execPath, [file], { cwd: packed.app, env: { PATH: process.env.PATH ?? '', ...homeEnv(packed.home) } });
   };
 
   it('holds the built library, the binary, the fixtures and the README, and no sources or tests', () => {
@@ -66,8 +67,9 @@ console.log(JSON.stringify({ ...result, sameModule: required.WebhookVerification
   });
 
   it('installs a working datachonk binary', async () => {
-    const bin = join(packed.app, 'node_modules', '.bin', 'datachonk');
-    const env = { PATH: process.env.PATH ?? '', HOME: packed.home, NO_COLOR: '1' };
+    // On Windows npm links a package's binary as a .cmd file.
+    const bin = join(packed.app, 'node_modules', '.bin', windows ? 'datachonk.cmd' : 'datachonk');
+    const env = { PATH: process.env.PATH ?? '', ...homeEnv(packed.home), NO_COLOR: '1' };
     const version = await run(bin, ['--version'], { cwd: packed.app, env });
     expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
     const signed = await run(bin, ['sign', '--secret', 'whsec_pack'], { cwd: packed.app, env, input: '{"a":1}' });

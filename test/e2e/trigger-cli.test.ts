@@ -1,10 +1,11 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
 import { sign, verify } from '../../src/core/signing/signature.js';
 import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
-import { homePerTest, runCli } from '../helpers/cli.js';
+import { cliPaths, homePerTest, runCli } from '../helpers/cli.js';
+import { expectMode } from '../helpers/platform.js';
 import { closedPort, startRecordingServer } from '../helpers/recording-server.js';
 
 const SECRET = 'whsec_e2e_secret';
@@ -134,9 +135,9 @@ describe('datachonk trigger on its own', () => {
     await writeFile(body, '{"hello":"world"}');
     const signed = await runCli(['sign', '--file', body], { home: t.home });
     expect(signed.code).toBe(0);
-    const configFile = join(t.home, '.config', 'datachonk', 'config.json');
-    expect((await stat(configFile)).mode & 0o777).toBe(0o600);
-    expect((await stat(join(t.home, '.config', 'datachonk'))).mode & 0o777).toBe(0o700);
+    const { configFile, configDir } = cliPaths(t.home);
+    await expectMode(configFile, 0o600);
+    await expectMode(configDir, 0o700);
     const { dev_secret: devSecret } = JSON.parse(await readFile(configFile, 'utf8')) as { dev_secret: string };
     expect(devSecret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(signed.stdout.trim()).toBe(sign(devSecret, '{"hello":"world"}'));
@@ -180,11 +181,13 @@ describe('datachonk trigger on its own', () => {
     const xdg = join(t.home, 'xdg');
     const result = await runCli(['sign'], { home: t.home, input: 'x', env: { XDG_CONFIG_HOME: xdg } });
     expect(result.code).toBe(0);
-    expect((await stat(join(xdg, 'datachonk', 'config.json'))).mode & 0o777).toBe(0o600);
+    const file = join(xdg, 'datachonk', 'config.json');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toHaveProperty('dev_secret');
+    await expectMode(file, 0o600);
   });
 
   it('a damaged config file is a clear error, not a stack trace', async () => {
-    const dir = join(t.home, '.config', 'datachonk');
+    const dir = cliPaths(t.home).configDir;
     await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
     await writeFile(join(dir, 'config.json'), '{oops');
     const result = await runCli(['trigger', 'chonk.created', '--dry-run'], { home: t.home });

@@ -1,15 +1,20 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { packageBinaryPath } from '../../src/core/tunnel/binary.js';
 import { startSampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { homePerTest, listeningUrl, runCli, runCliWatchingForPrompt, startCli } from '../helpers/cli.js';
+import { windows } from '../helpers/platform.js';
 import { isAlive as alive } from '../helpers/process.js';
 import { startRecordingServer } from '../helpers/recording-server.js';
 
 const FAKE = fileURLToPath(new URL('../helpers/fake-cloudflared.mjs', import.meta.url));
 // Only node's folder on PATH: no real cloudflared can be found by accident.
 const NODE_ONLY_PATH = dirname(process.execPath);
+// The copy of cloudflared the npm package `cloudflared` keeps, found after CLOUDFLARED_BIN and PATH.
+const PACKAGE_COPY = (await packageBinaryPath()) ?? '';
 
 const t = homePerTest('datachonk-e2e-tunnel-');
 // The stand-in cloudflared processes a test saw: killed after it, whatever happened to their listener.
@@ -31,7 +36,8 @@ async function webhooks(env: Record<string, string>) {
 }
 
 describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
-  it('registers the public URL for exactly the events asked, and Ctrl-C deletes it, stops cloudflared, exits 0', async () => {
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
+  it.skipIf(windows)('registers the public URL for exactly the events asked, and Ctrl-C deletes it, stops cloudflared, exits 0', async () => {
     const env = await startEmulator();
     const pidfile = join(t.home, 'cloudflared.pid');
     // The stand-in reports each signal it catches here: SIGKILL, which it cannot catch, leaves no report.
@@ -59,7 +65,8 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(alive(pid)).toBe(false);
   });
 
-  it('a listener killed with SIGKILL leaves its webhook; the next one removes it and says so', async () => {
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
+  it.skipIf(windows)('a listener killed with SIGKILL leaves its webhook; the next one removes it and says so', async () => {
     const env = await startEmulator();
     const pidfile = join(t.home, 'cloudflared.pid');
     const tunnelEnv = { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_PIDFILE: pidfile };
@@ -77,14 +84,17 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(now[0]!.id).not.toBe(left!.id);
   });
 
-  it('no key: shows the public URL and the command that registers it', async () => {
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
+  it.skipIf(windows)('no key: shows the public URL and the command that registers it', async () => {
     const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE } }));
     expect(listener.stderr()).toContain('Public URL:     https://seasonal-deck-organisms-sf.trycloudflare.com/webhooks/datachonk');
     expect(listener.stderr()).toMatch(/Register it: +datachonk webhooks create --url https:\/\/seasonal-deck-organisms-sf\.trycloudflare\.com\/webhooks\/datachonk --secret whsec_/);
     expect(await listener.stop('SIGTERM')).toBe(0);
   });
 
-  it('no cloudflared and no terminal: fails at once without asking, names cloudflared, no stack trace', async () => {
+  // Where the cloudflared package's install script could download its copy (npm ci with network, as on
+  // GitHub's runners), that copy is found: there is no machine without cloudflared to test with.
+  it.skipIf(existsSync(PACKAGE_COPY))('no cloudflared and no terminal: fails at once without asking, names cloudflared, no stack trace', async () => {
     // stdin stays open: had it asked whether to download cloudflared, it would wait there for an answer.
     const result = await runCliWatchingForPrompt(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { PATH: NODE_ONLY_PATH }, prompt: /\[y\/N\]/ });
     expect(result.prompted, result.stderr).toBe(false);
@@ -96,7 +106,8 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('a stand-in that prints an api.trycloudflare.com error and exits: a clear error quoting its last lines', async () => {
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
+  it.skipIf(windows)('a stand-in that prints an api.trycloudflare.com error and exits: a clear error quoting its last lines', async () => {
     const result = await runCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'api-error' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cloudflared exited (code 1) before the tunnel was ready');
@@ -104,7 +115,8 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(result.stderr).not.toContain('Public URL');
   });
 
-  it('cloudflared dying later: said loudly, webhook deleted, exit 1', async () => {
+  // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
+  it.skipIf(windows)('cloudflared dying later: said loudly, webhook deleted, exit 1', async () => {
     const env = await startEmulator();
     const pidfile = join(t.home, 'cloudflared.pid');
     const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_PIDFILE: pidfile } }));
@@ -116,7 +128,8 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(await webhooks(env)).toEqual([]);
   });
 
-  it('offline loop: emulator, listen --register --forward app, emulator emit reaches the app, verified', async () => {
+  // Windows: a SIGINT from another process terminates the listener there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)('offline loop: emulator, listen --register --forward app, emulator emit reaches the app, verified', async () => {
     const env = await startEmulator();
     const devSecret = (await runCli(['listen', '--print-secret'], { home: t.home })).stdout.trim();
     const app = t.opened(await startSampleReceiver(devSecret));
@@ -134,7 +147,8 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     expect(await webhooks(env)).toEqual([]);
   });
 
-  it('--tunnel-url registers the given tunnel without cloudflared', async () => {
+  // Windows: a SIGINT from another process terminates the listener there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)('--tunnel-url registers the given tunnel without cloudflared', async () => {
     const env = await startEmulator();
     const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel-url', 'https://my-tunnel.ngrok.app'], { home: t.home, env }));
     expect((await webhooks(env))[0]!.url).toBe('https://my-tunnel.ngrok.app/webhooks/datachonk');

@@ -4,9 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
+import { resolvePaths, type Paths } from '../../src/config/paths.js';
+import { homeEnv } from './platform.js';
 
 /** The built binary, exactly as npm links it. */
 export const BIN = fileURLToPath(new URL('../../bin/datachonk.js', import.meta.url));
+
+/**
+ * The environment of a spawned `datachonk`: PATH, its home (HOME, and on Windows USERPROFILE, APPDATA
+ * and LOCALAPPDATA, see platform.ts), no colours, and what the test adds.
+ */
+export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', ...homeEnv(home), NO_COLOR: '1', ...extra };
+}
+
+/** Where a `datachonk` spawned with this home (and `extra`, e.g. XDG_STATE_HOME) keeps its files on this platform. */
+export function cliPaths(home: string, extra: Record<string, string> = {}): Paths {
+  return resolvePaths(cliEnv(home, extra), home);
+}
 
 export interface CliResult {
   code: number | null;
@@ -19,12 +34,7 @@ export interface CliResult {
  * see the developer's own files.
  */
 export function runCli(args: string[], options: { home: string; env?: Record<string, string>; input?: string }): Promise<CliResult> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: options.home,
-    NO_COLOR: '1',
-    ...options.env,
-  };
+  const env = cliEnv(options.home, options.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -43,7 +53,7 @@ export function runCli(args: string[], options: { home: string; env?: Record<str
  * soon as its stderr matches `prompt`, then with `prompted: true` and the command killed.
  */
 export function runCliWatchingForPrompt(args: string[], options: { home: string; env?: Record<string, string>; prompt: RegExp }): Promise<CliResult & { prompted: boolean }> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: options.home, NO_COLOR: '1', ...options.env };
+  const env = cliEnv(options.home, options.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -79,7 +89,7 @@ export interface RunningCli {
  * Rejects with its output if it exits first.
  */
 export function startCli(args: string[], options: { home: string; env?: Record<string, string>; ready?: RegExp }): Promise<RunningCli> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: options.home, NO_COLOR: '1', ...options.env };
+  const env = cliEnv(options.home, options.env);
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { resolvePaths, type Env } from '../../src/config/paths.js';
 import type { Context, OutputMode } from '../../src/context.js';
+import { homeEnv } from './platform.js';
 
 /** Collects what a command writes. */
 export class Capture {
@@ -42,7 +43,7 @@ export interface TestContext extends Context {
 /** A Context with a temporary HOME, captured output and no colours. */
 export async function testContext(options: { output?: OutputMode; env?: Env; stdin?: string; shutdown?: Promise<string> } = {}): Promise<TestContext> {
   const home = await mkdtemp(join(tmpdir(), 'datachonk-test-'));
-  const env: Env = { HOME: home, ...options.env };
+  const env: Env = { ...homeEnv(home), ...options.env };
   const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]) as Context['stdin'];
   return {
     env,

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { homeEnv, windows } from './platform.js';
 
 /** The repository's root: where `npm pack` runs. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -13,10 +14,17 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to its end, collecting its output; never throws for a non-zero exit. */
+/**
+ * Runs a command to its end, collecting its output; never throws for a non-zero exit. A Windows
+ * `.cmd` (what npm installs as a package's binary there) runs through the shell: Node refuses to spawn
+ * one without it (CVE-2024-27980).
+ */
 export function run(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const shell = windows && command.endsWith('.cmd');
+    // Through the shell, one quoted command line: arguments beside `shell: true` are deprecated (DEP0190).
+    const line = shell ? [[command, ...args].map((word) => `"${word}"`).join(' ')] : [command, ...args];
+    const child = spawn(line[0]!, line.slice(1), { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], shell });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -50,17 +58,29 @@ export async function packAndInstall(): Promise<PackedInstall> {
   const home = join(dir, 'home');
   const app = join(dir, 'app');
   await Promise.all([mkdir(home), mkdir(app)]);
-  // npm's cache is in the real HOME (or where the environment says); nothing else of the user's is read.
-  const env = { PATH: process.env.PATH ?? '', HOME: home, npm_config_cache: process.env.npm_config_cache ?? join(homedir(), '.npm') };
+  // npm's cache is the real one (npm passes its place to the scripts it runs, `npm test`; else its
+  // default); nothing else of the user's is read.
+  const cache = process.env.npm_config_cache ?? (windows ? join(process.env.LOCALAPPDATA ?? homedir(), 'npm-cache') : join(homedir(), '.npm'));
+  const env = { PATH: process.env.PATH ?? '', ...homeEnv(home), npm_config_cache: cache };
   // --ignore-scripts: `prepare` would rebuild dist/ while other e2e tests run the binary from it;
   // `npm test` has just built it.
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, env });
+  const packed = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, env });
   if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`);
   const [{ filename, files }] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
   await writeApp(app, `file:../${filename}`);
-  const installed = await run('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env });
+  const installed = await npm(['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env });
   if (installed.code !== 0) throw new Error(`npm ci --offline of the tarball failed:\n${installed.stderr}`);
   return { dir, app, home, files: files.map((f) => f.path) };
+}
+
+/**
+ * Runs npm with this Node. npm tells the scripts it runs (`npm test`) where its own npm-cli.js is; a
+ * test run some other way takes `npm` from PATH (on Windows npm.cmd, through the shell).
+ */
+function npm(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
+  const cli = process.env.npm_execpath;
+  if (cli && /npm-cli\.[cm]?js$/.test(cli)) return run(process.execPath, [cli, ...args], options);
+  return run(windows ? 'npm.cmd' : 'npm', args, options);
 }
 
 interface LockEntry {

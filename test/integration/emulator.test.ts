@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { startRecordingServer } from '../helpers/recording-server.js';
 import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { z } from 'zod';
 import { failureWords } from '../helpers/program.js';
+import { expectMode } from '../helpers/platform.js';
 
 let dir: string;
 let emulator: Emulator | undefined;
@@ -74,7 +75,7 @@ describe('the API emulator', () => {
     const api = new WebhooksApi(client(first.url));
     const created = await api.create({ url: receiver.url, events: ['generation.completed'], secret, description: 'sample' });
     expect(created).not.toHaveProperty('secret');
-    expect((await stat(join(dir, 'emulator.json'))).mode & 0o777).toBe(0o600);
+    await expectMode(join(dir, 'emulator.json'), 0o600);
     await first.close();
 
     const second = await start({ port: first.port });

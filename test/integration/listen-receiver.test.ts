@@ -11,6 +11,7 @@ import { parseTarget } from '../../src/core/listen/targets.js';
 import { sign } from '../../src/core/signing/signature.js';
 import { closedPort, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 import { countingRequest, halfSentBody, rawRequest } from '../helpers/raw-http.js';
+import { expectMode } from '../helpers/platform.js';
 
 const SECRET = 'whsec_listen_test';
 const event = (overrides: Record<string, unknown> = {}) => JSON.stringify({
@@ -464,7 +465,7 @@ describe('journal', () => {
     const { stat } = await import('node:fs/promises');
     expect((await stat(`${file}.1`)).size).toBeGreaterThan(0);
     expect((await stat(file)).size).toBeLessThan(4000);
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await expectMode(file, 0o600);
     const ids = (await readJournal(file)).entries.map((e) => e.request.event_id);
     expect(ids.at(-1)).toBe('evt_roll9');
     expect(ids.length).toBeLessThan(10);

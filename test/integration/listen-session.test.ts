@@ -10,6 +10,7 @@ import { startListenSession, type ListenSessionOptions, type SessionReporter } f
 import type { Tunnel, TunnelLoss, TunnelProvider } from '../../src/core/tunnel/provider.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { isFailure } from '../../src/failure.js';
+import { windows } from '../helpers/platform.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 // The listen session composes the receiver, a tunnel (here an in-process fake provider), a webhook
@@ -128,7 +129,8 @@ describe('a listen session', () => {
     expect(isFailure(error, 'journal-unopenable') && error.facts.file).toBe(journalFile);
     await rm(dirname(notADir), { recursive: true, force: true });
   });
-  it('a journal with a torn last line and loose permissions is reported once, when the session opens it', async () => {
+  // Windows: no POSIX modes to loosen, so nothing to tighten or report.
+  it.skipIf(windows)('a journal with a torn last line and loose permissions is reported once, when the session opens it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'datachonk-session-'));
     const journalFile = join(dir, 'events.ndjson');
     await writeFile(journalFile, '{"type":"request","rid":"rcv_cut', { mode: 0o644 });

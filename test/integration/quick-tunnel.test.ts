@@ -1,10 +1,12 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findCloudflared } from '../../src/core/tunnel/binary.js';
+import { stopOrphans } from '../../src/core/tunnel/cloudflared.js';
 import { parseTunnelUrl, startQuickTunnel, type QuickTunnel } from '../../src/core/tunnel/quick-tunnel.js';
+import { windows } from '../helpers/platform.js';
 import { isAlive as alive } from '../helpers/process.js';
 import { wordsOf } from '../helpers/program.js';
 import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
@@ -41,10 +43,10 @@ async function signalReports() {
 
 const pidOf = async (pidfile: string) => Number(await readFile(pidfile, 'utf8'));
 
-function start(env: Record<string, string> = {}, options: { startTimeoutMs?: number; stopGraceMs?: number } = {}) {
+function start(env: Record<string, string> = {}, options: { startTimeoutMs?: number; stopGraceMs?: number; platform?: NodeJS.Platform } = {}) {
   return startQuickTunnel({
     bin: FAKE, localUrl: 'http://127.0.0.1:4747', env: { PATH: process.env.PATH, ...env },
-    startTimeoutMs: options.startTimeoutMs ?? 5000, stopGraceMs: options.stopGraceMs ?? 2000,
+    startTimeoutMs: options.startTimeoutMs ?? 5000, stopGraceMs: options.stopGraceMs ?? 2000, platform: options.platform,
   });
 }
 
@@ -61,7 +63,8 @@ describe('parseTunnelUrl', () => {
   });
 });
 
-describe('startQuickTunnel with a stand-in cloudflared', () => {
+// Windows cannot spawn the stand-in (a shebang script) by name, nor send it SIGUSR2.
+describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
   it('reads the boxed URL, waits for a registered connection, and passes --url', async () => {
     const pidfile = join(dir, 'pid');
     const argsfile = join(dir, 'args');
@@ -103,6 +106,16 @@ describe('startQuickTunnel with a stand-in cloudflared', () => {
     await stopping;
     expect(await gone).toBe('exited (SIGKILL)');
     expect(signals.reported()).toEqual(['started', 'SIGINT', 'SIGUSR2']);
+  });
+
+  it('on Windows stop() kills it plainly, with no SIGINT first: there every kill terminates at once', async () => {
+    const signals = await signalReports();
+    const pidfile = join(dir, 'pid');
+    tunnel = await start({ FAKE_CLOUDFLARED_REPORT_URL: signals.url, FAKE_CLOUDFLARED_PIDFILE: pidfile }, { platform: 'win32' });
+    await tunnel.stop();
+    // Here, on POSIX, a plain kill is SIGTERM, which the stand-in reports; Windows terminates it.
+    expect(signals.reported()).toEqual(['started', 'SIGTERM']);
+    expect(alive(await pidOf(pidfile))).toBe(false);
   });
 
   it('an api.trycloudflare.com failure is an error quoting the last lines, never a URL', async () => {
@@ -147,6 +160,9 @@ describe('startQuickTunnel with a stand-in cloudflared', () => {
     expect(lost.lastLines.join('\n')).toContain('Connection terminated');
   });
 
+});
+
+describe('startQuickTunnel', () => {
   it('a missing binary is a clear error', async () => {
     const error = await startQuickTunnel({ bin: join(dir, 'nope'), localUrl: 'http://127.0.0.1:1', env: {}, startTimeoutMs: 1000, stopGraceMs: 100 }).then(() => undefined, (e: Error) => e);
     expect(wordsOf(error, 'listen').message).toContain('no such file');
@@ -156,10 +172,38 @@ describe('startQuickTunnel with a stand-in cloudflared', () => {
 describe('findCloudflared', () => {
   it('takes CLOUDFLARED_BIN first, then PATH, then the package copy', async () => {
     expect(await findCloudflared({ CLOUDFLARED_BIN: '/x/cf', PATH: '/usr/bin' }, FAKE)).toEqual({ path: '/x/cf', from: 'CLOUDFLARED_BIN' });
-    const { symlink } = await import('node:fs/promises');
-    await symlink(FAKE, join(dir, 'cloudflared'));
-    expect(await findCloudflared({ PATH: `/nonexistent:${dir}` }, undefined)).toEqual({ path: join(dir, 'cloudflared'), from: 'PATH' });
+    // A copy keeps the stand-in's executable mode; on Windows the name on PATH is cloudflared.exe.
+    const onPath = join(dir, windows ? 'cloudflared.exe' : 'cloudflared');
+    await copyFile(FAKE, onPath);
+    expect(await findCloudflared({ PATH: [join(dir, 'nonexistent'), dir].join(delimiter) }, undefined)).toEqual({ path: onPath, from: 'PATH' });
     expect(await findCloudflared({ PATH: '/nonexistent' }, FAKE)).toEqual({ path: FAKE, from: 'package' });
     expect(await findCloudflared({ PATH: '/nonexistent' }, join(dir, 'missing'))).toBeUndefined();
+  });
+});
+
+describe('stopOrphans', () => {
+  /** A note left by a listener that is gone, naming `cloudflared` as its tunnel's pid. */
+  async function orphanNote(cloudflared: number): Promise<string> {
+    const notes = join(dir, 'tunnels');
+    await mkdir(notes);
+    await writeFile(join(notes, `${cloudflared}.json`), JSON.stringify({ listener: 2147483646, cloudflared }));
+    return notes;
+  }
+
+  it('on Linux asks /proc whether the pid still runs a tunnel: a reused pid is left alone', async () => {
+    // This test's own pid stands for a pid reused by something else: alive, and no `tunnel --url`.
+    const notes = await orphanNote(process.pid);
+    const signalled: number[] = [];
+    const stopped = await stopOrphans(notes, { isAlive: (pid) => pid === process.pid, signal: (pid) => signalled.push(pid), platform: 'linux' });
+    expect({ stopped, signalled }).toEqual({ stopped: [], signalled: [] });
+    expect(await readdir(notes)).toEqual([]);
+  });
+
+  it.each(['darwin', 'win32'] as const)('on %s, with no /proc, trusts the note and kills the pid', async (platform) => {
+    const notes = await orphanNote(process.pid);
+    const signalled: [number, string][] = [];
+    const stopped = await stopOrphans(notes, { isAlive: (pid) => pid === process.pid, signal: (pid, signal) => signalled.push([pid, signal]), platform });
+    expect({ stopped, signalled }).toEqual({ stopped: [process.pid], signalled: [[process.pid, 'SIGKILL']] });
+    expect(await readdir(notes)).toEqual([]);
   });
 });

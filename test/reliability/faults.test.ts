@@ -38,8 +38,10 @@ async function app(respond: Responder): Promise<RecordingServer> {
 }
 
 describe('faults at the app', () => {
-  it.each<[string, () => Promise<string>, number]>([
-    ['refuses connections', async () => `127.0.0.1:${await closedPort()}`, 502],
+  it.each<[string, () => Promise<string>, number, number?]>([
+    // Windows reports a refused connection on loopback only after retrying for about 2 s (Linux at
+    // once): a longer forward timeout, so that the refusal does not lose the race with it there.
+    ['refuses connections', async () => `127.0.0.1:${await closedPort()}`, 502, 10_000],
     ['hangs past --forward-timeout', async () => (await app(() => {})).origin, 504],
     ['resets the connection mid-response', async () => (await app((_req, res) => {
       res.writeHead(200, { 'content-length': 100 });
@@ -50,8 +52,8 @@ describe('faults at the app', () => {
       res.statusCode = 500;
       res.end();
     })).origin, 500],
-  ])('the app %s: the sender gets the right status, and the listener keeps serving', async (_name, target, status) => {
-    const url = await listenTo(await target());
+  ])('the app %s: the sender gets the right status, and the listener keeps serving', async (_name, target, status, forwardTimeoutMs) => {
+    const url = await listenTo(await target(), forwardTimeoutMs);
     for (let i = 0; i < 3; i++) expect((await rawRequest(url, signedEvent())).status).toBe(status);
     // Still serving: a GET gets the listener's own 405 straight away.
     expect((await rawRequest(url, { method: 'GET' })).status).toBe(405);

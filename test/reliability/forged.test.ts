@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sign } from '../../src/core/signing/signature.js';
 import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
 import { startRecordingServer } from '../helpers/recording-server.js';
+import { windows } from '../helpers/platform.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 // Anyone who can reach the listener can post a body claiming a real event's id (issue 11, item 3):
@@ -15,7 +16,8 @@ const event = (id: string, name: string) => JSON.stringify({
 });
 
 describe('a forged request reusing an event id', () => {
-  it('is rejected, shown by its journal id, never resent by the event id, and refused by resend unless asked', async () => {
+  // Windows: a SIGINT or SIGTERM from another process terminates the listener there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)('is rejected, shown by its journal id, never resent by the event id, and refused by resend unless asked', async () => {
     const app = t.opened(await startRecordingServer());
     const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET], { home: t.home }));
     const url = listeningUrl(listener.stderr());

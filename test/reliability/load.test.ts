@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/core/listen/journal.js';
-import { homePerTest, listeningUrl, runCli, type RunningCli, startCli } from '../helpers/cli.js';
+import { cliPaths, homePerTest, listeningUrl, runCli, type RunningCli, startCli } from '../helpers/cli.js';
+import { windows } from '../helpers/platform.js';
 import { startRecordingServer } from '../helpers/recording-server.js';
 
 // 10,000 by default, as the issue asks; RELIABILITY_EVENTS scales it.
@@ -10,11 +11,12 @@ const SECRET = 'whsec_reliability';
 
 const t = homePerTest('datachonk-load-');
 
-const journalFile = () => join(t.home, '.local', 'state', 'datachonk', 'events.ndjson');
+const journalFile = () => join(cliPaths(t.home).stateDir, 'events.ndjson');
 const idOf = (body: Buffer) => (JSON.parse(body.toString()) as { id: string }).id;
 
 describe('load', () => {
-  it(`${EVENTS} signed events at concurrency 50 through listen: none lost, all journalled, each forwarded once`, async () => {
+  // Windows: a SIGINT or SIGTERM from another process terminates the listener there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)(`${EVENTS} signed events at concurrency 50 through listen: none lost, all journalled, each forwarded once`, async () => {
     const app = t.opened(await startRecordingServer());
     const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET], { home: t.home }));
     const url = listeningUrl(listener.stderr());

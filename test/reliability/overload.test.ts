@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/core/listen/journal.js';
-import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
+import { cliPaths, homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
+import { windows } from '../helpers/platform.js';
 import { startRecordingServer } from '../helpers/recording-server.js';
 
 // A hung app with more requests in flight than the listener has connections to it (issue 11, item 5):
@@ -13,7 +14,8 @@ const SENDERS = 200;
 const t = homePerTest('datachonk-overload-');
 
 describe('overload', () => {
-  it(`${SENDERS} senders at once to a hung app: each gets its 504 a timeout after it arrived, queueing included, nothing reaches the app after, SIGTERM stops it`, async () => {
+  // Windows: a SIGINT or SIGTERM from another process terminates the listener there, so its clean exit 0 cannot be seen.
+  it.skipIf(windows)(`${SENDERS} senders at once to a hung app: each gets its 504 a timeout after it arrived, queueing included, nothing reaches the app after, SIGTERM stops it`, async () => {
     // Takes every request and never answers.
     const app = t.opened(await startRecordingServer(() => {}));
     const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET, '--forward-timeout', '1s'], { home: t.home }));
@@ -29,7 +31,7 @@ describe('overload', () => {
     // Nothing was sent after its sender had its answer, nor at shutdown.
     expect(app.requests.length).toBe(reached);
 
-    const journal = await readJournal(join(t.home, '.local', 'state', 'datachonk', 'events.ndjson'));
+    const journal = await readJournal(join(cliPaths(t.home).stateDir, 'events.ndjson'));
     expect(journal.entries).toHaveLength(SENDERS);
     // The listener timed each forward from the moment it received the request, queueing included:
     // each ended at its 1 s, not 1 s after it left the queue of 64 connections (when the timer

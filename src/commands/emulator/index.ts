@@ -6,7 +6,7 @@ import { payloadOptions } from '../shared-options.js';
 const startOptions = {
   port: parsed('--port <port>', 'port (0 picks a free one)', wholeNumber(0, 65535), { defaultText: DEFAULT_EMULATOR_PORT }),
   host: text('--host <host>', 'address to listen on', { default: DEFAULT_EMULATOR_HOST }),
-  dataFile: { ...text('--data-file <file>', 'where registrations persist (default: $XDG_STATE_HOME/datachonk/emulator.json)'), conflicts: ['memory'] },
+  dataFile: { ...text('--data-file <file>', 'where registrations persist (default: emulator.json in the state folder, see XDG_STATE_HOME in datachonk --help)'), conflicts: ['memory'] },
   memory: flag('--memory', 'keep registrations in memory only'),
   apiKey: parsed('--api-key <key>', 'accept only this API key (default: any non-empty one)', nonEmpty),
   retrySchedule: parsed('--retry-schedule <list>', 'delays before each retry of a failed delivery, or "none"', durations, { defaultText: DEFAULT_RETRY_SCHEDULE }),

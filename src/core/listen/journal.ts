@@ -59,15 +59,22 @@ export class JournalWriter {
     this.opened = { tornLine: torn, tightened: options.tightened };
   }
 
-  /** Opens (or creates, 0600 in a 0700 folder) the journal. `onError` hears of failed `append`s. */
-  static async open(file: string, options: { maxBytes?: number; onError?: (error: Error) => void } = {}): Promise<JournalWriter> {
+  /**
+   * Opens (or creates, 0600 in a 0700 folder) the journal. `onError` hears of failed `append`s.
+   * `platform` (default this process's) says whether there are POSIX modes to tighten.
+   */
+  static async open(file: string, options: { maxBytes?: number; onError?: (error: Error) => void; platform?: NodeJS.Platform } = {}): Promise<JournalWriter> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     // Bodies and headers of received requests: private to the user, like the config file, even
-    // when an older version or the user made the folder or the file readable by others.
-    const tightened = tighten(dirname(file), 0o700, 'the folder');
+    // when an older version or the user made the folder or the file readable by others. Windows has
+    // no such modes (these calls set only the read-only flag, and stat reports 0666 / 0777 for
+    // every file and folder): there the user's profile folder keeps it private, and nothing is
+    // tightened or reported.
+    const posixModes = (options.platform ?? process.platform) !== 'win32';
+    const tightened = posixModes ? tighten(dirname(file), 0o700, 'the folder') : [];
     const writer = new JournalWriter(file, { maxBytes: options.maxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, onError: options.onError ?? (() => {}), tightened });
     const fileMode = fstatSync(writer.fd).mode & 0o777;
-    if (fileMode & 0o077) {
+    if (posixModes && fileMode & 0o077) {
       fchmodSync(writer.fd, 0o600);
       tightened.push(`the file from ${octal(fileMode)} to 0600`);
     }

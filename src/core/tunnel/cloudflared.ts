@@ -20,6 +20,8 @@ export interface CloudflaredOptions {
   signal: (pid: number, signal: NodeJS.Signals) => void;
   startTimeoutMs: number;
   stopGraceMs: number;
+  /** Decides how cloudflared is stopped and whether /proc can tell a pid's command; default: this process's. */
+  platform?: NodeJS.Platform | undefined;
   /** Hears of each orphaned cloudflared stopped. */
   onOrphanStopped?: (pid: number) => void;
   /**
@@ -42,11 +44,12 @@ export function cloudflaredProvider(options: CloudflaredOptions): TunnelProvider
       await stopOrphans(dir, options);
       const tunnel = await startQuickTunnel({
         bin: options.bin, localUrl: localOrigin, env: options.env, startTimeoutMs: options.startTimeoutMs, stopGraceMs: options.stopGraceMs,
-        onSpawn: options.onStarted,
+        platform: options.platform, onSpawn: options.onStarted,
       });
       const note = tunnel.pid === undefined ? undefined : join(dir, `${tunnel.pid}.json`);
       if (note) {
         try {
+          // The modes do nothing on Windows (no POSIX modes); the state folder is the user's own there.
           await mkdir(dir, { recursive: true, mode: 0o700 });
           await writeFile(note, JSON.stringify({ listener: options.pid, cloudflared: tunnel.pid! } satisfies Note), { mode: 0o600 });
         } catch (error) {
@@ -66,14 +69,15 @@ export function cloudflaredProvider(options: CloudflaredOptions): TunnelProvider
 }
 
 /** Stops the cloudflared of every note whose listener is gone, and removes those notes. */
-export async function stopOrphans(dir: string, options: Pick<CloudflaredOptions, 'isAlive' | 'signal' | 'onOrphanStopped'>): Promise<number[]> {
+export async function stopOrphans(dir: string, options: Pick<CloudflaredOptions, 'isAlive' | 'signal' | 'onOrphanStopped' | 'platform'>): Promise<number[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const stopped: number[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const note = await readNote(join(dir, name));
     if (note && options.isAlive(note.listener)) continue;
-    if (note && options.isAlive(note.cloudflared) && await stillATunnel(note.cloudflared)) {
+    if (note && options.isAlive(note.cloudflared) && await stillATunnel(note.cloudflared, options.platform ?? process.platform)) {
       try {
+        // On Windows too: process.kill ends it there with TerminateProcess, whatever the signal.
         options.signal(note.cloudflared, 'SIGKILL');
         stopped.push(note.cloudflared);
         options.onOrphanStopped?.(note.cloudflared);
@@ -97,14 +101,15 @@ async function readNote(file: string): Promise<Note | undefined> {
 
 /**
  * Whether a pid still runs `… tunnel … --url …`: a pid can be reused once its process is gone. Linux
- * tells through /proc; elsewhere the note is trusted.
+ * tells through /proc; elsewhere (macOS, Windows: no /proc) the note is trusted.
  */
-async function stillATunnel(pid: number): Promise<boolean> {
+async function stillATunnel(pid: number, platform: NodeJS.Platform): Promise<boolean> {
+  if (platform !== 'linux') return true;
   let cmdline: string;
   try {
     cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
-    return process.platform !== 'linux';
+    return false;
   }
   const args = cmdline.split('\0');
   return args.includes('tunnel') && args.includes('--url');

@@ -24,6 +24,8 @@ export interface QuickTunnelOptions {
   startTimeoutMs: number;
   /** How long after SIGINT before SIGKILL. */
   stopGraceMs: number;
+  /** Decides how cloudflared is stopped (`stopChild`); default: this process's platform. */
+  platform?: NodeJS.Platform | undefined;
   /** cloudflared's environment. */
   env: Readonly<Record<string, string | undefined>>;
   /** Called once the process runs, before it is ready, with a synchronous kill (for a last-resort exit hook). */
@@ -35,9 +37,9 @@ export interface QuickTunnel {
   pid: number | undefined;
   /** Resolves if cloudflared exits on its own, with the last lines it printed. */
   lost: Promise<{ code: number | null; signal: NodeJS.Signals | null; lastLines: string[] }>;
-  /** SIGINT, then SIGKILL after the grace period; resolves once the process is gone. */
+  /** SIGINT, then SIGKILL after the grace period (Windows: a plain kill); resolves once the process is gone. */
   stop(): Promise<void>;
-  /** Synchronous last resort for process exit: SIGKILL. */
+  /** Synchronous last resort for process exit: SIGKILL (on Windows, like any kill, TerminateProcess). */
   kill(): void;
 }
 
@@ -59,7 +61,7 @@ interface Watched {
  */
 export async function startQuickTunnel(options: QuickTunnelOptions): Promise<QuickTunnel> {
   const watched = spawnWatched(options);
-  const stop = () => stopChild(watched, options.stopGraceMs);
+  const stop = () => stopChild(watched, { graceMs: options.stopGraceMs, platform: options.platform ?? process.platform });
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
     watched.ready,
@@ -128,9 +130,19 @@ function spawnWatched(options: QuickTunnelOptions): Watched {
   return { child, exit, exited: () => exited, spawnError: new Promise<Error>((resolve) => child.on('error', resolve)), lastLines, ready };
 }
 
-/** SIGINT, then SIGKILL after the grace period; resolves once the process is gone. */
-async function stopChild(watched: Watched, graceMs: number): Promise<void> {
+/**
+ * SIGINT, then SIGKILL after the grace period; resolves once the process is gone. Windows has no
+ * signals between processes: any kill there ends the process at once (TerminateProcess, exit code 1),
+ * so it gets a plain kill and no grace period to wait out.
+ * https://nodejs.org/api/child_process.html#subprocesskillsignal
+ */
+async function stopChild(watched: Watched, { graceMs, platform }: { graceMs: number; platform: NodeJS.Platform }): Promise<void> {
   if (watched.exited()) return;
+  if (platform === 'win32') {
+    watched.child.kill();
+    await watched.exit;
+    return;
+  }
   // cloudflared drains on SIGINT for up to 30 s; a second signal or SIGKILL ends it.
   watched.child.kill('SIGINT');
   let timer: NodeJS.Timeout | undefined;
