@@ -80,7 +80,7 @@ describe('datachonk listen (the built binary)', () => {
     await listener.waitForStdout(/connection refused: is your app running on localhost/);
 
     const listed = await runCli(['events', 'list'], { home: t.home });
-    expect(listed.stdout).toMatch(new RegExp(`generation\\.completed\\s+${id}\\s+valid\\s+refused`));
+    expect(listed.stdout).toMatch(new RegExp(`generation\\.completed\\s+${id}\\s+valid\\s+forwarded\\s+refused`));
 
     const secret = await devSecret();
     const app = t.opened(await startSampleReceiver(secret, port));
@@ -95,7 +95,7 @@ describe('datachonk listen (the built binary)', () => {
     expect(shown.stdout).toContain(`x-datachonk-signature: ${sign(secret, JSON.stringify(app.accepted[0]!.body))}`);
     expect(shown.stdout).toContain('(resend)');
     const listedAgain = await runCli(['--json', 'events', 'list'], { home: t.home });
-    expect(JSON.parse(listedAgain.stdout.split('\n')[0]!)).toMatchObject({ id, forward: '200', status: 200 });
+    expect(JSON.parse(listedAgain.stdout.split('\n')[0]!)).toMatchObject({ id, verdict: 'accepted', app_status: 200 });
   });
 
   // Windows: a SIGINT or SIGTERM from another process terminates the listener there, so its clean exit 0 cannot be seen.
