@@ -5,6 +5,8 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** The headers as they came: name, value… (case and repeats kept). */
+  rawHeaders: string[];
   body: Buffer;
 }
 
@@ -26,7 +28,7 @@ export async function startRecordingServer(respond: Responder = (_req, res) => r
   const server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+    const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) };
     requests.push(recorded);
     for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve(requests);
     respond(recorded, res);

@@ -5,6 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JournalWriter, readJournal } from '../../src/core/listen/journal.js';
+import { resend } from '../../src/core/listen/resend.js';
+import { createSender } from '../../src/core/send.js';
 import { startReceiver, type ReceivedRequest, type Receiver, type ReceiverOptions } from '../../src/core/listen/receiver.js';
 import type { ForwardResult } from '../../src/core/listen/records.js';
 import { parseTarget } from '../../src/core/listen/targets.js';
@@ -415,6 +417,30 @@ describe('journal', () => {
     expect(Buffer.from(contents.entries[0]!.request.body, 'base64').toString()).toBe(event());
     expect(contents.entries[0]!.forwards[0]!.results[0]).toMatchObject({ status: 200, body: '{"ok":true}' });
     expect(contents.entries[1]!.request.response_status).toBe(401);
+  });
+
+  it('resend sends the headers the live forward sent: names in their case, in their order, repeats kept', async () => {
+    const file = join(dir, 'events.ndjson');
+    journal = await JournalWriter.open(file);
+    app = await startRecordingServer();
+    const { url } = await listen({ journal });
+    const body = event();
+    await rawRequest(url, { headers: { 'X-Custom-Case': 'One', 'x-repeat': ['a', 'b'], 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, body) }, body });
+    await receiver!.close();
+    receiver = undefined;
+    await journal.close();
+    journal = undefined;
+    const [entry] = (await readJournal(file)).entries;
+    const sender = createSender({});
+    try {
+      await resend(entry!.request, [app.url], { timeoutMs: 5000, sender });
+    } finally {
+      await sender.close();
+    }
+    const picked = (raw: string[]) => raw.flatMap((v, i) => (i % 2 === 0 && /^x-(custom|repeat)/i.test(v) ? [v, raw[i + 1]!] : []));
+    const [live, again] = app.requests;
+    expect(picked(live!.rawHeaders)).toEqual(['X-Custom-Case', 'One', 'x-repeat', 'a', 'x-repeat', 'b']);
+    expect(picked(again!.rawHeaders)).toEqual(picked(live!.rawHeaders));
   });
 
   it('writes the records of one turn together, in order, each commit called back once its line is in the file', async () => {

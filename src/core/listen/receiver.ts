@@ -206,10 +206,10 @@ function journal(listener: Listener, exchange: Exchange, decision: Decision, the
   });
 }
 
-function requestRecord({ request, body }: Exchange, decision: Decision): RequestRecord {
+function requestRecord({ request, body, req }: Exchange, decision: Decision): RequestRecord {
   const record: RequestRecord = {
     type: 'request', rid: request.rid, received_at: request.receivedAt.toISOString(), method: request.method, path: request.url,
-    headers: request.headers as RequestRecord['headers'], body: (body ?? Buffer.alloc(0)).toString('base64'),
+    headers: request.headers as RequestRecord['headers'], raw_headers: req.rawHeaders, body: (body ?? Buffer.alloc(0)).toString('base64'),
     verification: request.verification ?? { status: 'skipped' }, targets: decision.verdict === 'accept' ? decision.routes : [],
   };
   if (decision.verdict === 'reject') record.response_status = decision.status;

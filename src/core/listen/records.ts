@@ -32,6 +32,8 @@ export const requestRecordSchema = z.object({
   path: z.string(),
   remote: z.string().optional(),
   headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  /** The headers exactly as received: name, value, name, value… (names in their case, repeats kept). */
+  raw_headers: z.array(z.string()).optional(),
   /** The exact bytes received, base64. */
   body: z.string(),
   verification: verificationSchema,

@@ -18,7 +18,8 @@ export async function resend(record: RequestRecord, targets: readonly string[], 
   const body = Buffer.from(record.body, 'base64');
   // What the app was sent the first time: the signature as received, or as the listener made it again.
   const signature = options.secret ? sign(options.secret, body) : record.forwarded_signature;
-  const headers = forwardHeaders({ method: 'POST', headers: record.headers, signature, body, remoteAddress: undefined });
+  // As received, in their case and order with repeats (journals before raw_headers have the parsed map).
+  const headers = forwardHeaders({ method: 'POST', headers: record.raw_headers ?? record.headers, signature, body, remoteAddress: undefined });
   return Promise.all(targets.map(async (target): Promise<ForwardResult> => {
     const outcome = await options.sender.send({ url: target, method: 'POST', headers, body }, { timeoutMs: options.timeoutMs, maxBodyBytes: BODY_KEPT });
     const latency = Math.round(outcome.latencyMs * 100) / 100;
