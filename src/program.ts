@@ -16,7 +16,7 @@ const EXIT_CODE_HELP = `
 Exit codes:
   0    success (every delivery got the expected status; the signature is valid; listen stopped cleanly)
   1    failure (an unexpected status, a refused connection, a timeout, an invalid signature, a busy port)
-  2    usage error (a bad flag, an unknown event type, an invalid payload)
+  2    usage error (a bad flag, an unknown command or event type, an invalid payload)
   130  interrupted (Ctrl-C)
 
 Environment:
@@ -74,8 +74,21 @@ export async function buildProgram(world: World, run: Runner, load?: ReadonlySet
 
 /** The command a command line names: its first word that is not a flag (after `help`, the next). */
 export function namedCommands(args: readonly string[]): Set<string> {
+  return new Set(commandWords(args).slice(0, 1));
+}
+
+/** The words of a command line that are not flags, after `help` if it starts with it: ['events', 'list', …]. */
+function commandWords(args: readonly string[]): string[] {
   const words = args.filter((arg) => !arg.startsWith('-'));
-  return new Set(words[0] === 'help' ? words.slice(1, 2) : words.slice(0, 1));
+  return words[0] === 'help' ? words.slice(1) : words;
+}
+
+/** Whether the words name a command (and, for a group, a subcommand) that exists. */
+function knowsCommand(program: Command, [first, second]: readonly string[]): boolean {
+  if (first === undefined) return true;
+  const top = program.commands.find((c) => c.name() === first);
+  if (!top) return false;
+  return top.commands.length === 0 || second === undefined || second === 'help' || top.commands.some((c) => c.name() === second);
 }
 
 /** What the program learned while it ran: for the words of a failure. */
@@ -95,7 +108,11 @@ export async function execute(args: readonly string[], world: World, state: RunS
     const action = await spec.action();
     await action(world.context({ output, debug: state.debug }), { args: positional, options: valuesOf(spec.options, command.opts()) });
   };
-  await (await buildProgram(world, run, namedCommands(args))).parseAsync(args, { from: 'user' });
+  const program = await buildProgram(world, run, namedCommands(args));
+  // Commander would suggest only names of the same level; ours knows `login` means `auth login`.
+  const words = commandWords(args);
+  if (!knowsCommand(program, words)) throw await (await import('./commands/suggest.js')).unknownCommand(program, words);
+  await program.parseAsync(args, { from: 'user' });
 }
 
 /** Runs the program and returns the exit code; failures are said on stderr. */

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { Context } from '../context.js';
 
 // How a command is declared: once, in its own module, with its arguments, options (defaults,
@@ -37,6 +37,8 @@ export interface ArgumentSpec {
   /** `<event>` (required) or `[event]` (optional). */
   name: string;
   description: string;
+  /** The only values it takes (anything else is a usage error). */
+  choices?: readonly string[] | undefined;
 }
 
 /**
@@ -126,7 +128,8 @@ export function choice<C extends string>(flags: string, description: string, cho
 /** Adds the options of `specs` to a commander command. */
 function addOptions(target: Command, specs: OptionSpecs): void {
   for (const [key, spec] of Object.entries(specs)) {
-    const option = new Option(spec.flags, spec.description);
+    // Commander refuses a missing mandatory option but does not say so in --help: the description does.
+    const option = new Option(spec.flags, spec.required ? `${spec.description} (required)` : spec.description);
     // A spec keyed differently from commander's attribute name would never receive its value.
     if (option.attributeName() !== key) throw new Error(`option ${spec.flags} must be keyed ${option.attributeName()}, not ${key}`);
     if (spec.default !== undefined) option.default(spec.default, spec.defaultText);
@@ -162,7 +165,11 @@ export type Runner = (spec: AnyCommandSpec, command: Command, args: (string | un
 /** Builds the commander command of a spec under `parent`. */
 export function register(parent: Command, named: Named, spec: AnyCommandSpec, run: Runner): Command {
   const cmd = parent.command(named.name).description(named.description);
-  for (const arg of spec.args ?? []) cmd.argument(arg.name, arg.description);
+  for (const arg of spec.args ?? []) {
+    const argument = new Argument(arg.name, arg.description);
+    if (arg.choices) argument.choices(arg.choices);
+    cmd.addArgument(argument);
+  }
   addOptions(cmd, spec.options);
   if (spec.examples.length > 0) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`);
   cmd.action(async (...received: unknown[]) => {

@@ -16,4 +16,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'webhooks', description: 'register and manage webhook endpoints with the DataChonk API', load: () => import('./webhooks/index.js') },
   { name: 'auth', description: 'store, show and remove your DataChonk API key', load: () => import('./auth/index.js') },
   { name: 'emulator', description: 'a local DataChonk API: register webhooks and get real, signed, retried deliveries offline', load: () => import('./emulator/index.js') },
+  { name: 'completion', description: 'print a shell completion script: bash, zsh or fish', load: () => import('./completion/index.js') },
 ];

@@ -120,6 +120,25 @@ export function stringifyJson(value: Json): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Writes JSON as `JSON.stringify(value, null, 2)` does (for a file people edit), with each `RawNumber`
+ * written as its text.
+ */
+export function indentJson(value: Json, indent = ''): string {
+  if (value instanceof RawNumber) return value.text;
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    const items = Array.from(value, (item: Json | undefined) => `${inner}${item === undefined ? 'null' : indentJson(item, inner)}`);
+    return items.length === 0 ? '[]' : `[\n${items.join(',\n')}\n${indent}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const members = Object.entries(value).filter(([, item]) => item !== undefined)
+      .map(([key, item]) => `${inner}${JSON.stringify(key)}: ${indentJson(item, inner)}`);
+    return members.length === 0 ? '{}' : `{\n${members.join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value);
+}
+
 /** Whether a value is a JSON object (not an array, not a kept number). */
 export function isJsonObject(value: Json | undefined): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof RawNumber);

@@ -84,6 +84,46 @@ describe('command options', () => {
   });
 });
 
+const commands = await everyCommand();
+
+describe('help', () => {
+  it.each(commands.map(([path, spec]) => [path, spec] as const))('%s has examples, each running it', (path, spec) => {
+    expect(spec.examples.length).toBeGreaterThan(0);
+    for (const example of spec.examples) expect(example).toContain(`datachonk ${path}`);
+  });
+
+  it.each(commands.map(([path]) => [path] as const))('%s: --help shows numeric defaults as numbers, not quoted', async (path) => {
+    const help = find(await programFor({}), path).helpInformation();
+    // A number in quotes reads as text to be typed with its quotes ("4747").
+    expect(help).not.toMatch(/default: "-?\d+(\.\d+)?"/);
+  });
+
+  it.each(cases.filter((c) => typeof c.option.default === 'number').map((c) => [`${c.path} ${c.option.flags}`, c] as const))(
+    '%s: its numeric default is shown unquoted, as it would be typed',
+    async (_name, { path, key, option }) => {
+      const commander = find(await programFor({}), path).options.find((o: Option) => o.attributeName() === key)!;
+      const shown = commander.defaultValueDescription ?? JSON.stringify(commander.defaultValue);
+      expect(shown).not.toMatch(/^"/);
+      expect(option.parse!(shown, undefined)).toBe(option.default);
+    },
+  );
+
+  it.each(cases.map((c) => [`${c.path} ${c.option.flags}`, c] as const))('%s: --help says whether it is required', async (_name, { path, key, option }) => {
+    const commander = find(await programFor({}), path).options.find((o: Option) => o.attributeName() === key)!;
+    const line = new Command().createHelp().optionDescription(commander);
+    if (option.required) expect(line).toMatch(/\(required\)$/);
+    else expect(line).not.toContain('(required)');
+    expect(commander.mandatory).toBe(Boolean(option.required));
+  });
+
+  it('a required option left out is a usage error that names it', async () => {
+    let said = '';
+    const program = (await buildProgram({ ...world, stderr: { write: (text: string) => (said += text, true) } }, async () => {})).exitOverride();
+    await expect(program.parseAsync(['verify'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.missingMandatoryOptionValue' });
+    expect(said).toContain("required option '--signature <value>' not specified");
+  });
+});
+
 describe('loading', () => {
   it('a command line loads only the command it names; --help still lists every command', async () => {
     expect(namedCommands(['--json', 'trigger', '--url', 'http://x', 'generation.completed'])).toEqual(new Set(['trigger']));

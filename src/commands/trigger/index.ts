@@ -16,6 +16,10 @@ const options = {
   signature: choice('--signature <mode>', 'sign correctly, wrongly, or not at all', ['valid', 'invalid', 'missing'], 'valid'),
   expectStatus: parsed('--expect-status <code>', 'exit 0 only if every response has this status (default: any 2xx)', wholeNumber(100, 599)),
   dryRun: flag('--dry-run', 'print the exact request and a curl command; send nothing'),
+  printPayload: {
+    ...flag('--print-payload', 'print the payload as JSON, to save, edit and send with --fixture; send nothing'),
+    conflicts: ['all', 'dryRun'],
+  },
   list: flag('--list', 'list the event types'),
 };
 
@@ -32,6 +36,8 @@ export default command({
     'datachonk trigger generation.completed --signature invalid --expect-status 401',
     "datachonk trigger --all --count 100 --concurrency 10 --json | jq 'select(.type==\"summary\")'",
     'datachonk trigger scan.completed --dry-run',
+    'datachonk trigger push.completed --print-payload > my-push.json   # edit it, then:',
+    'datachonk trigger push.completed --fixture my-push.json',
   ],
   action: async () => (await import('./run.js')).default,
 });

@@ -1,13 +1,14 @@
 import type { Context } from '../../context.js';
 import { failure, interrupted, usageError } from '../../errors.js';
 import { resolveSecret } from '../../config/secret.js';
-import { compileRecipe } from '../../core/events/build.js';
+import { buildPayload, compileRecipe } from '../../core/events/build.js';
 import { newEventId } from '../../core/events/payload.js';
 import { planPayloads } from '../../core/trigger/plan.js';
 import { buildWebhookRequest, toCurl, type RequestOptions, type WebhookRequest } from '../../core/trigger/request.js';
 import { runDeliveries, type TriggerSummary } from '../../core/trigger/run.js';
 import { createSender } from '../../core/send.js';
 import { printEventTypes } from '../../ui/output.js';
+import { printPayload } from '../../ui/payload.js';
 import { warnUnknownFields } from '../../ui/payload-warnings.js';
 import { createTriggerView } from '../../ui/trigger.js';
 import { userAgent } from '../api.js';
@@ -23,6 +24,7 @@ const trigger: Action<TriggerSpecs> = async (ctx, { args: [event], options: flag
     ctx.now(),
   );
   warnUnknownFields(ctx, warnings);
+  if (flags.printPayload) return printPayload(ctx, buildPayload(recipes[0]!, { id: newEventId(), createdAt: ctx.now() }));
   const { secret } = flags.signature === 'missing' ? { secret: '' } : await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
   const requestOptions: RequestOptions = {
     url: flags.url, secret, signature: flags.signature, userAgent: userAgent(ctx), headers: Object.fromEntries(flags.header),
