@@ -1,6 +1,7 @@
 import { EVENT_TYPES } from '../../core/events/catalogue.js';
 import { buildProgram } from '../../program.js';
 import { printResult } from '../../ui/output.js';
+import { multiline } from '../../ui/style.js';
 import type { Action } from '../define.js';
 import { bashScript } from './bash.js';
 import { fishScript } from './fish.js';
@@ -18,7 +19,8 @@ const completion: Action<Record<string, never>> = async (ctx, { args: [shell] })
     version: ctx.version, env: ctx.env, stdout: silent, stderr: silent, context: () => ctx,
   }, async () => {});
   const script = SCRIPTS[shell as Shell](completionTree(program, EVENT_TYPES));
-  printResult(ctx, script.trimEnd(), { type: 'completion', shell, script });
+  // Our own text, lines and all: only its layout is kept as is (escapeControls would show a newline as \n).
+  printResult(ctx, multiline(script.trimEnd()), { type: 'completion', shell, script });
 };
 
 export default completion;

@@ -33,7 +33,8 @@ function optionValues(option: Option): Values | undefined {
   if (!option.required && !option.optional) return undefined;
   if (option.argChoices) return { choices: option.argChoices };
   if (option.long === '--events') return 'event-list';
-  return /<(file|path)>/.test(option.flags) ? 'file' : 'text';
+  // `listen --path <path>` is a URL path, not a file.
+  return /<file>/.test(option.flags) || (/<path>/.test(option.flags) && option.long !== '--path') ? 'file' : 'text';
 }
 
 function argumentValues(command: Command, parent: Command | undefined): Values | undefined {
