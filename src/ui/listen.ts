@@ -32,7 +32,8 @@ export interface ReadyInfo {
 
 export interface ListenView extends SessionReporter {
   ready(info: ReadyInfo): void;
-  stopping(): void;
+  /** Shutdown begins, with this many requests still in flight. */
+  stopping(inFlight: number): void;
   /** Writes out what is buffered for stdout. */
   flush(): void;
   tunnelLost(detail: string): void;
@@ -82,9 +83,9 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
   return {
     // Quiet still says where it listens: a script needs the URL (and the port 0 picked).
     ready: (info) => writeLine(ctx.stderr, ctx.output === 'quiet' ? readyLine(err, info) : readyBlock(err, info)),
-    stopping() {
+    stopping(inFlight) {
       stdout.flush();
-      banner(err.dim('Stopping: finishing in-flight forwards…'));
+      banner(err.dim(inFlight > 0 ? `Stopping: finishing ${inFlight} request${inFlight === 1 ? '' : 's'} in flight…` : 'Stopping…'));
     },
     flush: stdout.flush,
     warning: warn,

@@ -393,6 +393,21 @@ describe('a body sent compressed (Content-Encoding)', () => {
   });
 });
 
+describe('in flight', () => {
+  it('counts a request from its arrival until its answer is sent', async () => {
+    let release: () => void = () => {};
+    app = await startRecordingServer((_req, res) => (release = () => res.end('{}')));
+    const { url } = await listen();
+    expect(receiver!.inFlight()).toBe(0);
+    const answered = rawRequest(url, signed(event()));
+    await app.waitFor(1);
+    expect(receiver!.inFlight()).toBe(1);
+    release();
+    await answered;
+    expect(receiver!.inFlight()).toBe(0);
+  });
+});
+
 describe('journal', () => {
   it('holds each request before it is forwarded, and the app\'s answer after', async () => {
     const file = join(dir, 'events.ndjson');

@@ -81,6 +81,15 @@ describe('the listen view', () => {
     expect(ctx.stdout.records).toEqual([{ type: 'webhook', state: 'delete-failed', id: 'wh_1', error: 'cannot reach the DataChonk API: connection refused by 127.0.0.1:4010' }]);
   });
 
+  it('stopping says how many requests are still in flight, and no more than "Stopping…" when none is', async () => {
+    ctx = await testContext();
+    const view = createListenView(ctx, { verbose: false });
+    view.stopping(0);
+    view.stopping(1);
+    view.stopping(3);
+    expect(ctx.stderr.text).toBe('Stopping…\nStopping: finishing 1 request in flight…\nStopping: finishing 3 requests in flight…\n');
+  });
+
   it('quiet: the URL line, event and answer lines and warnings; no banner details, no verbose, no stopping line', async () => {
     ctx = await testContext({ output: 'quiet' });
     const view = createListenView(ctx, { verbose: true });
@@ -88,7 +97,7 @@ describe('the listen view', () => {
     view.received(request({}));
     view.forwarded(request({}), { target: 'http://localhost:3000/webhooks/datachonk', status: 200, latency_ms: 8.1, body: '{"app":"body"}' });
     view.received(request({ event: undefined, eventId: undefined, disposition: { kind: 'rejected', status: 401, reason: 'invalid signature: mismatch', code: 'bad-signature' } }));
-    view.stopping();
+    view.stopping(0);
     view.warning('the journal is full');
     view.flush();
     const lines = ctx.stdout.text.trim().split('\n');

@@ -89,7 +89,7 @@ function sessionOptions(ctx: Context, { options, resolved, sessionSecret, events
 }
 
 async function shutdown(view: ListenView, current: ListenSession, client: ApiClient | undefined): Promise<void> {
-  view.stopping();
+  view.stopping(current.receiver.inFlight());
   await current.close();
   view.flush();
   await client?.close();

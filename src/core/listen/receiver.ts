@@ -63,6 +63,8 @@ export interface Receiver {
   /** http://host:port<path> */
   url: string;
   port: number;
+  /** Requests received and not yet answered and done with. */
+  inFlight(): number;
   /** Stops accepting, lets in-flight requests finish (bounded), closes the pools. */
   close(): Promise<void>;
 }
@@ -103,7 +105,7 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
   await listen(server, options);
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return { url: `http://${host}:${port}${options.path}`, port, close: () => close(listener, server) };
+  return { url: `http://${host}:${port}${options.path}`, port, inFlight: () => listener.inFlight, close: () => close(listener, server) };
 }
 
 function handle(listener: Listener, req: IncomingMessage, res: ServerResponse): void {
