@@ -20,7 +20,9 @@ export interface EventsView {
 function listenerText(entry: JournalEntry): string {
   const verdict = verdictOf(entry);
   const status = entry.request.response_status;
-  return verdict === 'accepted' && entry.request.targets.length > 0 ? 'forwarded' : status !== undefined ? `${verdict} ${status}` : verdict;
+  if (verdict === 'accepted' && entry.request.targets.length > 0) return 'forwarded';
+  if (status === 0) return `${verdict} (cut short)`;
+  return status !== undefined ? `${verdict} ${status}` : verdict;
 }
 
 /** The app's latest answer in a word or a status, and the status to colour it by. */
@@ -136,7 +138,8 @@ function listTable(c: Painter, entries: readonly JournalEntry[]): Shown[] {
   const pad = (text: string, i: number) => escapeControls(text).padEnd(widths[i]!);
   const lines = [c.bold([...titles.map(pad), 'APP'].join('  '))];
   for (const [time, event, id, verification, listener, text, status] of rows) {
-    const verified = verification === 'valid' ? c.green(pad(verification, 3)) : verification === 'invalid' ? c.red(pad(verification, 3)) : c.yellow(pad(verification, 3));
+    const verified = verification === 'valid' ? c.green(pad(verification, 3)) : verification === 'invalid' ? c.red(pad(verification, 3))
+      : verification === 'unchecked' ? c.dim(pad(verification, 3)) : c.yellow(pad(verification, 3));
     const verdict = listener.startsWith('rejected') ? c.red(pad(listener, 4)) : listener === 'forwarded' ? pad(listener, 4) : c.dim(pad(listener, 4));
     const app = status === null ? (text === '—' || text === 'pending' ? c.dim(text) : c.red(text)) : statusColor(c, status)(text);
     lines.push(shown`${pad(time, 0)}  ${pad(event, 1)}  ${pad(id, 2)}  ${verified}  ${verdict}  ${app}`);

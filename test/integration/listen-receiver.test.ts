@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JournalWriter, readJournal } from '../../src/core/listen/journal.js';
+import { isRejected, JournalWriter, readJournal } from '../../src/core/listen/journal.js';
 import { resend } from '../../src/core/listen/resend.js';
 import { createSender } from '../../src/core/send.js';
 import { startReceiver, type ReceivedRequest, type Receiver, type ReceiverOptions } from '../../src/core/listen/receiver.js';
@@ -456,6 +456,26 @@ describe('journal', () => {
     const [live, again] = app.requests;
     expect(picked(live!.rawHeaders)).toEqual(['X-Custom-Case', 'One', 'x-repeat', 'a', 'x-repeat', 'b']);
     expect(picked(again!.rawHeaders)).toEqual(picked(live!.rawHeaders));
+  });
+
+  it('holds the requests refused before their body was read too: another path, not a POST, too large', async () => {
+    const file = join(dir, 'events.ndjson');
+    journal = await JournalWriter.open(file);
+    const { url } = await listen({ journal, maxBodyBytes: 64 });
+    expect((await rawRequest(url, { method: 'GET' })).status).toBe(405);
+    expect((await rawRequest(url.replace('/webhooks/datachonk', '/other'), { body: '{}' })).status).toBe(404);
+    expect((await rawRequest(url, { body: 'x'.repeat(100) })).status).toBe(413);
+    await receiver!.close();
+    receiver = undefined;
+    await journal.close();
+    journal = undefined;
+    const { entries } = await readJournal(file);
+    expect(entries.map((e) => [e.request.method, e.request.path, e.request.response_status, e.request.verification.status, e.request.body])).toEqual([
+      ['GET', '/webhooks/datachonk', 405, 'unchecked', ''],
+      ['POST', '/other', 404, 'unchecked', ''],
+      ['POST', '/webhooks/datachonk', 413, 'unchecked', ''],
+    ]);
+    expect(entries.map(isRejected)).toEqual([true, true, true]);
   });
 
   it('writes the records of one turn together, in order, each commit called back once its line is in the file', async () => {

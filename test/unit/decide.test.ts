@@ -44,7 +44,7 @@ describe('decideHead', () => {
     [`?${PATH}`],
   ])('answers 404 for %s, naming the path it listens on, and journals nothing', (url) => {
     expect(decideHead({ method: 'POST', url }, { path: PATH })).toEqual({
-      verdict: 'reject', code: 'not-found', status: 404, reason: `not found: datachonk listens on POST ${PATH}`, journal: false,
+      verdict: 'reject', code: 'not-found', status: 404, reason: `not found: datachonk listens on POST ${PATH}`,
     });
   });
 
@@ -54,7 +54,7 @@ describe('decideHead', () => {
 
   it.each(['GET', 'PUT', 'HEAD', 'post'])('answers 405 to %s on the webhook path', (method) => {
     expect(decideHead({ method, url: `${PATH}?a=1` }, { path: PATH })).toEqual({
-      verdict: 'reject', code: 'method-not-allowed', status: 405, reason: `method ${method} not allowed: send a POST`, journal: false,
+      verdict: 'reject', code: 'method-not-allowed', status: 405, reason: `method ${method} not allowed: send a POST`,
     });
   });
 });
@@ -62,13 +62,13 @@ describe('decideHead', () => {
 describe('decideBody: bodies that never arrived', () => {
   it('answers 413 to a body over the limit, naming the limit, whatever its signature', () => {
     expect(decideBody(head({ signature: undefined }), 'too-large', rules({ maxBodyBytes: 2048 }))).toEqual({
-      verdict: 'reject', code: 'too-large', status: 413, reason: 'the body is larger than 2048 bytes', journal: false,
+      verdict: 'reject', code: 'too-large', status: 413, reason: 'the body is larger than 2048 bytes',
     });
   });
 
   it('answers nobody (status 0) when the client went away mid-body', () => {
     expect(decideBody(head(), 'aborted', rules({ skipVerify: true }))).toEqual({
-      verdict: 'reject', code: 'aborted', status: 0, journal: false,
+      verdict: 'reject', code: 'aborted', status: 0,
       reason: 'the client stopped before sending the whole body (disconnected or timed out)',
     });
   });
@@ -84,7 +84,7 @@ describe('decideBody: the signature', () => {
 
   it('answers 401 with verify\'s words, journals it, and shows the event and id the body claims', () => {
     expect(decideBody(head({ signature: sign('whsec_other', BODY) }), BODY, rules())).toEqual({
-      verdict: 'reject', code: 'bad-signature', status: 401, reason: `invalid signature: ${MISMATCH}`, journal: true,
+      verdict: 'reject', code: 'bad-signature', status: 401, reason: `invalid signature: ${MISMATCH}`,
       verification: { status: 'invalid', reason: MISMATCH, code: 'mismatch' },
       claimed: { event: 'generation.completed', id: 'evt_1' },
     });
@@ -161,7 +161,7 @@ describe('decideBody: the body', () => {
   it('answers 400 to a signed body that is not JSON, keeping the verification', () => {
     const body = Buffer.from('hello');
     expect(decideBody(head({ signature: sign(APP, body) }), body, rules())).toEqual({
-      verdict: 'reject', code: 'not-json', status: 400, reason: 'the body is not JSON', journal: true, verification: { status: 'valid' },
+      verdict: 'reject', code: 'not-json', status: 400, reason: 'the body is not JSON', verification: { status: 'valid' },
     });
   });
 
@@ -189,7 +189,7 @@ describe('decideBody: the body', () => {
     ['data', null, 'data: Invalid input: expected record, received null'],
   ])('answers 400 to an event whose %s is %j, naming the field', (field, value, words) => {
     expect(notAnEvent({ ...envelope, [field]: value })).toEqual({
-      verdict: 'reject', code: 'not-an-event', status: 400, reason: `the body is not a DataChonk event: ${words}`, journal: true,
+      verdict: 'reject', code: 'not-an-event', status: 400, reason: `the body is not a DataChonk event: ${words}`,
       verification: { status: 'valid' },
     });
   });
@@ -240,7 +240,7 @@ describe('decideBody: a body sent with a Content-Encoding', () => {
     const bomb = gzipSync(Buffer.alloc(1025, ' '));
     expect(bomb.length).toBeLessThan(1024);
     expect(decideBody(sent(bomb, 'gzip'), bomb, rules({ maxBodyBytes: 1024 }))).toEqual({
-      verdict: 'reject', code: 'too-large', status: 413, reason: 'the body decompresses to more than 1024 bytes', journal: true,
+      verdict: 'reject', code: 'too-large', status: 413, reason: 'the body decompresses to more than 1024 bytes',
       verification: { status: 'valid' },
     });
     expect(decideBody(sent(GZ, 'gzip'), GZ, rules({ maxBodyBytes: BODY.length }))).toMatchObject({ verdict: 'accept' });
@@ -248,14 +248,14 @@ describe('decideBody: a body sent with a Content-Encoding', () => {
 
   it('answers 415 to a coding it cannot undo, naming the ones it can', () => {
     expect(decideBody(sent(GZ, 'gzip, zstd'), GZ, rules())).toEqual({
-      verdict: 'reject', code: 'unsupported-encoding', status: 415, journal: true, verification: { status: 'valid' },
+      verdict: 'reject', code: 'unsupported-encoding', status: 415, verification: { status: 'valid' },
       reason: 'the body is encoded with zstd, which the listener cannot decode: send it as gzip, deflate, br or unencoded',
     });
   });
 
   it('answers 400 to a body that is not what its Content-Encoding says', () => {
     expect(decideBody(sent(BODY, 'gzip'), BODY, rules())).toEqual({
-      verdict: 'reject', code: 'bad-encoding', status: 400, journal: true, verification: { status: 'valid' },
+      verdict: 'reject', code: 'bad-encoding', status: 400, verification: { status: 'valid' },
       reason: 'the body is not valid gzip: incorrect header check',
     });
   });

@@ -50,8 +50,6 @@ export interface Rejection {
   status: number;
   /** Said to the sender and journalled: plain words, no flag names. */
   reason: string;
-  /** Only requests to the webhook path with a body are journalled. */
-  journal: boolean;
   verification?: Verification | undefined;
   /** The event and id a rejected body claims: shown so the user can tell which failed, not trusted. */
   claimed?: { event: string; id: string } | undefined;
@@ -80,8 +78,8 @@ const VALID: Verification = { status: 'valid' };
 export function decideHead(head: Pick<RequestHead, 'method' | 'url'>, rules: Pick<ListenRules, 'path'>): Rejection | undefined {
   const q = head.url.indexOf('?');
   const pathname = q < 0 ? head.url : head.url.slice(0, q);
-  if (pathname !== rules.path) return reject('not-found', 404, `not found: datachonk listens on POST ${rules.path}`, false);
-  if (head.method !== 'POST') return reject('method-not-allowed', 405, `method ${head.method} not allowed: send a POST`, false);
+  if (pathname !== rules.path) return reject('not-found', 404, `not found: datachonk listens on POST ${rules.path}`);
+  if (head.method !== 'POST') return reject('method-not-allowed', 405, `method ${head.method} not allowed: send a POST`);
   return undefined;
 }
 
@@ -90,12 +88,12 @@ export function decideHead(head: Pick<RequestHead, 'method' | 'url'>, rules: Pic
  * came compressed: only to read it, the bytes go on as they came), parse, check the envelope, route.
  */
 export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenRules): Decision {
-  if (body === 'too-large') return reject('too-large', 413, `the body is larger than ${rules.maxBodyBytes} bytes`, false);
-  if (body === 'aborted') return reject('aborted', 0, 'the client stopped before sending the whole body (disconnected or timed out)', false);
+  if (body === 'too-large') return reject('too-large', 413, `the body is larger than ${rules.maxBodyBytes} bytes`);
+  if (body === 'aborted') return reject('aborted', 0, 'the client stopped before sending the whole body (disconnected or timed out)');
   const { result, secret } = verifyAny(rules.secrets, body, head.signature);
   const decoded = decode(body, head.encoding, rules.maxBodyBytes);
   if (!result.ok && !rules.skipVerify) {
-    const rejection = reject('bad-signature', 401, `invalid signature: ${result.message}`, true);
+    const rejection = reject('bad-signature', 401, `invalid signature: ${result.message}`);
     rejection.verification = { status: 'invalid', reason: result.message, code: result.reason };
     const claimed = Buffer.isBuffer(decoded) ? checkEnvelope(parseJson(decoded)) : undefined;
     if (claimed?.ok) rejection.claimed = { event: claimed.envelope.event, id: claimed.envelope.id };
@@ -104,11 +102,11 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
   const verification: Verification = result.ok ? VALID : { status: 'skipped', reason: result.message, code: result.reason };
   if (!Buffer.isBuffer(decoded)) return { ...decoded, verification };
   const parsed = parseJson(decoded);
-  if (parsed === undefined) return { ...reject('not-json', 400, 'the body is not JSON', true), verification };
+  if (parsed === undefined) return { ...reject('not-json', 400, 'the body is not JSON'), verification };
   const checked = checkEnvelope(parsed);
   if (!checked.ok) {
     const reason = `the body is not a DataChonk event: ${checked.issue.path}: ${checked.issue.message}`;
-    return { ...reject('not-an-event', 400, reason, true), verification };
+    return { ...reject('not-an-event', 400, reason), verification };
   }
   const filtered = rules.events !== undefined && !rules.events.has(checked.envelope.event);
   const routes = filtered ? [] : rules.targets.map((target) => forwardUrl(target, head.url));
@@ -123,13 +121,13 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
 function decode(body: Buffer, encoding: string | undefined, maxBodyBytes: number): Buffer | Rejection {
   const decoded = decodeBody(body, encoding, maxBodyBytes);
   if (decoded.ok) return decoded.body;
-  if (decoded.problem === 'too-large') return reject('too-large', 413, `the body decompresses to more than ${maxBodyBytes} bytes`, true);
-  if (decoded.problem === 'corrupt') return reject('bad-encoding', 400, `the body is not valid ${decoded.coding}: ${decoded.message}`, true);
-  return reject('unsupported-encoding', 415, `the body is encoded with ${decoded.coding}, which the listener cannot decode: send it as ${DECODABLE} or unencoded`, true);
+  if (decoded.problem === 'too-large') return reject('too-large', 413, `the body decompresses to more than ${maxBodyBytes} bytes`);
+  if (decoded.problem === 'corrupt') return reject('bad-encoding', 400, `the body is not valid ${decoded.coding}: ${decoded.message}`);
+  return reject('unsupported-encoding', 415, `the body is encoded with ${decoded.coding}, which the listener cannot decode: send it as ${DECODABLE} or unencoded`);
 }
 
-function reject(code: RejectCode, status: number, reason: string, journal: boolean): Rejection {
-  return { verdict: 'reject', code, status, reason, journal };
+function reject(code: RejectCode, status: number, reason: string): Rejection {
+  return { verdict: 'reject', code, status, reason };
 }
 
 /** Verifies with each secret in turn; says which one matched. */

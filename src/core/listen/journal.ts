@@ -316,7 +316,9 @@ function parseLine(line: string): JournalRecord | undefined {
 
 /** The listener refused it (a bad signature, not JSON, not an event): its body is not to be trusted. */
 export function isRejected(entry: JournalEntry): boolean {
-  return entry.request.verification.status === 'invalid' || (entry.request.response_status ?? 0) >= 400;
+  const status = entry.request.response_status;
+  // 0: the client went away before the listener could answer.
+  return entry.request.verification.status === 'invalid' || (status !== undefined && (status < 200 || status >= 300));
 }
 
 /**

@@ -150,7 +150,8 @@ function act(listener: Listener, exchange: Exchange, decision: Decision): void {
     // RFC 9110 §15.5.16: a 415 for a content coding says which ones would do.
     if (decision.code === 'unsupported-encoding') exchange.res.setHeader('accept-encoding', DECODABLE);
     const answer = () => finish(listener, exchange, decision.status, { error: decision.reason });
-    return decision.journal ? journal(listener, exchange, decision, answer) : answer();
+    // Every request is journalled, refused ones too (a GET, another path, a body too large): events list shows what the listener saw.
+    return journal(listener, exchange, decision, answer);
   }
   request.event = decision.envelope.event;
   request.eventId = decision.envelope.id;
@@ -212,7 +213,7 @@ function requestRecord({ request, body, req }: Exchange, decision: Decision): Re
   const record: RequestRecord = {
     type: 'request', rid: request.rid, received_at: request.receivedAt.toISOString(), method: request.method, path: request.url,
     headers: request.headers as RequestRecord['headers'], raw_headers: req.rawHeaders, body: (body ?? Buffer.alloc(0)).toString('base64'),
-    verification: request.verification ?? { status: 'skipped' }, targets: decision.verdict === 'accept' ? decision.routes : [],
+    verification: request.verification ?? { status: 'unchecked' }, targets: decision.verdict === 'accept' ? decision.routes : [],
   };
   if (decision.verdict === 'reject') record.response_status = decision.status;
   else if (decision.routes.length === 0) record.response_status = 200;

@@ -5,8 +5,11 @@ import { z } from 'zod';
 // (and again for each `events resend`). Parsed with zod on read, since the file may be old or torn.
 
 export const verificationSchema = z.object({
-  /** valid: signature checked; invalid: rejected (401); skipped: accepted unverified (--skip-verify). */
-  status: z.enum(['valid', 'invalid', 'skipped']),
+  /**
+   * valid: signature checked; invalid: rejected (401); skipped: accepted unverified (--skip-verify);
+   * unchecked: refused before it came to that (another path, not a POST, too large, cut short).
+   */
+  status: z.enum(['valid', 'invalid', 'skipped', 'unchecked']),
   reason: z.string().optional(),
   /** verify's reason code (`mismatch`, `uppercase-hex`, …) when the signature did not verify. */
   code: z.string().optional(),
