@@ -29,17 +29,7 @@ export function createWebhooksView(ctx: Context): WebhooksView {
   const json = ctx.output === 'json';
   const out = (text: Shown) => writeLine(ctx.stdout, text);
   return {
-    listenerHoldsOldSecret(webhook, listener) {
-      const warn = (text: string) => writeLine(ctx.stderr, shown`${c.yellow('warning:')} ${text}`);
-      if (listener.session) {
-        // The session secret is the listener's own: a restart registers a new webhook with a fresh one.
-        warn(`${webhook.id} was registered by \`datachonk listen\` (pid ${listener.pid}, still running), which verifies with the secret it registered `
-          + 'and will now answer 401 to these deliveries. Stop it and start it again: it registers a new webhook with a fresh secret and removes this one.');
-        return;
-      }
-      warn(`${webhook.url} is a running \`datachonk listen\`, which verifies with the secret it was started with and will now answer 401 to these deliveries. `
-        + 'Stop it and start it again with the new secret: datachonk listen --secret <the new secret> (or set DATACHONK_WEBHOOK_SECRET).');
-    },
+    listenerHoldsOldSecret: (webhook, listener) => writeLine(ctx.stderr, shown`${paint(ctx.stderr, ctx.env).yellow('warning:')} ${oldSecretWarning(webhook, listener)}`),
     one(webhook, options = {}) {
       // The secret is printed only when this tool just made it: it is shown once, and never again.
       if (json) return out(jsonLine({ type: 'webhook', ...webhook, ...(options.secret ? { secret: options.secret } : {}) }));
@@ -84,4 +74,15 @@ export function createWebhooksView(ctx: Context): WebhooksView {
       ]));
     },
   };
+}
+
+/** After rotate-secret, of a webhook a running `datachonk listen` receives: it still verifies with the old secret. */
+function oldSecretWarning(webhook: Webhook, listener: { session: true; pid: number } | { session: false }): string {
+  if (listener.session) {
+    // The session secret is the listener's own: a restart registers a new webhook with a fresh one.
+    return `${webhook.id} was registered by \`datachonk listen\` (pid ${listener.pid}, still running), which verifies with the secret it registered `
+      + 'and will now answer 401 to these deliveries. Stop it and start it again: it registers a new webhook with a fresh secret and removes this one.';
+  }
+  return `${webhook.url} is a running \`datachonk listen\`, which verifies with the secret it was started with and will now answer 401 to these deliveries. `
+    + 'Stop it and start it again with the new secret: datachonk listen --secret <the new secret> (or set DATACHONK_WEBHOOK_SECRET).';
 }
