@@ -18,7 +18,8 @@ export async function withSpinner<T>(ctx: Context, text: string, task: () => Pro
     return task();
   }
   const { default: ora } = await import('ora');
-  const spinner = ora({ text: escapeControls(text), stream: ctx.stderr as NodeJS.WritableStream }).start();
+  // discardStdin off: in raw mode Ctrl-C would not send SIGINT.
+  const spinner = ora({ text: escapeControls(text), stream: ctx.stderr as NodeJS.WritableStream, discardStdin: false }).start();
   try {
     const result = await task();
     spinner.succeed();

@@ -59,7 +59,8 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
   let spinner: { text: string; stop(): void } | undefined;
   if (load && ctx.output !== 'quiet' && canSpin(ctx.stderr)) {
     const { default: ora } = await import('ora');
-    spinner = ora({ text: `sending ${total} events`, stream: ctx.stderr as NodeJS.WritableStream, color: 'cyan' }).start();
+    // discardStdin off: ora would put the terminal in raw mode, and Ctrl-C would no longer send SIGINT.
+    spinner = ora({ text: `sending ${total} events`, stream: ctx.stderr as NodeJS.WritableStream, color: 'cyan', discardStdin: false }).start();
   }
   const print = (text: Shown) => {
     if (spinner) spinner.stop();
