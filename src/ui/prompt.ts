@@ -2,13 +2,22 @@ import { createInterface } from 'node:readline/promises';
 import type { Context } from '../context.js';
 import { DatachonkError } from '../errors.js';
 import { escapeControls } from './sanitize.js';
+import { writeLine } from './style.js';
 
-/** Asks a yes/no question on the terminal; anything but y/yes is no. */
+/**
+ * Asks a yes/no question on the terminal; anything but y/yes is no, and so are Ctrl-C and Ctrl-D at
+ * the prompt (readline rejects with an AbortError for them): the caller says what was cancelled.
+ */
 export async function confirm(ctx: Context, question: string): Promise<boolean> {
   const rl = createInterface({ input: ctx.stdin, output: ctx.stderr as NodeJS.WritableStream, terminal: true });
   try {
     const answer = await rl.question(`${escapeControls(question)} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
+  } catch (error) {
+    if ((error as Error).name !== 'AbortError') throw error;
+    // The cursor is still on the prompt's line.
+    writeLine(ctx.stderr, '');
+    return false;
   } finally {
     rl.close();
   }
@@ -24,7 +33,7 @@ export function askHidden(ctx: Context, question: string): Promise<string> {
       stdin.setRawMode(false);
       stdin.pause();
       stdin.off('data', onData);
-      ctx.stderr.write('\n');
+      writeLine(ctx.stderr, '');
       if (error) reject(error);
       else resolve(value);
     };

@@ -24,8 +24,8 @@ function inTerminal(commandLine: string, home: string, typing?: { text: string; 
       timeout: 15_000, killSignal: 'SIGKILL',
     });
     let output = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output }));
     if (typing) void typing.when.then(() => child.stdin!.write(typing.text));

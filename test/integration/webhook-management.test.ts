@@ -114,3 +114,17 @@ describe('emulator emit', () => {
     expect(strict.stdout.records[0]).toMatchObject({ type: 'emitted', deliveries: [] });
   });
 });
+
+describe('a yes/no prompt', () => {
+  it('Ctrl-C or Ctrl-D at it is a no: the delete is cancelled, not a crash', async () => {
+    for (const key of ['\u0003', '\u0004']) {
+      const ctx = await context({ stdin: key });
+      const id = await createWebhook(ctx, 'http://127.0.0.1:9/hook');
+      (ctx.stdin as unknown as { isTTY: boolean }).isTTY = true;
+      const terminal: object = Object.assign(ctx.stderr, { columns: 80, on: () => terminal, off: () => terminal, once: () => terminal, removeListener: () => terminal });
+      expect(await exitCode(ctx, ['webhooks', 'delete', id])).toBe(1);
+      expect(ctx.stderr.text).toContain(`error: cancelled: ${id} was not deleted`);
+      expect(ctx.stderr.text).not.toContain('unexpected');
+    }
+  });
+});

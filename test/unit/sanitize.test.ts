@@ -133,7 +133,7 @@ describe('the views', () => {
       'ui/style.ts': 1, // writeLine itself
       'ui/buffered.ts': 1, // bufferedLines, which takes only Shown text
       'ui/events.ts': 1, // events show --raw: the body's bytes, because the user asked for them
-      'ui/prompt.ts': 2, // a question, escaped, and a newline
+      'ui/prompt.ts': 1, // the hidden question, escaped
     });
   });
 });
