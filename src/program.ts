@@ -112,7 +112,16 @@ export async function execute(args: readonly string[], world: World, state: RunS
   // Commander would suggest only names of the same level; ours knows `login` means `auth login`.
   const words = commandWords(args);
   if (!knowsCommand(program, words)) throw await (await import('./commands/suggest.js')).unknownCommand(program, words);
-  await program.parseAsync(args, { from: 'user' });
+  await program.parseAsync(helpOfSubcommand(args), { from: 'user' });
+}
+
+/**
+ * `help events resend` as `events resend --help`: commander's help command goes one level down only,
+ * and would show the help of `events`.
+ */
+function helpOfSubcommand(args: readonly string[]): readonly string[] {
+  const words = args.filter((arg) => !arg.startsWith('-'));
+  return words[0] === 'help' && words.length > 2 ? [...words.slice(1, 3), '--help'] : args;
 }
 
 /** Runs the program and returns the exit code; failures are said on stderr. */

@@ -48,3 +48,20 @@ describe('an unknown command', () => {
     expect(await suggestCommands('deploy', paths)).toEqual([]);
   });
 });
+
+describe('help of a subcommand', () => {
+  it('help events resend shows the help of resend, as events resend --help does', async () => {
+    const { testContext } = await import('../helpers/context.js');
+    const { exitCode } = await import('../helpers/program.js');
+    const ctx = await testContext();
+    try {
+      expect(await exitCode(ctx, ['help', 'events', 'resend'])).toBe(0);
+      expect(ctx.stdout.text).toMatch(/^Usage: datachonk events resend \[options\] <id>/);
+      ctx.stdout.chunks.length = 0;
+      expect(await exitCode(ctx, ['help', 'events'])).toBe(0);
+      expect(ctx.stdout.text).toMatch(/^Usage: datachonk events \[options\] \[command\]/);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+});
