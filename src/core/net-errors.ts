@@ -1,5 +1,6 @@
 /** Why an HTTP request got no answer, in the terms a user acts on. */
-export type NetworkFailure = 'refused' | 'timeout' | 'reset' | 'dns' | 'other';
+/** `stopped`: this side gave up the request as it stopped (listen shutting down, a pool closed). */
+export type NetworkFailure = 'refused' | 'timeout' | 'reset' | 'dns' | 'stopped' | 'other';
 
 /** Classifies an undici or Node network error. */
 export function classifyNetworkError(error: unknown): NetworkFailure {
@@ -7,6 +8,7 @@ export function classifyNetworkError(error: unknown): NetworkFailure {
   const code = err.code ?? err.cause?.code;
   if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
   if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ECONNABORTED' || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_ABORTED') return 'stopped';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return 'reset';
   return 'other';
@@ -19,6 +21,7 @@ export function describeNetworkFailure(failure: NetworkFailure, url: URL, timeou
     case 'refused': return `connection refused by ${url.host}`;
     case 'dns': return `cannot resolve the host ${url.hostname}`;
     case 'reset': return `${url.host} closed the connection before answering`;
+    case 'stopped': return `stopped before ${url.host} answered`;
     default: return `request to ${url.host} failed: ${(error as Error)?.message ?? String(error)}`;
   }
 }

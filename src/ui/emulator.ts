@@ -5,7 +5,8 @@ import { formatMs, joinShown, jsonLine, paint, shown, statusColor, writeLine, ty
 
 export interface EmulatorView extends EmulatorReporter {
   ready(info: { url: string; dataFile: string | undefined; apiKey: string | undefined; retrySchedule: string }): void;
-  emitted(result: { event_id: string; event: string; deliveries: Delivery[] }): void;
+  /** `strict`: an emit that reached nobody fails, and the failure says so (no warning as well). */
+  emitted(result: { event_id: string; event: string; deliveries: Delivery[] }, options?: { strict?: boolean }): void;
 }
 
 export function createEmulatorView(ctx: Context): EmulatorView {
@@ -39,9 +40,10 @@ export function createEmulatorView(ctx: Context): EmulatorView {
       if (json) return out(jsonLine({ type: 'delivery', url: webhook.url, ...delivery }));
       if (!quiet) out(attemptLine(delivery, webhook.url));
     },
-    emitted(result) {
+    emitted(result, options = {}) {
       if (json) out(jsonLine({ type: 'emitted', ...result }));
       if (result.deliveries.length === 0) {
+        if (options.strict) return;
         writeLine(ctx.stderr, shown`${e.yellow('warning:')} no active webhook is subscribed to ${result.event}: nothing was delivered`);
         return;
       }

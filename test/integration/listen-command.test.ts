@@ -146,4 +146,25 @@ describe('listen command', () => {
     const warnings = ctx.stderr.text.split('\n').filter((l) => l.startsWith('warning:'));
     expect(warnings).toEqual(["warning: --forward localhost has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward localhost:3000"]);
   });
+  it('events resend refuses a request whose body was never read, and hints --secret when the app answers 401', async () => {
+    app = await startRecordingServer((request, res) => {
+      res.statusCode = request.headers['x-datachonk-signature'] === undefined ? 200 : 401;
+      res.end('{}');
+    });
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_r', forward: [app.origin] });
+    expect((await fetch(url!, { method: 'GET' })).status).toBe(405);
+    const sender = await testContext({ output: 'json' });
+    contexts.push(sender);
+    await trigger(sender, 'chonk.created', { url, secret: 'whsec_r', expectStatus: 401 });
+    await stop();
+    const listed = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
+    await run(listed, ['events', 'list']);
+    const [event, get] = listed.stdout.records as { rid: string; id: string | null }[];
+    await expect(run(ctx, ['events', 'resend', get!.rid, '--to', app.origin, '--allow-rejected'])).rejects.toMatchObject({
+      message: `${get!.rid} (GET /webhooks/datachonk) was refused before its body was read (the listener answered 405), so no body was kept and there is nothing to resend`,
+    });
+    await expect(run(ctx, ['events', 'resend', event!.id!, '--to', app.origin])).rejects.toMatchObject({
+      message: expect.stringContaining('got 401'), hint: 're-sign it with the secret that app verifies with: --secret <its secret>',
+    });
+  });
 });

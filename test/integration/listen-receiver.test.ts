@@ -559,10 +559,11 @@ describe('shutdown', () => {
     receiver = undefined;
     const answer = await pending;
     expect(answer.status).toBe(502);
-    expect(answer.body).toContain('stopped before the app answered');
+    expect(answer.body).toContain(`stopped before ${new URL(app.url).host} answered`);
     await journal.close();
     const [entry] = (await readJournal(join(dir, 'events.ndjson'))).entries;
-    expect(entry!.forwards[0]!.results[0]).toMatchObject({ status: null, error: { message: expect.stringContaining('stopped before the app answered') } });
+    // `stopped`, so that events list says why the app never answered.
+    expect(entry!.forwards[0]!.results[0]).toMatchObject({ status: null, error: { code: 'stopped', message: expect.stringContaining('stopped before') } });
   });
 
   it('a busy port is a clear failure', async () => {

@@ -42,7 +42,7 @@ export const emit: Action<EmitSpecs> = async (ctx, { args: [event], options: fla
     flags.apiKey ?? ctx.env[API_KEY_ENV] ?? 'dck_emulator', { maxRetries: 0 });
   try {
     const result = await client.request('POST', EMIT_PATH.replace(/^\/v1\//, ''), emitResultSchema, payload);
-    createEmulatorView(ctx).emitted(result);
+    createEmulatorView(ctx).emitted(result, { strict: flags.strict });
     if (flags.strict && result.deliveries.length === 0) {
       throw failure(`no active webhook is subscribed to ${result.event}, so nothing was delivered`,
         `subscribe one first: datachonk webhooks create --url <your endpoint> --events ${result.event}, or run datachonk listen --register`);

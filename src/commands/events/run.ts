@@ -37,6 +37,7 @@ export const show: Action<ShowSpecs> = async (ctx, { args: [id], options }) => {
 export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) => {
   const entry = await requireEntry(ctx, id!);
   const view = createEventsView(ctx);
+  if (entry.request.verification.status === 'unchecked') throw nothingKept(entry);
   if (isRejected(entry)) {
     // Anyone who can reach the listener can send a body with any id: a rejected one is not replayed,
     // and above all not signed (--secret), unless asked for in so many words.
@@ -58,10 +59,19 @@ export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) 
   const failed = results.find((r) => r.status === null || r.status < 200 || r.status >= 300);
   if (failed) {
     const timedOut = failed.error?.code === 'timeout' ? ' (--timeout)' : '';
-    throw failure(`the resend to ${failed.target} ${failed.status === null ? `failed: ${failed.error?.message}${timedOut}` : `got ${failed.status}`}`,
-      failed.error?.code === 'refused' ? 'start your app, then run the same command again' : undefined);
+    const hint = failed.error?.code === 'refused' ? 'start your app, then run the same command again'
+      // Sent with its original signature, which only an app with the listener's secret accepts.
+      : failed.status === 401 && !options.secret ? 're-sign it with the secret that app verifies with: --secret <its secret>' : undefined;
+    throw failure(`the resend to ${failed.target} ${failed.status === null ? `failed: ${failed.error?.message}${timedOut}` : `got ${failed.status}`}`, hint);
   }
 };
+
+/** A request refused before its body was read (another path, not a POST, too large): no body was kept. */
+function nothingKept(entry: JournalEntry) {
+  const { request } = entry;
+  return failure(`${request.rid} (${request.method} ${request.path}) was refused before its body was read (the listener answered ${request.response_status}), so no body was kept and there is nothing to resend`,
+    'resend a request the listener read: datachonk events list shows them, with their signature checked');
+}
 
 function rejectedRefusal(entry: JournalEntry) {
   const { request } = entry;

@@ -85,10 +85,17 @@ function networkHint(summary: TriggerSummary, host: string): string | undefined 
   return summary.errors.timeout ? 'is your app stuck? raise --timeout if it needs longer' : undefined;
 }
 
+/** What to do about a status the listener answered itself, by status. */
+const LISTENER_HINTS: Record<number, string> = {
+  401: 'the listener verifies with its own secret: give trigger the same one (--secret, or DATACHONK_WEBHOOK_SECRET for both), or see the secret in the listener\'s Ready block',
+  413: 'the listener refuses bodies larger than its --max-body: start it with a larger one (datachonk listen --max-body 10MiB)',
+  502: 'the listener could not reach your app: start your app, or check the listener\'s --forward target',
+  504: 'your app did not answer within the listener\'s --forward-timeout: is it stuck? start the listener with a longer one if it needs longer',
+};
+
 function statusHint(summary: TriggerSummary, run: { expectStatus: TriggerOptions['expectStatus'] }): string | undefined {
-  if (summary.firstUnexpectedByListener && summary.firstUnexpectedStatus === 401) {
-    return 'the listener verifies with its own secret: give trigger the same one (--secret, or DATACHONK_WEBHOOK_SECRET for both), or see the secret in the listener\'s Ready block';
-  }
+  const status = summary.firstUnexpectedStatus;
+  if (summary.firstUnexpectedByListener && status !== undefined && LISTENER_HINTS[status]) return LISTENER_HINTS[status];
   return run.expectStatus === undefined && summary.firstUnexpectedStatus ? 'use --expect-status if that status is what you meant to test' : undefined;
 }
 
