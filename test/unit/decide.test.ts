@@ -356,7 +356,8 @@ describe('parseTarget', () => {
 
   it.each([
     ['localhost', true], ['app.test/hooks', true], ['localhost:3000', false], ['3000', false], ['http://localhost', false],
-    ['https://app.test', false], ['[::1]:8080', false], ['[::1]', true],
+    ['https://app.test', false], ['[::1]:8080', false], ['[::1]', true], ['localhost:80', false], ['localhost:80/x', false],
+    ['app.test?x=1', true], ['app.test/a:1', true],
   ])('%j leaves the port implied: %s', (text, implied) => {
     expect(impliedPort.has(parseTarget(text))).toBe(implied);
   });

@@ -5,6 +5,8 @@ import { buildPayload } from '../../src/core/events/build.js';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
 import { applyOverride, deepMerge, parseJsonObject, parseOverride, type JsonObject } from '../../src/core/events/payload.js';
 import { stringifyJson } from '../../src/core/lossless-json.js';
+import { pathOutside } from '../../src/core/events/schemas.js';
+import { z } from 'zod';
 import { planPayloads } from '../../src/core/trigger/plan.js';
 import { failureWords, run } from '../helpers/program.js';
 import { testContext, type TestContext } from '../helpers/context.js';
@@ -260,5 +262,41 @@ describe('trigger --set with a typo', () => {
     await run(ctx, ['trigger', 'generation.completed', '--dry-run', '--url', 'http://127.0.0.1:9/x', '--set', 'data.chonk_typo=1']);
     expect(ctx.stderr.text).toBe('warning: --set data.chonk_typo: generation.completed has no such field, so it is sent as an extra field; did you mean --set data.chonk_type=…?\n');
     expect((ctx.stdout.records[0] as { body: string }).body).toContain('"chonk_typo":1');
+  });
+});
+
+describe('where a path leaves a schema', () => {
+  const schema = z.looseObject({
+    name: z.string(),
+    tags: z.array(z.looseObject({ label: z.string() })),
+    counts: z.record(z.string(), z.looseObject({ total: z.number() })),
+    either: z.union([z.looseObject({ left: z.number() }), z.looseObject({ right: z.number() })]),
+    piped: z.looseObject({ inner: z.string() }).pipe(z.looseObject({ inner: z.string() })),
+    caught: z.looseObject({ kept: z.string() }).catch({ kept: 'x' }),
+    maybe: z.looseObject({ deep: z.string() }).optional().nullable().default(null),
+    anything: z.unknown(),
+  });
+  it.each<[string, ReturnType<typeof pathOutside>]>([
+    ['name', undefined],
+    ['tags.0.label', undefined],
+    ['tags.12', undefined],
+    ['counts.any_key.total', undefined],
+    ['either.left', undefined],
+    ['either.right', undefined],
+    ['piped.inner', undefined],
+    ['caught.kept', undefined],
+    ['maybe.deep', undefined],
+    ['anything.goes.deeper.still', undefined],
+    ['nme', { known: [], suggestion: 'name' }],
+    ['tags.first', { known: ['tags'], suggestion: undefined }],
+    ['tags.0.lable', { known: ['tags', '0'], suggestion: 'label' }],
+    ['counts.k.totl', { known: ['counts', 'k'], suggestion: 'total' }],
+    ['either.rigt', { known: ['either'], suggestion: 'right' }],
+    ['piped.iner', { known: ['piped'], suggestion: 'inner' }],
+    ['caught.kep', { known: ['caught'], suggestion: 'kept' }],
+    ['maybe.dep', { known: ['maybe'], suggestion: 'deep' }],
+    ['name.first', { known: ['name'], suggestion: undefined }],
+  ])('%s', (path, expected) => {
+    expect(pathOutside(schema, path.split('.'))).toEqual(expected);
   });
 });

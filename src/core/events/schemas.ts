@@ -109,7 +109,13 @@ export interface UnknownPath {
  * defined). Undefined when it does, or when the type is not known; otherwise where it leaves the schema.
  */
 export function unknownPath(event: string, path: readonly string[]): UnknownPath | undefined {
-  let schema = EVENT_SCHEMAS.get(event);
+  const schema = EVENT_SCHEMAS.get(event);
+  return schema && pathOutside(schema, path);
+}
+
+/** Where `path` leaves `schema`, if it does (see unknownPath). */
+export function pathOutside(root: z.ZodType, path: readonly string[]): UnknownPath | undefined {
+  let schema: z.ZodType | undefined = root;
   for (let i = 0; schema && i < path.length; i++) {
     const step = childSchema(schema, path[i]!);
     if (step.kind === 'missing') return { known: path.slice(0, i), suggestion: closestName(path[i]!, step.names) };

@@ -20,7 +20,8 @@ export function parseTarget(text: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Failure('target-invalid', { text, problem: 'scheme' });
   // The WHATWG parser takes hosts such as `ht!tp`; a target names a real host (`_` is allowed: compose service names).
   if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/i.test(url.hostname)) throw new Failure('target-invalid', { text, problem: 'syntax' });
-  if (candidate === `http://${value}` && url.port === '' && !/^[^/?#]*:\d*(?:[/?#]|$)/.test(value)) impliedPort.add(url);
+  // No port in the URL, and none typed (`localhost:80` is typed: the URL elides http's own port).
+  if (url.port === '' && !/^[^/?#]*:\d*(?:[/?#]|$)/.test(value)) impliedPort.add(url);
   return url;
 }
 
