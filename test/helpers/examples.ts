@@ -120,6 +120,8 @@ function bash(script: string, options: { cwd: string; env: Record<string, string
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // A command that exits without reading its input (most do) closes the pipe first: no failure.
+  child.stdin!.on('error', () => {});
   child.stdin!.end(options.input ?? '');
   const exited = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
