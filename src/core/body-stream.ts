@@ -23,3 +23,35 @@ export interface BodyStream {
   start(head: StreamedHead, flow: Flow): void;
   data(part: Buffer): void;
 }
+
+/** The first `max` bytes of a body, gathered part by part (both HTTP clients keep one). */
+export class KeptPrefix {
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly max: number) {}
+
+  /** Keeps what fits of `part`; returns the rest, or undefined when all of it fit. */
+  take(part: Buffer): Buffer | undefined {
+    const room = this.max - this.size;
+    if (part.length <= room) {
+      this.parts.push(part);
+      this.size += part.length;
+      return undefined;
+    }
+    if (room > 0) {
+      this.parts.push(part.subarray(0, room));
+      this.size = this.max;
+    }
+    return part.subarray(room);
+  }
+
+  body(): Buffer {
+    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+  }
+
+  clear(): void {
+    this.parts = [];
+    this.size = 0;
+  }
+}

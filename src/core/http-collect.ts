@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { BodyStream } from './body-stream.js';
+import { KeptPrefix, type BodyStream } from './body-stream.js';
 
 /**
  * An undici dispatch handler that gathers one response: status, headers and body (its first
@@ -19,11 +19,12 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   streamed = false;
   private headers: IncomingHttpHeaders = {};
   private rawHeaders: unknown;
-  private readonly chunks: Buffer[] = [];
-  private kept = 0;
+  private readonly kept: KeptPrefix;
   private finished = false;
 
-  constructor(private readonly maxBytes: number, private readonly done: (error?: Error) => void, private readonly stream?: BodyStream) {}
+  constructor(maxBytes: number, private readonly done: (error?: Error) => void, private readonly stream?: BodyStream) {
+    this.kept = new KeptPrefix(maxBytes);
+  }
 
   onRequestStart(): void {}
 
@@ -38,21 +39,12 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.size += chunk.length;
     if (this.streamed) return this.stream!.data(chunk);
-    const room = this.maxBytes - this.kept;
-    if (chunk.length <= room) {
-      this.chunks.push(chunk);
-      this.kept += chunk.length;
-      return;
-    }
-    if (room > 0) {
-      this.chunks.push(chunk.subarray(0, room));
-      this.kept = this.maxBytes;
-    }
-    if (!this.stream) return;
+    const rest = this.kept.take(chunk);
+    if (!rest || !this.stream) return;
     // Too large to hold: the head and the first bytes go now, the rest as it comes.
     this.streamed = true;
     this.stream.start({ status: this.status, headers: this.headerList(), body: this.body() }, controller);
-    this.stream.data(chunk.subarray(room));
+    this.stream.data(rest);
   }
 
   onResponseEnd(): void {
@@ -65,7 +57,7 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
 
   /** The body kept. */
   body(): Buffer {
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.kept);
+    return this.kept.body();
   }
 
   /** The headers as a flat name, value… list: as received (case and order) when undici gives them raw. */

@@ -5,7 +5,7 @@ import { JOURNAL_FILE } from '../../defaults.js';
 import { findEntry, isRejected, JournalWriter, readJournal, type JournalEntry } from '../../core/listen/journal.js';
 import { filterEntries } from '../../core/listen/query.js';
 import { resend as resendEntry } from '../../core/listen/resend.js';
-import { forwardUrl } from '../../core/listen/targets.js';
+import { forwardUrl, parseTarget } from '../../core/listen/targets.js';
 import { createSender } from '../../core/send.js';
 import { createEventsView } from '../../ui/events.js';
 import type { Action } from '../define.js';
@@ -85,12 +85,23 @@ function resendTargets(entry: JournalEntry, to: URL | undefined): string[] {
   if (to) return [forwardUrl(to, entry.request.path)];
   // The journal is a file the user may have edited: a target that is not an http(s) URL is named.
   for (const target of entry.request.targets) {
-    if (!/^https?:\/\/[^/?#]/i.test(target) || !URL.canParse(target)) {
+    if (!isHttpTarget(target)) {
       throw failure(`the journal entry ${entry.request.rid} has a target that is not an http or https URL: ${JSON.stringify(target)}`,
         'resend it with --to <target> (3000, localhost:3000 or a URL), or fix the entry in the journal');
     }
   }
   return entry.request.targets;
+}
+
+/** Whether a journalled target is one --forward would take (an http or https URL with a real host). */
+function isHttpTarget(target: string): boolean {
+  if (!/^https?:\/\//i.test(target)) return false;
+  try {
+    parseTarget(target);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function requireEntry(ctx: Context, id: string): Promise<JournalEntry> {

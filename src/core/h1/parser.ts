@@ -2,6 +2,7 @@
 // Content-Length, chunked transfer coding, or the end of the connection (RFC 9112 §6.3). It keeps
 // the first `maxBodyBytes` of the body and counts the rest; when asked to (`streams`), it hands the
 // rest on as it comes instead, so that no body is ever held whole.
+import { KeptPrefix } from '../body-stream.js';
 
 /** One parsed response. */
 export interface H1Response {
@@ -46,12 +47,13 @@ export class ResponseParser {
   private framing: Framing = { kind: 'none' };
   /** For chunked bodies: bytes left in the current chunk, or where the decoder is. */
   private chunk: { state: 'size' | 'data' | 'data-end' | 'trailers'; remaining: number } = { state: 'size', remaining: 0 };
-  private readonly kept: Buffer[] = [];
-  private keptBytes = 0;
+  private readonly kept: KeptPrefix;
   /** Whether a body beyond `maxBodyBytes` is handed on (events.start, events.data) rather than dropped; set per request. */
   streams = false;
 
-  constructor(private readonly maxBodyBytes: number, private readonly events: ParserEvents) {}
+  constructor(maxBodyBytes: number, private readonly events: ParserEvents) {
+    this.kept = new KeptPrefix(maxBodyBytes);
+  }
 
   /** Feeds bytes from the socket; throws H1ProtocolError on malformed input. */
   feed(chunk: Buffer): void {
@@ -155,36 +157,22 @@ export class ResponseParser {
     response.size += part.length;
     if (part.length === 0) return;
     if (response.streamed) return this.events.data(part);
-    const room = this.maxBodyBytes - this.keptBytes;
-    if (part.length <= room) {
-      this.kept.push(part);
-      this.keptBytes += part.length;
-      return;
-    }
-    if (room > 0) {
-      this.kept.push(part.subarray(0, room));
-      this.keptBytes = this.maxBodyBytes;
-    }
-    if (!this.streams) return;
+    const rest = this.kept.take(part);
+    if (!rest || !this.streams) return;
     // Too large to hold: the head and the first bytes go now, the rest as it comes.
     response.streamed = true;
-    response.body = this.keptBody();
+    response.body = this.kept.body();
     this.events.start(response);
-    this.events.data(part.subarray(room));
-  }
-
-  private keptBody(): Buffer {
-    return this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept, this.keptBytes);
+    this.events.data(rest);
   }
 
   /** The response is complete; `clean` is false when bytes followed it that no request asked for. */
   private finish(clean: boolean): void {
     const response = this.response!;
-    if (!response.streamed) response.body = this.keptBody();
+    if (!response.streamed) response.body = this.kept.body();
     if (!clean || this.framing.kind === 'close') response.reusable = false;
     this.response = undefined;
-    this.kept.length = 0;
-    this.keptBytes = 0;
+    this.kept.clear();
     this.framing = { kind: 'none' };
     this.chunk = { state: 'size', remaining: 0 };
     this.events.done(response);
