@@ -29,7 +29,7 @@ describe('trigger against a real server', () => {
     expect(request!.headers['content-type']).toBe('application/json');
     expect(request!.headers['x-datachonk-event']).toBe('generation.completed');
     expect(request!.headers['user-agent']).toBe('datachonk-cli/0.0.0-test');
-    expect(verify('whsec_int', request!.body, request!.headers['x-datachonk-signature'])).toEqual({ ok: true });
+    expect(verify('whsec_int', request!.body, request!.headers['x-datachonk-signature'])).toEqual({ ok: true, secretIndex: 0 });
     expect(body).toBe(JSON.stringify(JSON.parse(body)));
     const parsed = JSON.parse(body) as { id: string };
     expect(parsed.id).toMatch(/^evt_[0-9A-Za-z]{24}$/);

@@ -11,7 +11,15 @@ const body = JSON.stringify({
 describe('constructEvent', () => {
   it('returns the typed event, marked known, when the signature and the envelope are good', () => {
     const event = constructEvent(Buffer.from(body), sign(secret, body), secret);
-    expect(event).toEqual({ ...JSON.parse(body), known: true });
+    expect(event).toEqual({ ...JSON.parse(body), secretIndex: 0, known: true });
+  });
+
+  it('during a rotation, takes the new and the old secret and says which one signed', () => {
+    const [fresh, old] = ['whsec_new', 'whsec_old'];
+    expect(constructEvent(body, sign(fresh, body), [fresh, old]).secretIndex).toBe(0);
+    expect(constructEvent(body, sign(old, body), [fresh, old]).secretIndex).toBe(1);
+    expect(() => constructEvent(body, sign('whsec_other', body), [fresh, old])).toThrow(expect.objectContaining({ reason: 'mismatch' }));
+    expect(() => constructEvent(body, sign(old, body), [])).toThrow(expect.objectContaining({ reason: 'no-secret' }));
   });
 
   describe('an event type this version does not know (DataChonk added it later)', () => {
@@ -22,7 +30,7 @@ describe('constructEvent', () => {
     const futureBody = JSON.stringify(future);
 
     it('is returned as a generic event, marked known: false, with every field as sent', () => {
-      expect(constructEvent(futureBody, sign(secret, futureBody), secret)).toEqual({ ...future, known: false });
+      expect(constructEvent(futureBody, sign(secret, futureBody), secret)).toEqual({ ...future, secretIndex: 0, known: false });
       expect(constructEvent(Buffer.from(futureBody), sign(secret, futureBody), secret).known).toBe(false);
     });
 

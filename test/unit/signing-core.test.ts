@@ -54,7 +54,7 @@ describe('sign', () => {
 
 describe('verify', () => {
   it('accepts RFC 4231 test case 2', () => {
-    expect(verify(RFC_KEY, RFC_DATA, RFC_SIGNATURE)).toEqual({ ok: true });
+    expect(verify(RFC_KEY, RFC_DATA, RFC_SIGNATURE)).toEqual({ ok: true, secretIndex: 0 });
   });
 
   it('refuses to check without a secret, before looking at the header', () => {
@@ -139,10 +139,21 @@ describe('verify', () => {
   });
 
   it('reads a one-element array as its one value, whatever that says', () => {
-    expect(verify(RFC_KEY, RFC_DATA, [RFC_SIGNATURE])).toEqual({ ok: true });
+    expect(verify(RFC_KEY, RFC_DATA, [RFC_SIGNATURE])).toEqual({ ok: true, secretIndex: 0 });
     expect(verify(RFC_KEY, RFC_DATA, ['sha256=zz'])).toEqual(failure('malformed'));
     expect(verify(RFC_KEY, RFC_DATA, ['sha256=00'])).toMatchObject({ ok: false, reason: 'wrong-length' });
     expect(verify(RFC_KEY, RFC_DATA, [`sha256=${'0'.repeat(64)}`])).toEqual(failure('mismatch'));
+  });
+
+  it('verifies with any of several secrets and says which one matched, passing over empty ones', () => {
+    expect(verify(['jefe', RFC_KEY], RFC_DATA, RFC_SIGNATURE)).toEqual({ ok: true, secretIndex: 1 });
+    expect(verify([RFC_KEY, 'jefe'], RFC_DATA, RFC_SIGNATURE)).toEqual({ ok: true, secretIndex: 0 });
+    expect(verify(['', RFC_KEY], RFC_DATA, RFC_SIGNATURE)).toEqual({ ok: true, secretIndex: 1 });
+    expect(verify(['', ''], RFC_DATA, RFC_SIGNATURE)).toEqual(failure('no-secret'));
+    expect(verify(['jefe', 'other'], RFC_DATA, RFC_SIGNATURE)).toEqual({
+      ok: false, reason: 'mismatch', message: 'the signature does not match the body: made with none of the 2 secrets, or the body was changed on the way',
+    });
+    expect(verify(['jefe', ''], RFC_DATA, RFC_SIGNATURE)).toEqual(failure('mismatch'));
   });
 
   it('says mismatch for a well-formed wrong signature, a changed body or another secret', () => {
@@ -157,7 +168,7 @@ describe('verify', () => {
   it('verifies a view into a larger buffer over the view only', () => {
     const big = Buffer.from(`[[${RFC_DATA}]]`);
     const view = new Uint8Array(big.buffer, big.byteOffset + 2, Buffer.byteLength(RFC_DATA));
-    expect(verify(RFC_KEY, view, RFC_SIGNATURE)).toEqual({ ok: true });
+    expect(verify(RFC_KEY, view, RFC_SIGNATURE)).toEqual({ ok: true, secretIndex: 0 });
     expect(verify(RFC_KEY, big, RFC_SIGNATURE)).toEqual(failure('mismatch'));
   });
 });
@@ -180,7 +191,7 @@ function thrown(run: () => unknown): WebhookVerificationError {
 
 describe('constructEvent', () => {
   it('takes the body as a string, a Buffer or a plain Uint8Array', () => {
-    const known = { ...event, known: true };
+    const known = { ...event, secretIndex: 0, known: true };
     expect(constructEvent(body, sign('s', body), 's')).toEqual(known);
     expect(constructEvent(Buffer.from(body), sign('s', body), 's')).toEqual(known);
     expect(constructEvent(new TextEncoder().encode(body), sign('s', body), 's')).toEqual(known);

@@ -132,13 +132,8 @@ function reject(code: RejectCode, status: number, reason: string): Rejection {
 
 /** Verifies with each secret in turn; says which one matched. */
 function verifyAny(secrets: readonly string[], body: Buffer, header: string | string[] | undefined): { result: VerifyResult; secret?: string } {
-  let first: VerifyResult | undefined;
-  for (const secret of secrets) {
-    const result = verify(secret, body, header);
-    if (result.ok) return { result, secret };
-    first ??= result;
-  }
-  return { result: first ?? verify('', body, header) };
+  const result = verify(secrets, body, header);
+  return result.ok ? { result, secret: secrets[result.secretIndex] } : { result };
 }
 
 function parseJson(body: Buffer): unknown {

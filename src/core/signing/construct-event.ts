@@ -1,4 +1,4 @@
-import { verify, type RawBody, type VerifyFailureReason } from './signature.js';
+import { verify, type RawBody, type Secrets, type VerifyFailureReason } from './signature.js';
 import { validateReceived, type Envelope, type PayloadIssue, type WebhookEvent } from '../events/schemas.js';
 
 /** Thrown by constructEvent; `reason` says which check failed. */
@@ -13,14 +13,20 @@ export class WebhookVerificationError extends Error {
   }
 }
 
+/** What constructEvent adds to the event: set last, so they are this package's whatever the payload holds. */
+interface Received {
+  /** Which of the secrets given verified the signature (0 when one was given): during a rotation, 1 is the old one. */
+  secretIndex: number;
+}
+
 /** An event of a type this version knows, its `data` checked: narrow on `event` for its `data` type. */
-export type KnownWebhookEvent = WebhookEvent & { known: true };
+export type KnownWebhookEvent = WebhookEvent & Received & { known: true };
 
 /**
  * An event of a type this version does not know (DataChonk added it later): a signed, well-formed
  * envelope (`id`, `event`, `created_at`, `project_id`, `data` an object) whose `data` is not checked.
  */
-export type UnknownWebhookEvent = Envelope & { known: false };
+export type UnknownWebhookEvent = Envelope & Received & { known: false };
 
 /** What constructEvent returns: test `known` first, then narrow on `event`. */
 export type ReceivedWebhookEvent = KnownWebhookEvent | UnknownWebhookEvent;
@@ -28,12 +34,13 @@ export type ReceivedWebhookEvent = KnownWebhookEvent | UnknownWebhookEvent;
 /**
  * Verifies the signature over the raw body, then parses and validates the event: a known type
  * against its schema, any other type against the envelope alone, returned with `known: false` so
- * that the caller decides what to do with it. Pass the raw bytes exactly as received (e.g.
+ * that the caller decides what to do with it. During a secret rotation pass both secrets, the new
+ * first (`[newSecret, oldSecret]`): `secretIndex` says which one signed. Pass the raw bytes exactly as received (e.g.
  * `express.raw({ type: 'application/json' })`), never a re-serialized body. Throws
  * WebhookVerificationError when the signature, the JSON or the envelope is bad.
  */
-export function constructEvent(rawBody: RawBody, header: string | readonly string[] | undefined | null, secret: string): ReceivedWebhookEvent {
-  const result = verify(secret, rawBody, header);
+export function constructEvent(rawBody: RawBody, header: string | readonly string[] | undefined | null, secrets: Secrets): ReceivedWebhookEvent {
+  const result = verify(secrets, rawBody, header);
   if (!result.ok) throw new WebhookVerificationError(result.reason, result.message);
   let parsed: unknown;
   try {
@@ -46,6 +53,6 @@ export function constructEvent(rawBody: RawBody, header: string | readonly strin
     const first = validation.issues[0]!;
     throw new WebhookVerificationError('invalid-event', `the body is not a DataChonk event: ${first.path}: ${first.message}`, validation.issues);
   }
-  // `known` is set last: it is this package's, whatever the payload holds under that name.
-  return validation.known ? { ...validation.event, known: true } : { ...validation.event, known: false };
+  const { secretIndex } = result;
+  return validation.known ? { ...validation.event, secretIndex, known: true } : { ...validation.event, secretIndex, known: false };
 }

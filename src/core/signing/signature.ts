@@ -20,10 +20,14 @@ export type VerifyFailureReason =
   | 'whitespace' | 'uppercase-hex' | 'prefix-case' | 'wrong-length' | 'other-scheme' | 'no-prefix';
 
 export type VerifyResult =
-  | { ok: true }
+  /** `secretIndex`: which of the secrets given matched (0 when one was given). */
+  | { ok: true; secretIndex: number }
   | { ok: false; reason: VerifyFailureReason; message: string };
 
-type VerifyFailure = Extract<VerifyResult, { ok: false }>;
+/** One secret, or several during a rotation (the new and the old): a signature made with any of them verifies. */
+export type Secrets = string | readonly string[];
+
+export type VerifyFailure = Extract<VerifyResult, { ok: false }>;
 
 /** The reasons that name a near miss of DataChonk's header format. */
 export const NEAR_MISSES: ReadonlySet<VerifyFailureReason> = new Set<VerifyFailureReason>(
@@ -42,7 +46,7 @@ const HEX = /^[0-9a-f]+$/i;
 const SCHEME = /^[a-z][a-z0-9-]{0,15}$/i;
 const FORM = 'sha256=<64 lowercase hex digits>';
 
-function toBuffer(body: RawBody): Buffer {
+export function toBuffer(body: RawBody): Buffer {
   return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
@@ -60,7 +64,8 @@ function keyFor(secret: string): KeyObject {
   return key;
 }
 
-function hmac(secret: string, body: RawBody): Buffer {
+/** HMAC-SHA256 of the body with the secret: the 32 bytes DataChonk's signature carries in hex. */
+export function hmac(secret: string, body: RawBody): Buffer {
   return createHmac('sha256', keyFor(secret)).update(toBuffer(body)).digest();
 }
 
@@ -74,28 +79,38 @@ export function sign(secret: string, rawBody: RawBody): string {
 
 /**
  * Checks a signature header against the raw body. Never throws: every failure comes back with a
- * reason. Accepts the header as Node gives it (`string | string[] | undefined`).
+ * reason. Accepts the header as Node gives it (`string | string[] | undefined`). During a secret
+ * rotation pass both secrets (`[newSecret, oldSecret]`): `secretIndex` says which one matched.
  */
-export function verify(secret: string, rawBody: RawBody, header: string | readonly string[] | undefined | null): VerifyResult {
-  if (!secret) return fail('no-secret', 'no signing secret was given to check the signature with');
+export function verify(secrets: Secrets, rawBody: RawBody, header: string | readonly string[] | undefined | null): VerifyResult {
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  const given = list.filter((secret) => secret.length > 0).length;
+  if (given === 0) return fail('no-secret', 'no signing secret was given to check the signature with');
+  const parsed = parseHeader(header);
+  if (!Buffer.isBuffer(parsed)) return parsed;
+  const body = toBuffer(rawBody);
+  for (const [index, secret] of list.entries()) {
+    // Both are 32 bytes here, so timingSafeEqual cannot throw.
+    if (secret.length > 0 && timingSafeEqual(parsed, hmac(secret, body))) return { ok: true, secretIndex: index };
+  }
+  const secret = given > 1 ? `made with none of the ${given} secrets` : 'the secret differs';
+  return fail('mismatch', `the signature does not match the body: ${secret}, or the body was changed on the way`);
+}
+
+/** The 32 bytes a header carries, or why it carries none: exactly `sha256=` and 64 lowercase hex digits. */
+export function parseHeader(header: string | readonly string[] | undefined | null): Buffer | VerifyFailure {
   if (header === undefined || header === null || header.length === 0) {
     return fail('missing', `the ${SIGNATURE_HEADER} header is missing`);
   }
   if (typeof header !== 'string') {
     if (header.length > 1) return duplicated();
-    return verify(secret, rawBody, header[0]);
+    return parseHeader(header[0]);
   }
   // Node joins a repeated header with ", ": two signatures must fail, not be half-parsed.
   if (header.includes(',')) return duplicated();
   const match = SIGNATURE_FORMAT.exec(header);
   if (!match) return formatFailure(header);
-  const given = Buffer.from(match[1]!, 'hex');
-  const expected = hmac(secret, rawBody);
-  // Both are 32 bytes here, so timingSafeEqual cannot throw.
-  if (!timingSafeEqual(given, expected)) {
-    return fail('mismatch', 'the signature does not match the body: the secret differs, or the body was changed on the way');
-  }
-  return { ok: true };
+  return Buffer.from(match[1]!, 'hex');
 }
 
 /** Why a header is not exactly `sha256=<64 lowercase hex digits>`: its near miss, or malformed. */
@@ -117,7 +132,7 @@ function formatFailure(header: string): VerifyFailure {
   return fail('whitespace', `the signature has whitespace around it; DataChonk sends ${FORM} and nothing else`);
 }
 
-function duplicated(): VerifyResult {
+function duplicated(): VerifyFailure {
   return fail('duplicated', `the ${SIGNATURE_HEADER} header was sent more than once`);
 }
 
