@@ -9,12 +9,15 @@ import type { Webhook } from '../core/api/schemas.js';
 import { isFailure } from '../failure.js';
 import { bufferedLines } from './buffered.js';
 import { describeFailure } from './failures.js';
+import { explainSignature } from './signature.js';
 import { formatMs, joinShown, jsonLine, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 export interface ReadyInfo {
   url: string;
   secret: string;
   secretSource: SecretSource;
+  /** More --secret values (the old ones, during a rotation), accepted too. */
+  moreSecrets?: number | undefined;
   /** Where events go, as the user named them. */
   targets: readonly string[];
   events?: readonly string[] | undefined;
@@ -59,6 +62,8 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
     ...base,
     received(request) {
       out(receivedLine(c, request));
+      const why = signatureWhy(request);
+      if (why) out(c.dim(shown`                           hint: ${why.hint}`));
       if (verbose) {
         for (const [name, value] of Object.entries(request.headers)) out(c.dim(shown`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
       }
@@ -130,8 +135,9 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
     lines.push(shown`  Webhook:        ${info.webhookId} ${c.dim('(registered for this session; deleted when you stop)')}`);
     lines.push(shown`  Webhook secret: ${info.sessionSecret ?? ''} ${c.dim('(DataChonk signs with it; the listener checks it, then signs what it forwards with the secret below)')}`);
   }
+  const more = info.moreSecrets ? c.dim(` and ${info.moreSecrets} more (accepted too, during a rotation)`) : '';
   lines.push(
-    shown`  Signing secret: ${secret}`,
+    shown`  Signing secret: ${secret}${more}`,
     shown`  Verification:   ${info.skipVerify ? c.yellow('off (--skip-verify): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
     shown`  Forwarding to:  ${info.targets.length > 0 ? info.targets.join(', ') : c.dim('nowhere (answering 200; add --forward localhost:3000)')}`,
   );
@@ -161,16 +167,25 @@ const REJECT_FLAG: Partial<Record<string, string>> = { 'too-large': ' (--max-bod
 function receivedLine(c: Painter, request: ReceivedRequest): Shown {
   const time = c.dim(timestamp(request.receivedAt));
   const d = request.disposition;
+  const why = signatureWhy(request);
   if (d.kind === 'rejected') {
     const status = d.status ? statusColor(c, d.status)(`[${d.status}]`) : c.red('[---]');
     const what = request.eventId ? shown`${request.event ?? ''} ${c.dim(`[${request.eventId}]`)}` : shown`${request.method} ${request.url}`;
-    return shown`${time}  ${c.red('✖')}   ${status} ${what} ${c.red(`rejected: ${d.reason}${REJECT_FLAG[d.code] ?? ''}`)}`;
+    const reason = why ? `invalid signature (${why.code}): ${why.cause}` : `${d.reason}${REJECT_FLAG[d.code] ?? ''}`;
+    return shown`${time}  ${c.red('✖')}   ${status} ${what} ${c.red(`rejected: ${reason}`)}`;
   }
   const summary = truncate(summarizeEvent(request.event ?? '', request.payload?.data), 90);
-  const mark = request.verification?.status === 'valid' ? c.green('✔ verified')
-    : c.yellow(`⚠ unverified (${request.verification?.reason ?? 'no signature'})`);
+  const old = request.verification?.secret_index;
+  const mark = request.verification?.status === 'valid' ? c.green(old ? `✔ verified with --secret #${old + 1} (an old secret)` : '✔ verified')
+    : c.yellow(`⚠ unverified (${why ? `${why.code}: ${why.cause}` : request.verification?.reason ?? 'no signature'})`);
   const tail = d.kind === 'acknowledged' && d.filtered ? c.dim('  (not forwarded: filtered out by --events)') : '';
   return shown`${time}  --> ${c.bold(request.event ?? '')} ${c.dim(`[${request.eventId}]`)}${summary ? shown` ${summary}` : ''}  ${mark}${tail}`;
+}
+
+/** Why a request's signature failed, in words, when the listener diagnosed it. */
+function signatureWhy(request: ReceivedRequest): { code: string; cause: string; hint: string } | undefined {
+  const diagnosis = request.verification?.diagnosis;
+  return diagnosis ? { code: diagnosis.reason, ...explainSignature(diagnosis, 'listen') } : undefined;
 }
 
 function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult, now: Date): Shown {
@@ -182,6 +197,12 @@ function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult
     return shown`${time}  <-- ${c.red(`[${status}]`)} POST ${result.target} ${id} ${c.red(`${result.error?.message ?? 'failed'}${flag}`)}`;
   }
   return shown`${time}  <-- ${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${id} ${c.dim(formatMs(result.latency_ms))}`;
+}
+
+/** In --json, a failed signature's diagnosis: its code and the hint, as the pretty line says them. */
+function signatureRecord(request: ReceivedRequest): object {
+  const why = signatureWhy(request);
+  return why ? { signature_reason: why.code, signature_cause: why.cause, signature_hint: why.hint } : {};
 }
 
 function jsonRecord(request: ReceivedRequest, results: readonly ForwardResult[]): object {
@@ -197,6 +218,7 @@ function jsonRecord(request: ReceivedRequest, results: readonly ForwardResult[])
     id: request.eventId ?? null,
     outcome: d.kind === 'rejected' ? 'rejected' : d.kind === 'acknowledged' ? (d.filtered ? 'filtered' : 'acknowledged') : 'forwarded',
     ...(d.kind === 'rejected' ? { status: d.status || null, reason: d.reason, reason_code: d.code } : {}),
+    ...signatureRecord(request),
     payload: request.payload ?? null,
     forwards: results,
   };

@@ -1,7 +1,7 @@
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { isFailure } from '../../src/failure.js';
-import { decideBody, decideHead, type ListenRules, type RequestHead } from '../../src/core/listen/decide.js';
+import { DIAGNOSED_BODY_BYTES, decideBody, decideHead, type ListenRules, type RequestHead } from '../../src/core/listen/decide.js';
 import { forwardUrl, impliedPort, parseTarget } from '../../src/core/listen/targets.js';
 import { sign } from '../../src/core/signing/signature.js';
 
@@ -85,9 +85,23 @@ describe('decideBody: the signature', () => {
   it('answers 401 with verify\'s words, journals it, and shows the event and id the body claims', () => {
     expect(decideBody(head({ signature: sign('whsec_other', BODY) }), BODY, rules())).toEqual({
       verdict: 'reject', code: 'bad-signature', status: 401, reason: `invalid signature: ${MISMATCH}`,
-      verification: { status: 'invalid', reason: MISMATCH, code: 'mismatch' },
+      verification: { status: 'invalid', reason: MISMATCH, code: 'mismatch', diagnosis: { reason: 'unknown', verifyReason: 'mismatch' } },
       claimed: { event: 'generation.completed', id: 'evt_1' },
     });
+  });
+
+  it('says why a signature failed: the diagnosis, with the other secrets it knows, for bodies up to the bound', () => {
+    const pretty = Buffer.from(JSON.stringify(JSON.parse(BODY.toString()), null, 2));
+    expect(decideBody(head({ signature: sign(APP, BODY) }), pretty, rules()).verification)
+      .toMatchObject({ status: 'invalid', code: 'mismatch', diagnosis: { reason: 'body_reserialized', form: 'compact' } });
+    const otherSecrets = [{ secret: 'whsec_dev', label: 'the local dev secret' }];
+    expect(decideBody(head({ signature: sign('whsec_dev', BODY) }), BODY, rules({ otherSecrets })).verification)
+      .toMatchObject({ diagnosis: { reason: 'wrong_secret', matchedSecret: 'the local dev secret' } });
+    expect(decideBody(head({ signature: 'sha256=zz' }), BODY, rules({ skipVerify: true })).verification)
+      .toMatchObject({ status: 'skipped', diagnosis: { reason: 'malformed_header' } });
+    const big = Buffer.from(JSON.stringify({ ...JSON.parse(BODY.toString()), pad: 'x'.repeat(DIAGNOSED_BODY_BYTES) }));
+    const decision = decideBody(head({ signature: sign('whsec_dev', big) }), big, rules({ otherSecrets, maxBodyBytes: 2 * DIAGNOSED_BODY_BYTES }));
+    expect(decision.verification).toEqual({ status: 'invalid', reason: MISMATCH, code: 'mismatch' });
   });
 
   it.each([
@@ -147,7 +161,10 @@ describe('decideBody: the signature', () => {
   it('with skipVerify, accepts a bad or missing signature marked skipped, with the reason', () => {
     expect(decideBody(head({ signature: 'sha256=zz' }), BODY, rules({ skipVerify: true }))).toEqual({
       verdict: 'accept', envelope, routes: [`http://localhost:3000${PATH}`], filtered: false, signature: undefined,
-      verification: { status: 'skipped', reason: 'the x-datachonk-signature header is not of the form sha256=<64 lowercase hex digits>', code: 'malformed' },
+      verification: {
+        status: 'skipped', reason: 'the x-datachonk-signature header is not of the form sha256=<64 lowercase hex digits>', code: 'malformed',
+        diagnosis: { reason: 'malformed_header', verifyReason: 'malformed' },
+      },
     });
     expect(decideBody(head({ signature: undefined }), BODY, rules({ skipVerify: true, secrets: [] })))
       .toMatchObject({ verdict: 'accept', verification: { status: 'skipped', reason: NO_SECRET } });
@@ -217,7 +234,7 @@ describe('decideBody: a body sent with a Content-Encoding', () => {
       verdict: 'accept', verification: { status: 'valid' }, envelope, routes: [`http://localhost:3000${PATH}`], filtered: false, signature: undefined,
     });
     // Signed again for the app: over the bytes it is sent, the compressed ones.
-    expect(decideBody(sent(GZ, 'gzip', SESSION), GZ, rules({ secrets: [SESSION], forwardSecret: APP }))).toMatchObject({ signature: sign(APP, GZ) });
+    expect(decideBody(sent(GZ, 'gzip', SESSION), GZ, rules({ secrets: [SESSION], appSecrets: [APP] }))).toMatchObject({ signature: sign(APP, GZ) });
   });
 
   it.each([
@@ -294,7 +311,7 @@ describe('decideBody: routes and the event filter', () => {
 });
 
 describe('decideBody: signing again for the app', () => {
-  const twoSecrets = { secrets: [SESSION, APP], forwardSecret: APP };
+  const twoSecrets = { secrets: [SESSION, APP], appSecrets: [APP] };
 
   it('signs again with the app\'s secret a request verified with another secret', () => {
     const decision = decideBody(head({ signature: sign(SESSION, BODY) }), BODY, rules(twoSecrets));
@@ -310,6 +327,15 @@ describe('decideBody: signing again for the app', () => {
     const decision = decideBody(head({ signature: sign(APP, BODY) }), BODY, rules(twoSecrets));
     expect(decision).toMatchObject({ verdict: 'accept', verification: { status: 'valid' } });
     expect(decision).toHaveProperty('signature', undefined);
+  });
+
+  it('during a rotation, keeps the signature of a request signed with any of the app\'s secrets, and signs a session\'s with the first', () => {
+    const rotation = { secrets: [SESSION, APP, 'whsec_old'], appSecrets: [APP, 'whsec_old'] };
+    const old = decideBody(head({ signature: sign('whsec_old', BODY) }), BODY, rules(rotation));
+    expect(old).toMatchObject({ verdict: 'accept', verification: { status: 'valid', secret_index: 1 } });
+    expect(decideBody(head({ signature: sign(APP, BODY) }), BODY, rules(rotation)).verification).toEqual({ status: 'valid' });
+    expect(old).toHaveProperty('signature', undefined);
+    expect(decideBody(head({ signature: sign(SESSION, BODY) }), BODY, rules(rotation))).toMatchObject({ signature: sign(APP, BODY) });
   });
 
   it('keeps the received signature when there is no app secret', () => {

@@ -2,16 +2,20 @@ import {
   DEFAULT_FORWARD_TIMEOUT, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PATH, DEFAULT_LISTEN_PORT, DEFAULT_MAX_BODY,
 } from '../../defaults.js';
 import { command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
-import { commaList, duration, httpUrl, size, urlPath, wholeNumber } from '../parsers.js';
+import { commaList, duration, httpUrl, nonEmpty, size, urlPath, wholeNumber } from '../parsers.js';
 import { target } from '../targets.js';
-import { apiOptions, secretOption } from '../shared-options.js';
+import { apiOptions } from '../shared-options.js';
 
 const options = {
   forward: repeatable('--forward <target>', 'forward to your app: 3000, :3000, localhost:3000 or a URL', target),
   port: parsed('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535), { defaultText: DEFAULT_LISTEN_PORT }),
   host: text('--host <host>', 'address to listen on', { default: DEFAULT_LISTEN_HOST }),
   path: text('--path <path>', 'path that accepts webhooks', { default: DEFAULT_LISTEN_PATH, parse: urlPath }),
-  ...secretOption(),
+  secret: repeatable(
+    '--secret <secret>',
+    'signing secret to verify with (default: $DATACHONK_WEBHOOK_SECRET, else the local dev secret); during a rotation give the new one, then the old: either verifies',
+    nonEmpty,
+  ),
   skipVerify: flag('--skip-verify', 'accept unsigned or wrongly signed requests, marked as unverified'),
   events: parsed('--events <types>', 'forward only these event types, comma-separated (others are acknowledged)', commaList),
   forwardTimeout: parsed('--forward-timeout <duration>', 'answer 504 when the app takes longer', duration, { defaultText: DEFAULT_FORWARD_TIMEOUT }),
@@ -35,6 +39,7 @@ export default command({
     'datachonk listen --forward localhost:3000',
     'datachonk listen --forward 3000 --forward http://localhost:4000/hooks --events generation.completed',
     'datachonk listen --port 0 --json | jq .event',
+    'datachonk listen --forward 3000 --secret "$NEW_SECRET" --secret "$OLD_SECRET"   # during a secret rotation',
     'export WEBHOOK_SECRET=$(datachonk listen --print-secret)',
     'datachonk listen --tunnel --forward localhost:3000 --events generation.completed,push.completed',
     'datachonk listen --register --forward 3000         # with `datachonk emulator start` and DATACHONK_API_URL',

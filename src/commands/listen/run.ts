@@ -4,7 +4,8 @@ import type { Context } from '../../context.js';
 import { failure, usageError } from '../../errors.js';
 import { generateSecret } from '../../config/config-file.js';
 import { resolveApiSettings } from '../../config/credentials.js';
-import { resolveSecret, type ResolvedSecret } from '../../config/secret.js';
+import { knownSecrets, resolveSecret, type ResolvedSecret } from '../../config/secret.js';
+import type { OtherSecret } from '../../core/signing/diagnose.js';
 import { JOURNAL_FILE, LISTENERS_DIR } from '../../defaults.js';
 import { WebhooksApi } from '../../core/api/webhooks.js';
 import type { ApiClient } from '../../core/api/client.js';
@@ -24,8 +25,11 @@ import { isAlive } from '../../core/processes.js';
 
 /** `datachonk listen`: receive, verify, show, journal and forward webhooks until Ctrl-C. */
 const listen: Action<ListenSpecs> = async (ctx, { options }) => {
-  const resolved = await resolveSecret(options.secret, ctx.env, ctx.paths.configFile);
+  const resolved = await resolveSecret(options.secret[0], ctx.env, ctx.paths.configFile);
   if (options.printSecret) return printResult(ctx, resolved.secret, { secret: resolved.secret });
+  // During a rotation, `--secret new --secret old`: either verifies, and both are the app's.
+  const appSecrets = [resolved.secret, ...options.secret.slice(1)];
+  const otherSecrets = await knownSecrets(resolved.source, ctx.env, ctx.paths.configFile);
   const events = options.events?.map(requireEventType);
   const client = await registrationClient(ctx, options);
   // A registered session gets a fresh secret, so the one sent to the API is good for this session
@@ -43,7 +47,7 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
   }
   let session: ListenSession;
   try {
-    session = await startListenSession(sessionOptions(ctx, { options, resolved, sessionSecret, events, client, tunnel }), view);
+    session = await startListenSession(sessionOptions(ctx, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }), view);
   } catch (error) {
     await client?.close();
     throw error;
@@ -62,18 +66,19 @@ export default listen;
 
 interface Setup {
   options: ListenOptions;
-  resolved: ResolvedSecret;
+  appSecrets: readonly string[];
+  otherSecrets: readonly OtherSecret[];
   sessionSecret: string | undefined;
   events: readonly string[] | undefined;
   client: ApiClient | undefined;
   tunnel: TunnelProvider | undefined;
 }
 
-function sessionOptions(ctx: Context, { options, resolved, sessionSecret, events, client, tunnel }: Setup): ListenSessionOptions {
+function sessionOptions(ctx: Context, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }: Setup): ListenSessionOptions {
   return {
     receiver: {
-      host: options.host, port: options.port, path: options.path, secrets: sessionSecret ? [sessionSecret, resolved.secret] : [resolved.secret],
-      forwardSecret: resolved.secret, skipVerify: options.skipVerify, events: events && new Set(events), targets: options.forward,
+      host: options.host, port: options.port, path: options.path, secrets: sessionSecret ? [sessionSecret, ...appSecrets] : appSecrets,
+      appSecrets, otherSecrets, skipVerify: options.skipVerify, events: events && new Set(events), targets: options.forward,
       forwardTimeoutMs: options.forwardTimeout, maxBodyBytes: options.maxBody, requestTimeoutMs: 30_000, drainTimeoutMs: 10_000,
       now: ctx.now, monotonic: ctx.monotonic,
     },
@@ -130,7 +135,7 @@ function readyInfo({ options, resolved, session, sessionSecret, events }: ReadyS
     ? `datachonk webhooks create --url ${session.publicUrl} --secret ${secretText}${events ? ` --events ${events.join(',')}` : ''}`
     : undefined;
   return {
-    url: session.receiver.url, secret: resolved.secret, secretSource: resolved.source, skipVerify: options.skipVerify, events,
+    url: session.receiver.url, secret: resolved.secret, secretSource: resolved.source, moreSecrets: options.secret.length - 1, skipVerify: options.skipVerify, events,
     journalFile: session.journalFile,
     targets: options.forward.map((t) => (t.pathname === '/' ? `${t.origin} (+ the received path)` : t.href)),
     publicUrl: session.webhook ? session.publicUrl ?? session.receiver.url : session.publicUrl,

@@ -1,4 +1,5 @@
 import { checkEnvelope, type Envelope } from '../events/schemas.js';
+import { diagnoseSignature, type OtherSecret } from '../signing/diagnose.js';
 import { sign, verify, type VerifyResult } from '../signing/signature.js';
 import { DECODABLE, decodeBody } from './content-coding.js';
 import type { Verification } from './records.js';
@@ -15,18 +16,24 @@ export interface ListenRules {
   /** Signing secrets: a request verifies if it is signed with any of them. */
   secrets: readonly string[];
   /**
-   * The secret the app verifies with. A request verified with another of `secrets` (a session's
-   * registered webhook) is forwarded with its signature made again with this one; the body is
-   * never touched. Undefined: signatures always go on as received.
+   * The secrets the app verifies with (more than one during a rotation). A request verified with one
+   * of them goes on as received; one verified with another of `secrets` (a session's registered
+   * webhook) is forwarded with its signature made again with the first of these; the body is never
+   * touched. Undefined or empty: signatures always go on as received.
    */
-  forwardSecret?: string | undefined;
+  appSecrets?: readonly string[] | undefined;
   /** Accept requests whose signature is missing or wrong, marked as unverified. */
   skipVerify: boolean;
   /** Forward only these event types (others are acknowledged); undefined for all. */
   events?: ReadonlySet<string> | undefined;
   targets: readonly URL[];
   maxBodyBytes: number;
+  /** Other secrets this machine knows, for the diagnosis of a signature that does not verify to name. */
+  otherSecrets?: readonly OtherSecret[] | undefined;
 }
+
+/** Bodies up to this size get a signature diagnosis when they fail (a few dozen HMACs: cheap for webhooks, bounded for floods). */
+export const DIAGNOSED_BODY_BYTES = 64 * 1024;
 
 /** What the listener needs of a request's head. */
 export interface RequestHead {
@@ -92,14 +99,15 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
   if (body === 'aborted') return reject('aborted', 0, 'the client stopped before sending the whole body (disconnected or timed out)');
   const { result, secret } = verifyAny(rules.secrets, body, head.signature);
   const decoded = decode(body, head.encoding, rules.maxBodyBytes);
-  if (!result.ok && !rules.skipVerify) {
-    const rejection = reject('bad-signature', 401, `invalid signature: ${result.message}`);
-    rejection.verification = { status: 'invalid', reason: result.message, code: result.reason };
+  const failed = result.ok ? undefined : { reason: result.message, code: result.reason, ...diagnosis(head, body, rules) };
+  if (failed && !rules.skipVerify) {
+    const rejection = reject('bad-signature', 401, `invalid signature: ${failed.reason}`);
+    rejection.verification = { status: 'invalid', ...failed };
     const claimed = Buffer.isBuffer(decoded) ? checkEnvelope(parseJson(decoded)) : undefined;
     if (claimed?.ok) rejection.claimed = { event: claimed.envelope.event, id: claimed.envelope.id };
     return rejection;
   }
-  const verification: Verification = result.ok ? VALID : { status: 'skipped', reason: result.message, code: result.reason };
+  const verification: Verification = failed ? { status: 'skipped', ...failed } : validWith(secret, rules);
   if (!Buffer.isBuffer(decoded)) return { ...decoded, verification };
   const parsed = parseJson(decoded);
   if (parsed === undefined) return { ...reject('not-json', 400, 'the body is not JSON'), verification };
@@ -110,10 +118,11 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
   }
   const filtered = rules.events !== undefined && !rules.events.has(checked.envelope.event);
   const routes = filtered ? [] : rules.targets.map((target) => forwardUrl(target, head.url));
-  const resign = secret !== undefined && rules.forwardSecret !== undefined && secret !== rules.forwardSecret && routes.length > 0;
+  const appSecret = rules.appSecrets?.[0];
+  const resign = secret !== undefined && appSecret !== undefined && !rules.appSecrets!.includes(secret) && routes.length > 0;
   return {
     verdict: 'accept', verification, envelope: checked.envelope, routes, filtered,
-    signature: resign ? sign(rules.forwardSecret!, body) : undefined,
+    signature: resign ? sign(appSecret, body) : undefined,
   };
 }
 
@@ -128,6 +137,19 @@ function decode(body: Buffer, encoding: string | undefined, maxBodyBytes: number
 
 function reject(code: RejectCode, status: number, reason: string): Rejection {
   return { verdict: 'reject', code, status, reason };
+}
+
+/** A valid verification; it names the app's secret that verified it when that is not the first (an old one). */
+function validWith(secret: string | undefined, rules: ListenRules): Verification {
+  const index = secret === undefined ? -1 : rules.appSecrets?.indexOf(secret) ?? -1;
+  return index > 0 ? { status: 'valid', secret_index: index } : VALID;
+}
+
+/** Why a signature failed, for a body small enough to diagnose on the request path. */
+function diagnosis(head: RequestHead, body: Buffer, rules: ListenRules): Pick<Verification, 'diagnosis'> {
+  if (body.length > DIAGNOSED_BODY_BYTES) return {};
+  const found = diagnoseSignature({ body, header: head.signature, secrets: rules.secrets, others: rules.otherSecrets });
+  return found ? { diagnosis: found } : {};
 }
 
 /** Verifies with each secret in turn; says which one matched. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SignatureDiagnosis } from '../signing/diagnose.js';
 
 // The journal: NDJSON, one record per line. A `request` record is written when a request reaches
 // the listener's path, before anything is forwarded; a `forwards` record when its forwards are done
@@ -13,6 +14,10 @@ export const verificationSchema = z.object({
   reason: z.string().optional(),
   /** verify's reason code (`mismatch`, `uppercase-hex`, …) when the signature did not verify. */
   code: z.string().optional(),
+  /** Which of the app's secrets verified it, when not the first: 1 for the second (the old one, during a rotation). */
+  secret_index: z.number().int().positive().optional(),
+  /** Why it did not verify, as found by the signature diagnosis (core/signing/diagnose.ts); kept as data, worded by views. */
+  diagnosis: z.custom<SignatureDiagnosis>((value) => typeof (value as { reason?: unknown } | null)?.reason === 'string').optional(),
 });
 export type Verification = z.infer<typeof verificationSchema>;
 
