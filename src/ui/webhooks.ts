@@ -19,6 +19,10 @@ export interface WebhooksView {
   one(webhook: Webhook, options?: { title?: string; secret?: string | undefined }): void;
   /** After rotate-secret: the webhook is a running `datachonk listen` session's, which keeps the old secret. */
   listenerHoldsOldSecret(webhook: Webhook, listener: { session: true; pid: number } | { session: false }): void;
+  /** rotate-secret --plan: the new secret (not set yet) and the steps that roll both ends. */
+  rotationPlan(webhook: Webhook, secret: string): void;
+  /** After rotate-secret: what the receiver needs now. */
+  rotated(webhook: Webhook, how: { planned: boolean }): void;
   list(webhooks: readonly Webhook[]): void;
   deleted(id: string): void;
   deliveries(deliveries: readonly Delivery[]): void;
@@ -45,6 +49,21 @@ export function createWebhooksView(ctx: Context): WebhooksView {
         out(shown`  Secret:      ${c.bold(options.secret)}`);
         out(c.yellow('  Store this signing secret now: it will not be shown again. Your app verifies deliveries with it.'));
       }
+    },
+    rotationPlan(webhook, secret) {
+      const steps = rotationSteps(webhook.id);
+      if (json) return out(jsonLine({ type: 'rotation-plan', id: webhook.id, secret, steps }));
+      out(shown`New signing secret for ${c.bold(webhook.id)} ${c.dim('(not set yet: nothing has changed)')}: ${c.bold(secret)}`);
+      out(shown`To rotate without dropping a delivery:`);
+      steps.forEach((step, i) => out(shown`  ${String(i + 1)}. ${step}`));
+    },
+    rotated(webhook, { planned }) {
+      if (ctx.output !== 'pretty') return;
+      const note = planned
+        ? 'Your receiver accepts both secrets, as the plan said: drop the old one once deliveries verify with the new one.'
+        : 'A receiver that verifies with the old secret only now answers 401 (DataChonk retries those deliveries): give it the new one '
+          + `now, or accept both during the change. Next time, \`datachonk webhooks rotate-secret ${webhook.id} --plan\` first drops nothing.`;
+      writeLine(ctx.stderr, paint(ctx.stderr, ctx.env).dim(note));
     },
     list(webhooks) {
       if (json) return webhooks.forEach((w) => out(jsonLine({ type: 'webhook', ...w })));
@@ -74,6 +93,16 @@ export function createWebhooksView(ctx: Context): WebhooksView {
       ]));
     },
   };
+}
+
+/** How to move a webhook to a new secret without a delivery failing on the way. */
+function rotationSteps(id: string): string[] {
+  return [
+    'Make your receiver accept both secrets, the new one first, and deploy it: constructEvent(body, signature, [NEW_SECRET, OLD_SECRET]) '
+      + 'in Node (datachonk\'s library), or `datachonk listen --secret NEW_SECRET --secret OLD_SECRET` locally.',
+    `Switch DataChonk to the new secret: datachonk webhooks rotate-secret ${id} --secret NEW_SECRET`,
+    'Once deliveries verify with the new secret (retries of older deliveries may still come signed with the old one), remove the old secret from your receiver.',
+  ];
 }
 
 /** After rotate-secret, of a webhook a running `datachonk listen` receives: it still verifies with the old secret. */

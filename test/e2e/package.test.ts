@@ -25,7 +25,7 @@ const result = { type: known.event, known: known.known, files: known.data.files_
   verify: dc.verify(secret, body, dc.sign(secret, body)) };
 `;
 const EXPECTED = {
-  type: 'generation.completed', known: true, files: 1, unknown: ['chonk.archived', false], refused: 'mismatch', verify: { ok: true },
+  type: 'generation.completed', known: true, files: 1, unknown: ['chonk.archived', false], refused: 'mismatch', verify: { ok: true, secretIndex: 0 },
   // require() and import give the one module: `instanceof WebhookVerificationError` holds for both.
   sameModule: true,
 };

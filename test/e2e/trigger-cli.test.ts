@@ -77,7 +77,7 @@ describe('datachonk trigger sends numbers as typed', () => {
     const body = received!.body.toString('utf8');
     expect(body).toContain(`"external_ref":${BIG}}`);
     expect(body).not.toContain('12345678901234567000');
-    expect(verify(SECRET, received!.body, received!.headers['x-datachonk-signature'])).toEqual({ ok: true });
+    expect(verify(SECRET, received!.body, received!.headers['x-datachonk-signature'])).toEqual({ ok: true, secretIndex: 0 });
   });
 
   it('--dry-run --json prints the same digits in the body it signed, and in its curl command', async () => {
@@ -87,7 +87,7 @@ describe('datachonk trigger sends numbers as typed', () => {
     const record = JSON.parse(result.stdout) as { body: string; headers: Record<string, string>; curl: string };
     expect(record.body).toContain(`"ratio":1.0000000000000000001,"far":1e400,"external_ref":${BIG}}`);
     expect(record.curl).toContain(`"external_ref":${BIG}}`);
-    expect(verify(SECRET, record.body, record.headers['x-datachonk-signature'])).toEqual({ ok: true });
+    expect(verify(SECRET, record.body, record.headers['x-datachonk-signature'])).toEqual({ ok: true, secretIndex: 0 });
   });
 });
 
@@ -169,12 +169,14 @@ describe('datachonk trigger on its own', () => {
 
     const pretty = await runCli(['verify', '--signature', upper, '--file', body], { home: t.home });
     expect(pretty.code).toBe(1);
-    expect(pretty.stderr).toContain('invalid signature: the signature has uppercase hex digits; DataChonk sends lowercase');
-    expect(pretty.stderr).toContain('exactly as `datachonk sign` prints it');
+    expect(pretty.stderr).toContain('invalid signature: the signature is right, but written in uppercase hex');
+    expect(pretty.stderr).toContain('fix the sender to write the header exactly as DataChonk does: sha256=<64 lowercase hex digits>');
     noStackTrace(pretty.stderr);
     const json = await runCli(['--json', 'verify', '--signature', ` ${signature}`, '--file', body], { home: t.home });
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, reason: 'whitespace', message: expect.stringContaining('whitespace around it') });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false, reason: 'malformed_header', verify_reason: 'whitespace', message: expect.stringContaining('whitespace around it'),
+    });
   });
 
   it('honours XDG_CONFIG_HOME for the dev secret', async () => {

@@ -76,7 +76,7 @@ describe('webhooks update (the built binary, against the emulator)', () => {
     const emitted = await runCli(['emulator', 'emit', 'generation.completed'], { home: t.home, env });
     expect(emitted.code, emitted.stderr).toBe(0);
     const [delivery] = signed(app);
-    expect(verify('whsec_given_by_the_user', delivery!.body, delivery!.header)).toEqual({ ok: true });
+    expect(verify('whsec_given_by_the_user', delivery!.body, delivery!.header)).toEqual({ ok: true, secretIndex: 0 });
     expect(verify(old!, delivery!.body, delivery!.header)).toMatchObject({ ok: false, reason: 'mismatch' });
   });
 });
@@ -99,6 +99,40 @@ describe('webhooks rotate-secret (the built binary, against the emulator)', () =
     }
   });
 
+  it('--plan makes a secret and the steps, and changes nothing; --secret then sets that one without printing it; nothing is dropped', async () => {
+    const env = await emulator();
+    const app = t.opened(await startRecordingServer());
+    const { id, secret: old } = await create(env, app.url, 'generation.completed');
+
+    const plan = await runCli(['webhooks', 'rotate-secret', id, '--plan'], { home: t.home, env });
+    expect(plan.code, plan.stderr).toBe(0);
+    const fresh = /New signing secret for wh_\w+ \(not set yet: nothing has changed\): (whsec_\S+)/.exec(plan.stdout)![1]!;
+    expect(plan.stdout).toContain(`constructEvent(body, signature, [NEW_SECRET, OLD_SECRET])`);
+    expect(plan.stdout).toContain(`2. Switch DataChonk to the new secret: datachonk webhooks rotate-secret ${id} --secret NEW_SECRET`);
+    const planJson = JSON.parse((await runCli(['--json', 'webhooks', 'rotate-secret', id, '--plan'], { home: t.home, env })).stdout) as { type: string; steps: string[] };
+    expect(planJson).toMatchObject({ type: 'rotation-plan', id, secret: expect.stringMatching(/^whsec_/) });
+    expect(planJson.steps).toHaveLength(3);
+
+    // Nothing changed: a delivery is still signed with the old secret.
+    expect((await runCli(['emulator', 'emit', 'generation.completed'], { home: t.home, env })).code).toBe(0);
+    const rotated = await runCli(['webhooks', 'rotate-secret', id, '--secret', fresh], { home: t.home, env });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout + rotated.stderr).not.toContain(fresh);
+    expect(rotated.stderr).toContain('drop the old one once deliveries verify with the new one');
+    expect((await runCli(['emulator', 'emit', 'generation.completed'], { home: t.home, env })).code).toBe(0);
+
+    // A receiver that accepts both, as step 1 says, verifies every delivery: the first with the old, the next with the new.
+    const [before, after] = signed(app);
+    expect(verify([fresh, old!], before!.body, before!.header)).toEqual({ ok: true, secretIndex: 1 });
+    expect(verify([fresh, old!], after!.body, after!.header)).toEqual({ ok: true, secretIndex: 0 });
+  });
+
+  it('--plan with --secret is a usage error', async () => {
+    const result = await runCli(['webhooks', 'rotate-secret', 'wh_1', '--plan', '--secret', 'whsec_x'], { home: t.home });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--secret.*cannot be used with.*--plan|--plan.*cannot be used with.*--secret/);
+  });
+
   it('deliveries from emulator emit verify with the old secret before, and with the new one, not the old, after', async () => {
     const env = await emulator();
     const app = t.opened(await startRecordingServer());
@@ -111,8 +145,8 @@ describe('webhooks rotate-secret (the built binary, against the emulator)', () =
 
     const [before, after] = signed(app);
     expect(signed(app)).toHaveLength(2);
-    expect(verify(old!, before!.body, before!.header)).toEqual({ ok: true });
-    expect(verify(secret!, after!.body, after!.header)).toEqual({ ok: true });
+    expect(verify(old!, before!.body, before!.header)).toEqual({ ok: true, secretIndex: 0 });
+    expect(verify(secret!, after!.body, after!.header)).toEqual({ ok: true, secretIndex: 0 });
     expect(verify(old!, after!.body, after!.header)).toMatchObject({ ok: false, reason: 'mismatch' });
   });
 });

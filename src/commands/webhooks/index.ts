@@ -20,11 +20,17 @@ const updateOptions = {
   disable: flag('--disable', 'pause deliveries'),
   ...apiOptions,
 };
+const rotateOptions = {
+  plan: { ...flag('--plan', 'make a new secret and print the steps that roll both ends without dropping a delivery; changes nothing'), conflicts: ['secret'] },
+  secret: parsed('--secret <secret>', 'set this secret (the one --plan made) instead of generating one; never printed', nonEmpty),
+  ...apiOptions,
+};
 const deleteOptions = { yes: flag('-y, --yes', 'do not ask (needed without a terminal)'), ...apiOptions };
 
 export type CreateSpecs = typeof createOptions;
 export type UpdateSpecs = typeof updateOptions;
 export type DeleteSpecs = typeof deleteOptions;
+export type RotateSpecs = typeof rotateOptions;
 export type ApiSpecs = typeof apiOptions;
 
 export default {
@@ -55,8 +61,12 @@ export default {
       action: async () => (await import('./run.js')).remove,
     }),
     command({
-      name: 'rotate-secret', description: 'give an endpoint a new signing secret, shown once', args: [ID], options: apiOptions,
-      examples: ['datachonk webhooks rotate-secret wh_3kTq9'],
+      name: 'rotate-secret', description: 'give an endpoint a new signing secret, shown once (--plan first to drop no delivery)', args: [ID], options: rotateOptions,
+      examples: [
+        'datachonk webhooks rotate-secret wh_3kTq9 --plan                     # a new secret and the steps; changes nothing',
+        'datachonk webhooks rotate-secret wh_3kTq9 --secret "$NEW_SECRET"     # once your receiver accepts both',
+        'datachonk webhooks rotate-secret wh_3kTq9                            # at once: a new secret, shown once',
+      ],
       action: async () => (await import('./run.js')).rotateSecret,
     }),
     command({

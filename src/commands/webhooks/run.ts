@@ -13,7 +13,7 @@ import { confirm } from '../../ui/prompt.js';
 import { createWebhooksView } from '../../ui/webhooks.js';
 import { webhooksApi, type ApiFlags } from '../api.js';
 import type { Action } from '../define.js';
-import type { ApiSpecs, CreateSpecs, DeleteSpecs, UpdateSpecs } from './index.js';
+import type { ApiSpecs, CreateSpecs, DeleteSpecs, RotateSpecs, UpdateSpecs } from './index.js';
 
 // `datachonk webhooks create|list|get|update|delete|rotate-secret|deliveries`.
 
@@ -65,11 +65,20 @@ export const remove: Action<DeleteSpecs> = async (ctx, { args: [id], options: fl
   createWebhooksView(ctx).deleted(id!);
 };
 
-export const rotateSecret: Action<ApiSpecs> = async (ctx, { args: [id], options: flags }) => {
-  const secret = generateSecret();
-  const webhook = await withApi(ctx, flags, (w) => w.update(id!, { secret }));
+/**
+ * `rotate-secret`: at once (a new secret, set and shown once), or in steps that drop no delivery:
+ * `--plan` makes the secret and says how to roll both ends; `--secret` then sets it.
+ */
+export const rotateSecret: Action<RotateSpecs> = async (ctx, { args: [id], options: flags }) => {
   const view = createWebhooksView(ctx);
-  view.one(webhook, { title: 'Rotated the signing secret: deliveries are signed with the new one from now on', secret });
+  if (flags.plan) {
+    const webhook = await withApi(ctx, flags, (w) => w.get(id!));
+    return view.rotationPlan(webhook, generateSecret());
+  }
+  const generated = flags.secret === undefined ? generateSecret() : undefined;
+  const webhook = await withApi(ctx, flags, (w) => w.update(id!, { secret: flags.secret ?? generated! }));
+  view.one(webhook, { title: 'Rotated the signing secret: deliveries are signed with the new one from now on', secret: generated });
+  view.rotated(webhook, { planned: generated === undefined });
   // A `listen` session's webhook: that listener verifies with the secret it registered, and cannot
   // learn the new one while it runs.
   const owner = sessionOf(webhook);
