@@ -82,10 +82,12 @@ async function runExample(example: Example, world: World, prelude: readonly stri
   const code = await run.exited;
   const said = `${example.where}: ${text}\n${run.stderr()}\n${run.stdout()}`;
   noStackTrace(run.stderr());
-  if (example.output?.some((line) => line.startsWith('error:'))) {
-    // A console example showing an error: the same words, and a usage error's exit code.
-    expect(code, said).toBe(2);
-    for (const line of example.output) expect(run.stderr(), said).toContain(line);
+  // A console example showing an error: the same words, and a usage error's exit code unless it says
+  // otherwise (`# exits 1`: a signature that does not verify is not a usage error).
+  const exits = /#\s*exits (\d+)/.exec(example.text)?.[1];
+  if (exits !== undefined || example.output?.some((line) => line.startsWith('error:'))) {
+    expect(code, said).toBe(exits === undefined ? 2 : Number(exits));
+    for (const line of example.output ?? []) expect(run.stderr() + run.stdout(), said).toContain(line);
     return;
   }
   expect(code, said).toBe(0);

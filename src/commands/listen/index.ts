@@ -39,7 +39,7 @@ export default command({
     'datachonk listen --forward localhost:3000',
     'datachonk listen --forward 3000 --forward http://localhost:4000/hooks --events generation.completed',
     'datachonk listen --port 0 --json | jq .event',
-    'datachonk listen --forward 3000 --secret "$NEW_SECRET" --secret "$OLD_SECRET"   # during a secret rotation',
+    'datachonk listen --forward 3000 --secret whsec_new --secret whsec_old   # during a rotation: both verify',
     'export WEBHOOK_SECRET=$(datachonk listen --print-secret)',
     'datachonk listen --tunnel --forward localhost:3000 --events generation.completed,push.completed',
     'datachonk listen --register --forward 3000         # with `datachonk emulator start` and DATACHONK_API_URL',

@@ -17,7 +17,7 @@ export default command({
   options,
   examples: [
     'datachonk verify --secret whsec_test --signature sha256=… --file payload.json',
-    'datachonk verify --explain --signature "$SIG" --file received.json --expected-body sent.json',
+    'datachonk verify --explain --also-secret whsec_old --secret whsec_test --signature sha256=… --file payload.json',
   ],
   action: async () => (await import('./run.js')).default,
 });

@@ -64,7 +64,7 @@ export default {
       name: 'rotate-secret', description: 'give an endpoint a new signing secret, shown once (--plan first to drop no delivery)', args: [ID], options: rotateOptions,
       examples: [
         'datachonk webhooks rotate-secret wh_3kTq9 --plan                     # a new secret and the steps; changes nothing',
-        'datachonk webhooks rotate-secret wh_3kTq9 --secret "$NEW_SECRET"     # once your receiver accepts both',
+        'datachonk webhooks rotate-secret wh_3kTq9 --secret whsec_from_the_plan   # once your receiver accepts both',
         'datachonk webhooks rotate-secret wh_3kTq9                            # at once: a new secret, shown once',
       ],
       action: async () => (await import('./run.js')).rotateSecret,
