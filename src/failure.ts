@@ -21,7 +21,7 @@ export interface FailureFacts {
   'nothing-to-send': Record<string, never>;
   'all-with-event': Record<string, never>;
   'target-invalid': { text: string; problem: 'syntax' | 'scheme' };
-  'port-in-use': { host: string; port: number; server: 'listener' | 'emulator' };
+  'port-in-use': { host: string; port: number; server: 'listener' | 'emulator' | 'inspector' };
   'cannot-listen': { host: string; port: number; code: string };
   'emulator-data-unreadable': { file: string; detail: string };
   'emulator-data-damaged': { file: string };

@@ -59,9 +59,7 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
     `${said.command === 'events resend' ? '--to' : '--forward'}: "${f.text}" ${f.problem === 'syntax' ? 'is not a port, host:port or URL' : 'must be an http:// or https:// URL'}`,
     'for example: localhost:3000, 3000 or http://localhost:3000/webhooks',
   ),
-  'port-in-use': (f) => failed(`port ${f.port} on ${f.host} is already in use`, f.server === 'listener'
-    ? 'is another `datachonk listen` running? pick another port with --port (0 picks a free one)'
-    : 'is an emulator running already? pick another port with --port'),
+  'port-in-use': (f, said) => failed(`port ${f.port} on ${f.host} is already in use`, PORT_TAKEN[f.server](said.command)),
   'cannot-listen': (f) => failed(`cannot listen on ${f.host}:${f.port}: ${f.code}`, 'pick another --host or --port'),
   'emulator-data-unreadable': (f) => failed(`cannot read the emulator data file ${f.file}: ${f.detail}`),
   'emulator-data-damaged': (f) => failed(`the emulator data file ${f.file} is damaged`,
@@ -81,6 +79,12 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
     'quick tunnels fail while ~/.cloudflared/config.yaml exists, and need outbound access to Cloudflare'),
   'tunnel-no-url': (f) => failed(`cloudflared gave no tunnel URL within ${f.seconds}s; its last lines:${quote(f.lastLines)}`,
     'check your connection to Cloudflare, or use a tunnel you run yourself with --tunnel-url'),
+};
+
+const PORT_TAKEN = {
+  listener: () => 'is another `datachonk listen` running? pick another port with --port (0 picks a free one)',
+  emulator: () => 'is an emulator running already? pick another port with --port',
+  inspector: (command: string) => `is another inspector running? pick another port: ${command === 'inspect' ? '--port' : '--inspect'} <port> (0 picks a free one)`,
 };
 
 function quote(lines: readonly string[]): string {
