@@ -17,6 +17,8 @@ export type Flaw =
   | 'crashes-on-unknown-types' // 500 to an event type it has no handler for
   | 'crashes-on-non-json' // 500 to a body that is not JSON
   | 'refuses-unknown-types' // 422 to an event type it does not know: deliberate, allowed with --allow-unknown
+  | 'hangs-on-unknown-types' // never answers an event type it does not know
+  | 'dies-on-missing-signature' // a request without a signature kills it: the connection dropped, the port closed
   | 'slow'; // answers everything right, after `slowMs`
 
 export interface Endpoint {
@@ -59,6 +61,12 @@ export async function startEndpoint(secret: string, flaw?: Flaw, options: { slow
       res.end(JSON.stringify(body));
     };
     if (flaw === 'slow') await delay(options.slowMs ?? 250);
+    if (flaw === 'dies-on-missing-signature' && req.headers['x-datachonk-signature'] === undefined) {
+      // As a process that crashed: nothing answers any more, on this connection or a new one.
+      server.close();
+      server.closeAllConnections();
+      return;
+    }
     try {
       let signedBytes = raw;
       if (flaw === 'reserialized') {
@@ -78,6 +86,7 @@ export async function startEndpoint(secret: string, flaw?: Flaw, options: { slow
       }
       if (!isEnvelope(event)) return answer(400, { error: 'not a DataChonk event' });
       if (!KNOWN.has(event.event) && flaw === 'crashes-on-unknown-types') throw new Error(`no handler for ${event.event}`);
+      if (!KNOWN.has(event.event) && flaw === 'hangs-on-unknown-types') return undefined;
       if (!KNOWN.has(event.event) && flaw === 'refuses-unknown-types') return answer(422, { error: `unknown event type ${event.event}` });
       if (seen.has(event.id) && flaw === 'conflict-on-duplicates') return answer(409, { error: 'event already processed' });
       seen.add(event.id);

@@ -86,6 +86,24 @@ describe('check: each endpoint caught by the right checks and no other', () => {
   });
 });
 
+describe('check: an endpoint that stops answering', () => {
+  it('a request it never answers fails at --timeout, and so does the latency check', async () => {
+    const { code, checks } = await check((await endpoint('hangs-on-unknown-types')).url, ['--timeout', '300ms']);
+    expect(notPassed(checks)).toEqual({ 'forward-compat/unknown-event-type': 'fail timeout', 'latency/answer-time': 'fail timeout' });
+    expect(code).toBe(1);
+  });
+
+  it('one that goes down during the run stops it: one failure that says so, the checks not run counted', async () => {
+    const { code, records } = await check((await endpoint('dies-on-missing-signature')).url);
+    const summary = records.at(-1) as unknown as { stopped: string; not_run: number; checks: number };
+    expect(summary.stopped).toBe('went-down');
+    expect(summary.not_run).toBeGreaterThan(0);
+    expect(summary.checks + summary.not_run).toBe(EVERY_CHECK.length);
+    expect(ctx!.stderr.text).toMatch(/stopped accepting connections during the run \(at [\w-]+\/[\w.-]+\): did one of the requests crash it\?/);
+    expect(code).toBe(1);
+  });
+});
+
 describe('check: options', () => {
   it('--expect-reject: a forgery refused with another status fails, naming the flag', async () => {
     const { checks } = await check((await endpoint()).url, ['--only', 'forgery', '--expect-reject', '403']);
