@@ -50,9 +50,12 @@ describe('datachonk check (the built binary)', () => {
   it('an endpoint that accepts everything: exit 1, each forgery a JUnit failure with a message, the secret nowhere', async () => {
     const url = (await endpoint('accepts-everything')).url;
     const file = join(t.home, 'report.xml');
-    const { code, stdout, stderr } = await check([url, '--junit', file]);
+    const { code, stdout, stderr } = await check([url, '--junit', file, '--header', 'Authorization: Bearer tok_app_Wq7e']);
     expect(code).toBe(1);
     expect(stderr).toContain('error: 8 of 29 checks failed');
+    // A header given with --header is named, its value (a token, often) never shown.
+    expect(stdout).toContain('+ Authorization');
+    expect(`${stdout}${stderr}${await readFile(file, 'utf8')}`).not.toContain('tok_app_Wq7e');
     expect(stdout).toContain('your endpoint does not verify signatures');
     noStackTrace(stderr);
     const { root, cases } = await junit(file);
