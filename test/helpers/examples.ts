@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../src/core/api/client.js';
 import { WebhooksApi } from '../../src/core/api/webhooks.js';
+import { checkEnvelope } from '../../src/core/events/schemas.js';
 import { verify } from '../../src/core/signing/signature.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { BIN, runCli } from './cli.js';
@@ -94,13 +95,27 @@ function triggersDefaultUrl(text: string): boolean {
   return /datachonk (?:--\w+ )*trigger\b/.test(text) && !/--(url|dry-run|list|print-payload|help)\b/.test(text);
 }
 
-/** Your app: answers 200 {"received":true} to a request signed with one of `secrets`, 401 to others. */
+/**
+ * Your app, a receiver written right (so that `datachonk check` passes it): 200 {"received":true} to a
+ * request signed with one of `secrets` (verified over the raw bytes, a repeat included), 401 to
+ * others, 400 to a signed body that is not JSON or not an event envelope.
+ */
 async function startApp(secrets: () => string[]): Promise<RecordingServer> {
   return startRecordingServer((req, res) => {
     const signed = secrets().some((secret) => verify(secret, req.body, req.headers['x-datachonk-signature']).ok);
-    res.writeHead(signed ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(signed ? '{"received":true}' : '{"error":"invalid signature"}');
+    const [status, answer] = !signed ? [401, '{"error":"invalid signature"}']
+      : !checkEnvelope(parsed(req.body)).ok ? [400, '{"error":"not a DataChonk event"}'] : [200, '{"received":true}'];
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(answer);
   });
+}
+
+function parsed(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 const FAKE_CLOUDFLARED = fileURLToPath(new URL('./fake-cloudflared.mjs', import.meta.url));
