@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { failure } from '../errors.js';
+import { writeFileAtomically } from './atomic-file.js';
 
 // Loose: fields written by newer versions of the tool are kept on rewrite.
 const configSchema = z.looseObject({
@@ -45,13 +45,7 @@ export async function readConfig(file: string): Promise<Config> {
  * file is private because %APPDATA% is in the user's own profile folder.
  */
 export async function writeConfig(file: string, config: Config): Promise<void> {
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  // writeFile's mode is filtered by the umask; make sure.
-  await chmod(temporary, 0o600);
-  await rename(temporary, file);
+  await writeFileAtomically(file, `${JSON.stringify(config, null, 2)}\n`, 0o600);
 }
 
 /** Reads, changes and writes config.json in one step. */

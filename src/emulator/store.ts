@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { writeFileAtomically } from '../config/atomic-file.js';
 import { Failure } from '../failure.js';
 import { randomId } from '../core/events/payload.js';
 
@@ -79,11 +78,8 @@ export class WebhookStore {
 
   private async save(): Promise<void> {
     if (!this.file) return;
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    const temporary = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
     // It holds signing secrets. (The modes do nothing on Windows, which has none; %LOCALAPPDATA% is the user's own.)
-    await writeFile(temporary, `${JSON.stringify({ webhooks: this.list() }, null, 2)}\n`, { mode: 0o600 });
-    await rename(temporary, this.file);
+    await writeFileAtomically(this.file, `${JSON.stringify({ webhooks: this.list() }, null, 2)}\n`, 0o600);
   }
 }
 

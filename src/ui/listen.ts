@@ -20,6 +20,8 @@ export interface ReadyInfo {
   moreSecrets?: number | undefined;
   /** Where events go, as the user named them. */
   targets: readonly string[];
+  /** The same, as URLs. */
+  forwardUrls: readonly string[];
   events?: readonly string[] | undefined;
   journalFile?: string | undefined;
   skipVerify: boolean;
@@ -90,7 +92,8 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
   return {
     // Quiet still says where it listens: a script needs the URL (and the port 0 picked).
     ready(info) {
-      if (info.inspectorUrl) record({ type: 'inspector', url: info.inspectorUrl });
+      // --json: the ready object is stdout's first line; what setup did (tunnel, webhook) is in it.
+      record(readyRecord(info));
       writeLine(ctx.stderr, ctx.output === 'quiet' ? readyLine(err, info) : readyBlock(err, info));
     },
     stopping(inFlight) {
@@ -105,22 +108,32 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     },
     staleRemoved(webhooks) {
       for (const w of webhooks) {
-        record({ type: 'webhook', state: 'stale-removed', id: w.id, url: w.url });
         banner(shown`Removed webhook ${w.id} (${w.url}), left behind by a listener on this machine that was killed`);
       }
     },
-    tunnelStarting(name) {
-      record({ type: 'tunnel', state: 'starting' });
-      banner(err.dim(`Starting a ${name}…`));
-    },
-    tunnelReady: (url) => record({ type: 'tunnel', state: 'ready', url }),
-    registered: (webhook) => record({ type: 'webhook', state: 'registered', id: webhook.id, url: webhook.url, events: webhook.events }),
+    tunnelStarting: (name) => banner(err.dim(`Starting a ${name}…`)),
+    tunnelReady() {},
+    registered() {},
     cleanupFailed: (error) => warn(`while stopping: ${said(error)}`),
     unregistered(id, error) {
       record({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error: said(error) } : {}) });
       if (error) warn(`could not delete webhook ${id}: ${said(error)}; the next \`datachonk listen\` with an API key removes it`);
       else banner(shown`Deleted webhook ${id}`);
     },
+  };
+}
+
+/**
+ * What a script needs once the listener is ready: `listen --json`'s first line, and the --ready-file.
+ * Names the secret's source and count, never a secret.
+ */
+export function readyRecord(info: ReadyInfo): object {
+  const url = new URL(info.url);
+  return {
+    type: 'ready', url: info.url, port: Number(url.port), forward: info.forwardUrls, events: info.events ?? null,
+    secret_source: info.secretSource, secrets: 1 + (info.moreSecrets ?? 0), skip_verify: info.skipVerify,
+    public_url: info.publicUrl ?? null, webhook_id: info.webhookId ?? null, journal: info.journalFile ?? null,
+    inspector_url: info.inspectorUrl ?? null,
   };
 }
 

@@ -18,8 +18,8 @@ describe('datachonk listen --inspect / datachonk inspect', () => {
     expect(info).toMatchObject({ mode: 'listen', can_send: true, listen_url: listeningUrl(listener.stderr()) });
 
     const json = t.started(await startCli(['--json', 'listen', '--port', '0', '--inspect', '0'], { home: t.home, ready: /Listening on/ }));
-    const record = JSON.parse(await json.waitForStdout(/"type":"inspector"/)) as { url: string };
-    expect(record.url).toBe(inspectorUrl(json.stderr()));
+    const record = JSON.parse(await json.waitForStdout(/"type":"ready"/)) as { inspector_url: string };
+    expect(record.inspector_url).toBe(inspectorUrl(json.stderr()));
   });
 
   it('inspect: reads the journal; sends through the running listener, or says there is none', async () => {

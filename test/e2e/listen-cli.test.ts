@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
@@ -44,6 +44,23 @@ describe('datachonk listen (the built binary)', () => {
     const id = /\[(evt_\w+)\]/.exec(failing.stdout)![1]!;
     expect(app.accepted.map((e) => e.body.id)).toEqual([id]);
     await listener.waitForStdout(new RegExp(`<-- \\[500\\] POST ${escape(app.url)} \\[${id}\\]`));
+  });
+
+  it('--json prints the ready object first; --ready-file holds the same, written once listening and removed at the end', async () => {
+    const file = join(t.home, 'ready', 'listener.json');
+    const listener = t.started(await startCli(['--json', 'listen', '--port', '0', '--forward', '3000', '--ready-file', file], { home: t.home, ready: /Listening on/ }));
+    const first = await listener.waitForStdout(/./);
+    const ready = JSON.parse(first) as Record<string, unknown>;
+    expect(ready).toMatchObject({
+      type: 'ready', url: listeningUrl(listener.stderr()), port: Number(new URL(listeningUrl(listener.stderr())).port),
+      forward: ['http://localhost:3000/'], secret_source: 'dev', secrets: 1, skip_verify: false, public_url: null, inspector_url: null,
+    });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(ready);
+    expect(first).not.toContain('whsec_');
+    if (!windows) {
+      expect(await listener.stop('SIGINT')).toBe(0);
+      await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
+    }
   });
 
   it('trigger sends by default to the address listen listens on by default', async () => {
@@ -99,15 +116,17 @@ describe('datachonk listen (the built binary)', () => {
   });
 
   // Windows: a SIGINT or SIGTERM from another process terminates the listener there, so its clean exit 0 cannot be seen.
-  it.skipIf(windows)('--json prints one NDJSON object per request on stdout, the banner on stderr', async () => {
+  it.skipIf(windows)('--json prints the ready object, then one NDJSON object per request on stdout, the banner on stderr', async () => {
     const listener = t.started(await startCli(['--json', 'listen', '--port', '0', '--no-journal'], { home: t.home }));
     const url = listeningUrl(listener.stderr());
     await runCli(['trigger', 'scan.completed', '--url', url], { home: t.home });
     await runCli(['trigger', 'scan.completed', '--url', url, '--signature', 'missing'], { home: t.home });
     await listener.waitForStdout(/"outcome":"rejected"/);
     const records = listener.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records[0]).toMatchObject({ type: 'request', event: 'scan.completed', outcome: 'acknowledged', verification: { status: 'valid' } });
-    expect(records[1]).toMatchObject({ outcome: 'rejected', status: 401 });
+    expect(records[0]).toMatchObject({ type: 'ready', url, journal: null });
+    expect(records[1]).toMatchObject({ type: 'request', event: 'scan.completed', outcome: 'acknowledged', verification: { status: 'valid' } });
+    expect(records[2]).toMatchObject({ outcome: 'rejected', status: 401 });
+    expect(records).toHaveLength(3);
     expect(listener.stderr()).toContain('Journal:        off');
     expect(await listener.stop('SIGTERM')).toBe(0);
     await expect(stat(join(cliPaths(t.home).stateDir, 'events.ndjson'))).rejects.toThrow();

@@ -25,6 +25,7 @@ const options = {
     ...parsed('--inspect [port]', `serve the web inspector on 127.0.0.1 (port ${DEFAULT_INSPECT_PORT} when none is given; 0 picks a free one)`, wholeNumber(0, 65535)),
     preset: DEFAULT_INSPECT_PORT, conflicts: ['journal'],
   },
+  readyFile: text('--ready-file <path>', 'once listening, write the ready object (JSON: URL, port, targets…) to this file, whole; removed when the listener stops'),
   verbose: flag('--verbose', 'also print request headers and the app\'s response bodies'),
   printSecret: flag('--print-secret', 'print the signing secret and exit'),
   tunnel: { ...flag('--tunnel', 'expose the listener through a cloudflared quick tunnel (no Cloudflare account) and register it'), conflicts: ['tunnelUrl'] },

@@ -15,7 +15,9 @@ import { impliedPort } from '../../core/listen/targets.js';
 import { startListenSession, type ListenSession, type ListenSessionOptions } from '../../core/listen/session.js';
 import { cloudflaredProvider } from '../../core/tunnel/cloudflared.js';
 import type { TunnelProvider } from '../../core/tunnel/provider.js';
-import { createListenView, type ListenView } from '../../ui/listen.js';
+import { createListenView, readyRecord, type ListenView, type ReadyInfo } from '../../ui/listen.js';
+import { writeFileAtomically } from '../../config/atomic-file.js';
+import { rm } from 'node:fs/promises';
 import { printResult } from '../../ui/output.js';
 import { apiClient, userAgent } from '../api.js';
 import { startJournalInspector, type Inspector } from '../../inspector/server.js';
@@ -57,9 +59,12 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
     await shutdown(view, session, client);
     throw error;
   });
-  view.ready({ ...readyInfo({ options, resolved, session, sessionSecret, events }), inspectorUrl: inspector?.url });
+  const ready = { ...readyInfo({ options, resolved, session, sessionSecret, events }), inspectorUrl: inspector?.url };
+  if (options.readyFile) await writeReadyFile(options.readyFile, ready);
+  view.ready(ready);
   const lost = await Promise.race([stopRequested.then(() => undefined), session.lost]);
   await inspector?.close();
+  if (options.readyFile) await rm(options.readyFile, { force: true });
   await shutdown(view, session, client);
   if (lost) {
     // Restarting would give a new URL that nothing points at: say so loudly and stop instead.
@@ -97,6 +102,15 @@ function sessionOptions(ctx: Context, { options, appSecrets, otherSecrets, sessi
       now: ctx.now, isAlive,
     },
   };
+}
+
+/** `--ready-file`: the ready object, written whole once the listener listens (a script waits for it). */
+async function writeReadyFile(file: string, info: ReadyInfo): Promise<void> {
+  try {
+    await writeFileAtomically(file, `${JSON.stringify(readyRecord(info))}\n`, 0o644);
+  } catch (error) {
+    throw failure(`cannot write the ready file ${file}: ${(error as Error).message}`, 'give --ready-file a path in a folder you can write to');
+  }
 }
 
 /** `--inspect`: the web inspector over this listener's journal, sending replays and edits through it. */
@@ -153,6 +167,7 @@ function readyInfo({ options, resolved, session, sessionSecret, events }: ReadyS
     url: session.receiver.url, secret: resolved.secret, secretSource: resolved.source, moreSecrets: Math.max(0, options.secret.length - 1), skipVerify: options.skipVerify, events,
     journalFile: session.journalFile,
     targets: options.forward.map((t) => (t.pathname === '/' ? `${t.origin} (+ the received path)` : t.href)),
+    forwardUrls: options.forward.map((t) => t.href),
     publicUrl: session.webhook ? session.publicUrl ?? session.receiver.url : session.publicUrl,
     webhookId: session.webhook?.id, sessionSecret, registerCommand, quickTunnel: options.tunnel,
   };
