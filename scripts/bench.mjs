@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { paced } from './bench/paced.mjs';
+import { measureCheck } from './bench/check.mjs';
 import { measureStartup } from './bench/startup.mjs';
 import { cpuMs, median, percentile, sampleRss } from './bench/stats.mjs';
 
@@ -26,6 +27,7 @@ const LATENCY_RATE = 100;
 const LATENCY_EVENTS = Number(process.env.BENCH_LATENCY_EVENTS ?? 1_500);
 const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 20);
 const MEMORY_EVENTS = Number(process.env.BENCH_MEMORY_EVENTS ?? 100_000);
+const CHECK_RUNS = Number(process.env.BENCH_CHECK_RUNS ?? 10);
 const RSS_EVERY_MS = 200;
 const home = mkdtempSync(join(tmpdir(), 'datachonk-bench-'));
 const env = { ...process.env, HOME: home, NO_COLOR: '1' };
@@ -220,6 +222,10 @@ console.log('\n  startup');
 const startup = measureStartup(bin, { runs: STARTUP_RUNS, env });
 const startupWorst = Math.max(startup['datachonk --version'].median, startup['datachonk trigger --help'].median) / startup['node -e 0'].median;
 
+// 4b. `datachonk check`: the full suite against a healthy local app (issue 13: at most 2 s).
+console.log('\n  check');
+const checkBench = await measureCheck(bin, { runs: CHECK_RUNS, env });
+
 // 5. Listener memory through many events, journal on, RSS sampled all along.
 console.log(`\n  memory: ${MEMORY_EVENTS} events through a fresh listener`);
 const memHome = mkdtempSync(join(tmpdir(), 'datachonk-bench-mem-'));
@@ -274,6 +280,7 @@ const lines = [
   `| latency added by \`listen\` <= added by node-http-proxy, p50 | ${f(lt.added50, 3)} vs ${f(px.added50, 3)} ms | ${verdict(lt.added50 <= px.added50)} |`,
   `| latency added by \`listen\` <= added by node-http-proxy, p99 | ${f(lt.added99, 3)} vs ${f(px.added99, 3)} ms | ${verdict(lt.added99 <= px.added99)} |`,
   `| startup <= 1.5x \`node -e 0\` (median of ${STARTUP_RUNS}) | worst ${f(startupWorst, 2)}x | ${verdict(startupWorst <= 1.5)} |`,
+  `| \`check\`: the full suite against a healthy local app <= 2 s (process start included, worst of ${CHECK_RUNS}) | median ${f(checkBench.wallMedian)} ms, worst ${f(checkBench.wallMax)} ms | ${verdict(checkBench.wallMax <= 2000)} |`,
   `| listener RSS < 150 MB, sampled through the load and through ${f(MEMORY_EVENTS)} events | peak ${f(listenRssLoad.peak, 1)} MB under load, ${f(memory.peak, 1)} MB through the ${f(MEMORY_EVENTS)} | ${verdict(Math.max(listenRssLoad.peak, memory.peak) < 150)} |`,
   `| listener RSS flat: peak over the second half at most 20 MB above the first half's | ${f(rssFirst.peak, 1)} then ${f(rssSecond.peak, 1)} MB (${rssGrowth >= 0 ? '+' : ''}${f(rssGrowth, 1)} MB) | ${verdict(rssGrowth <= 20)} |`,
   '',
@@ -334,6 +341,13 @@ const lines = [
   '| command | median ms | vs node -e 0 |',
   '|---|---:|---:|',
   ...Object.entries(startup).map(([name, s]) => `| \`${name}\` | ${f(s.median, 1)} | ${f(s.median / startup['node -e 0'].median, 2)}x |`),
+  '',
+  `## check: ${checkBench.checks} checks against a healthy app on 127.0.0.1, ${CHECK_RUNS} runs after a warm-up`,
+  '',
+  '| figure | median ms | worst ms |',
+  '|---|---:|---:|',
+  `| \`datachonk check <url> --json\`, process start included | ${f(checkBench.wallMedian)} | ${f(checkBench.wallMax)} |`,
+  `| the suite itself (the summary's \`duration_ms\`) | ${f(checkBench.suiteMedian)} | ${f(checkBench.suiteMax)} |`,
   '',
   `## Listener memory: ${f(MEMORY_EVENTS)} events through a fresh listener, journal on, RSS sampled every ${RSS_EVERY_MS} ms`,
   '',

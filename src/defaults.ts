@@ -8,6 +8,8 @@ export const DEFAULT_LISTEN_PORT = '4747';
 export const DEFAULT_LISTEN_PATH = '/webhooks/datachonk';
 export const DEFAULT_FORWARD_TIMEOUT = '30s';
 export const DEFAULT_MAX_BODY = '5MiB';
+/** The web inspector's port (`listen --inspect`, `inspect`): ngrok's is 4040. */
+export const DEFAULT_INSPECT_PORT = '4041';
 /** Journal file name under the state folder. */
 export const JOURNAL_FILE = 'events.ndjson';
 /** Under the state folder: a note per running listener (core/listen/presence.ts). */

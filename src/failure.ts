@@ -21,7 +21,7 @@ export interface FailureFacts {
   'nothing-to-send': Record<string, never>;
   'all-with-event': Record<string, never>;
   'target-invalid': { text: string; problem: 'syntax' | 'scheme' };
-  'port-in-use': { host: string; port: number; server: 'listener' | 'emulator' };
+  'port-in-use': { host: string; port: number; server: 'listener' | 'emulator' | 'inspector' };
   'cannot-listen': { host: string; port: number; code: string };
   'emulator-data-unreadable': { file: string; detail: string };
   'emulator-data-damaged': { file: string };
@@ -36,6 +36,21 @@ export interface FailureFacts {
   'tunnel-cannot-start': { bin: string; detail: string };
   'tunnel-exited-early': { how: string; lastLines: readonly string[] };
   'tunnel-no-url': { seconds: number; lastLines: readonly string[] };
+  /**
+   * `check` stopped at its first answer (the endpoint is unreachable, answers 404/405, refuses a
+   * correctly signed event) or when the endpoint went down during the run.
+   */
+  'check-stopped': {
+    reason: 'unreachable' | 'not-found' | 'refused-signed' | 'went-down';
+    url: string;
+    /** The check whose answer stopped the run: `delivery/chonk.created`. */
+    check: string;
+    status?: number | undefined;
+    /** What the network said, for an unreachable endpoint. */
+    detail?: string | undefined;
+    network?: 'refused' | 'timeout' | 'reset' | 'dns' | 'stopped' | 'other' | undefined;
+    secretSource: 'flag' | 'env' | 'dev';
+  };
 }
 
 export type FailureCode = keyof FailureFacts;

@@ -15,7 +15,7 @@ export const EXIT_CODES = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as c
 const EXIT_CODE_HELP = `
 Exit codes:
   0    success (every delivery got the expected status; the signature is valid; listen stopped cleanly)
-  1    failure (an unexpected status, a refused connection, a timeout, an invalid signature, a busy port)
+  1    failure (an unexpected status, a failed check, a refused connection, a timeout, an invalid signature, a busy port)
   2    usage error (a bad flag, an unknown command or event type, an invalid payload)
   130  interrupted (Ctrl-C)
 

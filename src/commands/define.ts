@@ -16,6 +16,8 @@ export interface OptionSpec<T> {
   defaultText?: string | undefined;
   /** The value when the option is not given, not shown in --help (false, []). */
   fallback?: T | undefined;
+  /** For an optional value (`--inspect [port]`): the text taken when the flag comes without one, parsed like a typed one. */
+  preset?: string | undefined;
   /** Turns the text typed into the value; throw an Error to refuse it (a usage error naming the flag). */
   parse?: ((text: string, previous: T | undefined) => T) | undefined;
   choices?: readonly string[] | undefined;
@@ -133,6 +135,7 @@ function addOptions(target: Command, specs: OptionSpecs): void {
     // A spec keyed differently from commander's attribute name would never receive its value.
     if (option.attributeName() !== key) throw new Error(`option ${spec.flags} must be keyed ${option.attributeName()}, not ${key}`);
     if (spec.default !== undefined) option.default(spec.default, spec.defaultText);
+    if (spec.preset !== undefined) option.preset(spec.preset);
     if (spec.choices) option.choices(spec.choices);
     if (spec.parse) option.argParser(refusingWith(spec.parse));
     if (spec.conflicts) option.conflicts([...spec.conflicts]);

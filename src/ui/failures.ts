@@ -59,9 +59,7 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
     `${said.command === 'events resend' ? '--to' : '--forward'}: "${f.text}" ${f.problem === 'syntax' ? 'is not a port, host:port or URL' : 'must be an http:// or https:// URL'}`,
     'for example: localhost:3000, 3000 or http://localhost:3000/webhooks',
   ),
-  'port-in-use': (f) => failed(`port ${f.port} on ${f.host} is already in use`, f.server === 'listener'
-    ? 'is another `datachonk listen` running? pick another port with --port (0 picks a free one)'
-    : 'is an emulator running already? pick another port with --port'),
+  'port-in-use': (f, said) => failed(`port ${f.port} on ${f.host} is already in use`, PORT_TAKEN[f.server](said.command)),
   'cannot-listen': (f) => failed(`cannot listen on ${f.host}:${f.port}: ${f.code}`, 'pick another --host or --port'),
   'emulator-data-unreadable': (f) => failed(`cannot read the emulator data file ${f.file}: ${f.detail}`),
   'emulator-data-damaged': (f) => failed(`the emulator data file ${f.file} is damaged`,
@@ -81,7 +79,44 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
     'quick tunnels fail while ~/.cloudflared/config.yaml exists, and need outbound access to Cloudflare'),
   'tunnel-no-url': (f) => failed(`cloudflared gave no tunnel URL within ${f.seconds}s; its last lines:${quote(f.lastLines)}`,
     'check your connection to Cloudflare, or use a tunnel you run yourself with --tunnel-url'),
+  'check-stopped': (f) => checkStoppedWords(f),
 };
+
+const PORT_TAKEN = {
+  listener: () => 'is another `datachonk listen` running? pick another port with --port (0 picks a free one)',
+  emulator: () => 'is an emulator running already? pick another port with --port',
+  inspector: (command: string) => `is another inspector running? pick another port: ${command === 'inspect' ? '--port' : '--inspect'} <port> (0 picks a free one)`,
+};
+
+const SECRET_SOURCES: Record<FailureFacts['check-stopped']['secretSource'], string> = {
+  flag: '--secret', env: 'DATACHONK_WEBHOOK_SECRET', dev: 'the local dev secret',
+};
+
+/** `check` stopped early: the one clear failure instead of a wall of identical ones. */
+function checkStoppedWords(f: FailureFacts['check-stopped']): Words {
+  const host = hostOf(f.url);
+  switch (f.reason) {
+    case 'unreachable': return failed(`cannot reach ${f.url}: ${f.detail ?? 'no answer'}`, f.network === 'timeout'
+      ? 'is your app stuck? it must answer a webhook within --timeout (raise it if it really needs longer)'
+      : f.network === 'dns' ? 'is the host name in the URL right?'
+        : `is your app running, and listening on ${host}? check the port in the URL`);
+    case 'not-found': return failed(`${f.url} answered ${f.status} to a webhook POST: nothing receives webhooks at that path`,
+      'is the path right? give the URL your app receives DataChonk webhooks at, e.g. http://localhost:3000/webhooks/datachonk');
+    case 'refused-signed': return failed(
+      `${f.url} refused a correctly signed event with ${f.status} (${f.check}): it does not verify with the secret check used, from ${SECRET_SOURCES[f.secretSource]}`,
+      'give check the secret your endpoint verifies with (--secret, or DATACHONK_WEBHOOK_SECRET); if it wants an auth header, add it with --header "Authorization: …"');
+    case 'went-down': return failed(`${f.url} stopped accepting connections during the run (at ${f.check}): did one of the requests crash it?`,
+      'look in your app\'s log for the error: the forgery and bad-input checks send requests a receiver must refuse without crashing; fix it and run check again');
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
 
 function quote(lines: readonly string[]): string {
   return lines.length ? `\n  ${lines.join('\n  ')}` : ' (it printed nothing)';

@@ -31,6 +31,8 @@ export interface ReadyInfo {
   /** Without an API key: the command that registers the public URL. */
   registerCommand?: string | undefined;
   quickTunnel?: boolean | undefined;
+  /** The web inspector's page, with --inspect. */
+  inspectorUrl?: string | undefined;
 }
 
 export interface ListenView extends SessionReporter {
@@ -87,7 +89,10 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
   const said = (error: unknown) => (isFailure(error) ? describeFailure(error, { command: 'listen' }).message : (error as Error)?.message ?? String(error));
   return {
     // Quiet still says where it listens: a script needs the URL (and the port 0 picked).
-    ready: (info) => writeLine(ctx.stderr, ctx.output === 'quiet' ? readyLine(err, info) : readyBlock(err, info)),
+    ready(info) {
+      if (info.inspectorUrl) record({ type: 'inspector', url: info.inspectorUrl });
+      writeLine(ctx.stderr, ctx.output === 'quiet' ? readyLine(err, info) : readyBlock(err, info));
+    },
     stopping(inFlight) {
       stdout.flush();
       banner(err.dim(inFlight > 0 ? `Stopping: finishing ${inFlight} request${inFlight === 1 ? '' : 's'} in flight…` : 'Stopping…'));
@@ -120,8 +125,9 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
 }
 
 function readyLine(c: Painter, info: ReadyInfo): Shown {
-  const line = shown`${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`;
-  return info.publicUrl && info.publicUrl !== info.url ? shown`${line}  Public URL: ${c.bold(info.publicUrl)}` : line;
+  let line = shown`${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`;
+  if (info.publicUrl && info.publicUrl !== info.url) line = shown`${line}  Public URL: ${c.bold(info.publicUrl)}`;
+  return info.inspectorUrl ? shown`${line}  Inspector: ${c.bold(info.inspectorUrl)}` : line;
 }
 
 function readyBlock(c: Painter, info: ReadyInfo): Shown {
@@ -144,6 +150,7 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
   if (info.events) lines.push(shown`  Events:         ${info.events.join(', ')} ${c.dim('(others are acknowledged, not forwarded)')}`);
   if (info.registerCommand) lines.push(shown`  Register it:    ${info.registerCommand} ${c.dim('(no API key: run this to have DataChonk send here)')}`);
   lines.push(shown`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
+  if (info.inspectorUrl) lines.push(shown`  Inspector:      ${c.bold(info.inspectorUrl)} ${c.dim('(open it in your browser: every event, replay, edit)')}`);
   lines.push(c.dim('  Ctrl-C to stop'));
   return joinShown(lines, '\n');
 }

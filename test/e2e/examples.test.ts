@@ -59,8 +59,10 @@ const REWRITES: { what: string; apply: (text: string, world: World) => Promise<s
 
 /** `--port N` becomes `--port 0`, and a listen or emulator start without --port gets one. */
 function portZero(text: string): string {
-  if (/--port \d+/.test(text)) return text.replace(/--port \d+/, '--port 0');
-  return text.replace(/datachonk ((?:--\w+ )*)(listen|emulator start)\b/, 'datachonk $1$2 --port 0');
+  // The inspector too: `--inspect` alone would take its default port, 4041.
+  const inspector = text.replace(/--inspect(?: \d+)?(?=\s|$)/, '--inspect 0');
+  if (/--port \d+/.test(inspector)) return inspector.replace(/--port \d+/, '--port 0');
+  return inspector.replace(/datachonk ((?:--\w+ )*)(listen|emulator start|inspect)\b/, 'datachonk $1$2 --port 0');
 }
 
 async function rewrite(text: string, world: World): Promise<string> {

@@ -59,7 +59,7 @@ describe('datachonk listen (the built binary)', () => {
   it.skipIf(windows)('a new user, no account, no secret: listen in one terminal, trigger in another, verified with the dev secret', async () => {
     const listener = t.started(await startCli(['listen', '--port', '0'], { home: t.home }));
     expect(listener.stderr()).toMatch(/Listening on http:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk\n/);
-    expect(listener.stderr()).toContain(`Signing secret: ${await devSecret()} (the local dev secret`);
+    expect(listener.stderr()).toContain(`Signing secret: ${await devSecret()} (the local dev secret, which \`datachonk trigger\` uses too)\n`);
     expect(listener.stderr()).toContain('Ctrl-C to stop');
     const sent = await runCli(['trigger', 'generation.completed', '--url', listeningUrl(listener.stderr())], { home: t.home });
     expect(sent.code, sent.stderr).toBe(0);

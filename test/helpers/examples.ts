@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../src/core/api/client.js';
 import { WebhooksApi } from '../../src/core/api/webhooks.js';
+import { checkEnvelope } from '../../src/core/events/schemas.js';
 import { verify } from '../../src/core/signing/signature.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { BIN, runCli } from './cli.js';
@@ -81,7 +82,7 @@ export const code = (text: string) => text.replace(/(^|\s)#\s.*$/gm, '').trim();
 /** What an example needs from the world: found in its text (its comments left out). */
 export const mentions = {
   /** It runs until stopped: a listener (not --print-secret) or the emulator. */
-  longRunning: (text: string) => /datachonk (?:--\w+ )*(?:listen(?![^|;&)]*--print-secret)|emulator start)\b/.test(code(text)),
+  longRunning: (text: string) => /datachonk (?:--\w+ )*(?:listen(?![^|;&)]*--print-secret)|emulator start|inspect)\b/.test(code(text)),
   pipeline: (text: string) => /\|\s*\w/.test(code(text).replace(/'[^']*'/g, '')),
   /** It sends to where `listen` listens by default, or names what the listener journalled. */
   listener: (text: string) => !mentions.longRunning(text) && (/127\.0\.0\.1:4747|\b(evt|rcv)_/.test(code(text)) || triggersDefaultUrl(code(text))),
@@ -94,13 +95,27 @@ function triggersDefaultUrl(text: string): boolean {
   return /datachonk (?:--\w+ )*trigger\b/.test(text) && !/--(url|dry-run|list|print-payload|help)\b/.test(text);
 }
 
-/** Your app: answers 200 {"received":true} to a request signed with one of `secrets`, 401 to others. */
+/**
+ * Your app, a receiver written right (so that `datachonk check` passes it): 200 {"received":true} to a
+ * request signed with one of `secrets` (verified over the raw bytes, a repeat included), 401 to
+ * others, 400 to a signed body that is not JSON or not an event envelope.
+ */
 async function startApp(secrets: () => string[]): Promise<RecordingServer> {
   return startRecordingServer((req, res) => {
     const signed = secrets().some((secret) => verify(secret, req.body, req.headers['x-datachonk-signature']).ok);
-    res.writeHead(signed ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(signed ? '{"received":true}' : '{"error":"invalid signature"}');
+    const [status, answer] = !signed ? [401, '{"error":"invalid signature"}']
+      : !checkEnvelope(parsed(req.body)).ok ? [400, '{"error":"not a DataChonk event"}'] : [200, '{"received":true}'];
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(answer);
   });
+}
+
+function parsed(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 const FAKE_CLOUDFLARED = fileURLToPath(new URL('./fake-cloudflared.mjs', import.meta.url));
@@ -131,11 +146,11 @@ function bash(script: string, options: { cwd: string; env: Record<string, string
 }
 
 /** Resolves once `run` has printed a line matching `ready`; rejects with its output if it exits first. */
-function readyOf(run: ShellRun, ready: RegExp): Promise<string> {
+function readyOf(run: ShellRun, ready: RegExp): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const match = ready.exec(run.stderr()) ?? ready.exec(run.stdout());
-      if (match) resolve(match[1] ?? match[0]);
+      if (match) resolve(match);
     };
     run.child.stderr!.on('data', check);
     run.child.stdout!.on('data', check);
@@ -147,8 +162,9 @@ function readyOf(run: ShellRun, ready: RegExp): Promise<string> {
 export interface Background {
   example: Example;
   run: ShellRun;
-  /** The URL it serves: the listener's, or the emulator's API base. */
+  /** The URL it serves: the listener's, the emulator's API base, or the inspector's page. */
   url: string;
+  kind: 'listener' | 'emulator' | 'inspector';
 }
 
 /** Where the examples of one block run. */
@@ -199,15 +215,16 @@ export class World {
   /** Starts a long-running example and waits for its Ready line. */
   async start(example: Example, text: string, prelude: readonly string[]): Promise<Background> {
     const run = this.shell(text, prelude);
-    const url = await readyOf(run, /Ready! (?:Listening on|DataChonk API emulator on) (http:\/\/\S+)/);
-    const started = { example, run, url };
+    const ready = await readyOf(run, /Ready! (Listening on|DataChonk API emulator on|Inspector on) (http:\/\/\S+)/);
+    const kind = ready[1] === 'Listening on' ? 'listener' : ready[1] === 'Inspector on' ? 'inspector' : 'emulator';
+    const started: Background = { example, run, url: ready[2]!, kind };
     this.background.push(started);
     return started;
   }
 
   /** The listener the examples send to: the block's latest, else one of the world's, forwarding to the app. */
   async listenerUrl(): Promise<string> {
-    const own = this.background.filter((b) => !b.url.endsWith('/v1')).at(-1);
+    const own = this.background.filter((b) => b.kind === 'listener').at(-1);
     if (own) return own.url;
     this.listener ??= this.start({ where: 'the world', text: '' }, `datachonk listen --port 0 --forward ${this.app.origin}`, []);
     return (await this.listener).url;
@@ -215,7 +232,7 @@ export class World {
 
   /** The API the examples talk to: the block's latest emulator, else the world's. */
   apiUrl(): string {
-    return this.background.filter((b) => b.url.endsWith('/v1')).at(-1)?.url ?? this.emulator.url;
+    return this.background.filter((b) => b.kind === 'emulator').at(-1)?.url ?? this.emulator.url;
   }
 
   /** An event the listener journalled (forwarded to the app): its event id and journal id. */

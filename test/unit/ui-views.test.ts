@@ -236,6 +236,7 @@ describe('the words of failures', () => {
     'tunnel-cannot-start': { bin: '/x/cloudflared', detail: 'no such file' },
     'tunnel-exited-early': { how: 'code 1', lastLines: ['ERR failed'] },
     'tunnel-no-url': { seconds: 30, lastLines: [] },
+    'check-stopped': { reason: 'unreachable', url: 'http://127.0.0.1:9/x', check: 'delivery/chonk.created', detail: 'connection refused by 127.0.0.1:9', network: 'refused', secretSource: 'env' },
   };
 
   it.each(Object.entries(samples))('%s has words that name what went wrong', (code, facts) => {

@@ -1,5 +1,5 @@
 import {
-  DEFAULT_FORWARD_TIMEOUT, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PATH, DEFAULT_LISTEN_PORT, DEFAULT_MAX_BODY,
+  DEFAULT_FORWARD_TIMEOUT, DEFAULT_INSPECT_PORT, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PATH, DEFAULT_LISTEN_PORT, DEFAULT_MAX_BODY,
 } from '../../defaults.js';
 import { command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
 import { commaList, duration, httpUrl, nonEmpty, size, urlPath, wholeNumber } from '../parsers.js';
@@ -21,6 +21,10 @@ const options = {
   forwardTimeout: parsed('--forward-timeout <duration>', 'answer 504 when the app takes longer', duration, { defaultText: DEFAULT_FORWARD_TIMEOUT }),
   maxBody: parsed('--max-body <size>', 'answer 413 to larger bodies', size, { defaultText: DEFAULT_MAX_BODY }),
   journal: flag('--no-journal', 'do not record requests in the journal'),
+  inspect: {
+    ...parsed('--inspect [port]', `serve the web inspector on 127.0.0.1 (port ${DEFAULT_INSPECT_PORT} when none is given; 0 picks a free one)`, wholeNumber(0, 65535)),
+    preset: DEFAULT_INSPECT_PORT, conflicts: ['journal'],
+  },
   verbose: flag('--verbose', 'also print request headers and the app\'s response bodies'),
   printSecret: flag('--print-secret', 'print the signing secret and exit'),
   tunnel: { ...flag('--tunnel', 'expose the listener through a cloudflared quick tunnel (no Cloudflare account) and register it'), conflicts: ['tunnelUrl'] },
@@ -37,6 +41,7 @@ export default command({
   examples: [
     'datachonk listen                                   # then: datachonk trigger generation.completed',
     'datachonk listen --forward localhost:3000',
+    'datachonk listen --forward localhost:3000 --inspect   # then open the Inspector URL it prints',
     'datachonk listen --forward 3000 --forward http://localhost:4000/hooks --events generation.completed',
     'datachonk listen --port 0 --json | jq .event',
     'datachonk listen --forward 3000 --secret whsec_new --secret whsec_old   # during a rotation: both verify',

@@ -17,7 +17,8 @@ import { cloudflaredProvider } from '../../core/tunnel/cloudflared.js';
 import type { TunnelProvider } from '../../core/tunnel/provider.js';
 import { createListenView, type ListenView } from '../../ui/listen.js';
 import { printResult } from '../../ui/output.js';
-import { apiClient } from '../api.js';
+import { apiClient, userAgent } from '../api.js';
+import { startJournalInspector, type Inspector } from '../../inspector/server.js';
 import type { Action } from '../define.js';
 import { requireCloudflared } from '../tunnel/run.js';
 import type { ListenOptions, ListenSpecs } from './index.js';
@@ -52,8 +53,13 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
     await client?.close();
     throw error;
   }
-  view.ready(readyInfo({ options, resolved, session, sessionSecret, events }));
+  const inspector = await startOwnInspector(ctx, { options, session, secret: resolved.secret }).catch(async (error: unknown) => {
+    await shutdown(view, session, client);
+    throw error;
+  });
+  view.ready({ ...readyInfo({ options, resolved, session, sessionSecret, events }), inspectorUrl: inspector?.url });
   const lost = await Promise.race([stopRequested.then(() => undefined), session.lost]);
+  await inspector?.close();
   await shutdown(view, session, client);
   if (lost) {
     // Restarting would give a new URL that nothing points at: say so loudly and stop instead.
@@ -91,6 +97,15 @@ function sessionOptions(ctx: Context, { options, appSecrets, otherSecrets, sessi
       now: ctx.now, isAlive,
     },
   };
+}
+
+/** `--inspect`: the web inspector over this listener's journal, sending replays and edits through it. */
+function startOwnInspector(ctx: Context, { options, session, secret }: { options: ListenOptions; session: ListenSession; secret: string }): Promise<Inspector | undefined> {
+  if (options.inspect === undefined || !session.journalFile) return Promise.resolve(undefined);
+  return startJournalInspector({
+    port: options.inspect, journalFile: session.journalFile, mode: 'listen', secret, userAgent: userAgent(ctx),
+    listenUrl: async () => session.receiver.url, targets: options.forward.map((t) => t.href),
+  });
 }
 
 async function shutdown(view: ListenView, current: ListenSession, client: ApiClient | undefined): Promise<void> {
@@ -135,7 +150,7 @@ function readyInfo({ options, resolved, session, sessionSecret, events }: ReadyS
     ? `datachonk webhooks create --url ${session.publicUrl} --secret ${secretText}${events ? ` --events ${events.join(',')}` : ''}`
     : undefined;
   return {
-    url: session.receiver.url, secret: resolved.secret, secretSource: resolved.source, moreSecrets: options.secret.length - 1, skipVerify: options.skipVerify, events,
+    url: session.receiver.url, secret: resolved.secret, secretSource: resolved.source, moreSecrets: Math.max(0, options.secret.length - 1), skipVerify: options.skipVerify, events,
     journalFile: session.journalFile,
     targets: options.forward.map((t) => (t.pathname === '/' ? `${t.origin} (+ the received path)` : t.href)),
     publicUrl: session.webhook ? session.publicUrl ?? session.receiver.url : session.publicUrl,

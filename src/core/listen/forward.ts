@@ -42,6 +42,8 @@ export interface ForwardOutcome {
 
 /** Characters of the app's response body kept in the journal and shown with --verbose. */
 const BODY_KEPT = 2048;
+/** Of the app's response headers, the journal keeps this many names and values (50 headers). */
+const HEADERS_KEPT = 100;
 
 /**
  * Bytes of the app's answer held in memory: a larger one is streamed to the sender (the first
@@ -170,7 +172,10 @@ export class Forwarder {
       const { status, headers, body, streamed } = answer;
       then({
         status, headers, body, streamed,
-        result: { target: url, status, latency_ms: latency, ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}) },
+        result: {
+          target: url, status, latency_ms: latency, headers: headers.length > HEADERS_KEPT ? headers.slice(0, HEADERS_KEPT) : [...headers],
+          ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}),
+        },
       });
     }, stream);
   }

@@ -26,6 +26,8 @@ export const forwardResultSchema = z.object({
   status: z.number().int().nullable(),
   latency_ms: z.number(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** The app's response headers: name, value… as it sent them (the first 50). */
+  headers: z.array(z.string()).optional(),
   /** The start of the app's response body. */
   body: z.string().optional(),
 });

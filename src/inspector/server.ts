@@ -1,0 +1,244 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EVENT_TYPES } from '../core/events/catalogue.js';
+import { Failure } from '../failure.js';
+import { createSender } from '../core/send.js';
+import { curlFor, replay, sendEdited, type ActionResult, type ActionSettings } from './actions.js';
+import { openJournalFeed, type FeedChange, type JournalFeed } from './feed.js';
+import { createGuard, newToken, type Guard } from './guard.js';
+import { PAGE_STATUSES, details, listEntries, summarize, type PageStatus } from './present.js';
+
+// The inspector: a page (inspector/ in the package) and its JSON API over the journal feed, on
+// 127.0.0.1 only. GET reads; the two POSTs send through the listener. Every answer carries a strict
+// Content-Security-Policy; the page renders every value as text.
+
+/** Where the page's files are: inspector/ at the package's root (from src/ or dist/ alike). */
+export const PAGE_DIR = fileURLToPath(new URL('../../inspector/', import.meta.url));
+
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const TOKEN_PLACEHOLDER = '__DATACHONK_TOKEN__';
+const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const MAX_EDIT_BYTES = 5 * 1024 * 1024;
+
+export interface InspectorOptions {
+  host: string;
+  port: number;
+  feed: JournalFeed;
+  /** `listen`: in a listener's process; `inspect`: over the journal, sending through a listener when one runs. */
+  mode: 'listen' | 'inspect';
+  actions: ActionSettings;
+  /** Where the forwards go, as the listener shows them (for the page's header). */
+  targets: readonly string[];
+  pageDir?: string | undefined;
+  /** How often a live page is pinged (a comment line) so that proxies and browsers keep the stream. */
+  pingMs?: number;
+}
+
+export interface Inspector {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Context {
+  options: InspectorOptions;
+  guard: Guard;
+  token: string;
+  streams: Set<ServerResponse>;
+}
+
+/** Starts the inspector; refuses anything but a loopback address. */
+export async function startInspector(options: InspectorOptions): Promise<Inspector> {
+  const token = newToken();
+  const streams = new Set<ServerResponse>();
+  let context: Context | undefined;
+  const server = createServer((req, res) => {
+    void handle(context!, req, res).catch((error: unknown) => sendJson(res, 500, { error: (error as Error).message }));
+  });
+  await listen(server, options);
+  const { port } = server.address() as AddressInfo;
+  context = { options, guard: createGuard(port, token), token, streams };
+  const unsubscribe = options.feed.subscribe((change) => broadcast(streams, change));
+  const ping = setInterval(() => streams.forEach((res) => res.write(': ping\n\n')), options.pingMs ?? 15_000);
+  ping.unref();
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    async close() {
+      clearInterval(ping);
+      unsubscribe();
+      for (const res of streams) res.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function listen(server: Server, options: InspectorOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new Failure('port-in-use', { host: options.host, port: options.port, server: 'inspector' }) : error);
+    });
+    server.listen(options.port, options.host, () => {
+      server.removeAllListeners('error');
+      resolve();
+    });
+  });
+}
+
+async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.setHeader('content-security-policy', CSP);
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('cache-control', 'no-store');
+  const refused = ctx.guard.refuseHost(req);
+  if (refused) return sendJson(res, 403, { error: refused });
+  const url = new URL(req.url ?? '/', 'http://inspector');
+  if (req.method === 'POST') return post(ctx, req, res, url);
+  if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `method ${req.method} not allowed` });
+  if (url.pathname === '/') return page(ctx, res);
+  if (url.pathname.startsWith('/assets/')) return asset(ctx, res, url.pathname.slice('/assets/'.length));
+  if (url.pathname === '/api/info') return info(ctx, res);
+  if (url.pathname === '/api/events') return list(ctx, res, url);
+  if (url.pathname === '/api/stream') return stream(ctx, req, res);
+  const match = /^\/api\/events\/(rcv_[A-Za-z0-9]+)(\/body|\/curl)?$/.exec(url.pathname);
+  const entry = match ? ctx.options.feed.get(match[1]!) : undefined;
+  if (!entry) return sendJson(res, 404, { error: match ? `no journal entry ${match[1]}` : 'not found' });
+  if (match![2] === '/body') return download(res, entry.request.rid, Buffer.from(entry.request.body, 'base64'));
+  if (match![2] === '/curl') {
+    const command = curlFor(entry, ctx.options.actions);
+    return command ? sendJson(res, 200, { command }) : sendJson(res, 409, { error: 'this event was not forwarded anywhere: there is no app to send the command to' });
+  }
+  return sendJson(res, 200, details(entry, ctx.options.feed.entries()));
+}
+
+async function page(ctx: Context, res: ServerResponse): Promise<void> {
+  const html = await readFile(join(ctx.options.pageDir ?? PAGE_DIR, 'index.html'), 'utf8').catch(() => undefined);
+  if (html === undefined) return sendJson(res, 500, { error: 'the inspector page is missing from this installation of datachonk' });
+  send(res, 200, TYPES['.html']!, html.replaceAll(TOKEN_PLACEHOLDER, ctx.token));
+}
+
+async function asset(ctx: Context, res: ServerResponse, name: string): Promise<void> {
+  const type = TYPES[extname(name)];
+  // Plain file names of the page's folder only: no paths, no dot files.
+  const bytes = /^[\w-]+(\.[\w-]+)+$/.test(name) && type ? await readFile(join(ctx.options.pageDir ?? PAGE_DIR, name)).catch(() => undefined) : undefined;
+  if (!bytes) return sendJson(res, 404, { error: 'not found' });
+  send(res, 200, type!, bytes);
+}
+
+async function info(ctx: Context, res: ServerResponse): Promise<void> {
+  const listenUrl = await ctx.options.actions.listenUrl();
+  sendJson(res, 200, { mode: ctx.options.mode, listen_url: listenUrl ?? null, targets: ctx.options.targets, can_send: listenUrl !== undefined, event_types: EVENT_TYPES });
+}
+
+function list(ctx: Context, res: ServerResponse, url: URL): void {
+  const limit = Math.min(500, Math.max(1, Number(url.searchParams.get('limit') ?? 200) || 200));
+  const status = url.searchParams.get('status') || undefined;
+  if (status !== undefined && !PAGE_STATUSES.includes(status as PageStatus)) return sendJson(res, 400, { error: `status is one of ${PAGE_STATUSES.join(', ')}` });
+  const page = listEntries(ctx.options.feed.entries(), {
+    limit, before: url.searchParams.get('before') || undefined, q: url.searchParams.get('q') || undefined,
+    type: url.searchParams.get('type') || undefined, status: status as PageStatus | undefined,
+  });
+  sendJson(res, 200, page);
+}
+
+function stream(ctx: Context, req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+  res.write(': connected\n\n');
+  ctx.streams.add(res);
+  req.on('close', () => ctx.streams.delete(res));
+}
+
+function broadcast(streams: Set<ServerResponse>, change: FeedChange): void {
+  if (streams.size === 0) return;
+  const message = `event: ${change.kind}\ndata: ${JSON.stringify(summarize(change.entry))}\n\n`;
+  for (const res of streams) res.write(message);
+}
+
+async function post(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const refused = ctx.guard.refuseChange(req);
+  if (refused) return sendJson(res, 403, { error: refused });
+  const match = /^\/api\/events\/(rcv_[A-Za-z0-9]+)\/(replay|send)$/.exec(url.pathname);
+  if (!match) return sendJson(res, 404, { error: 'not found' });
+  const entry = ctx.options.feed.get(match[1]!);
+  if (!entry) return sendJson(res, 404, { error: `no journal entry ${match[1]}` });
+  if (match[2] === 'replay') return answer(res, await replay(entry, ctx.options.actions));
+  const edit = await readEdit(req);
+  if (!edit) return sendJson(res, 400, { error: 'send a JSON object {"body": "<the edited body>", "force": false}' });
+  answer(res, await sendEdited(entry, edit, ctx.options.actions));
+}
+
+async function readEdit(req: IncomingMessage): Promise<{ body: string; force: boolean } | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_EDIT_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body?: unknown; force?: unknown };
+    return typeof parsed.body === 'string' ? { body: parsed.body, force: parsed.force === true } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function answer(res: ServerResponse, result: ActionResult): void {
+  if (result.ok) return sendJson(res, 202, { status: result.status });
+  const status = result.code === 'invalid' ? 422 : result.code === 'no-listener' ? 409 : 502;
+  sendJson(res, status, { error: result.message, ...(result.issues ? { issues: result.issues } : {}) });
+}
+
+function download(res: ServerResponse, rid: string, body: Buffer): void {
+  res.setHeader('content-disposition', `attachment; filename="${rid}.json"`);
+  send(res, 200, 'application/octet-stream', body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export interface JournalInspectorOptions {
+  port: number;
+  journalFile: string;
+  mode: 'listen' | 'inspect';
+  /** Signs replays, edits and curl commands. */
+  secret: string;
+  listenUrl: () => Promise<string | undefined>;
+  targets: readonly string[];
+  userAgent: string;
+  /** The page's folder (tests give their own). */
+  pageDir?: string | undefined;
+}
+
+/** The inspector over a journal file, with its feed and its sender: what `listen --inspect` and `inspect` start. */
+export async function startJournalInspector(options: JournalInspectorOptions): Promise<Inspector> {
+  const feed = await openJournalFeed({ file: options.journalFile, pollMs: 150 });
+  const sender = createSender({ connections: 2 });
+  try {
+    const inspector = await startInspector({
+      host: '127.0.0.1', port: options.port, feed, mode: options.mode, targets: options.targets, pageDir: options.pageDir,
+      actions: { secret: options.secret, sender, userAgent: options.userAgent, timeoutMs: 60_000, listenUrl: options.listenUrl },
+    });
+    return {
+      url: inspector.url,
+      async close() {
+        await inspector.close();
+        feed.close();
+        await sender.close();
+      },
+    };
+  } catch (error) {
+    feed.close();
+    await sender.close();
+    throw error;
+  }
+}

@@ -1,0 +1,181 @@
+import type { Context } from '../context.js';
+import type { SecretSource } from '../config/secret.js';
+import type { CheckHint } from '../core/check/judge.js';
+import type { CheckReport, CheckResult, Exchange } from '../core/check/run.js';
+import { formatDuration } from '../core/net-errors.js';
+import { SIGNATURE_HEADER } from '../core/signing/signature.js';
+import { formatMs, jsonLine, paint, shown, truncate, writeLine, type Painter, type Shown } from './style.js';
+
+// What `datachonk check` shows: a report grouped by check group, one line per check, and under each
+// that did not pass what was sent, what came back and what to fix; `--json` a record per check and a
+// summary; `--quiet` the failures and the summary line. The JUnit file (ui/junit.ts) says the same.
+
+/** What the views need besides the report: the run's settings, as the user gave them. */
+export interface CheckRun {
+  secretSource: SecretSource;
+  strict: boolean;
+  slowMs: number;
+  timeoutMs: number;
+  /** The names of the headers added with --header: shown by name, their values never. */
+  headerNames: readonly string[];
+}
+
+/** A check explained for people: what came back, and what to fix. */
+export interface Explained {
+  /** The status or statuses answered, or the network failure: "200, then 409". */
+  got: string;
+  /** What to fix, when it did not pass. */
+  hint?: string | undefined;
+}
+
+const SOURCE_WORDS: Record<SecretSource, string> = {
+  flag: '--secret', env: '$DATACHONK_WEBHOOK_SECRET', dev: 'the local dev secret',
+};
+
+/** Prints the report in the output mode of the context. */
+export function printCheckReport(ctx: Context, report: CheckReport, run: CheckRun): void {
+  if (ctx.output === 'json') return printJson(ctx, report, run);
+  const c = paint(ctx.stdout, ctx.env);
+  const quiet = ctx.output === 'quiet';
+  if (!quiet) writeLine(ctx.stdout, shown`${c.bold('Checking')} ${report.url} ${c.dim(`(secret from ${SOURCE_WORDS[run.secretSource]})`)}`);
+  let group = '';
+  for (const result of report.results) {
+    if (quiet && result.status !== 'fail') continue;
+    if (!quiet && result.group !== group) writeLine(ctx.stdout, shown`\n${c.bold(result.group)}`);
+    group = result.group;
+    for (const line of resultLines(c, result, run)) writeLine(ctx.stdout, line);
+  }
+  if (!quiet) writeLine(ctx.stdout, '');
+  writeLine(ctx.stdout, summaryLine(c, report));
+}
+
+function resultLines(c: Painter, result: CheckResult, run: CheckRun): Shown[] {
+  const mark = { pass: c.green('✔'), warn: c.yellow('⚠'), fail: c.red('✖') }[result.status];
+  const explained = explain(result, run);
+  const head = shown`  ${mark} ${result.check.padEnd(22)} ${explained.got}`;
+  if (result.status === 'pass') return [head];
+  const lines = [head];
+  const pad = (label: string) => c.dim(`      ${label.padEnd(9)}`);
+  const sent = result.exchanges[0]?.request;
+  if (sent) lines.push(shown`${pad('sent')}${sentLine(result.exchanges[0]!, run)}`);
+  for (const exchange of result.exchanges) lines.push(shown`${pad('got')}${gotLine(exchange)}`);
+  lines.push(shown`${pad('expected')}${result.expected}`);
+  if (explained.hint) lines.push(shown`${pad('fix')}${explained.hint}`);
+  return lines;
+}
+
+function summaryLine(c: Painter, report: CheckReport): Shown {
+  const count = (status: CheckResult['status']) => report.results.filter((r) => r.status === status).length;
+  const [passed, warned, failed] = [count('pass'), count('warn'), count('fail')];
+  const failedText = failed > 0 ? c.red(`${failed} failed`) : `${failed} failed`;
+  const warnedText = warned > 0 ? c.yellow(`${warned} ${warned === 1 ? 'warning' : 'warnings'}`) : '0 warnings';
+  const notRun = report.planned - report.results.length;
+  const stopped = notRun > 0 ? c.red(`, ${notRun} not run (stopped)`) : '';
+  const checks = `${report.results.length} ${report.results.length === 1 ? 'check' : 'checks'}`;
+  return shown`${c.bold(checks)}: ${passed} passed, ${warnedText}, ${failedText}${stopped} in ${formatMs(report.durationMs)}`;
+}
+
+/** `POST /webhooks/datachonk  x-datachonk-signature: sha256=1a2b3c4d…(39 characters)  369 bytes: {"id":…`. */
+function sentLine(exchange: Exchange, run: CheckRun): string {
+  const { request } = exchange;
+  const path = new URL(request.url).pathname;
+  const added = run.headerNames.length ? `  + ${run.headerNames.join(', ')}` : '';
+  return `${request.method} ${path}  ${signatureText(request.headers[SIGNATURE_HEADER])}${added}  ${Buffer.byteLength(request.body)} bytes: ${truncate(request.body, 80)}`;
+}
+
+/** The signature header in short: it is an HMAC, not the secret, but 71 characters say little. */
+export function signatureText(value: string | undefined): string {
+  if (value === undefined) return `no ${SIGNATURE_HEADER} header`;
+  if (value === '') return `${SIGNATURE_HEADER}: "" (empty)`;
+  const shortened = value.length > 24 ? `${value.slice(0, 19)}…(${value.length} characters)` : value;
+  return `${SIGNATURE_HEADER}: ${shortened}`;
+}
+
+function gotLine({ answer }: Exchange): string {
+  if (answer.kind === 'error') return `no answer: ${answer.message}`;
+  const body = answer.body.trim() ? `  ${truncate(answer.body, 160)}` : '';
+  return `${answer.status} in ${formatMs(answer.latencyMs)}${body}`;
+}
+
+/** What came back, and what to fix: the words of the pretty report, --json and JUnit. */
+export function explain(result: CheckResult, run: CheckRun): Explained {
+  const got = result.latency ? latencyGot(result, run) : statusesGot(result);
+  return { got, ...(result.hint ? { hint: hintWords(result.hint, result, run) } : {}) };
+}
+
+function statusesGot(result: CheckResult): string {
+  const one = ({ answer }: Exchange) => (answer.kind === 'error' ? `no answer (${answer.message})` : String(answer.status));
+  return result.exchanges.map(one).join(result.exchanges.length > 1 && result.check.endsWith('at-once') ? ' and ' : ', then ');
+}
+
+function latencyGot(result: CheckResult, run: CheckRun): string {
+  const { slowest, slow, timedOut, answers } = result.latency!;
+  const parts = [slowest ? `slowest ${formatMs(slowest.latencyMs)} (${slowest.check})` : 'no answers'];
+  if (slow > 0) parts.push(`${slow} of ${answers} over ${formatDuration(run.slowMs)}`);
+  if (timedOut > 0) parts.push(`${timedOut} with no answer within ${formatDuration(run.timeoutMs)}`);
+  return parts.join(', ');
+}
+
+/** The first status that was not a 2xx, for the words. */
+function statusOf(result: CheckResult): number | undefined {
+  const statuses = result.exchanges.flatMap(({ answer }) => (answer.kind === 'response' ? [answer.status] : []));
+  return statuses.find((s) => s < 200 || s >= 300) ?? statuses[0];
+}
+
+const HINTS: Record<CheckHint, (result: CheckResult, run: CheckRun) => string> = {
+  'no-answer': () => 'it closed the connection or could not be reached: did this request crash it? look at its log',
+  unreachable: () => 'is your app running, and listening at this address? check the host and port in the URL',
+  'wrong-path': () => 'nothing receives webhooks at this path: give the URL your app receives DataChonk webhooks at',
+  timeout: (_r, run) => `no answer within --timeout ${formatDuration(run.timeoutMs)}: answer a webhook first and do slow work after; raise --timeout if it really needs longer`,
+  'signed-refused': (_r, run) => `it refused a correctly signed event: does it verify with the same secret (check used ${SOURCE_WORDS[run.secretSource]})? pass --secret, or set DATACHONK_WEBHOOK_SECRET`,
+  'signed-not-accepted': () => 'answer 2xx to every correctly signed event: DataChonk treats anything else as a failed delivery',
+  'server-error': () => 'it failed on a correctly signed event DataChonk may send: look at its log; DataChonk retries failed deliveries',
+  'not-verifying': () => 'your endpoint does not verify signatures: anyone can send it events. Verify x-datachonk-signature over the raw body and answer 401 when it does not match (README, "Signing, and verifying in your app")',
+  'length-pitfall': () => 'it crashed on a signature of another length or form: crypto.timingSafeEqual throws when its buffers differ in length (and Buffer.from(s, \'hex\') stops at the first non-hex character). Check the header is sha256= and 64 lowercase hex digits (length first), then compare; answer 401',
+  'crash-on-forgery': (r) => (r.check === 'missing-signature'
+    ? 'it crashed on a request without x-datachonk-signature: answer 401 when the header is missing'
+    : 'it crashed on a forged request: answer 401 when the signature does not match'),
+  'reject-status': (r) => `it refused with ${statusOf(r)}: answer 401 to a bad signature, or pass --expect-reject ${statusOf(r)} if that status is deliberate`,
+  'not-idempotent': (r) => `DataChonk retries, so one event (same id) can arrive twice, even at the same time: answer 2xx to a repeat (dedupe by id), not ${statusOf(r)}`,
+  'unknown-refused': (r) => `DataChonk may add event types and fields: acknowledge what you do not handle with 2xx, or pass --allow-unknown ${statusOf(r)} if that status is deliberate`,
+  'unknown-crash': () => 'it crashed on an event type or field it does not know: DataChonk may add them; answer 2xx and ignore what you do not handle',
+  'bad-input-accepted': () => 'it acknowledged a body that is not a DataChonk event: answer 400 to a body that is not JSON or not an envelope (id, event, created_at, project_id, data)',
+  'bad-input-crash': () => 'it crashed on a body that is not an event: parse in a try/catch, check the envelope, and answer 400',
+  'bad-input-status': () => 'answer 400 to a body that is not JSON or not an event envelope',
+  'reserialized-body': () => 'your endpoint appears to verify a re-serialized body; verify the raw request bytes (express.raw, not express.json then JSON.stringify): DataChonk signs the bytes it sends, whatever their spacing, order or escapes',
+  slow: (r, run) => `${r.latency?.slow} answers took longer than --slow ${formatDuration(run.slowMs)}: answer a webhook first, then do the slow work`,
+};
+
+function hintWords(hint: CheckHint, result: CheckResult, run: CheckRun): string {
+  return HINTS[hint](result, run);
+}
+
+/** --json: a record per check, then the summary. */
+function printJson(ctx: Context, report: CheckReport, run: CheckRun): void {
+  for (const result of report.results) writeLine(ctx.stdout, jsonLine(checkRecord(result, run)));
+  const count = (status: CheckResult['status']) => report.results.filter((r) => r.status === status).length;
+  writeLine(ctx.stdout, jsonLine({
+    type: 'summary', url: report.url, secret_source: run.secretSource, strict: run.strict, checks: report.results.length,
+    passed: count('pass'), warned: count('warn'), failed: count('fail'), not_run: report.planned - report.results.length,
+    stopped: report.stopped?.reason ?? null, duration_ms: round(report.durationMs),
+  }));
+}
+
+function checkRecord(result: CheckResult, run: CheckRun): object {
+  const { got, hint } = explain(result, run);
+  return {
+    type: 'check', check: result.check, group: result.group, status: result.status, expected: result.expected, got,
+    hint: hint ?? null, hint_code: result.hint ?? null, sends: result.sends,
+    requests: result.exchanges.map(({ request, answer }) => ({
+      signature: request.headers[SIGNATURE_HEADER] ?? null,
+      body_bytes: Buffer.byteLength(request.body),
+      ...(answer.kind === 'response'
+        ? { status: answer.status, latency_ms: round(answer.latencyMs), response_body: answer.body.slice(0, 1000) }
+        : { status: null, latency_ms: round(answer.latencyMs), error: { code: answer.code, message: answer.message } }),
+    })),
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROBES } from '../../src/core/check/probes.js';
+import { startEndpoint, type Endpoint, type Flaw } from '../helpers/check-endpoints.js';
+import { testContext, type TestContext } from '../helpers/context.js';
+import { exitCode } from '../helpers/program.js';
+import { startSampleReceiver } from '../helpers/doc-sample-receiver.js';
+
+// `datachonk check` in process, through the real program, against endpoints on 127.0.0.1:0 written
+// in test/helpers/check-endpoints.ts: a correct one passes every check, and each endpoint wrong in
+// one way is caught by the checks that test that, and by no other.
+
+const SECRET = 'whsec_check_integration_s3cret';
+const EVERY_CHECK = [...PROBES.map((p) => `${p.group}/${p.name}`), 'latency/answer-time'];
+
+let ctx: TestContext | undefined;
+const opened: { close(): Promise<void> }[] = [];
+
+afterEach(async () => {
+  for (const server of opened.splice(0)) await server.close();
+  await ctx?.cleanup();
+  ctx = undefined;
+});
+
+async function endpoint(flaw?: Flaw): Promise<Endpoint> {
+  const started = await startEndpoint(SECRET, flaw);
+  opened.push(started);
+  return started;
+}
+
+interface Record_ {
+  type: string;
+  check: string;
+  group: string;
+  status: 'pass' | 'warn' | 'fail';
+  hint_code: string | null;
+}
+
+/** Runs `check --json` in process; its exit code and records. */
+async function check(url: string, extra: string[] = []): Promise<{ code: number; records: Record_[]; checks: Record_[] }> {
+  ctx = await testContext({ env: { DATACHONK_WEBHOOK_SECRET: SECRET } });
+  const code = await exitCode(ctx, ['--json', 'check', url, ...extra]);
+  const records = ctx.stdout.records as unknown as Record_[];
+  return { code, records, checks: records.filter((r) => r.type === 'check') };
+}
+
+/** The checks that did not pass: `group/check` → status and hint code. */
+function notPassed(checks: readonly Record_[]): Record<string, string> {
+  return Object.fromEntries(checks.filter((r) => r.status !== 'pass').map((r) => [`${r.group}/${r.check}`, `${r.status} ${r.hint_code}`]));
+}
+
+const all = (names: string[], verdict: string) => Object.fromEntries(names.map((name) => [name, verdict]));
+
+describe('check: each endpoint caught by the right checks and no other', () => {
+  it('a correct endpoint passes every check, exit 0', async () => {
+    const { code, checks, records } = await check((await endpoint()).url);
+    expect(checks.map((r) => `${r.group}/${r.check}`)).toEqual(EVERY_CHECK);
+    expect(notPassed(checks)).toEqual({});
+    expect(records.at(-1)).toMatchObject({ type: 'summary', checks: EVERY_CHECK.length, passed: EVERY_CHECK.length, warned: 0, failed: 0, stopped: null });
+    expect(code).toBe(0);
+  });
+
+  it.each<[Flaw, Record<string, string>, number]>([
+    ['accepts-everything', all(PROBES.filter((p) => p.group === 'forgery').map((p) => `forgery/${p.name}`), 'fail not-verifying'), 1],
+    ['reserialized', all(['pretty-printed', 'escaped-slashes', 'unicode-escapes', 'big-integer', 'trailing-newline'].map((n) => `fidelity/${n}`), 'warn reserialized-body'), 0],
+    ['crashes-on-short-signatures', all(['truncated-signature', 'longer-signature', 'sha1-signature', 'empty-signature'].map((n) => `forgery/${n}`), 'fail length-pitfall'), 1],
+    ['conflict-on-duplicates', all(['duplicates/same-event-twice', 'duplicates/same-event-at-once'], 'fail not-idempotent'), 1],
+    ['crashes-on-unknown-types', { 'forward-compat/unknown-event-type': 'fail unknown-crash' }, 1],
+    ['crashes-on-non-json', { 'bad-input/not-json': 'fail bad-input-crash' }, 1],
+  ])('%s', async (flaw, expected, exit) => {
+    const { code, checks } = await check((await endpoint(flaw)).url);
+    expect(checks).toHaveLength(EVERY_CHECK.length);
+    expect(notPassed(checks)).toEqual(expected);
+    expect(code).toBe(exit);
+  });
+
+  it('slow (250 ms an answer, --slow 50ms): the latency check warns, and only it', async () => {
+    const { code, checks } = await check((await endpoint('slow')).url, ['--slow', '50ms']);
+    expect(notPassed(checks)).toEqual({ 'latency/answer-time': 'warn slow' });
+    expect(code).toBe(0);
+  });
+
+  it('--strict: the warnings of a re-serializing endpoint are failures, exit 1', async () => {
+    const { code, checks } = await check((await endpoint('reserialized')).url, ['--strict']);
+    expect(Object.values(notPassed(checks))).toEqual(Array(5).fill('fail reserialized-body'));
+    expect(code).toBe(1);
+  });
+});
+
+describe('check: an endpoint that stops answering', () => {
+  it('a request it never answers fails at --timeout, and so does the latency check', async () => {
+    const { code, checks } = await check((await endpoint('hangs-on-unknown-types')).url, ['--timeout', '300ms']);
+    expect(notPassed(checks)).toEqual({ 'forward-compat/unknown-event-type': 'fail timeout', 'latency/answer-time': 'fail timeout' });
+    expect(code).toBe(1);
+  });
+
+  it('one that goes down during the run stops it: one failure that says so, the checks not run counted', async () => {
+    const { code, records } = await check((await endpoint('dies-on-missing-signature')).url);
+    const summary = records.at(-1) as unknown as { stopped: string; not_run: number; checks: number };
+    expect(summary.stopped).toBe('went-down');
+    expect(summary.not_run).toBeGreaterThan(0);
+    expect(summary.checks + summary.not_run).toBe(EVERY_CHECK.length);
+    expect(ctx!.stderr.text).toMatch(/stopped accepting connections during the run \(at [\w-]+\/[\w.-]+\): did one of the requests crash it\?/);
+    expect(code).toBe(1);
+  });
+});
+
+describe('check: options', () => {
+  it('--expect-reject: a forgery refused with another status fails, naming the flag', async () => {
+    const { checks } = await check((await endpoint()).url, ['--only', 'forgery', '--expect-reject', '403']);
+    expect(new Set(checks.map((r) => `${r.status} ${r.hint_code}`))).toEqual(new Set(['fail reject-status']));
+    expect((checks[0] as unknown as { hint: string }).hint).toContain('--expect-reject 401');
+  });
+
+  it('--only and --skip choose groups; a comma list and a repeated flag both work', async () => {
+    const url = (await endpoint()).url;
+    const only = await check(url, ['--only', 'duplicates,bad-input', '--only', 'latency']);
+    expect(new Set(only.checks.map((r) => r.group))).toEqual(new Set(['duplicates', 'bad-input', 'latency']));
+    const skipped = await check(url, ['--skip', 'delivery', '--skip', 'fidelity,latency']);
+    expect(new Set(skipped.checks.map((r) => r.group))).toEqual(new Set(['forgery', 'duplicates', 'forward-compat', 'bad-input']));
+  });
+
+  it('--only latency still times answers (the deliveries, not reported)', async () => {
+    const { checks, code } = await check((await endpoint('slow')).url, ['--only', 'latency', '--slow', '50ms']);
+    expect(checks.map((r) => `${r.group}/${r.check} ${r.status}`)).toEqual(['latency/answer-time warn']);
+    expect(code).toBe(0);
+  });
+
+  it('--allow-unknown: a deliberate 4xx to an unknown event type passes; without it, a failure whose hint names the flag', async () => {
+    const url = (await endpoint('refuses-unknown-types')).url;
+    const without = await check(url, ['--only', 'forward-compat']);
+    expect(notPassed(without.checks)).toEqual({ 'forward-compat/unknown-event-type': 'fail unknown-refused' });
+    expect((without.checks[0] as unknown as { hint: string }).hint).toContain('--allow-unknown 422');
+    const allowed = await check(url, ['--only', 'forward-compat', '--allow-unknown', '422']);
+    expect(notPassed(allowed.checks)).toEqual({});
+    expect(allowed.code).toBe(0);
+  });
+});
+
+describe('check: the doc sample receiver (express.json, JSON.stringify, timingSafeEqual)', () => {
+  it('is caught crashing on malformed and missing signatures, acknowledging a non-envelope, and verifying a re-serialized body', async () => {
+    const sample = await startSampleReceiver(SECRET);
+    opened.push(sample);
+    const { code, checks } = await check(sample.url);
+    expect(notPassed(checks)).toEqual({
+      'forgery/missing-signature': 'fail crash-on-forgery',
+      ...all(['truncated-signature', 'longer-signature', 'sha1-signature', 'empty-signature'].map((n) => `forgery/${n}`), 'fail length-pitfall'),
+      'bad-input/not-an-envelope': 'fail bad-input-accepted',
+      ...all(['pretty-printed', 'escaped-slashes', 'unicode-escapes', 'big-integer', 'trailing-newline'].map((n) => `fidelity/${n}`), 'warn reserialized-body'),
+    });
+    expect(code).toBe(1);
+  });
+});
