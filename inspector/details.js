@@ -51,7 +51,7 @@ export function createDetails(root, ctx) {
     if (summary.replay_of === view.rid && view.parts) {
       const what = summary.edited ? 'The edited copy' : 'The replay';
       const link = h('a', { href: `#/events/${encodeURIComponent(summary.rid)}` }, summary.rid);
-      fill(view.parts.actions.status, what, ' arrived: ', link, '.');
+      fill(view.parts.actions.arrived, what, ' arrived: ', link, '.');
     }
   }
 
@@ -165,8 +165,10 @@ function actions(detail, ctx) {
     h('button', { type: 'button', onclick: () => showCurl(panel, detail, status) }, 'Copy as curl'),
     h('a', { class: 'button', href: bodyUrl(detail.rid), download: `${detail.rid}.json` }, 'Download'),
   );
-  const section = h('section', { class: 'part actions-part', 'aria-label': 'Actions' }, bar, status, panel);
-  section.status = status;
+  // What the last action did, and (a line of its own) the new entry it made, once the stream brings it.
+  const arrived = h('p', { class: 'action-status', role: 'status' });
+  const section = h('section', { class: 'part actions-part', 'aria-label': 'Actions' }, bar, status, arrived, panel);
+  section.arrived = arrived;
   return section;
 }
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sign, verify } from '../../src/core/signing/signature.js';
 import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
 import { browserPath, LAUNCH_ARGS } from '../helpers/browser.js';
@@ -14,13 +14,12 @@ import { startRecordingServer, type RecordedRequest, type RecordingServer } from
 // "Replay", "Edit", "Send" and "Copy as curl" buttons. Every wait is for something a user would see.
 
 const t = homePerTest('datachonk-browser-');
-let browser: Browser;
+// Launched by the first test that needs it; without a Chromium every test fails, saying how to install one.
+let launched: Promise<Browser> | undefined;
+const browser = () => (launched ??= browserPath().then((executablePath) => chromium.launch({ executablePath, args: LAUNCH_ARGS })));
 
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: await browserPath(), args: LAUNCH_ARGS });
-});
 afterAll(async () => {
-  await browser?.close();
+  await (await launched?.catch(() => undefined))?.close();
 });
 
 interface Session {
@@ -41,7 +40,7 @@ async function open(): Promise<Session> {
   const app = t.opened(await startRecordingServer());
   const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--inspect', '0'], { home: t.home, ready: /Inspector:\s+http/ }));
   const inspector = /Inspector:\s+(http:\/\/\S+)/.exec(listener.stderr())![1]!;
-  const context = await browser.newContext();
+  const context = await (await browser()).newContext();
   t.later(() => context.close());
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
@@ -121,12 +120,14 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     await forwardedRow(s, id);
     const details = await select(s, id);
     await details.getByRole('button', { name: 'Replay', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Replayed: the listener answered 200' }).waitFor();
     const [first, again] = await s.app.waitFor(2);
     expect(again!.body.equals(first!.body)).toBe(true);
     expect(validSignature(s, again!)).toBe(true);
     const rid = await shownRid(s);
     await s.events.getByRole('row').filter({ hasText: `replay of ${rid}` }).waitFor();
-    await details.getByRole('status').filter({ hasText: 'the listener answered 200' }).waitFor();
+    await details.getByRole('status').filter({ hasText: 'The replay arrived' }).getByRole('link').click();
+    await details.getByText(`A replay of ${rid}`).waitFor();
     expect(s.errors).toEqual([]);
   });
 
@@ -141,6 +142,7 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     const edited = (await body.inputValue()).replace('dim_customers', 'dim_edited_in_the_browser');
     await body.fill(edited);
     await details.getByRole('button', { name: 'Send', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Sent: the listener answered 200' }).waitFor();
     const [, sent] = await s.app.waitFor(2);
     expect(sent!.body.toString('utf8')).toBe(edited);
     expect(validSignature(s, sent!)).toBe(true);
@@ -164,6 +166,7 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     await details.getByRole('alert').getByRole('listitem').filter({ hasText: 'data.chonk_type' }).waitFor();
     expect(s.app.requests).toHaveLength(1);
     await details.getByRole('button', { name: 'Send anyway', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Sent: the listener answered 200' }).waitFor();
     const [, sent] = await s.app.waitFor(2);
     expect(sent!.body.toString('utf8')).toBe(invalid);
     expect(validSignature(s, sent!)).toBe(true);
