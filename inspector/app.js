@@ -82,11 +82,16 @@ function showInfo(info) {
   fill(note, info.can_send ? '' : 'Replay and Send need a running listener: start `datachonk listen --forward localhost:3000 --inspect` and open the page it prints.');
 }
 
-/** The stream of new and updated entries; each (re)connection fetches the first page again, so nothing is missed. */
+/**
+ * The stream of new and updated entries. The list is fetched each time it (re)connects, after it has: an
+ * entry journalled between the two is then in the page or on the stream (or both), never in neither.
+ */
 function connect() {
   const stream = new EventSource('/api/stream');
   const connection = $('connection');
+  let opened = false;
   stream.addEventListener('open', () => {
+    opened = true;
     connection.className = 'connection live';
     fill(connection, 'live');
     void list.reload();
@@ -95,6 +100,8 @@ function connect() {
     const closed = stream.readyState === EventSource.CLOSED;
     connection.className = 'connection down';
     fill(connection, closed ? 'disconnected: reload the page' : 'reconnecting…');
+    // Never connected: show the journal all the same, without live updates.
+    if (!opened && closed) void list.reload();
   });
   for (const kind of ['entry', 'update']) {
     stream.addEventListener(kind, (message) => {
@@ -105,17 +112,11 @@ function connect() {
   }
 }
 
-async function start() {
+function start() {
   window.addEventListener('hashchange', route);
-  try {
-    showInfo(await getInfo());
-  } catch (error) {
-    problem(`Could not reach the inspector: ${error.message}`);
-  }
-  // The stream's first open loads the list as well; this one shows it even if the stream cannot connect.
-  void list.reload();
+  getInfo().then(showInfo, (error) => problem(`Could not reach the inspector: ${error.message}`));
   connect();
   route();
 }
 
-void start();
+start();
