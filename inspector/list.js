@@ -186,7 +186,7 @@ function rowFor(summary, list) {
     h('td', {}, pick),
     h('td', { class: 'time' }, timeOf(summary.received_at)),
     h('td', { class: 'type' }, summary.event ?? h('span', { class: 'muted' }, 'not an event'), origin(summary)),
-    h('td', { class: 'id' }, h('a', { class: 'select', href, 'aria-current': summary.rid === list.selected ? 'true' : null }, name)),
+    h('td', { class: 'id' }, h('a', { class: 'select', href, title: name, 'aria-current': summary.rid === list.selected ? 'true' : null }, name)),
     h('td', {}, verdictBadge(summary.verdict, summary.reason_code)),
     h('td', { class: 'num' }, summary.status ?? '—'),
     h('td', {}, forwardCell(summary.forward)),
