@@ -40,6 +40,12 @@ async function open(): Promise<Session> {
   const app = t.opened(await startRecordingServer());
   const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--inspect', '0'], { home: t.home, ready: /Inspector:\s+http/ }));
   const inspector = /Inspector:\s+(http:\/\/\S+)/.exec(listener.stderr())![1]!;
+  const { page, errors } = await openPage(inspector);
+  return { app, url: listeningUrl(listener.stderr()), inspector, secret, page, events: page.getByRole('table', { name: 'Events' }), errors };
+}
+
+/** A new browser context on the page, once its stream is live; what it reports as errors is collected. */
+async function openPage(inspector: string): Promise<{ page: Page; errors: string[] }> {
   const context = await (await browser()).newContext();
   t.later(() => context.close());
   const page = await context.newPage();
@@ -52,7 +58,7 @@ async function open(): Promise<Session> {
   });
   await page.goto(inspector);
   await page.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
-  return { app, url: listeningUrl(listener.stderr()), inspector, secret, page, events: page.getByRole('table', { name: 'Events' }), errors };
+  return { page, errors };
 }
 
 /** `datachonk trigger` through the listener; the event id it sent. */
@@ -252,6 +258,26 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     await forwardedRow(s, id);
     const details = await select(s, id);
     expect(await details.getByLabel('Body, pretty-printed').innerText()).toContain('\n    "duration_ms": 12345678901234567890\n');
+  });
+
+  it('datachonk inspect with no listener running: the journal\'s history is there, Replay and Send are greyed out, and the page says why', async () => {
+    const app = t.opened(await startRecordingServer());
+    const listener = await startCli(['listen', '--port', '0', '--forward', app.origin], { home: t.home });
+    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--url', listeningUrl(listener.stderr())], { home: t.home });
+    const { id } = JSON.parse(sent.stdout) as { id: string };
+    await listener.stop();
+    const inspect = t.started(await startCli(['inspect', '--port', '0'], { home: t.home, ready: /Inspector on http/ }));
+    const { page, errors } = await openPage(/Inspector on (http:\/\/\S+)/.exec(inspect.stderr())![1]!);
+    await page.getByRole('table', { name: 'Events' }).getByRole('link', { name: id, exact: true }).click();
+    const details = page.getByRole('region', { name: 'Details' });
+    const replay = details.getByRole('button', { name: 'Replay', exact: true });
+    await replay.waitFor();
+    expect(await replay.isDisabled()).toBe(true);
+    const why = await page.locator(`#${await replay.getAttribute('aria-describedby')}`).innerText();
+    expect(why).toContain('need a running listener');
+    await details.getByRole('button', { name: 'Edit', exact: true }).click();
+    expect(await details.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
   });
 
   it('Filter (free text), type and status narrow the list, on the server', async () => {
