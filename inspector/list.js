@@ -9,6 +9,8 @@ const PAGE = 200;
 /** `{ reload, live, select, picked }` over the list's elements; `hooks.onPick(rids)` hears the diff picks. */
 export function createList(els, hooks) {
   const list = {
+    els,
+    hooks,
     entries: [],
     rows: new Map(),
     more: false,
@@ -23,143 +25,150 @@ export function createList(els, hooks) {
     // Bumped by each reload: a page asked for before it belongs to another list.
     generation: 0,
   };
-
-  const filtered = () => Boolean(els.filter.value.trim() || els.type.value || els.status.value);
-
-  function query(before) {
-    const params = new URLSearchParams({ limit: String(PAGE) });
-    if (before) params.set('before', before);
-    const q = els.filter.value.trim();
-    if (q) params.set('q', q);
-    if (els.type.value) params.set('type', els.type.value);
-    if (els.status.value) params.set('status', els.status.value);
-    return params;
-  }
-
-  /** Fetches the first page again (filters changed, the stream (re)connected), replacing the list. */
-  async function reload() {
-    list.reloading?.abort();
-    const controller = new AbortController();
-    list.reloading = controller;
-    list.generation++;
-    list.arrived = new Map();
-    try {
-      const page = await listEvents(query(), controller.signal);
-      list.entries = merged(page.entries, list.arrived);
-      list.more = page.more;
-      renderAll();
-      hooks.onProblem(null);
-    } catch (error) {
-      if (error.name !== 'AbortError') hooks.onProblem(`Could not load the events: ${error.message}`);
-    } finally {
-      if (list.reloading === controller) settle();
-    }
-  }
-
-  function settle() {
-    list.reloading = null;
-    list.arrived = null;
-    if (list.reloadAgain) {
-      list.reloadAgain = false;
-      void reload();
-    }
-  }
-
-  /** A reload once the one in flight is done: live entries under a filter only the server can apply. */
-  function reloadSoon() {
-    if (list.reloading) list.reloadAgain = true;
-    else void reload();
-  }
-
-  async function loadMore() {
-    if (list.loadingMore || list.reloading || !list.more || list.entries.length === 0) return;
-    list.loadingMore = true;
-    els.loadMore.disabled = true;
-    const generation = list.generation;
-    try {
-      const page = await listEvents(query(list.entries.at(-1).rid));
-      if (generation !== list.generation) return;
-      const fresh = page.entries.filter((e) => !list.rows.has(e.rid));
-      list.entries.push(...fresh);
-      list.more = page.more;
-      els.rows.append(...fresh.map(renderRow));
-      showEnd();
-    } catch (error) {
-      hooks.onProblem(`Could not load more events: ${error.message}`);
-    } finally {
-      list.loadingMore = false;
-      els.loadMore.disabled = false;
-    }
-  }
-
-  /** A summary from the stream: `entry` (new) or `update` (its forwards completed: same rid). */
-  function live(summary, kind) {
-    if (filtered()) {
-      reloadSoon();
-      return;
-    }
-    const before = list.arrived?.get(summary.rid);
-    list.arrived?.set(summary.rid, { summary, isNew: before?.isNew || kind === 'entry' });
-    const row = list.rows.get(summary.rid);
-    if (row) {
-      list.entries[list.entries.findIndex((e) => e.rid === summary.rid)] = summary;
-      row.replaceWith(renderRow(summary));
-    } else if (kind === 'entry') {
-      list.entries.unshift(summary);
-      els.rows.prepend(renderRow(summary));
-      showEnd();
-    }
-  }
-
-  function renderAll() {
-    list.rows.clear();
-    const fragment = document.createDocumentFragment();
-    fragment.append(...list.entries.map(renderRow));
-    els.rows.replaceChildren(fragment);
-    showEnd();
-  }
-
-  function showEnd() {
-    els.loadMore.hidden = !list.more;
-    // Observed afresh: the button may still be in view after a page, and only a change would be reported.
-    els.observer.unobserve(els.loadMore);
-    els.observer.observe(els.loadMore);
-    els.empty.hidden = list.entries.length > 0;
-    fill(els.empty, filtered() ? 'No event matches these filters.' : emptyJournal());
-  }
-
-  function renderRow(summary) {
-    const row = rowFor(summary, list);
-    list.rows.set(summary.rid, row);
-    return row;
-  }
-
-  function select(rid) {
-    list.rows.get(list.selected)?.classList.remove('selected');
-    list.rows.get(list.selected)?.querySelector('a.select')?.removeAttribute('aria-current');
-    list.selected = rid;
-    const row = list.rows.get(rid);
-    row?.classList.add('selected');
-    row?.querySelector('a.select')?.setAttribute('aria-current', 'true');
-  }
-
-  function togglePick(rid, on) {
-    list.picked = list.picked.filter((r) => r !== rid);
-    if (on) list.picked.push(rid);
-    // Two at most: ticking a third unticks the oldest pick.
-    while (list.picked.length > 2) {
-      const dropped = list.picked.shift();
-      const box = list.rows.get(dropped)?.querySelector('input.pick');
-      if (box) box.checked = false;
-    }
-    hooks.onPick([...list.picked]);
-  }
-
-  els.observer = new IntersectionObserver((seen) => {
-    if (seen.some((entry) => entry.isIntersecting)) void loadMore();
+  list.observer = new IntersectionObserver((seen) => {
+    if (seen.some((entry) => entry.isIntersecting)) void loadMore(list);
   }, { root: els.scroll, rootMargin: '600px' });
-  wire(els, { reload, loadMore, togglePick });
-  return { reload, live, select, picked: () => [...list.picked] };
+  wire(list);
+  return {
+    reload: () => reload(list),
+    live: (summary, kind) => live(list, summary, kind),
+    select: (rid) => select(list, rid),
+    picked: () => [...list.picked],
+  };
+}
+
+const filtered = (els) => Boolean(els.filter.value.trim() || els.type.value || els.status.value);
+
+function query(els, before) {
+  const params = new URLSearchParams({ limit: String(PAGE) });
+  if (before) params.set('before', before);
+  const q = els.filter.value.trim();
+  if (q) params.set('q', q);
+  if (els.type.value) params.set('type', els.type.value);
+  if (els.status.value) params.set('status', els.status.value);
+  return params;
+}
+
+/** Fetches the first page again (filters changed, the stream (re)connected), replacing the list. */
+async function reload(list) {
+  list.reloading?.abort();
+  const controller = new AbortController();
+  list.reloading = controller;
+  list.generation++;
+  list.arrived = new Map();
+  try {
+    const page = await listEvents(query(list.els), controller.signal);
+    list.entries = merged(page.entries, list.arrived);
+    list.more = page.more;
+    renderAll(list);
+    list.hooks.onProblem(null);
+  } catch (error) {
+    if (error.name !== 'AbortError') list.hooks.onProblem(`Could not load the events: ${error.message}`);
+  } finally {
+    if (list.reloading === controller) settle(list);
+  }
+}
+
+function settle(list) {
+  list.reloading = null;
+  list.arrived = null;
+  if (list.reloadAgain) {
+    list.reloadAgain = false;
+    void reload(list);
+  }
+}
+
+/** A reload once the one in flight is done: live entries under a filter only the server can apply. */
+function reloadSoon(list) {
+  if (list.reloading) list.reloadAgain = true;
+  else void reload(list);
+}
+
+async function loadMore(list) {
+  const { els } = list;
+  if (list.loadingMore || list.reloading || !list.more || list.entries.length === 0) return;
+  list.loadingMore = true;
+  els.loadMore.disabled = true;
+  const generation = list.generation;
+  try {
+    const page = await listEvents(query(els, list.entries.at(-1).rid));
+    if (generation !== list.generation) return;
+    const fresh = page.entries.filter((e) => !list.rows.has(e.rid));
+    list.entries.push(...fresh);
+    list.more = page.more;
+    els.rows.append(...fresh.map((summary) => renderRow(list, summary)));
+    showEnd(list);
+  } catch (error) {
+    list.hooks.onProblem(`Could not load more events: ${error.message}`);
+  } finally {
+    list.loadingMore = false;
+    els.loadMore.disabled = false;
+  }
+}
+
+/** A summary from the stream: `entry` (new) or `update` (its forwards completed: same rid). */
+function live(list, summary, kind) {
+  if (filtered(list.els)) {
+    reloadSoon(list);
+    return;
+  }
+  const before = list.arrived?.get(summary.rid);
+  list.arrived?.set(summary.rid, { summary, isNew: before?.isNew || kind === 'entry' });
+  const row = list.rows.get(summary.rid);
+  if (row) {
+    list.entries[list.entries.findIndex((e) => e.rid === summary.rid)] = summary;
+    row.replaceWith(renderRow(list, summary));
+  } else if (kind === 'entry') {
+    list.entries.unshift(summary);
+    list.els.rows.prepend(renderRow(list, summary));
+    showEnd(list);
+  }
+}
+
+function renderAll(list) {
+  list.rows.clear();
+  const fragment = document.createDocumentFragment();
+  fragment.append(...list.entries.map((summary) => renderRow(list, summary)));
+  list.els.rows.replaceChildren(fragment);
+  showEnd(list);
+}
+
+function showEnd(list) {
+  const { els } = list;
+  els.loadMore.hidden = !list.more;
+  // Observed afresh: the button may still be in view after a page, and only a change would be reported.
+  list.observer.unobserve(els.loadMore);
+  list.observer.observe(els.loadMore);
+  els.empty.hidden = list.entries.length > 0;
+  fill(els.empty, filtered(els) ? 'No event matches these filters.' : emptyJournal());
+}
+
+function renderRow(list, summary) {
+  const row = rowFor(summary, list);
+  list.rows.set(summary.rid, row);
+  return row;
+}
+
+function select(list, rid) {
+  const link = (row) => row?.querySelector('a.select');
+  list.rows.get(list.selected)?.classList.remove('selected');
+  link(list.rows.get(list.selected))?.removeAttribute('aria-current');
+  list.selected = rid;
+  const row = list.rows.get(rid);
+  row?.classList.add('selected');
+  link(row)?.setAttribute('aria-current', 'true');
+}
+
+function togglePick(list, rid, on) {
+  list.picked = list.picked.filter((r) => r !== rid);
+  if (on) list.picked.push(rid);
+  // Two at most: ticking a third unticks the oldest pick.
+  while (list.picked.length > 2) {
+    const dropped = list.picked.shift();
+    const box = list.rows.get(dropped)?.querySelector('input.pick');
+    if (box) box.checked = false;
+  }
+  list.hooks.onPick([...list.picked]);
 }
 
 /**
@@ -216,14 +225,15 @@ function forwardCell(forward) {
   return h('span', { class: `status ${tone}`, title: forward.target }, status === null ? 'failed' : String(status));
 }
 
-function wire(els, actions) {
+function wire(list) {
+  const { els } = list;
   els.filters.addEventListener('submit', (event) => event.preventDefault());
-  els.filter.addEventListener('input', () => void actions.reload());
-  els.type.addEventListener('change', () => void actions.reload());
-  els.status.addEventListener('change', () => void actions.reload());
-  els.loadMore.addEventListener('click', () => void actions.loadMore());
+  els.filter.addEventListener('input', () => void reload(list));
+  els.type.addEventListener('change', () => void reload(list));
+  els.status.addEventListener('change', () => void reload(list));
+  els.loadMore.addEventListener('click', () => void loadMore(list));
   els.rows.addEventListener('change', (event) => {
-    if (event.target.matches('input.pick')) actions.togglePick(event.target.dataset.rid, event.target.checked);
+    if (event.target.matches('input.pick')) togglePick(list, event.target.dataset.rid, event.target.checked);
   });
   els.rows.addEventListener('click', (event) => {
     const row = event.target.closest('tr');
