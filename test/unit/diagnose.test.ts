@@ -31,6 +31,9 @@ describe('diagnoseSignature: the header', () => {
     expect(diagnose(`SHA256=${digits}`)).toMatchObject({ reason: 'malformed_header', verifyReason: 'prefix-case', matchesOnceFormatted: true });
     expect(diagnose(digits)).toMatchObject({ reason: 'malformed_header', verifyReason: 'no-prefix', matchesOnceFormatted: true });
     expect(diagnose(` sha256=${digits}`)).toMatchObject({ reason: 'malformed_header', verifyReason: 'whitespace', matchesOnceFormatted: true });
+    expect(diagnose(`sha256=${digits} `)).toMatchObject({ reason: 'malformed_header', verifyReason: 'whitespace', matchesOnceFormatted: true });
+    // As Node gives a header: an array of one.
+    expect(diagnose([`sha256=${digits.toUpperCase()}`])).toMatchObject({ reason: 'malformed_header', verifyReason: 'uppercase-hex', matchesOnceFormatted: true });
     const other = sign('whsec_other', BODY).slice(7);
     expect(diagnose(`sha256=${other.toUpperCase()}`)).toMatchObject({ reason: 'malformed_header', matchesOnceFormatted: false });
     expect(diagnose('not a signature')).toEqual({ reason: 'malformed_header', verifyReason: 'malformed' });
@@ -40,6 +43,7 @@ describe('diagnoseSignature: the header', () => {
     const digits = sign(SECRET, BODY).slice(7);
     expect(diagnose(`sha256=${digits.slice(0, 32)}`)).toEqual({ reason: 'malformed_header', verifyReason: 'wrong-length', truncated: true });
     expect(diagnose(`sha256=${digits.slice(1, 33)}`)).toEqual({ reason: 'malformed_header', verifyReason: 'wrong-length', truncated: false });
+    expect(diagnose(`sha256=${digits.slice(0, 32)}`, { secrets: ['whsec_new', SECRET] })).toMatchObject({ truncated: true });
   });
 
   it('says wrong_scheme, and names the algorithm the sender used with the right secret', () => {
@@ -70,6 +74,9 @@ describe('diagnoseSignature: a well-formed signature that does not match', () =>
     expect(diagnose(sign(SECRET, `${BODY}\n`))).toMatchObject({ reason: 'trailing_newline', newline: 'added' });
     expect(diagnoseSignature({ body: `${BODY}\n`, header: sign(SECRET, BODY), secrets: [SECRET] })).toMatchObject({ reason: 'trailing_newline', newline: 'removed' });
     expect(diagnoseSignature({ body: `${BODY}\r\n`, header: sign(SECRET, BODY), secrets: [SECRET] })).toMatchObject({ reason: 'trailing_newline', newline: 'removed' });
+    // Not a newline's doing: a body ending in one, or not, signed over something else entirely.
+    expect(diagnoseSignature({ body: `${BODY}\n`, header: sign('whsec_nobody', BODY), secrets: [SECRET] })).toMatchObject({ reason: 'unknown' });
+    expect(diagnose(sign(SECRET, BODY.slice(0, -1)))).toMatchObject({ reason: 'unknown' });
   });
 
   it.each([
@@ -90,6 +97,12 @@ describe('diagnoseSignature: a well-formed signature that does not match', () =>
     expect(diagnose(sign(SECRET, php))).toMatchObject({ reason: 'body_reserialized', form: 'php' });
     const sorted = '{"data":{"a":2,"b":1,"chonk_name":"dim_kunden_é","path":"models/x.sql","rows":12345678901234567000},"event":"chonk.created","id":"evt_1"}';
     expect(diagnose(sign(SECRET, sorted))).toMatchObject({ reason: 'body_reserialized', form: 'sorted' });
+    const sortedPretty = JSON.stringify(JSON.parse(sorted), null, 2);
+    expect(diagnose(sign(SECRET, sortedPretty))).toMatchObject({ reason: 'body_reserialized', form: 'sorted-pretty' });
+    const pythonSorted = '{"data": {"a": 2, "b": 1, "chonk_name": "dim_kunden_\\u00e9", "path": "models/x.sql", "rows": 12345678901234567000}, "event": "chonk.created", "id": "evt_1"}';
+    expect(diagnose(sign(SECRET, pythonSorted))).toMatchObject({ reason: 'body_reserialized', form: 'python-sorted' });
+    // With the second of two secrets (a rotation's old one).
+    expect(diagnose(sign(SECRET, sorted), { secrets: ['whsec_new', SECRET] })).toMatchObject({ reason: 'body_reserialized', form: 'sorted' });
   });
 
   it('says body_modified when the signature matches the expected body, and where the bodies first differ', () => {

@@ -105,7 +105,8 @@ function formatted(input: DiagnoseInput, header: string): Pick<SignatureDiagnosi
 
 function isTruncated(input: DiagnoseInput, header: string): boolean {
   const digits = digitsOf(header);
-  return digits.length > 0 && input.secrets.some((secret) => secret && hmac(secret, input.body).toString('hex').startsWith(digits));
+  // A header with no digits at all is malformed, not wrong-length: `digits` is never empty here.
+  return input.secrets.some((secret) => secret && hmac(secret, input.body).toString('hex').startsWith(digits));
 }
 
 function otherAlgorithm(input: DiagnoseInput, header: string): Pick<SignatureDiagnosis, 'algorithm'> {
@@ -134,11 +135,12 @@ function findMismatch(input: DiagnoseInput, digest: Buffer): SignatureDiagnosis 
   const bySecret = (bytes: Buffer) => secrets.some((secret) => signs(secret, bytes));
 
   for (const secret of secrets) {
-    if (secret.trim() !== secret && secret.trim() && signs(secret.trim(), body)) return { reason: 'secret_whitespace', verifyReason, whitespace: 'yours' };
+    // (Each candidate differs from the secrets checked, or it could not match: verify has just failed with them.)
+    if (secret.trim() && signs(secret.trim(), body)) return { reason: 'secret_whitespace', verifyReason, whitespace: 'yours' };
     if (signs(`${secret}\n`, body)) return { reason: 'secret_whitespace', verifyReason, whitespace: 'theirs' };
   }
   for (const other of input.others ?? []) {
-    if (other.secret && !secrets.includes(other.secret) && signs(other.secret, body)) {
+    if (other.secret && signs(other.secret, body)) {
       return { reason: other.apiKey ? 'api_key_as_secret' : 'wrong_secret', verifyReason, matchedSecret: other.label };
     }
   }
