@@ -316,6 +316,21 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     expect(s.errors).toEqual([]);
   });
 
+  it('works from the keyboard: Enter on an event\'s link opens it, the down arrow opens the next', async () => {
+    const s = await open();
+    const older = await trigger(s, 'scan.completed');
+    const newer = await trigger(s, 'chonk.created');
+    await forwardedRow(s, older);
+    await forwardedRow(s, newer);
+    await s.events.getByRole('link', { name: newer, exact: true }).focus();
+    await s.page.keyboard.press('Enter');
+    const details = s.page.getByRole('region', { name: 'Details' });
+    await details.getByRole('heading', { level: 2 }).filter({ hasText: newer }).waitFor();
+    await s.page.keyboard.press('ArrowDown');
+    await details.getByRole('heading', { level: 2 }).filter({ hasText: older }).waitFor();
+    expect(await s.page.evaluate('document.activeElement.textContent')).toBe(older);
+  });
+
   it('Diff shows the lines that differ between two events\' bodies', async () => {
     const s = await open();
     const a = await trigger(s, 'generation.completed', '--set', 'data.chonk_name=dim_left');
