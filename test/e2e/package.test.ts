@@ -44,9 +44,10 @@ describe('the packed tarball, installed into a new project', () => {
     return run(process.execPath, [file], { cwd: packed.app, env: { PATH: process.env.PATH ?? '', ...homeEnv(packed.home) } });
   };
 
-  it('holds the built library, the binary, the fixtures and the README, and no sources or tests', () => {
+  it('holds the built library, the binary, the fixtures, the inspector page and the README, and no sources or tests', () => {
     expect(packed.files).toEqual(expect.arrayContaining([
       'package.json', 'README.md', 'bin/datachonk.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'fixtures/generation.completed.json',
+      'inspector/index.html', 'inspector/app.js', 'inspector/app.css',
     ]));
     expect(packed.files.filter((f) => /^(src|test|node_modules)\//.test(f))).toEqual([]);
   });

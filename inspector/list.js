@@ -1,0 +1,256 @@
+// The events list: pages of summaries from /api/events (newest first, filtered by the server), live
+// entries from the stream prepended, more pages loaded on scroll or with "Load more". Only the pages
+// asked for are rendered, so a journal of 10,000 events costs one page (issue 14, item 6).
+import { listEvents } from './api.js';
+import { h, fill, latency, timeOf } from './dom.js';
+
+const PAGE = 200;
+
+/** `{ reload, live, select, picked }` over the list's elements; `hooks.onPick(rids)` hears the diff picks. */
+export function createList(els, hooks) {
+  const list = {
+    els,
+    hooks,
+    entries: [],
+    rows: new Map(),
+    more: false,
+    selected: null,
+    picked: [],
+    // The reload in flight (its AbortController), whether another is due, and the live entries that
+    // arrived while it ran (they may be newer than its page).
+    reloading: null,
+    reloadAgain: false,
+    arrived: null,
+    loadingMore: false,
+    // Bumped by each reload: a page asked for before it belongs to another list.
+    generation: 0,
+  };
+  list.observer = new IntersectionObserver((seen) => {
+    if (seen.some((entry) => entry.isIntersecting)) void loadMore(list);
+  }, { root: els.scroll, rootMargin: '600px' });
+  wire(list);
+  return {
+    reload: () => reload(list),
+    live: (summary, kind) => live(list, summary, kind),
+    select: (rid) => select(list, rid),
+    picked: () => [...list.picked],
+  };
+}
+
+const filtered = (els) => Boolean(els.filter.value.trim() || els.type.value || els.status.value);
+
+function query(els, before) {
+  const params = new URLSearchParams({ limit: String(PAGE) });
+  if (before) params.set('before', before);
+  const q = els.filter.value.trim();
+  if (q) params.set('q', q);
+  if (els.type.value) params.set('type', els.type.value);
+  if (els.status.value) params.set('status', els.status.value);
+  return params;
+}
+
+/** Fetches the first page again (filters changed, the stream (re)connected), replacing the list. */
+async function reload(list) {
+  list.reloading?.abort();
+  const controller = new AbortController();
+  list.reloading = controller;
+  list.generation++;
+  list.arrived = new Map();
+  try {
+    const page = await listEvents(query(list.els), controller.signal);
+    list.entries = merged(page.entries, list.arrived);
+    list.more = page.more;
+    renderAll(list);
+    list.hooks.onProblem(null);
+  } catch (error) {
+    if (error.name !== 'AbortError') list.hooks.onProblem(`Could not load the events: ${error.message}`);
+  } finally {
+    if (list.reloading === controller) settle(list);
+  }
+}
+
+function settle(list) {
+  list.reloading = null;
+  list.arrived = null;
+  if (list.reloadAgain) {
+    list.reloadAgain = false;
+    void reload(list);
+  }
+}
+
+/** A reload once the one in flight is done: live entries under a filter only the server can apply. */
+function reloadSoon(list) {
+  if (list.reloading) list.reloadAgain = true;
+  else void reload(list);
+}
+
+async function loadMore(list) {
+  const { els } = list;
+  if (list.loadingMore || list.reloading || !list.more || list.entries.length === 0) return;
+  list.loadingMore = true;
+  els.loadMore.disabled = true;
+  const generation = list.generation;
+  try {
+    const page = await listEvents(query(els, list.entries.at(-1).rid));
+    if (generation !== list.generation) return;
+    const fresh = page.entries.filter((e) => !list.rows.has(e.rid));
+    list.entries.push(...fresh);
+    list.more = page.more;
+    els.rows.append(...fresh.map((summary) => renderRow(list, summary)));
+    showEnd(list);
+  } catch (error) {
+    list.hooks.onProblem(`Could not load more events: ${error.message}`);
+  } finally {
+    list.loadingMore = false;
+    els.loadMore.disabled = false;
+  }
+}
+
+/** A summary from the stream: `entry` (new) or `update` (its forwards completed: same rid). */
+function live(list, summary, kind) {
+  if (filtered(list.els)) {
+    reloadSoon(list);
+    return;
+  }
+  const before = list.arrived?.get(summary.rid);
+  list.arrived?.set(summary.rid, { summary, isNew: before?.isNew || kind === 'entry' });
+  const row = list.rows.get(summary.rid);
+  if (row) {
+    list.entries[list.entries.findIndex((e) => e.rid === summary.rid)] = summary;
+    row.replaceWith(renderRow(list, summary));
+  } else if (kind === 'entry') {
+    list.entries.unshift(summary);
+    list.els.rows.prepend(renderRow(list, summary));
+    showEnd(list);
+  }
+}
+
+function renderAll(list) {
+  list.rows.clear();
+  const fragment = document.createDocumentFragment();
+  fragment.append(...list.entries.map((summary) => renderRow(list, summary)));
+  list.els.rows.replaceChildren(fragment);
+  showEnd(list);
+}
+
+function showEnd(list) {
+  const { els } = list;
+  els.loadMore.hidden = !list.more;
+  // Observed afresh: the button may still be in view after a page, and only a change would be reported.
+  list.observer.unobserve(els.loadMore);
+  list.observer.observe(els.loadMore);
+  els.empty.hidden = list.entries.length > 0;
+  fill(els.empty, filtered(els) ? 'No event matches these filters.' : emptyJournal());
+}
+
+function renderRow(list, summary) {
+  const row = rowFor(summary, list);
+  list.rows.set(summary.rid, row);
+  return row;
+}
+
+function select(list, rid) {
+  const link = (row) => row?.querySelector('a.select');
+  list.rows.get(list.selected)?.classList.remove('selected');
+  link(list.rows.get(list.selected))?.removeAttribute('aria-current');
+  list.selected = rid;
+  const row = list.rows.get(rid);
+  row?.classList.add('selected');
+  link(row)?.setAttribute('aria-current', 'true');
+}
+
+function togglePick(list, rid, on) {
+  list.picked = list.picked.filter((r) => r !== rid);
+  if (on) list.picked.push(rid);
+  // Two at most: ticking a third unticks the oldest pick.
+  while (list.picked.length > 2) {
+    const dropped = list.picked.shift();
+    const box = list.rows.get(dropped)?.querySelector('input.pick');
+    if (box) box.checked = false;
+  }
+  list.hooks.onPick([...list.picked]);
+}
+
+/**
+ * A fresh first page with what the stream brought while it was fetched: new entries the page missed go
+ * first (newest first), and an update replaces the page's older copy of its entry.
+ */
+function merged(page, arrived) {
+  const seen = new Set(page.map((e) => e.rid));
+  const newer = [...arrived.values()].filter((a) => a.isNew && !seen.has(a.summary.rid)).map((a) => a.summary).reverse();
+  return [...newer, ...page.map((e) => arrived.get(e.rid)?.summary ?? e)];
+}
+
+function emptyJournal() {
+  return ['No events yet. Send one: ', h('code', {}, 'datachonk trigger generation.completed')];
+}
+
+/** One row; its id is a link to the event (the keyboard's way in), and the whole row selects it on click. */
+function rowFor(summary, list) {
+  const href = `#/events/${encodeURIComponent(summary.rid)}`;
+  const name = summary.id ?? summary.rid;
+  const pick = h('input', { type: 'checkbox', class: 'pick', 'aria-label': `Pick ${name} for diff`, checked: list.picked.includes(summary.rid) });
+  pick.dataset.rid = summary.rid;
+  const row = h('tr', { class: summary.rid === list.selected ? 'selected' : '' },
+    h('td', {}, pick),
+    h('td', { class: 'time' }, timeOf(summary.received_at)),
+    h('td', { class: 'type' }, summary.event ?? h('span', { class: 'muted' }, 'not an event'), origin(summary)),
+    h('td', { class: 'id' }, h('a', { class: 'select', href, title: name, 'aria-current': summary.rid === list.selected ? 'true' : null }, name)),
+    h('td', {}, verdictBadge(summary.verdict, summary.reason_code)),
+    h('td', { class: 'num' }, summary.status ?? '—'),
+    h('td', {}, forwardCell(summary.forward)),
+    h('td', { class: 'num' }, summary.forward ? latency(summary.forward.latency_ms) : ''),
+  );
+  row.dataset.rid = summary.rid;
+  return row;
+}
+
+/** The marker of a replay or an edit, linking to the original. */
+function origin(summary) {
+  if (!summary.replay_of) return null;
+  const what = summary.edited ? 'edit of ' : 'replay of ';
+  return h('span', { class: 'origin' }, summary.edited ? '✎ ' : '↻ ', what,
+    h('a', { href: `#/events/${encodeURIComponent(summary.replay_of)}` }, summary.replay_of));
+}
+
+/** The listener's verdict, with the reason code when it failed. */
+export function verdictBadge(verdict, code) {
+  return h('span', { class: `badge verdict-${verdict}` }, verdict, code ? h('span', { class: 'code' }, ` ${code}`) : null);
+}
+
+function forwardCell(forward) {
+  if (!forward) return h('span', { class: 'muted' }, '—');
+  const status = forward.status;
+  const tone = status === null ? 'bad' : status < 300 ? 'good' : status < 500 ? 'warn' : 'bad';
+  return h('span', { class: `status ${tone}`, title: forward.target }, status === null ? 'failed' : String(status));
+}
+
+function wire(list) {
+  const { els } = list;
+  els.filters.addEventListener('submit', (event) => event.preventDefault());
+  els.filter.addEventListener('input', () => void reload(list));
+  els.type.addEventListener('change', () => void reload(list));
+  els.status.addEventListener('change', () => void reload(list));
+  els.loadMore.addEventListener('click', () => void loadMore(list));
+  els.rows.addEventListener('change', (event) => {
+    if (event.target.matches('input.pick')) togglePick(list, event.target.dataset.rid, event.target.checked);
+  });
+  els.rows.addEventListener('click', (event) => {
+    const row = event.target.closest('tr');
+    if (!row || event.target.closest('a, input, button')) return;
+    location.hash = `#/events/${encodeURIComponent(row.dataset.rid)}`;
+  });
+  els.rows.addEventListener('keydown', (event) => moveFocus(event));
+}
+
+/** Up and down arrows move between the rows' links, and open the event. */
+function moveFocus(event) {
+  if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+  const row = event.target.closest('tr');
+  const next = event.key === 'ArrowDown' ? row?.nextElementSibling : row?.previousElementSibling;
+  const link = next?.querySelector('a.select');
+  if (!link) return;
+  event.preventDefault();
+  link.focus();
+  location.hash = link.getAttribute('href');
+}

@@ -1,0 +1,350 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { request } from 'undici';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sign, verify } from '../../src/core/signing/signature.js';
+import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
+import { browserPath, LAUNCH_ARGS } from '../helpers/browser.js';
+import { startRecordingServer, type RecordedRequest, type RecordingServer } from '../helpers/recording-server.js';
+
+// Issue 14, item 7: the inspector's page in a real browser (Debian's chromium driven by playwright-core),
+// served by the built `datachonk listen --inspect 0` in front of an app on port 0. The accessible
+// names are the contract (item 4): the "Events" table, the "Filter" and "Body" textboxes, the
+// "Replay", "Edit", "Send" and "Copy as curl" buttons. Every wait is for something a user would see.
+
+const t = homePerTest('datachonk-browser-');
+// Launched by the first test that needs it; without a Chromium every test fails, saying how to install one.
+let launched: Promise<Browser> | undefined;
+const browser = () => (launched ??= browserPath().then((executablePath) => chromium.launch({ executablePath, args: LAUNCH_ARGS })));
+
+afterAll(async () => {
+  await (await launched?.catch(() => undefined))?.close();
+});
+
+interface Session {
+  app: RecordingServer;
+  /** The listener's webhook URL. */
+  url: string;
+  /** The inspector page's URL, from the Ready block. */
+  inspector: string;
+  secret: string;
+  page: Page;
+  events: Locator;
+  /** What the page reported: uncaught errors and console errors (a CSP violation is one). */
+  errors: string[];
+}
+
+async function open(): Promise<Session> {
+  const secret = (await runCli(['listen', '--print-secret'], { home: t.home })).stdout.trim();
+  const app = t.opened(await startRecordingServer());
+  const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--inspect', '0'], { home: t.home, ready: /Inspector:\s+http/ }));
+  const inspector = /Inspector:\s+(http:\/\/\S+)/.exec(listener.stderr())![1]!;
+  const { page, errors } = await openPage(inspector);
+  return { app, url: listeningUrl(listener.stderr()), inspector, secret, page, events: page.getByRole('table', { name: 'Events' }), errors };
+}
+
+/** A new browser context on the page, once its stream is live; what it reports as errors is collected. */
+async function openPage(inspector: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await (await browser()).newContext();
+  t.later(() => context.close());
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  // The page's own 4xx answers (a 422 it shows) are logged as "Failed to load resource": not errors of the page.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+  });
+  await page.goto(inspector);
+  await page.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+  return { page, errors };
+}
+
+/** `datachonk trigger` through the listener; the event id it sent. */
+async function trigger(s: Session, ...args: string[]): Promise<string> {
+  const sent = await runCli(['--json', 'trigger', ...args, '--url', s.url], { home: t.home });
+  return (JSON.parse(sent.stdout.trim().split('\n')[0]!) as { id: string }).id;
+}
+
+/** The row of an event once its forward is shown (the `update` after `entry`: its latency is there), and its cells' texts. */
+async function forwardedRow(s: Session, id: string): Promise<{ row: Locator; cells: string[] }> {
+  const row = s.events.getByRole('row').filter({ hasText: id }).filter({ hasText: /\d ms$/ }).first();
+  await row.waitFor();
+  return { row, cells: (await row.getByRole('cell').allInnerTexts()).map((text) => text.trim()) };
+}
+
+/** Opens an event's details by its link in the list. */
+async function select(s: Session, id: string): Promise<Locator> {
+  await s.events.getByRole('link', { name: id, exact: true }).click();
+  const details = s.page.getByRole('region', { name: 'Details' });
+  await details.getByRole('heading', { level: 2 }).filter({ hasText: id }).waitFor();
+  return details;
+}
+
+/** The journal id of the event shown (the page's address is `#/events/<rid>`). */
+async function shownRid(s: Session): Promise<string> {
+  return decodeURIComponent(new URL(s.page.url()).hash.split('/')[2]!);
+}
+
+const validSignature = (s: Session, request: RecordedRequest) =>
+  verify(s.secret, request.body, request.headers['x-datachonk-signature'] as string).ok;
+
+describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 }, () => {
+  it('a live event appears without a reload, with its verdict, forward status and latency', async () => {
+    const s = await open();
+    await s.page.evaluate('window.__sameDocument = true');
+    const id = await trigger(s, 'generation.completed');
+    const { cells } = await forwardedRow(s, id);
+    // pick, time, type, id, signature, status, forward, latency
+    expect(cells.slice(2, 7)).toEqual(['generation.completed', id, 'verified', '200', '200']);
+    expect(await s.page.evaluate('window.__sameDocument')).toBe(true);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('a forged delivery shows its verdict and reason code, and the diagnosis in its details', async () => {
+    const s = await open();
+    const raw = '{"id":"evt_forged1","event":"chonk.deleted","created_at":"2026-11-26T10:00:00Z","project_id":"proj_1","data":{"chonk_id":"chonk_1","chonk_name":"dim_x","chonk_type":"entity"}}';
+    // Signed over the compact bytes, sent pretty: what a proxy that re-serializes JSON does.
+    const sent = await request(s.url, { method: 'POST', body: JSON.stringify(JSON.parse(raw), null, 2),
+      headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(s.secret, raw) } });
+    expect(sent.statusCode).toBe(401);
+    await sent.body.dump();
+    const row = s.events.getByRole('row').filter({ hasText: 'evt_forged1' });
+    await row.filter({ hasText: 'rejected' }).filter({ hasText: 'body_reserialized' }).waitFor();
+    expect(await row.innerText()).toContain('401');
+    const details = await select(s, 'evt_forged1');
+    const signature = details.getByRole('region', { name: 'Signature' });
+    await signature.getByText('re-serialized', { exact: false }).first().waitFor();
+    expect(await signature.innerText()).toMatch(/hint\s+.*raw request bytes/);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('Replay sends the same bytes to the app with a valid signature, as a new entry linked to the original', async () => {
+    const s = await open();
+    const id = await trigger(s, 'chonk.created');
+    await forwardedRow(s, id);
+    const details = await select(s, id);
+    await details.getByRole('button', { name: 'Replay', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Replayed: the listener answered 200' }).waitFor();
+    const [first, again] = await s.app.waitFor(2);
+    expect(again!.body.equals(first!.body)).toBe(true);
+    expect(validSignature(s, again!)).toBe(true);
+    const rid = await shownRid(s);
+    await s.events.getByRole('row').filter({ hasText: `replay of ${rid}` }).waitFor();
+    await details.getByRole('status').filter({ hasText: 'The replay arrived' }).getByRole('link').click();
+    await details.getByText(`A replay of ${rid}`).waitFor();
+    expect(s.errors).toEqual([]);
+  });
+
+  it('Edit → Send: the edited body reaches the app signed again, and shows as a new entry linked to the original', async () => {
+    const s = await open();
+    const id = await trigger(s, 'generation.completed');
+    await forwardedRow(s, id);
+    const details = await select(s, id);
+    const rid = await shownRid(s);
+    await details.getByRole('button', { name: 'Edit', exact: true }).click();
+    const body = details.getByRole('textbox', { name: 'Body', exact: true });
+    const edited = (await body.inputValue()).replace('dim_customers', 'dim_edited_in_the_browser');
+    await body.fill(edited);
+    await details.getByRole('button', { name: 'Send', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Sent: the listener answered 200' }).waitFor();
+    const [, sent] = await s.app.waitFor(2);
+    expect(sent!.body.toString('utf8')).toBe(edited);
+    expect(validSignature(s, sent!)).toBe(true);
+    const copy = s.events.getByRole('row').filter({ hasText: `edit of ${rid}` });
+    await copy.getByRole('link', { name: id, exact: true }).click();
+    await details.getByText(`An edited copy of ${rid}`).waitFor();
+    expect(await details.getByRole('region', { name: 'Request' }).innerText()).toContain('dim_edited_in_the_browser');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('Edit → Send of a body the schema refuses: the issues are shown, and Send anyway sends it', async () => {
+    const s = await open();
+    const id = await trigger(s, 'generation.completed');
+    await forwardedRow(s, id);
+    const details = await select(s, id);
+    await details.getByRole('button', { name: 'Edit', exact: true }).click();
+    const body = details.getByRole('textbox', { name: 'Body', exact: true });
+    const invalid = (await body.inputValue()).replace('"entity"', '"mart"');
+    await body.fill(invalid);
+    await details.getByRole('button', { name: 'Send', exact: true }).click();
+    await details.getByRole('alert').getByRole('listitem').filter({ hasText: 'data.chonk_type' }).waitFor();
+    expect(s.app.requests).toHaveLength(1);
+    await details.getByRole('button', { name: 'Send anyway', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Sent: the listener answered 200' }).waitFor();
+    const [, sent] = await s.app.waitFor(2);
+    expect(sent!.body.toString('utf8')).toBe(invalid);
+    expect(validSignature(s, sent!)).toBe(true);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('Copy as curl: the command, run in bash, is accepted by the app with a valid signature', async () => {
+    const s = await open();
+    const id = await trigger(s, 'scan.completed');
+    await forwardedRow(s, id);
+    const details = await select(s, id);
+    await details.getByRole('button', { name: 'Copy as curl', exact: true }).click();
+    const command = await details.getByRole('textbox', { name: 'curl command' }).inputValue();
+    expect(command).toMatch(/^curl /);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const bash = spawn('bash', ['-c', `${command} --silent --show-error --fail --output /dev/null`], { stdio: 'inherit' });
+      bash.on('error', reject);
+      bash.on('close', resolve);
+    });
+    expect(code).toBe(0);
+    const [first, curled] = await s.app.waitFor(2);
+    expect(curled!.body.equals(first!.body)).toBe(true);
+    expect(validSignature(s, curled!)).toBe(true);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('Download gives the raw body, byte for byte', async () => {
+    const s = await open();
+    const id = await trigger(s, 'push.completed');
+    await forwardedRow(s, id);
+    const details = await select(s, id);
+    const [download] = await Promise.all([s.page.waitForEvent('download'), details.getByRole('link', { name: 'Download', exact: true }).click()]);
+    const saved = await readFile(await download.path());
+    expect(saved.equals(s.app.requests[0]!.body)).toBe(true);
+  });
+
+  it('refuses a foreign Host (DNS rebinding), a cross-site Origin and a missing token with 403; the secret never reaches the page', async () => {
+    const s = await open();
+    const id = await trigger(s, 'generation.completed');
+    await forwardedRow(s, id);
+    const origin = new URL(s.inspector).origin;
+    const port = new URL(s.inspector).port;
+    const get = async (path: string, host: string) => {
+      const answer = await request(`${origin}${path}`, { headers: { host } });
+      return { status: answer.statusCode, text: await answer.body.text() };
+    };
+    expect((await get('/', `attacker.example:${port}`)).status).toBe(403);
+    expect((await get('/api/events', `attacker.example:${port}`)).status).toBe(403);
+    expect((await get('/api/events', `127.0.0.1:${Number(port) + 1}`)).status).toBe(403);
+    const html = await get('/', `127.0.0.1:${port}`);
+    expect(html.status).toBe(200);
+    const token = /name="datachonk-token" content="([^"]+)"/.exec(html.text)![1]!;
+    const rid = (JSON.parse((await get('/api/events', `127.0.0.1:${port}`)).text) as { entries: { rid: string }[] }).entries[0]!.rid;
+    const replay = async (headers: Record<string, string>) =>
+      (await request(`${origin}/api/events/${rid}/replay`, { method: 'POST', headers })).statusCode;
+    expect(await replay({ 'x-datachonk-token': token, origin: 'http://attacker.example' })).toBe(403);
+    expect(await replay({ origin })).toBe(403);
+    expect(await replay({ 'x-datachonk-token': 'not-the-token', origin })).toBe(403);
+    expect(s.app.requests).toHaveLength(1);
+    // The same request with the token and the page's own Origin goes through: the 403s were the checks.
+    expect(await replay({ 'x-datachonk-token': token, origin })).toBe(202);
+    await s.app.waitFor(2);
+    for (const path of ['/', '/api/info', '/api/events', `/api/events/${rid}`]) expect((await get(path, `127.0.0.1:${port}`)).text).not.toContain(s.secret);
+  });
+
+  it('a payload with HTML in it is shown as text: no element made, no script run', async () => {
+    const s = await open();
+    const html = '<img src=x onerror="window.__pwned=1">';
+    const id = await trigger(s, 'generation.completed', '--set', `data.chonk_name=${html}`, '--header', `X-Note: ${html}`);
+    await forwardedRow(s, id);
+    const details = await select(s, id);
+    await details.getByText(html, { exact: false }).first().waitFor();
+    expect(await details.getByRole('table', { name: 'Request headers' }).getByRole('row').filter({ hasText: 'x-note' }).innerText()).toContain(html);
+    expect(await details.locator('img').count()).toBe(0);
+    expect(await s.page.locator('img').count()).toBe(0);
+    expect(await s.page.evaluate('typeof window.__pwned')).toBe('undefined');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('pretty-prints a body without changing its numbers: an integer past 2^53 keeps its digits', async () => {
+    const s = await open();
+    const id = await trigger(s, 'generation.completed', '--set', 'data.duration_ms=12345678901234567890', '--no-validate');
+    await forwardedRow(s, id);
+    const details = await select(s, id);
+    expect(await details.getByLabel('Body, pretty-printed').innerText()).toContain('\n    "duration_ms": 12345678901234567890\n');
+  });
+
+  it('datachonk inspect with no listener running: the journal\'s history is there, Replay and Send are greyed out, and the page says why', async () => {
+    const app = t.opened(await startRecordingServer());
+    const listener = await startCli(['listen', '--port', '0', '--forward', app.origin], { home: t.home });
+    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--url', listeningUrl(listener.stderr())], { home: t.home });
+    const { id } = JSON.parse(sent.stdout) as { id: string };
+    await listener.stop();
+    const inspect = t.started(await startCli(['inspect', '--port', '0'], { home: t.home, ready: /Inspector on http/ }));
+    const { page, errors } = await openPage(/Inspector on (http:\/\/\S+)/.exec(inspect.stderr())![1]!);
+    await page.getByRole('table', { name: 'Events' }).getByRole('link', { name: id, exact: true }).click();
+    const details = page.getByRole('region', { name: 'Details' });
+    const replay = details.getByRole('button', { name: 'Replay', exact: true });
+    await replay.waitFor();
+    expect(await replay.isDisabled()).toBe(true);
+    const why = await page.locator(`#${await replay.getAttribute('aria-describedby')}`).innerText();
+    expect(why).toContain('need a running listener');
+    await details.getByRole('button', { name: 'Edit', exact: true }).click();
+    expect(await details.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('Filter (free text), type and status narrow the list, on the server', async () => {
+    const s = await open();
+    const a = await trigger(s, 'generation.completed');
+    const b = await trigger(s, 'chonk.created');
+    await trigger(s, 'generation.completed', '--signature', 'invalid');
+    await forwardedRow(s, a);
+    await forwardedRow(s, b);
+    const rows = s.events.locator('tbody').getByRole('row');
+    await s.page.getByRole('textbox', { name: 'Filter' }).fill(b);
+    await rows.filter({ hasNotText: b }).first().waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(1);
+    await s.page.getByRole('textbox', { name: 'Filter' }).fill('');
+    await s.page.getByRole('combobox', { name: 'Status' }).selectOption('rejected');
+    await rows.filter({ hasNotText: 'rejected' }).first().waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(1);
+    await s.page.getByRole('combobox', { name: 'Status' }).selectOption('');
+    await s.page.getByRole('combobox', { name: 'Type' }).selectOption('chonk.created');
+    await rows.filter({ hasNotText: 'chonk.created' }).first().waitFor({ state: 'detached' });
+    expect(await rows.innerText()).toContain(b);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('shows a page of the journal at a time, and Load more the next', async () => {
+    const s = await open();
+    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--count', '230', '--concurrency', '8', '--url', s.url], { home: t.home });
+    expect(sent.code, sent.stderr).toBe(0);
+    await s.page.reload();
+    const rows = s.events.locator('tbody').getByRole('row');
+    await rows.nth(199).waitFor();
+    expect(await rows.count()).toBe(200);
+    await s.page.getByRole('button', { name: 'Load more' }).click();
+    await rows.nth(229).waitFor();
+    expect(await rows.count()).toBe(230);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('works from the keyboard: Enter on an event\'s link opens it, the down arrow opens the next', async () => {
+    const s = await open();
+    const older = await trigger(s, 'scan.completed');
+    const newer = await trigger(s, 'chonk.created');
+    await forwardedRow(s, older);
+    await forwardedRow(s, newer);
+    await s.events.getByRole('link', { name: newer, exact: true }).focus();
+    await s.page.keyboard.press('Enter');
+    const details = s.page.getByRole('region', { name: 'Details' });
+    await details.getByRole('heading', { level: 2 }).filter({ hasText: newer }).waitFor();
+    await s.page.keyboard.press('ArrowDown');
+    await details.getByRole('heading', { level: 2 }).filter({ hasText: older }).waitFor();
+    expect(await s.page.evaluate('document.activeElement.textContent')).toBe(older);
+  });
+
+  it('Diff shows the lines that differ between two events\' bodies', async () => {
+    const s = await open();
+    const a = await trigger(s, 'generation.completed', '--set', 'data.chonk_name=dim_left');
+    const b = await trigger(s, 'generation.completed', '--set', 'data.chonk_name=dim_right');
+    await forwardedRow(s, a);
+    await forwardedRow(s, b);
+    await s.page.getByRole('checkbox', { name: `Pick ${a} for diff` }).check();
+    await s.page.getByRole('checkbox', { name: `Pick ${b} for diff` }).check();
+    await s.page.getByRole('button', { name: 'Diff', exact: true }).click();
+    const diff = s.page.getByRole('region', { name: 'Diff' });
+    const text = await diff.getByLabel('Line diff of the two bodies').innerText();
+    expect(text).toContain('-     "chonk_name": "dim_left",');
+    expect(text).toContain('+     "chonk_name": "dim_right",');
+    expect(text).toContain(`-   "id": "${a}",`);
+    expect(text).not.toMatch(/^[-+] {3}"project_id"/m);
+  });
+});
