@@ -108,3 +108,18 @@ export function oneOf<C extends string>(choices: readonly C[]): (text: string) =
     throw new Error(`expected one of ${choices.join(', ')}, got "${text}"`);
   };
 }
+
+/** `--match path=value`: a dot path into the envelope and the value, as text, it must have. */
+export function matchCondition(text: string): { path: string[]; text: string } {
+  const equals = text.indexOf('=');
+  const path = equals > 0 ? text.slice(0, equals).split('.') : [];
+  if (path.length === 0 || path.some((part) => part.length === 0)) {
+    throw new Error('expected path=value, e.g. data.chonk_id=chonk_123 or event=generation.completed');
+  }
+  return { path, text: text.slice(equals + 1) };
+}
+
+/** `--since`: `now`, or as moment() takes it. */
+export function sinceMoment(text: string): Moment | 'now' {
+  return text === 'now' ? 'now' : moment(text);
+}

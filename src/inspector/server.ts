@@ -7,7 +7,7 @@ import { EVENT_TYPES } from '../core/events/catalogue.js';
 import { Failure } from '../failure.js';
 import { createSender } from '../core/send.js';
 import { curlFor, replay, sendEdited, type ActionResult, type ActionSettings } from './actions.js';
-import { openJournalFeed, type FeedChange, type JournalFeed } from './feed.js';
+import { openJournalFeed, type FeedChange, type JournalFeed } from '../core/listen/feed.js';
 import { createGuard, newToken, type Guard } from './guard.js';
 import { PAGE_STATUSES, details, listEntries, summarize, type PageStatus } from './present.js';
 

@@ -4,13 +4,16 @@ import { isRejected, type JournalEntry } from '../core/listen/journal.js';
 import { appAnswerOf, verdictOf } from '../core/listen/query.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import { escapeControls } from './sanitize.js';
-import { formatMs, jsonLine, multiline, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
+import { parseJson, stringifyJson } from '../core/lossless-json.js';
+import { formatMs, jsonLine, multiline, rawJsonLine, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 export interface EventsView {
   list(entries: readonly JournalEntry[], info: { file: string; skipped: number; filtered?: boolean }): void;
   show(entry: JournalEntry): void;
   /** The body alone, its bytes exactly as received: only when the user asked for them (--raw). */
   rawBody(entry: JournalEntry): void;
+  /** `events wait` found it: the event (the envelope as one JSON line with --json). */
+  waited(entry: JournalEntry): void;
   resent(entry: JournalEntry, result: ForwardResult): void;
   /** `events resend --allow-rejected` is about to send a request the listener rejected. */
   sendingRejected(entry: JournalEntry): void;
@@ -82,6 +85,11 @@ export function createEventsView(ctx: Context): EventsView {
     },
     rawBody(entry) {
       ctx.stdout.write(Buffer.from(entry.request.body, 'base64'));
+    },
+    waited(entry) {
+      if (!json) return this.show(entry);
+      // The envelope as sent, on one line, its numbers' digits kept (not JSON.parse's doubles).
+      line(rawJsonLine(stringifyJson(parseJson(Buffer.from(entry.request.body, 'base64').toString('utf8')))));
     },
     sendingRejected(entry) {
       const r = entry.request;

@@ -42,7 +42,12 @@ export const UNPRINTABLE = '[nested too deeply to print]';
  * becomes UNPRINTABLE, so the record is still printed.
  */
 export function jsonText(record: unknown): string {
-  return stringify(record).replace(UNSAFE_IN_JSON, (char) => `\\u${hex(char, 4)}`);
+  return safeJson(stringify(record));
+}
+
+/** JSON text made elsewhere (kept lossless, big numbers' digits and all), with C1 and bidi written as \u escapes. */
+export function safeJson(json: string): string {
+  return json.replace(UNSAFE_IN_JSON, (char) => `\\u${hex(char, 4)}`);
 }
 
 function stringify(record: unknown): string {

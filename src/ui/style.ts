@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Env } from '../config/paths.js';
 import type { OutStream } from '../context.js';
-import { escapeControls, jsonText } from './sanitize.js';
+import { escapeControls, jsonText, safeJson } from './sanitize.js';
 
 // What views print is `Shown` text. It is made only in this module: the literal parts of a `shown`
 // template (the source code's own words), values put into it (escaped by escapeControls unless they
@@ -52,6 +52,11 @@ export function multiline(text: string): Shown {
 /** One record of --json output (see jsonText). */
 export function jsonLine(record: unknown): Shown {
   return new ShownText(jsonText(record));
+}
+
+/** A line of JSON already written (one line, e.g. lossless-json's), made safe like jsonLine's. */
+export function rawJsonLine(json: string): Shown {
+  return new ShownText(safeJson(json));
 }
 
 /** Writes a line: how views write to stdout and stderr. A string is escaped whole, onto one line. */

@@ -65,7 +65,7 @@ describe('bash', () => {
   it.each([
     [['datachonk', ''], TOP],
     [['datachonk', 'ev'], ['events']],
-    [['datachonk', '--json', 'events', ''], ['list', 'show', 'resend', 'help']],
+    [['datachonk', '--json', 'events', ''], ['list', 'show', 'resend', 'wait', 'help']],
     [['datachonk', 'trigger', 'gen'], events('gen')],
     [['datachonk', 'trigger', '--url', 'http://127.0.0.1:1/x', ''], [...EVENT_TYPES]],
     [['datachonk', 'emulator', 'emit', 'p'], events('p')],
@@ -104,7 +104,7 @@ describe('zsh and fish', () => {
       words=(datachonk events ''); CURRENT=3; _datachonk
       words=(datachonk trigger --signature ''); CURRENT=4; _datachonk`;
     const { stdout } = await run('zsh', ['-f', '-c', program], { env: shellEnv() });
-    expect(stdout.split('\n').filter(Boolean)).toEqual(['list', 'show', 'resend', 'help', 'valid', 'invalid', 'missing']);
+    expect(stdout.split('\n').filter(Boolean)).toEqual(['list', 'show', 'resend', 'wait', 'help', 'valid', 'invalid', 'missing']);
   });
 
   it('fish: complete lines for every command and event type; fish completes with it where fish is installed', async () => {
@@ -116,7 +116,7 @@ describe('zsh and fish', () => {
     await run('fish', ['-n', file]);
     const offers = async (line: string) => (await run('fish', ['-c', `source '${file}'; complete -C '${line}'`], { env: shellEnv() }))
       .stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
-    expect(await offers('datachonk events ')).toEqual(['help', 'list', 'resend', 'show']);
+    expect(await offers('datachonk events ')).toEqual(['help', 'list', 'resend', 'show', 'wait']);
     expect(await offers('datachonk trigger gen')).toEqual(events('gen').sort());
     expect(await offers('datachonk listen --events generation.completed,pu')).toEqual(['generation.completed,push.completed']);
   });

@@ -43,6 +43,13 @@ const REWRITES: { what: string; apply: (text: string, world: World) => Promise<s
     },
   },
   {
+    what: '`events wait` finds what the listener journalled (a generation.completed)',
+    apply: async (text, w) => {
+      if (/datachonk (?:--\w+ )*events wait\b/.test(code(text))) await w.journalled();
+      return text;
+    },
+  },
+  {
     what: 'an event id (evt_…) or journal id (rcv_…) is one the listener journalled',
     apply: async (text, w) => {
       if (!/\b(evt|rcv)_/.test(text)) return text;

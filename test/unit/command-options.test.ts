@@ -131,7 +131,7 @@ describe('loading', () => {
     expect(namedCommands(['--version'])).toEqual(new Set());
     const program = await buildProgram(world, async () => {}, new Set(['events']));
     expect(program.commands.map((c) => c.name())).toEqual(COMMANDS.map((c) => c.name));
-    expect(find(program, 'events').commands.map((c) => c.name())).toEqual(['list', 'show', 'resend']);
+    expect(find(program, 'events').commands.map((c) => c.name())).toEqual(['list', 'show', 'resend', 'wait']);
     expect(find(program, 'trigger').options).toEqual([]);
   });
 });

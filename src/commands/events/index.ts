@@ -1,6 +1,6 @@
 import { DEFAULT_FORWARD_TIMEOUT } from '../../defaults.js';
-import { command, flag, parsed, text, type GroupSpec, type OptionValues } from '../define.js';
-import { duration, moment, oneOf, statusPattern, wholeNumber } from '../parsers.js';
+import { command, flag, parsed, repeatable, text, type GroupSpec, type OptionValues } from '../define.js';
+import { duration, matchCondition, moment, oneOf, sinceMoment, statusPattern, wholeNumber } from '../parsers.js';
 import { secretOption } from '../shared-options.js';
 import { target } from '../targets.js';
 
@@ -21,7 +21,15 @@ const resendOptions = {
   allowRejected: flag('--allow-rejected', 'send it even though the listener rejected it (its signature or body was bad)'),
 };
 
+const waitOptions = {
+  event: text('--event <type>', 'an event of this type, or of a pattern with * (generation.*)'),
+  match: repeatable('--match <path=value>', 'whose envelope has this value at this dot path (data.chonk_id=chonk_123); all must hold', matchCondition),
+  timeout: parsed('--timeout <duration>', 'give up after this long (exit 1)', duration, { defaultText: '30s' }),
+  since: parsed('--since <when>', 'only events received since: now (the default looks at the journal too), 10m ago, or a date', sinceMoment),
+};
+
 export type ListSpecs = typeof listOptions;
+export type WaitSpecs = typeof waitOptions;
 export type ShowSpecs = typeof showOptions;
 export type ResendSpecs = typeof resendOptions;
 export type ResendOptions = OptionValues<ResendSpecs>;
@@ -56,6 +64,17 @@ export default {
       options: resendOptions,
       examples: ['datachonk events resend evt_0lOt9xmDWpcpp2jMeBg5v9nw', 'datachonk events resend evt_0lOt9xmDWpcpp2jMeBg5v9nw --to localhost:4000'],
       action: async () => (await import('./run.js')).resend,
+    }),
+    command({
+      name: 'wait',
+      description: 'wait until the listener has received a matching event, then print it (for tests and scripts)',
+      options: waitOptions,
+      examples: [
+        'datachonk events wait --event generation.completed --timeout 10s',
+        'datachonk events wait --event \'generation.*\' --match data.chonk_name=dim_customers --json | jq .id',
+        'datachonk events wait --event generation.completed --since 10m --timeout 5s   # one received in the last 10 minutes, or wait',
+      ],
+      action: async () => (await import('./run.js')).wait,
     }),
   ],
 } satisfies GroupSpec;

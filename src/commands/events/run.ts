@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Context } from '../../context.js';
-import { failure, usageError } from '../../errors.js';
+import { failure, interrupted as interruptedError, usageError } from '../../errors.js';
 import { JOURNAL_FILE } from '../../defaults.js';
 import { findEntry, isRejected, JournalWriter, readJournal, type JournalEntry } from '../../core/listen/journal.js';
 import { filterEntries } from '../../core/listen/query.js';
@@ -8,8 +8,11 @@ import { resend as resendEntry } from '../../core/listen/resend.js';
 import { forwardUrl, parseTarget } from '../../core/listen/targets.js';
 import { createSender } from '../../core/send.js';
 import { createEventsView } from '../../ui/events.js';
+import { note } from '../../ui/output.js';
 import type { Action } from '../define.js';
-import type { ListSpecs, ResendSpecs, ShowSpecs } from './index.js';
+import type { ListSpecs, ResendSpecs, ShowSpecs, WaitSpecs } from './index.js';
+import { openJournalFeed } from '../../core/listen/feed.js';
+import { waitForEntry } from '../../core/listen/wait.js';
 
 // `datachonk events list|show|resend`: what `datachonk listen` journalled.
 
@@ -33,6 +36,42 @@ export const show: Action<ShowSpecs> = async (ctx, { args: [id], options }) => {
   if (options.raw) createEventsView(ctx).rawBody(entry);
   else createEventsView(ctx).show(entry);
 };
+
+/**
+ * `events wait`: blocks until the journal has a matching event the listener accepted (already there,
+ * unless --since, or still to come from a listener in any process), prints it, exit 0; exit 1 on timeout.
+ */
+export const wait: Action<WaitSpecs> = async (ctx, { options }) => {
+  const started = ctx.now();
+  const since = options.since === undefined ? undefined
+    : options.since === 'now' ? started : 'at' in options.since ? options.since.at : new Date(started.getTime() - options.since.ago);
+  const criteria = { event: options.event, match: options.match, since };
+  const feed = await openJournalFeed({ file: journalFile(ctx), pollMs: 100 });
+  note(ctx, `waiting for an event${describeCriteria(criteria)}, up to ${formatDuration(options.timeout)}…`);
+  let interrupted = false;
+  const stopped = ctx.waitForShutdown().then(() => (interrupted = true));
+  try {
+    const entry = await waitForEntry(feed, criteria, { timeoutMs: options.timeout, stopped });
+    if (interrupted) throw interruptedError('stopped waiting: no matching event had arrived');
+    if (!entry) throw failure(`no matching event within ${formatDuration(options.timeout)}${describeCriteria(criteria)}`, 'is `datachonk listen` running, and is the event sent to it? `datachonk events list` shows what it received');
+    createEventsView(ctx).waited(entry);
+  } finally {
+    feed.close();
+  }
+};
+
+function describeCriteria(criteria: { event?: string | undefined; match: readonly { path: readonly string[]; text: string }[]; since?: Date | undefined }): string {
+  const parts = [
+    ...(criteria.event ? [`type ${criteria.event}`] : []),
+    ...criteria.match.map((m) => `${m.path.join('.')}=${m.text}`),
+    ...(criteria.since ? [`received since ${criteria.since.toISOString()}`] : []),
+  ];
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
 
 export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) => {
   const entry = await requireEntry(ctx, id!);

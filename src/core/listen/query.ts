@@ -56,6 +56,6 @@ function statusMatches(answer: AppAnswer, wanted: string): boolean {
   return /^\dxx$/.test(wanted) ? status[0] === wanted[0] : status === wanted;
 }
 
-function globToRegExp(glob: string): RegExp {
+export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }

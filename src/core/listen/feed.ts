@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
-import { journalRecordSchema, type JournalRecord } from '../core/listen/records.js';
-import { readJournal, type JournalEntry } from '../core/listen/journal.js';
+import { journalRecordSchema, type JournalRecord } from './records.js';
+import { readJournal, type JournalEntry } from './journal.js';
 
 // The inspector's view of the journal: every entry in memory (oldest first, and by journal id), kept
 // up to date by following the file as listeners append to it, whichever process they run in. A
