@@ -20,8 +20,8 @@ export interface ReadyInfo {
   moreSecrets?: number | undefined;
   /** Where events go, as the user named them. */
   targets: readonly string[];
-  /** The same, as URLs. */
-  forwardUrls: readonly string[];
+  /** The same, as data: each target's URL and the event pattern it takes (null: the rest). */
+  forward: readonly { url: string; events: string | null }[];
   events?: readonly string[] | undefined;
   journalFile?: string | undefined;
   skipVerify: boolean;
@@ -130,7 +130,7 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
 export function readyRecord(info: ReadyInfo): object {
   const url = new URL(info.url);
   return {
-    type: 'ready', url: info.url, port: Number(url.port), forward: info.forwardUrls, events: info.events ?? null,
+    type: 'ready', url: info.url, port: Number(url.port), forward: info.forward, events: info.events ?? null,
     secret_source: info.secretSource, secrets: 1 + (info.moreSecrets ?? 0), skip_verify: info.skipVerify,
     public_url: info.publicUrl ?? null, webhook_id: info.webhookId ?? null, journal: info.journalFile ?? null,
     inspector_url: info.inspectorUrl ?? null,

@@ -6,7 +6,7 @@ import { sign } from '../../src/core/signing/signature.js';
 import { startSampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { cliPaths, homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
 import { expectMode, windows } from '../helpers/platform.js';
-import { closedPort } from '../helpers/recording-server.js';
+import { closedPort, startRecordingServer } from '../helpers/recording-server.js';
 
 const t = homePerTest('datachonk-e2e-listen-');
 
@@ -53,7 +53,7 @@ describe('datachonk listen (the built binary)', () => {
     const ready = JSON.parse(first) as Record<string, unknown>;
     expect(ready).toMatchObject({
       type: 'ready', url: listeningUrl(listener.stderr()), port: Number(new URL(listeningUrl(listener.stderr())).port),
-      forward: ['http://localhost:3000/'], secret_source: 'dev', secrets: 1, skip_verify: false, public_url: null, inspector_url: null,
+      forward: [{ url: 'http://localhost:3000/', events: null }], secret_source: 'dev', secrets: 1, skip_verify: false, public_url: null, inspector_url: null,
     });
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(ready);
     expect(first).not.toContain('whsec_');
@@ -61,6 +61,36 @@ describe('datachonk listen (the built binary)', () => {
       expect(await listener.stop('SIGINT')).toBe(0);
       await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
     }
+  });
+
+  it('routes by event pattern: each app gets its events, the rest go to the target without a pattern; resend follows the route', async () => {
+    const [chonks, gen, rest] = [t.opened(await startRecordingServer()), t.opened(await startRecordingServer()), t.opened(await startRecordingServer())];
+    const listener = t.started(await startCli([
+      'listen', '--port', '0', '--forward', `chonk.*=${chonks.origin}/chonks`, '--forward', `generation.*=${gen.origin}/gen`, '--forward', rest.origin,
+    ], { home: t.home }));
+    expect(listener.stderr()).toContain(`Forwarding to:  chonk.* → ${chonks.origin}/chonks, generation.* → ${gen.origin}/gen, the rest → ${rest.origin} (+ the received path)`);
+    const url = listeningUrl(listener.stderr());
+    const ids: Record<string, string> = {};
+    for (const event of ['chonk.created', 'generation.completed', 'push.completed', 'chonk.deleted']) {
+      const sent = await runCli(['--json', 'trigger', event, '--url', url], { home: t.home });
+      expect(sent.code, sent.stderr).toBe(0);
+      ids[event] = (JSON.parse(sent.stdout) as { id: string }).id;
+    }
+    const events = (app: typeof chonks) => app.requests.map((r) => (JSON.parse(r.body.toString()) as { event: string }).event);
+    expect(events(chonks)).toEqual(['chonk.created', 'chonk.deleted']);
+    expect(chonks.requests.map((r) => r.url)).toEqual(['/chonks', '/chonks']);
+    expect(events(gen)).toEqual(['generation.completed']);
+    expect(events(rest)).toEqual(['push.completed']);
+
+    const resent = await runCli(['events', 'resend', ids['generation.completed']!], { home: t.home });
+    expect(resent.code, resent.stderr).toBe(0);
+    expect(events(gen)).toEqual(['generation.completed', 'generation.completed']);
+    expect(rest.requests).toHaveLength(1);
+  });
+
+  it('a --forward pattern that takes no known event type is warned about', async () => {
+    const listener = t.started(await startCli(['listen', '--port', '0', '--forward', 'chonk.creatd=3000'], { home: t.home }));
+    expect(listener.stderr()).toContain('warning: --forward chonk.creatd=…: no event type this version knows matches "chonk.creatd"');
   });
 
   it('trigger sends by default to the address listen listens on by default', async () => {

@@ -77,7 +77,7 @@ describe('decideBody: bodies that never arrived', () => {
 describe('decideBody: the signature', () => {
   it('accepts a body signed with the secret, as verified', () => {
     expect(decideBody(head(), BODY, rules())).toEqual({
-      verdict: 'accept', verification: { status: 'valid' }, envelope, routes: [`http://localhost:3000${PATH}`], filtered: false,
+      verdict: 'accept', verification: { status: 'valid' }, envelope, routes: [{ target: 0, url: `http://localhost:3000${PATH}` }], filtered: false,
       signature: undefined,
     });
   });
@@ -160,7 +160,7 @@ describe('decideBody: the signature', () => {
 
   it('with skipVerify, accepts a bad or missing signature marked skipped, with the reason', () => {
     expect(decideBody(head({ signature: 'sha256=zz' }), BODY, rules({ skipVerify: true }))).toEqual({
-      verdict: 'accept', envelope, routes: [`http://localhost:3000${PATH}`], filtered: false, signature: undefined,
+      verdict: 'accept', envelope, routes: [{ target: 0, url: `http://localhost:3000${PATH}` }], filtered: false, signature: undefined,
       verification: {
         status: 'skipped', reason: 'the x-datachonk-signature header is not of the form sha256=<64 lowercase hex digits>', code: 'malformed',
         diagnosis: { reason: 'malformed_header', verifyReason: 'malformed' },
@@ -231,7 +231,7 @@ describe('decideBody: a body sent with a Content-Encoding', () => {
 
   it('verifies the bytes as received and reads the event from them decoded; the bytes go on as they came', () => {
     expect(decideBody(sent(GZ, 'gzip'), GZ, rules())).toEqual({
-      verdict: 'accept', verification: { status: 'valid' }, envelope, routes: [`http://localhost:3000${PATH}`], filtered: false, signature: undefined,
+      verdict: 'accept', verification: { status: 'valid' }, envelope, routes: [{ target: 0, url: `http://localhost:3000${PATH}` }], filtered: false, signature: undefined,
     });
     // Signed again for the app: over the bytes it is sent, the compressed ones.
     expect(decideBody(sent(GZ, 'gzip', SESSION), GZ, rules({ secrets: [SESSION], appSecrets: [APP] }))).toMatchObject({ signature: sign(APP, GZ) });
@@ -287,8 +287,28 @@ describe('decideBody: routes and the event filter', () => {
     const decision = decideBody(head({ url: `${PATH}?attempt=2` }), BODY, rules({ targets }));
     expect(decision).toMatchObject({
       verdict: 'accept', filtered: false,
-      routes: [`http://localhost:3000${PATH}?attempt=2`, 'http://127.0.0.1:4000/hooks?attempt=2', 'https://app.test/in?k=1'],
+      routes: [`http://localhost:3000${PATH}?attempt=2`, 'http://127.0.0.1:4000/hooks?attempt=2', 'https://app.test/in?k=1'].map((url, target) => ({ target, url })),
     });
+  });
+
+  it('routes by event pattern: the targets whose pattern takes the event, else those without a pattern', () => {
+    const three = rules({ targets: [new URL('http://localhost:3000/chonks'), new URL('http://localhost:4000/gen'), new URL('http://localhost:5000')], targetPatterns: ['chonk.*', 'generation.*', undefined] });
+    const signed = (event: string) => {
+      const body = Buffer.from(JSON.stringify({ ...envelope, event }));
+      return [head({ signature: sign(APP, body) }), body] as const;
+    };
+    const routed = (event: string) => decideBody(...signed(event), three);
+    expect(routed('generation.completed')).toMatchObject({ verdict: 'accept', routes: [{ target: 1, url: 'http://localhost:4000/gen' }] });
+    expect(routed('chonk.created')).toMatchObject({ routes: [{ target: 0, url: 'http://localhost:3000/chonks' }] });
+    expect(routed('push.completed')).toMatchObject({ routes: [{ target: 2, url: `http://localhost:5000${PATH}` }] });
+    // Two patterns that take it: both get it; exact types work as patterns.
+    const overlapping = rules({ targets: [new URL('http://a.test'), new URL('http://b.test'), new URL('http://c.test')], targetPatterns: ['generation.completed', '*.completed', undefined] });
+    expect(decideBody(head(), BODY, overlapping)).toMatchObject({ routes: [{ target: 0 }, { target: 1 }] });
+    // No target for the rest: an event no pattern takes is acknowledged, not forwarded.
+    const onlyChonks = rules({ targets: [new URL('http://a.test')], targetPatterns: ['chonk.*'] });
+    expect(decideBody(head(), BODY, onlyChonks)).toMatchObject({ verdict: 'accept', routes: [], filtered: false });
+    // `.` is literal, not any character.
+    expect(decideBody(...signed('chonkXcreated'), onlyChonks)).toMatchObject({ routes: [] });
   });
 
   it('acknowledges without routes when there is no target', () => {
@@ -298,7 +318,7 @@ describe('decideBody: routes and the event filter', () => {
   it('forwards events the filter names', () => {
     const events = new Set(['chonk.created', 'generation.completed']);
     expect(decideBody(head(), BODY, rules({ targets, events }))).toMatchObject({
-      filtered: false, routes: [`http://localhost:3000${PATH}`, 'http://127.0.0.1:4000/hooks', 'https://app.test/in?k=1'],
+      filtered: false, routes: [`http://localhost:3000${PATH}`, 'http://127.0.0.1:4000/hooks', 'https://app.test/in?k=1'].map((url, target) => ({ target, url })),
     });
   });
 

@@ -93,7 +93,7 @@ describe('the listen view', () => {
   it('quiet: the URL line, event and answer lines and warnings; no banner details, no verbose, no stopping line', async () => {
     ctx = await testContext({ output: 'quiet' });
     const view = createListenView(ctx, { verbose: true });
-    view.ready({ url: 'http://127.0.0.1:4747/webhooks/datachonk', secret: 'whsec_x', secretSource: 'dev', targets: [], forwardUrls: [], skipVerify: false, publicUrl: 'https://w.example/webhooks/datachonk' });
+    view.ready({ url: 'http://127.0.0.1:4747/webhooks/datachonk', secret: 'whsec_x', secretSource: 'dev', targets: [], forward: [], skipVerify: false, publicUrl: 'https://w.example/webhooks/datachonk' });
     view.received(request({}));
     view.forwarded(request({}), { target: 'http://localhost:3000/webhooks/datachonk', status: 200, latency_ms: 8.1, body: '{"app":"body"}' });
     view.received(request({ event: undefined, eventId: undefined, disposition: { kind: 'rejected', status: 401, reason: 'invalid signature: mismatch', code: 'bad-signature' } }));

@@ -3,11 +3,15 @@ import {
 } from '../../defaults.js';
 import { command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
 import { commaList, duration, httpUrl, nonEmpty, size, urlPath, wholeNumber } from '../parsers.js';
-import { target } from '../targets.js';
+import { forwardRoute } from '../targets.js';
 import { apiOptions } from '../shared-options.js';
 
 const options = {
-  forward: repeatable('--forward <target>', 'forward to your app: 3000, :3000, localhost:3000 or a URL', target),
+  forward: repeatable(
+    '--forward <target>',
+    'forward to your app: 3000, :3000, localhost:3000 or a URL; pattern=target sends it only the events the pattern takes (\'chonk.*=localhost:3000/chonks\'), a target without one the rest',
+    forwardRoute,
+  ),
   port: parsed('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535), { defaultText: DEFAULT_LISTEN_PORT }),
   host: text('--host <host>', 'address to listen on', { default: DEFAULT_LISTEN_HOST }),
   path: text('--path <path>', 'path that accepts webhooks', { default: DEFAULT_LISTEN_PATH, parse: urlPath }),
@@ -44,6 +48,7 @@ export default command({
     'datachonk listen --forward localhost:3000',
     'datachonk listen --forward localhost:3000 --inspect   # then open the Inspector URL it prints',
     'datachonk listen --forward 3000 --forward http://localhost:4000/hooks --events generation.completed',
+    "datachonk listen --forward 'chonk.*=localhost:3000/chonks' --forward 'generation.*=localhost:4000/gen' --forward localhost:3000",
     'datachonk listen --port 0 --json | jq .event',
     'datachonk listen --forward 3000 --secret whsec_new --secret whsec_old   # during a rotation: both verify',
     'export WEBHOOK_SECRET=$(datachonk listen --print-secret)',

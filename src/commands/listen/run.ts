@@ -12,6 +12,8 @@ import type { ApiClient } from '../../core/api/client.js';
 import { EVENT_TYPES } from '../../core/events/catalogue.js';
 import { requireEventType } from '../../core/events/payload.js';
 import { impliedPort } from '../../core/listen/targets.js';
+import { eventPattern } from '../../core/listen/decide.js';
+import type { ForwardRoute } from '../targets.js';
 import { startListenSession, type ListenSession, type ListenSessionOptions } from '../../core/listen/session.js';
 import { cloudflaredProvider } from '../../core/tunnel/cloudflared.js';
 import type { TunnelProvider } from '../../core/tunnel/provider.js';
@@ -45,9 +47,7 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
   // not the default action, which would kill the process without cleaning up.
   const stopRequested = ctx.waitForShutdown();
   const view = createListenView(ctx, { verbose: options.verbose });
-  for (const target of options.forward.filter((t) => impliedPort.has(t))) {
-    view.warning(`--forward ${target.hostname} has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward ${target.hostname}:3000`);
-  }
+  warnAboutRoutes(view, options.forward);
   let session: ListenSession;
   try {
     session = await startListenSession(sessionOptions(ctx, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }), view);
@@ -89,7 +89,7 @@ function sessionOptions(ctx: Context, { options, appSecrets, otherSecrets, sessi
   return {
     receiver: {
       host: options.host, port: options.port, path: options.path, secrets: sessionSecret ? [sessionSecret, ...appSecrets] : appSecrets,
-      appSecrets, otherSecrets, skipVerify: options.skipVerify, events: events && new Set(events), targets: options.forward,
+      appSecrets, otherSecrets, skipVerify: options.skipVerify, events: events && new Set(events), targets: options.forward.map((route) => route.url), targetPatterns: options.forward.map((route) => route.events),
       forwardTimeoutMs: options.forwardTimeout, maxBodyBytes: options.maxBody, requestTimeoutMs: 30_000, drainTimeoutMs: 10_000,
       now: ctx.now, monotonic: ctx.monotonic,
     },
@@ -118,7 +118,28 @@ function startOwnInspector(ctx: Context, { options, session, secret }: { options
   if (options.inspect === undefined || !session.journalFile) return Promise.resolve(undefined);
   return startJournalInspector({
     port: options.inspect, journalFile: session.journalFile, mode: 'listen', secret, userAgent: userAgent(ctx),
-    listenUrl: async () => session.receiver.url, targets: options.forward.map((t) => t.href),
+    listenUrl: async () => session.receiver.url, targets: options.forward.map((route) => route.url.href),
+  });
+}
+
+/** A target without a port (port 80, rarely meant); a pattern that takes none of the event types this version knows. */
+function warnAboutRoutes(view: ListenView, routes: readonly ForwardRoute[]): void {
+  for (const { url } of routes.filter((route) => impliedPort.has(route.url))) {
+    view.warning(`--forward ${url.hostname} has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward ${url.hostname}:3000`);
+  }
+  for (const { events } of routes) {
+    if (events !== undefined && !EVENT_TYPES.some((type) => eventPattern(events).test(type))) {
+      view.warning(`--forward ${events}=…: no event type this version knows matches "${events}" (the types: ${EVENT_TYPES.join(', ')}); events DataChonk adds later will, if it matches them`);
+    }
+  }
+}
+
+/** The targets as the Ready block shows them: pattern → URL, and who gets the rest. */
+function routeTexts(routes: readonly ForwardRoute[]): string[] {
+  const patterned = routes.some((route) => route.events !== undefined);
+  return routes.map(({ url, events }) => {
+    const where = url.pathname === '/' ? `${url.origin} (+ the received path)` : url.href;
+    return events !== undefined ? `${events} → ${where}` : patterned ? `the rest → ${where}` : where;
   });
 }
 
@@ -166,8 +187,8 @@ function readyInfo({ options, resolved, session, sessionSecret, events }: ReadyS
   return {
     url: session.receiver.url, secret: resolved.secret, secretSource: resolved.source, moreSecrets: Math.max(0, options.secret.length - 1), skipVerify: options.skipVerify, events,
     journalFile: session.journalFile,
-    targets: options.forward.map((t) => (t.pathname === '/' ? `${t.origin} (+ the received path)` : t.href)),
-    forwardUrls: options.forward.map((t) => t.href),
+    targets: routeTexts(options.forward),
+    forward: options.forward.map((route) => ({ url: route.url.href, events: route.events ?? null })),
     publicUrl: session.webhook ? session.publicUrl ?? session.receiver.url : session.publicUrl,
     webhookId: session.webhook?.id, sessionSecret, registerCommand, quickTunnel: options.tunnel,
   };

@@ -3,6 +3,7 @@ import { diagnoseSignature, type OtherSecret } from '../signing/diagnose.js';
 import { sign, verify, type VerifyResult } from '../signing/signature.js';
 import { DECODABLE, decodeBody } from './content-coding.js';
 import type { Verification } from './records.js';
+import { globToRegExp } from '../events/pattern.js';
 import { forwardUrl } from './targets.js';
 
 // The listener's request path, first half: a pure decision from what was received (request head,
@@ -27,6 +28,11 @@ export interface ListenRules {
   /** Forward only these event types (others are acknowledged); undefined for all. */
   events?: ReadonlySet<string> | undefined;
   targets: readonly URL[];
+  /**
+   * For each target (same order), the event types it takes: a type or a pattern (`chonk.*`). A target
+   * without one takes the events that no target's pattern takes (all of them when no target has one).
+   */
+  targetPatterns?: readonly (string | undefined)[] | undefined;
   maxBodyBytes: number;
   /** Other secrets this machine knows, for the diagnosis of a signature that does not verify to name. */
   otherSecrets?: readonly OtherSecret[] | undefined;
@@ -62,12 +68,19 @@ export interface Rejection {
   claimed?: { event: string; id: string } | undefined;
 }
 
+/** One forward of an event: which target (its index in the rules' targets) and the URL to send to. */
+export interface Route {
+  target: number;
+  /** The target's URL with the received path and query. */
+  url: string;
+}
+
 export interface Acceptance {
   verdict: 'accept';
   verification: Verification;
   envelope: Envelope;
-  /** Where to forward it (target URL with the received path and query); empty when acknowledged. */
-  routes: string[];
+  /** Where to forward it, in the targets' order; empty when acknowledged. */
+  routes: Route[];
   /** Not forwarded because of the event filter. */
   filtered: boolean;
   /** The signature to forward instead of the received one (signed again with the app's secret). */
@@ -117,7 +130,7 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
     return { ...reject('not-an-event', 400, reason), verification };
   }
   const filtered = rules.events !== undefined && !rules.events.has(checked.envelope.event);
-  const routes = filtered ? [] : rules.targets.map((target) => forwardUrl(target, head.url));
+  const routes = filtered ? [] : routesFor(checked.envelope.event, head.url, rules);
   const appSecret = rules.appSecrets?.[0];
   const resign = secret !== undefined && appSecret !== undefined && !rules.appSecrets!.includes(secret) && routes.length > 0;
   return {
@@ -137,6 +150,30 @@ function decode(body: Buffer, encoding: string | undefined, maxBodyBytes: number
 
 function reject(code: RejectCode, status: number, reason: string): Rejection {
   return { verdict: 'reject', code, status, reason };
+}
+
+/** The targets an event goes to: those whose pattern takes it, else those with no pattern. */
+export function routesFor(event: string, url: string, rules: Pick<ListenRules, 'targets' | 'targetPatterns'>): Route[] {
+  const patterns = rules.targetPatterns;
+  const route = (target: number): Route => ({ target, url: forwardUrl(rules.targets[target]!, url) });
+  if (!patterns?.some((p) => p !== undefined)) return rules.targets.map((_t, i) => route(i));
+  const matching: number[] = [];
+  const rest: number[] = [];
+  for (let i = 0; i < rules.targets.length; i++) {
+    const pattern = patterns[i];
+    if (pattern === undefined) rest.push(i);
+    else if (eventPattern(pattern).test(event)) matching.push(i);
+  }
+  return (matching.length > 0 ? matching : rest).map(route);
+}
+
+const compiled = new Map<string, RegExp>();
+
+/** An event type pattern (`*` for any characters) as a RegExp, compiled once. */
+export function eventPattern(pattern: string): RegExp {
+  let regexp = compiled.get(pattern);
+  if (!regexp) compiled.set(pattern, (regexp = globToRegExp(pattern)));
+  return regexp;
 }
 
 /** A valid verification; it names the app's secret that verified it when that is not the first (an old one). */

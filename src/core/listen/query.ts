@@ -1,5 +1,6 @@
 import type { JournalEntry } from './journal.js';
 import { isRejected } from './journal.js';
+import { globToRegExp } from '../events/pattern.js';
 
 // What became of a journalled request, told apart: the listener's verdict (did it accept the
 // request?) and the app's answer (what the app said when it was forwarded). `events list` shows both
@@ -54,8 +55,4 @@ function statusMatches(answer: AppAnswer, wanted: string): boolean {
   if (answer.kind !== 'status') return false;
   const status = String(answer.status);
   return /^\dxx$/.test(wanted) ? status[0] === wanted[0] : status === wanted;
-}
-
-export function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }

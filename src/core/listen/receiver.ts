@@ -181,9 +181,9 @@ function forward(listener: Listener, exchange: Exchange, decision: Acceptance): 
   // The headers are the same for every target: made once per event.
   const headers = forwardHeaders({ method: 'POST', headers: req.rawHeaders, signature: decision.signature, body, remoteAddress: req.socket.remoteAddress });
   const input = { method: 'POST', headers, body };
-  const results: ForwardResult[] = new Array(listener.forwarders.length);
+  const results: ForwardResult[] = new Array(decision.routes.length);
   let pending = results.length;
-  listener.forwarders.forEach((forwarder, i) => forwarder.forwardThen(decision.routes[i]!, input, (outcome) => guarded(listener, exchange, () => {
+  decision.routes.forEach((route, i) => listener.forwarders[route.target]!.forwardThen(route.url, input, (outcome) => guarded(listener, exchange, () => {
     listener.reporter.forwarded(request, outcome.result);
     if (i === 0) answer(res, outcome);
     results[i] = outcome.result;
@@ -213,7 +213,7 @@ function requestRecord({ request, body, req }: Exchange, decision: Decision): Re
   const record: RequestRecord = {
     type: 'request', rid: request.rid, received_at: request.receivedAt.toISOString(), method: request.method, path: request.url,
     headers: request.headers as RequestRecord['headers'], raw_headers: req.rawHeaders, body: (body ?? Buffer.alloc(0)).toString('base64'),
-    verification: request.verification ?? { status: 'unchecked' }, targets: decision.verdict === 'accept' ? decision.routes : [],
+    verification: request.verification ?? { status: 'unchecked' }, targets: decision.verdict === 'accept' ? decision.routes.map((route) => route.url) : [],
   };
   if (decision.verdict === 'reject') record.response_status = decision.status;
   else if (decision.routes.length === 0) record.response_status = 200;

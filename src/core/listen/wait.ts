@@ -1,6 +1,6 @@
 import type { JournalFeed } from './feed.js';
 import { isRejected, type JournalEntry } from './journal.js';
-import { globToRegExp } from './query.js';
+import { globToRegExp } from '../events/pattern.js';
 
 // `events wait`: the first journalled event that matches, already there or still to come, whichever
 // process's listener writes it (the journal is followed, as the inspector follows it). Only events
