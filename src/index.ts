@@ -8,3 +8,5 @@ export type { EventDefinition } from './core/events/catalogue.js';
 export type { EventType } from './core/events/catalogue.js';
 export { webhookEventSchema, dataSchemas, validateEvent } from './core/events/schemas.js';
 export type { WebhookEvent, WebhookEventOf, EventData, PayloadIssue, Envelope } from './core/events/schemas.js';
+export { startListener } from './listener.js';
+export type { Listener, ListenerOptions, ListenerEvent, EventMatcher } from './listener.js';

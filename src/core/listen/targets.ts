@@ -25,6 +25,22 @@ export function parseTarget(text: string): URL {
   return url;
 }
 
+/** A forward target, and the event types it takes (a type or a `*` pattern; undefined: the events no pattern takes). */
+export interface RouteTarget {
+  url: URL;
+  events?: string | undefined;
+}
+
+// `generation.*=…`, `chonk.created=…`: an event pattern is letters, digits, `.`, `_`, `-` and `*`,
+// which no host, port or URL starts with followed by `=` (a URL's `=` comes after `?`).
+const ROUTE = /^([a-z0-9_*][a-z0-9_.*-]*)=(.+)$/i;
+
+/** Parses a --forward value that may name the events it takes: `chonk.*=localhost:3000/chonks`, or a plain target. */
+export function parseRoute(text: string): RouteTarget {
+  const routed = ROUTE.exec(text.trim());
+  return routed ? { url: parseTarget(routed[2]!), events: routed[1]! } : { url: parseTarget(text) };
+}
+
 /** Targets given as a bare host (`localhost`): the port is http's 80, which is rarely what was meant. */
 export const impliedPort = new WeakSet<URL>();
 
