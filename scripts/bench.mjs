@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { paced } from './bench/paced.mjs';
 import { measureCheck } from './bench/check.mjs';
+import { measureInspector } from './bench/inspector.mjs';
 import { measureStartup } from './bench/startup.mjs';
 import { cpuMs, median, percentile, sampleRss } from './bench/stats.mjs';
 
@@ -226,6 +227,11 @@ const startupWorst = Math.max(startup['datachonk --version'].median, startup['da
 console.log('\n  check');
 const checkBench = await measureCheck(bin, { runs: CHECK_RUNS, env });
 
+// 4c. The inspector over 10,000 journalled events (issue 14: the page loads in under 300 ms, stays responsive).
+console.log('\n  inspector');
+const inspectorBench = await measureInspector(bin, { events: 10_000, runs: 7 });
+const pageLoad = inspectorBench.browser.loads;
+
 // 5. Listener memory through many events, journal on, RSS sampled all along.
 console.log(`\n  memory: ${MEMORY_EVENTS} events through a fresh listener`);
 const memHome = mkdtempSync(join(tmpdir(), 'datachonk-bench-mem-'));
@@ -281,6 +287,8 @@ const lines = [
   `| latency added by \`listen\` <= added by node-http-proxy, p99 | ${f(lt.added99, 3)} vs ${f(px.added99, 3)} ms | ${verdict(lt.added99 <= px.added99)} |`,
   `| startup <= 1.5x \`node -e 0\` (median of ${STARTUP_RUNS}) | worst ${f(startupWorst, 2)}x | ${verdict(startupWorst <= 1.5)} |`,
   `| \`check\`: the full suite against a healthy local app <= 2 s (process start included, worst of ${CHECK_RUNS}) | median ${f(checkBench.wallMedian)} ms, worst ${f(checkBench.wallMax)} ms | ${verdict(checkBench.wallMax <= 2000)} |`,
+  `| inspector page, 10,000 journalled events: first rows shown < 300 ms after navigation (median of 7, Chromium) | ${pageLoad ? `median ${f(pageLoad.median)} ms, worst ${f(pageLoad.max)} ms` : inspectorBench.browser.skipped} | ${pageLoad ? verdict(pageLoad.median < 300) : 'not measured'} |`,
+  `| inspector stays responsive with 10,000 events: holds a page of them, every one reachable | ${inspectorBench.browser.rows ?? '?'} rows held; ${f(inspectorBench.counted)} of ${f(inspectorBench.events)} paged through the API | ${verdict((inspectorBench.browser.rows ?? Infinity) < inspectorBench.events && inspectorBench.counted === inspectorBench.events)} |`,
   `| listener RSS < 150 MB, sampled through the load and through ${f(MEMORY_EVENTS)} events | peak ${f(listenRssLoad.peak, 1)} MB under load, ${f(memory.peak, 1)} MB through the ${f(MEMORY_EVENTS)} | ${verdict(Math.max(listenRssLoad.peak, memory.peak) < 150)} |`,
   `| listener RSS flat: peak over the second half at most 20 MB above the first half's | ${f(rssFirst.peak, 1)} then ${f(rssSecond.peak, 1)} MB (${rssGrowth >= 0 ? '+' : ''}${f(rssGrowth, 1)} MB) | ${verdict(rssGrowth <= 20)} |`,
   '',
@@ -348,6 +356,14 @@ const lines = [
   '|---|---:|---:|',
   `| \`datachonk check <url> --json\`, process start included | ${f(checkBench.wallMedian)} | ${f(checkBench.wallMax)} |`,
   `| the suite itself (the summary's \`duration_ms\`) | ${f(checkBench.suiteMedian)} | ${f(checkBench.suiteMax)} |`,
+  '',
+  `## Inspector: ${f(inspectorBench.events)} journalled events, \`datachonk inspect\` (ready in ${f(inspectorBench.ready)} ms)`,
+  '',
+  '| figure | median ms | worst ms |',
+  '|---|---:|---:|',
+  ...Object.entries(inspectorBench.api).map(([name, t]) => `| API: ${name} | ${f(t.median, 1)} | ${f(t.max, 1)} |`),
+  ...(pageLoad ? [`| page: navigation to the first rows shown | ${f(pageLoad.median)} | ${f(pageLoad.max)} |`] : []),
+  ...(inspectorBench.browser.more ? [`| page: "Load more" | ${f(inspectorBench.browser.more.median)} | ${f(inspectorBench.browser.more.max)} |`] : []),
   '',
   `## Listener memory: ${f(MEMORY_EVENTS)} events through a fresh listener, journal on, RSS sampled every ${RSS_EVERY_MS} ms`,
   '',
