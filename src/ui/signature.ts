@@ -47,6 +47,7 @@ export function explainSignature(d: SignatureDiagnosis, context: ExplainContext)
   switch (d.reason) {
     case 'missing_header': return { cause: `the ${SIGNATURE_HEADER} header is missing`, hint: 'the sender did not sign the request, or a proxy on the way dropped the header' };
     case 'duplicate_header': return { cause: `the ${SIGNATURE_HEADER} header came more than once`, hint: 'a proxy or the sender added a second signature header: DataChonk sends exactly one' };
+    case 'not_raw_body': return { cause: 'the body given to verify is not the raw request bytes', hint: 'verify before any JSON parser: express.raw({ type: \'*/*\' }), and pass req.body (a Buffer)' };
     case 'no_secret': return { cause: 'no signing secret to check with', hint: 'give the webhook\'s signing secret' };
     case 'malformed_header': return malformed(d);
     case 'wrong_scheme': return d.algorithm

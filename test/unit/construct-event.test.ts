@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { constructEvent, sign, WebhookVerificationError } from '../../src/index.js';
+import { constructEvent, sign, verify, WebhookVerificationError } from '../../src/index.js';
 import type { KnownWebhookEvent, UnknownWebhookEvent } from '../../src/index.js';
 
 const secret = 'whsec_unit';
@@ -147,5 +147,20 @@ describe('constructEvent', () => {
     expect(() => constructEvent(notJson, sign(secret, notJson), secret)).toThrow(/not valid JSON/);
     const array = '[1,2]';
     expect(() => constructEvent(array, sign(secret, array), secret)).toThrow(/not a DataChonk event/);
+  });
+});
+
+describe('a body that is not the raw bytes (a JSON parser ran first, or express.raw() did not match)', () => {
+  it.each([
+    ['undefined', undefined, 'not undefined'],
+    ['an object', { id: 'evt_1' }, 'not an object'],
+    ['null', null, 'not null'],
+    ['a number', 42, 'not a number'],
+  ])('verify says so for %s, and never throws; constructEvent throws a WebhookVerificationError', (_name, body, words) => {
+    const result = verify(secret, body as never, sign(secret, '{}'));
+    expect(result).toMatchObject({ ok: false, reason: 'not-raw-body', message: expect.stringContaining(words) });
+    expect((result as { message: string }).message).toContain('express.raw(');
+    expect(() => constructEvent(body as never, sign(secret, '{}'), secret)).toThrow(WebhookVerificationError);
+    expect(() => constructEvent(body as never, sign(secret, '{}'), secret)).toThrow(expect.objectContaining({ reason: 'not-raw-body' }));
   });
 });

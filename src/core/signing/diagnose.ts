@@ -10,7 +10,7 @@ import { reserializations, type BodyForm } from './reserialize.js';
 
 /** The cause found, as a stable code (`verify --json`'s `reason`, the listener's `reason_code`). */
 export type SignatureReason =
-  | 'missing_header' | 'duplicate_header' | 'malformed_header' | 'wrong_scheme' | 'no_secret'
+  | 'missing_header' | 'duplicate_header' | 'malformed_header' | 'wrong_scheme' | 'no_secret' | 'not_raw_body'
   | 'body_reserialized' | 'body_modified' | 'trailing_newline' | 'secret_whitespace' | 'wrong_secret'
   | 'api_key_as_secret' | 'unknown';
 
@@ -79,6 +79,7 @@ const OTHER_ALGORITHMS = ['sha1', 'sha512', 'sha384', 'sha224', 'md5'];
 export function diagnoseSignature(input: DiagnoseInput): SignatureDiagnosis | undefined {
   const result = verify(input.secrets, input.body, input.header);
   if (result.ok) return undefined;
+  if (result.reason === 'not-raw-body') return { reason: 'not_raw_body', verifyReason: result.reason };
   const difference = input.expectedBody === undefined ? undefined : firstDifference(toBuffer(input.body), toBuffer(input.expectedBody));
   const found = findCause(input, result.reason);
   return difference ? { ...found, difference } : found;

@@ -16,7 +16,7 @@ export type RawBody = string | Uint8Array;
  * `malformed` is anything further off.
  */
 export type VerifyFailureReason =
-  | 'missing' | 'duplicated' | 'malformed' | 'mismatch' | 'no-secret'
+  | 'missing' | 'duplicated' | 'malformed' | 'mismatch' | 'no-secret' | 'not-raw-body'
   | 'whitespace' | 'uppercase-hex' | 'prefix-case' | 'wrong-length' | 'other-scheme' | 'no-prefix';
 
 export type VerifyResult =
@@ -86,6 +86,7 @@ export function verify(secrets: Secrets, rawBody: RawBody, header: string | read
   const list = typeof secrets === 'string' ? [secrets] : secrets;
   const given = list.filter((secret) => secret.length > 0).length;
   if (given === 0) return fail('no-secret', 'no signing secret was given to check the signature with');
+  if (!isRawBody(rawBody)) return notRaw(rawBody);
   const parsed = parseHeader(header);
   if (!Buffer.isBuffer(parsed)) return parsed;
   const body = toBuffer(rawBody);
@@ -95,6 +96,18 @@ export function verify(secrets: Secrets, rawBody: RawBody, header: string | read
   }
   const secret = given > 1 ? `made with none of the ${given} secrets` : 'the secret differs';
   return fail('mismatch', `the signature does not match the body: ${secret}, or the body was changed on the way`);
+}
+
+/** A string or bytes: what a receiver has before any JSON parsing. */
+function isRawBody(body: unknown): body is RawBody {
+  return typeof body === 'string' || body instanceof Uint8Array;
+}
+
+// The usual mistake: a JSON body parser ran first (req.body is an object), or express.raw() did not
+// match the request's Content-Type (req.body is undefined or {}). Said, not thrown: verify never throws.
+function notRaw(body: unknown): VerifyFailure {
+  const got = body === undefined ? 'undefined' : body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body === 'object' ? 'an object' : `a ${typeof body}`;
+  return fail('not-raw-body', `the body to verify must be the raw request bytes (a Buffer or a string), not ${got}: use express.raw({ type: '*/*' }) (or read the request stream) before any JSON parser, and pass req.body`);
 }
 
 /** The 32 bytes a header carries, or why it carries none: exactly `sha256=` and 64 lowercase hex digits. */
