@@ -50,6 +50,8 @@ export interface FailureFacts {
     detail?: string | undefined;
     network?: 'refused' | 'timeout' | 'reset' | 'dns' | 'stopped' | 'other' | undefined;
     secretSource: 'flag' | 'env' | 'dev';
+    /** went-down: the checks whose connection broke without an answer, the likely cause. */
+    suspects?: readonly string[] | undefined;
   };
 }
 

@@ -18,6 +18,8 @@ export interface CheckRun {
   timeoutMs: number;
   /** The names of the headers added with --header: shown by name, their values never. */
   headerNames: readonly string[];
+  /** The statuses a forgery must get (--expect-reject, or the default 400, 401, 403). */
+  expectReject: readonly number[];
 }
 
 /** A check explained for people: what came back, and what to fix. */
@@ -123,7 +125,9 @@ function statusOf(result: CheckResult): number | undefined {
 }
 
 const HINTS: Record<CheckHint, (result: CheckResult, run: CheckRun) => string> = {
-  'no-answer': () => 'it closed the connection or could not be reached: did this request crash it? look at its log',
+  'no-answer': (r) => (r.exchanges.every(({ answer }) => answer.kind !== 'error' || answer.code === 'refused')
+    ? 'it could not be reached: the endpoint was down by then (see why below)'
+    : 'it closed the connection without an answer: did this request crash it? look at its log'),
   unreachable: () => 'is your app running, and listening at this address? check the host and port in the URL',
   'wrong-path': () => 'nothing receives webhooks at this path: give the URL your app receives DataChonk webhooks at',
   timeout: (_r, run) => `no answer within --timeout ${formatDuration(run.timeoutMs)}: answer a webhook first and do slow work after; raise --timeout if it really needs longer`,
@@ -135,7 +139,7 @@ const HINTS: Record<CheckHint, (result: CheckResult, run: CheckRun) => string> =
   'crash-on-forgery': (r) => (r.check === 'missing-signature'
     ? 'it crashed on a request without x-datachonk-signature: answer 401 when the header is missing'
     : 'it crashed on a forged request: answer 401 when the signature does not match'),
-  'reject-status': (r) => `it refused with ${statusOf(r)}: answer 401 to a bad signature, or pass --expect-reject ${statusOf(r)} if that status is deliberate`,
+  'reject-status': (r, run) => `it refused with ${statusOf(r)}, not ${run.expectReject.join(' or ')}: answer ${run.expectReject.join(' or ')} to a bad signature, or pass --expect-reject ${statusOf(r)} if that status is deliberate`,
   'not-idempotent': (r) => `DataChonk retries, so one event (same id) can arrive twice, even at the same time: answer 2xx to a repeat (dedupe by id), not ${statusOf(r)}`,
   'unknown-refused': (r) => `DataChonk may add event types and fields: acknowledge what you do not handle with 2xx, or pass --allow-unknown ${statusOf(r)} if that status is deliberate`,
   'unknown-crash': () => 'it crashed on an event type or field it does not know: DataChonk may add them; answer 2xx and ignore what you do not handle',

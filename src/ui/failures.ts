@@ -105,7 +105,9 @@ function checkStoppedWords(f: FailureFacts['check-stopped']): Words {
     case 'refused-signed': return failed(
       `${f.url} refused a correctly signed event with ${f.status} (${f.check}): it does not verify with the secret check used, from ${SECRET_SOURCES[f.secretSource]}`,
       'give check the secret your endpoint verifies with (--secret, or DATACHONK_WEBHOOK_SECRET); if it wants an auth header, add it with --header "Authorization: …"');
-    case 'went-down': return failed(`${f.url} stopped accepting connections during the run (at ${f.check}): did one of the requests crash it?`,
+    case 'went-down': return failed(`${f.url} stopped accepting connections during the run (noticed at ${f.check}): ${f.suspects?.length
+      ? `the connection of ${f.suspects.join(', ')} broke without an answer: ${f.suspects.length === 1 ? 'that request most likely crashed it' : 'one of those requests most likely crashed it'}`
+      : 'did one of the requests in flight crash it?'}`,
       'look in your app\'s log for the error: the forgery and bad-input checks send requests a receiver must refuse without crashing; fix it and run check again');
   }
 }

@@ -32,24 +32,35 @@ function timeOf(result: CheckResult): number {
   return result.check.endsWith('at-once') ? Math.max(0, ...latencies) : latencies.reduce((a, b) => a + b, 0);
 }
 
-/** The JUnit XML of a report. */
+/** The JUnit XML of a report: every check asked for, those the run did not reach as skipped. */
 export function junitXml(report: CheckReport, run: CheckRun): string {
-  const groups = [...new Set(report.results.map((r) => r.group))];
+  const groups = [...new Set([...report.results, ...report.notRun].map((r) => r.group))];
   const count = (results: readonly CheckResult[], status: CheckResult['status']) => results.filter((r) => r.status === status).length;
-  const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="datachonk check" tests="${report.results.length}" failures="${count(report.results, 'fail')}" errors="0" skipped="0" time="${seconds(report.durationMs)}">`,
-  ];
+  const suites: string[] = [];
+  let total = 0;
   for (const group of groups) {
     const results = report.results.filter((r) => r.group === group);
+    const skipped = report.notRun.filter((r) => r.group === group);
     const time = results.reduce((sum, r) => sum + timeOf(r), 0);
-    lines.push(`  <testsuite name="${xmlAttribute(group)}" tests="${results.length}" failures="${count(results, 'fail')}" errors="0" skipped="0" time="${seconds(time)}">`);
-    lines.push('    <properties>', `      <property name="url" value="${xmlAttribute(report.url)}"/>`, '    </properties>');
-    for (const result of results) lines.push(...testcase(result, run));
-    lines.push('  </testsuite>');
+    total += time;
+    suites.push(`  <testsuite name="${xmlAttribute(group)}" tests="${results.length + skipped.length}" failures="${count(results, 'fail')}" errors="0" skipped="${skipped.length}" time="${seconds(time)}">`);
+    suites.push('    <properties>', `      <property name="url" value="${xmlAttribute(report.url)}"/>`, '    </properties>');
+    for (const result of results) suites.push(...testcase(result, run));
+    for (const { check } of skipped) {
+      suites.push(`    <testcase classname="datachonk.check.${xmlAttribute(group)}" name="${xmlAttribute(check)}" time="0.000">`,
+        '      <skipped message="not run: the run stopped before it (see the error of datachonk check)"/>', '    </testcase>');
+    }
+    suites.push('  </testsuite>');
   }
-  lines.push('</testsuites>');
-  return `${lines.join('\n')}\n`;
+  const tests = report.results.length + report.notRun.length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    // The time of each suite is its checks' answers added up, which runs a few at a time, so the total is their sum too.
+    `<testsuites name="datachonk check" tests="${tests}" failures="${count(report.results, 'fail')}" errors="0" skipped="${report.notRun.length}" time="${seconds(total)}">`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
 }
 
 function testcase(result: CheckResult, run: CheckRun): string[] {

@@ -29,7 +29,7 @@ async function junit(file: string) {
   expect(xml).not.toContain(SECRET);
   const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(xml);
   const cases = (parsed.testsuites.testsuite as { testcase: { name: string; failure?: { message: string } }[] }[]).flatMap((s) => s.testcase);
-  return { root: parsed.testsuites as { tests: string; failures: string }, cases };
+  return { root: parsed.testsuites as { tests: string; failures: string; skipped: string }, cases };
 }
 
 describe('datachonk check (the built binary)', () => {
@@ -105,7 +105,11 @@ describe('datachonk check (the built binary)', () => {
     expect(stdout.match(/✖/g)).toHaveLength(1);
     expect(stdout).toContain('1 check: 0 passed, 0 warnings, 1 failed, 28 not run (stopped)');
     noStackTrace(stderr);
-    expect((await junit(file)).cases).toHaveLength(1);
+    // Every check asked for is in the file: the one that ran failed, the others not run are skipped.
+    const written = await junit(file);
+    expect(written.cases).toHaveLength(29);
+    expect(written.cases.filter((c) => typeof c === 'object' && 'skipped' in c)).toHaveLength(28);
+    expect(written.root).toMatchObject({ tests: '29', failures: '1', skipped: '28' });
   });
 
   it('another secret than the endpoint\'s: one clear failure that says where the secret came from', async () => {

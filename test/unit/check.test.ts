@@ -155,12 +155,12 @@ describe('the judge', () => {
 });
 
 describe('the JUnit file', () => {
-  const run: CheckRun = { secretSource: 'env', strict: false, slowMs: 2000, timeoutMs: 10_000, headerNames: [] };
+  const run: CheckRun = { secretSource: 'env', strict: false, slowMs: 2000, timeoutMs: 10_000, headerNames: [], expectReject: [400, 401, 403] };
   const request = { method: 'POST' as const, url: 'http://127.0.0.1:1/x', headers: { 'x-datachonk-signature': 'sha256=ab' }, body: '{}', event: 'e', id: 'evt_1' };
   // What an endpoint may answer: markup, quotes, controls XML 1.0 forbids, a lone surrogate, a CDATA end.
   const hostile = 'crash <b>"&\'</b> \u0000\u0001\u001b[31m\u0008 \ud800 ]]> \u009b \ufffe done';
   const report: CheckReport = {
-    url: 'http://127.0.0.1:1/x?a=1&b="2"', planned: 3, durationMs: 12.5,
+    url: 'http://127.0.0.1:1/x?a=1&b="2"', planned: 3, durationMs: 12.5, notRun: [],
     results: [
       { group: 'delivery', check: 'generation.completed', sends: 's', status: 'pass', expected: '2xx', exchanges: [{ request, answer: { kind: 'response', status: 200, body: 'ok', latencyMs: 2 } }] },
       { group: 'forgery', check: 'truncated-signature', sends: 's', status: 'fail', expected: 'a refusal: 400, 401 or 403', hint: 'length-pitfall', exchanges: [{ request, answer: { kind: 'response', status: 500, body: hostile, latencyMs: 3 } }] },

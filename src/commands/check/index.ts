@@ -9,7 +9,11 @@ function groupsOption(flags: string, description: string): OptionSpec<CheckGroup
     flags,
     description: `${description} (comma-separated, or repeated): ${CHECK_GROUPS.join(', ')}`,
     fallback: [],
-    parse: (value, previous) => [...(previous ?? []), ...value.split(',').map((name) => name.trim()).filter(Boolean).map(checkGroup)],
+    parse: (value, previous) => {
+      const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+      if (names.length === 0) throw new Error(`name at least one group: ${CHECK_GROUPS.join(', ')}`);
+      return [...(previous ?? []), ...names.map(checkGroup)];
+    },
   };
 }
 

@@ -27,12 +27,15 @@ const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) =
     expectReject: flags.expectReject.length ? flags.expectReject : DEFAULT_EXPECT_REJECT, allowUnknown: flags.allowUnknown,
     strict: flags.strict, timeoutMs: flags.timeout, slowMs: flags.slow,
   }, { sender, clock: ctx.monotonic, now: ctx.now, concurrency: 4 }).finally(() => sender.close());
-  const run: CheckRun = { secretSource: source, strict: flags.strict, slowMs: flags.slow, timeoutMs: flags.timeout, headerNames: flags.header.map(([name]) => name) };
+  const expectReject = flags.expectReject.length ? flags.expectReject : DEFAULT_EXPECT_REJECT;
+  const run: CheckRun = {
+    secretSource: source, strict: flags.strict, slowMs: flags.slow, timeoutMs: flags.timeout, headerNames: flags.header.map(([name]) => name), expectReject,
+  };
   printCheckReport(ctx, report, run);
   if (flags.junit) await writeFile(flags.junit, junitXml(report, run));
   if (report.stopped) throw stoppedFailure(report, source);
   const failed = report.results.filter((r) => r.status === 'fail').length;
-  if (failed > 0) throw failure(`${failed} of ${report.results.length} checks failed`, 'see "fix" under each ✖ above (or the hint of each record with --json)');
+  if (failed > 0) throw failure(`${failed} of ${report.results.length} checks failed`, ctx.output === 'json' ? 'see the hint of each failed record' : 'see "fix" under each ✖ above');
 };
 
 export default check;
@@ -63,10 +66,10 @@ async function checkWritable(file: string): Promise<void> {
 }
 
 function stoppedFailure(report: CheckReport, secretSource: CheckRun['secretSource']): Failure<'check-stopped'> {
-  const { reason, result } = report.stopped!;
+  const { reason, result, suspects } = report.stopped!;
   const answer = result.exchanges.find((e) => e.answer.kind === 'error')?.answer ?? result.exchanges[0]?.answer;
   return new Failure('check-stopped', {
-    reason, url: report.url, check: `${result.group}/${result.check}`, secretSource,
+    reason, url: report.url, check: `${result.group}/${result.check}`, secretSource, suspects,
     ...(answer?.kind === 'response' ? { status: answer.status } : answer ? { detail: answer.message, network: answer.code } : {}),
   });
 }

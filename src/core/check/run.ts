@@ -59,7 +59,9 @@ export interface CheckReport {
   results: CheckResult[];
   /** The checks asked for (more than the results when the run stopped early). */
   planned: number;
-  stopped?: { reason: StopReason; result: CheckResult } | undefined;
+  stopped?: { reason: StopReason; result: CheckResult; suspects?: string[] } | undefined;
+  /** The checks asked for that did not run (the run stopped first), in order. */
+  notRun: { group: CheckGroup; check: string }[];
   durationMs: number;
 }
 
@@ -68,7 +70,10 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
   const started = world.clock();
   const reported = PROBES.filter((probe) => settings.groups.has(probe.group));
   // The latency check alone still needs answers to time: the deliveries, not reported.
-  const probes = reported.length > 0 ? reported : PROBES.filter((probe) => probe.group === 'delivery');
+  const deliveries = PROBES.filter((probe) => probe.group === 'delivery');
+  // A plain delivery goes first, reported or not: only its answer tells a wrong secret, path or address
+  // from an endpoint that refuses the other probes' bytes (fidelity) or types (forward-compat) on purpose.
+  const probes = reported.length === 0 ? deliveries : reported[0]!.group === 'delivery' ? reported : [deliveries[0]!, ...reported];
   const material = await loadMaterial(settings.secret, world.now());
   const planned = reported.length + (settings.groups.has('latency') ? 1 : 0);
   const send = (probe: Probe) => runProbe(probe, { material, settings, world });
@@ -85,9 +90,22 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
       if (result.exchanges.some((e) => e.answer.kind === 'error' && e.answer.code === 'refused')) stopped ??= { reason: 'went-down', result };
     });
   }
+  if (stopped?.reason === 'went-down') stopped = { ...stopped, suspects: suspects(done) };
   const results = reported.flatMap((probe) => done.get(probe) ?? []);
   if (!stopped && settings.groups.has('latency')) results.push(latencyResult([...done.values()], settings));
-  return { url: settings.url, results, planned, ...(stopped ? { stopped } : {}), durationMs: world.clock() - started };
+  const notRun: CheckReport['notRun'] = reported.filter((probe) => !done.has(probe)).map(({ group, name }) => ({ group, check: name }));
+  if (stopped && settings.groups.has('latency')) notRun.push({ group: 'latency', check: 'answer-time' });
+  return { url: settings.url, results, planned, notRun, ...(stopped ? { stopped } : {}), durationMs: world.clock() - started };
+}
+
+/**
+ * The checks that may have crashed an endpoint that went down: those whose connection broke without an
+ * answer (reset, hang up), rather than refused because it was down already.
+ */
+function suspects(done: ReadonlyMap<Probe, CheckResult>): string[] {
+  return [...done.values()]
+    .filter((result) => result.exchanges.some(({ answer }) => answer.kind === 'error' && answer.code !== 'refused'))
+    .map((result) => `${result.group}/${result.check}`);
 }
 
 /** The first probe's answer stops the run when nothing else could pass. */
