@@ -198,7 +198,9 @@ function receivedLine(c: Painter, request: ReceivedRequest): Shown {
   const old = request.verification?.secret_index;
   const mark = request.verification?.status === 'valid' ? c.green(old ? `✔ verified with --secret #${old + 1} (an old secret)` : '✔ verified')
     : c.yellow(`⚠ unverified (${why ? `${why.code}: ${why.cause}` : request.verification?.reason ?? 'no signature'})`);
-  const tail = d.kind === 'acknowledged' && d.filtered ? c.dim('  (not forwarded: filtered out by --events)') : '';
+  const tail = d.kind !== 'acknowledged' ? ''
+    : d.filtered ? c.dim('  (not forwarded: filtered out by --events)')
+      : d.unrouted ? c.dim('  (not forwarded: no --forward route takes this type)') : '';
   return shown`${time}  --> ${c.bold(request.event ?? '')} ${c.dim(`[${request.eventId}]`)}${summary ? shown` ${summary}` : ''}  ${mark}${tail}`;
 }
 
@@ -236,7 +238,7 @@ function jsonRecord(request: ReceivedRequest, results: readonly ForwardResult[])
     verification: request.verification ?? null,
     event: request.event ?? null,
     id: request.eventId ?? null,
-    outcome: d.kind === 'rejected' ? 'rejected' : d.kind === 'acknowledged' ? (d.filtered ? 'filtered' : 'acknowledged') : 'forwarded',
+    outcome: d.kind === 'rejected' ? 'rejected' : d.kind === 'acknowledged' ? (d.filtered ? 'filtered' : d.unrouted ? 'unrouted' : 'acknowledged') : 'forwarded',
     ...(d.kind === 'rejected' ? { status: d.status || null, reason: d.reason, reason_code: d.code } : {}),
     ...signatureRecord(request),
     payload: request.payload ?? null,

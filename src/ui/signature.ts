@@ -63,10 +63,10 @@ export function explainSignature(d: SignatureDiagnosis, context: ExplainContext)
       ? { cause: 'the signature matches once the secret is trimmed: the secret checked with has whitespace around it', hint: 'trim the secret where you read it (a newline from a file or from `echo` into an env var is the usual one)' }
       : { cause: 'the signature was made with the secret plus a trailing newline', hint: 'the signer reads its secret with a newline at the end: trim it there' };
     case 'wrong_secret': return {
-      cause: `the signature was made with ${d.matchedSecret}, not with the secret checked with`,
+      cause: `the signature was made with ${d.matched_secret}, not with the secret checked with`,
       hint: context === 'listen' ? `sign with the listener's secret, or give the listener that secret too` : 'check with that secret (during a rotation, accept both the new and the old one)',
     };
-    case 'api_key_as_secret': return { cause: `the signature was made with ${d.matchedSecret}`, hint: 'an API key is not a signing secret: sign and verify with the webhook\'s secret (whsec_…, shown when the webhook was created or its secret rotated)' };
+    case 'api_key_as_secret': return { cause: `the signature was made with ${d.matched_secret}`, hint: 'an API key is not a signing secret: sign and verify with the webhook\'s secret (whsec_…, shown when the webhook was created or its secret rotated)' };
     default: return { cause: 'the signature does not match, and no common cause explains it', hint: UNKNOWN[context] };
   }
 }
@@ -74,8 +74,8 @@ export function explainSignature(d: SignatureDiagnosis, context: ExplainContext)
 function malformed(d: SignatureDiagnosis): ExplainedSignature {
   const form = 'write the header exactly as DataChonk does: sha256=<64 lowercase hex digits>';
   if (d.truncated) return { cause: 'the signature was cut short: its digits are the start of the right one', hint: 'something on the way truncates the header value; DataChonk sends all 64 hex digits' };
-  const how = NEAR_MISS[d.verifyReason];
-  if (how && d.matchesOnceFormatted) return { cause: `the signature is right, but written ${how}`, hint: `fix the sender to ${form}: strict receivers refuse anything else` };
+  const how = NEAR_MISS[d.verify_reason];
+  if (how && d.matches_once_formatted) return { cause: `the signature is right, but written ${how}`, hint: `fix the sender to ${form}: strict receivers refuse anything else` };
   if (how) return { cause: `the signature is written ${how}, and would not match even written right`, hint: `${form}, with the right secret over the raw body` };
   return { cause: `the ${SIGNATURE_HEADER} header is not of the form sha256=<64 lowercase hex digits>`, hint: form };
 }

@@ -51,7 +51,7 @@ export function createWebhooksView(ctx: Context): WebhooksView {
       }
     },
     rotationPlan(webhook, secret) {
-      const steps = rotationSteps(webhook.id);
+      const steps = rotationSteps(webhook.id, secret);
       if (json) return out(jsonLine({ type: 'rotation-plan', id: webhook.id, secret, steps }));
       out(shown`New signing secret for ${c.bold(webhook.id)} ${c.dim('(not set yet: nothing has changed)')}: ${c.bold(secret)}`);
       out(shown`To rotate without dropping a delivery:`);
@@ -60,7 +60,8 @@ export function createWebhooksView(ctx: Context): WebhooksView {
     rotated(webhook, { planned }) {
       if (ctx.output !== 'pretty') return;
       const note = planned
-        ? 'Your receiver accepts both secrets, as the plan said: drop the old one once deliveries verify with the new one.'
+        ? 'If your receiver accepts both secrets (step 1 of --plan), nothing is dropped: remove the old one once deliveries verify with the new one. '
+          + 'One that knows only the old secret now answers 401 (DataChonk retries those deliveries): give it the new one now.'
         : 'A receiver that verifies with the old secret only now answers 401 (DataChonk retries those deliveries): give it the new one '
           + `now, or accept both during the change. Next time, \`datachonk webhooks rotate-secret ${webhook.id} --plan\` first drops nothing.`;
       writeLine(ctx.stderr, paint(ctx.stderr, ctx.env).dim(note));
@@ -96,11 +97,11 @@ export function createWebhooksView(ctx: Context): WebhooksView {
 }
 
 /** How to move a webhook to a new secret without a delivery failing on the way. */
-function rotationSteps(id: string): string[] {
+function rotationSteps(id: string, secret: string): string[] {
   return [
     'Make your receiver accept both secrets, the new one first, and deploy it: constructEvent(body, signature, [NEW_SECRET, OLD_SECRET]) '
       + 'in Node (datachonk\'s library), or `datachonk listen --secret NEW_SECRET --secret OLD_SECRET` locally.',
-    `Switch DataChonk to the new secret: datachonk webhooks rotate-secret ${id} --secret NEW_SECRET`,
+    `Switch DataChonk to the new secret: datachonk webhooks rotate-secret ${id} --secret ${secret}`,
     'Once deliveries verify with the new secret (retries of older deliveries may still come signed with the old one), remove the old secret from your receiver.',
   ];
 }

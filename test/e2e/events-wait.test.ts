@@ -56,6 +56,12 @@ describe('datachonk events wait', () => {
     expect(waited.stderr).toContain('hint: is `datachonk listen` running');
   });
 
+  it('a type it does not know is warned about with the closest one', async () => {
+    const waited = await runCli(['events', 'wait', '--event', 'generaton.completed', '--timeout', '10ms'], { home: t.home });
+    expect(waited.stderr).toContain('warning: generaton.completed is not an event type this version knows (did you mean generation.completed?)');
+    expect(waited.code).toBe(1);
+  });
+
   it('a --match without = is a usage error', async () => {
     const result = await runCli(['events', 'wait', '--match', 'data.chonk_id'], { home: t.home });
     expect(result.code).toBe(2);

@@ -91,6 +91,9 @@ describe('datachonk listen (the built binary)', () => {
   it('a --forward pattern that takes no known event type is warned about', async () => {
     const listener = t.started(await startCli(['listen', '--port', '0', '--forward', 'chonk.creatd=3000'], { home: t.home }));
     expect(listener.stderr()).toContain('warning: --forward chonk.creatd=…: no event type this version knows matches "chonk.creatd"');
+    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--url', listeningUrl(listener.stderr())], { home: t.home });
+    expect(JSON.parse(sent.stdout)).toMatchObject({ status: 200 });
+    expect(await listener.waitForStdout(/--> chonk\.created/)).toContain('(not forwarded: no --forward route takes this type)');
   });
 
   it('trigger sends by default to the address listen listens on by default', async () => {

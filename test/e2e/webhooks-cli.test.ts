@@ -108,7 +108,7 @@ describe('webhooks rotate-secret (the built binary, against the emulator)', () =
     expect(plan.code, plan.stderr).toBe(0);
     const fresh = /New signing secret for wh_\w+ \(not set yet: nothing has changed\): (whsec_\S+)/.exec(plan.stdout)![1]!;
     expect(plan.stdout).toContain(`constructEvent(body, signature, [NEW_SECRET, OLD_SECRET])`);
-    expect(plan.stdout).toContain(`2. Switch DataChonk to the new secret: datachonk webhooks rotate-secret ${id} --secret NEW_SECRET`);
+    expect(plan.stdout).toContain(`2. Switch DataChonk to the new secret: datachonk webhooks rotate-secret ${id} --secret ${fresh}`);
     const planJson = JSON.parse((await runCli(['--json', 'webhooks', 'rotate-secret', id, '--plan'], { home: t.home, env })).stdout) as { type: string; steps: string[] };
     expect(planJson).toMatchObject({ type: 'rotation-plan', id, secret: expect.stringMatching(/^whsec_/) });
     expect(planJson.steps).toHaveLength(3);
@@ -118,7 +118,7 @@ describe('webhooks rotate-secret (the built binary, against the emulator)', () =
     const rotated = await runCli(['webhooks', 'rotate-secret', id, '--secret', fresh], { home: t.home, env });
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stdout + rotated.stderr).not.toContain(fresh);
-    expect(rotated.stderr).toContain('drop the old one once deliveries verify with the new one');
+    expect(rotated.stderr).toContain('remove the old one once deliveries verify with the new one');
     expect((await runCli(['emulator', 'emit', 'generation.completed'], { home: t.home, env })).code).toBe(0);
 
     // A receiver that accepts both, as step 1 says, verifies every delivery: the first with the old, the next with the new.

@@ -85,7 +85,7 @@ describe('decideBody: the signature', () => {
   it('answers 401 with verify\'s words, journals it, and shows the event and id the body claims', () => {
     expect(decideBody(head({ signature: sign('whsec_other', BODY) }), BODY, rules())).toEqual({
       verdict: 'reject', code: 'bad-signature', status: 401, reason: `invalid signature: ${MISMATCH}`,
-      verification: { status: 'invalid', reason: MISMATCH, code: 'mismatch', diagnosis: { reason: 'unknown', verifyReason: 'mismatch' } },
+      verification: { status: 'invalid', reason: MISMATCH, code: 'mismatch', diagnosis: { reason: 'unknown', verify_reason: 'mismatch' } },
       claimed: { event: 'generation.completed', id: 'evt_1' },
     });
   });
@@ -96,7 +96,7 @@ describe('decideBody: the signature', () => {
       .toMatchObject({ status: 'invalid', code: 'mismatch', diagnosis: { reason: 'body_reserialized', form: 'compact' } });
     const otherSecrets = [{ secret: 'whsec_dev', label: 'the local dev secret' }];
     expect(decideBody(head({ signature: sign('whsec_dev', BODY) }), BODY, rules({ otherSecrets })).verification)
-      .toMatchObject({ diagnosis: { reason: 'wrong_secret', matchedSecret: 'the local dev secret' } });
+      .toMatchObject({ diagnosis: { reason: 'wrong_secret', matched_secret: 'the local dev secret' } });
     expect(decideBody(head({ signature: 'sha256=zz' }), BODY, rules({ skipVerify: true })).verification)
       .toMatchObject({ status: 'skipped', diagnosis: { reason: 'malformed_header' } });
     const big = Buffer.from(JSON.stringify({ ...JSON.parse(BODY.toString()), pad: 'x'.repeat(DIAGNOSED_BODY_BYTES) }));
@@ -163,7 +163,7 @@ describe('decideBody: the signature', () => {
       verdict: 'accept', envelope, routes: [{ target: 0, url: `http://localhost:3000${PATH}` }], filtered: false, signature: undefined,
       verification: {
         status: 'skipped', reason: 'the x-datachonk-signature header is not of the form sha256=<64 lowercase hex digits>', code: 'malformed',
-        diagnosis: { reason: 'malformed_header', verifyReason: 'malformed' },
+        diagnosis: { reason: 'malformed_header', verify_reason: 'malformed' },
       },
     });
     expect(decideBody(head({ signature: undefined }), BODY, rules({ skipVerify: true, secrets: [] })))
@@ -306,7 +306,8 @@ describe('decideBody: routes and the event filter', () => {
     expect(decideBody(head(), BODY, overlapping)).toMatchObject({ routes: [{ target: 0 }, { target: 1 }] });
     // No target for the rest: an event no pattern takes is acknowledged, not forwarded.
     const onlyChonks = rules({ targets: [new URL('http://a.test')], targetPatterns: ['chonk.*'] });
-    expect(decideBody(head(), BODY, onlyChonks)).toMatchObject({ verdict: 'accept', routes: [], filtered: false });
+    expect(decideBody(head(), BODY, onlyChonks)).toMatchObject({ verdict: 'accept', routes: [], filtered: false, unrouted: true });
+    expect(decideBody(head(), BODY, rules({ targets: [] }))).not.toHaveProperty('unrouted');
     // `.` is literal, not any character.
     expect(decideBody(...signed('chonkXcreated'), onlyChonks)).toMatchObject({ routes: [] });
   });

@@ -20,38 +20,38 @@ describe('diagnoseSignature: the header', () => {
   });
 
   it('says missing, duplicated and no secret', () => {
-    expect(diagnose(undefined)).toEqual({ reason: 'missing_header', verifyReason: 'missing' });
-    expect(diagnose([sign(SECRET, BODY), sign(SECRET, BODY)])).toEqual({ reason: 'duplicate_header', verifyReason: 'duplicated' });
-    expect(diagnose(sign(SECRET, BODY), { secrets: [] })).toEqual({ reason: 'no_secret', verifyReason: 'no-secret' });
+    expect(diagnose(undefined)).toEqual({ reason: 'missing_header', verify_reason: 'missing' });
+    expect(diagnose([sign(SECRET, BODY), sign(SECRET, BODY)])).toEqual({ reason: 'duplicate_header', verify_reason: 'duplicated' });
+    expect(diagnose(sign(SECRET, BODY), { secrets: [] })).toEqual({ reason: 'no_secret', verify_reason: 'no-secret' });
   });
 
   it('says malformed_header for a near miss, and whether the digits written right would verify', () => {
     const digits = sign(SECRET, BODY).slice(7);
-    expect(diagnose(`sha256=${digits.toUpperCase()}`)).toEqual({ reason: 'malformed_header', verifyReason: 'uppercase-hex', matchesOnceFormatted: true });
-    expect(diagnose(`SHA256=${digits}`)).toMatchObject({ reason: 'malformed_header', verifyReason: 'prefix-case', matchesOnceFormatted: true });
-    expect(diagnose(digits)).toMatchObject({ reason: 'malformed_header', verifyReason: 'no-prefix', matchesOnceFormatted: true });
-    expect(diagnose(` sha256=${digits}`)).toMatchObject({ reason: 'malformed_header', verifyReason: 'whitespace', matchesOnceFormatted: true });
-    expect(diagnose(`sha256=${digits} `)).toMatchObject({ reason: 'malformed_header', verifyReason: 'whitespace', matchesOnceFormatted: true });
+    expect(diagnose(`sha256=${digits.toUpperCase()}`)).toEqual({ reason: 'malformed_header', verify_reason: 'uppercase-hex', matches_once_formatted: true });
+    expect(diagnose(`SHA256=${digits}`)).toMatchObject({ reason: 'malformed_header', verify_reason: 'prefix-case', matches_once_formatted: true });
+    expect(diagnose(digits)).toMatchObject({ reason: 'malformed_header', verify_reason: 'no-prefix', matches_once_formatted: true });
+    expect(diagnose(` sha256=${digits}`)).toMatchObject({ reason: 'malformed_header', verify_reason: 'whitespace', matches_once_formatted: true });
+    expect(diagnose(`sha256=${digits} `)).toMatchObject({ reason: 'malformed_header', verify_reason: 'whitespace', matches_once_formatted: true });
     // As Node gives a header: an array of one.
-    expect(diagnose([`sha256=${digits.toUpperCase()}`])).toMatchObject({ reason: 'malformed_header', verifyReason: 'uppercase-hex', matchesOnceFormatted: true });
+    expect(diagnose([`sha256=${digits.toUpperCase()}`])).toMatchObject({ reason: 'malformed_header', verify_reason: 'uppercase-hex', matches_once_formatted: true });
     const other = sign('whsec_other', BODY).slice(7);
-    expect(diagnose(`sha256=${other.toUpperCase()}`)).toMatchObject({ reason: 'malformed_header', matchesOnceFormatted: false });
-    expect(diagnose('not a signature')).toEqual({ reason: 'malformed_header', verifyReason: 'malformed' });
+    expect(diagnose(`sha256=${other.toUpperCase()}`)).toMatchObject({ reason: 'malformed_header', matches_once_formatted: false });
+    expect(diagnose('not a signature')).toEqual({ reason: 'malformed_header', verify_reason: 'malformed' });
   });
 
   it('says whether a signature of the wrong length is the start of the right one', () => {
     const digits = sign(SECRET, BODY).slice(7);
-    expect(diagnose(`sha256=${digits.slice(0, 32)}`)).toEqual({ reason: 'malformed_header', verifyReason: 'wrong-length', truncated: true });
-    expect(diagnose(`sha256=${digits.slice(1, 33)}`)).toEqual({ reason: 'malformed_header', verifyReason: 'wrong-length', truncated: false });
+    expect(diagnose(`sha256=${digits.slice(0, 32)}`)).toEqual({ reason: 'malformed_header', verify_reason: 'wrong-length', truncated: true });
+    expect(diagnose(`sha256=${digits.slice(1, 33)}`)).toEqual({ reason: 'malformed_header', verify_reason: 'wrong-length', truncated: false });
     expect(diagnose(`sha256=${digits.slice(0, 32)}`, { secrets: ['whsec_new', SECRET] })).toMatchObject({ truncated: true });
   });
 
   it('says wrong_scheme, and names the algorithm the sender used with the right secret', () => {
     const sha1 = createHmac('sha1', SECRET).update(BODY).digest('hex');
-    expect(diagnose(`sha1=${sha1}`)).toEqual({ reason: 'wrong_scheme', verifyReason: 'other-scheme', algorithm: 'sha1' });
+    expect(diagnose(`sha1=${sha1}`)).toEqual({ reason: 'wrong_scheme', verify_reason: 'other-scheme', algorithm: 'sha1' });
     const sha512 = createHmac('sha512', SECRET).update(BODY).digest('hex');
     expect(diagnose(`sha512=${sha512}`)).toMatchObject({ algorithm: 'sha512' });
-    expect(diagnose(`sha1=${createHmac('sha1', 'other').update(BODY).digest('hex')}`)).toEqual({ reason: 'wrong_scheme', verifyReason: 'other-scheme' });
+    expect(diagnose(`sha1=${createHmac('sha1', 'other').update(BODY).digest('hex')}`)).toEqual({ reason: 'wrong_scheme', verify_reason: 'other-scheme' });
   });
 });
 
@@ -65,8 +65,8 @@ describe('diagnoseSignature: a well-formed signature that does not match', () =>
   it('says wrong_secret or api_key_as_secret, naming the other secret by its label only', () => {
     const others = [{ secret: 'whsec_dev', label: 'the local dev secret' }, { secret: 'dck_live_key', label: 'the stored API key', apiKey: true }];
     const wrong = diagnose(sign('whsec_dev', BODY), { others });
-    expect(wrong).toEqual({ reason: 'wrong_secret', verifyReason: 'mismatch', matchedSecret: 'the local dev secret' });
-    expect(diagnose(sign('dck_live_key', BODY), { others })).toEqual({ reason: 'api_key_as_secret', verifyReason: 'mismatch', matchedSecret: 'the stored API key' });
+    expect(wrong).toEqual({ reason: 'wrong_secret', verify_reason: 'mismatch', matched_secret: 'the local dev secret' });
+    expect(diagnose(sign('dck_live_key', BODY), { others })).toEqual({ reason: 'api_key_as_secret', verify_reason: 'mismatch', matched_secret: 'the stored API key' });
     expect(JSON.stringify(wrong)).not.toContain('whsec_dev');
   });
 
@@ -87,7 +87,7 @@ describe('diagnoseSignature: a well-formed signature that does not match', () =>
   ] as const)('says body_reserialized (%s) when the signature is over JSON.stringify of the parsed body', (form, stringify) => {
     const pretty = JSON.stringify(JSON.parse(BODY), null, 3);
     expect(diagnoseSignature({ body: pretty, header: sign(SECRET, stringify(JSON.parse(BODY))), secrets: [SECRET] }))
-      .toEqual({ reason: 'body_reserialized', verifyReason: 'mismatch', form });
+      .toEqual({ reason: 'body_reserialized', verify_reason: 'mismatch', form });
   });
 
   it('says body_reserialized for sorted keys, Python\'s json.dumps and PHP\'s json_encode', () => {
@@ -108,12 +108,12 @@ describe('diagnoseSignature: a well-formed signature that does not match', () =>
   it('says body_modified when the signature matches the expected body, and where the bodies first differ', () => {
     const expected = BODY.replace('evt_1', 'evt_2');
     expect(diagnose(sign(SECRET, expected), { expectedBody: expected })).toEqual({
-      reason: 'body_modified', verifyReason: 'mismatch', difference: { offset: 11, line: 1, column: 12, got: 0x31, expected: 0x32 },
+      reason: 'body_modified', verify_reason: 'mismatch', difference: { offset: 11, line: 1, column: 12, got: 0x31, expected: 0x32 },
     });
   });
 
   it('says unknown when nothing it tries matches, still with the first difference when given a body', () => {
-    expect(diagnose(sign('whsec_nobody', BODY))).toEqual({ reason: 'unknown', verifyReason: 'mismatch' });
+    expect(diagnose(sign('whsec_nobody', BODY))).toEqual({ reason: 'unknown', verify_reason: 'mismatch' });
     expect(diagnose(sign('whsec_nobody', BODY), { expectedBody: `${BODY}x` })).toMatchObject({ reason: 'unknown', difference: { offset: Buffer.byteLength(BODY), got: undefined, expected: 0x78 } });
   });
 });

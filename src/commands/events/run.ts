@@ -9,6 +9,7 @@ import { forwardUrl, parseTarget } from '../../core/listen/targets.js';
 import { createSender } from '../../core/send.js';
 import { createEventsView } from '../../ui/events.js';
 import { note } from '../../ui/output.js';
+import { isEventType, suggestEventType } from '../../core/events/catalogue.js';
 import type { Action } from '../define.js';
 import type { ListSpecs, ResendSpecs, ShowSpecs, WaitSpecs } from './index.js';
 import { openJournalFeed } from '../../core/listen/feed.js';
@@ -47,6 +48,7 @@ export const wait: Action<WaitSpecs> = async (ctx, { options }) => {
     : options.since === 'now' ? started : 'at' in options.since ? options.since.at : new Date(started.getTime() - options.since.ago);
   const criteria = { event: options.event, match: options.match, since };
   const feed = await openJournalFeed({ file: journalFile(ctx), pollMs: 100 });
+  warnUnknownType(ctx, options.event);
   note(ctx, `waiting for an event${describeCriteria(criteria)}, up to ${formatDuration(options.timeout)}…`);
   let interrupted = false;
   const stopped = ctx.waitForShutdown().then(() => (interrupted = true));
@@ -59,6 +61,13 @@ export const wait: Action<WaitSpecs> = async (ctx, { options }) => {
     feed.close();
   }
 };
+
+/** A type that is no pattern and not one this version knows is likely a typo: said, and waited for all the same. */
+function warnUnknownType(ctx: Context, event: string | undefined): void {
+  if (event === undefined || event.includes('*') || isEventType(event)) return;
+  const close = suggestEventType(event);
+  note(ctx, `warning: ${event} is not an event type this version knows${close ? ` (did you mean ${close}?)` : ''}; waiting for it all the same`);
+}
 
 function describeCriteria(criteria: { event?: string | undefined; match: readonly { path: readonly string[]; text: string }[]; since?: Date | undefined }): string {
   const parts = [

@@ -14,14 +14,14 @@ import type { InspectSpecs } from './index.js';
  * edits go through the listener running on this machine (the latest started), when there is one.
  */
 const inspect: Action<InspectSpecs> = async (ctx, { options }) => {
-  const { secret } = await resolveSecret(options.secret, ctx.env, ctx.paths.configFile);
+  const { secret, source } = await resolveSecret(options.secret, ctx.env, ctx.paths.configFile);
   const listenersDir = join(ctx.paths.stateDir, LISTENERS_DIR);
   const listenUrl = async () => (await runningListeners(listenersDir, isAlive)).sort((a, b) => b.started_at.localeCompare(a.started_at))[0]?.url;
   const stopRequested = ctx.waitForShutdown();
   const inspector = await startJournalInspector({
     port: options.port, journalFile: join(ctx.paths.stateDir, JOURNAL_FILE), mode: 'inspect', secret, userAgent: userAgent(ctx), listenUrl, targets: [],
   });
-  showInspectorReady(ctx, { url: inspector.url, listenUrl: await listenUrl() });
+  showInspectorReady(ctx, { url: inspector.url, listenUrl: await listenUrl(), secretSource: source });
   await stopRequested;
   await inspector.close();
 };

@@ -52,8 +52,8 @@ async function readExpected(file: string): Promise<Buffer> {
 
 function jsonRecord(d: SignatureDiagnosis, words: { cause: string; hint: string; verifyMessage: string }): object {
   return {
-    valid: false, reason: d.reason, verify_reason: d.verifyReason, message: words.verifyMessage, cause: words.cause, hint: words.hint,
-    ...(d.matchedSecret ? { matched_secret: d.matchedSecret } : {}),
+    valid: false, reason: d.reason, verify_reason: d.verify_reason, message: words.verifyMessage, cause: words.cause, hint: words.hint,
+    ...(d.matched_secret ? { matched_secret: d.matched_secret } : {}),
     ...(d.form ? { form: d.form } : {}),
     ...(d.algorithm ? { algorithm: d.algorithm } : {}),
     ...(d.difference ? { first_difference: d.difference } : {}),

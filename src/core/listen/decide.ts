@@ -83,6 +83,8 @@ export interface Acceptance {
   routes: Route[];
   /** Not forwarded because of the event filter. */
   filtered: boolean;
+  /** Not forwarded because no target's route takes its type (and no target takes the rest). */
+  unrouted?: boolean | undefined;
   /** The signature to forward instead of the received one (signed again with the app's secret). */
   signature?: string | undefined;
 }
@@ -135,6 +137,7 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
   const resign = secret !== undefined && appSecret !== undefined && !rules.appSecrets!.includes(secret) && routes.length > 0;
   return {
     verdict: 'accept', verification, envelope: checked.envelope, routes, filtered,
+    ...(!filtered && routes.length === 0 && rules.targets.length > 0 ? { unrouted: true } : {}),
     signature: resign ? sign(appSecret, body) : undefined,
   };
 }

@@ -30,7 +30,7 @@ export interface ReceiverOptions extends ListenRules {
 /** How the listener answered a request that it did not forward. */
 export type Disposition =
   | { kind: 'forwarding' }
-  | { kind: 'acknowledged'; filtered: boolean }
+  | { kind: 'acknowledged'; filtered: boolean; unrouted?: boolean | undefined }
   | { kind: 'rejected'; status: number; reason: string; code: Rejection['code'] };
 
 /** A request as the listener saw it, reported before anything is forwarded. */
@@ -157,8 +157,8 @@ function act(listener: Listener, exchange: Exchange, decision: Decision): void {
   request.eventId = decision.envelope.id;
   request.payload = decision.envelope;
   if (decision.routes.length === 0) {
-    request.disposition = { kind: 'acknowledged', filtered: decision.filtered };
-    const answer = decision.filtered ? { received: true, forwarded: false } : { received: true };
+    request.disposition = { kind: 'acknowledged', filtered: decision.filtered, unrouted: decision.unrouted };
+    const answer = decision.filtered || decision.unrouted ? { received: true, forwarded: false } : { received: true };
     return journal(listener, exchange, decision, () => finish(listener, exchange, 200, answer));
   }
   // Journalled before forwarding, so a crash of the listener or of the app loses nothing.

@@ -49,15 +49,15 @@ export interface ByteDifference {
 export interface SignatureDiagnosis {
   reason: SignatureReason;
   /** verify's own reason: the near miss of a header (`uppercase-hex`, …), `mismatch`, … */
-  verifyReason: VerifyFailureReason;
+  verify_reason: VerifyFailureReason;
   /** malformed_header: the signature matches once written in DataChonk's exact format. */
-  matchesOnceFormatted?: boolean;
+  matches_once_formatted?: boolean;
   /** malformed_header (wrong-length): the digits are the start of the right signature. */
   truncated?: boolean;
   /** wrong_scheme: the digits are this HMAC of the body with the secret (`sha1`, `sha512`…). */
   algorithm?: string;
   /** wrong_secret, api_key_as_secret: the label of the secret that matches. */
-  matchedSecret?: string;
+  matched_secret?: string;
   /** secret_whitespace: `yours`, the secret checked with has whitespace the signer's has not; `theirs`, the reverse. */
   whitespace?: 'yours' | 'theirs';
   /** trailing_newline: the signer's body had one more (`added`) or one fewer (`removed`) newline at its end. */
@@ -79,7 +79,7 @@ const OTHER_ALGORITHMS = ['sha1', 'sha512', 'sha384', 'sha224', 'md5'];
 export function diagnoseSignature(input: DiagnoseInput): SignatureDiagnosis | undefined {
   const result = verify(input.secrets, input.body, input.header);
   if (result.ok) return undefined;
-  if (result.reason === 'not-raw-body') return { reason: 'not_raw_body', verifyReason: result.reason };
+  if (result.reason === 'not-raw-body') return { reason: 'not_raw_body', verify_reason: result.reason };
   const difference = input.expectedBody === undefined ? undefined : firstDifference(toBuffer(input.body), toBuffer(input.expectedBody));
   const found = findCause(input, result.reason);
   return difference ? { ...found, difference } : found;
@@ -88,20 +88,20 @@ export function diagnoseSignature(input: DiagnoseInput): SignatureDiagnosis | un
 function findCause(input: DiagnoseInput, verifyReason: VerifyFailureReason): SignatureDiagnosis {
   const header = typeof input.header === 'string' ? input.header : input.header?.[0];
   switch (verifyReason) {
-    case 'missing': return { reason: 'missing_header', verifyReason };
-    case 'duplicated': return { reason: 'duplicate_header', verifyReason };
-    case 'no-secret': return { reason: 'no_secret', verifyReason };
-    case 'other-scheme': return { reason: 'wrong_scheme', verifyReason, ...otherAlgorithm(input, header!) };
-    case 'wrong-length': return { reason: 'malformed_header', verifyReason, truncated: isTruncated(input, header!) };
+    case 'missing': return { reason: 'missing_header', verify_reason: verifyReason };
+    case 'duplicated': return { reason: 'duplicate_header', verify_reason: verifyReason };
+    case 'no-secret': return { reason: 'no_secret', verify_reason: verifyReason };
+    case 'other-scheme': return { reason: 'wrong_scheme', verify_reason: verifyReason, ...otherAlgorithm(input, header!) };
+    case 'wrong-length': return { reason: 'malformed_header', verify_reason: verifyReason, truncated: isTruncated(input, header!) };
     case 'mismatch': return findMismatch(input, parseHeader(header) as Buffer);
-    default: return { reason: 'malformed_header', verifyReason, ...(NEAR_MISSES.has(verifyReason) ? formatted(input, header!) : {}) };
+    default: return { reason: 'malformed_header', verify_reason: verifyReason, ...(NEAR_MISSES.has(verifyReason) ? formatted(input, header!) : {}) };
   }
 }
 
 /** For a near miss (uppercase, `SHA256=`, spaces, no prefix): would the same digits, written right, verify? */
-function formatted(input: DiagnoseInput, header: string): Pick<SignatureDiagnosis, 'matchesOnceFormatted'> {
+function formatted(input: DiagnoseInput, header: string): Pick<SignatureDiagnosis, 'matches_once_formatted'> {
   const digits = digitsOf(header);
-  return { matchesOnceFormatted: verify(input.secrets, input.body, `sha256=${digits}`).ok };
+  return { matches_once_formatted: verify(input.secrets, input.body, `sha256=${digits}`).ok };
 }
 
 function isTruncated(input: DiagnoseInput, header: string): boolean {
@@ -137,23 +137,23 @@ function findMismatch(input: DiagnoseInput, digest: Buffer): SignatureDiagnosis 
 
   for (const secret of secrets) {
     // (Each candidate differs from the secrets checked, or it could not match: verify has just failed with them.)
-    if (secret.trim() && signs(secret.trim(), body)) return { reason: 'secret_whitespace', verifyReason, whitespace: 'yours' };
-    if (signs(`${secret}\n`, body)) return { reason: 'secret_whitespace', verifyReason, whitespace: 'theirs' };
+    if (secret.trim() && signs(secret.trim(), body)) return { reason: 'secret_whitespace', verify_reason: verifyReason, whitespace: 'yours' };
+    if (signs(`${secret}\n`, body)) return { reason: 'secret_whitespace', verify_reason: verifyReason, whitespace: 'theirs' };
   }
   for (const other of input.others ?? []) {
     if (other.secret && signs(other.secret, body)) {
-      return { reason: other.apiKey ? 'api_key_as_secret' : 'wrong_secret', verifyReason, matchedSecret: other.label };
+      return { reason: other.apiKey ? 'api_key_as_secret' : 'wrong_secret', verify_reason: verifyReason, matched_secret: other.label };
     }
   }
   const newline = newlineVariant(body, bySecret);
-  if (newline) return { reason: 'trailing_newline', verifyReason, newline };
+  if (newline) return { reason: 'trailing_newline', verify_reason: verifyReason, newline };
   for (const { form, bytes } of reserializations(body)) {
-    if (bySecret(bytes)) return { reason: 'body_reserialized', verifyReason, form };
+    if (bySecret(bytes)) return { reason: 'body_reserialized', verify_reason: verifyReason, form };
   }
   if (input.expectedBody !== undefined && bySecret(toBuffer(input.expectedBody))) {
-    return { reason: 'body_modified', verifyReason };
+    return { reason: 'body_modified', verify_reason: verifyReason };
   }
-  return { reason: 'unknown', verifyReason };
+  return { reason: 'unknown', verify_reason: verifyReason };
 }
 
 /** Whether the signer's body had a newline more or less at its end than this one. */
