@@ -2,6 +2,8 @@
 // an Error saying what is expected. Commander puts the flag in front ("option '--count <n>' argument
 // '0' is invalid. …") and exits 2. Light on purpose: --help loads this file.
 
+import type { ChaosSpec } from '../emulator/chaos.js';
+
 /** A whole number from `min` to `max`. */
 export function wholeNumber(min: number, max: number): (text: string) => number {
   return (text) => {
@@ -122,4 +124,49 @@ export function matchCondition(text: string): { path: string[]; text: string } {
 /** `--since`: `now`, or as moment() takes it. */
 export function sinceMoment(text: string): Moment | 'now' {
   return text === 'now' ? 'now' : moment(text);
+}
+
+const CHAOS_KINDS = ['duplicate', 'reorder', 'delay', 'fail', 'timeout'] as const;
+const CHAOS_EXAMPLE = 'duplicate=0.2,reorder=0.3,delay=100ms-2s,fail=0.1,timeout=0.05';
+
+/**
+ * The emulator's chaos: `kind=value` pairs, comma-separated (`duplicate=0.2,delay=100ms-2s`), where a
+ * chance is 0 to 1 or a percentage and a delay a duration or a range of two; `none` for no chaos.
+ */
+export function chaosSpec(text: string): ChaosSpec {
+  if (text.trim() === 'none') return {};
+  const spec: Record<string, unknown> = {};
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [kind = '', setting, extra] = part.split('=').map((s) => s.trim());
+    if (!(CHAOS_KINDS as readonly string[]).includes(kind)) {
+      throw new Error(`unknown chaos "${kind}": expected one of ${CHAOS_KINDS.join(', ')} (for example ${CHAOS_EXAMPLE})`);
+    }
+    if (!setting || extra !== undefined) throw new Error(`expected ${kind}=${kind === 'delay' ? '100ms-2s' : '0.2'}, got "${part}"`);
+    if (kind in spec) throw new Error(`${kind} is given twice`);
+    spec[kind] = kind === 'delay' ? delayRange(setting) : chance(kind, setting);
+  }
+  if (Object.keys(spec).length === 0) throw new Error(`expected kind=value pairs, for example ${CHAOS_EXAMPLE}, or none`);
+  return spec as ChaosSpec;
+}
+
+/** `0.2`, `20%`: a chance from 0 to 1. */
+function chance(kind: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(text);
+  const value = match ? Number(match[1]) / (match[2] ? 100 : 1) : NaN;
+  if (!(value >= 0 && value <= 1)) throw new Error(`${kind}: expected a chance from 0 to 1 (0.2) or a percentage (20%), got "${text}"`);
+  return value;
+}
+
+/** `500ms` or `100ms-2s` (a bare number is seconds, as elsewhere): a range in ms. */
+function delayRange(text: string): { min_ms: number; max_ms: number } {
+  const ms = (part: string) => {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(part.trim());
+    if (!match) throw new Error(`delay: expected a duration (500ms) or a range (100ms-2s), got "${text}"`);
+    return Math.round(Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm']);
+  };
+  const [low = '', high, extra] = text.split('-');
+  if (extra !== undefined) throw new Error(`delay: expected a duration (500ms) or a range (100ms-2s), got "${text}"`);
+  const range = { min_ms: ms(low), max_ms: high === undefined ? ms(low) : ms(high) };
+  if (range.min_ms > range.max_ms) throw new Error(`delay: the range ${text} ends before it starts; put the shorter duration first`);
+  return range;
 }

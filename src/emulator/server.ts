@@ -7,17 +7,34 @@ import { EVENT_TYPES, isEventType } from '../core/events/catalogue.js';
 import { randomId } from '../core/events/payload.js';
 import { parseJson, stringifyJson } from '../core/lossless-json.js';
 import { envelopeSchema } from '../core/events/schemas.js';
-import { DeliveryEngine } from './deliveries.js';
+import { chaosSchema, type ChaosSpec } from './chaos.js';
+import { DeliveryEngine, realTimers, type Timers } from './deliveries.js';
+import { DeliveryHistory } from './history.js';
 import { publicWebhook, WebhookStore, type StoredWebhook } from './store.js';
 
 /** The emulator-only route `datachonk emulator emit` posts events to. */
 export const EMIT_PATH = '/v1/_emulator/events';
+/** The emulator-only route of one webhook's own chaos: `/v1/_emulator/webhooks/{id}/chaos`. */
+export const chaosPath = (webhookId: string) => `/v1/_emulator/webhooks/${encodeURIComponent(webhookId)}/chaos`;
+
+/** How long an event held back by chaos (reorder) waits for the next event to its webhook, at most. */
+export const REORDER_HOLD_MS = 5000;
 
 export interface EmulatorOptions {
   host: string;
   port: number;
   /** Where registrations persist; undefined keeps them in memory only. */
   dataFile?: string | undefined;
+  /** Where the delivery history persists; undefined keeps it in memory only. */
+  historyFile?: string | undefined;
+  /** The chaos of every webhook without its own. */
+  chaos?: ChaosSpec | undefined;
+  /** What decides the chaos: numbers in [0, 1) (a seeded generator; scripted in tests). Math.random by default. */
+  random?: (() => number) | undefined;
+  /** When delays and retries are due (tests decide). Real timers by default. */
+  timers?: Timers | undefined;
+  /** How long an event held back waits for the next one to its webhook: REORDER_HOLD_MS by default. */
+  holdMs?: number | undefined;
   /** When set, only this Bearer key is accepted; otherwise any non-empty one. */
   apiKey?: string | undefined;
   retrySchedule: readonly number[];
@@ -31,6 +48,8 @@ export interface EmulatorOptions {
 export interface EmulatorReporter {
   request(entry: { method: string; path: string; status: number }): void;
   attempt(delivery: Delivery, webhook: { id: string; url: string }): void;
+  /** The history file could not be written: the history goes on in memory only. */
+  historyUnwritable?(info: { file: string; detail: string }): void;
 }
 
 export interface RecordedApiRequest {
@@ -79,6 +98,8 @@ const updateSchema = z.object({
   status: z.enum(['active', 'disabled']).optional(),
 });
 
+const chaosBodySchema = z.strictObject({ chaos: chaosSchema.nullable() });
+
 const RECORDED_MAX = 1000;
 
 /** What the emulator's handlers share. */
@@ -93,6 +114,10 @@ interface State {
 /** Starts the local DataChonk API emulator: the webhooks resource, and a delivery engine. */
 export async function startEmulator(options: EmulatorOptions, reporter: EmulatorReporter): Promise<Emulator> {
   const store = await WebhookStore.open(options.dataFile);
+  const history = await DeliveryHistory.open(options.historyFile, {
+    known: (id) => store.get(id) !== undefined,
+    onWriteError: (detail) => reporter.historyUnwritable?.({ file: options.historyFile!, detail }),
+  });
   const engine = new DeliveryEngine({
     retrySchedule: options.retrySchedule,
     timeoutMs: options.deliveryTimeoutMs,
@@ -101,6 +126,11 @@ export async function startEmulator(options: EmulatorOptions, reporter: Emulator
     monotonic: options.monotonic,
     onAttempt: (delivery, webhook) => reporter.attempt(delivery, webhook),
     current: (id) => store.get(id),
+    history,
+    chaos: options.chaos,
+    random: options.random ?? Math.random,
+    timers: options.timers ?? realTimers,
+    holdMs: options.holdMs ?? REORDER_HOLD_MS,
   });
   const state: State = { options, reporter, store, engine, requests: [] };
   const server = createServer((req, res) => {
@@ -177,6 +207,8 @@ async function route(state: State, call: Call): Promise<Answer> {
   const one = /^\/v1\/webhooks\/([^/]+)(\/deliveries)?$/.exec(path);
   if (one) return routeOne(state, call, { id: decodeURIComponent(one[1]!), deliveries: Boolean(one[2]) });
   if (path === EMIT_PATH && method === 'POST') return { status: 202, data: await emit(state, call.body) };
+  const chaos = /^\/v1\/_emulator\/webhooks\/([^/]+)\/chaos$/.exec(path);
+  if (chaos && method === 'PUT') return { status: 200, data: await setChaos(state, decodeURIComponent(chaos[1]!), call.body) };
   throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
 }
 
@@ -194,6 +226,7 @@ async function routeOne(state: State, call: Call, target: { id: string; deliveri
   if (method === 'PATCH') return { status: 200, data: publicWebhook((await state.store.update(id, parse(updateSchema, call.body), state.options.now()))!) };
   if (method === 'DELETE') {
     await state.store.delete(id);
+    state.engine.forget(id);
     return { status: 204 };
   }
   throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on /v1/webhooks/${id}`);
@@ -205,8 +238,22 @@ async function emit(state: State, body: string): Promise<unknown> {
   // as they came, as `trigger` sends it.
   const wire = stringifyJson(parseJson(body));
   const targets = state.store.list().filter((w: StoredWebhook) => w.status === 'active' && w.events.includes(payload.event));
-  const first = await Promise.all(targets.map((webhook) => state.engine.deliver(webhook, { body: wire, event: payload.event, eventId: payload.id })));
-  return { event_id: payload.id, event: payload.event, deliveries: first };
+  const dispatched = await Promise.all(targets.map((webhook) => state.engine.deliver(webhook, { body: wire, event: payload.event, eventId: payload.id })));
+  return {
+    event_id: payload.id,
+    event: payload.event,
+    deliveries: dispatched.flatMap((d) => ('sent' in d ? d.sent : [])),
+    // Put off by chaos: their attempts come later (the emulator prints them, the history keeps them).
+    deferred: dispatched.flatMap((d) => ('deferred' in d ? [d.deferred] : [])),
+  };
+}
+
+/** PUT /v1/_emulator/webhooks/{id}/chaos `{ chaos }`: a webhook's own chaos, or null for the emulator's again. */
+async function setChaos(state: State, id: string, body: string): Promise<unknown> {
+  const { chaos } = parse(chaosBodySchema, body);
+  const webhook = await state.store.setChaos(id, chaos ?? undefined);
+  if (!webhook) throw new HttpError(404, 'NOT_FOUND', `webhook ${id} not found`);
+  return { webhook_id: id, chaos: webhook.chaos ?? null, emulator_chaos: state.options.chaos ?? null };
 }
 
 function parse<T extends z.ZodType>(schema: T, body: string): z.infer<T> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { writeFileAtomically } from '../config/atomic-file.js';
 import { Failure } from '../failure.js';
 import { randomId } from '../core/events/payload.js';
+import { chaosSchema } from './chaos.js';
 
 const storedWebhookSchema = z.object({
   id: z.string(),
@@ -13,6 +14,8 @@ const storedWebhookSchema = z.object({
   secret: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** The emulator's: this webhook's own chaos, in place of the emulator's (absent: the emulator's). */
+  chaos: chaosSchema.optional(),
 });
 export type StoredWebhook = z.infer<typeof storedWebhookSchema>;
 
@@ -61,10 +64,21 @@ export class WebhookStore {
     return webhook;
   }
 
-  async update(id: string, changes: Partial<Pick<StoredWebhook, 'url' | 'events' | 'secret' | 'description' | 'status'>>, now: Date): Promise<StoredWebhook | undefined> {
+  async update(id: string, changes: Partial<Pick<StoredWebhook, 'url' | 'events' | 'secret' | 'description' | 'status' | 'chaos'>>, now: Date): Promise<StoredWebhook | undefined> {
     const current = this.webhooks.get(id);
     if (!current) return undefined;
     const next = { ...current, ...changes, updated_at: now.toISOString() };
+    this.webhooks.set(id, next);
+    await this.save();
+    return next;
+  }
+
+  /** Sets a webhook's own chaos (undefined: back to the emulator's); not a change the API's webhook object shows. */
+  async setChaos(id: string, chaos: StoredWebhook['chaos']): Promise<StoredWebhook | undefined> {
+    const current = this.webhooks.get(id);
+    if (!current) return undefined;
+    const { chaos: _old, ...rest } = current;
+    const next = chaos === undefined ? rest : { ...rest, chaos };
     this.webhooks.set(id, next);
     await this.save();
     return next;
@@ -83,7 +97,7 @@ export class WebhookStore {
   }
 }
 
-/** A webhook as the API shows it: everything but the secret. */
-export function publicWebhook({ secret: _secret, ...rest }: StoredWebhook): Omit<StoredWebhook, 'secret'> {
+/** A webhook as the API shows it: everything but the secret (and the emulator's own chaos, which has a route of its own). */
+export function publicWebhook({ secret: _secret, chaos: _chaos, ...rest }: StoredWebhook): Omit<StoredWebhook, 'secret' | 'chaos'> {
   return rest;
 }

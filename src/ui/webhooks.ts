@@ -72,10 +72,7 @@ export function createWebhooksView(ctx: Context): WebhooksView {
         writeLine(ctx.stderr, shown`no webhooks yet: create one with \`datachonk webhooks create --url <url>\``);
         return;
       }
-      table(ctx, ['ID', 'URL', 'STATUS', 'EVENTS', 'DESCRIPTION'], webhooks.map((w) => [
-        w.id, w.url, w.status === 'disabled' ? c.yellow('disabled') : c.green(w.status ?? 'active'),
-        coversAll(w.events) ? `all ${EVENT_TYPES.length}` : w.events.join(','), w.description ?? '',
-      ]));
+      webhooksTable(ctx, webhooks);
     },
     deleted(id) {
       if (json) return out(jsonLine({ type: 'deleted', id }));
@@ -87,13 +84,28 @@ export function createWebhooksView(ctx: Context): WebhooksView {
         writeLine(ctx.stderr, shown`no deliveries yet: send one with \`datachonk emulator emit <event>\``);
         return;
       }
-      table(ctx, ['TIME', 'EVENT', 'EVENT ID', 'ATTEMPT', 'STATUS', 'LATENCY', 'NEXT RETRY'], [...deliveries].reverse().map((d) => [
-        d.at, d.event, d.event_id, String(d.attempt),
-        d.status === null ? c.red(d.error ?? 'failed') : statusColor(c, d.status)(String(d.status)),
-        `${Math.round(d.latency_ms)}ms`, d.next_retry_at ?? (d.ok ? '' : c.dim('gave up')),
-      ]));
+      deliveriesTable(ctx, deliveries);
     },
   };
+}
+
+function webhooksTable(ctx: Context, webhooks: readonly Webhook[]): void {
+  const c = paint(ctx.stdout, ctx.env);
+  table(ctx, ['ID', 'URL', 'STATUS', 'EVENTS', 'DESCRIPTION'], webhooks.map((w) => [
+    w.id, w.url, w.status === 'disabled' ? c.yellow('disabled') : c.green(w.status ?? 'active'),
+    coversAll(w.events) ? `all ${EVENT_TYPES.length}` : w.events.join(','), w.description ?? '',
+  ]));
+}
+
+/** The delivery attempts, newest first; the emulator's chaos in a column of its own only when it did something. */
+function deliveriesTable(ctx: Context, deliveries: readonly Delivery[]): void {
+  const c = paint(ctx.stdout, ctx.env);
+  const chaos = deliveries.some((d) => d.chaos?.length);
+  table(ctx, ['TIME', 'EVENT', 'EVENT ID', 'ATTEMPT', 'STATUS', 'LATENCY', 'NEXT RETRY', ...(chaos ? ['CHAOS'] : [])], [...deliveries].reverse().map((d) => [
+    d.at, d.event, d.event_id, String(d.attempt),
+    d.status === null ? c.red(d.error ?? 'failed') : statusColor(c, d.status)(String(d.status)),
+    `${Math.round(d.latency_ms)}ms`, d.next_retry_at ?? (d.ok ? '' : c.dim('gave up')), ...(chaos ? [(d.chaos ?? []).join(',')] : []),
+  ]));
 }
 
 /** How to move a webhook to a new secret without a delivery failing on the way. */

@@ -92,7 +92,8 @@ describe('nothing from outside reaches a terminal raw (the built binary)', () =>
     await running.waitForStdout(/"reason_code":"not-json"/);
     expect(await running.stop('SIGINT')).toBe(0);
     expectClean(running.stdout(), running.stderr());
-    const records = running.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [ready, ...records] = running.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(ready).toMatchObject({ type: 'ready' });
     expect(records.map((r) => r.event)).toEqual([EVIL, EVIL, null]);
     expect(records[0]).toMatchObject({ payload: { data: { chonk_name: EVIL } } });
     expect(running.stdout()).toContain('\\u009b31m\\u202e');

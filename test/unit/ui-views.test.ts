@@ -370,7 +370,7 @@ describe('what came from outside is shown escaped, in every view', () => {
     const hostile = { id: `wh_${EVIL}`, url: `https://a/${EVIL}`, events: ['push.completed'], status: EVIL as 'active', description: EVIL, created_at: EVIL };
     createWebhooksView(ctx).list([hostile, { id: 'wh_2', url: 'https://b', events: ['push.completed'], description: 'plain' }]);
     createWebhooksView(ctx).one(hostile);
-    createWebhooksView(ctx).deliveries([{ id: 'd', webhook_id: 'wh', event_id: EVIL, event: EVIL, attempt: 1, at: EVIL, status: null, ok: false, latency_ms: 1, error: EVIL }]);
+    createWebhooksView(ctx).deliveries([{ id: 'd', webhook_id: 'wh', event_id: EVIL, event: EVIL, attempt: 1, at: EVIL, status: null, ok: false, latency_ms: 1, error: EVIL, chaos: [EVIL] }]);
     expectEscaped(ctx.stdout.text);
     const [, first, second] = ours(ctx.stdout.text).split('\n');
     expect(first!.indexOf(`https://a/${SHOWN}`)).toBe(second!.indexOf('https://b'));
@@ -399,6 +399,11 @@ describe('what came from outside is shown escaped, in every view', () => {
     view.attempt(delivery, { url: EVIL } as never);
     view.emitted({ event_id: 'evt_1', event: EVIL, deliveries: [delivery] });
     view.emitted({ event_id: 'evt_1', event: EVIL, deliveries: [] });
+    // The emulator's chaos: what it did to an attempt, a delivery put off, a webhook's own chaos.
+    view.attempt({ ...delivery, chaos: [EVIL, 'delay'], delay_ms: 5 }, { url: EVIL } as never);
+    view.emitted({ event_id: 'evt_1', event: EVIL, deliveries: [], deferred: [{ webhook_id: EVIL, chaos: [EVIL], delay_ms: 1 }] });
+    view.chaosSet({ webhook_id: EVIL, chaos: {}, emulator_chaos: null });
+    expect(ours(ctx.stdout.text)).toContain(`chaos: ${SHOWN}, delay 5ms`);
     expectEscaped(ctx.stdout.text);
     expectEscaped(ctx.stderr.text);
   });

@@ -37,6 +37,10 @@ export const deliverySchema = z.looseObject({
   latency_ms: z.number(),
   error: z.string().optional(),
   next_retry_at: z.string().nullable().optional(),
+  /** The emulator's chaos: what it did to this attempt (duplicate, reorder, delay, fail, timeout). */
+  chaos: z.array(z.string()).optional(),
+  /** The emulator's chaos: how long the first attempt was held back by a delay. */
+  delay_ms: z.number().optional(),
 });
 export type Delivery = z.infer<typeof deliverySchema>;
 
