@@ -93,7 +93,8 @@ describe('auth and webhooks against the emulator (the built binary)', () => {
 
     const deliveries = await runCli(['webhooks', 'deliveries', webhook!.id], { home: t.home, env });
     expect(deliveries.stdout).toMatch(/generation\.completed\s+evt_\w+\s+1\s+200/);
-  });
+    // Ten processes one after the other: more than the default 20 s on a busy 2-core machine.
+  }, 60_000);
 
   it('emit with no emulator running says to start one', async () => {
     const result = await runCli(['emulator', 'emit', 'generation.completed', '--api-url', `http://127.0.0.1:${await closedPort()}/v1`], { home: t.home });
