@@ -10,6 +10,14 @@ export const DEFAULT_FORWARD_TIMEOUT = '30s';
 export const DEFAULT_MAX_BODY = '5MiB';
 /** The web inspector's port (`listen --inspect`, `inspect`): ngrok's is 4040. */
 export const DEFAULT_INSPECT_PORT = '4041';
+/** `listen --tunnel`: the waits before each restart of a lost tunnel (8 restarts, about 2 minutes), then it gives up. */
+export const DEFAULT_TUNNEL_RETRY = '1s,2s,4s,8s,16s,30s,30s,30s';
+/** `listen --tunnel`: how often the public URL is checked. */
+export const DEFAULT_TUNNEL_CHECK = '30s';
+/** Failed checks in a row (once the URL has answered) that mean the tunnel is lost. */
+export const TUNNEL_CHECK_FAILURES = 3;
+/** How long one check waits for an answer. */
+export const TUNNEL_CHECK_TIMEOUT_MS = 10_000;
 /** Journal file name under the state folder. */
 export const JOURNAL_FILE = 'events.ndjson';
 /** Under the state folder: a note per running listener (core/listen/presence.ts). */

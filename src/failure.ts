@@ -37,6 +37,11 @@ export interface FailureFacts {
   'tunnel-exited-early': { how: string; lastLines: readonly string[] };
   'tunnel-no-url': { seconds: number; lastLines: readonly string[] };
   /**
+   * The listener's tunnel ended by itself (`exited`) or its public URL stopped answering (`unanswered`),
+   * and `restarts` restarts failed (0: none were to be tried).
+   */
+  'tunnel-gone': { reason: 'exited' | 'unanswered'; restarts: number };
+  /**
    * `check` stopped at its first answer (the endpoint is unreachable, answers 404/405, refuses a
    * correctly signed event) or when the endpoint went down during the run.
    */

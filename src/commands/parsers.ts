@@ -31,6 +31,11 @@ export function durations(text: string): number[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none').map(duration);
 }
 
+/** A duration, or "off" for 0 (never). */
+export function durationOrOff(text: string): number {
+  return text.trim() === 'off' ? 0 : duration(text);
+}
+
 /** `5MiB`, `512KiB`, `1MB`, `100kb` or a number of bytes, to bytes. */
 export function size(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?$/i.exec(text.trim());

@@ -79,6 +79,12 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
     'quick tunnels fail while ~/.cloudflared/config.yaml exists, and need outbound access to Cloudflare'),
   'tunnel-no-url': (f) => failed(`cloudflared gave no tunnel URL within ${f.seconds}s; its last lines:${quote(f.lastLines)}`,
     'check your connection to Cloudflare, or use a tunnel you run yourself with --tunnel-url'),
+  'tunnel-gone': (f) => failed(
+    `the tunnel ${f.reason === 'exited' ? 'stopped' : 'stopped answering'}${f.restarts > 0 ? ` and ${f.restarts} restart${f.restarts === 1 ? '' : 's'} failed` : ''}, so DataChonk can no longer reach this listener`,
+    f.restarts > 0
+      ? 'check your connection to Cloudflare, then run `datachonk listen --tunnel` again; --tunnel-retry sets how long it keeps trying'
+      : 'run `datachonk listen --tunnel` again for a new tunnel (its URL will differ)',
+  ),
   'check-stopped': (f) => checkStoppedWords(f),
 };
 

@@ -3,6 +3,8 @@ import { summarizeEvent } from '../core/events/catalogue.js';
 import type { ReceivedRequest } from '../core/listen/receiver.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import type { SessionReporter } from '../core/listen/session.js';
+import type { RestartPlan, TunnelTrouble } from '../core/listen/tunnel-keeper.js';
+import { describeNetworkFailure, formatDuration } from '../core/net-errors.js';
 import type { SecretSource } from '../config/secret.js';
 import { maskKey } from '../config/credentials.js';
 import type { Webhook } from '../core/api/schemas.js';
@@ -10,7 +12,7 @@ import { isFailure } from '../failure.js';
 import { bufferedLines } from './buffered.js';
 import { describeFailure } from './failures.js';
 import { explainSignature } from './signature.js';
-import { formatMs, joinShown, jsonLine, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
+import { formatMs, joinShown, jsonLine, multiline, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 export interface ReadyInfo {
   url: string;
@@ -43,7 +45,6 @@ export interface ListenView extends SessionReporter {
   stopping(inFlight: number): void;
   /** Writes out what is buffered for stdout. */
   flush(): void;
-  tunnelLost(detail: string): void;
 }
 
 /** How much of a header value or response body --verbose shows. */
@@ -102,17 +103,12 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     },
     flush: stdout.flush,
     warning: warn,
-    tunnelLost(detail) {
-      record({ type: 'tunnel', state: 'lost', detail });
-      writeLine(ctx.stderr, shown`${err.red.bold('The tunnel is gone:')} ${detail}`);
-    },
+    ...tunnelView(ctx, record, said),
     staleRemoved(webhooks) {
       for (const w of webhooks) {
         banner(shown`Removed webhook ${w.id} (${w.url}), left behind by a listener on this machine that was killed`);
       }
     },
-    tunnelStarting: (name) => banner(err.dim(`Starting a ${name}…`)),
-    tunnelReady() {},
     registered() {},
     cleanupFailed: (error) => warn(`while stopping: ${said(error)}`),
     unregistered(id, error) {
@@ -121,6 +117,47 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
       else banner(shown`Deleted webhook ${id}`);
     },
   };
+}
+
+type TunnelEvents = 'tunnelStarting' | 'tunnelReady' | 'tunnelLost' | 'tunnelRestartFailed' | 'tunnelRestored';
+
+/**
+ * The tunnel's life: on stderr in every mode but the start's banner (a lost tunnel and its new URL matter
+ * to a script too), and a `tunnel` record for each change with --json.
+ */
+function tunnelView(ctx: Context, record: (value: object) => void, said: (error: unknown) => string): Pick<ListenView, TunnelEvents> {
+  const err = paint(ctx.stderr, ctx.env);
+  const next = (plan: RestartPlan | undefined) => ({ next_attempt: plan?.attempt ?? null, attempts: plan?.attempts ?? null, retry_in_ms: plan?.inMs ?? null });
+  const when = (plan: RestartPlan) => `in ${plan.inMs >= 60_000 && plan.inMs % 60_000 === 0 ? `${plan.inMs / 60_000}m` : formatDuration(plan.inMs)} (attempt ${plan.attempt} of ${plan.attempts})`;
+  return {
+    tunnelStarting: (name) => (ctx.output === 'quiet' ? undefined : writeLine(ctx.stderr, err.dim(`Starting a ${name}…`))),
+    tunnelReady() {},
+    tunnelLost(trouble, plan) {
+      const detail = troubleText(trouble);
+      record({ type: 'tunnel', state: 'lost', reason: trouble.reason, detail, ...next(plan) });
+      const title = trouble.reason === 'exited' ? 'The tunnel is gone:' : 'The tunnel stopped answering:';
+      // Its last lines keep their line breaks (escaped otherwise: they are cloudflared's, or a stranger's).
+      writeLine(ctx.stderr, shown`${err.red.bold(title)} ${multiline(detail)}${plan ? shown`\nRestarting it ${when(plan)}…` : ''}`);
+    },
+    tunnelRestartFailed(error, plan) {
+      record({ type: 'tunnel', state: 'restart-failed', error: said(error), ...next(plan) });
+      // What failed last: its words may quote cloudflared's last lines, kept on their own lines.
+      writeLine(ctx.stderr, shown`${err.yellow('warning:')} the tunnel did not restart, ${plan ? `trying again ${when(plan)}` : 'giving up'}: ${multiline(said(error))}`);
+    },
+    tunnelRestored({ publicUrl, webhook }) {
+      record({ type: 'tunnel', state: 'restored', public_url: publicUrl, webhook_id: webhook?.id ?? null });
+      const where = webhook ? err.dim(` (webhook ${webhook.id} now points at it)`) : err.dim(' (a new URL: point your webhook at it)');
+      writeLine(ctx.stderr, shown`${err.green.bold('Tunnel restored.')} Public URL: ${err.bold(publicUrl)}${where}`);
+    },
+  };
+}
+
+/** What happened to a tunnel, in words. */
+function troubleText(trouble: TunnelTrouble): string {
+  if (trouble.reason === 'exited') return `${trouble.tunnel} exited (${trouble.how}); its last lines:\n  ${trouble.lastLines.join('\n  ')}`;
+  const last = trouble.status !== undefined ? `HTTP ${trouble.status}, not from this listener`
+    : describeNetworkFailure(trouble.network ?? 'other', new URL(trouble.url), trouble.timeoutMs, 'no answer');
+  return `${trouble.checks} checks in a row of ${trouble.url} failed (the last: ${last})`;
 }
 
 /**

@@ -34,6 +34,10 @@ const REWRITES: { what: string; apply: (text: string, world: World) => Promise<s
   { what: 'the emulator at 127.0.0.1:4010', apply: (text, w) => text.replace(/http:\/\/127\.0\.0\.1:4010\/v1/g, w.apiUrl()) },
   { what: 'a listener or emulator started here listens on port 0', apply: (text) => (mentions.longRunning(text) ? portZero(text) : text) },
   {
+    what: 'a quick tunnel\'s public URL (the stand-in cloudflared\'s, on trycloudflare.com) is not checked over the network',
+    apply: (text) => text.replace(/(datachonk (?:--\w+ )*listen\b[^|;&\n]*--tunnel)(?=\s|$)(?![^|;&\n]*--tunnel-check)/, '$1 --tunnel-check off'),
+  },
+  {
     what: 'the listener at 127.0.0.1:4747, where trigger sends by default',
     apply: async (text, w) => {
       if (!mentions.listener(text)) return text;

@@ -42,7 +42,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     const pidfile = join(t.home, 'cloudflared.pid');
     // The stand-in reports each signal it catches here: SIGKILL, which it cannot catch, leaves no report.
     const signals = t.opened(await startRecordingServer());
-    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--events', 'generation.completed,push.completed'], {
+    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off', '--events', 'generation.completed,push.completed'], {
       home: t.home,
       env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_HOST: 'brave-otter-lake', FAKE_CLOUDFLARED_REPORT_URL: signals.url },
     }));
@@ -70,13 +70,13 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
     const env = await startEmulator();
     const pidfile = join(t.home, 'cloudflared.pid');
     const tunnelEnv = { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_PIDFILE: pidfile };
-    let listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: tunnelEnv }));
+    let listener = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off'], { home: t.home, env: tunnelEnv }));
     killAfterTest(Number(await readFile(pidfile, 'utf8')));
     const [left] = await webhooks(env);
     await listener.stop('SIGKILL');
 
     expect((await webhooks(env)).map((w) => w.id)).toEqual([left!.id]);
-    listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: tunnelEnv }));
+    listener = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off'], { home: t.home, env: tunnelEnv }));
     killAfterTest(Number(await readFile(pidfile, 'utf8')));
     expect(listener.stderr()).toContain(`Removed webhook ${left!.id}`);
     const now = await webhooks(env);
@@ -86,7 +86,7 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
 
   // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
   it.skipIf(windows)('no key: shows the public URL and the command that registers it', async () => {
-    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE } }));
+    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off'], { home: t.home, env: { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE } }));
     expect(listener.stderr()).toContain('Public URL:     https://seasonal-deck-organisms-sf.trycloudflare.com/webhooks/datachonk');
     expect(listener.stderr()).toMatch(/Register it: +datachonk webhooks create --url https:\/\/seasonal-deck-organisms-sf\.trycloudflare\.com\/webhooks\/datachonk --secret whsec_/);
     expect(await listener.stop('SIGTERM')).toBe(0);
@@ -116,15 +116,16 @@ describe('listen --tunnel with a stand-in cloudflared and the emulator', () => {
   });
 
   // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
-  it.skipIf(windows)('cloudflared dying later: said loudly, webhook deleted, exit 1', async () => {
+  it.skipIf(windows)('cloudflared dying later, with no restarts to try (--tunnel-retry none): said loudly, webhook deleted, exit 1', async () => {
     const env = await startEmulator();
     const pidfile = join(t.home, 'cloudflared.pid');
-    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel'], { home: t.home, env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_PIDFILE: pidfile } }));
+    const listener = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off', '--tunnel-retry', 'none'], { home: t.home, env: { ...env, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_PIDFILE: pidfile } }));
     // The stand-in loses its connection when told to (SIGUSR2), once the listener is ready.
     process.kill(Number(await readFile(pidfile, 'utf8')), 'SIGUSR2');
     expect(await listener.exited).toBe(1);
     expect(listener.stderr()).toContain('The tunnel is gone');
     expect(listener.stderr()).toContain('Connection terminated');
+    expect(listener.stderr()).toContain('the tunnel stopped, so DataChonk can no longer reach this listener');
     expect(await webhooks(env)).toEqual([]);
   });
 

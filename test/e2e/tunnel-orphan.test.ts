@@ -40,7 +40,7 @@ describe.skipIf(windows)('a listener killed with SIGKILL', () => {
     const pidfile = join(t.home, 'first.pid');
     const life = await lifelines();
     const env = { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_HOLD_PORT: String(life.port) };
-    const first = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--no-journal'], { home: t.home, env: { ...env, FAKE_CLOUDFLARED_PIDFILE: pidfile } }));
+    const first = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off', '--no-journal'], { home: t.home, env: { ...env, FAKE_CLOUDFLARED_PIDFILE: pidfile } }));
     const orphan = Number(await readFile(pidfile, 'utf8'));
     t.later(() => {
       try {
@@ -55,7 +55,7 @@ describe.skipIf(windows)('a listener killed with SIGKILL', () => {
     expect(alive(orphan)).toBe(true);
 
     const secondPid = join(t.home, 'second.pid');
-    const second = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--no-journal'], { home: t.home, env: { ...env, FAKE_CLOUDFLARED_PIDFILE: secondPid } }));
+    const second = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off', '--no-journal'], { home: t.home, env: { ...env, FAKE_CLOUDFLARED_PIDFILE: secondPid } }));
     await life.ended(1);
     const current = Number(await readFile(secondPid, 'utf8'));
     expect(await readdir(notes)).toEqual([`${current}.json`]);

@@ -5,20 +5,34 @@
 //   api-error     a failed request to api.trycloudflare.com, then exit 1
 //   silent        prints nothing and waits
 //   die           ready as `ok`; loses its connection and exits 1 when it gets SIGUSR2 (the test says when)
-// FAKE_CLOUDFLARED_PIDFILE receives its pid; FAKE_CLOUDFLARED_ARGSFILE its arguments;
+// FAKE_CLOUDFLARED_STARTS names a file that counts its starts (a listener restarting its tunnel starts it
+// again): from the second start on, its URL gets `-<n>` (https://<host>-2.trycloudflare.com, as each real
+// quick tunnel has a new one) and its mode is FAKE_CLOUDFLARED_RESTART_MODE when that is set.
+// FAKE_CLOUDFLARED_PIDFILE receives its pid (the latest start's); FAKE_CLOUDFLARED_ARGSFILE its arguments;
 // FAKE_CLOUDFLARED_IGNORE_SIGINT=1 makes it ignore SIGINT (so that only SIGKILL ends it);
 // FAKE_CLOUDFLARED_HOLD_PORT: see below.
 // FAKE_CLOUDFLARED_REPORT_URL: it POSTs `started` there once its signal handlers are in place (and
 // prints nothing before that report is received), then each signal it catches (SIGINT, SIGTERM,
 // SIGUSR2), its name as the body, before it acts on it. SIGKILL cannot be caught: a process killed by it
 // reports nothing, which is how a test tells the two apart. SIGUSR2 in any mode is a probe: "alive?".
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 
 const env = process.env;
-const mode = env.FAKE_CLOUDFLARED_MODE ?? 'ok';
-const host = env.FAKE_CLOUDFLARED_HOST ?? 'seasonal-deck-organisms-sf';
+const start = env.FAKE_CLOUDFLARED_STARTS ? countStart(env.FAKE_CLOUDFLARED_STARTS) : 1;
+const mode = (start > 1 ? env.FAKE_CLOUDFLARED_RESTART_MODE : undefined) ?? env.FAKE_CLOUDFLARED_MODE ?? 'ok';
+const host = `${env.FAKE_CLOUDFLARED_HOST ?? 'seasonal-deck-organisms-sf'}${start > 1 ? `-${start}` : ''}`;
+
+/** This start's number (1-based), counted in `file`: one start at a time, as a listener runs one tunnel at a time. */
+function countStart(file) {
+  let done = 0;
+  try {
+    done = Number(readFileSync(file, 'utf8')) || 0;
+  } catch { /* the first start */ }
+  writeFileSync(file, String(done + 1));
+  return done + 1;
+}
 if (env.FAKE_CLOUDFLARED_PIDFILE) writeFileSync(env.FAKE_CLOUDFLARED_PIDFILE, String(process.pid));
 if (env.FAKE_CLOUDFLARED_ARGSFILE) writeFileSync(env.FAKE_CLOUDFLARED_ARGSFILE, JSON.stringify(process.argv.slice(2)));
 

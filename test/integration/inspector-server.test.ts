@@ -14,7 +14,7 @@ import { startRecordingServer, type RecordingServer } from '../helpers/recording
 
 const SECRET = 'whsec_inspector';
 const silent = {
-  received() {}, forwarded() {}, completed() {}, warning() {}, staleRemoved() {}, tunnelStarting() {}, tunnelReady() {},
+  received() {}, forwarded() {}, completed() {}, warning() {}, staleRemoved() {}, tunnelStarting() {}, tunnelReady() {}, tunnelLost() {}, tunnelRestartFailed() {}, tunnelRestored() {},
   registered() {}, unregistered() {}, cleanupFailed() {},
 };
 

@@ -136,6 +136,21 @@ describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
     expect(wordsOf(await starting, 'listen').message).toContain('cloudflared exited (SIGKILL) before the tunnel was ready');
   });
 
+  it('a start aborted before the tunnel is ready stops cloudflared with SIGINT and rejects with the reason', async () => {
+    const signals = await signalReports();
+    const pidfile = join(dir, 'pid');
+    const abort = new AbortController();
+    const starting = startQuickTunnel({
+      bin: FAKE, localUrl: 'http://127.0.0.1:4747', env: { PATH: process.env.PATH, FAKE_CLOUDFLARED_MODE: 'silent', FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_REPORT_URL: signals.url },
+      startTimeoutMs: 60_000, stopGraceMs: 2000, signal: abort.signal,
+    }).then(() => undefined, (e: unknown) => e);
+    expect(await signals.nth(1)).toBe('started');
+    abort.abort(new Error('the listener is stopping'));
+    expect((await starting as Error).message).toBe('the listener is stopping');
+    expect(signals.reported()).toEqual(['started', 'SIGINT']);
+    expect(alive(await pidOf(pidfile))).toBe(false);
+  });
+
   it('no URL within the timeout: an error, and the process is stopped with SIGINT', async () => {
     const signals = await signalReports();
     const pidfile = join(dir, 'pid');

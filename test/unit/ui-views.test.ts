@@ -81,6 +81,42 @@ describe('the listen view', () => {
     expect(ctx.stdout.records).toEqual([{ type: 'webhook', state: 'delete-failed', id: 'wh_1', error: 'cannot reach the DataChonk API: connection refused by 127.0.0.1:4010' }]);
   });
 
+  it('a tunnel that dies, restarts and comes back: each step said on stderr, in every mode but the start\'s banner', async () => {
+    ctx = await testContext({ output: 'quiet' });
+    const view = createListenView(ctx, { verbose: false });
+    view.tunnelStarting('fake tunnel');
+    view.tunnelLost({ reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'code 1', lastLines: ['ERR one', 'ERR two'] }, { attempt: 1, attempts: 3, inMs: 1000 });
+    view.tunnelRestartFailed(new Failure('tunnel-exited-early', { how: 'code 1', lastLines: ['ERR no'] }), { attempt: 2, attempts: 3, inMs: 2000 });
+    view.tunnelRestored({ publicUrl: 'https://new-words.example/webhooks/datachonk', webhook: { id: 'wh_1', url: 'https://new-words.example/webhooks/datachonk', events: [] } });
+    view.tunnelLost({ reason: 'unanswered', url: 'https://new-words.example/webhooks/datachonk', checks: 3, timeoutMs: 10_000, status: 530 }, undefined);
+    view.tunnelLost({ reason: 'unanswered', url: 'https://new-words.example/webhooks/datachonk', checks: 3, timeoutMs: 10_000, network: 'timeout' }, undefined);
+    view.tunnelRestartFailed(new Error('the API said no'), undefined);
+    expect(ctx.stderr.text.split('\n')).toEqual([
+      'The tunnel is gone: cloudflared quick tunnel exited (code 1); its last lines:', '  ERR one', '  ERR two', 'Restarting it in 1s (attempt 1 of 3)…',
+      'warning: the tunnel did not restart, trying again in 2s (attempt 2 of 3): cloudflared exited (code 1) before the tunnel was ready; its last lines:', '  ERR no',
+      'Tunnel restored. Public URL: https://new-words.example/webhooks/datachonk (webhook wh_1 now points at it)',
+      'The tunnel stopped answering: 3 checks in a row of https://new-words.example/webhooks/datachonk failed (the last: HTTP 530, not from this listener)',
+      'The tunnel stopped answering: 3 checks in a row of https://new-words.example/webhooks/datachonk failed (the last: no response from new-words.example within 10s)',
+      'warning: the tunnel did not restart, giving up: the API said no', '',
+    ]);
+    expect(ctx.stdout.text).toBe('');
+  });
+
+  it('json: a tunnel record for each step, the next restart in it; nothing in words but the detail and the error', async () => {
+    ctx = await testContext({ output: 'json' });
+    const view = createListenView(ctx, { verbose: false });
+    view.tunnelLost({ reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'SIGKILL', lastLines: ['ERR gone'] }, { attempt: 1, attempts: 2, inMs: 1000 });
+    view.tunnelRestartFailed(new Error('no luck'), undefined);
+    view.tunnelRestored({ publicUrl: 'https://b.example/webhooks/datachonk', webhook: undefined });
+    view.flush();
+    expect(ctx.stdout.records).toEqual([
+      { type: 'tunnel', state: 'lost', reason: 'exited', detail: 'cloudflared quick tunnel exited (SIGKILL); its last lines:\n  ERR gone', next_attempt: 1, attempts: 2, retry_in_ms: 1000 },
+      { type: 'tunnel', state: 'restart-failed', error: 'no luck', next_attempt: null, attempts: null, retry_in_ms: null },
+      { type: 'tunnel', state: 'restored', public_url: 'https://b.example/webhooks/datachonk', webhook_id: null },
+    ]);
+    expect(ctx.stderr.text).toContain('Tunnel restored. Public URL: https://b.example/webhooks/datachonk (a new URL: point your webhook at it)');
+  });
+
   it('stopping says how many requests are still in flight, and no more than "Stopping…" when none is', async () => {
     ctx = await testContext();
     const view = createListenView(ctx, { verbose: false });
@@ -236,6 +272,7 @@ describe('the words of failures', () => {
     'tunnel-cannot-start': { bin: '/x/cloudflared', detail: 'no such file' },
     'tunnel-exited-early': { how: 'code 1', lastLines: ['ERR failed'] },
     'tunnel-no-url': { seconds: 30, lastLines: [] },
+    'tunnel-gone': { reason: 'exited', restarts: 8 },
     'check-stopped': { reason: 'unreachable', url: 'http://127.0.0.1:9/x', check: 'delivery/chonk.created', detail: 'connection refused by 127.0.0.1:9', network: 'refused', secretSource: 'env' },
   };
 
@@ -267,6 +304,14 @@ describe('the words of failures', () => {
     expect(words).toMatchObject({ kind: 'failure', message: 'webhook wh_1 not found (NOT_FOUND, request req_1)' });
     const refused = describeFailure(new Failure('api-error', { status: 401, code: 'UNAUTHORIZED', message: 'bad key', details: { suggestion: 'rotate it' } }), { command: 'x' });
     expect(refused.hint).toBe('rotate it; run `datachonk auth login` with a valid key, or set DATACHONK_API_KEY');
+  });
+
+  it('a tunnel gone for good says whether restarts were tried, and what to do', () => {
+    const tried = describeFailure(new Failure('tunnel-gone', { reason: 'unanswered', restarts: 1 }), { command: 'listen' });
+    expect(tried).toMatchObject({ kind: 'failure', message: 'the tunnel stopped answering and 1 restart failed, so DataChonk can no longer reach this listener' });
+    expect(tried.hint).toContain('--tunnel-retry');
+    const none = describeFailure(new Failure('tunnel-gone', { reason: 'exited', restarts: 0 }), { command: 'listen' });
+    expect(none.message).toBe('the tunnel stopped, so DataChonk can no longer reach this listener');
   });
 
   it('quotes a tunnel\'s last lines, or says it printed nothing', () => {
@@ -305,7 +350,7 @@ describe('what came from outside is shown escaped, in every view', () => {
     view.forwarded(hostile, { target: 'http://localhost:3000/x', status: 200, latency_ms: 1, body: EVIL });
     view.forwarded(hostile, { target: 'http://localhost:3000/x', status: null, latency_ms: 1, error: { code: 'other', message: EVIL } });
     view.warning(EVIL);
-    view.tunnelLost(EVIL);
+    view.tunnelLost({ reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'code 1', lastLines: [EVIL] }, undefined);
     view.flush();
     expectEscaped(ctx.stdout.text);
     expect(ctx.stdout.text.match(/\\x1b\]0;pwned/g)).toHaveLength(6);
@@ -317,7 +362,7 @@ describe('what came from outside is shown escaped, in every view', () => {
     const view = createListenView(ctx, { verbose: false });
     const hostile = request({ event: EVIL, headers: { 'x-evil': EVIL } });
     view.completed(hostile, [{ target: 'http://a/x', status: 200, latency_ms: 1, body: EVIL }]);
-    view.tunnelLost(EVIL);
+    view.tunnelLost({ reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'code 1', lastLines: [EVIL] }, undefined);
     view.flush();
     expect(ctx.stdout.text).not.toMatch(RAW);
     expect(ctx.stdout.text).toContain('\\u009b31m\\u202e');

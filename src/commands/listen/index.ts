@@ -1,8 +1,9 @@
 import {
   DEFAULT_FORWARD_TIMEOUT, DEFAULT_INSPECT_PORT, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PATH, DEFAULT_LISTEN_PORT, DEFAULT_MAX_BODY,
+  DEFAULT_TUNNEL_CHECK, DEFAULT_TUNNEL_RETRY,
 } from '../../defaults.js';
 import { command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
-import { commaList, duration, httpUrl, nonEmpty, size, urlPath, wholeNumber } from '../parsers.js';
+import { commaList, duration, durationOrOff, durations, httpUrl, nonEmpty, size, urlPath, wholeNumber } from '../parsers.js';
 import { forwardRoute } from '../targets.js';
 import { apiOptions } from '../shared-options.js';
 
@@ -34,6 +35,8 @@ const options = {
   printSecret: flag('--print-secret', 'print the signing secret and exit'),
   tunnel: { ...flag('--tunnel', 'expose the listener through a cloudflared quick tunnel (no Cloudflare account) and register it'), conflicts: ['tunnelUrl'] },
   tunnelUrl: text('--tunnel-url <url>', 'the public URL of a tunnel you run yourself (ngrok, a named Cloudflare tunnel); registered like --tunnel', { parse: httpUrl }),
+  tunnelRetry: parsed('--tunnel-retry <list>', 'with --tunnel: waits before each restart of a tunnel that died or stopped answering (then it gives up), or "none"', durations, { defaultText: DEFAULT_TUNNEL_RETRY }),
+  tunnelCheck: parsed('--tunnel-check <interval>', 'with --tunnel: how often to check that the public URL still reaches the listener, or "off"', durationOrOff, { defaultText: DEFAULT_TUNNEL_CHECK }),
   register: flag('--register', 'register the local URL as a webhook for this session (what you want with the emulator)'),
   ...apiOptions,
 };

@@ -6,7 +6,7 @@ import { generateSecret } from '../../config/config-file.js';
 import { resolveApiSettings } from '../../config/credentials.js';
 import { knownSecrets, resolveSecret, type ResolvedSecret } from '../../config/secret.js';
 import type { OtherSecret } from '../../core/signing/diagnose.js';
-import { JOURNAL_FILE, LISTENERS_DIR } from '../../defaults.js';
+import { JOURNAL_FILE, LISTENERS_DIR, TUNNEL_CHECK_FAILURES, TUNNEL_CHECK_TIMEOUT_MS } from '../../defaults.js';
 import { WebhooksApi } from '../../core/api/webhooks.js';
 import type { ApiClient } from '../../core/api/client.js';
 import { EVENT_TYPES } from '../../core/events/catalogue.js';
@@ -66,11 +66,8 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
   await inspector?.close();
   if (options.readyFile) await rm(options.readyFile, { force: true });
   await shutdown(view, session, client);
-  if (lost) {
-    // Restarting would give a new URL that nothing points at: say so loudly and stop instead.
-    view.tunnelLost(`cloudflared exited (${lost.how}); its last lines:\n  ${lost.lastLines.join('\n  ')}`);
-    throw failure('the cloudflared tunnel stopped, so DataChonk can no longer reach this listener', 'run `datachonk listen --tunnel` again for a new tunnel (its URL will differ)');
-  }
+  // The tunnel was lost and every restart failed (the view has said each step): exit 1.
+  if (lost) throw lost;
 };
 
 export default listen;
@@ -96,6 +93,9 @@ function sessionOptions(ctx: Context, { options, appSecrets, otherSecrets, sessi
     journalFile: options.journal ? join(ctx.paths.stateDir, JOURNAL_FILE) : undefined,
     presenceDir: join(ctx.paths.stateDir, LISTENERS_DIR),
     tunnel,
+    healing: {
+      restartDelaysMs: options.tunnelRetry, checkIntervalMs: options.tunnelCheck, checkFailures: TUNNEL_CHECK_FAILURES, checkTimeoutMs: TUNNEL_CHECK_TIMEOUT_MS,
+    },
     publicUrl: options.tunnelUrl,
     registration: client && {
       api: new WebhooksApi(client), events: events ?? EVENT_TYPES, secret: sessionSecret!, owner: { host: hostname(), pid: process.pid },
@@ -162,11 +162,17 @@ async function registrationClient(ctx: Context, options: ListenOptions): Promise
 }
 
 function provider(ctx: Context, bin: string): TunnelProvider {
+  // If the listener ends some other way, even during setup, take cloudflared with it: no orphan process.
+  // One exit hook for every restart: only the latest cloudflared can still run (the session stops one
+  // before it starts the next).
+  let killLatest: (() => void) | undefined;
   return cloudflaredProvider({
     bin, env: ctx.env, stateDir: ctx.paths.stateDir, pid: process.pid, isAlive, startTimeoutMs: 30_000, stopGraceMs: 5_000,
     signal: (pid, signal) => process.kill(pid, signal),
-    // If the listener ends some other way, even during setup, take cloudflared with it: no orphan process.
-    onStarted: (kill) => ctx.onExit(kill),
+    onStarted: (kill) => {
+      if (!killLatest) ctx.onExit(() => killLatest?.());
+      killLatest = kill;
+    },
   });
 }
 

@@ -9,6 +9,7 @@ import { decideBody, decideHead, type Acceptance, type Decision, type ListenRule
 import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER, Forwarder, forwardHeaders } from './forward.js';
 import type { JournalWriter } from './journal.js';
 import type { ForwardResult, RequestRecord, Verification } from './records.js';
+import { isProbe, PROBE_HEADER } from './tunnel-health.js';
 
 // The listener's request path, second half: the executor. Each request is one Exchange; decide.ts
 // says what to do with it, and this file does it: journal, forward, answer, report. Callbacks rather
@@ -23,6 +24,8 @@ export interface ReceiverOptions extends ListenRules {
   /** How long shutdown waits for in-flight forwards. */
   drainTimeoutMs: number;
   journal?: JournalWriter | undefined;
+  /** The session's check of its public URL carries this token (tunnel-health.ts); undefined: no checks. */
+  probeToken?: string | undefined;
   now: () => Date;
   monotonic: () => number;
 }
@@ -109,6 +112,12 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
 }
 
 function handle(listener: Listener, req: IncomingMessage, res: ServerResponse): void {
+  // The session's own check that its tunnel still reaches it: answered here, not journalled, not reported.
+  if (isProbe(req, listener.options.probeToken)) {
+    req.resume();
+    res.writeHead(204, { [PROBE_HEADER]: listener.options.probeToken!, [ANSWERED_BY_HEADER]: ANSWERED_BY_LISTENER }).end();
+    return;
+  }
   listener.inFlight++;
   const exchange: Exchange = { req, res, request: newRequest(listener, req), done: releaser(listener) };
   guarded(listener, exchange, () => {

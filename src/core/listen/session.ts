@@ -1,14 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import type { Webhook } from '../api/schemas.js';
 import type { WebhooksApi } from '../api/webhooks.js';
 import { Failure } from '../../failure.js';
-import type { Tunnel, TunnelLoss, TunnelProvider } from '../tunnel/provider.js';
+import type { Tunnel, TunnelProvider } from '../tunnel/provider.js';
 import { JournalWriter } from './journal.js';
-import { announceListener } from './presence.js';
+import { announceListener, type ListenerNote } from './presence.js';
 import { startReceiver, type Receiver, type ReceiverOptions, type ReceiverReporter } from './receiver.js';
 import { removeStaleSessions, sessionDescription, type SessionOwner } from './registration.js';
+import { TunnelKeeper, type KeeperReporter, type TunnelHealing } from './tunnel-keeper.js';
 
-// One listen session: the receiver, its journal, a tunnel, a webhook registered for the session, and
-// their cleanup in the reverse order. commands/listen parses options and renders; this composes.
+// One listen session: the receiver, its journal, a tunnel (kept up by tunnel-keeper.ts), a webhook
+// registered for the session, and their cleanup in the reverse order. commands/listen parses options and
+// renders; this composes.
 
 export interface SessionRegistration {
   api: WebhooksApi;
@@ -26,6 +29,8 @@ export interface ListenSessionOptions {
   journalFile?: string | undefined;
   /** Expose the listener through this tunnel. */
   tunnel?: TunnelProvider | undefined;
+  /** How that tunnel is checked and restarted when lost; undefined: never (a loss ends the session). */
+  healing?: TunnelHealing | undefined;
   /** Or: the public URL of a tunnel the user runs. */
   publicUrl?: string | undefined;
   /** Register a webhook for the session. */
@@ -35,10 +40,8 @@ export interface ListenSessionOptions {
 }
 
 /** What a session tells besides each request. */
-export interface SessionReporter extends ReceiverReporter {
+export interface SessionReporter extends ReceiverReporter, KeeperReporter {
   staleRemoved(webhooks: readonly Webhook[]): void;
-  tunnelStarting(name: string): void;
-  tunnelReady(url: string): void;
   registered(webhook: Webhook): void;
   /** The session's webhook was deleted, or could not be (the error, for the UI to word). */
   unregistered(id: string, error?: unknown): void;
@@ -49,12 +52,14 @@ export interface SessionReporter extends ReceiverReporter {
 export interface ListenSession {
   receiver: Receiver;
   journalFile?: string | undefined;
-  /** Where DataChonk should POST (the tunnel's or the given URL with the path), if exposed. */
-  publicUrl?: string | undefined;
-  webhook?: Webhook | undefined;
-  tunnel?: Tunnel | undefined;
-  /** Resolves if the tunnel ends by itself; never otherwise. */
-  lost: Promise<TunnelLoss>;
+  /** Where DataChonk should POST (the tunnel's or the given URL with the path), if exposed; the latest tunnel's. */
+  readonly publicUrl?: string | undefined;
+  /** The session's webhook, as last registered or updated. */
+  readonly webhook?: Webhook | undefined;
+  /** The tunnel running now (none while a lost one is being restarted). */
+  readonly tunnel?: Tunnel | undefined;
+  /** Resolves if the tunnel is lost and could not be restarted; never otherwise. */
+  lost: Promise<Failure<'tunnel-gone'>>;
   /** Deletes the webhook, stops the tunnel, drains and stops the receiver, closes the journal. Safe twice. */
   close(): Promise<void>;
 }
@@ -68,24 +73,48 @@ export async function startListenSession(options: ListenSessionOptions, reporter
   try {
     const journal = options.journalFile ? await openJournal(options.journalFile, reporter) : undefined;
     if (journal) cleanup.push(() => journal.close());
-    const receiver = await startReceiver({ ...options.receiver, journal }, reporter);
+    // The checks of the tunnel's public URL carry it, so that the listener knows them from anyone's requests.
+    const probeToken = options.tunnel ? randomBytes(16).toString('base64url') : undefined;
+    const receiver = await startReceiver({ ...options.receiver, journal, probeToken }, reporter);
     cleanup.push(() => receiver.close());
-    const exposed = await expose(options, receiver, reporter);
-    if (exposed.tunnel) cleanup.push(exposed.tunnel.stop);
-    if (options.presenceDir) {
-      const note = { pid: process.pid, url: receiver.url, public_url: exposed.publicUrl, started_at: options.receiver.now().toISOString() };
-      cleanup.push(await announceListener(options.presenceDir, note));
+    const keeper = options.tunnel ? await TunnelKeeper.start({
+      provider: options.tunnel, localOrigin: new URL(receiver.url).origin, path: options.receiver.path, healing: options.healing, probeToken: probeToken!, reporter,
+    }) : undefined;
+    if (keeper) cleanup.push(() => keeper.stop());
+    const publicUrl = keeper?.publicUrl ?? givenPublicUrl(options);
+    const note = { pid: process.pid, url: receiver.url, public_url: publicUrl, started_at: options.receiver.now().toISOString() };
+    if (options.presenceDir) cleanup.push(await announceListener(options.presenceDir, note));
+    const held = { webhook: options.registration ? await register(options.registration, publicUrl ?? receiver.url, reporter) : undefined };
+    if (held.webhook) cleanup.push(() => unregister(options.registration!.api, held.webhook!.id, reporter));
+    if (keeper) {
+      // First at close: no restart may begin, nor the webhook be moved, while the rest is torn down.
+      cleanup.push(() => keeper.quiet());
+      keeper.keep(moveTo(options, note, held));
     }
-    const webhook = options.registration ? await register(options.registration, exposed.publicUrl ?? receiver.url, reporter) : undefined;
-    if (webhook) cleanup.push(() => unregister(options.registration!.api, webhook.id, reporter));
     return {
-      receiver, journalFile: journal?.file, publicUrl: exposed.publicUrl, webhook, tunnel: exposed.tunnel,
-      lost: exposed.tunnel?.lost ?? new Promise<never>(() => {}), close,
+      receiver, journalFile: journal?.file, close, lost: keeper?.gone ?? new Promise<never>(() => {}),
+      get publicUrl() { return keeper?.publicUrl ?? publicUrl; },
+      get webhook() { return held.webhook; },
+      get tunnel() { return keeper?.tunnel; },
     };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * How the session follows its tunnel to a new URL: the presence note names it, and the session's webhook
+ * is updated in place (PATCH url), which keeps its id, its secret and the description that marks it as
+ * this session's, so the Ready block and the ready object stay true; delete and create would change all
+ * three, and leave a moment with no webhook at all.
+ */
+function moveTo(options: ListenSessionOptions, note: ListenerNote, held: { webhook: Webhook | undefined }): (publicUrl: string) => Promise<Webhook | undefined> {
+  return async (publicUrl) => {
+    if (options.presenceDir) await announceListener(options.presenceDir, { ...note, public_url: publicUrl });
+    if (held.webhook) held.webhook = await options.registration!.api.update(held.webhook.id, { url: publicUrl });
+    return held.webhook;
+  };
 }
 
 async function openJournal(file: string, reporter: ReceiverReporter): Promise<JournalWriter> {
@@ -102,19 +131,11 @@ async function openJournal(file: string, reporter: ReceiverReporter): Promise<Jo
   return journal;
 }
 
-async function expose(options: ListenSessionOptions, receiver: Receiver, reporter: SessionReporter): Promise<{ publicUrl?: string; tunnel?: Tunnel }> {
-  const path = options.receiver.path;
-  if (options.tunnel) {
-    reporter.tunnelStarting(options.tunnel.name);
-    const tunnel = await options.tunnel.start(new URL(receiver.url).origin);
-    reporter.tunnelReady(tunnel.url);
-    return { publicUrl: `${tunnel.url}${path}`, tunnel };
-  }
-  if (options.publicUrl) {
-    const base = new URL(options.publicUrl);
-    return { publicUrl: base.pathname === '/' ? `${base.origin}${path}` : base.href };
-  }
-  return {};
+/** `--tunnel-url`: with the listener's path when it has none, as given when it has one. */
+function givenPublicUrl(options: ListenSessionOptions): string | undefined {
+  if (!options.publicUrl) return undefined;
+  const base = new URL(options.publicUrl);
+  return base.pathname === '/' ? `${base.origin}${options.receiver.path}` : base.href;
 }
 
 /** Removes what killed sessions left behind, then registers this one's webhook. */

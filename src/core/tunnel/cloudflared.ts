@@ -40,11 +40,11 @@ export function cloudflaredProvider(options: CloudflaredOptions): TunnelProvider
   const dir = join(options.stateDir, 'tunnels');
   return {
     name: 'cloudflared quick tunnel',
-    async start(localOrigin) {
+    async start(localOrigin, { signal } = {}) {
       await stopOrphans(dir, options);
       const tunnel = await startQuickTunnel({
         bin: options.bin, localUrl: localOrigin, env: options.env, startTimeoutMs: options.startTimeoutMs, stopGraceMs: options.stopGraceMs,
-        platform: options.platform, onSpawn: options.onStarted,
+        platform: options.platform, onSpawn: options.onStarted, signal,
       });
       const note = tunnel.pid === undefined ? undefined : join(dir, `${tunnel.pid}.json`);
       if (note) {

@@ -25,6 +25,10 @@ export interface Tunnel {
 export interface TunnelProvider {
   /** A name for people: "cloudflared quick tunnel". */
   name: string;
-  /** Starts a tunnel to the listener's origin (http://127.0.0.1:4747); throws a Failure when it cannot. */
-  start(localOrigin: string): Promise<Tunnel>;
+  /**
+   * Starts a tunnel to the listener's origin (http://127.0.0.1:4747); throws a Failure when it cannot.
+   * Once `signal` is aborted (the listener stops while a lost tunnel is being restarted), a start under
+   * way stops what it started and rejects with the signal's reason.
+   */
+  start(localOrigin: string, options?: { signal?: AbortSignal | undefined }): Promise<Tunnel>;
 }

@@ -30,6 +30,8 @@ export interface QuickTunnelOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Called once the process runs, before it is ready, with a synchronous kill (for a last-resort exit hook). */
   onSpawn?: ((kill: () => void) => void) | undefined;
+  /** Aborted before the tunnel is ready: cloudflared is stopped and the start rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface QuickTunnel {
@@ -63,13 +65,20 @@ export async function startQuickTunnel(options: QuickTunnelOptions): Promise<Qui
   const watched = spawnWatched(options);
   const stop = () => stopChild(watched, { graceMs: options.stopGraceMs, platform: options.platform ?? process.platform });
   let timer: NodeJS.Timeout | undefined;
+  const aborted = abortion(options.signal);
   const outcome = await Promise.race([
     watched.ready,
     watched.exit.then(() => 'exited' as const),
     watched.spawnError,
     new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.startTimeoutMs))),
+    aborted.promise,
   ]);
   clearTimeout(timer);
+  aborted.dispose();
+  if (outcome === 'aborted') {
+    await stop();
+    throw options.signal!.reason;
+  }
   if (outcome instanceof Error) {
     const code = (outcome as NodeJS.ErrnoException).code;
     throw new Failure('tunnel-cannot-start', {
@@ -93,6 +102,20 @@ export async function startQuickTunnel(options: QuickTunnelOptions): Promise<Qui
       if (!watched.exited()) watched.child.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * Resolves once `signal` is aborted (at once if it already is); never without one. `dispose` takes its
+ * listener off the signal, which a session shares across restarts (Node warns past 10 listeners).
+ */
+function abortion(signal: AbortSignal | undefined): { promise: Promise<'aborted'>; dispose(): void } {
+  let onAbort = () => {};
+  const promise = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    if (signal?.aborted) resolve('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return { promise, dispose: () => signal?.removeEventListener('abort', onAbort) };
 }
 
 function spawnWatched(options: QuickTunnelOptions): Watched {
