@@ -144,14 +144,32 @@ function explainFailures(summary: TriggerSummary, run: Expected) {
   const host = new URL(run.url).host;
   const again = run.seed === undefined ? '' : `${run.total > 1 ? '; ' : ''}--seed ${run.seed} sends them in the same order again`;
   const hint = (text: string | undefined) => (text || again ? `${text ?? ''}${again}` : undefined);
-  if (run.total > 1) return failure(`${summary.failed} of ${summary.sent} deliveries did not get ${expected}`, hint(networkHint(summary, host) ?? statusHint(summary, run)));
+  const cause = listenerCause(summary, host);
+  if (run.total > 1) {
+    return failure(`${summary.failed} of ${summary.sent} deliveries did not get ${expected}${cause ? `; the first: ${cause}` : ''}`,
+      hint(networkHint(summary, host) ?? statusHint(summary, run)));
+  }
   if (summary.firstError) return failure(`could not deliver the event: ${summary.firstError}`, networkHint(summary, host));
+  if (cause) return failure(cause, statusHint(summary, run));
   const status = summary.firstUnexpectedStatus;
   const said = summary.firstUnexpectedBody ? `: ${bodyExcerpt(summary.firstUnexpectedBody)}` : '';
   // Who answered matters: a 401 from `datachonk listen` means the app never saw the request.
   const who = summary.firstUnexpectedByListener ? `the listener at ${host} (datachonk listen) answered ${status}` : `your app answered ${status}`;
   const after = summary.firstUnexpectedByListener && status !== undefined && status < 500 ? '; your app never saw the request' : '';
   return failure(`${who}, not ${expected}${said}${after}`, statusHint(summary, run));
+}
+
+/**
+ * The listener's 502 or 504, said as what happened: it could not reach the app, or the app did not
+ * answer it in time. Its own words (the `error` of its JSON answer) name the app's address and the cause.
+ */
+function listenerCause(summary: TriggerSummary, host: string): string | undefined {
+  if (!summary.firstUnexpectedByListener) return undefined;
+  const said = summary.firstUnexpectedBody ? `: ${bodyExcerpt(summary.firstUnexpectedBody)}` : '';
+  const listener = `the listener at ${host} (datachonk listen)`;
+  if (summary.firstUnexpectedStatus === 502) return `${listener} could not reach your app, so your app never saw the request${said}`;
+  if (summary.firstUnexpectedStatus === 504) return `your app did not answer ${listener} in time${said}`;
+  return undefined;
 }
 
 function networkHint(summary: TriggerSummary, host: string): string | undefined {
@@ -163,8 +181,8 @@ function networkHint(summary: TriggerSummary, host: string): string | undefined 
 const LISTENER_HINTS: Record<number, string> = {
   401: 'the listener verifies with its own secret: give trigger the same one (--secret, or DATACHONK_WEBHOOK_SECRET for both), or see the secret in the listener\'s Ready block',
   413: 'the listener refuses bodies larger than its --max-body: start it with a larger one (datachonk listen --max-body 10MiB)',
-  502: 'the listener could not reach your app: start your app, or check the listener\'s --forward target',
-  504: 'your app did not answer within the listener\'s --forward-timeout: is it stuck? start the listener with a longer one if it needs longer',
+  502: 'start your app (or fix the listener\'s --forward target), then send again: the listener passes each event on to it',
+  504: 'is your app stuck? start the listener with a longer --forward-timeout if it needs longer',
 };
 
 function statusHint(summary: TriggerSummary, run: { expectStatus: TriggerOptions['expectStatus'] }): string | undefined {
