@@ -1,6 +1,6 @@
 import { DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL } from '../../defaults.js';
 import { choice, command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
-import { delayRange, duration, header, httpUrl, wholeNumber } from '../parsers.js';
+import { delayRange, duration, header, httpUrl, nonEmpty, wholeNumber } from '../parsers.js';
 import { payloadOptions, secretOption } from '../shared-options.js';
 
 const options = {
@@ -22,7 +22,7 @@ const options = {
   },
   list: flag('--list', 'list the event types'),
   scenario: {
-    ...text('--scenario <name|file>', 'send a sequence of events with shared ids: a built-in scenario (see --list-scenarios) or a YAML/JSON file'),
+    ...text('--scenario <name|file>', 'send a sequence of events with shared ids: a built-in scenario (see --list-scenarios) or a YAML/JSON file', { parse: nonEmpty }),
     conflicts: ['all', 'fixture', 'data', 'count', 'printPayload'],
   },
   listScenarios: flag('--list-scenarios', 'list the built-in scenarios'),
