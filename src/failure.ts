@@ -3,23 +3,33 @@
 // src/emulator knows how a flag is spelled (STYLE.md, "Failures are data").
 
 /** Where a payload or a piece of one came from. */
-export type PayloadSource = 'fixture' | 'fixture-file' | 'data' | 'data-file';
+export type PayloadSource = 'fixture' | 'fixture-file' | 'data' | 'data-file' | 'scenario-file';
 
 /** A problem with a `path=value` override's path. */
 export type OverrideProblem = 'empty-segment' | 'forbidden-segment' | 'not-an-index' | 'past-the-end';
+
+/** One problem in a scenario file: where (a path such as `steps[1].event`, and its line) and what. */
+export interface ScenarioIssue {
+  path: string;
+  line?: number | undefined;
+  message: string;
+}
 
 /** The facts each failure carries, by code. */
 export interface FailureFacts {
   'event-type-unknown': { name: string; suggestion: string | undefined; known: readonly string[] };
   'override-syntax': { text: string };
   'override-path': { path: string; problem: OverrideProblem; segment?: string; index?: number; length?: number };
-  'payload-invalid': { event: string; issues: readonly { path: string; message: string }[] };
+  /** `step`: the payload of a scenario's step (1-based), not a single event's. */
+  'payload-invalid': { event: string; issues: readonly { path: string; message: string }[]; step?: { number: number; scenario: string; file: string } | undefined };
   'payload-not-object': { source: PayloadSource; path?: string | undefined };
   'json-invalid': { source: PayloadSource; path?: string | undefined; detail: string };
   'file-unreadable': { source: PayloadSource; path: string; detail: string };
   'fixture-event-mismatch': { fileEvent: string; event: string };
   'nothing-to-send': Record<string, never>;
   'all-with-event': Record<string, never>;
+  'scenario-unknown': { name: string; suggestion: string | undefined; known: readonly string[] };
+  'scenario-invalid': { file: string; issues: readonly ScenarioIssue[] };
   'target-invalid': { text: string; problem: 'syntax' | 'scheme' };
   'port-in-use': { host: string; port: number; server: 'listener' | 'emulator' | 'inspector' };
   'cannot-listen': { host: string; port: number; code: string };

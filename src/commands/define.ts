@@ -1,5 +1,7 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { Context } from '../context.js';
+import { usageError } from '../errors.js';
+import { SecretInputError } from './parsers.js';
 
 // How a command is declared: once, in its own module, with its arguments, options (defaults,
 // parsers, choices, conflicts) and examples. The action receives typed values, parsed once by the
@@ -137,19 +139,23 @@ function addOptions(target: Command, specs: OptionSpecs): void {
     if (spec.default !== undefined) option.default(spec.default, spec.defaultText);
     if (spec.preset !== undefined) option.preset(spec.preset);
     if (spec.choices) option.choices(spec.choices);
-    if (spec.parse) option.argParser(refusingWith(spec.parse));
+    if (spec.parse) option.argParser(refusingWith(spec.parse, spec.flags));
     if (spec.conflicts) option.conflicts([...spec.conflicts]);
     if (spec.required) option.makeOptionMandatory();
     target.addOption(option);
   }
 }
 
-/** Commander reports InvalidArgumentError as "option '--x <n>' argument 'y' is invalid. <why>" (exit 2). */
-function refusingWith<T>(parse: (text: string, previous: T | undefined) => T) {
+/**
+ * Commander reports InvalidArgumentError as "option '--x <n>' argument 'y' is invalid. <why>" (exit 2).
+ * A SecretInputError leaves out 'y', which holds a password: a usage error of our own says the rest.
+ */
+function refusingWith<T>(parse: (text: string, previous: T | undefined) => T, flags: string) {
   return (value: string, previous: T | undefined): T => {
     try {
       return parse(value, previous);
     } catch (error) {
+      if (error instanceof SecretInputError) throw usageError(`option '${flags}' argument is invalid. ${error.message}`);
       throw new InvalidArgumentError((error as Error).message);
     }
   };

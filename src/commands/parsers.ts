@@ -47,7 +47,13 @@ export function size(text: string): number {
   return bytes;
 }
 
-/** An http:// or https:// URL, as typed. */
+/**
+ * A refusal that must not quote the text typed (commander would: "argument '…' is invalid"), because
+ * it holds a password; define.ts reports it with the flag alone.
+ */
+export class SecretInputError extends Error {}
+
+/** An http:// or https:// URL, as typed. A password in it is never repeated in the error. */
 export function httpUrl(text: string): string {
   let url: URL | undefined;
   try {
@@ -55,8 +61,27 @@ export function httpUrl(text: string): string {
   } catch {
     // reported below
   }
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw new Error(`expected an http:// or https:// URL, got "${text}"`);
-  return text;
+  if (url?.protocol === 'http:' || url?.protocol === 'https:') return text;
+  const masked = maskPassword(text);
+  if (masked !== text) throw new SecretInputError(`expected an http:// or https:// URL, got "${masked}"`);
+  throw new Error(`expected an http:// or https:// URL, got "${text}"`);
+}
+
+/** `scheme://user:***@host…`: the password of a URL's user information masked, even in a URL that does not parse. */
+export function maskPassword(text: string): string {
+  return text.replace(/^([^/?#]*\/\/[^/?#:]*:)[^/?#]*@/, '$1***@');
+}
+
+/** A pause between sends: `200ms`, `1s`, or a range to draw from, `100ms-1s`. */
+export function delayRange(text: string): { minMs: number; maxMs: number } {
+  const match = /^(\d+(?:\.\d+)?(?:ms|s|m))(?:-(\d+(?:\.\d+)?(?:ms|s|m)))?$/.exec(text.trim());
+  if (!match) throw new Error(`expected a time with its unit like 200ms or 1s, or a range like 100ms-1s, got "${text}"`);
+  const ms = (part: string) => Math.round(Number(/^[\d.]+/.exec(part)![0]) * (part.endsWith('ms') ? 1 : part.endsWith('s') ? 1000 : 60_000));
+  const minMs = ms(match[1]!);
+  const maxMs = match[2] === undefined ? minMs : ms(match[2]);
+  if (maxMs < minMs) throw new Error(`the range ${text} ends before it starts: write the shorter time first`);
+  if (maxMs > 3_600_000) throw new Error('expected at most 1 hour (60m) between sends');
+  return { minMs, maxMs };
 }
 
 /** Any text but the empty one (a secret, a key). */
@@ -148,7 +173,7 @@ export function chaosSpec(text: string): ChaosSpec {
     }
     if (!setting || extra !== undefined) throw new Error(`expected ${kind}=${kind === 'delay' ? '100ms-2s' : '0.2'}, got "${part}"`);
     if (kind in spec) throw new Error(`${kind} is given twice`);
-    spec[kind] = kind === 'delay' ? delayRange(setting) : chance(kind, setting);
+    spec[kind] = kind === 'delay' ? chaosDelayRange(setting) : chance(kind, setting);
   }
   if (Object.keys(spec).length === 0) throw new Error(`expected kind=value pairs, for example ${CHAOS_EXAMPLE}, or none`);
   return spec as ChaosSpec;
@@ -163,7 +188,7 @@ function chance(kind: string, text: string): number {
 }
 
 /** `500ms` or `100ms-2s` (a bare number is seconds, as elsewhere): a range in ms. */
-function delayRange(text: string): { min_ms: number; max_ms: number } {
+function chaosDelayRange(text: string): { min_ms: number; max_ms: number } {
   const ms = (part: string) => {
     const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(part.trim());
     if (!match) throw new Error(`delay: expected a duration (500ms) or a range (100ms-2s), got "${text}"`);

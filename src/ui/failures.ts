@@ -23,6 +23,7 @@ const sourceText = (source: PayloadSource, path?: string): string => ({
   'fixture-file': `the --fixture file ${path ?? ''}`.trim(),
   data: 'the --data value',
   'data-file': `the --data file ${path ?? ''}`.trim(),
+  'scenario-file': `the scenario file ${path ?? ''}`.trim(),
 })[source];
 
 const overrideProblem: Record<OverrideProblem, (f: FailureFacts['override-path']) => string> = {
@@ -43,10 +44,13 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
   'override-syntax': (f) => usage(`--set expects path=value, got "${f.text}"`, 'for example: --set data.chonk_name=dim_orders'),
   'override-path': (f) => usage(`--set path "${f.path}" ${overrideProblem[f.problem](f)}`,
     f.problem === 'empty-segment' ? 'use dots between keys: data.files_generated.0.lines=10' : undefined),
-  'payload-invalid': (f) => usage(
-    `the ${f.event} payload is not valid:\n${f.issues.slice(0, 5).map((issue) => `  ${issue.path}: ${issue.message}`).join('\n')}`,
+  'payload-invalid': (f) => (f.step ? usage(
+    `the ${f.event} payload of step ${f.step.number} of scenario ${f.step.scenario} (${f.step.file}) is not valid:\n${issueLines(f.issues)}`,
+    'fix the step\'s set/data in the scenario file or the --set value, or add --no-validate to send it anyway (to test how your app handles bad data)',
+  ) : usage(
+    `the ${f.event} payload is not valid:\n${issueLines(f.issues)}`,
     'fix the --set/--data/--fixture value, or add --no-validate to send it anyway (to test how your app handles bad data)',
-  ),
+  )),
   'payload-not-object': (f) => usage(`${sourceText(f.source, f.path)} must be a JSON object`),
   'json-invalid': (f) => usage(`${sourceText(f.source, f.path)} is not valid JSON: ${f.detail}`),
   'file-unreadable': (f) => usage(`cannot read ${sourceText(f.source, f.path)}: ${f.detail}`),
@@ -55,6 +59,14 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
   'nothing-to-send': (_f, said) => usage('name the event type to send',
     `for example \`datachonk ${said.command} generation.completed\`${said.command === 'trigger' ? '; `--all` sends every type, `--list` lists them' : ''}`),
   'all-with-event': () => usage('--all sends every event type: leave out the event name and --fixture'),
+  'scenario-unknown': (f) => usage(
+    `unknown scenario "${escapeControls(f.name)}"${f.suggestion ? `: did you mean ${f.suggestion}?` : ''}`,
+    `the built-in scenarios: ${f.known.join(', ')} (see \`datachonk trigger --list-scenarios\`); a file of your own is named by its path, e.g. --scenario ./my-scenario.yaml`,
+  ),
+  'scenario-invalid': (f) => usage(
+    `the scenario file ${escapeControls(f.file)} is not valid:\n${f.issues.map((issue) => `  ${[issue.line === undefined ? '' : `line ${issue.line}`, issue.path].filter(Boolean).join(', ') || 'the file'}: ${escapeControls(issue.message)}`).join('\n')}`,
+    'see "Scenarios" in the README for the format, and `datachonk trigger --list-scenarios` for examples',
+  ),
   'target-invalid': (f, said) => usage(
     `${said.command === 'events resend' ? '--to' : '--forward'}: "${f.text}" ${f.problem === 'syntax' ? 'is not a port, host:port or URL' : 'must be an http:// or https:// URL'}`,
     'for example: localhost:3000, 3000 or http://localhost:3000/webhooks',
@@ -87,6 +99,10 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
   ),
   'check-stopped': (f) => checkStoppedWords(f),
 };
+
+function issueLines(issues: readonly { path: string; message: string }[]): string {
+  return issues.slice(0, 5).map((issue) => `  ${issue.path}: ${issue.message}`).join('\n');
+}
 
 const PORT_TAKEN = {
   listener: () => 'is another `datachonk listen` running? pick another port with --port (0 picks a free one)',

@@ -1,16 +1,55 @@
 import type { Context } from '../context.js';
 import type { DeliveryReport, TriggerReporter, TriggerSummary } from '../core/trigger/run.js';
-import type { WebhookRequest } from '../core/trigger/request.js';
+import { shownHeaders, type WebhookRequest } from '../core/trigger/request.js';
+import type { Scenario } from '../core/trigger/scenario-file.js';
 import { bufferedLines } from './buffered.js';
 import { canSpin } from './spinner.js';
 import { formatMs, jsonLine, multiline, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 /** What `trigger` shows: every delivery, the summary of a load run, a dry run. */
 export interface TriggerView extends TriggerReporter {
+  /** Before a scenario's sends: its steps and the order they go in. */
+  scenario(header: ScenarioHeader): void;
   summary(summary: TriggerSummary): void;
   dryRun(request: WebhookRequest, curl: string): void;
   /** Stops any spinner; call before anything else is printed. */
   stop(): void;
+}
+
+/** A scenario about to be sent. */
+export interface ScenarioHeader {
+  name: string;
+  description: string;
+  /** The event of each step, in the scenario's order. */
+  events: string[];
+  /** The step (1-based) of each send, in the order sent: a step twice is a duplicate. */
+  order: number[];
+  /** The seed of the random choices, when any were made. */
+  seed?: number | undefined;
+}
+
+/** `trigger --list-scenarios`: each built-in scenario, its description and its events. */
+export function printScenarios(ctx: Context, scenarios: readonly Scenario[]): void {
+  if (ctx.output === 'json') {
+    for (const { name, description, steps } of scenarios) {
+      writeLine(ctx.stdout, jsonLine({ type: 'scenario', name, description, steps: steps.map((step) => step.event) }));
+    }
+    return;
+  }
+  const c = paint(ctx.stdout, ctx.env);
+  const width = Math.max(...scenarios.map((scenario) => scenario.name.length));
+  for (const { name, description, steps } of scenarios) {
+    writeLine(ctx.stdout, shown`${c.bold(name.padEnd(width))}  ${description}`);
+    writeLine(ctx.stdout, shown`${' '.repeat(width)}  ${c.dim(steps.map((step) => step.event).join(' → '))}`);
+  }
+}
+
+/** The URL of a request as it may be shown (a password from the URL masked). */
+const urlOf = (request: WebhookRequest) => request.shownUrl ?? request.url;
+
+/** `step 2/4`, `step 2/4 again` for a scenario's send; nothing for a single event. */
+function stepOf(request: WebhookRequest, steps: number): string {
+  return request.step ? `step ${request.step.number}/${steps}${request.step.repeat ? ' again' : ''} ` : '';
 }
 
 /** Unexpected deliveries shown during a load run before the rest are only counted. */
@@ -25,13 +64,18 @@ export async function createTriggerView(ctx: Context, options: { total: number }
 function jsonView(ctx: Context): TriggerView {
   const out = bufferedLines(ctx.stdout);
   const line = (record: object) => out.line(jsonLine(record));
+  const step = (request: WebhookRequest) => (request.step ? { step: request.step.number, ...(request.step.repeat ? { repeat: true } : {}) } : {});
   return {
+    scenario(header) {
+      line({ type: 'scenario', name: header.name, description: header.description, steps: header.events, order: header.order, ...(header.seed === undefined ? {} : { seed: header.seed }) });
+    },
     delivery({ request, outcome, expected }) {
       line({
         type: 'delivery',
         event: request.event,
         id: request.id,
-        url: request.url,
+        url: urlOf(request),
+        ...step(request),
         ok: expected,
         ...(outcome.kind === 'response'
           ? { status: outcome.status, latency_ms: round(outcome.latencyMs), response_body: outcome.body }
@@ -45,7 +89,7 @@ function jsonView(ctx: Context): TriggerView {
       });
     },
     dryRun(request, curl) {
-      line({ type: 'dry-run', method: request.method, url: request.url, headers: request.headers, body: request.body, curl });
+      line({ type: 'dry-run', method: request.method, url: urlOf(request), ...step(request), headers: shownHeaders(request), body: request.body, curl });
     },
     stop: out.flush,
   };
@@ -67,13 +111,19 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
     writeLine(ctx.stdout, text);
     if (spinner) (spinner as unknown as { start(): void }).start();
   };
+  let steps = 0;
   return {
+    scenario(header) {
+      steps = header.events.length;
+      if (ctx.output === 'quiet') return;
+      print(scenarioLine(c, header));
+    },
     delivery(report) {
       done++;
       if (spinner) spinner.text = `sent ${done} of ${total}`;
       if (load && report.expected) return;
       if (load && ++failuresShown > MAX_FAILURES_SHOWN) return;
-      print(deliveryLine(c, report));
+      print(deliveryLine(c, report, steps));
     },
     summary(s) {
       spinner?.stop();
@@ -86,8 +136,9 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
         Math.round(s.ratePerSecond)} req/s in ${formatMs(s.durationMs)}`);
     },
     dryRun(request, curl) {
-      writeLine(ctx.stdout, c.bold(`${request.method} ${request.url}`));
-      for (const [name, value] of Object.entries(request.headers)) writeLine(ctx.stdout, shown`${c.cyan(name)}: ${value}`);
+      if (request.step) writeLine(ctx.stdout, c.dim(`# ${stepOf(request, steps).trim()}`));
+      writeLine(ctx.stdout, c.bold(`${request.method} ${urlOf(request)}`));
+      for (const [name, value] of Object.entries(shownHeaders(request))) writeLine(ctx.stdout, shown`${c.cyan(name)}: ${value}`);
       writeLine(ctx.stdout, shown`\n${request.body}\n\n${c.dim('# the same request with curl (nothing was sent):')}\n${multiline(curl)}`);
     },
     stop() {
@@ -97,13 +148,22 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
   };
 }
 
-function deliveryLine(c: Painter, { request, outcome, expected }: DeliveryReport): Shown {
+function deliveryLine(c: Painter, { request, outcome, expected }: DeliveryReport, steps: number): Shown {
   const mark = expected ? c.green('✔') : c.red('✖');
-  const head = shown`${mark} ${c.bold(request.event)} ${c.dim(`[${request.id}]`)}`;
+  const head = shown`${mark} ${c.dim(stepOf(request, steps))}${c.bold(request.event)} ${c.dim(`[${request.id}]`)}`;
   if (outcome.kind === 'error') return shown`${head} ${c.red(outcome.message)}`;
   const status = statusColor(c, outcome.status)(`[${outcome.status}]`);
   const body = outcome.body ? shown`  ${c.dim(truncate(outcome.body, 120))}` : '';
-  return shown`${head} ${status} ${request.method} ${request.url} ${c.dim(formatMs(outcome.latencyMs))}${body}`;
+  return shown`${head} ${status} ${request.method} ${urlOf(request)} ${c.dim(formatMs(outcome.latencyMs))}${body}`;
+}
+
+/** `Scenario generate-and-push: 4 events, 5 sends in the order 2 1 3 3 4 (seed 42)`. */
+function scenarioLine(c: Painter, header: ScenarioHeader): Shown {
+  const events = header.events.length;
+  const sends = header.order.length === events ? '' : `, ${header.order.length} sends`;
+  const inOrder = header.order.every((step, i) => step === i + 1) ? 'in order' : `in the order ${header.order.join(' ')}`;
+  const seed = header.seed === undefined ? '' : ` (seed ${header.seed})`;
+  return shown`${c.bold(`Scenario ${header.name}`)}: ${events} event${events === 1 ? '' : 's'}${sends}, ${inOrder}${seed}`;
 }
 
 function round(n: number): number {

@@ -28,7 +28,12 @@ const NOT_RUN: Readonly<Record<string, string>> = {
  * test (no fixed ports, nothing leaves the machine), placeholders become real ids and signatures.
  */
 const REWRITES: { what: string; apply: (text: string, world: World) => Promise<string> | string }[] = [
-  { what: 'your app (localhost:3000) is the app on port 0', apply: (text, w) => text.replace(/(?:https?:\/\/)?localhost:3000/g, w.app.origin).replace(/--forward 3000\b/g, `--forward ${w.app.origin}`) },
+  {
+    what: 'your app (localhost:3000, with a user name and password too) is the app on port 0',
+    apply: (text, w) => text
+      .replace(/(?:https?:\/\/)?([^\s/@'"]+@)?localhost:3000/g, (_all, userinfo?: string) => (userinfo ? w.app.origin.replace('://', `://${userinfo}`) : w.app.origin))
+      .replace(/--forward 3000\b/g, `--forward ${w.app.origin}`),
+  },
   { what: 'your other app (localhost:4000)', apply: (text, w) => text.replace(/(?:https?:\/\/)?localhost:4000/g, w.app2.origin) },
   { what: 'an endpoint on the internet is your app', apply: (text, w) => text.replace(/https:\/\/example\.com/g, w.app.origin) },
   { what: 'the emulator at 127.0.0.1:4010', apply: (text, w) => text.replace(/http:\/\/127\.0\.0\.1:4010\/v1/g, w.apiUrl()) },

@@ -48,6 +48,7 @@ describe('the packed tarball, installed into a new project', () => {
     expect(packed.files).toEqual(expect.arrayContaining([
       'package.json', 'README.md', 'bin/datachonk.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'fixtures/generation.completed.json',
       'inspector/index.html', 'inspector/app.js', 'inspector/app.css',
+      'fixtures/scenarios/generate-and-push.yaml',
     ]));
     expect(packed.files.filter((f) => /^(src|test|node_modules)\//.test(f))).toEqual([]);
   });
@@ -75,6 +76,10 @@ console.log(JSON.stringify({ ...result, sameModule: required.WebhookVerification
     expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
     const signed = await run(bin, ['sign', '--secret', 'whsec_pack'], { cwd: packed.app, env, input: '{"a":1}' });
     expect(signed).toMatchObject({ code: 0, stdout: `${sign('whsec_pack', '{"a":1}')}\n` });
+    // The built-in scenarios are found where the package is installed, and read with its yaml dependency.
+    const scenario = await run(bin, ['trigger', '--scenario', 'generate-and-push', '--dry-run', '--secret', 'whsec_pack'], { cwd: packed.app, env });
+    expect(scenario.code, scenario.stderr).toBe(0);
+    expect(scenario.stdout).toContain('Scenario generate-and-push: 4 events, in order');
   });
 });
 

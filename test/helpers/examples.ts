@@ -76,6 +76,18 @@ export function readmeBlocks(markdown: string): ExampleBlock[] {
   return blocks;
 }
 
+/**
+ * The files the README shows whole: a ```yaml or ```json block whose first line is `# <file name>`
+ * (`# my-scenario.yaml`). The examples that name such a file find it written as shown.
+ */
+export function documentedFiles(markdown: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const [, text] of markdown.matchAll(/^```(?:yaml|json)\n(# ([\w.-]+\.(?:ya?ml|json))\n[\s\S]*?)^```$/gm)) {
+    files.set(/^# (\S+)/.exec(text!)![1]!, text!);
+  }
+  return files;
+}
+
 /** A command line without its comments (`# terminal 1`). */
 export const code = (text: string) => text.replace(/(^|\s)#\s.*$/gm, '').trim();
 
@@ -204,6 +216,9 @@ export class World {
     // The payload files the examples name, before a line of theirs makes them: event payloads (the fixtures).
     await Promise.all([['generation.completed', 'payload.json'], ['push.completed', 'my-push.json']]
       .map(([event, file]) => copyFile(fileURLToPath(new URL(`../../fixtures/${event}.json`, import.meta.url)), join(work, file!))));
+    // And the files the README shows whole (a scenario file), as it shows them.
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    await Promise.all([...documentedFiles(readme)].map(([file, text]) => writeFile(join(work, file), text)));
     return new World(dir, home, work, env, app, app2, emulator);
   }
 

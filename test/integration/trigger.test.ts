@@ -233,15 +233,18 @@ describe('trigger says who answered', () => {
   it('the listener\'s own 413 and 502 come with what to do about them', async () => {
     const { startReceiver } = await import('../../src/core/listen/receiver.js');
     const { parseTarget } = await import('../../src/core/listen/targets.js');
+    const appPort = await closedPort();
     const receiver = await startReceiver({
-      host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: ['whsec_l'], skipVerify: false, targets: [parseTarget(`127.0.0.1:${await closedPort()}`)],
+      host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: ['whsec_l'], skipVerify: false, targets: [parseTarget(`127.0.0.1:${appPort}`)],
       forwardTimeoutMs: 1000, maxBodyBytes: 700, requestTimeoutMs: 5000, drainTimeoutMs: 100, now: () => new Date(), monotonic: () => performance.now(),
     }, { received() {}, forwarded() {}, completed() {}, warning() {} });
     try {
       ctx = await testContext();
       expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', receiver.url, '--secret', 'whsec_l'])).toBe(1);
-      expect(ctx.stderr.text).toContain('(datachonk listen) answered 502');
-      expect(ctx.stderr.text).toContain("hint: the listener could not reach your app: start your app, or check the listener's --forward target");
+      // The real cause, in the listener's own words: the app is down (not a status to --expect).
+      expect(ctx.stderr.text).toContain(`(datachonk listen) could not reach your app, so your app never saw the request: connection refused: is your app running on 127.0.0.1:${appPort}?`);
+      expect(ctx.stderr.text).toContain("hint: start your app (or fix the listener's --forward target)");
+      expect(ctx.stderr.text).not.toContain('--expect-status');
       ctx.stderr.chunks.length = 0;
       expect(await exitCode(ctx, ['trigger', 'generation.completed', '--url', receiver.url, '--secret', 'whsec_l', '--set', `data.chonk_name=${'x'.repeat(800)}`])).toBe(1);
       expect(ctx.stderr.text).toContain('(datachonk listen) answered 413');

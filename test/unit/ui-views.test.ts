@@ -257,6 +257,8 @@ describe('the words of failures', () => {
     'fixture-event-mismatch': { fileEvent: 'push.completed', event: 'chonk.created' },
     'nothing-to-send': {},
     'all-with-event': {},
+    'scenario-unknown': { name: 'generate-and-pus', suggestion: 'generate-and-push', known: ['generate-and-push'] },
+    'scenario-invalid': { file: 'my.yaml', issues: [{ path: 'steps[1].event', line: 7, message: 'unknown event type "x"' }] },
     'target-invalid': { text: 'ftp://x', problem: 'scheme' },
     'port-in-use': { host: '127.0.0.1', port: 4747, server: 'listener' },
     'cannot-listen': { host: '10.9.9.9', port: 80, code: 'EADDRNOTAVAIL' },

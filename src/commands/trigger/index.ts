@@ -1,6 +1,6 @@
 import { DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL } from '../../defaults.js';
 import { choice, command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
-import { duration, header, httpUrl, wholeNumber } from '../parsers.js';
+import { delayRange, duration, header, httpUrl, nonEmpty, wholeNumber } from '../parsers.js';
 import { payloadOptions, secretOption } from '../shared-options.js';
 
 const options = {
@@ -21,6 +21,16 @@ const options = {
     conflicts: ['all', 'dryRun'],
   },
   list: flag('--list', 'list the event types'),
+  scenario: {
+    ...text('--scenario <name|file>', 'send a sequence of events with shared ids: a built-in scenario (see --list-scenarios) or a YAML/JSON file', { parse: nonEmpty }),
+    conflicts: ['all', 'fixture', 'data', 'count', 'printPayload'],
+  },
+  listScenarios: flag('--list-scenarios', 'list the built-in scenarios'),
+  shuffle: { ...flag('--shuffle', "send the scenario's events in a random order (--seed repeats one)"), conflicts: ['reverse'] },
+  reverse: flag('--reverse', "send the scenario's events last first"),
+  duplicate: parsed('--duplicate <n>', "send n of the scenario's events again (same id, same bytes) at a random later place", wholeNumber(1, 1000)),
+  delay: parsed('--delay <time|range>', 'wait between sends: 200ms, 1s, or a random time in a range, 100ms-1s', delayRange),
+  seed: parsed('--seed <n>', 'the seed of --shuffle, --duplicate and a --delay range: the same seed, the same order', wholeNumber(0, 4_294_967_295)),
 };
 
 export type TriggerSpecs = typeof options;
@@ -38,6 +48,9 @@ export default command({
     'datachonk trigger scan.completed --dry-run',
     'datachonk trigger push.completed --print-payload > my-push.json   # edit it, then:',
     'datachonk trigger push.completed --fixture my-push.json',
+    'datachonk trigger --list-scenarios',
+    'datachonk trigger --scenario generate-and-push --shuffle --duplicate 1',
+    'datachonk trigger --scenario ./my-scenario.yaml --delay 10ms-50ms --set project_id=proj_test',
   ],
   action: async () => (await import('./run.js')).default,
 });

@@ -1,83 +1,175 @@
+import { randomInt } from 'node:crypto';
 import type { Context } from '../../context.js';
 import { failure, interrupted, usageError } from '../../errors.js';
 import { resolveSecret } from '../../config/secret.js';
-import { buildPayload, compileRecipe } from '../../core/events/build.js';
+import { buildPayload, compileRecipe, type SerializedEvent } from '../../core/events/build.js';
 import { newEventId } from '../../core/events/payload.js';
+import { pickDelay, seededRandom } from '../../core/trigger/order.js';
 import { planPayloads } from '../../core/trigger/plan.js';
-import { buildWebhookRequest, toCurl, type RequestOptions, type WebhookRequest } from '../../core/trigger/request.js';
+import { buildWebhookRequest, splitCredentials, toCurl, type WebhookRequest } from '../../core/trigger/request.js';
 import { runDeliveries, type TriggerSummary } from '../../core/trigger/run.js';
 import { createSender } from '../../core/send.js';
 import { printEventTypes } from '../../ui/output.js';
 import { printPayload } from '../../ui/payload.js';
 import { warnUnknownFields } from '../../ui/payload-warnings.js';
-import { createTriggerView } from '../../ui/trigger.js';
+import { createTriggerView, type ScenarioHeader } from '../../ui/trigger.js';
 import { userAgent } from '../api.js';
 import type { Action } from '../define.js';
 import type { TriggerOptions, TriggerSpecs } from './index.js';
 
+/** What one run sends. */
+export interface Batch {
+  /** How many requests `requests` yields. */
+  total: number;
+  requests: () => Iterator<WebhookRequest>;
+  /** What a dry run prints: each event type once, or a scenario's every send. */
+  dryRun: () => WebhookRequest[];
+  scenario?: ScenarioHeader | undefined;
+}
+
+/** Makes the signed request of one serialized event, as the flags say (URL, secret, headers). */
+export type RequestMaker = (event: SerializedEvent) => WebhookRequest;
+
 /** `datachonk trigger`: build, sign and send events; exit 1 when an answer is not the expected one. */
 const trigger: Action<TriggerSpecs> = async (ctx, { args: [event], options: flags }) => {
   if (flags.list) return printEventTypes(ctx);
+  if (flags.listScenarios) return (await import('./scenario.js')).listScenarios(ctx);
+  refuseMixes(event, flags);
+  const seed = flags.seed ?? randomInt(0, 2 ** 32);
+  const random = seededRandom(seed);
+  const batch = flags.scenario
+    ? await (await import('./scenario.js')).scenarioBatch(ctx, { flags, seed, random, requestMaker: () => requestMaker(ctx, flags) })
+    : await eventBatch(ctx, event, flags);
+  if (batch) await send(ctx, { batch, flags, random });
+};
+
+export default trigger;
+
+/** Usage errors for options that only go with others (commander's conflicts say the rest). */
+function refuseMixes(event: string | undefined, flags: TriggerOptions): void {
   if (flags.all && event) throw usageError('--all sends every event type: leave out the event name');
+  if (flags.scenario && event) throw usageError('--scenario names the events to send: leave out the event name', 'its events are listed by `datachonk trigger --list-scenarios`');
+  const reorders = (['shuffle', 'reverse', 'duplicate'] as const).filter((key) => flags[key] !== undefined && flags[key] !== false);
+  if (reorders.length > 0 && !flags.scenario) {
+    throw usageError(`--${reorders[0]} changes the order of a scenario's events: add --scenario <name|file>`, 'see `datachonk trigger --list-scenarios`');
+  }
+}
+
+/** The flags' requests: built-in fixtures or a file, each type `--count` times with fresh ids. */
+async function eventBatch(ctx: Context, event: string | undefined, flags: TriggerOptions): Promise<Batch | undefined> {
   const { recipes, warnings } = await planPayloads(
     { event, all: flags.all, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate },
     ctx.now(),
   );
   warnUnknownFields(ctx, warnings);
-  if (flags.printPayload) return printPayload(ctx, buildPayload(recipes[0]!, { id: newEventId(), createdAt: ctx.now() }));
+  if (flags.printPayload) {
+    printPayload(ctx, buildPayload(recipes[0]!, { id: newEventId(), createdAt: ctx.now() }));
+    return undefined;
+  }
+  const makeRequest = await requestMaker(ctx, flags);
+  const requestFor = (next: ReturnType<typeof compileRecipe>) => makeRequest(next({ id: newEventId(), createdAt: ctx.now() }));
+  return {
+    total: recipes.length * flags.count,
+    dryRun: () => recipes.map((recipe) => requestFor(compileRecipe(recipe))),
+    *requests() {
+      for (const recipe of recipes) {
+        const next = compileRecipe(recipe);
+        for (let i = 0; i < flags.count; i++) yield requestFor(next);
+      }
+    },
+  };
+}
+
+async function requestMaker(ctx: Context, flags: TriggerOptions): Promise<RequestMaker> {
   const { secret } = flags.signature === 'missing' ? { secret: '' } : await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
-  const requestOptions: RequestOptions = {
-    url: flags.url, secret, signature: flags.signature, userAgent: userAgent(ctx), headers: Object.fromEntries(flags.header),
+  // A user name and password in the URL go as Basic authorization, and are never shown (the password masked).
+  const target = splitCredentials(flags.url);
+  const options = {
+    ...target, secret, signature: flags.signature, userAgent: userAgent(ctx), headers: Object.fromEntries(flags.header),
   };
-  const requestFor = (next: ReturnType<typeof compileRecipe>): WebhookRequest => {
-    const { body, event: name, id } = next({ id: newEventId(), createdAt: ctx.now() });
-    return buildWebhookRequest(body, name, id, requestOptions);
-  };
-  const total = recipes.length * (flags.dryRun ? 1 : flags.count);
-  const view = await createTriggerView(ctx, { total });
-  if (flags.dryRun) {
-    for (const recipe of recipes) {
-      const request = requestFor(compileRecipe(recipe));
-      view.dryRun(request, toCurl(request));
-    }
+  return ({ body, event, id }) => buildWebhookRequest(body, event, id, options);
+}
+
+/** Sends a batch (or prints it, for a dry run) and says how it went. */
+async function send(ctx: Context, run: { batch: Batch; flags: TriggerOptions; random: () => number }): Promise<void> {
+  const { batch, flags } = run;
+  const dryRun = flags.dryRun ? batch.dryRun() : undefined;
+  const view = await createTriggerView(ctx, { total: dryRun?.length ?? batch.total });
+  if (batch.scenario) view.scenario(batch.scenario);
+  if (dryRun) {
+    for (const request of dryRun) view.dryRun(request, toCurl(request));
     view.stop();
     return;
-  }
-  function* requests(): Generator<WebhookRequest> {
-    for (const recipe of recipes) {
-      const next = compileRecipe(recipe);
-      for (let i = 0; i < flags.count; i++) yield requestFor(next);
-    }
   }
   // Ctrl-C or SIGTERM: send nothing more, let what is in flight finish, and say how far it got (a
   // second one ends the process at once).
   let stoppedBy: string | undefined;
-  void ctx.waitForShutdown().then((signal) => (stoppedBy = signal));
+  let wake: (() => void) | undefined;
+  void ctx.waitForShutdown().then((signal) => {
+    stoppedBy = signal;
+    wake?.();
+  });
+  const delay = flags.delay;
+  const pause = delay && (() => new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, pickDelay(delay, run.random));
+    wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  }));
   const sender = createSender({ connections: flags.concurrency, clock: ctx.monotonic });
   const expectStatus = flags.expectStatus;
-  const summary = await runDeliveries(requests(), {
+  const summary = await runDeliveries(batch.requests(), {
     concurrency: flags.concurrency, timeoutMs: flags.timeout, sender, clock: ctx.monotonic, stopped: () => stoppedBy !== undefined,
     expectStatus: (status) => (expectStatus === undefined ? status >= 200 && status < 300 : status === expectStatus),
+    ...(pause ? { pause } : {}),
   }, view).finally(() => sender.close());
-  if (total > 1 || stoppedBy) view.summary(summary);
+  if (batch.total > 1 || stoppedBy) view.summary(summary);
   view.stop();
+  const { total } = batch;
   if (stoppedBy) throw interrupted(`interrupted (${stoppedBy}): sent ${summary.sent} of ${total} event${total === 1 ? '' : 's'}, ${summary.ok} as expected, ${summary.failed} not`);
-  if (summary.failed > 0) throw explainFailures(summary, { total, expectStatus, url: flags.url });
-};
+  if (summary.failed > 0) throw explainFailures(summary, { total, expectStatus, url: flags.url, seed: batch.scenario?.seed });
+}
 
-export default trigger;
+interface Expected {
+  total: number;
+  expectStatus: TriggerOptions['expectStatus'];
+  url: string;
+  /** The seed of a scenario's random order, to give it again. */
+  seed?: number | undefined;
+}
 
-function explainFailures(summary: TriggerSummary, run: { total: number; expectStatus: TriggerOptions['expectStatus']; url: string }) {
+function explainFailures(summary: TriggerSummary, run: Expected) {
   const expected = run.expectStatus === undefined ? 'a 2xx status' : `status ${run.expectStatus}`;
   const host = new URL(run.url).host;
-  if (run.total > 1) return failure(`${summary.failed} of ${summary.sent} deliveries did not get ${expected}`, networkHint(summary, host) ?? statusHint(summary, run));
+  const again = run.seed === undefined ? '' : `${run.total > 1 ? '; ' : ''}--seed ${run.seed} sends them in the same order again`;
+  const hint = (text: string | undefined) => (text || again ? `${text ?? ''}${again}` : undefined);
+  const cause = listenerCause(summary, host);
+  if (run.total > 1) {
+    return failure(`${summary.failed} of ${summary.sent} deliveries did not get ${expected}${cause ? `; the first: ${cause}` : ''}`,
+      hint(networkHint(summary, host) ?? statusHint(summary, run)));
+  }
   if (summary.firstError) return failure(`could not deliver the event: ${summary.firstError}`, networkHint(summary, host));
+  if (cause) return failure(cause, statusHint(summary, run));
   const status = summary.firstUnexpectedStatus;
   const said = summary.firstUnexpectedBody ? `: ${bodyExcerpt(summary.firstUnexpectedBody)}` : '';
   // Who answered matters: a 401 from `datachonk listen` means the app never saw the request.
   const who = summary.firstUnexpectedByListener ? `the listener at ${host} (datachonk listen) answered ${status}` : `your app answered ${status}`;
   const after = summary.firstUnexpectedByListener && status !== undefined && status < 500 ? '; your app never saw the request' : '';
   return failure(`${who}, not ${expected}${said}${after}`, statusHint(summary, run));
+}
+
+/**
+ * The listener's 502 or 504, said as what happened: it could not reach the app, or the app did not
+ * answer it in time. Its own words (the `error` of its JSON answer) name the app's address and the cause.
+ */
+function listenerCause(summary: TriggerSummary, host: string): string | undefined {
+  if (!summary.firstUnexpectedByListener) return undefined;
+  const said = summary.firstUnexpectedBody ? `: ${bodyExcerpt(summary.firstUnexpectedBody)}` : '';
+  const listener = `the listener at ${host} (datachonk listen)`;
+  if (summary.firstUnexpectedStatus === 502) return `${listener} could not reach your app, so your app never saw the request${said}`;
+  if (summary.firstUnexpectedStatus === 504) return `your app did not answer ${listener} in time${said}`;
+  return undefined;
 }
 
 function networkHint(summary: TriggerSummary, host: string): string | undefined {
@@ -89,8 +181,8 @@ function networkHint(summary: TriggerSummary, host: string): string | undefined 
 const LISTENER_HINTS: Record<number, string> = {
   401: 'the listener verifies with its own secret: give trigger the same one (--secret, or DATACHONK_WEBHOOK_SECRET for both), or see the secret in the listener\'s Ready block',
   413: 'the listener refuses bodies larger than its --max-body: start it with a larger one (datachonk listen --max-body 10MiB)',
-  502: 'the listener could not reach your app: start your app, or check the listener\'s --forward target',
-  504: 'your app did not answer within the listener\'s --forward-timeout: is it stuck? start the listener with a longer one if it needs longer',
+  502: 'start your app (or fix the listener\'s --forward target), then send again: the listener passes each event on to it',
+  504: 'is your app stuck? start the listener with a longer --forward-timeout if it needs longer',
 };
 
 function statusHint(summary: TriggerSummary, run: { expectStatus: TriggerOptions['expectStatus'] }): string | undefined {

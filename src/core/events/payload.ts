@@ -93,12 +93,8 @@ const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 export function parseOverride(arg: string): Override {
   const eq = arg.indexOf('=');
   if (eq <= 0) throw new Failure('override-syntax', { text: arg });
-  const rawPath = arg.slice(0, eq);
+  const path = parseOverridePath(arg.slice(0, eq));
   const rawValue = arg.slice(eq + 1);
-  const path = rawPath.replace(/\[(\d+)\]/g, '.$1').split('.');
-  if (path.some((segment) => segment === '')) throw new Failure('override-path', { path: rawPath, problem: 'empty-segment' });
-  const bad = path.find((segment) => FORBIDDEN_SEGMENTS.has(segment));
-  if (bad) throw new Failure('override-path', { path: rawPath, problem: 'forbidden-segment', segment: bad });
   let value: Json;
   try {
     value = parseJson(rawValue);
@@ -106,6 +102,15 @@ export function parseOverride(arg: string): Override {
     value = rawValue;
   }
   return { path, value };
+}
+
+/** Splits an override's dot path (`data.files_generated.0.lines`, `[0]` too) into its keys. */
+export function parseOverridePath(rawPath: string): string[] {
+  const path = rawPath.replace(/\[(\d+)\]/g, '.$1').split('.');
+  if (path.some((segment) => segment === '')) throw new Failure('override-path', { path: rawPath, problem: 'empty-segment' });
+  const bad = path.find((segment) => FORBIDDEN_SEGMENTS.has(segment));
+  if (bad) throw new Failure('override-path', { path: rawPath, problem: 'forbidden-segment', segment: bad });
+  return path;
 }
 
 /** Applies one override in place, creating objects (or arrays, before a numeric key) on the way. */

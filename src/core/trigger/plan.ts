@@ -1,4 +1,4 @@
-import { Failure } from '../../failure.js';
+import { Failure, type FailureFacts } from '../../failure.js';
 import { EVENT_TYPES, type EventType } from '../events/catalogue.js';
 import { buildPayload, type PayloadRecipe } from '../events/build.js';
 import {
@@ -70,7 +70,8 @@ export async function planPayloads(request: PayloadRequest, now: Date): Promise<
   return { recipes, warnings: unknownFields(recipes) };
 }
 
-function unknownFields(recipes: readonly PayloadRecipe[]): UnknownFieldWarning[] {
+/** The `--set` paths of the recipes that their event's schema does not have, one warning per path. */
+export function unknownFields(recipes: readonly PayloadRecipe[]): UnknownFieldWarning[] {
   const byPath = new Map<string, UnknownFieldWarning>();
   for (const recipe of recipes) {
     const event = String(recipe.template.event);
@@ -90,10 +91,11 @@ async function readPatch(data: string): Promise<JsonObject> {
   return data.startsWith('@') ? readJsonFile(data.slice(1), 'data-file') : parseJsonObject(data, 'data');
 }
 
-function checkPayload(payload: JsonObject): void {
+/** Checks a payload against its event's schema; `step` says which step of a scenario it is. */
+export function checkPayload(payload: JsonObject, step?: FailureFacts['payload-invalid']['step']): void {
   if (typeof payload.event === 'string') requireEventType(payload.event);
   // Checked as a receiver's JSON.parse reads it: a number kept as typed is checked as the nearest double,
   // so 12345678901234567890 in an integer field is "too big", not "an object".
   const result = validateEvent(toNativeJson(payload));
-  if (!result.ok) throw new Failure('payload-invalid', { event: String(payload.event), issues: result.issues });
+  if (!result.ok) throw new Failure('payload-invalid', { event: String(payload.event), issues: result.issues, ...(step ? { step } : {}) });
 }

@@ -44,6 +44,8 @@ export interface RunOptions {
   clock: () => number;
   /** Asked before each request: true stops sending (those in flight still finish). */
   stopped?: () => boolean;
+  /** Awaited before every request but the first (a delay between sends); `stopped` is asked again after it. */
+  pause?: () => Promise<void>;
 }
 
 /**
@@ -59,10 +61,15 @@ export async function runDeliveries(requests: Iterator<WebhookRequest>, options:
   let firstUnexpectedBody: string | undefined;
   let firstUnexpectedByListener = false;
   const started = options.clock();
+  let taken = 0;
   const worker = async () => {
     while (!options.stopped?.()) {
       const next = requests.next();
       if (next.done) break;
+      if (taken++ > 0 && options.pause) {
+        await options.pause();
+        if (options.stopped?.()) break;
+      }
       const request = next.value;
       const outcome = await options.sender.send(request, { timeoutMs: options.timeoutMs });
       const expected = outcome.kind === 'response' && options.expectStatus(outcome.status);
