@@ -94,7 +94,8 @@ function connect() {
     opened = true;
     connection.className = 'connection live';
     fill(connection, 'live');
-    void list.reload();
+    // Fetched again now that the stream is open: an entry journalled before it opened is then in the page.
+    list.refresh();
   });
   stream.addEventListener('error', () => {
     const closed = stream.readyState === EventSource.CLOSED;
@@ -115,6 +116,8 @@ function connect() {
 function start() {
   window.addEventListener('hashchange', route);
   getInfo().then(showInfo, (error) => problem(`Could not reach the inspector: ${error.message}`));
+  // The first page at once, not after the stream opens: the rows show a round trip sooner.
+  void list.reload();
   connect();
   route();
 }

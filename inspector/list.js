@@ -31,6 +31,8 @@ export function createList(els, hooks) {
   wire(list);
   return {
     reload: () => reload(list),
+    // Another reload once the one in flight is done (or now): the stream opened while the first page loaded.
+    refresh: () => reloadSoon(list),
     live: (summary, kind) => live(list, summary, kind),
     select: (rid) => select(list, rid),
     picked: () => [...list.picked],
