@@ -5,6 +5,7 @@ import { JournalWriter } from './core/listen/journal.js';
 import { startReceiver, type ReceivedRequest } from './core/listen/receiver.js';
 import type { ForwardResult, Verification } from './core/listen/records.js';
 import { parseRoute } from './core/listen/targets.js';
+import { valueAt } from './core/listen/wait.js';
 
 // The listener as a library, for test suites: `startListener()` in a test's setup, then wait for the
 // events your app should have received. The same receiver as `datachonk listen` (it verifies, forwards
@@ -127,17 +128,8 @@ function toPredicate(matcher: EventMatcher): (event: ListenerEvent) => boolean {
   if (typeof matcher === 'function') return matcher;
   const type = matcher.event === undefined ? undefined : globToRegExp(matcher.event);
   const conditions = Object.entries(matcher.match ?? {});
-  return (event) => (!type || type.test(event.event)) && conditions.every(([path, value]) => valueAt(event.payload, path) === value
-    || JSON.stringify(valueAt(event.payload, path)) === JSON.stringify(value));
-}
-
-function valueAt(root: unknown, path: string): unknown {
-  let value = root;
-  for (const key of path.split('.')) {
-    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
+  const equal = (actual: unknown, wanted: unknown) => actual === wanted || JSON.stringify(actual) === JSON.stringify(wanted);
+  return (event) => (!type || type.test(event.event)) && conditions.every(([path, value]) => equal(valueAt(event.payload, path.split('.')), value));
 }
 
 function describe(matcher: EventMatcher): string {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFixture } from '../../src/core/events/payload.js';
 import { verify } from '../../src/core/signing/signature.js';
-import { seededRandom } from '../../src/emulator/chaos.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 import { cliPaths, homePerTest, runCli, runCliWatchingForPrompt, startCli } from '../helpers/cli.js';
 import { expectMode } from '../helpers/platform.js';
 import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';

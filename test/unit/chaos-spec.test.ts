@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chaosSpec } from '../../src/commands/parsers.js';
-import { attemptChaos, chaosSchema, planDispatch, seededRandom } from '../../src/emulator/chaos.js';
+import { attemptChaos, chaosSchema, planDispatch } from '../../src/emulator/chaos.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 import { formatChaos } from '../../src/ui/emulator.js';
 
 describe('the --chaos spec', () => {

@@ -14,6 +14,7 @@ import type { Action } from '../define.js';
 import type { ListSpecs, ResendSpecs, ShowSpecs, WaitSpecs } from './index.js';
 import { openJournalFeed } from '../../core/listen/feed.js';
 import { waitForEntry } from '../../core/listen/wait.js';
+import { formatDuration } from '../../core/net-errors.js';
 
 // `datachonk events list|show|resend`: what `datachonk listen` journalled.
 
@@ -78,9 +79,6 @@ function describeCriteria(criteria: { event?: string | undefined; match: readonl
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
-function formatDuration(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
 
 export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) => {
   const entry = await requireEntry(ctx, id!);

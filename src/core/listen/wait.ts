@@ -34,12 +34,19 @@ export function matchingEnvelope(entry: JournalEntry, criteria: WaitCriteria): R
   return criteria.match.every((condition) => holds(envelope, condition)) ? envelope : undefined;
 }
 
-function holds(envelope: Record<string, unknown>, { path, text }: MatchCondition): boolean {
-  let value: unknown = envelope;
+/** The value at a dot path of a parsed JSON value (own properties only); undefined when there is none. */
+export function valueAt(root: unknown, path: readonly string[]): unknown {
+  let value = root;
   for (const key of path) {
-    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return false;
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
     value = (value as Record<string, unknown>)[key];
   }
+  return value;
+}
+
+function holds(envelope: Record<string, unknown>, { path, text }: MatchCondition): boolean {
+  const value = valueAt(envelope, path);
+  if (value === undefined) return false;
   if (value !== null && typeof value === 'object') {
     try {
       return JSON.stringify(value) === JSON.stringify(JSON.parse(text));

@@ -21,21 +21,6 @@ export interface ScenarioSend {
   repeat: boolean;
 }
 
-/**
- * mulberry32: a small generator of numbers in [0, 1) from a 32-bit seed. The same seed gives the same
- * numbers on every platform and Node version (Math.random cannot be seeded).
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Shuffles in place (Fisher–Yates) and returns the array. */
 export function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {

@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small generator of numbers in [0, 1) from a 32-bit seed. The same seed gives the same
+ * numbers on every platform and Node version (Math.random cannot be seeded), so that a shuffled
+ * scenario or a chaotic emulator run can be repeated.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
