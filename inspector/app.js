@@ -113,11 +113,22 @@ function connect() {
   }
 }
 
+/** The first page of events the server wrote into this page's HTML, or undefined (then it is fetched). */
+function firstPage() {
+  try {
+    const page = JSON.parse($('first-page')?.textContent ?? '');
+    return Array.isArray(page?.entries) ? page : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function start() {
   window.addEventListener('hashchange', route);
   getInfo().then(showInfo, (error) => problem(`Could not reach the inspector: ${error.message}`));
-  // The first page at once, not after the stream opens: the rows show a round trip sooner.
-  void list.reload();
+  // The first page at once, from the HTML (or fetched), not after the stream opens. When the stream opens
+  // the list is fetched again, so what was journalled since the page was served shows as well.
+  list.show(firstPage());
   connect();
   route();
 }

@@ -3,7 +3,7 @@
 import { ApiError, bodyUrl, getCurl, getEvent, replay, send } from './api.js';
 import { facts, fill, h, latency, pairsTable, timeOf } from './dom.js';
 import { prettyJson } from './json.js';
-import { verdictBadge } from './list.js';
+import { verdictBadge } from './rows.js';
 
 /** `{ show, live, clear }` over the details pane; `ctx.canSend()` and `ctx.sendNote` say whether Replay and Send work. */
 export function createDetails(root, ctx) {

@@ -1,5 +1,6 @@
 // DOM helpers. Everything that came from outside (event bodies, headers, the app's answers: attacker
 // controlled, issue 14 item 5) becomes a text node: no innerHTML anywhere in the page.
+export { latency, timeOf } from './rows.js';
 
 /**
  * Creates an element. `props`: `class`, `on<event>` listeners, DOM properties (textContent, href, type,
@@ -18,38 +19,24 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
-/** Appends nodes and strings (as text) to `el`, skipping null, undefined and false. */
+/** Appends nodes, trees (rows.js) and strings (as text) to `el`, skipping null, undefined and false. */
 export function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : String(child));
+    el.append(child instanceof Node ? child : isTree(child) ? build(child) : String(child));
   }
   return el;
 }
+
+const isTree = (value) => typeof value === 'object' && typeof value.tag === 'string' && Array.isArray(value.children);
+
+/** A tree from rows.js as elements. */
+export const build = (tree) => h(tree.tag, tree.props, ...tree.children);
 
 /** Empties `el` and fills it with `children`. */
 export function fill(el, ...children) {
   el.replaceChildren();
   return append(el, children);
-}
-
-const pad = (n, width = 2) => String(n).padStart(width, '0');
-
-/** A local time `HH:MM:SS.mmm` in a <time> element whose title is the full local date. */
-export function timeOf(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return h('span', {}, String(iso ?? ''));
-  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  const clock = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-  return h('time', { dateTime: iso, title: `${day} ${clock}` }, `${clock}.${pad(date.getMilliseconds(), 3)}`);
-}
-
-/** A latency in milliseconds for people: `0.8 ms`, `12 ms`, `1.24 s`. */
-export function latency(ms) {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
-  if (ms < 10) return `${ms.toFixed(1)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 /** A two-column table of [name, value] pairs (headers), with an accessible name. */

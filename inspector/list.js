@@ -2,9 +2,13 @@
 // entries from the stream prepended, more pages loaded on scroll or with "Load more". Only the pages
 // asked for are rendered, so a journal of 10,000 events costs one page (issue 14, item 6).
 import { listEvents } from './api.js';
-import { h, fill, latency, timeOf } from './dom.js';
+import { build, fill, h } from './dom.js';
+import { rowTree } from './rows.js';
 
 const PAGE = 200;
+// Rows drawn at once when a page arrives: more than a screen holds. The rest of the page follows a task
+// later, so the first rows are laid out and painted without waiting for all 200 (issue 14, item 6).
+const FIRST_ROWS = 40;
 
 /** `{ reload, live, select, picked }` over the list's elements; `hooks.onPick(rids)` hears the diff picks. */
 export function createList(els, hooks) {
@@ -22,6 +26,8 @@ export function createList(els, hooks) {
     reloadAgain: false,
     arrived: null,
     loadingMore: false,
+    // The rest of a page waiting to be drawn after the first rows (`{ cancel }`), or null.
+    drawing: null,
     // Bumped by each reload: a page asked for before it belongs to another list.
     generation: 0,
   };
@@ -31,6 +37,15 @@ export function createList(els, hooks) {
   wire(list);
   return {
     reload: () => reload(list),
+    // The first page as the server wrote it into the HTML; fetched when there is none or a filter is set
+    // (a reload may bring back a field's value).
+    show(page) {
+      if (!page || filtered(els)) return void reload(list);
+      list.entries = page.entries;
+      list.more = page.more;
+      if (adoptServed(list)) list.drawing = afterPaint(() => drawRest(list));
+      else renderAll(list);
+    },
     // Another reload once the one in flight is done (or now): the stream opened while the first page loaded.
     refresh: () => reloadSoon(list),
     live: (summary, kind) => live(list, summary, kind),
@@ -60,9 +75,14 @@ async function reload(list) {
   list.arrived = new Map();
   try {
     const page = await listEvents(query(list.els), controller.signal);
-    list.entries = merged(page.entries, list.arrived);
+    const entries = merged(page.entries, list.arrived);
     list.more = page.more;
-    renderAll(list);
+    // The same rows already shown (the refresh when the stream opens, most often): nothing to redraw.
+    if (same(entries, list.entries)) showEnd(list);
+    else {
+      list.entries = entries;
+      renderAll(list);
+    }
     list.hooks.onProblem(null);
   } catch (error) {
     if (error.name !== 'AbortError') list.hooks.onProblem(`Could not load the events: ${error.message}`);
@@ -88,7 +108,7 @@ function reloadSoon(list) {
 
 async function loadMore(list) {
   const { els } = list;
-  if (list.loadingMore || list.reloading || !list.more || list.entries.length === 0) return;
+  if (list.loadingMore || list.reloading || list.drawing || !list.more || list.entries.length === 0) return;
   list.loadingMore = true;
   els.loadMore.disabled = true;
   const generation = list.generation;
@@ -117,10 +137,11 @@ function live(list, summary, kind) {
   const before = list.arrived?.get(summary.rid);
   list.arrived?.set(summary.rid, { summary, isNew: before?.isNew || kind === 'entry' });
   const row = list.rows.get(summary.rid);
+  const at = list.entries.findIndex((e) => e.rid === summary.rid);
+  if (at >= 0) list.entries[at] = summary;
   if (row) {
-    list.entries[list.entries.findIndex((e) => e.rid === summary.rid)] = summary;
     row.replaceWith(renderRow(list, summary));
-  } else if (kind === 'entry') {
+  } else if (kind === 'entry' && at < 0) {
     list.entries.unshift(summary);
     list.els.rows.prepend(renderRow(list, summary));
     showEnd(list);
@@ -129,15 +150,51 @@ function live(list, summary, kind) {
 
 function renderAll(list) {
   list.rows.clear();
+  list.drawing?.cancel();
+  list.drawing = null;
+  list.els.rows.replaceChildren(...list.entries.slice(0, FIRST_ROWS).map((summary) => renderRow(list, summary)));
+  if (list.entries.length > FIRST_ROWS) list.drawing = afterPaint(() => drawRest(list));
+  showEnd(list);
+}
+
+/** Runs `then` in the task after the next frame is painted; `cancel()` stops it. */
+function afterPaint(then) {
+  let timer;
+  const frame = requestAnimationFrame(() => {
+    timer = setTimeout(then, 0);
+  });
+  return {
+    cancel() {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Takes the rows the server wrote into the HTML as the list's own when they are the page's first entries
+ * in order (they are drawn by the same code, rows.js): only the rest of the page is left to draw.
+ */
+function adoptServed(list) {
+  const served = [...list.els.rows.rows];
+  if (served.length === 0 || served.some((row, i) => row.dataset.rid !== list.entries[i]?.rid)) return false;
+  list.rows.clear();
+  for (const row of served) list.rows.set(row.dataset.rid, row);
+  return true;
+}
+
+/** The rest of the page after its first rows: every entry not drawn yet, in the list's order. */
+function drawRest(list) {
+  list.drawing = null;
   const fragment = document.createDocumentFragment();
-  fragment.append(...list.entries.map((summary) => renderRow(list, summary)));
-  list.els.rows.replaceChildren(fragment);
+  fragment.append(...list.entries.filter((e) => !list.rows.has(e.rid)).map((summary) => renderRow(list, summary)));
+  list.els.rows.append(fragment);
   showEnd(list);
 }
 
 function showEnd(list) {
   const { els } = list;
-  els.loadMore.hidden = !list.more;
+  els.loadMore.hidden = !list.more || Boolean(list.drawing);
   // Observed afresh: the button may still be in view after a page, and only a change would be reported.
   list.observer.unobserve(els.loadMore);
   list.observer.observe(els.loadMore);
@@ -173,6 +230,8 @@ function togglePick(list, rid, on) {
   list.hooks.onPick([...list.picked]);
 }
 
+const same = (a, b) => a.length === b.length && a.every((entry, i) => JSON.stringify(entry) === JSON.stringify(b[i]));
+
 /**
  * A fresh first page with what the stream brought while it was fetched: new entries the page missed go
  * first (newest first), and an update replaces the page's older copy of its entry.
@@ -187,44 +246,8 @@ function emptyJournal() {
   return ['No events yet. Send one: ', h('code', {}, 'datachonk trigger generation.completed')];
 }
 
-/** One row; its id is a link to the event (the keyboard's way in), and the whole row selects it on click. */
 function rowFor(summary, list) {
-  const href = `#/events/${encodeURIComponent(summary.rid)}`;
-  const name = summary.id ?? summary.rid;
-  const pick = h('input', { type: 'checkbox', class: 'pick', 'aria-label': `Pick ${name} for diff`, checked: list.picked.includes(summary.rid) });
-  pick.dataset.rid = summary.rid;
-  const row = h('tr', { class: summary.rid === list.selected ? 'selected' : '' },
-    h('td', {}, pick),
-    h('td', { class: 'time' }, timeOf(summary.received_at)),
-    h('td', { class: 'type' }, summary.event ?? h('span', { class: 'muted' }, 'not an event'), origin(summary)),
-    h('td', { class: 'id' }, h('a', { class: 'select', href, title: name, 'aria-current': summary.rid === list.selected ? 'true' : null }, name)),
-    h('td', {}, verdictBadge(summary.verdict, summary.reason_code)),
-    h('td', { class: 'num' }, summary.status ?? '—'),
-    h('td', {}, forwardCell(summary.forward)),
-    h('td', { class: 'num' }, summary.forward ? latency(summary.forward.latency_ms) : ''),
-  );
-  row.dataset.rid = summary.rid;
-  return row;
-}
-
-/** The marker of a replay or an edit, linking to the original. */
-function origin(summary) {
-  if (!summary.replay_of) return null;
-  const what = summary.edited ? 'edit of ' : 'replay of ';
-  return h('span', { class: 'origin' }, summary.edited ? '✎ ' : '↻ ', what,
-    h('a', { href: `#/events/${encodeURIComponent(summary.replay_of)}` }, summary.replay_of));
-}
-
-/** The listener's verdict, with the reason code when it failed. */
-export function verdictBadge(verdict, code) {
-  return h('span', { class: `badge verdict-${verdict}` }, verdict, code ? h('span', { class: 'code' }, ` ${code}`) : null);
-}
-
-function forwardCell(forward) {
-  if (!forward) return h('span', { class: 'muted' }, '—');
-  const status = forward.status;
-  const tone = status === null ? 'bad' : status < 300 ? 'good' : status < 500 ? 'warn' : 'bad';
-  return h('span', { class: `status ${tone}`, title: forward.target }, status === null ? 'failed' : String(status));
+  return build(rowTree(summary, { selected: list.selected, picked: list.picked }));
 }
 
 function wire(list) {

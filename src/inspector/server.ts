@@ -1,15 +1,16 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EVENT_TYPES } from '../core/events/catalogue.js';
 import { Failure } from '../failure.js';
 import { createSender } from '../core/send.js';
 import { curlFor, replay, sendEdited, type ActionResult, type ActionSettings } from './actions.js';
 import { openJournalFeed, type FeedChange, type JournalFeed } from '../core/listen/feed.js';
 import { createGuard, newToken, type Guard } from './guard.js';
-import { PAGE_STATUSES, details, listEntries, summarize, type PageStatus } from './present.js';
+import { PAGE_STATUSES, details, listEntries, summarize, type PageStatus, type Summary } from './present.js';
 
 // The inspector: a page (inspector/ in the package) and its JSON API over the journal feed, on
 // 127.0.0.1 only. GET reads; the two POSTs send through the listener. Every answer carries a strict
@@ -18,8 +19,24 @@ import { PAGE_STATUSES, details, listEntries, summarize, type PageStatus } from 
 /** Where the page's files are: inspector/ at the package's root (from src/ or dist/ alike). */
 export const PAGE_DIR = fileURLToPath(new URL('../../inspector/', import.meta.url));
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const csp = (styles = "'self'") => `default-src 'none'; script-src 'self'; style-src ${styles}; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+const CSP = csp();
 const TOKEN_PLACEHOLDER = '__DATACHONK_TOKEN__';
+const FIRST_PAGE_PLACEHOLDER = '__DATACHONK_FIRST_PAGE__';
+const FIRST_ROWS_PLACEHOLDER = '__DATACHONK_FIRST_ROWS__';
+const STYLESHEET = '<link rel="stylesheet" href="/assets/app.css">';
+/** Events per page: the page asks for as many, and the first page is written into the HTML. */
+const PAGE_SIZE = 200;
+/** Rows written into the HTML as rows: more than a screen holds; the page's script draws the rest. */
+const SERVED_ROWS = 40;
+
+/** The page's own row builder (inspector/rows.js), the one the browser runs: one definition of a row. */
+interface RowsModule {
+  rowTree(summary: Summary): unknown;
+  toHtml(tree: unknown): string;
+}
+let rowsModule: Promise<RowsModule> | undefined;
+const loadRows = () => (rowsModule ??= import(pathToFileURL(join(PAGE_DIR, 'rows.js')).href) as Promise<RowsModule>);
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
 const MAX_EDIT_BYTES = 5 * 1024 * 1024;
 
@@ -113,10 +130,32 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   return sendJson(res, 200, details(entry, ctx.options.feed.entries()));
 }
 
+/**
+ * The page, ready to show before its script loads (issue 14, item 6): its stylesheet inline (allowed by
+ * its hash in this answer's CSP), the first screen of rows as HTML, and the first page of events as a
+ * JSON data block (parsed by the page's script, never run) from which the script draws the whole page.
+ */
 async function page(ctx: Context, res: ServerResponse): Promise<void> {
-  const html = await readFile(join(ctx.options.pageDir ?? PAGE_DIR, 'index.html'), 'utf8').catch(() => undefined);
+  const dir = ctx.options.pageDir ?? PAGE_DIR;
+  const html = await readFile(join(dir, 'index.html'), 'utf8').catch(() => undefined);
   if (html === undefined) return sendJson(res, 500, { error: 'the inspector page is missing from this installation of datachonk' });
-  send(res, 200, TYPES['.html']!, html.replaceAll(TOKEN_PLACEHOLDER, ctx.token));
+  const css = html.includes(STYLESHEET) ? await readFile(join(dir, 'app.css'), 'utf8').catch(() => undefined) : undefined;
+  const firstPage = listEntries(ctx.options.feed.entries(), { limit: PAGE_SIZE });
+  const { rowTree, toHtml } = await loadRows();
+  const rows = firstPage.entries.slice(0, SERVED_ROWS).map((summary) => toHtml(rowTree(summary))).join('');
+  let filled = html.replaceAll(TOKEN_PLACEHOLDER, ctx.token)
+    .replace(FIRST_PAGE_PLACEHOLDER, () => jsonInHtml(firstPage))
+    .replace(FIRST_ROWS_PLACEHOLDER, () => rows);
+  if (css !== undefined && !css.includes('</')) {
+    filled = filled.replace(STYLESHEET, () => `<style>${css}</style>`);
+    res.setHeader('content-security-policy', csp(`'self' 'sha256-${createHash('sha256').update(css).digest('base64')}'`));
+  }
+  send(res, 200, TYPES['.html']!, filled);
+}
+
+/** JSON safe inside a <script> data block: no `<` (so no `</script>` or `<!--`) and no line separators. */
+export function jsonInHtml(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 async function asset(ctx: Context, res: ServerResponse, name: string): Promise<void> {
@@ -133,7 +172,7 @@ async function info(ctx: Context, res: ServerResponse): Promise<void> {
 }
 
 function list(ctx: Context, res: ServerResponse, url: URL): void {
-  const limit = Math.min(500, Math.max(1, Number(url.searchParams.get('limit') ?? 200) || 200));
+  const limit = Math.min(500, Math.max(1, Number(url.searchParams.get('limit') ?? PAGE_SIZE) || PAGE_SIZE));
   const status = url.searchParams.get('status') || undefined;
   if (status !== undefined && !PAGE_STATUSES.includes(status as PageStatus)) return sendJson(res, 400, { error: `status is one of ${PAGE_STATUSES.join(', ')}` });
   const page = listEntries(ctx.options.feed.entries(), {

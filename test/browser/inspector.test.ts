@@ -302,6 +302,25 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     expect(s.errors).toEqual([]);
   });
 
+  it('shows the newest rows before its script runs: the server writes them, the same as the script draws them', async () => {
+    const s = await open();
+    const ids = [await trigger(s, 'chonk.created'), await trigger(s, 'generation.completed'), await trigger(s, 'generation.completed', '--signature', 'invalid')];
+    for (const id of ids.slice(0, 2)) await forwardedRow(s, id);
+    await s.events.getByRole('row').filter({ hasText: ids[2]! }).filter({ hasText: 'rejected' }).waitFor();
+    const cellsOf = async (table: Locator) => Promise.all((await table.locator('tbody').getByRole('row').all()).map(async (row) => (await row.getByRole('cell').allInnerTexts()).map((text) => text.trim())));
+    const drawn = await cellsOf(s.events);
+    // No script at all: what the HTML holds.
+    const context = await (await browser()).newContext({ javaScriptEnabled: false });
+    t.later(() => context.close());
+    const bare = await context.newPage();
+    await bare.goto(s.inspector);
+    const served = await cellsOf(bare.getByRole('table', { name: 'Events' }));
+    expect(served).toEqual(drawn);
+    expect(served.map((cells) => cells[3])).toEqual([...ids].reverse());
+    expect(served[0]![4]).toMatch(/^rejected [a-z_]+$/);
+    expect(s.errors).toEqual([]);
+  });
+
   it('shows a page of the journal at a time, and Load more the next', async () => {
     const s = await open();
     const sent = await runCli(['--json', 'trigger', 'chonk.created', '--count', '230', '--concurrency', '8', '--url', s.url], { home: t.home });
