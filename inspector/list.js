@@ -3,7 +3,7 @@
 // asked for are rendered, so a journal of 10,000 events costs one page (issue 14, item 6).
 import { listEvents } from './api.js';
 import { build, fill, h } from './dom.js';
-import { rowTree } from './rows.js';
+import { rowTree, timeOf } from './rows.js';
 
 const PAGE = 200;
 // Rows drawn at once when a page arrives: more than a screen holds. The rest of the page follows a task
@@ -179,7 +179,11 @@ function adoptServed(list) {
   const served = [...list.els.rows.rows];
   if (served.length === 0 || served.some((row, i) => row.dataset.rid !== list.entries[i]?.rid)) return false;
   list.rows.clear();
-  for (const row of served) list.rows.set(row.dataset.rid, row);
+  served.forEach((row, i) => {
+    list.rows.set(row.dataset.rid, row);
+    // The server wrote the time in its own time zone; the browser's may differ.
+    fill(row.querySelector('td.time'), timeOf(list.entries[i].received_at));
+  });
   return true;
 }
 

@@ -318,6 +318,18 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     expect(served).toEqual(drawn);
     expect(served.map((cells) => cells[3])).toEqual([...ids].reverse());
     expect(served[0]![4]).toMatch(/^rejected [a-z_]+$/);
+    // In a browser whose time zone is not the server's (UTC+14 here), the rows the script took over show its times.
+    const elsewhere = await (await browser()).newContext({ timezoneId: 'Pacific/Kiritimati' });
+    t.later(() => elsewhere.close());
+    const far = await elsewhere.newPage();
+    await far.goto(s.inspector);
+    await far.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+    const times = await far.locator('tbody time').evaluateAll((els) => els.map((el) => {
+      const at = new Date((el as HTMLTimeElement).dateTime);
+      return [el.textContent!.slice(0, 5), `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`];
+    }));
+    expect(times).toHaveLength(3);
+    for (const [shown, local] of times) expect(shown).toBe(local);
     expect(s.errors).toEqual([]);
   });
 
