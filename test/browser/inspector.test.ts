@@ -325,7 +325,7 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     await far.goto(s.inspector);
     await far.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
     const times = await far.locator('tbody time').evaluateAll((els) => els.map((el) => {
-      const at = new Date((el as HTMLTimeElement).dateTime);
+      const at = new Date(el.getAttribute('datetime')!);
       return [el.textContent!.slice(0, 5), `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`];
     }));
     expect(times).toHaveLength(3);

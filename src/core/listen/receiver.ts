@@ -182,19 +182,30 @@ function finish(listener: Listener, exchange: Exchange, status: number, answer: 
   exchange.done();
 }
 
-/** Forwards to every target; the sender gets the first target's answer as soon as it is known. */
+/**
+ * Forwards to every target; the sender gets the first target's answer as soon as it is known. What is
+ * printed is printed after the request is on its way and after the sender has its answer: the
+ * reporter's work is not part of the time an event takes to go through (BENCHMARKS.md, latency).
+ */
 function forward(listener: Listener, exchange: Exchange, decision: Acceptance): void {
   const { request, req, res } = exchange;
-  listener.reporter.received(request);
   const body = exchange.body!;
   // The headers are the same for every target: made once per event.
   const headers = forwardHeaders({ method: 'POST', headers: req.rawHeaders, signature: decision.signature, body, remoteAddress: req.socket.remoteAddress });
   const input = { method: 'POST', headers, body };
   const results: ForwardResult[] = new Array(decision.routes.length);
   let pending = results.length;
+  // Reported once, before anything about its forwards (a forward can fail at once, in forwardThen).
+  let reported = false;
+  const reportReceived = () => {
+    if (reported) return;
+    reported = true;
+    listener.reporter.received(request);
+  };
   decision.routes.forEach((route, i) => listener.forwarders[route.target]!.forwardThen(route.url, input, (outcome) => guarded(listener, exchange, () => {
-    listener.reporter.forwarded(request, outcome.result);
     if (i === 0) answer(res, outcome);
+    reportReceived();
+    listener.reporter.forwarded(request, outcome.result);
     results[i] = outcome.result;
     if (--pending > 0) return;
     // The event is already in the journal; its outcome can wait for the end of this turn.
@@ -202,6 +213,7 @@ function forward(listener: Listener, exchange: Exchange, decision: Acceptance): 
     listener.reporter.completed(request, results);
     exchange.done();
   }), i === 0 ? new SenderStream(res) : undefined));
+  reportReceived();
 }
 
 /**
