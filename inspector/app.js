@@ -113,22 +113,12 @@ function connect() {
   }
 }
 
-/** The first page of events the server wrote into this page's HTML, or undefined (then it is fetched). */
-function firstPage() {
-  try {
-    const page = JSON.parse($('first-page')?.textContent ?? '');
-    return Array.isArray(page?.entries) ? page : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function start() {
   window.addEventListener('hashchange', route);
   getInfo().then(showInfo, (error) => problem(`Could not reach the inspector: ${error.message}`));
-  // The first page at once, from the HTML (or fetched), not after the stream opens. When the stream opens
-  // the list is fetched again, so what was journalled since the page was served shows as well.
-  list.show(firstPage());
+  // The first page at once, not after the stream opens (the rows the server wrote into the HTML show
+  // meanwhile). When the stream opens the list is fetched again, so nothing journalled in between is missed.
+  void list.reload();
   connect();
   route();
 }

@@ -26,6 +26,8 @@ export function createList(els, hooks) {
     reloadAgain: false,
     arrived: null,
     loadingMore: false,
+    // Whether the rows in the table are still the ones the server wrote into the HTML.
+    served: true,
     // The rest of a page waiting to be drawn after the first rows (`{ cancel }`), or null.
     drawing: null,
     // Bumped by each reload: a page asked for before it belongs to another list.
@@ -37,15 +39,6 @@ export function createList(els, hooks) {
   wire(list);
   return {
     reload: () => reload(list),
-    // The first page as the server wrote it into the HTML; fetched when there is none or a filter is set
-    // (a reload may bring back a field's value).
-    show(page) {
-      if (!page || filtered(els)) return void reload(list);
-      list.entries = page.entries;
-      list.more = page.more;
-      if (adoptServed(list)) list.drawing = afterPaint(() => drawRest(list));
-      else renderAll(list);
-    },
     // Another reload once the one in flight is done (or now): the stream opened while the first page loaded.
     refresh: () => reloadSoon(list),
     live: (summary, kind) => live(list, summary, kind),
@@ -152,6 +145,13 @@ function renderAll(list) {
   list.rows.clear();
   list.drawing?.cancel();
   list.drawing = null;
+  // The first time, the rows the server wrote into the HTML are kept when they are this page's first.
+  const served = list.served;
+  list.served = false;
+  if (served && adoptServed(list)) {
+    list.drawing = afterPaint(() => drawRest(list));
+    return showEnd(list);
+  }
   list.els.rows.replaceChildren(...list.entries.slice(0, FIRST_ROWS).map((summary) => renderRow(list, summary)));
   if (list.entries.length > FIRST_ROWS) list.drawing = afterPaint(() => drawRest(list));
   showEnd(list);
@@ -178,7 +178,6 @@ function afterPaint(then) {
 function adoptServed(list) {
   const served = [...list.els.rows.rows];
   if (served.length === 0 || served.some((row, i) => row.dataset.rid !== list.entries[i]?.rid)) return false;
-  list.rows.clear();
   served.forEach((row, i) => {
     list.rows.set(row.dataset.rid, row);
     // The server wrote the time in its own time zone; the browser's may differ.

@@ -22,10 +22,9 @@ export const PAGE_DIR = fileURLToPath(new URL('../../inspector/', import.meta.ur
 const csp = (styles = "'self'") => `default-src 'none'; script-src 'self'; style-src ${styles}; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 const CSP = csp();
 const TOKEN_PLACEHOLDER = '__DATACHONK_TOKEN__';
-const FIRST_PAGE_PLACEHOLDER = '__DATACHONK_FIRST_PAGE__';
 const FIRST_ROWS_PLACEHOLDER = '__DATACHONK_FIRST_ROWS__';
 const STYLESHEET = '<link rel="stylesheet" href="/assets/app.css">';
-/** Events per page: the page asks for as many, and the first page is written into the HTML. */
+/** Events per page, unless the page asks for another number. */
 const PAGE_SIZE = 200;
 /** Rows written into the HTML as rows: more than a screen holds; the page's script draws the rest. */
 const SERVED_ROWS = 40;
@@ -132,30 +131,21 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
 
 /**
  * The page, ready to show before its script loads (issue 14, item 6): its stylesheet inline (allowed by
- * its hash in this answer's CSP), the first screen of rows as HTML, and the first page of events as a
- * JSON data block (parsed by the page's script, never run) from which the script draws the whole page.
+ * its hash in this answer's CSP) and the newest rows as HTML, which the page's script then takes over.
  */
 async function page(ctx: Context, res: ServerResponse): Promise<void> {
   const dir = ctx.options.pageDir ?? PAGE_DIR;
   const html = await readFile(join(dir, 'index.html'), 'utf8').catch(() => undefined);
   if (html === undefined) return sendJson(res, 500, { error: 'the inspector page is missing from this installation of datachonk' });
   const css = html.includes(STYLESHEET) ? await readFile(join(dir, 'app.css'), 'utf8').catch(() => undefined) : undefined;
-  const firstPage = listEntries(ctx.options.feed.entries(), { limit: PAGE_SIZE });
   const { rowTree, toHtml } = await loadRows();
-  const rows = firstPage.entries.slice(0, SERVED_ROWS).map((summary) => toHtml(rowTree(summary))).join('');
-  let filled = html.replaceAll(TOKEN_PLACEHOLDER, ctx.token)
-    .replace(FIRST_PAGE_PLACEHOLDER, () => jsonInHtml(firstPage))
-    .replace(FIRST_ROWS_PLACEHOLDER, () => rows);
+  const rows = listEntries(ctx.options.feed.entries(), { limit: SERVED_ROWS }).entries.map((summary) => toHtml(rowTree(summary))).join('');
+  let filled = html.replaceAll(TOKEN_PLACEHOLDER, ctx.token).replace(FIRST_ROWS_PLACEHOLDER, () => rows);
   if (css !== undefined && !css.includes('</')) {
     filled = filled.replace(STYLESHEET, () => `<style>${css}</style>`);
     res.setHeader('content-security-policy', csp(`'self' 'sha256-${createHash('sha256').update(css).digest('base64')}'`));
   }
   send(res, 200, TYPES['.html']!, filled);
-}
-
-/** JSON safe inside a <script> data block: no `<` (so no `</script>` or `<!--`) and no line separators. */
-export function jsonInHtml(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 async function asset(ctx: Context, res: ServerResponse, name: string): Promise<void> {
