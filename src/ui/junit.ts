@@ -76,7 +76,7 @@ function testcase(result: CheckResult, run: CheckRun): string[] {
 }
 
 function exchangeText({ request, answer }: Exchange): string {
-  const sent = `sent: ${request.method} ${request.url}, ${signatureText(request.headers[SIGNATURE_HEADER])}, ${Buffer.byteLength(request.body)} bytes: ${request.body.slice(0, 200)}`;
+  const sent = `sent: ${request.method} ${request.shownUrl ?? request.url}, ${signatureText(request.headers[SIGNATURE_HEADER])}, ${Buffer.byteLength(request.body)} bytes: ${request.body.slice(0, 200)}`;
   const got = answer.kind === 'error' ? `got: no answer: ${answer.message}` : `got: ${answer.status}: ${answer.body.slice(0, 500)}`;
   return `${sent}\n${got}`;
 }

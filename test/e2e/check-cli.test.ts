@@ -66,6 +66,21 @@ describe('datachonk check (the built binary)', () => {
     expect(`${stdout}${stderr}`).not.toContain(SECRET);
   });
 
+  it('a user name and password in the URL go as Basic authorization, the password never shown', async () => {
+    const authorization = `Basic ${Buffer.from('ci-user:pa@ss-Kq2w').toString('base64')}`;
+    const { url } = t.opened(await startEndpoint(SECRET, undefined, { authorization }));
+    const withCredentials = url.replace('http://', 'http://ci-user:pa%40ss-Kq2w@');
+    const file = join(t.home, 'report.xml');
+    const pretty = await check([withCredentials, '--only', 'delivery', '--junit', file]);
+    expect(pretty.code, pretty.stderr).toBe(0);
+    expect(pretty.stdout).toContain(`Checking ${url.replace('http://', 'http://ci-user:***@')} (`);
+    const json = await check(['--json', withCredentials, '--only', 'delivery']).then((r) => r);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout.trim().split('\n').at(-1)!)).toMatchObject({ type: 'summary', url: url.replace('http://', 'http://ci-user:***@') });
+    const everything = `${pretty.stdout}${pretty.stderr}${json.stdout}${json.stderr}${await readFile(file, 'utf8')}`;
+    for (const secret of ['pa@ss-Kq2w', 'pa%40ss-Kq2w', authorization.slice(6)]) expect(everything).not.toContain(secret);
+  });
+
   it('--json: one record per check (check, group, status, expected, got, hint), then a summary; no secret, nothing else on stdout', async () => {
     const url = (await endpoint('crashes-on-non-json')).url;
     const { code, stdout } = await check([url, '--json', '--secret', SECRET], {});

@@ -37,7 +37,7 @@ function isEnvelope(value: unknown): value is { id: string; event: string } {
 }
 
 /** A receiver written right: raw-body HMAC with the format checked first, idempotent, 2xx to unknown types, 400 to bad input. */
-export async function startEndpoint(secret: string, flaw?: Flaw, options: { slowMs?: number } = {}): Promise<Endpoint> {
+export async function startEndpoint(secret: string, flaw?: Flaw, options: { slowMs?: number; authorization?: string } = {}): Promise<Endpoint> {
   const seen = new Set<string>();
   const verifies = (bytes: Buffer, header: IncomingHttpHeaders[string]): boolean => {
     if (typeof header !== 'string') return false;
@@ -55,6 +55,11 @@ export async function startEndpoint(secret: string, flaw?: Flaw, options: { slow
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     endpoint.received++;
+    // Behind a proxy's Basic authorization, when the test gives one.
+    if (options.authorization !== undefined && req.headers.authorization !== options.authorization) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="ci"' }).end('Unauthorized');
+      return;
+    }
     const raw = Buffer.concat(chunks);
     const answer = (status: number, body: object) => {
       res.writeHead(status, { 'content-type': 'application/json' });

@@ -5,6 +5,7 @@ import { CHECK_GROUPS, type CheckGroup } from '../../core/check/groups.js';
 import { DEFAULT_EXPECT_REJECT } from '../../core/check/judge.js';
 import { runChecks, type CheckReport } from '../../core/check/run.js';
 import { createSender } from '../../core/send.js';
+import { splitCredentials } from '../../core/trigger/request.js';
 import { failure, usageError } from '../../errors.js';
 import { Failure } from '../../failure.js';
 import { printCheckReport, type CheckRun } from '../../ui/check.js';
@@ -16,14 +17,15 @@ import type { CheckSpecs } from './index.js';
 
 /** `datachonk check <url>`: probe an endpoint; exit 0 when nothing failed, 1 when something did. */
 const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) => {
-  const target = endpointUrl(url!);
+  // A user name and password in the URL go as Basic authorization, and are never shown (the password masked).
+  const target = splitCredentials(endpointUrl(url!));
   const groups = selectedGroups(flags.only, flags.skip);
   if (flags.junit) await checkWritable(flags.junit);
   const { secret, source } = await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
   // Two requests per probe at most (a duplicate sent at once), four probes at a time: no queueing in the pool.
   const sender = createSender({ connections: 8, clock: ctx.monotonic });
   const report = await runChecks({
-    url: target, secret, userAgent: userAgent(ctx), headers: Object.fromEntries(flags.header), groups,
+    ...target, secret, userAgent: userAgent(ctx), headers: Object.fromEntries(flags.header), groups,
     expectReject: flags.expectReject.length ? flags.expectReject : DEFAULT_EXPECT_REJECT, allowUnknown: flags.allowUnknown,
     strict: flags.strict, timeoutMs: flags.timeout, slowMs: flags.slow,
   }, { sender, clock: ctx.monotonic, now: ctx.now, concurrency: 4 }).finally(() => sender.close());

@@ -1,6 +1,6 @@
 import type { Sender } from '../send.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
-import { buildWebhookRequest, type WebhookRequest } from '../trigger/request.js';
+import { buildWebhookRequest, type Credentials, type WebhookRequest } from '../trigger/request.js';
 import type { CheckGroup } from './groups.js';
 import { judge, judgeLatency, type Answer, type CheckHint, type CheckStatus, type Expectations, type LatencyFacts } from './judge.js';
 import { loadMaterial, PROBES, type Material, type Probe } from './probes.js';
@@ -11,7 +11,12 @@ import { loadMaterial, PROBES, type Material, type Probe } from './probes.js';
 // there with one clear failure, not a wall of identical ones.
 
 export interface CheckSettings extends Expectations {
+  /** Where the requests go, without credentials. */
   url: string;
+  /** The URL as it may be shown (its password masked), when it is not `url`. */
+  shownUrl?: string | undefined;
+  /** The URL's user name and password, sent as Basic authorization (splitCredentials). */
+  credentials?: Credentials | undefined;
   secret: string;
   userAgent: string;
   /** Extra request headers (an endpoint behind an auth header). */
@@ -95,7 +100,7 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
   if (!stopped && settings.groups.has('latency')) results.push(latencyResult([...done.values()], settings));
   const notRun: CheckReport['notRun'] = reported.filter((probe) => !done.has(probe)).map(({ group, name }) => ({ group, check: name }));
   if (stopped && settings.groups.has('latency')) notRun.push({ group: 'latency', check: 'answer-time' });
-  return { url: settings.url, results, planned, notRun, ...(stopped ? { stopped } : {}), durationMs: world.clock() - started };
+  return { url: settings.shownUrl ?? settings.url, results, planned, notRun, ...(stopped ? { stopped } : {}), durationMs: world.clock() - started };
 }
 
 /**
@@ -122,7 +127,7 @@ async function runProbe(probe: Probe, run: { material: Material; settings: Check
   const { settings, world } = run;
   const built = probe.build(run.material);
   const request = buildWebhookRequest(built.body, built.event, built.id, {
-    url: settings.url, secret: '', signature: 'missing', userAgent: settings.userAgent, headers: settings.headers,
+    url: settings.url, shownUrl: settings.shownUrl, credentials: settings.credentials, secret: '', signature: 'missing', userAgent: settings.userAgent, headers: settings.headers,
   });
   if (built.signature !== undefined) request.headers[SIGNATURE_HEADER] = built.signature;
   const once = async (): Promise<Exchange> => ({ request, answer: answerOf(await world.sender.send(request, { timeoutMs: settings.timeoutMs, maxBodyBytes: 16 * 1024 })) });
