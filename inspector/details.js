@@ -169,12 +169,19 @@ function actions(detail, ctx) {
   const arrived = h('p', { class: 'action-status', role: 'status' });
   const section = h('section', { class: 'part actions-part', 'aria-label': 'Actions' }, bar, status, arrived, panel);
   section.arrived = arrived;
+  status.arrived = arrived;
   return section;
+}
+
+/** An action starts: its status says so, and the line about an earlier action's new entry goes. */
+function starting(status, text) {
+  fill(status, text);
+  fill(status.arrived);
 }
 
 async function doReplay(button, detail, status) {
   button.disabled = true;
-  fill(status, 'Replaying…');
+  starting(status, 'Replaying…');
   try {
     const answer = await replay(detail.rid);
     fill(status, `Replayed: the listener answered ${answer.status}. The new entry is at the top of the list.`);
@@ -204,7 +211,7 @@ function openEditor(panel, detail, { status, ctx }) {
 
 async function doSend({ detail, textarea, issues, status, button }, force) {
   button.disabled = true;
-  fill(status, 'Sending…');
+  starting(status, 'Sending…');
   try {
     const answer = await send(detail.rid, textarea.value, force);
     fill(issues);

@@ -176,6 +176,13 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     const [, sent] = await s.app.waitFor(2);
     expect(sent!.body.toString('utf8')).toBe(invalid);
     expect(validSignature(s, sent!)).toBe(true);
+    const arrived = details.getByRole('status').filter({ hasText: 'The edited copy arrived' });
+    await arrived.waitFor();
+    // A new attempt that is not sent leaves no word of the earlier copy's arrival beside its own result.
+    await details.getByRole('button', { name: 'Send', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Not sent: the body does not match the schema.' }).waitFor();
+    expect(await arrived.count()).toBe(0);
+    expect(s.app.requests).toHaveLength(2);
     expect(s.errors).toEqual([]);
   });
 
