@@ -108,7 +108,7 @@ function connect() {
     stream.addEventListener(kind, (message) => {
       const summary = JSON.parse(message.data);
       list.live(summary, kind);
-      details.live(summary);
+      details.live(summary, kind);
     });
   }
 }

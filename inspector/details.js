@@ -46,9 +46,10 @@ export function createDetails(root, ctx) {
   }
 
   /** A summary from the stream: the shown event's forwards completed, or a replay or edit of it arrived. */
-  function live(summary) {
+  function live(summary, kind) {
     if (summary.rid === view.rid || summary.replay_of === view.rid) void refresh();
-    if (summary.replay_of === view.rid && view.parts) {
+    // Said once, when the copy arrives: not again when its forwards complete, which may be after a newer action.
+    if (kind === 'entry' && summary.replay_of === view.rid && view.parts) {
       const what = summary.edited ? 'The edited copy' : 'The replay';
       const link = h('a', { href: `#/events/${encodeURIComponent(summary.rid)}` }, summary.rid);
       fill(view.parts.actions.arrived, what, ' arrived: ', link, '.');

@@ -19,10 +19,11 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
-/** Appends nodes, trees (rows.js) and strings (as text) to `el`, skipping null, undefined and false. */
+/** Appends nodes, trees (rows.js) and strings (as text) to `el`, skipping null, undefined, false and ''. */
 export function append(el, children) {
   for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
+    // An empty string makes no text node: a row built here is then the same node as one the HTML parser made.
+    if (child === null || child === undefined || child === false || child === '') continue;
     el.append(child instanceof Node ? child : isTree(child) ? build(child) : String(child));
   }
   return el;

@@ -3,7 +3,7 @@
 // asked for are rendered, so a journal of 10,000 events costs one page (issue 14, item 6).
 import { listEvents } from './api.js';
 import { build, fill, h } from './dom.js';
-import { rowTree, timeOf } from './rows.js';
+import { rowTree } from './rows.js';
 
 const PAGE = 200;
 // Rows drawn at once when a page arrives: more than a screen holds. The rest of the page follows a task
@@ -70,8 +70,9 @@ async function reload(list) {
     const page = await listEvents(query(list.els), controller.signal);
     const entries = merged(page.entries, list.arrived);
     list.more = page.more;
-    // The same rows already shown (the refresh when the stream opens, most often): nothing to redraw.
-    if (same(entries, list.entries)) showEnd(list);
+    // The same rows already shown (the refresh when the stream opens, most often): nothing to redraw. The
+    // rows the server wrote are always looked at (the page may have come back empty, under a filter).
+    if (same(entries, list.entries) && !list.served) showEnd(list);
     else {
       list.entries = entries;
       renderAll(list);
@@ -173,15 +174,20 @@ function afterPaint(then) {
 
 /**
  * Takes the rows the server wrote into the HTML as the list's own when they are the page's first entries
- * in order (they are drawn by the same code, rows.js): only the rest of the page is left to draw.
+ * in order: each is kept when it is the row the list would draw (rows.js made both), else replaced by
+ * that row (an event whose forward finished since, the selected event, a time in another zone). Only
+ * the rest of the page is then left to draw.
  */
 function adoptServed(list) {
   const served = [...list.els.rows.rows];
   if (served.length === 0 || served.some((row, i) => row.dataset.rid !== list.entries[i]?.rid)) return false;
   served.forEach((row, i) => {
-    list.rows.set(row.dataset.rid, row);
-    // The server wrote the time in its own time zone; the browser's may differ.
-    fill(row.querySelector('td.time'), timeOf(list.entries[i].received_at));
+    const ticked = row.querySelector('input.pick')?.checked;
+    const fresh = renderRow(list, list.entries[i]);
+    if (fresh.isEqualNode(row)) list.rows.set(row.dataset.rid, row);
+    else row.replaceWith(fresh);
+    // A box ticked before the page's script ran is a pick all the same.
+    if (ticked && !list.picked.includes(row.dataset.rid)) togglePick(list, row.dataset.rid, true);
   });
   return true;
 }

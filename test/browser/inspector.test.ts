@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sign, verify } from '../../src/core/signing/signature.js';
 import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
 import { browserPath, LAUNCH_ARGS } from '../helpers/browser.js';
-import { startRecordingServer, type RecordedRequest, type RecordingServer } from '../helpers/recording-server.js';
+import { startRecordingServer, type RecordedRequest, type RecordingServer, type Responder } from '../helpers/recording-server.js';
 
 // Issue 14, item 7: the inspector's page in a real browser (Debian's chromium driven by playwright-core),
 // served by the built `datachonk listen --inspect 0` in front of an app on port 0. The accessible
@@ -35,9 +35,9 @@ interface Session {
   errors: string[];
 }
 
-async function open(): Promise<Session> {
+async function open(respond?: Responder): Promise<Session> {
   const secret = (await runCli(['listen', '--print-secret'], { home: t.home })).stdout.trim();
-  const app = t.opened(await startRecordingServer());
+  const app = t.opened(await startRecordingServer(respond));
   const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--inspect', '0'], { home: t.home, ready: /Inspector:\s+http/ }));
   const inspector = /Inspector:\s+(http:\/\/\S+)/.exec(listener.stderr())![1]!;
   const { page, errors } = await openPage(inspector);
@@ -89,6 +89,16 @@ async function shownRid(s: Session): Promise<string> {
 
 const validSignature = (s: Session, request: RecordedRequest) =>
   verify(s.secret, request.body, request.headers['x-datachonk-signature'] as string).ok;
+
+/**
+ * An init script: every row the HTML parser makes is marked `parsed` (a property, which leaves the row's
+ * HTML as it is); rows made after it has finished are not.
+ */
+const MARK_PARSED_ROWS = `const parsing = new MutationObserver((changes) => {
+  for (const change of changes) for (const node of change.addedNodes) if (node.tagName === 'TR') node.parsed = true;
+});
+parsing.observe(document, { childList: true, subtree: true });
+document.addEventListener('DOMContentLoaded', () => parsing.disconnect());`;
 
 describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 }, () => {
   it('a live event appears without a reload, with its verdict, forward status and latency', async () => {
@@ -325,16 +335,21 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     expect(served).toEqual(drawn);
     expect(served.map((cells) => cells[3])).toEqual([...ids].reverse());
     expect(served[0]![4]).toMatch(/^rejected [a-z_]+$/);
-    // In a browser whose time zone is not the server's (UTC+14 here), the rows the script took over show its times.
-    const elsewhere = await (await browser()).newContext({ timezoneId: 'Pacific/Kiritimati' });
-    t.later(() => elsewhere.close());
-    const far = await elsewhere.newPage();
-    // The rows as the HTML parser makes them, marked: the script takes them over rather than drawing them again.
-    await far.addInitScript(`const parsing = new MutationObserver((changes) => {
-      for (const change of changes) for (const node of change.addedNodes) if (node.tagName === 'TR') node.setAttribute('data-parsed', '');
-    });
-    parsing.observe(document, { childList: true, subtree: true });
-    document.addEventListener('DOMContentLoaded', () => parsing.disconnect());`);
+    // The rows as the HTML parser makes them, marked: the script keeps them rather than drawing them again,
+    // but for the event shown (#/events/<rid>), whose row is drawn selected.
+    const here = await (await (await browser()).newContext()).newPage();
+    t.later(() => here.context().close());
+    await here.addInitScript(MARK_PARSED_ROWS);
+    const selected = (await s.events.locator('tbody tr').nth(1).getAttribute('data-rid'))!;
+    await here.goto(`${s.inspector}#/events/${selected}`);
+    await here.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+    await here.locator(`tbody tr[data-rid="${selected}"] a[aria-current="true"]`).waitFor();
+    expect(await here.locator('tbody tr.selected').getAttribute('data-rid')).toBe(selected);
+    expect(await here.locator('tbody tr').evaluateAll((rows) => rows.filter((row) => (row as unknown as { parsed?: boolean }).parsed).map((row) => row.getAttribute('data-rid')))).toEqual(
+      await s.events.locator('tbody tr').evaluateAll((rows, skip) => rows.map((row) => row.getAttribute('data-rid')).filter((rid) => rid !== skip), selected));
+    // In a browser whose time zone is not the server's (UTC+14 here), the rows show its times.
+    const far = await (await (await browser()).newContext({ timezoneId: 'Pacific/Kiritimati' })).newPage();
+    t.later(() => far.context().close());
     await far.goto(s.inspector);
     await far.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
     const times = await far.locator('tbody time').evaluateAll((els) => els.map((el) => {
@@ -343,7 +358,49 @@ describe('the inspector page (issue 14) in a real browser', { timeout: 60_000 },
     }));
     expect(times).toHaveLength(3);
     for (const [shown, local] of times) expect(shown).toBe(local);
-    expect(await far.locator('tbody tr[data-parsed]').count()).toBe(3);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('keeps none of the server\'s rows that the script would draw otherwise: a forward finished since, a filter the browser put back', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const s = await open((_request, res) => void released.then(() => res.end('{"ok":true}')));
+    const sent = runCli(['--json', 'trigger', 'generation.completed', '--url', s.url], { home: t.home });
+    const pending = s.events.locator('tbody tr');
+    await pending.first().waitFor();
+    // A page served while the forward is pending, whose first fetch of the list waits until it is done.
+    let listed!: () => void;
+    const canList = new Promise<void>((resolve) => (listed = resolve));
+    const late = await (await (await browser()).newContext()).newPage();
+    t.later(() => late.context().close());
+    await late.route('**/api/events?*', async (route) => {
+      await canList;
+      await route.continue();
+    });
+    await late.goto(s.inspector);
+    const row = late.getByRole('table', { name: 'Events' }).locator('tbody tr');
+    expect((await row.getByRole('cell').allInnerTexts()).slice(5).map((text) => text.trim())).toEqual(['—', '—', '']);
+    release();
+    expect((await sent).code).toBe(0);
+    // Its latency is the time the app was held: seconds, written "2.51 s".
+    const forwarded = s.events.getByRole('row').filter({ hasText: JSON.parse((await sent).stdout).id }).filter({ hasText: /\d m?s$/ });
+    await forwarded.waitFor();
+    const cells = (await forwarded.getByRole('cell').allInnerTexts()).map((text) => text.trim());
+    listed();
+    await late.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+    await row.filter({ hasText: /\d m?s$/ }).waitFor();
+    expect((await row.getByRole('cell').allInnerTexts()).map((text) => text.trim()).slice(2)).toEqual(cells.slice(2));
+    // A status filter the browser restored before the script ran (as Firefox does on reload): the server's
+    // rows are not what it asks for, and go.
+    const filtered = await (await (await browser()).newContext()).newPage();
+    t.later(() => filtered.context().close());
+    await filtered.addInitScript(`new MutationObserver((_, seen) => {
+      const status = document.getElementById('status-filter');
+      if (status && status.options.length > 1) { status.value = 'rejected'; seen.disconnect(); }
+    }).observe(document, { childList: true, subtree: true });`);
+    await filtered.goto(s.inspector);
+    await filtered.getByText('No event matches these filters.').waitFor();
+    expect(await filtered.getByRole('table', { name: 'Events' }).locator('tbody tr').count()).toBe(0);
     expect(s.errors).toEqual([]);
   });
 

@@ -74,11 +74,14 @@ describe('datachonk check (the built binary)', () => {
     const pretty = await check([withCredentials, '--only', 'delivery', '--junit', file]);
     expect(pretty.code, pretty.stderr).toBe(0);
     expect(pretty.stdout).toContain(`Checking ${url.replace('http://', 'http://ci-user:***@')} (`);
-    const json = await check(['--json', withCredentials, '--only', 'delivery']).then((r) => r);
+    const json = await check(['--json', withCredentials, '--only', 'delivery']);
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout.trim().split('\n').at(-1)!)).toMatchObject({ type: 'summary', url: url.replace('http://', 'http://ci-user:***@') });
     const everything = `${pretty.stdout}${pretty.stderr}${json.stdout}${json.stderr}${await readFile(file, 'utf8')}`;
-    for (const secret of ['pa@ss-Kq2w', 'pa%40ss-Kq2w', authorization.slice(6)]) expect(everything).not.toContain(secret);
+    const wrong = await check([withCredentials.replace('http://', 'htps://'), '--only', 'delivery']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('"htps://ci-user:***@');
+    for (const secret of ['pa@ss-Kq2w', 'pa%40ss-Kq2w', authorization.slice(6)]) expect(`${everything}${wrong.stderr}`).not.toContain(secret);
   });
 
   it('--json: one record per check (check, group, status, expected, got, hint), then a summary; no secret, nothing else on stdout', async () => {

@@ -12,7 +12,7 @@ import { printCheckReport, type CheckRun } from '../../ui/check.js';
 import { junitXml } from '../../ui/junit.js';
 import { userAgent } from '../api.js';
 import type { Action } from '../define.js';
-import { httpUrl } from '../parsers.js';
+import { httpUrl, maskPassword } from '../parsers.js';
 import type { CheckSpecs } from './index.js';
 
 /** `datachonk check <url>`: probe an endpoint; exit 0 when nothing failed, 1 when something did. */
@@ -46,7 +46,7 @@ function endpointUrl(text: string): string {
   try {
     return httpUrl(text);
   } catch {
-    throw usageError(`"${text}" is not an http:// or https:// URL`, 'give the URL of your webhook endpoint, e.g. datachonk check http://localhost:3000/webhooks/datachonk');
+    throw usageError(`"${maskPassword(text)}" is not an http:// or https:// URL`, 'give the URL of your webhook endpoint, e.g. datachonk check http://localhost:3000/webhooks/datachonk');
   }
 }
 

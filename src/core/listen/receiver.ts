@@ -190,9 +190,6 @@ function finish(listener: Listener, exchange: Exchange, status: number, answer: 
 function forward(listener: Listener, exchange: Exchange, decision: Acceptance): void {
   const { request, req, res } = exchange;
   const body = exchange.body!;
-  // The headers are the same for every target: made once per event.
-  const headers = forwardHeaders({ method: 'POST', headers: req.rawHeaders, signature: decision.signature, body, remoteAddress: req.socket.remoteAddress });
-  const input = { method: 'POST', headers, body };
   const results: ForwardResult[] = new Array(decision.routes.length);
   let pending = results.length;
   // Reported once, before anything about its forwards (a forward can fail at once, in forwardThen).
@@ -202,18 +199,25 @@ function forward(listener: Listener, exchange: Exchange, decision: Acceptance): 
     reported = true;
     listener.reporter.received(request);
   };
-  decision.routes.forEach((route, i) => listener.forwarders[route.target]!.forwardThen(route.url, input, (outcome) => guarded(listener, exchange, () => {
-    if (i === 0) answer(res, outcome);
+  try {
+    // The headers are the same for every target: made once per event.
+    const headers = forwardHeaders({ method: 'POST', headers: req.rawHeaders, signature: decision.signature, body, remoteAddress: req.socket.remoteAddress });
+    const input = { method: 'POST', headers, body };
+    decision.routes.forEach((route, i) => listener.forwarders[route.target]!.forwardThen(route.url, input, (outcome) => guarded(listener, exchange, () => {
+      if (i === 0) answer(res, outcome);
+      reportReceived();
+      listener.reporter.forwarded(request, outcome.result);
+      results[i] = outcome.result;
+      if (--pending > 0) return;
+      // The event is already in the journal; its outcome can wait for the end of this turn.
+      listener.options.journal?.append({ type: 'forwards', rid: request.rid, at: listener.options.now().toISOString(), results });
+      listener.reporter.completed(request, results);
+      exchange.done();
+    }), i === 0 ? new SenderStream(res) : undefined));
+  } finally {
+    // Also when starting a forward threw (an internal error): the request was received all the same.
     reportReceived();
-    listener.reporter.forwarded(request, outcome.result);
-    results[i] = outcome.result;
-    if (--pending > 0) return;
-    // The event is already in the journal; its outcome can wait for the end of this turn.
-    listener.options.journal?.append({ type: 'forwards', rid: request.rid, at: listener.options.now().toISOString(), results });
-    listener.reporter.completed(request, results);
-    exchange.done();
-  }), i === 0 ? new SenderStream(res) : undefined));
-  reportReceived();
+  }
 }
 
 /**
