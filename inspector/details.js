@@ -1,9 +1,9 @@
 // The details of one event: request, signature verdict, forwards, and the actions on it (Replay, Edit →
 // Send, Copy as curl, Download). Every value from the journal is put in as text (issue 14, item 5).
 import { ApiError, bodyUrl, getCurl, getEvent, replay, send } from './api.js';
-import { facts, fill, h, latency, pairsTable, timeOf } from './dom.js';
+import { facts, fill, h, pairsTable } from './dom.js';
 import { prettyJson } from './json.js';
-import { verdictBadge } from './rows.js';
+import { latency, timeOf, verdictBadge } from './rows.js';
 
 /** `{ show, live, clear }` over the details pane; `ctx.canSend()` and `ctx.sendNote` say whether Replay and Send work. */
 export function createDetails(root, ctx) {

@@ -1,6 +1,5 @@
 // DOM helpers. Everything that came from outside (event bodies, headers, the app's answers: attacker
 // controlled, issue 14 item 5) becomes a text node: no innerHTML anywhere in the page.
-export { latency, timeOf } from './rows.js';
 
 /**
  * Creates an element. `props`: `class`, `on<event>` listeners, DOM properties (textContent, href, type,

@@ -1,6 +1,6 @@
 import type { Sender } from '../send.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
-import { buildWebhookRequest, type Credentials, type WebhookRequest } from '../trigger/request.js';
+import { buildWebhookRequest, type Target, type WebhookRequest } from '../trigger/request.js';
 import type { CheckGroup } from './groups.js';
 import { judge, judgeLatency, type Answer, type CheckHint, type CheckStatus, type Expectations, type LatencyFacts } from './judge.js';
 import { loadMaterial, PROBES, type Material, type Probe } from './probes.js';
@@ -10,13 +10,8 @@ import { loadMaterial, PROBES, type Material, type Probe } from './probes.js';
 // probe goes alone: an endpoint that is down, at another path, or on another secret stops the run
 // there with one clear failure, not a wall of identical ones.
 
-export interface CheckSettings extends Expectations {
-  /** Where the requests go, without credentials. */
-  url: string;
-  /** The URL as it may be shown (its password masked), when it is not `url`. */
-  shownUrl?: string | undefined;
-  /** The URL's user name and password, sent as Basic authorization (splitCredentials). */
-  credentials?: Credentials | undefined;
+/** `Target`: where the requests go (without credentials), how to show it, and its credentials (splitCredentials). */
+export interface CheckSettings extends Expectations, Target {
   secret: string;
   userAgent: string;
   /** Extra request headers (an endpoint behind an auth header). */
