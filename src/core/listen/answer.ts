@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import type { BodyStream, Flow, StreamedHead } from '../body-stream.js';
+import type { Answer } from '../h1/server.js';
 import { answerHeaders, headerValue, type ForwardOutcome } from './forward.js';
 
 // The app's answer on its way back to the sender (issue 11, items 8 and 10): its status, its
@@ -12,7 +12,7 @@ import { answerHeaders, headerValue, type ForwardOutcome } from './forward.js';
  * unchanged, and in one write with the head (a Buffer takes a writev, which costs more). An answer
  * that was streamed (SenderStream) ends here, or is cut off when the app's connection broke.
  */
-export function answer(res: ServerResponse, outcome: ForwardOutcome): void {
+export function answer(res: Answer, outcome: ForwardOutcome): void {
   if (res.destroyed) return;
   if (res.headersSent) {
     if (outcome.result.error) res.destroy();
@@ -40,7 +40,7 @@ export class SenderStream implements BodyStream {
   /** Reads from the app again; made only for an answer that streams. */
   private resume: (() => void) | undefined;
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(private readonly res: Answer) {}
 
   start(head: StreamedHead, flow: Flow): void {
     const res = this.res;

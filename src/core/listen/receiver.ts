@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Failure } from '../../failure.js';
 import { randomId } from '../events/payload.js';
+import { H1Server, type Answer, type WholeRequest } from '../h1/server.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { answer, SenderStream } from './answer.js';
 import { DECODABLE } from './content-coding.js';
@@ -74,8 +75,9 @@ export interface Receiver {
 
 /** One request on its way through the listener. */
 interface Exchange {
-  req: IncomingMessage;
-  res: ServerResponse;
+  /** Whole when it came through the listener's own server; node:http's stream otherwise (h1/server.ts). */
+  req: IncomingMessage | WholeRequest;
+  res: Answer;
   request: ReceivedRequest;
   body?: Buffer | undefined;
   /** Marks the request done (once). */
@@ -99,23 +101,22 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
     options, reporter, inFlight: 0,
     forwarders: options.targets.map((target) => new Forwarder(target, options.forwardTimeoutMs, options.monotonic)),
   };
-  const server: Server = createServer({
-    requestTimeout: options.requestTimeoutMs,
-    headersTimeout: Math.min(options.requestTimeoutMs, 60_000),
-    // Node checks those timeouts on this interval (30 s by default): check often enough to honour them.
-    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(options.requestTimeoutMs / 4))),
-  }, (req, res) => handle(listener, req, res));
-  await listen(server, options);
-  const { port } = server.address() as AddressInfo;
+  const h1 = new H1Server(
+    { requestTimeoutMs: options.requestTimeoutMs, maxBodyBytes: options.maxBodyBytes },
+    (req, res) => handle(listener, req, res),
+  );
+  await listen(h1.server, options);
+  const { port } = h1.server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return { url: `http://${host}:${port}${options.path}`, port, inFlight: () => listener.inFlight, close: () => close(listener, server) };
+  return { url: `http://${host}:${port}${options.path}`, port, inFlight: () => listener.inFlight, close: () => close(listener, h1) };
 }
 
-function handle(listener: Listener, req: IncomingMessage, res: ServerResponse): void {
+function handle(listener: Listener, req: IncomingMessage | WholeRequest, res: Answer): void {
   // The session's own check that its tunnel still reaches it: answered here, not journalled, not reported.
   if (isProbe(req, listener.options.probeToken)) {
-    req.resume();
-    res.writeHead(204, { [PROBE_HEADER]: listener.options.probeToken!, [ANSWERED_BY_HEADER]: ANSWERED_BY_LISTENER }).end();
+    if (!('whole' in req)) req.resume();
+    res.writeHead(204, { [PROBE_HEADER]: listener.options.probeToken!, [ANSWERED_BY_HEADER]: ANSWERED_BY_LISTENER });
+    res.end();
     return;
   }
   listener.inFlight++;
@@ -127,7 +128,7 @@ function handle(listener: Listener, req: IncomingMessage, res: ServerResponse): 
   });
 }
 
-function newRequest(listener: Listener, req: IncomingMessage): ReceivedRequest {
+function newRequest(listener: Listener, req: IncomingMessage | WholeRequest): ReceivedRequest {
   return {
     rid: randomId('rcv_', 16), receivedAt: listener.options.now(), method: req.method ?? '', url: req.url ?? '/', headers: req.headers,
     bodyBytes: 0, verification: undefined, event: undefined, eventId: undefined, payload: undefined, disposition: FORWARDING,
@@ -286,9 +287,9 @@ function listen(server: Server, options: ReceiverOptions): Promise<void> {
   });
 }
 
-async function close(listener: Listener, server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
+async function close(listener: Listener, h1: H1Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => h1.server.close(() => resolve()));
+  h1.closeIdle();
   let timer: NodeJS.Timeout | undefined;
   if (listener.inFlight > 0) {
     await new Promise<void>((resolve) => {
@@ -300,12 +301,14 @@ async function close(listener: Listener, server: Server): Promise<void> {
   // Forwards still waiting after the drain end now, so that their senders get a 502 and the journal
   // their outcome before the connections and the journal close.
   await Promise.all(listener.forwarders.map((f) => f.close().catch(() => {})));
-  server.closeAllConnections();
+  h1.closeAll();
   await closed;
 }
 
 /** Reads the whole body, stopping at the cap: 413 is answered while the client is still sending. */
-function readBody(req: IncomingMessage, max: number, then: (body: ReceivedBody) => void): void {
+function readBody(req: IncomingMessage | WholeRequest, max: number, then: (body: ReceivedBody) => void): void {
+  // Through the listener's own server, the body came with the head, and within the cap.
+  if ('whole' in req) return then(req.body);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) {
     req.resume();
@@ -338,7 +341,7 @@ function readBody(req: IncomingMessage, max: number, then: (body: ReceivedBody) 
 }
 
 /** The listener's own answer: JSON. A string goes out in one write with the head. */
-function send(res: ServerResponse, status: number, body: string): void {
+function send(res: Answer, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [ANSWERED_BY_HEADER]: ANSWERED_BY_LISTENER });
   res.end(body);

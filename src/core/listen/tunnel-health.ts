@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'undici';
 import { classifyNetworkError, type NetworkFailure } from '../net-errors.js';
 
@@ -19,7 +19,7 @@ export type ProbeResult = { ok: true } | { ok: false; status?: number | undefine
 export type Probe = (url: string, token: string, timeoutMs: number) => Promise<ProbeResult>;
 
 /** Whether a request is the session's own check; `token` undefined: the session checks nothing. */
-export function isProbe(req: IncomingMessage, token: string | undefined): boolean {
+export function isProbe(req: { headers: IncomingHttpHeaders }, token: string | undefined): boolean {
   return token !== undefined && req.headers[PROBE_HEADER] === token;
 }
 
