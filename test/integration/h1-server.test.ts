@@ -28,13 +28,13 @@ afterEach(async () => {
 });
 
 /** A server whose handler records each request and answers with what `reply` says (by default 200 and the body back). */
-async function start(options: { maxBodyBytes?: number; requestTimeoutMs?: number; reply?: (req: Seen, res: Answer) => void } = {}) {
+async function start(options: { maxBodyBytes?: number; requestTimeoutMs?: number; reply?: (req: Seen, res: Answer, raw: IncomingMessage | WholeRequest) => void } = {}) {
   const seen: Seen[] = [];
   const handler: Handler = (req, res) => {
     bodyOf(req, (body) => {
       const entry: Seen = { whole: 'whole' in req, method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers }, rawHeaders: req.rawHeaders, body };
       seen.push(entry);
-      if (options.reply) return options.reply(entry, res);
+      if (options.reply) return options.reply(entry, res, req);
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
@@ -234,6 +234,7 @@ describe('everything else goes to node:http, with the bytes already read', () =>
     ['a repeated header', 'POST /r HTTP/1.1\r\nHost: h\r\nX-Twice: 1\r\nX-Twice: 2\r\nContent-Length: 3\r\n\r\nabc', 'abc'],
     ['a header value that is not ASCII', 'POST /u HTTP/1.1\r\nHost: h\r\nX-Name: caf\xe9\r\nContent-Length: 3\r\n\r\nabc', 'abc'],
     ['a GET', 'GET /g HTTP/1.1\r\nHost: h\r\n\r\n', ''],
+    ['Proxy-Connection', 'POST /p HTTP/1.1\r\nHost: h\r\nProxy-Connection: keep-alive\r\nContent-Length: 3\r\n\r\nabc', 'abc'],
     ['a body over the limit', `POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n${'b'.repeat(2000)}`, 'b'.repeat(2000)],
   ];
   it.each(cases)('%s: node:http reads and answers it', async (_name, bytes, body) => {
@@ -261,6 +262,7 @@ describe('everything else goes to node:http, with the bytes already read', () =>
       'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
       'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
       'POST / HTTP/1.1\r\nHost: h\r\nX-Bad : space\r\nContent-Length: 0\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\t\r\n\r\nabc',
     ]) {
       const client = await open(port);
       client.send(bytes);
@@ -278,7 +280,93 @@ describe('everything else goes to node:http, with the bytes already read', () =>
   });
 });
 
+describe('clients that send a lot, or read slowly', () => {
+  it('answers thousands of requests pipelined in one write, each answered at once, without nesting a call per answer', async () => {
+    let depth = 0;
+    let deepest = 0;
+    const { port, seen } = await start({
+      reply: (req, res) => {
+        // A request handed over from inside the answer to the one before would find depth above 0.
+        deepest = Math.max(deepest, depth);
+        depth++;
+        res.end(req.body);
+        depth--;
+      },
+    });
+    const client = await open(port);
+    const count = 5000;
+    client.send(post('x').repeat(count));
+    const answers = await client.answers(count);
+    expect(answers).toHaveLength(count);
+    expect(seen).toHaveLength(count);
+    expect(deepest).toBe(0);
+  });
+
+  it('takes no request while the client is not reading the answers already written', async () => {
+    const big = 'a'.repeat(1024 * 1024);
+    const notDrainedAtTake: boolean[] = [];
+    const { port, seen } = await start({
+      reply: (_req, res, raw) => {
+        // Each request, when taken, looks at whether the answers before it still wait for the client.
+        notDrainedAtTake.push(raw.socket!.writableNeedDrain);
+        res.writeHead(200, { 'content-length': big.length });
+        res.end(big);
+      },
+    });
+    const client = await open(port);
+    client.socket.pause();
+    // More answers than the loopback's buffers hold: the server must wait for the client to read.
+    const count = 16;
+    client.send(post('x').repeat(count));
+    await until(() => seen.length >= 1);
+    client.socket.resume();
+    await client.answers(count);
+    expect(notDrainedAtTake).toHaveLength(count);
+    expect(notDrainedAtTake.every((waiting) => !waiting)).toBe(true);
+  });
+
+  it('after a request that asked to close, takes nothing more, even what arrives once its answer is written', async () => {
+    const big = 'a'.repeat(4 * 1024 * 1024);
+    let answered = false;
+    const { port, seen } = await start({
+      reply: (_req, res) => {
+        res.writeHead(200, { 'content-length': big.length });
+        res.end(big);
+        answered = true;
+      },
+    });
+    const client = await open(port);
+    client.socket.pause();
+    client.send(post('first', 'Connection: close\r\n'));
+    await until(() => answered);
+    client.send(post('after'));
+    await new Promise((resolve) => client.socket.write('', resolve));
+    client.socket.resume();
+    await client.closed;
+    expect(seen.map((s) => s.body)).toEqual(['first']);
+  });
+});
+
 describe('time and closing', () => {
+  it('a stalled request of a client that is not reading gets its 408 and the connection is closed, not left open', async () => {
+    const big = 'a'.repeat(8 * 1024 * 1024);
+    let serverSide: import('node:net').Socket | undefined;
+    const { port } = await start({
+      requestTimeoutMs: 200,
+      reply: (_req, res, raw) => {
+        serverSide = raw.socket as Socket;
+        res.writeHead(200, { 'content-length': big.length });
+        res.end(big);
+      },
+    });
+    const client = await open(port);
+    client.socket.pause();
+    client.send(post('first') + 'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc');
+    await until(() => serverSide !== undefined);
+    await new Promise((resolve) => serverSide!.once('close', resolve));
+    expect(serverSide!.destroyed).toBe(true);
+  });
+
   it('part of a request waits no longer than the request timeout: 408, then the connection closes', async () => {
     const { port, seen } = await start({ requestTimeoutMs: 200 });
     const client = await open(port);
@@ -291,8 +379,8 @@ describe('time and closing', () => {
     let release: (() => void) | undefined;
     const { port } = await start({
       reply: (req, res) => {
-        if (req.body === 'idle') res.end(req.body);
-        else release = () => res.end(req.body);
+        if (req.body === 'busy') release = () => res.end(req.body);
+        else res.end(req.body);
       },
     });
     const idle = await open(port);
@@ -301,10 +389,18 @@ describe('time and closing', () => {
     const busy = await open(port);
     busy.send(post('busy'));
     await until(() => release !== undefined);
+    // A client in the middle of sending its request: it is answered, then closed.
+    const uploading = await open(port);
+    uploading.send('POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n01234');
+    await until(() => (server as unknown as { connections: Set<{ pendingBytes: number }> }).connections.size === 3
+      && [...(server as unknown as { connections: Set<{ pendingBytes: number }> }).connections].some((c) => c.pendingBytes > 0));
     server!.closeIdle();
+    uploading.send('56789');
+    const uploadAnswer = uploading.closed;
     expect(await idle.closed).toContain('idle');
     release!();
     await busy.answers(1);
+    expect(await uploadAnswer).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\nConnection: close\r\n[^]*0123456789$/);
     // A request after that answer is not taken: the connection is closing.
     busy.send(post('after'));
     const text = await busy.closed;

@@ -37,7 +37,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A byte that is not printable ASCII, a tab or part of a CRLF. */
 const STRAY = /[^\t\x20-\x7e\r\n]|\r(?!\n)|(?<!\r)\n/;
 /** Headers that mean something other than a plain request with a known length. */
-const PASSED_ON = new Set(['transfer-encoding', 'expect', 'upgrade', '__proto__']);
+const PASSED_ON = new Set(['transfer-encoding', 'expect', 'upgrade', 'proxy-connection', '__proto__']);
 
 /** Reads a request head at the start of `data`. */
 export function readRequestHead(data: Buffer, maxBodyBytes: number): RequestHead | typeof INCOMPLETE | typeof OTHER {
@@ -66,7 +66,8 @@ function readHeaders(lines: string[], head: RequestHead): boolean {
     if (headers[lower] !== undefined || PASSED_ON.has(lower)) return false;
     const value = line.slice(colon + 1).trim();
     if (lower === 'content-length') {
-      if (!/^\d{1,15}$/.test(value)) return false;
+      // Digits, with spaces around at most (llhttp refuses a tab there).
+      if (!/^\d{1,15}$/.test(value) || line.includes('\t')) return false;
       head.bodyBytes = Number(value);
     } else if (lower === 'connection') {
       const tokens = value.toLowerCase().split(',').map((token) => token.trim());

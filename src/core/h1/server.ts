@@ -63,6 +63,10 @@ interface Connection {
   fresh: boolean;
   /** The client sent its last byte (half-close), or asked to close: close once answered. */
   closeAfter: boolean;
+  /** No more requests are taken from it: it is closing. */
+  done: boolean;
+  /** next() is taking requests: an answer written meanwhile lets its loop go on rather than calling it again. */
+  taking: boolean;
   /** This server's listeners on the socket, taken off when node:http takes it. */
   listeners: Record<string, (...args: any[]) => void>;
 }
@@ -96,10 +100,13 @@ export class H1Server {
     this.server.on('close', () => clearInterval(this.sweeper));
   }
 
-  /** Closes idle connections now, and each busy one once its answer is written (with Connection: close). */
+  /**
+   * Closes idle connections now; one being answered closes once its answer is written (with
+   * Connection: close), one in the middle of sending a request once that request is answered.
+   */
   closeIdle(): void {
     this.closing = true;
-    for (const connection of this.connections) if (!connection.reply) connection.socket.destroy();
+    for (const connection of this.connections) if (!connection.reply && connection.pendingBytes === 0) connection.socket.destroy();
     this.server.closeIdleConnections();
   }
 
@@ -114,12 +121,17 @@ export class H1Server {
 
   private accept(socket: Socket): void {
     const connection: Connection = {
-      socket, pending: [], pendingBytes: 0, waitFor: 0, reply: undefined, since: performance.now(), fresh: true, closeAfter: false, listeners: {},
+      socket, pending: [], pendingBytes: 0, waitFor: 0, reply: undefined, since: performance.now(), fresh: true,
+      closeAfter: false, done: false, taking: false, listeners: {},
     };
     connection.listeners = {
       data: (chunk: Buffer) => this.received(connection, chunk),
       end: () => this.ended(connection),
-      drain: () => connection.reply?.drained(),
+      drain: () => {
+        // The client reads again: the answer streaming to it goes on, or the next request is taken.
+        if (connection.reply) connection.reply.drained();
+        else this.next(connection);
+      },
       error: () => {},
       close: () => {
         this.connections.delete(connection);
@@ -131,31 +143,61 @@ export class H1Server {
   }
 
   private received(connection: Connection, chunk: Buffer): void {
-    if (connection.pendingBytes === 0) connection.since = performance.now();
+    // A connection that is closing takes nothing more (node:http too ignores what follows Connection: close).
+    if (connection.done) return;
+    // A new connection's first request is timed from the connection, not from its first byte.
+    if (connection.pendingBytes === 0 && !connection.fresh) connection.since = performance.now();
     connection.pending.push(chunk);
     connection.pendingBytes += chunk.length;
-    if (!connection.reply) {
-      if (connection.pendingBytes >= connection.waitFor) this.next(connection);
-      return;
-    }
-    // A request is being answered: the next one waits, bounded.
-    if (connection.pendingBytes > this.options.maxBodyBytes + 64 * 1024) connection.socket.pause();
+    // Requests wait while one is answered or the client is not reading its answers: bounded.
+    if (connection.pendingBytes > this.waitingLimit()) connection.socket.pause();
+    if (!connection.reply && connection.pendingBytes >= connection.waitFor) this.next(connection);
   }
 
-  /** Takes the next whole request from what is pending, or hands the connection on. */
+  private waitingLimit(): number {
+    return this.options.maxBodyBytes + 64 * 1024;
+  }
+
+  /**
+   * Takes the whole requests that are pending, one at a time: each is answered before the next is
+   * taken. A loop rather than a call per answer, so that answers written at once (refusals) do not
+   * nest calls, however many requests came pipelined. Stops at part of a request, at a request for
+   * node:http (which then takes the connection), while the client is not reading its answers, and
+   * when the connection is closing.
+   */
   private next(connection: Connection): void {
-    if (connection.pendingBytes === 0 || connection.reply) return;
+    if (connection.taking) return;
+    connection.taking = true;
+    try {
+      while (this.canTake(connection) && this.take(connection));
+    } finally {
+      connection.taking = false;
+    }
+    const { socket } = connection;
+    if (socket.isPaused() && !connection.done && connection.pendingBytes <= this.waitingLimit()) socket.resume();
+  }
+
+  private canTake(connection: Connection): boolean {
+    return !connection.reply && !connection.done && connection.pendingBytes > 0 && connection.pendingBytes >= connection.waitFor
+      && !connection.socket.writableNeedDrain;
+  }
+
+  /** Takes one request and hands it to the handler; false when there is none whole yet, or node:http took the connection. */
+  private take(connection: Connection): boolean {
     const { pending } = connection;
     const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, connection.pendingBytes);
     connection.pending = [data];
     const head = readRequestHead(data, this.options.maxBodyBytes);
-    if (head === INCOMPLETE) return;
-    if (head === OTHER) return this.giveUp(connection);
+    if (head === INCOMPLETE) return false;
+    if (head === OTHER) {
+      this.giveUp(connection);
+      return false;
+    }
     const end = head.headBytes + head.bodyBytes;
     // The body is still coming: nothing to read again until all of it is here.
     if (data.length < end) {
       connection.waitFor = end;
-      return;
+      return false;
     }
     const rest = data.subarray(end);
     connection.pending = rest.length > 0 ? [rest] : [];
@@ -165,6 +207,7 @@ export class H1Server {
     if (head.close) connection.closeAfter = true;
     connection.reply = new Reply(this, connection);
     this.handler(wholeRequest(head, data.subarray(head.headBytes, end), connection.socket), connection.reply);
+    return true;
   }
 
   /** The answer is written: the next request, or the end of the connection. */
@@ -172,11 +215,13 @@ export class H1Server {
     connection.reply = undefined;
     const { socket } = connection;
     if (connection.closeAfter || this.closing) {
+      connection.done = true;
+      connection.pending = [];
+      connection.pendingBytes = 0;
       socket.end(() => socket.destroy());
       return;
     }
     connection.since = performance.now();
-    if (socket.isPaused()) socket.resume();
     this.next(connection);
   }
 
@@ -200,6 +245,7 @@ export class H1Server {
   /** The client sent its last byte. As node:http does, the connection closes: an answer still being made is not sent. */
   private ended(connection: Connection): void {
     connection.closeAfter = true;
+    connection.done = true;
     if (connection.reply) connection.socket.end();
     else connection.socket.destroy();
   }
@@ -212,8 +258,10 @@ export class H1Server {
       const waited = now - connection.since;
       if (connection.pendingBytes > 0 || connection.fresh) {
         if (waited <= this.options.requestTimeoutMs) continue;
-        this.connections.delete(connection);
-        connection.socket.end(TIMED_OUT, 'latin1', () => connection.socket.destroy());
+        // As node:http does: the 408 goes if it can, and the connection goes at once, whatever the client reads.
+        connection.done = true;
+        connection.socket.write(TIMED_OUT, 'latin1');
+        connection.socket.destroy();
       } else if (waited > KEEP_ALIVE_MS) connection.socket.destroy();
     }
   }
