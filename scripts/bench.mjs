@@ -149,6 +149,10 @@ const summary = Object.fromEntries(names.map((name) => {
   }];
 }));
 const listenVsProxy = summary['datachonk listen'].rps / summary['node-http-proxy'].rps;
+// The same ratio within each round, where both ran minutes apart at most: what the machine's load did
+// between rounds cancels out. The target is met only when both this and the ratio of medians reach it.
+const roundRatios = runs['datachonk listen'].map((r, i) => r.rps / runs['node-http-proxy'][i].rps);
+const roundRatio = median(roundRatios);
 const listenVsDirect = summary['datachonk listen'].rps / summary.direct.rps;
 
 // 2. Latency at a steady trickle: one keep-alive connection, LATENCY_RATE requests a second, the
@@ -279,7 +283,7 @@ const lines = [
   '',
   '| target | figure | result |',
   '|---|---|---|',
-  `| \`listen\` req/s >= 1.25x node-http-proxy (median of ${ROUNDS} interleaved rounds) | ${f(listenS.rps)} vs ${f(summary['node-http-proxy'].rps)} req/s = ${f(listenVsProxy, 2)}x | ${verdict(listenVsProxy >= 1.25)} |`,
+  `| \`listen\` req/s >= 1.25x node-http-proxy (median of ${ROUNDS} interleaved rounds; and the median of the rounds' own ratios) | ${f(listenS.rps)} vs ${f(summary['node-http-proxy'].rps)} req/s = ${f(listenVsProxy, 2)}x; round by round ${roundRatios.map((r) => f(r, 2)).join(', ')}, median ${f(roundRatio, 2)}x | ${verdict(listenVsProxy >= 1.25 && roundRatio >= 1.25)} |`,
   `| \`listen\` CPU per forwarded event <= 75 µs | ${f(listenS.cpuUs)} µs | ${verdict(listenS.cpuUs !== undefined && listenS.cpuUs <= 75)} |`,
   `| nothing lost, nothing extra: every round of every target, sent == app received, no errors | ${names.map((n) => `${n}: sent ${f(summary[n].sent)}, received ${f(summary[n].received)}, lost ${f(summary[n].lost)}, extra ${f(summary[n].extra)}, errors ${summary[n].errors}`).join('; ')} | ${verdict(names.every((n) => summary[n].exact))} |`,
   `| \`trigger --count ${TRIGGER_COUNT} --concurrency ${CONNECTIONS}\` >= 0.5x autocannon, same body | ${f(trigger.rate)} vs ${f(cannonTotals.rate)} req/s = ${f(triggerRatio, 2)}x (by wall time, process start included: ${f(trigger.wallRate)} req/s = ${f(trigger.wallRate / cannonTotals.rate, 2)}x) | ${verdict(triggerRatio >= 0.5)} |`,
