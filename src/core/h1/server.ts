@@ -233,6 +233,8 @@ export class H1Server {
   private giveUp(connection: Connection): void {
     const { socket, pending } = connection;
     this.connections.delete(connection);
+    // Nothing here touches the socket again: it is node:http's.
+    connection.done = true;
     // Paused, so that the bytes put back wait for node:http's reader rather than going to no one.
     socket.pause();
     for (const [event, listener] of Object.entries(connection.listeners)) socket.removeListener(event, listener);
