@@ -334,6 +334,10 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
     const next = await rawRequest(url, signed(event({ id: 'evt_after_half' })));
     expect(next.status).toBe(200);
     expect(app.requests.map((r) => JSON.parse(r.body.toString()).id)).toEqual(['evt_after_half']);
+    // Seen all the same: reported (and so journalled and shown) as cut short.
+    while (!recorder.received.some((r) => r.disposition.kind === 'rejected' && r.disposition.code === 'aborted')) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   });
 
   it('a client that stalls mid-body gets 408 after the request timeout, holding up no one meanwhile', async () => {
@@ -344,6 +348,9 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
     expect(meanwhile.status).toBe(200);
     expect(await stalled).toContain('408');
     expect(app.requests.map((r) => JSON.parse(r.body.toString()).id)).toEqual(['evt_meanwhile']);
+    while (!recorder.received.some((r) => r.disposition.kind === 'rejected' && r.disposition.code === 'aborted')) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   });
 });
 

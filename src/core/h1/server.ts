@@ -5,7 +5,8 @@ import { INCOMPLETE, OTHER, readRequestHead, type RequestHead } from './request-
 // The listener's HTTP/1.1 server. A webhook is a small POST with a Content-Length, and node:http's
 // server costs about as much per request as everything else the listener does (BENCHMARKS.md): this
 // server answers such requests itself (request-head.ts says exactly which), on the socket, one at
-// a time per connection, in order. Any other request hands its connection to node:http's own
+// a time per connection, in order, when the whole request (head and body) has arrived by the time its
+// head is read. Any other request hands its connection to node:http's own
 // connection handler, with the bytes read so far put back, and node:http answers from then on with
 // all of HTTP's rules. The handler gets the same two things either way: the request (whole, or
 // node:http's stream) and an Answer.
@@ -53,8 +54,6 @@ interface Connection {
   /** Bytes received and not yet taken as a request, in the parts they came in. */
   pending: Buffer[];
   pendingBytes: number;
-  /** Bytes the request under way needs in all (head and body), once its head is read; 0 before. */
-  waitFor: number;
   /** The request being answered; the next waits in `pending` until it is done. */
   reply: Reply | undefined;
   /** When the waiting started: for part of a request, or an idle connection (performance.now()). */
@@ -121,7 +120,7 @@ export class H1Server {
 
   private accept(socket: Socket): void {
     const connection: Connection = {
-      socket, pending: [], pendingBytes: 0, waitFor: 0, reply: undefined, since: performance.now(), fresh: true,
+      socket, pending: [], pendingBytes: 0, reply: undefined, since: performance.now(), fresh: true,
       closeAfter: false, done: false, taking: false, listeners: {},
     };
     connection.listeners = {
@@ -151,7 +150,7 @@ export class H1Server {
     connection.pendingBytes += chunk.length;
     // Requests wait while one is answered or the client is not reading its answers: bounded.
     if (connection.pendingBytes > this.waitingLimit()) connection.socket.pause();
-    if (!connection.reply && connection.pendingBytes >= connection.waitFor) this.next(connection);
+    if (!connection.reply) this.next(connection);
   }
 
   private waitingLimit(): number {
@@ -178,8 +177,7 @@ export class H1Server {
   }
 
   private canTake(connection: Connection): boolean {
-    return !connection.reply && !connection.done && connection.pendingBytes > 0 && connection.pendingBytes >= connection.waitFor
-      && !connection.socket.writableNeedDrain;
+    return !connection.reply && !connection.done && connection.pendingBytes > 0 && !connection.socket.writableNeedDrain;
   }
 
   /** Takes one request and hands it to the handler; false when there is none whole yet, or node:http took the connection. */
@@ -189,20 +187,17 @@ export class H1Server {
     connection.pending = [data];
     const head = readRequestHead(data, this.options.maxBodyBytes);
     if (head === INCOMPLETE) return false;
-    if (head === OTHER) {
+    const end = head === OTHER ? 0 : head.headBytes + head.bodyBytes;
+    // Not the narrow form, or a head whose body is still coming: node:http takes the request as it
+    // is. A body that never comes whole is then the handler's to see as cut short (journalled, and
+    // shown), as every request is, rather than bytes this server would hold and drop unseen.
+    if (head === OTHER || data.length < end) {
       this.giveUp(connection);
-      return false;
-    }
-    const end = head.headBytes + head.bodyBytes;
-    // The body is still coming: nothing to read again until all of it is here.
-    if (data.length < end) {
-      connection.waitFor = end;
       return false;
     }
     const rest = data.subarray(end);
     connection.pending = rest.length > 0 ? [rest] : [];
     connection.pendingBytes = rest.length;
-    connection.waitFor = 0;
     connection.fresh = false;
     if (head.close) connection.closeAfter = true;
     connection.reply = new Reply(this, connection);
