@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -318,6 +319,28 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
     const { url } = await listen({ maxBodyBytes: 5 * 1024 * 1024 });
     expect(await status(rawRequest(url, { headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, big) }, body: big }))).toBe(413);
     expect(app.requests).toEqual([]);
+  });
+
+  it('a body over --max-body: the 413 comes while the client is still sending, the rest is read and dropped, and the connection serves the next request', async () => {
+    const { url } = await listen({ maxBodyBytes: 1024 });
+    const target = new URL(url);
+    const socket = connect(Number(target.port), target.hostname);
+    let received = '';
+    const arrived = (text: string) => new Promise<void>((resolve) => {
+      const look = () => (received.includes(text) ? resolve() : socket.once('data', look));
+      look();
+    });
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    const declared = 4 * 1024 * 1024;
+    socket.write(`POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Length: ${declared}\r\n\r\n${'a'.repeat(64 * 1024)}`);
+    await arrived('HTTP/1.1 413 ');
+    // Sent after the 413: it must not be reset, and the next request on the connection is answered.
+    socket.write('a'.repeat(declared - 64 * 1024));
+    socket.write(`GET ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`);
+    await arrived('HTTP/1.1 405 ');
+    socket.destroy();
+    expect(received).not.toMatch(/connection: close/i);
   });
 
   it('a chunked body with no content-length is capped while streaming: 413', async () => {

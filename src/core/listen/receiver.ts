@@ -154,8 +154,9 @@ function act(listener: Listener, exchange: Exchange, decision: Decision): void {
     request.disposition = { kind: 'rejected', status: decision.status, reason: decision.reason, code: decision.code };
     request.event = decision.claimed?.event;
     request.eventId = decision.claimed?.id;
-    // Too large: answered while the client may still be sending, so close the connection after.
-    if (decision.code === 'too-large') exchange.res.setHeader('connection', 'close');
+    // Too large: answered while the client may still be sending. The connection stays open and the rest
+    // is read and dropped (node:http's request timeout bounds how long): closed at once, the client's
+    // unread bytes would reset it, and a client still sending would often lose the 413.
     if (decision.code === 'method-not-allowed') exchange.res.setHeader('allow', 'POST');
     // RFC 9110 §15.5.16: a 415 for a content coding says which ones would do.
     if (decision.code === 'unsupported-encoding') exchange.res.setHeader('accept-encoding', DECODABLE);
