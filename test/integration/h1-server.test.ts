@@ -350,7 +350,7 @@ describe('clients that send a lot, or read slowly', () => {
 describe('time and closing', () => {
   it('a stalled request of a client that is not reading gets its 408 and the connection is closed, not left open', async () => {
     const big = 'a'.repeat(8 * 1024 * 1024);
-    let serverSide: import('node:net').Socket | undefined;
+    let serverSide: Socket | undefined;
     const { port } = await start({
       requestTimeoutMs: 200,
       reply: (_req, res, raw) => {
