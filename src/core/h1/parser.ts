@@ -3,6 +3,7 @@
 // the first `maxBodyBytes` of the body and counts the rest; when asked to (`streams`), it hands the
 // rest on as it comes instead, so that no body is ever held whole.
 import { KeptPrefix } from '../body-stream.js';
+import { asksToClose } from './request-head.js';
 
 /** One parsed response. */
 export interface H1Response {
@@ -207,7 +208,7 @@ function framingOf(status: number, headers: string[], response: H1Response): Fra
       chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
       otherCoding = !chunked;
     } else if (name === 'connection') {
-      close ||= /(?:^|,)\s*close\s*(?:,|$)/i.test(value);
+      close ||= asksToClose(value);
       keepAlive ||= /(?:^|,)\s*keep-alive\s*(?:,|$)/i.test(value);
     }
   }

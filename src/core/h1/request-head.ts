@@ -33,11 +33,17 @@ export const MAX_HEAD_BYTES = 16 * 1024;
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const REQUEST_LINE = /^POST (\/[\x21-\x7e]*) HTTP\/1\.1$/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header name (RFC 9110 §5.6.2 token). */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A byte that is not printable ASCII, a tab or part of a CRLF. */
 const STRAY = /[^\t\x20-\x7e\r\n]|\r(?!\n)|(?<!\r)\n/;
 /** Headers that mean something other than a plain request with a known length. */
 const PASSED_ON = new Set(['transfer-encoding', 'expect', 'upgrade', 'proxy-connection', '__proto__']);
+
+/** Whether a Connection header's value asks to close the connection after this message. */
+export function asksToClose(connection: string): boolean {
+  return /(?:^|,)\s*close\s*(?:,|$)/i.test(connection);
+}
 
 /** Reads a request head at the start of `data`. */
 export function readRequestHead(data: Buffer, maxBodyBytes: number): RequestHead | typeof INCOMPLETE | typeof OTHER {
@@ -72,7 +78,7 @@ function readHeaders(lines: string[], head: RequestHead): boolean {
     } else if (lower === 'connection') {
       const tokens = value.toLowerCase().split(',').map((token) => token.trim());
       if (tokens.includes('upgrade')) return false;
-      head.close = tokens.includes('close');
+      head.close = asksToClose(value);
     }
     headers[lower] = value;
     rawHeaders.push(name, value);

@@ -1,6 +1,6 @@
 import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { INCOMPLETE, OTHER, readRequestHead, type RequestHead } from './request-head.js';
+import { asksToClose, INCOMPLETE, OTHER, readRequestHead, TOKEN, type RequestHead } from './request-head.js';
 
 // The listener's HTTP/1.1 server. A webhook is a small POST with a Content-Length, and node:http's
 // server costs about as much per request as everything else the listener does (BENCHMARKS.md): this
@@ -209,7 +209,7 @@ export class H1Server {
   answered(connection: Connection): void {
     connection.reply = undefined;
     const { socket } = connection;
-    if (connection.closeAfter || this.closing) {
+    if (this.willClose(connection)) {
       connection.done = true;
       connection.pending = [];
       connection.pendingBytes = 0;
@@ -270,7 +270,6 @@ function wholeRequest(head: RequestHead, body: Buffer, socket: Socket): WholeReq
 
 /** A header value node:http would refuse to write (its checkInvalidHeaderChar). */
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * The answer to one request on the fast path. The head waits until the first body bytes or the end,
@@ -383,7 +382,7 @@ class Reply implements Answer {
       else if (lower === 'content-length') length = true;
       else if (lower === 'connection') {
         connection = true;
-        if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) this.connection.closeAfter = true;
+        if (asksToClose(value)) this.connection.closeAfter = true;
       }
       lines += `${name}: ${value}\r\n`;
     }
