@@ -1,5 +1,5 @@
-import { open, stat } from 'node:fs/promises';
-import { journalRecordSchema, type JournalRecord } from './records.js';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { parseJournalLine, type JournalRecord } from './records.js';
 import { readJournal, type JournalEntry } from './journal.js';
 
 // The inspector's view of the journal: every entry in memory (oldest first, and by journal id), kept
@@ -59,50 +59,78 @@ export async function openJournalFeed(options: FeedOptions): Promise<JournalFeed
       return () => listeners.delete(listener);
     },
     poll,
-    close: () => clearInterval(timer),
-  };
-}
-
-/** Follows one file from its current end: records appended to it, and to the new file after a rollover. */
-async function startTail(file: string) {
-  const now = await stat(file).catch(() => undefined);
-  let ino = now?.ino;
-  let offset = now?.size ?? 0;
-  // Bytes after the last newline: a line still being written (kept as bytes: it may end inside a character).
-  let partial = Buffer.alloc(0);
-  return {
-    async read(): Promise<JournalRecord[]> {
-      const info = await stat(file).catch(() => undefined);
-      if (!info) return [];
-      // Rolled over (a new file under the name) or truncated: the new one is read from its start.
-      if (info.ino !== ino || info.size < offset) {
-        ino = info.ino;
-        offset = 0;
-        partial = Buffer.alloc(0);
-      }
-      if (info.size === offset) return [];
-      const handle = await open(file, 'r');
-      try {
-        const buffer = Buffer.alloc(info.size - offset);
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-        offset += bytesRead;
-        const bytes = Buffer.concat([partial, buffer.subarray(0, bytesRead)]);
-        const end = bytes.lastIndexOf(0x0a) + 1;
-        partial = bytes.subarray(end);
-        return bytes.subarray(0, end).toString('utf8').split('\n').flatMap((line) => parse(line));
-      } finally {
-        await handle.close();
-      }
+    close: () => {
+      clearInterval(timer);
+      void tail.close().catch(() => {});
     },
   };
 }
 
-function parse(line: string): JournalRecord[] {
-  if (!line) return [];
+/** One file being read: an open handle, so a file renamed away (rolled over) is still read to its end. */
+interface TailedFile {
+  handle: FileHandle;
+  ino: number;
+  offset: number;
+  /** Bytes after the last newline: a line still being written (kept as bytes: it may end inside a character). */
+  partial: Buffer;
+}
+
+/**
+ * Follows one file from its current end: records appended to it, and after a rollover the rest of
+ * the old file (through the handle still open on it, whatever its name now) then the new file from
+ * its start. The old file is read once more at the next look, for a group another listener wrote
+ * into it just as it was renamed.
+ */
+async function startTail(file: string) {
+  let current = await openTail(file, 'end');
+  let previous: TailedFile | undefined;
+  return {
+    async read(): Promise<JournalRecord[]> {
+      const records: JournalRecord[] = [];
+      if (previous) records.push(...(await readRest(previous)));
+      if (current) records.push(...(await readRest(current)));
+      const info = await stat(file).catch(() => undefined);
+      if (!info) return records;
+      if (current && info.ino === current.ino) {
+        // Truncated: read again from the start.
+        if (info.size < current.offset) {
+          Object.assign(current, { offset: 0, partial: Buffer.alloc(0) });
+          records.push(...(await readRest(current)));
+        }
+        return records;
+      }
+      await previous?.handle.close();
+      previous = current;
+      current = await openTail(file, 'start');
+      if (current) records.push(...(await readRest(current)));
+      return records;
+    },
+    async close(): Promise<void> {
+      await Promise.all([previous?.handle.close(), current?.handle.close()]);
+    },
+  };
+}
+
+async function openTail(file: string, from: 'start' | 'end'): Promise<TailedFile | undefined> {
+  let handle: FileHandle;
   try {
-    const result = journalRecordSchema.safeParse(JSON.parse(line));
-    return result.success ? [result.data] : [];
+    handle = await open(file, 'r');
   } catch {
-    return [];
+    return undefined;
   }
+  const { ino, size } = await handle.stat();
+  return { handle, ino, offset: from === 'end' ? size : 0, partial: Buffer.alloc(0) };
+}
+
+/** The whole records appended to the file since the last read. */
+async function readRest(tail: TailedFile): Promise<JournalRecord[]> {
+  const { size } = await tail.handle.stat();
+  if (size <= tail.offset) return [];
+  const buffer = Buffer.alloc(size - tail.offset);
+  const { bytesRead } = await tail.handle.read(buffer, 0, buffer.length, tail.offset);
+  tail.offset += bytesRead;
+  const bytes = Buffer.concat([tail.partial, buffer.subarray(0, bytesRead)]);
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  tail.partial = bytes.subarray(end);
+  return bytes.subarray(0, end).toString('utf8').split('\n').flatMap((line) => parseJournalLine(line) ?? []);
 }

@@ -3,7 +3,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isAlive } from '../processes.js';
-import { journalRecordSchema, type ForwardsRecord, type JournalRecord, type RequestRecord } from './records.js';
+import { parseJournalLine, type ForwardsRecord, type JournalRecord, type RequestRecord } from './records.js';
 
 /** Default size at which the journal rolls over to `<file>.1` (so at most twice this on disk). */
 export const DEFAULT_JOURNAL_MAX_BYTES = 64 * 1024 * 1024;
@@ -293,7 +293,7 @@ export async function readJournal(file: string): Promise<JournalContents> {
     const lines = createInterface({ input: createReadStream(part, 'utf8'), crlfDelay: Infinity });
     for await (const line of lines) {
       if (line.length === 0) continue;
-      const record = parseLine(line);
+      const record = parseJournalLine(line);
       if (!record) {
         skipped++;
         continue;
@@ -303,15 +303,6 @@ export async function readJournal(file: string): Promise<JournalContents> {
     }
   }
   return { entries: [...byRid.values()], skipped };
-}
-
-function parseLine(line: string): JournalRecord | undefined {
-  try {
-    const result = journalRecordSchema.safeParse(JSON.parse(line));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The listener refused it (a bad signature, not JSON, not an event): its body is not to be trusted. */

@@ -70,3 +70,14 @@ export type ForwardsRecord = z.infer<typeof forwardsRecordSchema>;
 
 export const journalRecordSchema = z.discriminatedUnion('type', [requestRecordSchema, forwardsRecordSchema]);
 export type JournalRecord = z.infer<typeof journalRecordSchema>;
+
+/** One line of the journal as a record; undefined for a line that is not one (torn, damaged, empty). */
+export function parseJournalLine(line: string): JournalRecord | undefined {
+  if (!line) return undefined;
+  try {
+    const result = journalRecordSchema.safeParse(JSON.parse(line));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
