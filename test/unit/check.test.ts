@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EXPECT_REJECT, judge, judgeLatency, type Answer, type Expectations } from '../../src/core/check/judge.js';
+import { DEFAULT_EXPECT_REJECT, judge, judgeLatency, type EndpointReply, type Expectations } from '../../src/core/check/judge.js';
 import { loadMaterial, PROBES, UNKNOWN_EVENT, type Probe } from '../../src/core/check/probes.js';
 import type { CheckReport } from '../../src/core/check/run.js';
 import { EVENT_TYPES, isEventType } from '../../src/core/events/catalogue.js';
@@ -91,9 +91,9 @@ describe('the probes', () => {
   });
 });
 
-const ok = (status: number): Answer => ({ kind: 'response', status, body: '', latencyMs: 1 });
+const ok = (status: number): EndpointReply => ({ kind: 'response', status, body: '', latencyMs: 1 });
 const defaults: Expectations = { expectReject: DEFAULT_EXPECT_REJECT, allowUnknown: [], strict: false };
-const verdictOf = (name: string, answers: Answer[], expectations: Partial<Expectations> = {}) => {
+const verdictOf = (name: string, answers: EndpointReply[], expectations: Partial<Expectations> = {}) => {
   const { status, hint } = judge(probe(name), answers, { ...defaults, ...expectations });
   return `${status}${hint ? ` ${hint}` : ''}`;
 };

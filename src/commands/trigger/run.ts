@@ -41,7 +41,7 @@ const trigger: Action<TriggerSpecs> = async (ctx, { args: [event], options: flag
   const batch = flags.scenario
     ? await (await import('./scenario.js')).scenarioBatch(ctx, { flags, seed, random, requestMaker: () => requestMaker(ctx, flags) })
     : await eventBatch(ctx, event, flags);
-  if (batch) await send(ctx, { batch, flags, random });
+  if (batch) await sendBatch(ctx, { batch, flags, random });
 };
 
 export default trigger;
@@ -92,7 +92,7 @@ async function requestMaker(ctx: Context, flags: TriggerOptions): Promise<Reques
 }
 
 /** Sends a batch (or prints it, for a dry run) and says how it went. */
-async function send(ctx: Context, run: { batch: Batch; flags: TriggerOptions; random: () => number }): Promise<void> {
+async function sendBatch(ctx: Context, run: { batch: Batch; flags: TriggerOptions; random: () => number }): Promise<void> {
   const { batch, flags } = run;
   const dryRun = flags.dryRun ? batch.dryRun() : undefined;
   const view = await createTriggerView(ctx, { total: dryRun?.length ?? batch.total });

@@ -29,11 +29,11 @@ export type CheckHint =
   | 'slow'; // answers slower than the warning budget
 
 /** What came back for one request: an answer, or none. */
-export type Answer =
+export type EndpointReply =
   | { kind: 'response'; status: number; body: string; latencyMs: number }
   | { kind: 'error'; code: NetworkFailure; message: string; latencyMs: number };
 
-export interface Verdict {
+export interface CheckVerdict {
   status: CheckStatus;
   /** What a correct endpoint answers, in words without flags: "2xx", "a refusal: 400, 401 or 403". */
   expected: string;
@@ -73,14 +73,14 @@ const is4xx = (status: number) => status >= 400 && status < 500;
 const is5xx = (status: number) => status >= 500;
 
 /** Judges a probe's answers (two for a duplicate). */
-export function judge(probe: Probe, answers: readonly Answer[], expectations: Expectations): Verdict {
+export function judge(probe: Probe, answers: readonly EndpointReply[], expectations: Expectations): CheckVerdict {
   const expected = expectedOf(probe, expectations);
-  const verdict = (status: CheckStatus, hint?: CheckHint): Verdict => ({
+  const verdict = (status: CheckStatus, hint?: CheckHint): CheckVerdict => ({
     status: status === 'warn' && expectations.strict ? 'fail' : status, expected, ...(hint ? { hint } : {}),
   });
   const missed = answers.find((answer) => answer.kind === 'error');
   if (missed) return verdict('fail', missed.code === 'timeout' ? 'timeout' : 'no-answer');
-  const statuses = answers.map((answer) => (answer as Extract<Answer, { kind: 'response' }>).status);
+  const statuses = answers.map((answer) => (answer as Extract<EndpointReply, { kind: 'response' }>).status);
   const [hint, status] = judgeStatuses(probe, statuses, expectations);
   return verdict(status, hint);
 }
@@ -126,7 +126,7 @@ export interface LatencyFacts {
   answers: number;
 }
 
-export function judgeLatency(facts: LatencyFacts, budget: { slowMs: number; strict: boolean }): Verdict & { status: CheckStatus } {
+export function judgeLatency(facts: LatencyFacts, budget: { slowMs: number; strict: boolean }): CheckVerdict & { status: CheckStatus } {
   const expected = `every answer within ${formatDuration(budget.slowMs)}`;
   if (facts.timedOut > 0) return { status: 'fail', expected, hint: 'timeout' };
   if (facts.slow > 0) return { status: budget.strict ? 'fail' : 'warn', expected, hint: 'slow' };

@@ -2,7 +2,7 @@ import type { Sender } from '../send.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { buildWebhookRequest, type Target, type WebhookRequest } from '../trigger/request.js';
 import type { CheckGroup } from './groups.js';
-import { judge, judgeLatency, type Answer, type CheckHint, type CheckStatus, type Expectations, type LatencyFacts } from './judge.js';
+import { judge, judgeLatency, type EndpointReply, type CheckHint, type CheckStatus, type Expectations, type LatencyFacts } from './judge.js';
 import { loadMaterial, PROBES, type Material, type Probe } from './probes.js';
 
 // The runner of `datachonk check`: sends the probes of the groups asked for through the one sender
@@ -34,7 +34,7 @@ export interface CheckWorld {
 /** One request of a probe and what came of it. */
 export interface Exchange {
   request: WebhookRequest;
-  answer: Answer;
+  answer: EndpointReply;
 }
 
 export interface CheckResult {
@@ -136,7 +136,7 @@ async function runProbe(probe: Probe, run: { material: Material; settings: Check
   return { group: probe.group, check: probe.name, sends: probe.sends, ...verdict, exchanges };
 }
 
-function answerOf(outcome: Awaited<ReturnType<Sender['send']>>): Answer {
+function answerOf(outcome: Awaited<ReturnType<Sender['send']>>): EndpointReply {
   if (outcome.kind === 'error') return { kind: 'error', code: outcome.code, message: outcome.message, latencyMs: outcome.latencyMs };
   return { kind: 'response', status: outcome.status, body: outcome.body, latencyMs: outcome.latencyMs };
 }

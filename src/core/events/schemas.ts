@@ -124,7 +124,7 @@ export function pathOutside(root: z.ZodType, path: readonly string[]): UnknownPa
   return undefined;
 }
 
-type Step = { kind: 'found'; schema: z.ZodType } | { kind: 'open' } | { kind: 'missing'; names: string[] };
+type PathStep = { kind: 'found'; schema: z.ZodType } | { kind: 'open' } | { kind: 'missing'; names: string[] };
 
 interface Def {
   type: string;
@@ -137,7 +137,7 @@ interface Def {
 }
 
 /** One step down a schema: the field's schema, "open" (anything goes there), or missing. */
-function childSchema(schema: z.ZodType, key: string): Step {
+function childSchema(schema: z.ZodType, key: string): PathStep {
   const def = (schema as unknown as { _zod: { def: Def } })._zod.def;
   switch (def.type) {
     case 'object':

@@ -3,7 +3,7 @@ import { sign } from '../signing/signature.js';
 import { forwardHeaders } from './forward.js';
 import type { ForwardResult, RequestRecord } from './records.js';
 
-export interface ResendOptions {
+export interface ResendSettings {
   /** Re-sign with this secret; by default the original signature goes as it came. */
   secret?: string | undefined;
   timeoutMs: number;
@@ -14,7 +14,7 @@ export interface ResendOptions {
 const BODY_KEPT = 2048;
 
 /** Sends a journalled request again, byte for byte, with the headers the live forward sent, to each target. */
-export async function resend(record: RequestRecord, targets: readonly string[], options: ResendOptions): Promise<ForwardResult[]> {
+export async function resend(record: RequestRecord, targets: readonly string[], options: ResendSettings): Promise<ForwardResult[]> {
   const body = Buffer.from(record.body, 'base64');
   // What the app was sent the first time: the signature as received, or as the listener made it again.
   const signature = options.secret ? sign(options.secret, body) : record.forwarded_signature;

@@ -16,7 +16,7 @@ export const PROBE_HEADER = 'x-datachonk-probe';
 export type ProbeResult = { ok: true } | { ok: false; status?: number | undefined; network?: NetworkFailure | undefined };
 
 /** Sends one check of `url` (tests inject their own). */
-export type Probe = (url: string, token: string, timeoutMs: number) => Promise<ProbeResult>;
+export type UrlCheck = (url: string, token: string, timeoutMs: number) => Promise<ProbeResult>;
 
 /** Whether a request is the session's own check; `token` undefined: the session checks nothing. */
 export function isProbe(req: { headers: IncomingHttpHeaders }, token: string | undefined): boolean {
@@ -24,7 +24,7 @@ export function isProbe(req: { headers: IncomingHttpHeaders }, token: string | u
 }
 
 /** One GET of the public URL; the connection is not kept (`reset`), so nothing lingers between checks. */
-export const probePublicUrl: Probe = async (url, token, timeoutMs) => {
+export const probePublicUrl: UrlCheck = async (url, token, timeoutMs) => {
   try {
     const res = await request(url, {
       method: 'GET', headers: { [PROBE_HEADER]: token }, reset: true, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs),
@@ -44,7 +44,7 @@ export interface WatchOptions {
   /** Failed checks in a row that mean the URL is dead. */
   failures: number;
   timeoutMs: number;
-  probe: Probe;
+  probe: UrlCheck;
 }
 
 /** The public URL stopped answering: how many checks failed in a row, and what the last one got. */

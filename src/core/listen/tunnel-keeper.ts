@@ -3,7 +3,7 @@ import { Failure } from '../../failure.js';
 import type { Webhook } from '../api/schemas.js';
 import type { NetworkFailure } from '../net-errors.js';
 import type { Tunnel, TunnelProvider } from '../tunnel/provider.js';
-import { probePublicUrl, watchPublicUrl, type Probe } from './tunnel-health.js';
+import { probePublicUrl, watchPublicUrl, type UrlCheck } from './tunnel-health.js';
 
 // Keeps a session's tunnel up (issue 15, item 7). When the tunnel ends by itself, or its public URL stops
 // answering the checks of tunnel-health.ts, the keeper says so, stops what is left of it, and after each
@@ -23,7 +23,7 @@ export interface TunnelHealing {
   /** A check not answered by then fails. */
   checkTimeoutMs: number;
   /** Sends one check; default: a GET of the public URL (probePublicUrl). */
-  probe?: Probe | undefined;
+  probe?: UrlCheck | undefined;
 }
 
 /** What happened to the tunnel: it ended by itself, or its public URL stopped answering. */

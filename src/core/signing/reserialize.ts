@@ -7,7 +7,7 @@
 export type BodyForm =
   | 'compact' | 'pretty' | 'pretty-4' | 'tabs' | 'sorted' | 'sorted-pretty' | 'python' | 'python-sorted' | 'php';
 
-interface Style {
+interface JsonStyle {
   indent: string;
   /** Between items, and between a key and its value, when not indenting. */
   itemSeparator: string;
@@ -21,7 +21,7 @@ const asciiOnly = (quoted: string) => quoted.replace(/[\u0080-\uffff]/g, (ch) =>
 const slashes = (quoted: string) => quoted.replaceAll('/', '\\/');
 
 const JS = { itemSeparator: ',', keySeparator: ':', sortKeys: false } as const;
-const STYLES: Record<BodyForm, Style> = {
+const STYLES: Record<BodyForm, JsonStyle> = {
   compact: { ...JS, indent: '' },
   pretty: { ...JS, indent: '  ' },
   'pretty-4': { ...JS, indent: '    ' },
@@ -41,13 +41,13 @@ export function* reserializations(body: Buffer): Generator<{ form: BodyForm; byt
   } catch {
     return;
   }
-  for (const [form, style] of Object.entries(STYLES) as [BodyForm, Style][]) {
+  for (const [form, style] of Object.entries(STYLES) as [BodyForm, JsonStyle][]) {
     yield { form, bytes: Buffer.from(serialize(value, style), 'utf8') };
   }
 }
 
 /** JSON text of a parsed value in a style; the JavaScript styles give exactly what JSON.stringify gives. */
-export function serialize(value: unknown, style: Style, depth = 0): string {
+export function serialize(value: unknown, style: JsonStyle, depth = 0): string {
   if (value === null || typeof value !== 'object') {
     const text = JSON.stringify(value);
     return typeof value === 'string' && style.escape ? style.escape(text) : text;
