@@ -6,8 +6,17 @@ export const DEFAULT_TRIGGER_TIMEOUT = '10s';
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 export const DEFAULT_LISTEN_PORT = '4747';
 export const DEFAULT_LISTEN_PATH = '/webhooks/datachonk';
-export const DEFAULT_FORWARD_TIMEOUT = '30s';
-export const DEFAULT_MAX_BODY = '5MiB';
+/** The listener's numbers, for `datachonk listen` and `startListener()` alike. */
+export const RECEIVER_DEFAULTS = {
+  forwardTimeoutMs: 30_000,
+  maxBodyBytes: 5 * 1024 * 1024,
+  /** A client that has not sent its whole request by then gets 408. */
+  requestTimeoutMs: 30_000,
+  /** How long shutdown waits for forwards in flight. */
+  drainTimeoutMs: 10_000,
+} as const;
+export const DEFAULT_FORWARD_TIMEOUT = `${RECEIVER_DEFAULTS.forwardTimeoutMs / 1000}s`;
+export const DEFAULT_MAX_BODY = `${RECEIVER_DEFAULTS.maxBodyBytes / 1024 / 1024}MiB`;
 /** The web inspector's port (`listen --inspect`, `inspect`): ngrok's is 4040. */
 export const DEFAULT_INSPECT_PORT = '4041';
 /** `listen --tunnel`: the waits before each restart of a lost tunnel (8 restarts, about 2 minutes), then it gives up. */

@@ -32,7 +32,7 @@ export interface FailureFacts {
   'scenario-invalid': { file: string; issues: readonly ScenarioIssue[] };
   'target-invalid': { text: string; problem: 'syntax' | 'scheme' };
   'port-in-use': { host: string; port: number; server: 'listener' | 'emulator' | 'inspector' };
-  'cannot-listen': { host: string; port: number; code: string };
+  'cannot-listen': { host: string; port: number; server: 'listener' | 'emulator' | 'inspector'; code: string };
   'emulator-data-unreadable': { file: string; detail: string };
   'emulator-data-damaged': { file: string };
   'journal-unopenable': { file: string; detail: string };

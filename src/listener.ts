@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isEventType } from './core/events/catalogue.js';
+import { RECEIVER_DEFAULTS } from './defaults.js';
 import { globToRegExp } from './core/events/pattern.js';
 import { JournalWriter } from './core/listen/journal.js';
 import { startReceiver, type ReceivedRequest } from './core/listen/receiver.js';
@@ -86,8 +87,8 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
     host: options.host ?? '127.0.0.1', port: options.port ?? 0, path: options.path ?? '/webhooks/datachonk',
     secrets, appSecrets: secrets, skipVerify: options.skipVerify ?? false,
     targets: routes.map((r) => r.url), targetPatterns: routes.map((r) => r.events),
-    forwardTimeoutMs: options.forwardTimeoutMs ?? 30_000, maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024,
-    requestTimeoutMs: 30_000, drainTimeoutMs: 10_000, journal, now: () => new Date(), monotonic: () => performance.now(),
+    forwardTimeoutMs: options.forwardTimeoutMs ?? RECEIVER_DEFAULTS.forwardTimeoutMs, maxBodyBytes: options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes,
+    journal, now: () => new Date(), monotonic: () => performance.now(),
   }, {
     received() {}, forwarded() {}, warning() {},
     completed: (request, results) => {

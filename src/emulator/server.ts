@@ -1,7 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { Failure } from '../failure.js';
+import { listenOn, urlHost } from '../core/serve.js';
 import type { Delivery } from '../core/api/schemas.js';
 import { EVENT_TYPES, isEventType } from '../core/events/catalogue.js';
 import { randomId } from '../core/events/payload.js';
@@ -136,15 +135,9 @@ export async function startEmulator(options: EmulatorOptions, reporter: Emulator
   const server = createServer((req, res) => {
     void handle(state, req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new Failure('port-in-use', { host: options.host, port: options.port, server: 'emulator' }) : error);
-    });
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOn(server, { host: options.host, port: options.port, server: 'emulator' });
   return {
-    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/v1`,
+    url: `http://${urlHost(options.host)}:${port}/v1`,
     port,
     requests: state.requests,
     async close() {
@@ -191,9 +184,9 @@ interface Call {
   body: string;
 }
 
-type Answer = { status: number; data?: unknown };
+type ApiReply = { status: number; data?: unknown };
 
-async function route(state: State, call: Call): Promise<Answer> {
+async function route(state: State, call: Call): Promise<ApiReply> {
   const { method, path } = call;
   if (path === '/v1/webhooks' || path === '/v1/webhooks/') {
     if (method === 'GET') return { status: 200, data: state.store.list().map(publicWebhook) };
@@ -213,7 +206,7 @@ async function route(state: State, call: Call): Promise<Answer> {
 }
 
 /** /v1/webhooks/{id} and /v1/webhooks/{id}/deliveries */
-async function routeOne(state: State, call: Call, target: { id: string; deliveries: boolean }): Promise<Answer> {
+async function routeOne(state: State, call: Call, target: { id: string; deliveries: boolean }): Promise<ApiReply> {
   const { method } = call;
   const { id } = target;
   const webhook = state.store.get(id);

@@ -1,3 +1,4 @@
+import { flattenHeaders } from '../core/headers.js';
 import { isRejected, type JournalEntry } from '../core/listen/journal.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import { explainSignature } from '../ui/signature.js';
@@ -115,7 +116,7 @@ export function details(entry: JournalEntry, all: readonly JournalEntry[]): obje
   const verification = request.verification;
   const words = verification.diagnosis ? explainSignature(verification.diagnosis, 'listen') : undefined;
   const rawHeaders = request.raw_headers
-    ?? Object.entries(request.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.flatMap((v) => [name, v]) : [name, value]));
+    ?? flattenHeaders(request.headers);
   return {
     ...summarize(entry),
     request: { method: request.method, path: request.path, headers: pairs(rawHeaders), body: text, body_is_text: Buffer.from(text, 'utf8').equals(body) },

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EVENT_TYPES } from '../core/events/catalogue.js';
-import { Failure } from '../failure.js';
+import { listenOn } from '../core/serve.js';
 import { createSender } from '../core/send.js';
 import { curlFor, replay, sendEdited, type ActionResult, type ActionSettings } from './actions.js';
 import { openJournalFeed, type FeedChange, type JournalFeed } from '../core/listen/feed.js';
@@ -58,7 +57,7 @@ export interface Inspector {
   close(): Promise<void>;
 }
 
-interface Context {
+interface InspectorState {
   options: InspectorOptions;
   guard: Guard;
   token: string;
@@ -69,12 +68,11 @@ interface Context {
 export async function startInspector(options: InspectorOptions): Promise<Inspector> {
   const token = newToken();
   const streams = new Set<ServerResponse>();
-  let context: Context | undefined;
+  let context: InspectorState | undefined;
   const server = createServer((req, res) => {
     void handle(context!, req, res).catch((error: unknown) => sendJson(res, 500, { error: (error as Error).message }));
   });
-  await listen(server, options);
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOn(server, { host: options.host, port: options.port, server: 'inspector' });
   context = { options, guard: createGuard(port, token), token, streams };
   const unsubscribe = options.feed.subscribe((change) => broadcast(streams, change));
   const ping = setInterval(() => streams.forEach((res) => res.write(': ping\n\n')), options.pingMs ?? 15_000);
@@ -91,19 +89,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   };
 }
 
-function listen(server: Server, options: InspectorOptions): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new Failure('port-in-use', { host: options.host, port: options.port, server: 'inspector' }) : error);
-    });
-    server.listen(options.port, options.host, () => {
-      server.removeAllListeners('error');
-      resolve();
-    });
-  });
-}
-
-async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: InspectorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.setHeader('content-security-policy', CSP);
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
@@ -133,7 +119,7 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
  * The page, ready to show before its script loads (issue 14, item 6): its stylesheet inline (allowed by
  * its hash in this answer's CSP) and the newest rows as HTML, which the page's script then takes over.
  */
-async function page(ctx: Context, res: ServerResponse): Promise<void> {
+async function page(ctx: InspectorState, res: ServerResponse): Promise<void> {
   const dir = ctx.options.pageDir ?? PAGE_DIR;
   const html = await readFile(join(dir, 'index.html'), 'utf8').catch(() => undefined);
   if (html === undefined) return sendJson(res, 500, { error: 'the inspector page is missing from this installation of datachonk' });
@@ -145,23 +131,23 @@ async function page(ctx: Context, res: ServerResponse): Promise<void> {
     filled = filled.replace(STYLESHEET, () => `<style>${css}</style>`);
     res.setHeader('content-security-policy', csp(`'self' 'sha256-${createHash('sha256').update(css).digest('base64')}'`));
   }
-  send(res, 200, TYPES['.html']!, filled);
+  respond(res, 200, TYPES['.html']!, filled);
 }
 
-async function asset(ctx: Context, res: ServerResponse, name: string): Promise<void> {
+async function asset(ctx: InspectorState, res: ServerResponse, name: string): Promise<void> {
   const type = TYPES[extname(name)];
   // Plain file names of the page's folder only: no paths, no dot files.
   const bytes = /^[\w-]+(\.[\w-]+)+$/.test(name) && type ? await readFile(join(ctx.options.pageDir ?? PAGE_DIR, name)).catch(() => undefined) : undefined;
   if (!bytes) return sendJson(res, 404, { error: 'not found' });
-  send(res, 200, type!, bytes);
+  respond(res, 200, type!, bytes);
 }
 
-async function info(ctx: Context, res: ServerResponse): Promise<void> {
+async function info(ctx: InspectorState, res: ServerResponse): Promise<void> {
   const listenUrl = await ctx.options.actions.listenUrl();
   sendJson(res, 200, { mode: ctx.options.mode, listen_url: listenUrl ?? null, targets: ctx.options.targets, can_send: listenUrl !== undefined, event_types: EVENT_TYPES });
 }
 
-function list(ctx: Context, res: ServerResponse, url: URL): void {
+function list(ctx: InspectorState, res: ServerResponse, url: URL): void {
   const limit = Math.min(500, Math.max(1, Number(url.searchParams.get('limit') ?? PAGE_SIZE) || PAGE_SIZE));
   const status = url.searchParams.get('status') || undefined;
   if (status !== undefined && !PAGE_STATUSES.includes(status as PageStatus)) return sendJson(res, 400, { error: `status is one of ${PAGE_STATUSES.join(', ')}` });
@@ -172,7 +158,7 @@ function list(ctx: Context, res: ServerResponse, url: URL): void {
   sendJson(res, 200, page);
 }
 
-function stream(ctx: Context, req: IncomingMessage, res: ServerResponse): void {
+function stream(ctx: InspectorState, req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
   res.write(': connected\n\n');
   ctx.streams.add(res);
@@ -185,7 +171,7 @@ function broadcast(streams: Set<ServerResponse>, change: FeedChange): void {
   for (const res of streams) res.write(message);
 }
 
-async function post(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function post(ctx: InspectorState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const refused = ctx.guard.refuseChange(req);
   if (refused) return sendJson(res, 403, { error: refused });
   const match = /^\/api\/events\/(rcv_[A-Za-z0-9]+)\/(replay|send)$/.exec(url.pathname);
@@ -222,14 +208,14 @@ function answer(res: ServerResponse, result: ActionResult): void {
 
 function download(res: ServerResponse, rid: string, body: Buffer): void {
   res.setHeader('content-disposition', `attachment; filename="${rid}.json"`);
-  send(res, 200, 'application/octet-stream', body);
+  respond(res, 200, 'application/octet-stream', body);
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+  respond(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+function respond(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   if (res.headersSent) return void res.end();
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);

@@ -72,7 +72,8 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
     'for example: localhost:3000, 3000 or http://localhost:3000/webhooks',
   ),
   'port-in-use': (f, said) => failed(`port ${f.port} on ${f.host} is already in use`, PORT_TAKEN[f.server](said.command)),
-  'cannot-listen': (f) => failed(`cannot listen on ${f.host}:${f.port}: ${f.code}`, 'pick another --host or --port'),
+  'cannot-listen': (f, said) => failed(`cannot listen on ${f.host}:${f.port}: ${f.code}`,
+    f.server === 'inspector' ? `pick another port: ${inspectorPortFlag(said.command)} <port> (0 picks a free one)` : 'pick another --host or --port'),
   'emulator-data-unreadable': (f) => failed(`cannot read the emulator data file ${f.file}: ${f.detail}`),
   'emulator-data-damaged': (f) => failed(`the emulator data file ${f.file} is damaged`,
     'delete it to start with no webhooks, or pass another --data-file'),
@@ -107,8 +108,11 @@ function issueLines(issues: readonly { path: string; message: string }[]): strin
 const PORT_TAKEN = {
   listener: () => 'is another `datachonk listen` running? pick another port with --port (0 picks a free one)',
   emulator: () => 'is an emulator running already? pick another port with --port',
-  inspector: (command: string) => `is another inspector running? pick another port: ${command === 'inspect' ? '--port' : '--inspect'} <port> (0 picks a free one)`,
+  inspector: (command: string) => `is another inspector running? pick another port: ${inspectorPortFlag(command)} <port> (0 picks a free one)`,
 };
+
+/** `inspect` takes the inspector's port as --port, `listen` as --inspect. */
+const inspectorPortFlag = (command: string) => (command === 'inspect' ? '--port' : '--inspect');
 
 const SECRET_SOURCES: Record<FailureFacts['check-stopped']['secretSource'], string> = {
   flag: '--secret', env: 'DATACHONK_WEBHOOK_SECRET', dev: 'the local dev secret',

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { StreamedHead } from '../../src/core/body-stream.js';
-import { ResponseCollector } from '../../src/core/http-collect.js';
+import { ResponseCollector } from '../../src/core/http-client.js';
 
 // The undici handler that https forwards and sends gather answers with, driven as undici drives it
 // (onResponseStart, onResponseData…, onResponseEnd) with a stand-in controller.

@@ -261,7 +261,7 @@ describe('the words of failures', () => {
     'scenario-invalid': { file: 'my.yaml', issues: [{ path: 'steps[1].event', line: 7, message: 'unknown event type "x"' }] },
     'target-invalid': { text: 'ftp://x', problem: 'scheme' },
     'port-in-use': { host: '127.0.0.1', port: 4747, server: 'listener' },
-    'cannot-listen': { host: '10.9.9.9', port: 80, code: 'EADDRNOTAVAIL' },
+    'cannot-listen': { host: '10.9.9.9', port: 80, server: 'listener', code: 'EADDRNOTAVAIL' },
     'emulator-data-unreadable': { file: 'e.json', detail: 'EACCES' },
     'emulator-data-damaged': { file: 'e.json' },
     'journal-unopenable': { file: 'j.ndjson', detail: 'EACCES' },

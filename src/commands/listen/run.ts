@@ -87,7 +87,7 @@ function sessionOptions(ctx: Context, { options, appSecrets, otherSecrets, sessi
     receiver: {
       host: options.host, port: options.port, path: options.path, secrets: sessionSecret ? [sessionSecret, ...appSecrets] : appSecrets,
       appSecrets, otherSecrets, skipVerify: options.skipVerify, events: events && new Set(events), targets: options.forward.map((route) => route.url), targetPatterns: options.forward.map((route) => route.events),
-      forwardTimeoutMs: options.forwardTimeout, maxBodyBytes: options.maxBody, requestTimeoutMs: 30_000, drainTimeoutMs: 10_000,
+      forwardTimeoutMs: options.forwardTimeout, maxBodyBytes: options.maxBody,
       now: ctx.now, monotonic: ctx.monotonic,
     },
     journalFile: options.journal ? join(ctx.paths.stateDir, JOURNAL_FILE) : undefined,

@@ -1,18 +1,17 @@
+import type { ServerResponse } from 'node:http';
 import type { BodyStream, Flow, StreamedHead } from '../body-stream.js';
-import type { Answer } from '../h1/server.js';
-import { answerHeaders, headerValue, type ForwardOutcome } from './forward.js';
+import { headerValue } from '../headers.js';
+import { answerHeaders, type ForwardOutcome } from './forward.js';
 
-// The app's answer on its way back to the sender (issue 11, items 8 and 10): its status, its
-// headers but hop-by-hop ones, and its body, nothing added; in one write when it is small, streamed
-// when it is too large to hold.
+// The app's answer on its way back to the sender: its status, its headers but hop-by-hop ones, and
+// its body, nothing added; whole when it is small, streamed when it is too large to hold.
 
 /**
  * Gives the sender the first target's answer: its status, headers (but hop-by-hop ones) and body,
- * nothing added (a 204 gets no Content-Type). The body goes as latin1 text, one character per byte:
- * unchanged, and in one write with the head (a Buffer takes a writev, which costs more). An answer
- * that was streamed (SenderStream) ends here, or is cut off when the app's connection broke.
+ * nothing added (a 204 gets no Content-Type). An answer that was streamed (SenderStream) ends here,
+ * or is cut off when the app's connection broke.
  */
-export function answer(res: Answer, outcome: ForwardOutcome): void {
+export function answer(res: ServerResponse, outcome: ForwardOutcome): void {
   if (res.destroyed) return;
   if (res.headersSent) {
     if (outcome.result.error) res.destroy();
@@ -21,7 +20,7 @@ export function answer(res: Answer, outcome: ForwardOutcome): void {
   }
   const { status, body } = outcome;
   res.writeHead(status, answerHeaders(outcome.headers, bodiless(status) ? undefined : body.length));
-  res.end(body.toString('latin1'), 'latin1');
+  res.end(body);
 }
 
 /** No body, so no Content-Length: a 204 (RFC 9110 §8.6 forbids one) and a 304 (§15.4.5). */
@@ -30,7 +29,7 @@ function bodiless(status: number): boolean {
 }
 
 /**
- * The first target's answer when it is too large to hold (issue 11, item 10): its head and first
+ * The first target's answer when it is too large to hold: its head and first
  * bytes go to the sender at once, the rest as it comes, reading from the app paused while the
  * sender is slower. A sender that went away: the rest is read and dropped.
  */
@@ -40,7 +39,7 @@ export class SenderStream implements BodyStream {
   /** Reads from the app again; made only for an answer that streams. */
   private resume: (() => void) | undefined;
 
-  constructor(private readonly res: Answer) {}
+  constructor(private readonly res: ServerResponse) {}
 
   start(head: StreamedHead, flow: Flow): void {
     const res = this.res;

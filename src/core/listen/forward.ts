@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool, type Dispatcher } from 'undici';
+import type { Pool } from 'undici';
 import type { BodyStream } from '../body-stream.js';
+import { flattenHeaders } from '../headers.js';
+import { originPool, sendRequest } from '../http-client.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
-import { ResponseCollector } from '../http-collect.js';
-import { H1Pool } from '../h1/pool.js';
 import { classifyNetworkError, describeNetworkFailure, formatDuration } from '../net-errors.js';
 import type { ForwardResult } from './records.js';
 
@@ -48,7 +48,7 @@ const HEADERS_KEPT = 100;
 /**
  * Bytes of the app's answer held in memory: a larger one is streamed to the sender (the first
  * target's, when the caller gives a stream) or read and dropped (the others'), keeping these first
- * bytes. Bounded memory whatever the app sends (issue 11, item 10), and a small answer still goes
+ * bytes. Bounded memory whatever the app sends, and a small answer still goes
  * to the sender in one write.
  */
 const BODY_HELD = 64 * 1024;
@@ -74,7 +74,7 @@ const OWN_SCHEME = 'http';
  * received one extended with the client's address) and X-Forwarded-Proto (the listener's scheme).
  */
 export function forwardHeaders(input: ForwardInput): string[] {
-  const raw = Array.isArray(input.headers) ? input.headers as readonly string[] : flatten(input.headers as IncomingHttpHeaders);
+  const raw = Array.isArray(input.headers) ? input.headers as readonly string[] : flattenHeaders(input.headers as IncomingHttpHeaders);
   const named = connectionNamed(raw);
   let forwardedFor: string | undefined;
   const out: string[] = [];
@@ -98,16 +98,6 @@ export function forwardHeaders(input: ForwardInput): string[] {
   return out;
 }
 
-function flatten(headers: IncomingHttpHeaders): string[] {
-  const out: string[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) out.push(name, v);
-    else out.push(name, value);
-  }
-  return out;
-}
-
 /** One forward as it goes out: the method, the headers forwardHeaders() made, the exact body. */
 export interface OutgoingForward {
   method: string;
@@ -115,73 +105,47 @@ export interface OutgoingForward {
   body: Buffer;
 }
 
-/** What came back from the app: its status, headers and body (or its first bytes); or why nothing did. */
-type Answer = { error: Error } | { error?: undefined; status: number; headers: readonly string[]; body: Buffer; streamed: boolean };
-
 /**
  * Forwards to one target over keep-alive connections (one pool per target, reused for every
- * request): plain http through the small client in core/h1, https through undici. Never throws: a
- * refused, reset or slow app becomes a 502 or 504 outcome.
+ * request). Never rejects: a refused, reset or slow app becomes a 502 or 504 outcome.
  */
 export class Forwarder {
-  private readonly send: (path: string, input: OutgoingForward, then: (answer: Answer) => void, stream: BodyStream | undefined) => void;
-  private readonly close_: () => Promise<void>;
-  readonly origin: string;
+  private readonly pool: Pool;
 
   constructor(readonly target: URL, private readonly timeoutMs: number, private readonly clock: () => number) {
-    this.origin = target.origin;
-    if (target.protocol === 'http:') {
-      const pool = new H1Pool(target.origin, { connections: 64, timeoutMs, maxBodyBytes: BODY_HELD });
-      this.send = (path, input, then, stream) => pool.request({ method: input.method, path, headers: input.headers, body: input.body, stream }, (error, response) => {
-        then(error ? { error } : response!);
-      });
-      this.close_ = () => pool.close();
-    } else {
-      const pool = new Pool(target.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 10_000, connect: { timeout: timeoutMs } });
-      this.send = (path, input, then, stream) => {
-        const handler = new ResponseCollector(BODY_HELD, (error) => then(error ? { error } : {
-          status: handler.status, headers: handler.headerList(), body: handler.body(), streamed: handler.streamed,
-        }), stream);
-        pool.dispatch({
-          path, method: input.method as Dispatcher.HttpMethod, headers: input.headers, body: input.body,
-          headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
-        }, handler);
+    this.pool = originPool(target.origin, 64);
+  }
+
+  /** Forwards one request. An answer larger than BODY_HELD goes to `stream` as it comes, when one is given. */
+  async forward(url: string, input: OutgoingForward, stream?: BodyStream): Promise<ForwardOutcome> {
+    const started = this.clock();
+    // `url` is this target's origin followed by the path (see forwardUrl).
+    const request = { ...input, path: url.slice(this.target.origin.length) || '/' };
+    try {
+      const { status, headers, body, streamed } = await sendRequest(this.pool, request, { timeoutMs: this.timeoutMs, maxBodyBytes: BODY_HELD, stream });
+      return {
+        status, headers, body, streamed,
+        result: {
+          target: url, status, latency_ms: this.elapsed(started), headers: headers.length > HEADERS_KEPT ? headers.slice(0, HEADERS_KEPT) : headers,
+          ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}),
+        },
       };
-      // destroy(), not close(): close() would wait for forwards still in flight, and shutdown has waited already.
-      this.close_ = () => pool.destroy();
+    } catch (error) {
+      const { code, message, status } = classify(error, this.target, this.timeoutMs);
+      return {
+        status, headers: ERROR_HEADERS, body: Buffer.from(JSON.stringify({ error: message })), streamed: false,
+        result: { target: url, status: null, latency_ms: this.elapsed(started), error: { code, message } },
+      };
     }
   }
 
-  /**
-   * Forwards one request; `then` gets the outcome. A callback, not a promise: this runs for every
-   * event. An answer larger than BODY_HELD goes to `stream` as it comes, when one is given.
-   */
-  forwardThen(url: string, input: OutgoingForward, then: (outcome: ForwardOutcome) => void, stream?: BodyStream): void {
-    const started = this.clock();
-    // `url` is this target's origin followed by the path (see forwardUrl).
-    this.send(url.slice(this.origin.length) || '/', input, (answer) => {
-      const latency = round(this.clock() - started);
-      if (answer.error) {
-        const { code, message, status } = classify(answer.error, this.target, this.timeoutMs);
-        then({
-          status, headers: ERROR_HEADERS, body: Buffer.from(JSON.stringify({ error: message })), streamed: false,
-          result: { target: url, status: null, latency_ms: latency, error: { code, message } },
-        });
-        return;
-      }
-      const { status, headers, body, streamed } = answer;
-      then({
-        status, headers, body, streamed,
-        result: {
-          target: url, status, latency_ms: latency, headers: headers.length > HEADERS_KEPT ? headers.slice(0, HEADERS_KEPT) : [...headers],
-          ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}),
-        },
-      });
-    }, stream);
+  /** Ends what is still in flight (its senders get a 502): shutdown has waited for it already. */
+  close(): Promise<void> {
+    return this.pool.destroy();
   }
 
-  close(): Promise<void> {
-    return this.close_();
+  private elapsed(started: number): number {
+    return Math.round((this.clock() - started) * 100) / 100;
   }
 }
 
@@ -210,18 +174,11 @@ export function answerHeaders(headers: readonly string[], length: number | undef
 function connectionNamed(headers: readonly string[]): Set<string> | undefined {
   let named: Set<string> | undefined;
   for (let i = 0; i < headers.length; i += 2) {
-    // The length first: no lower-casing of every name, twice per request, for one that is rarely there.
-    if (headers[i]!.length !== 10 || headers[i]!.toLowerCase() !== 'connection') continue;
+    if (headers[i]!.toLowerCase() !== 'connection') continue;
     named ??= new Set();
     for (const token of headers[i + 1]!.split(',')) if (token.trim()) named.add(token.trim().toLowerCase());
   }
   return named;
-}
-
-/** The first value of a header in a flat name, value… list. */
-export function headerValue(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return headers[i + 1];
-  return undefined;
 }
 
 function classify(error: unknown, target: URL, timeoutMs: number): { code: string; message: string; status: number } {
@@ -229,8 +186,4 @@ function classify(error: unknown, target: URL, timeoutMs: number): { code: strin
   if (code === 'timeout') return { code, status: 504, message: `no answer from ${target.host} within ${formatDuration(timeoutMs)}` };
   if (code === 'refused') return { code, status: 502, message: `connection refused: is your app running on ${target.host}?` };
   return { code, status: 502, message: describeNetworkFailure(code, target, timeoutMs, error) };
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }

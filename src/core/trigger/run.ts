@@ -1,4 +1,5 @@
-import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER, headerValue } from '../listen/forward.js';
+import { headerValue } from '../headers.js';
+import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../listen/forward.js';
 import type { NetworkFailure } from '../net-errors.js';
 import type { Outcome, Sender } from '../send.js';
 import type { WebhookRequest } from './request.js';

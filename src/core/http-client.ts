@@ -1,0 +1,157 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool, type Dispatcher } from 'undici';
+import { KeptPrefix, type BodyStream } from './body-stream.js';
+import { flattenHeaders } from './headers.js';
+
+// The one HTTP client of the tool: undici, for http and https alike. The listener's forwards
+// (listen/forward.ts) and every send (send.ts: trigger, events resend, check, the emulator's
+// deliveries) go through sendRequest(), over a keep-alive Pool per origin.
+
+/** One request, exactly as it goes on the wire; undici writes Host first and Content-Length last. */
+export interface HttpRequest {
+  method: string;
+  /** Path and query. */
+  path: string;
+  /** A flat name, value… list (names in their case and order, repeats kept), or a map. */
+  headers: readonly string[] | Readonly<Record<string, string>>;
+  body: Buffer | string;
+}
+
+/** What came back: the status, the headers as received and the body (or, when `streamed`, its first bytes). */
+export interface HttpReply {
+  status: number;
+  /** Flat name, value… list: names in their case and order, repeats kept. */
+  headers: string[];
+  body: Buffer;
+  /** The body outgrew `maxBodyBytes` and the rest went to the stream given. */
+  streamed: boolean;
+}
+
+export interface ReplyLimits {
+  /**
+   * From this call to the end of the answer, the time spent waiting for a free connection included
+   * (field-notes.md: "a timeout that starts after a connection-pool queue is no timeout"). Once a
+   * large answer streams, it is the longest pause between two of its parts instead.
+   */
+  timeoutMs: number;
+  /** Bytes of the body kept; the rest is read and dropped, or handed to `stream`. */
+  maxBodyBytes: number;
+  stream?: BodyStream | undefined;
+}
+
+/** A request that was not answered in time. Its name is what classifyNetworkError() looks for. */
+export class RequestTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** Keep-alive connections to one origin, one request at a time on each. */
+export function originPool(origin: string, connections: number): Pool {
+  return new Pool(origin, { connections, pipelining: 1 });
+}
+
+/** Sends one request; resolves with the answer, rejects with undici's error or a RequestTimeoutError. */
+export function sendRequest(dispatcher: Dispatcher, request: HttpRequest, limits: ReplyLimits): Promise<HttpReply> {
+  return new Promise<HttpReply>((resolve, reject) => {
+    const collector = new ResponseCollector(limits.maxBodyBytes, (error) => {
+      if (error) reject(error);
+      else resolve({ status: collector.status, headers: collector.headerList(), body: collector.body(), streamed: collector.streamed });
+    }, limits.stream);
+    collector.expireIn(limits.timeoutMs);
+    // undici's own timeouts start only once the request is written; the collector's runs from now.
+    // bodyTimeout still bounds each pause of a streamed answer.
+    dispatcher.dispatch({
+      path: request.path, method: request.method as Dispatcher.HttpMethod, headers: request.headers as string[], body: request.body,
+      headersTimeout: limits.timeoutMs, bodyTimeout: limits.timeoutMs,
+    }, collector);
+  });
+}
+
+/**
+ * An undici dispatch handler that gathers one response: status, headers and body (its first
+ * `maxBytes`; the rest is read and dropped, or handed to `stream` when one is given), then calls
+ * `done` once: at the end, on error, or when it gives up (expireIn).
+ */
+export class ResponseCollector implements Dispatcher.DispatchHandler {
+  status = 0;
+  /** Bytes of body received, kept or not. */
+  size = 0;
+  /** Whether the body outgrew `maxBytes` and the rest went to the stream. */
+  streamed = false;
+  private headers: IncomingHttpHeaders = {};
+  private rawHeaders: unknown;
+  private readonly kept: KeptPrefix;
+  private controller: Dispatcher.DispatchController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private failure: Error | undefined;
+  private finished = false;
+
+  constructor(maxBytes: number, private readonly done: (error?: Error) => void, private readonly stream?: BodyStream) {
+    this.kept = new KeptPrefix(maxBytes);
+  }
+
+  /**
+   * Gives up `ms` from now unless the answer has come (or started to stream) by then: a request still
+   * waiting for a connection is then dropped unsent, one in flight is aborted (its connection closed).
+   */
+  expireIn(ms: number): void {
+    this.timer = setTimeout(() => this.giveUp(new RequestTimeoutError(`no answer within ${ms} ms`)), ms);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.finished) controller.abort(this.failure ?? new Error('given up'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.status = statusCode;
+    this.headers = headers;
+    this.rawHeaders = controller.rawHeaders;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.finished) return;
+    this.size += chunk.length;
+    if (this.streamed) return this.stream!.data(chunk);
+    const rest = this.kept.take(chunk);
+    if (!rest || !this.stream) return;
+    // Too large to hold: the head and the first bytes go now, the rest as it comes, paced by undici's
+    // bodyTimeout from here on rather than by the whole answer's time.
+    this.streamed = true;
+    clearTimeout(this.timer);
+    this.stream.start({ status: this.status, headers: this.headerList(), body: this.body() }, controller);
+    this.stream.data(rest);
+  }
+
+  onResponseEnd(): void {
+    this.finish();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.finish(error);
+  }
+
+  /** The body kept. */
+  body(): Buffer {
+    return this.kept.body();
+  }
+
+  /** The headers as a flat name, value… list: as received (case and order) when undici gives them raw. */
+  headerList(): string[] {
+    if (Array.isArray(this.rawHeaders)) return (this.rawHeaders as (Buffer | string)[]).map((item) => (typeof item === 'string' ? item : item.toString('latin1')));
+    return flattenHeaders(this.headers);
+  }
+
+  private giveUp(error: Error): void {
+    if (this.finished) return;
+    this.failure = error;
+    this.finish(error);
+    this.controller?.abort(error);
+  }
+
+  private finish(error?: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.done(error);
+  }
+}
