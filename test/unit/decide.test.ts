@@ -2,7 +2,7 @@ import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:
 import { describe, expect, it } from 'vitest';
 import { isFailure } from '../../src/failure.js';
 import { DIAGNOSED_BODY_BYTES, decideBody, decideHead, type ListenRules, type RequestHead } from '../../src/core/listen/decide.js';
-import { forwardUrl, impliedPort, parseTarget } from '../../src/core/listen/targets.js';
+import { forwardUrl, parseRoute, parseTarget } from '../../src/core/listen/targets.js';
 import { sign } from '../../src/core/signing/signature.js';
 
 // The listener's verdict on one request, rule by rule: the code, the status the sender gets, the
@@ -408,7 +408,8 @@ describe('parseTarget', () => {
     ['https://app.test', false], ['[::1]:8080', false], ['[::1]', true], ['localhost:80', false], ['localhost:80/x', false],
     ['app.test?x=1', true], ['app.test/a:1', true],
   ])('%j leaves the port implied: %s', (text, implied) => {
-    expect(impliedPort.has(parseTarget(text))).toBe(implied);
+    expect(parseRoute(text).impliedPort).toBe(implied);
+    expect(parseRoute(`chonk.*=${text}`).impliedPort).toBe(implied);
   });
 
   const failureOf = (text: string) => {

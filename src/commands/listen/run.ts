@@ -11,7 +11,6 @@ import { WebhooksApi } from '../../core/api/webhooks.js';
 import type { ApiClient } from '../../core/api/client.js';
 import { EVENT_TYPES } from '../../core/events/catalogue.js';
 import { requireEventType } from '../../core/events/payload.js';
-import { impliedPort } from '../../core/listen/targets.js';
 import { eventPattern } from '../../core/listen/decide.js';
 import type { ForwardRoute } from '../targets.js';
 import { startListenSession, type ListenSession, type ListenSessionOptions } from '../../core/listen/session.js';
@@ -124,7 +123,7 @@ function startOwnInspector(ctx: Context, { options, session, secret }: { options
 
 /** A target without a port (port 80, rarely meant); a pattern that takes none of the event types this version knows. */
 function warnAboutRoutes(view: ListenView, routes: readonly ForwardRoute[]): void {
-  for (const { url } of routes.filter((route) => impliedPort.has(route.url))) {
+  for (const { url } of routes.filter((route) => route.impliedPort)) {
     view.warning(`--forward ${url.hostname} has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward ${url.hostname}:3000`);
   }
   for (const { events } of routes) {

@@ -20,15 +20,26 @@ export function parseTarget(text: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Failure('target-invalid', { text, problem: 'scheme' });
   // The WHATWG parser takes hosts such as `ht!tp`; a target names a real host (`_` is allowed: compose service names).
   if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/i.test(url.hostname)) throw new Failure('target-invalid', { text, problem: 'syntax' });
-  // No port in the URL, and none typed (`localhost:80` is typed: the URL elides http's own port).
-  if (url.port === '' && !/^[^/?#]*:\d*(?:[/?#]|$)/.test(value)) impliedPort.add(url);
   return url;
+}
+
+/**
+ * Whether a --forward value leaves its port implied: a bare host (`localhost`, `app.test/hooks`) means
+ * http's port 80, which is rarely what was meant. `localhost:80` and a full URL name theirs.
+ */
+export function leavesPortImplied(text: string): boolean {
+  const value = text.trim();
+  if (/^\d+$|^:\d+|^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
+  // No port typed before the path (`[::1]` has colons of its own).
+  return !/^(?:\[[^\]]*\]|[^/?#\[]*?):\d*(?:[/?#]|$)/.test(value);
 }
 
 /** A forward target, and the event types it takes (a type or a `*` pattern; undefined: the events no pattern takes). */
 export interface RouteTarget {
   url: URL;
   events?: string | undefined;
+  /** Typed as a bare host: the port is http's 80 (see leavesPortImplied). */
+  impliedPort: boolean;
 }
 
 // `generation.*=…`, `chonk.created=…`: an event pattern is letters, digits, `.`, `_`, `-` and `*`,
@@ -38,11 +49,9 @@ const ROUTE = /^([a-z0-9_*][a-z0-9_.*-]*)=(.+)$/i;
 /** Parses a --forward value that may name the events it takes: `chonk.*=localhost:3000/chonks`, or a plain target. */
 export function parseRoute(text: string): RouteTarget {
   const routed = ROUTE.exec(text.trim());
-  return routed ? { url: parseTarget(routed[2]!), events: routed[1]! } : { url: parseTarget(text) };
+  const target = routed ? routed[2]! : text;
+  return { url: parseTarget(target), events: routed?.[1], impliedPort: leavesPortImplied(target) };
 }
-
-/** Targets given as a bare host (`localhost`): the port is http's 80, which is rarely what was meant. */
-export const impliedPort = new WeakSet<URL>();
 
 /**
  * The URL to forward one request to: a target without a path (or with just `/`) gets the received
