@@ -205,17 +205,10 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
   return joinShown(lines, '\n');
 }
 
-// Local-time fields cost a time-zone lookup each; under load many lines share a second.
-let lastSecond = NaN;
-let lastStamp = '';
-
+/** Local time to the second: 2026-12-07 20:41:05. */
 function timestamp(date: Date): string {
-  const second = Math.floor(date.getTime() / 1000);
-  if (second === lastSecond) return lastStamp;
   const pad = (n: number) => String(n).padStart(2, '0');
-  lastSecond = second;
-  lastStamp = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-  return lastStamp;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 /** The flag behind a rejection the user can change. */
