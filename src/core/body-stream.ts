@@ -1,7 +1,7 @@
-// A response body too large to hold, handed on as it arrives (issue 11, item 10: a 300 MB answer
-// from the app grew the listener to 1.3 GB). Both HTTP clients (core/h1 for http, undici for https)
-// keep a bounded first part of a body; given a BodyStream, they hand on the rest instead of
-// dropping it, and the listener streams it to the sender.
+// A response body too large to hold, handed on as it arrives (a 300 MB answer from the app once grew
+// the listener to 1.3 GB). The HTTP client (http-client.ts) keeps a bounded first part of a body;
+// given a BodyStream, it hands on the rest instead of dropping it, and the listener streams it to
+// the sender.
 
 /** Reading from the connection the body comes on: paused while its reader cannot keep up. */
 export interface Flow {
@@ -24,7 +24,7 @@ export interface BodyStream {
   data(part: Buffer): void;
 }
 
-/** The first `max` bytes of a body, gathered part by part (both HTTP clients keep one). */
+/** The first `max` bytes of a body, gathered part by part. */
 export class KeptPrefix {
   private parts: Buffer[] = [];
   private size = 0;

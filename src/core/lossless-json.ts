@@ -1,7 +1,7 @@
 // JSON that keeps the numbers a user typed. `JSON.parse` reads every number into a double, so
 // 12345678901234567890 comes back as 12345678901234567000 and 1e400 as Infinity (which
 // `JSON.stringify` then writes as null). The payloads we sign and send must carry the digits as typed
-// (issue 11, item 9), and Node 20 has no reviver with the source text (that is Node 21+), so such a
+//, and Node 20 has no reviver with the source text (that is Node 21+), so such a
 // number is kept as a `RawNumber` holding its text, and `stringifyJson` writes that text back.
 // Every other number stays a plain number and is written exactly as `JSON.stringify` writes it.
 

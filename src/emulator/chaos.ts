@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Chaos delivery (issue 15, item 5): what a real sender does to webhooks on a bad day, on purpose, so
+// Chaos delivery: what a real sender does to webhooks on a bad day, on purpose, so
 // that a receiver can be tested against it: an event delivered twice, events overtaking each other, late
 // deliveries, and attempts that fail on the sender's side and are retried. Every delivery is still
 // signed, and every attempt recorded with what chaos did to it.

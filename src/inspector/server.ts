@@ -116,7 +116,7 @@ async function handle(ctx: InspectorState, req: IncomingMessage, res: ServerResp
 }
 
 /**
- * The page, ready to show before its script loads (issue 14, item 6): its stylesheet inline (allowed by
+ * The page, ready to show before its script loads: its stylesheet inline (allowed by
  * its hash in this answer's CSP) and the newest rows as HTML, which the page's script then takes over.
  */
 async function page(ctx: InspectorState, res: ServerResponse): Promise<void> {

@@ -1,7 +1,7 @@
 // Text from outside (a received request, the journal, the API, the app's answers, users' files) must
 // not reach a terminal as control sequences: an ESC or an 8-bit CSI can set the window title, clear
-// the screen or print OSC 8 links, and a bidi override can disguise what a line says (issue 11, item
-// 4; CVE-2021-42574 for the bidi characters). What a terminal would act on is shown escaped instead.
+// the screen or print OSC 8 links, and a bidi override can disguise what a line says (CVE-2021-42574
+// for the bidi characters). What a terminal would act on is shown escaped instead.
 // No imports: program.ts uses this for commander's own output without loading chalk.
 
 // C0 controls, DEL, C1 controls (U+0080–U+009F, among them the 8-bit CSI U+009B), and the bidi

@@ -7,8 +7,8 @@ import { escapeControls, jsonText, safeJson } from './sanitize.js';
 // template (the source code's own words), values put into it (escaped by escapeControls unless they
 // are Shown already), a painter's colours around escaped text, and JSON records (jsonText). The
 // writers escape anything else whole (writeLine) or refuse it (bufferedLines, a type error). So a
-// value from outside cannot reach a terminal raw unless a view goes out of its way (issue 11, item
-// 4): forgetting `shown` costs a line its layout, never its safety.
+// value from outside cannot reach a terminal raw unless a view goes out of its way:
+// forgetting `shown` costs a line its layout, never its safety.
 
 class ShownText {
   // An ES private field makes the type nominal: no object literal passes for Shown text.

@@ -66,7 +66,7 @@ export type ReceivedValidation =
 /**
  * Validates a payload as a receiver should: a known type against its full schema, any other type (one
  * DataChonk added after this version) against the envelope alone, since refusing it would turn
- * DataChonk's next event type into an error (issue 11, item 12). An unknown event comes back as given.
+ * DataChonk's next event type into an error. An unknown event comes back as given.
  */
 export function validateReceived(payload: unknown): ReceivedValidation {
   const type = (payload as { event?: unknown } | null | undefined)?.event;

@@ -1,7 +1,7 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
 
 // A body sent with a Content-Encoding (RFC 9110 §8.4): the signature covers its bytes as sent, and
-// they are forwarded as they are; decoded only to read the event in it (issue 11, item 8).
+// they are forwarded as they are; decoded only to read the event in it.
 // DataChonk's webhook page says nothing of compression, so any sender may use one.
 
 /** The codings the listener can undo, as a 415 names them in Accept-Encoding. */

@@ -24,10 +24,10 @@ export interface JournalOpened {
  * loses nothing that was forwarded. The write is synchronous on purpose: appending a few kilobytes to
  * a local file takes microseconds, where an asynchronous write costs a trip through the thread pool
  * and a promise per request; and one write per turn rather than per record saves a system call per
- * event under load. Both showed in the listener's cost per event (issue 6). `append` is for records
+ * event under load. Both showed in the listener's cost per event. `append` is for records
  * that need no callback (a request's outcome): they go in the same group, so the file keeps order.
  *
- * Several listeners may share one journal (issue 11). Each group is one write to a file opened for
+ * Several listeners may share one journal. Each group is one write to a file opened for
  * appending, so groups never interleave. The file's size is the file's, not what this process wrote,
  * and only one process rolls it over at a time (under `<file>.lock`); a writer whose file was rolled
  * over by another finds out before its next group and reopens the new one. A group written into the
@@ -315,7 +315,7 @@ export function isRejected(entry: JournalEntry): boolean {
 /**
  * Finds an entry by journal id (`rcv_…`) or event id (`evt_…`). An event id names the latest
  * delivery of the event that the listener accepted, verified ones first; a rejected request that
- * claims the id (anyone can send one) is found by it only when nothing else claims it (issue 11).
+ * claims the id (anyone can send one) is found by it only when nothing else claims it.
  */
 export function findEntry(contents: JournalContents, id: string): JournalEntry | undefined {
   let accepted: JournalEntry | undefined;

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'undici';
 import { classifyNetworkError, type NetworkFailure } from '../net-errors.js';
 
-// Whether a tunnel's public URL still reaches this listener (issue 15, item 7). cloudflared can keep
+// Whether a tunnel's public URL still reaches this listener. cloudflared can keep
 // running while its quick tunnel no longer answers (the edge lost it: 530, or its name no longer
 // resolves), so the process's exit is not the only way a tunnel dies. Every interval the session sends
 // one GET to the public URL with a per-session token in a header; the listener answers it itself

@@ -5,7 +5,7 @@ import type { NetworkFailure } from '../net-errors.js';
 import type { Tunnel, TunnelProvider } from '../tunnel/provider.js';
 import { probePublicUrl, watchPublicUrl, type UrlCheck } from './tunnel-health.js';
 
-// Keeps a session's tunnel up (issue 15, item 7). When the tunnel ends by itself, or its public URL stops
+// Keeps a session's tunnel up. When the tunnel ends by itself, or its public URL stops
 // answering the checks of tunnel-health.ts, the keeper says so, stops what is left of it, and after each
 // wait of its schedule starts a new one and has the session point its webhook and presence note at the
 // new URL (`moved`). A failed start, or a webhook that cannot be updated, is said and tried again after
