@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: throughput, CPU per event, latency, startup and memory of datachonk, measured on
 // loopback against what a user would otherwise use, and written to BENCHMARKS.md. Run after
-// `npm run build`. Targets (issue 10, items 8 and 9) are reported met or not met, never asserted.
+// `npm run build`. Targets and guards are reported met or not met, never asserted. The forwarding
+// figures are a guard against regressions, not a goal: see docs/decisions/one-http-stack.md.
 //
 // Every run sends its own run id in the query string and the app counts per run id (scripts/bench/
 // app.mjs), so "nothing lost" is an equality per run: requests sent == requests the app received.
@@ -150,7 +151,7 @@ const summary = Object.fromEntries(names.map((name) => {
 }));
 const listenVsProxy = summary['datachonk listen'].rps / summary['node-http-proxy'].rps;
 // The same ratio within each round, where both ran minutes apart at most: what the machine's load did
-// between rounds cancels out. The target is met only when both this and the ratio of medians reach it.
+// between rounds cancels out. The guard reads this one.
 const roundRatios = runs['datachonk listen'].map((r, i) => r.rps / runs['node-http-proxy'][i].rps);
 const roundRatio = median(roundRatios);
 const listenVsDirect = summary['datachonk listen'].rps / summary.direct.rps;
@@ -279,16 +280,15 @@ const lines = [
   'one machine, so the load generator, the app and the forwarder share the cores; figures move between runs.',
   `1-minute load average before the run ${f(loadAtStart, 2)}, after it ${f(loadavg()[0], 2)}; the benchmark's own processes count in the second.`,
   '',
-  '## Targets (issue 10)',
+  '## Targets and guards',
   '',
   '| target | figure | result |',
   '|---|---|---|',
-  `| \`listen\` req/s >= 1.25x node-http-proxy (median of ${ROUNDS} interleaved rounds; and the median of the rounds' own ratios) | ${f(listenS.rps)} vs ${f(summary['node-http-proxy'].rps)} req/s = ${f(listenVsProxy, 2)}x; round by round ${roundRatios.map((r) => f(r, 2)).join(', ')}, median ${f(roundRatio, 2)}x | ${verdict(listenVsProxy >= 1.25 && roundRatio >= 1.25)} |`,
-  `| \`listen\` CPU per forwarded event <= 75 µs | ${f(listenS.cpuUs)} µs | ${verdict(listenS.cpuUs !== undefined && listenS.cpuUs <= 75)} |`,
+  `| guard: \`listen\` req/s >= 0.9x node-http-proxy, round by round (the median of the ${ROUNDS} interleaved rounds' own ratios) | round by round ${roundRatios.map((r) => f(r, 2)).join(', ')}, median ${f(roundRatio, 2)}x (medians ${f(listenS.rps)} vs ${f(summary['node-http-proxy'].rps)} req/s = ${f(listenVsProxy, 2)}x) | ${verdict(roundRatio >= 0.9)} |`,
   `| nothing lost, nothing extra: every round of every target, sent == app received, no errors | ${names.map((n) => `${n}: sent ${f(summary[n].sent)}, received ${f(summary[n].received)}, lost ${f(summary[n].lost)}, extra ${f(summary[n].extra)}, errors ${summary[n].errors}`).join('; ')} | ${verdict(names.every((n) => summary[n].exact))} |`,
-  `| \`trigger --count ${TRIGGER_COUNT} --concurrency ${CONNECTIONS}\` >= 0.5x autocannon, same body | ${f(trigger.rate)} vs ${f(cannonTotals.rate)} req/s = ${f(triggerRatio, 2)}x (by wall time, process start included: ${f(trigger.wallRate)} req/s = ${f(trigger.wallRate / cannonTotals.rate, 2)}x) | ${verdict(triggerRatio >= 0.5)} |`,
-  `| latency added by \`listen\` <= added by node-http-proxy, p50 | ${f(lt.added50, 3)} vs ${f(px.added50, 3)} ms | ${verdict(lt.added50 <= px.added50)} |`,
-  `| latency added by \`listen\` <= added by node-http-proxy, p99 | ${f(lt.added99, 3)} vs ${f(px.added99, 3)} ms | ${verdict(lt.added99 <= px.added99)} |`,
+  `| reported: CPU per forwarded event, \`listen\` beside node-http-proxy | ${f(listenS.cpuUs)} vs ${f(summary['node-http-proxy'].cpuUs)} µs | – |`,
+  `| reported: latency added at 100 events/s, \`listen\` beside node-http-proxy, p50 and p99 | p50 ${f(lt.added50, 3)} vs ${f(px.added50, 3)} ms; p99 ${f(lt.added99, 3)} vs ${f(px.added99, 3)} ms | – |`,
+  `| reported: \`trigger --count ${TRIGGER_COUNT} --concurrency ${CONNECTIONS}\` beside autocannon, same body | ${f(trigger.rate)} vs ${f(cannonTotals.rate)} req/s = ${f(triggerRatio, 2)}x (by wall time, process start included: ${f(trigger.wallRate)} req/s = ${f(trigger.wallRate / cannonTotals.rate, 2)}x) | – |`,
   `| startup <= 1.5x \`node -e 0\` (median of ${STARTUP_RUNS}) | worst ${f(startupWorst, 2)}x | ${verdict(startupWorst <= 1.5)} |`,
   `| \`check\`: the full suite against a healthy local app <= 2 s (process start included, worst of ${CHECK_RUNS}) | median ${f(checkBench.wallMedian)} ms, worst ${f(checkBench.wallMax)} ms | ${verdict(checkBench.wallMax <= 2000)} |`,
   `| inspector page, 10,000 journalled events: first rows laid out on screen < 300 ms after its navigation start (median of 7, Chromium, a new tab each time) | ${pageLoad ? `median ${f(pageLoad.median)} ms, worst ${f(pageLoad.max)} ms` : inspectorBench.browser.skipped} | ${pageLoad ? verdict(pageLoad.median < 300) : 'not measured'} |`,
