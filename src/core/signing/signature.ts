@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** The header DataChonk puts its signature in. */
 export const SIGNATURE_HEADER = 'x-datachonk-signature';
@@ -50,9 +50,23 @@ export function toBuffer(body: RawBody): Buffer {
   return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
+// The listener verifies every request with the same one or two secrets: keep their key objects
+// rather than converting the string on every call. Bounded, as a library may see many secrets.
+const keys = new Map<string, KeyObject>();
+
+function keyFor(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= 16) keys.clear();
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /** HMAC-SHA256 of the body with the secret: the 32 bytes DataChonk's signature carries in hex. */
 export function hmac(secret: string, body: RawBody): Buffer {
-  return createHmac('sha256', secret).update(toBuffer(body)).digest();
+  return createHmac('sha256', keyFor(secret)).update(toBuffer(body)).digest();
 }
 
 /**
