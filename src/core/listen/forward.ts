@@ -120,7 +120,7 @@ export class Forwarder {
   async forward(url: string, input: OutgoingForward, stream?: BodyStream): Promise<ForwardOutcome> {
     const started = this.clock();
     // `url` is this target's origin followed by the path (see forwardUrl).
-    const request = { ...input, path: url.slice(this.target.origin.length) || '/' };
+    const request = { method: input.method, path: url.slice(this.target.origin.length) || '/', headers: input.headers, body: input.body };
     try {
       const { status, headers, body, streamed } = await sendRequest(this.pool, request, { timeoutMs: this.timeoutMs, maxBodyBytes: BODY_HELD, stream });
       return {

@@ -111,11 +111,12 @@ async function handle(state: ReceiverState, req: IncomingMessage, res: ServerRes
     return;
   }
   state.inFlight++;
-  const arrival = { rid: randomId('rcv_', 16), receivedAt: state.options.now(), method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
+  const arrival: Arrival = { rid: randomId('rcv_', 16), receivedAt: state.options.now(), method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
   try {
     const refused = decideHead(arrival, state.options);
     const body = refused ? undefined : await readBody(req, state.options.maxBodyBytes);
-    const decision = refused ?? decideBody({ ...arrival, signature: req.headers[SIGNATURE_HEADER], encoding: req.headers['content-encoding'] }, body!, state.options);
+    const head = { method: arrival.method, url: arrival.url, signature: req.headers[SIGNATURE_HEADER], encoding: req.headers['content-encoding'] };
+    const decision = refused ?? decideBody(head, body!, state.options);
     const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     const request = receivedRequest(arrival, decision, bytes.length);
     // Every request is journalled before it is answered or forwarded, refused ones too (a GET,
@@ -132,19 +133,24 @@ async function handle(state: ReceiverState, req: IncomingMessage, res: ServerRes
   }
 }
 
+/** What is known of a request on arrival, before its body. */
+type Arrival = Pick<ReceivedRequest, 'rid' | 'receivedAt' | 'method' | 'url' | 'headers'>;
+
 /** The request as reported and journalled: made once, from what was received and decided. */
-function receivedRequest(arrival: Pick<ReceivedRequest, 'rid' | 'receivedAt' | 'method' | 'url' | 'headers'>, decision: Decision, bodyBytes: number): ReceivedRequest {
+function receivedRequest(arrival: Arrival, decision: Decision, bodyBytes: number): ReceivedRequest {
+  // Written out rather than spread: one shape for every request, and cheaper on the request path.
+  const { rid, receivedAt, method, url, headers } = arrival;
   if (decision.verdict === 'reject') {
-    const { status, reason, code } = decision;
+    const { status, reason, code, claimed } = decision;
     return {
-      ...arrival, bodyBytes, verification: decision.verification, event: decision.claimed?.event, eventId: decision.claimed?.id,
-      disposition: { kind: 'rejected', status, reason, code },
+      rid, receivedAt, method, url, headers, bodyBytes, verification: decision.verification, event: claimed?.event, eventId: claimed?.id,
+      payload: undefined, disposition: { kind: 'rejected', status, reason, code },
     };
   }
   const { envelope, routes, filtered, unrouted } = decision;
   return {
-    ...arrival, bodyBytes, verification: decision.verification, event: envelope.event, eventId: envelope.id, payload: envelope,
-    disposition: routes.length > 0 ? { kind: 'forwarding' } : { kind: 'acknowledged', filtered, unrouted },
+    rid, receivedAt, method, url, headers, bodyBytes, verification: decision.verification, event: envelope.event, eventId: envelope.id,
+    payload: envelope, disposition: routes.length > 0 ? { kind: 'forwarding' } : { kind: 'acknowledged', filtered, unrouted },
   };
 }
 
