@@ -49,7 +49,8 @@ export function createSender(options: { connections?: number; clock?: () => numb
       const url = new URL(request.url);
       const started = clock();
       try {
-        const reply = await sendRequest(poolFor(url.origin), { ...request, path: `${url.pathname}${url.search}` }, { timeoutMs, maxBodyBytes });
+        const { method, headers, body } = request;
+        const reply = await sendRequest(poolFor(url.origin), { method, path: `${url.pathname}${url.search}`, headers, body }, { timeoutMs, maxBodyBytes });
         return { kind: 'response', status: reply.status, body: reply.body.toString('utf8'), latencyMs: clock() - started, headers: () => reply.headers };
       } catch (error) {
         const code = classifyNetworkError(error);
