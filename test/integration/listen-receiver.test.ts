@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -205,6 +205,27 @@ describe('forwarding', () => {
     expect((await rawRequest(url, signed(event()))).status).toBe(502);
   });
 
+  it('an app\'s malformed answer (an invalid header byte) is a 502 to the sender and an outcome in the journal, never left pending', async () => {
+    const raw = createNetServer((socket) => socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nX-Bad\x01: v\r\nContent-Length: 0\r\n\r\n')));
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      const file = join(dir, 'events.ndjson');
+      journal = await JournalWriter.open(file);
+      const { url } = await listen({ journal, targets: [parseTarget(`127.0.0.1:${(raw.address() as AddressInfo).port}`)] });
+      const response = await rawRequest(url, signed(event()));
+      expect(response.status).toBe(502);
+      expect(response.headers['x-datachonk-answered-by']).toBe('datachonk listen');
+      await receiver!.close();
+      await journal.close();
+      journal = undefined;
+      const [entry] = (await readJournal(file)).entries;
+      expect(entry!.forwards).toHaveLength(1);
+      expect(entry!.forwards[0]!.results[0]).toMatchObject({ status: null, error: { code: expect.any(String) } });
+    } finally {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
+  });
+
   it('answers 504 when the app takes longer than the forward timeout', async () => {
     app = await startRecordingServer(() => {});
     const { url } = await listen({ forwardTimeoutMs: 200 });
@@ -289,6 +310,22 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
     const response = await rawRequest(url, signed(text));
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body)).toHaveProperty('error');
+    expect(app.requests).toEqual([]);
+  });
+
+  it('bytes that are not HTTP (a TLS hello, as from https:// to the listener) get 400 at once, not a 408 after the request timeout', async () => {
+    app = await startRecordingServer();
+    const { port } = await listen({ requestTimeoutMs: 60_000 });
+    const socket = connect(port, '127.0.0.1');
+    const answered = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('close', () => resolve(text));
+    });
+    // The first bytes of a TLS 1.2 ClientHello record.
+    socket.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]));
+    expect(await answered).toMatch(/^HTTP\/1\.1 400 /);
+    expect(recorder.received).toEqual([]);
     expect(app.requests).toEqual([]);
   });
 
