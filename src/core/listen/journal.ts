@@ -162,12 +162,14 @@ export class JournalWriter {
       const lock = takeLock(`${this.file}.lock`);
       if (!lock) return;
       try {
-        const current = statSync(this.file);
-        if (current.ino === this.inode && current.size >= this.maxBytes) renameSync(this.file, `${this.file}.1`);
+        // No file: another writer has just renamed it and not yet made the new one.
+        const current = statSync(this.file, { throwIfNoEntry: false });
+        if (current?.ino === this.inode && current.size >= this.maxBytes) renameSync(this.file, `${this.file}.1`);
+        // The new file is made before the lock goes, so the next writer to take it finds one.
+        this.reopen();
       } finally {
         lock.release();
       }
-      this.reopen();
     } catch (error) {
       this.onError(new Error(`could not roll the journal over to ${this.file}.1: ${(error as Error).message}`));
     }
