@@ -1,8 +1,8 @@
-// The inspector's JSON API, on the page's own origin (issue 14). State-changing requests carry the
+// The inspector's JSON API, on the page's own origin. State-changing requests carry the
 // per-process token the server wrote into this page's HTML; the browser adds Origin itself.
 
 const tokenMeta = document.querySelector('meta[name="datachonk-token"]');
-const TOKEN = tokenMeta ? tokenMeta.content : '';
+const TOKEN = tokenMeta instanceof HTMLMetaElement ? tokenMeta.content : '';
 
 /** A failed API call: its HTTP status and the server's `{ error }` or `{ issues }`. */
 export class ApiError extends Error {
@@ -16,7 +16,7 @@ export class ApiError extends Error {
 async function call(path, init = {}) {
   const response = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
   const text = await response.text();
-  let body = null;
+  let body;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {

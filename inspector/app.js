@@ -23,7 +23,7 @@ const list = createList({
 }, {
   onProblem: problem,
   onPick(rids) {
-    $('diff').disabled = rids.length !== 2;
+    /** @type {HTMLButtonElement} */ ($('diff')).disabled = rids.length !== 2;
     fill($('diff-hint'), rids.length === 2 ? 'Compare the two ticked events.' : `Tick two events to compare their bodies (${rids.length} of 2).`);
   },
 });

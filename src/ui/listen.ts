@@ -7,7 +7,6 @@ import type { RestartPlan, TunnelTrouble } from '../core/listen/tunnel-keeper.js
 import { describeNetworkFailure, formatDuration } from '../core/net-errors.js';
 import type { SecretSource } from '../config/secret.js';
 import { maskKey } from '../config/credentials.js';
-import type { Webhook } from '../core/api/schemas.js';
 import { isFailure } from '../failure.js';
 import { bufferedLines } from './buffered.js';
 import { describeFailure } from './failures.js';

@@ -128,7 +128,7 @@ describe.skipIf(windows)('listen --tunnel when cloudflared dies', () => {
     const stderr = listener.stderr();
     expect(stderr).toContain('The tunnel is gone: cloudflared quick tunnel exited (code 1)');
     expect(stderr).toContain('warning: the tunnel did not restart, trying again in 1ms (attempt 2 of 2): cloudflared exited (code 1) before the tunnel was ready; its last lines:\n');
-    expect(stderr).toMatch(/\n  \S+ ERR failed to request quick Tunnel/);
+    expect(stderr).toMatch(/\n {2}\S+ ERR failed to request quick Tunnel/);
     expect(stderr).toContain('warning: the tunnel did not restart, giving up: cloudflared exited (code 1) before the tunnel was ready');
     expect(stderr).toContain('the tunnel stopped and 2 restarts failed, so DataChonk can no longer reach this listener');
     expect(stderr).not.toMatch(/\n\s+at /);

@@ -16,7 +16,7 @@ const env = { DATACHONK_WEBHOOK_SECRET: SECRET };
 const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u001b]8;;https://evil.example\u001b\\link\u009b31m\u202e';
 const SHOWN = '\\x1b]0;pwned\\x07\\x1b[2J\\x1b]8;;https://evil.example\\x1b\\link\\u009b31m\\u202e';
 /** What a terminal would act on (no colours here: NO_COLOR is set, so there is no ESC of ours either). */
-// eslint-disable-next-line no-control-regex
+ 
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 const expectClean = (...outputs: string[]) => {

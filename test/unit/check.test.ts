@@ -171,7 +171,7 @@ describe('the JUnit file', () => {
   it('is XML that a strict parser accepts, whatever the endpoint answered', () => {
     const xml = junitXml(report, run);
     expect(XMLValidator.validate(xml)).toBe(true);
-    // eslint-disable-next-line no-control-regex
+     
     expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/);
   });
 

@@ -8,9 +8,9 @@ import { joinShown, jsonLine, multiline, paint, shown, visibleLength } from '../
 // the C1 controls (the 8-bit CSI U+009B among them) and the bidi overrides are shown escaped.
 
 /** Every character the sanitizer must escape (newline and tab aside, which a laid-out text keeps). */
-// eslint-disable-next-line no-control-regex
+ 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-// eslint-disable-next-line no-control-regex
+ 
 const UNSAFE_BUT_LAYOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** Code points weighted towards the dangerous ranges, lone surrogates included. */

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { testContext, type TestContext } from '../helpers/context.js';
 import { exitCode } from '../helpers/program.js';
+import type * as Binary from '../../src/core/tunnel/binary.js';
 
 // `datachonk tunnel install` with the download itself stood in for: no test reaches Cloudflare.
 vi.mock('../../src/core/tunnel/binary.js', async (original) => ({
-  ...(await original<typeof import('../../src/core/tunnel/binary.js')>()),
+  ...(await original<typeof Binary>()),
   findCloudflared: async () => undefined,
   packageBinaryPath: async () => undefined,
   downloadCloudflared: async () => '/tmp/stand-in/cloudflared',

@@ -36,7 +36,7 @@ describe('the listen view', () => {
     view.flush();
     const [sent, answered] = ctx.stdout.text.trim().split('\n');
     expect(sent).toBe('2026-11-29 14:55:54  --> generation.completed [evt_1] dim_customers (entity), 2 files generated  ✔ verified');
-    expect(answered).toMatch(/  <-- \[200\] POST http:\/\/localhost:3000\/webhooks\/datachonk \[evt_1\] 8\.1ms$/);
+    expect(answered).toMatch(/ {2}<-- \[200\] POST http:\/\/localhost:3000\/webhooks\/datachonk \[evt_1\] 8\.1ms$/);
   });
 
   it('pretty: a rejection names its reason, and the flag behind it when there is one', async () => {
@@ -328,7 +328,7 @@ describe('what came from outside is shown escaped, in every view', () => {
   const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u001b]8;;https://evil.example\u001b\\link\u009b31m\u202e';
   const SHOWN = '\\x1b]0;pwned\\x07\\x1b[2J\\x1b]8;;https://evil.example\\x1b\\link\\u009b31m\\u202e';
   /** Anything a terminal acts on, once the views' own colours are taken out (a laid-out body keeps its tabs). */
-  // eslint-disable-next-line no-control-regex
+   
   const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
   const ours = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
   /** Colours on, as on a terminal: only the views' own SGR sequences may carry an ESC. */

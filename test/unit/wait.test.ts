@@ -6,7 +6,7 @@ import { matchingEnvelope, type WaitCriteria } from '../../src/core/listen/wait.
 
 const envelope = {
   id: 'evt_1', event: 'generation.completed', created_at: '2026-11-29T10:00:00Z', project_id: 'proj_1',
-  data: { chonk_id: 'chonk_9', chonk_name: 'dim_customers', files_generated: [{ path: 'a.sql', lines: 3 }], duration_ms: 12, ok: true, rows: 12345678901234567890 },
+  data: { chonk_id: 'chonk_9', chonk_name: 'dim_customers', files_generated: [{ path: 'a.sql', lines: 3 }], duration_ms: 12, ok: true, rows: 12345678901234567000 },
 };
 
 function entry(extra: { body?: string; verification?: 'valid' | 'invalid' | 'skipped'; status?: number; at?: string } = {}): JournalEntry {

@@ -31,7 +31,7 @@ export function leavesPortImplied(text: string): boolean {
   const value = text.trim();
   if (/^\d+$|^:\d+|^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
   // No port typed before the path (`[::1]` has colons of its own).
-  return !/^(?:\[[^\]]*\]|[^/?#\[]*?):\d*(?:[/?#]|$)/.test(value);
+  return !/^(?:\[[^\]]*\]|[^/?#[]*?):\d*(?:[/?#]|$)/.test(value);
 }
 
 /** A forward target, and the event types it takes (a type or a `*` pattern; undefined: the events no pattern takes). */
