@@ -8,13 +8,18 @@ import tseslint from 'typescript-eslint';
 const layers = {
   // Domain code never prints, prompts, reads the process's environment or exits: commands inject the world.
   domain: [
-    { group: ['**/ui/*', '**/commands/*', '**/cli.js', '**/program.js'], message: 'core and the emulator report through interfaces; only commands reach ui/' },
+    {
+      group: ['**/ui/*', '**/commands/*', '**/cli.js', '**/program.js'],
+      message: 'core and the emulator report through interfaces; only commands reach ui/',
+    },
   ],
   // Only ui/ colours and spins.
-  terminal: [{ group: ['chalk', 'ora'], message: 'chalk and ora are ui/\'s: render through a view' }],
+  terminal: [{ group: ['chalk', 'ora'], message: "chalk and ora are ui/'s: render through a view" }],
 };
 const processWorld = ['env', 'argv', 'exit', 'stdout', 'stderr', 'stdin'].map((property) => ({
-  object: 'process', property, message: 'cli.ts builds the world (env, streams, exit): take it from the Context',
+  object: 'process',
+  property,
+  message: 'cli.ts builds the world (env, streams, exit): take it from the Context',
 }));
 
 export default tseslint.config(
@@ -29,7 +34,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // A server's handler may read a variable that is assigned once the server listens.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],

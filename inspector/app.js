@@ -17,16 +17,30 @@ const problem = (text) => {
   fill($('problem'), text ?? '');
 };
 
-const list = createList({
-  filters: $('filters'), filter: $('filter'), type: $('type-filter'), status: $('status-filter'),
-  rows: $('rows'), empty: $('empty'), loadMore: $('load-more'), scroll: $('table-scroll'),
-}, {
-  onProblem: problem,
-  onPick(rids) {
-    /** @type {HTMLButtonElement} */ ($('diff')).disabled = rids.length !== 2;
-    fill($('diff-hint'), rids.length === 2 ? 'Compare the two ticked events.' : `Tick two events to compare their bodies (${rids.length} of 2).`);
+const list = createList(
+  {
+    filters: $('filters'),
+    filter: $('filter'),
+    type: $('type-filter'),
+    status: $('status-filter'),
+    rows: $('rows'),
+    empty: $('empty'),
+    loadMore: $('load-more'),
+    scroll: $('table-scroll'),
   },
-});
+  {
+    onProblem: problem,
+    onPick(rids) {
+      /** @type {HTMLButtonElement} */ ($('diff')).disabled = rids.length !== 2;
+      fill(
+        $('diff-hint'),
+        rids.length === 2
+          ? 'Compare the two ticked events.'
+          : `Tick two events to compare their bodies (${rids.length} of 2).`,
+      );
+    },
+  },
+);
 
 const details = createDetails($('details'), { canSend: () => state.info.can_send });
 
@@ -54,18 +68,37 @@ async function showDiff(a, b) {
   details.clear();
   const root = $('details');
   try {
-    const [left, right] = (await Promise.all([getEvent(a), getEvent(b)]))
-      .sort((x, y) => Date.parse(x.received_at) - Date.parse(y.received_at));
+    const [left, right] = (await Promise.all([getEvent(a), getEvent(b)])).sort(
+      (x, y) => Date.parse(x.received_at) - Date.parse(y.received_at),
+    );
     const text = (d) => prettyJson(d.request?.body ?? '') ?? d.request?.body ?? '';
     const lines = lineDiff(text(left), text(right));
     const count = (op) => lines.filter((l) => l.op === op).length;
     const name = (d) => h('a', { href: `#/events/${encodeURIComponent(d.rid)}` }, d.id ?? d.rid);
-    fill(root, h('section', { class: 'part', 'aria-label': 'Diff' },
-      h('h2', {}, 'Diff'),
-      h('p', {}, '− ', name(left), ` (${left.event ?? 'not an event'}, older) → + `, name(right), ` (${right.event ?? 'not an event'}): ${count('-')} lines removed, ${count('+')} added.`),
-      h('pre', { class: 'diff', tabIndex: 0, 'aria-label': 'Line diff of the two bodies' },
-        lines.map((l) => h('span', { class: l.op === '-' ? 'del' : l.op === '+' ? 'add' : 'same' }, `${l.op} ${l.line}`))),
-    ));
+    fill(
+      root,
+      h(
+        'section',
+        { class: 'part', 'aria-label': 'Diff' },
+        h('h2', {}, 'Diff'),
+        h(
+          'p',
+          {},
+          '− ',
+          name(left),
+          ` (${left.event ?? 'not an event'}, older) → + `,
+          name(right),
+          ` (${right.event ?? 'not an event'}): ${count('-')} lines removed, ${count('+')} added.`,
+        ),
+        h(
+          'pre',
+          { class: 'diff', tabIndex: 0, 'aria-label': 'Line diff of the two bodies' },
+          lines.map((l) =>
+            h('span', { class: l.op === '-' ? 'del' : l.op === '+' ? 'add' : 'same' }, `${l.op} ${l.line}`),
+          ),
+        ),
+      ),
+    );
   } catch (error) {
     fill(root, h('p', { class: 'problem', role: 'alert' }, `Could not compare them: ${error.message}`));
   }
@@ -79,7 +112,12 @@ function showInfo(info) {
   for (const type of info.event_types ?? []) $('type-filter').append(h('option', { value: type }, type));
   const note = $('send-note');
   note.hidden = Boolean(info.can_send);
-  fill(note, info.can_send ? '' : 'Replay and Send need a running listener: start `datachonk listen --forward localhost:3000 --inspect` and open the page it prints.');
+  fill(
+    note,
+    info.can_send
+      ? ''
+      : 'Replay and Send need a running listener: start `datachonk listen --forward localhost:3000 --inspect` and open the page it prints.',
+  );
 }
 
 /**

@@ -22,7 +22,10 @@ export function createDetails(root, ctx) {
       fill(root, ...Object.values(view.parts));
     } catch (error) {
       if (error.name === 'AbortError' || view.rid !== rid) return;
-      const text = error instanceof ApiError && error.status === 404 ? `No entry ${rid} in the journal.` : `Could not load ${rid}: ${error.message}`;
+      const text =
+        error instanceof ApiError && error.status === 404
+          ? `No entry ${rid} in the journal.`
+          : `Could not load ${rid}: ${error.message}`;
       fill(root, h('p', { class: 'problem', role: 'alert' }, text));
     }
   }
@@ -60,7 +63,14 @@ export function createDetails(root, ctx) {
     view.controller?.abort();
     view.rid = null;
     view.parts = null;
-    fill(root, h('p', { class: 'placeholder' }, 'Select an event to see its request, signature verdict and what your app answered.'));
+    fill(
+      root,
+      h(
+        'p',
+        { class: 'placeholder' },
+        'Select an event to see its request, signature verdict and what your app answered.',
+      ),
+    );
   }
 
   return { show, live, clear };
@@ -83,22 +93,47 @@ const link = (rid) => h('a', { href: `#/events/${encodeURIComponent(rid)}` }, ri
 function head(detail) {
   const lines = [
     h('h2', {}, detail.event ?? 'Not an event', ' ', h('span', { class: 'id' }, detail.id ?? '')),
-    h('p', { class: 'meta' }, verdictBadge(detail.verdict, detail.reason_code), ' ', timeOf(detail.received_at), ' · ',
-      h('code', {}, detail.rid), ' · the listener answered ', String(detail.status ?? '—')),
+    h(
+      'p',
+      { class: 'meta' },
+      verdictBadge(detail.verdict, detail.reason_code),
+      ' ',
+      timeOf(detail.received_at),
+      ' · ',
+      h('code', {}, detail.rid),
+      ' · the listener answered ',
+      String(detail.status ?? '—'),
+    ),
   ];
   if (detail.replay_of) {
-    lines.push(h('p', { class: 'origin' }, detail.edited ? '✎ An edited copy of ' : '↻ A replay of ', link(detail.replay_of)));
+    lines.push(
+      h('p', { class: 'origin' }, detail.edited ? '✎ An edited copy of ' : '↻ A replay of ', link(detail.replay_of)),
+    );
   }
   if (detail.replays?.length) {
-    lines.push(h('p', { class: 'origin' }, 'Replays and edits: ', detail.replays.flatMap((rid, i) => [i ? ', ' : '', link(rid)])));
+    lines.push(
+      h(
+        'p',
+        { class: 'origin' },
+        'Replays and edits: ',
+        detail.replays.flatMap((rid, i) => [i ? ', ' : '', link(rid)]),
+      ),
+    );
   }
   return h('header', { class: 'detail-head' }, lines);
 }
 
 function signature(detail) {
   const v = detail.verification ?? {};
-  const diagnosis = v.diagnosis ? Object.entries(v.diagnosis).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]) : [];
-  return h('section', { class: 'part', 'aria-label': 'Signature' },
+  const diagnosis = v.diagnosis
+    ? Object.entries(v.diagnosis).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? value : JSON.stringify(value),
+      ])
+    : [];
+  return h(
+    'section',
+    { class: 'part', 'aria-label': 'Signature' },
     h('h3', {}, 'Signature'),
     facts([
       ['verdict', verdictBadge(detail.verdict, detail.reason_code)],
@@ -115,14 +150,20 @@ function signature(detail) {
 function request(detail) {
   const req = detail.request ?? { headers: [], body: '' };
   const pretty = req.body_is_text === false ? null : prettyJson(req.body ?? '');
-  return h('section', { class: 'part', 'aria-label': 'Request' },
+  return h(
+    'section',
+    { class: 'part', 'aria-label': 'Request' },
     h('h3', {}, 'Request'),
     h('p', {}, h('code', {}, `${req.method ?? ''} ${req.path ?? ''}`)),
     h('h4', {}, 'Headers'),
     pairsTable('Request headers', req.headers),
     h('h4', {}, 'Body'),
-    req.body_is_text === false ? h('p', { class: 'muted' }, 'Not UTF-8 text: shown as decoded; Download has the exact bytes.') : null,
-    pretty === null ? null : [h('h5', {}, 'Pretty'), h('pre', { class: 'body', tabIndex: 0, 'aria-label': 'Body, pretty-printed' }, pretty)],
+    req.body_is_text === false
+      ? h('p', { class: 'muted' }, 'Not UTF-8 text: shown as decoded; Download has the exact bytes.')
+      : null,
+    pretty === null
+      ? null
+      : [h('h5', {}, 'Pretty'), h('pre', { class: 'body', tabIndex: 0, 'aria-label': 'Body, pretty-printed' }, pretty)],
     h('h5', {}, 'Raw'),
     h('pre', { class: 'body raw', tabIndex: 0, 'aria-label': 'Body, raw' }, req.body ?? ''),
   );
@@ -130,18 +171,26 @@ function request(detail) {
 
 function forwards(detail) {
   const list = detail.forwards ?? [];
-  return h('section', { class: 'part', 'aria-label': 'Forwards' },
+  return h(
+    'section',
+    { class: 'part', 'aria-label': 'Forwards' },
     h('h3', {}, 'Forwards'),
     list.length === 0 ? h('p', { class: 'muted' }, 'Not forwarded.') : null,
-    list.map((forward) => h('div', { class: 'forward' },
-      h('h4', {}, timeOf(forward.at), forward.resend ? ' (resent)' : ''),
-      forward.results.map(result)),
+    list.map((forward) =>
+      h(
+        'div',
+        { class: 'forward' },
+        h('h4', {}, timeOf(forward.at), forward.resend ? ' (resent)' : ''),
+        forward.results.map(result),
+      ),
     ),
   );
 }
 
 function result(r) {
-  return h('div', { class: 'result' },
+  return h(
+    'div',
+    { class: 'result' },
     facts([
       ['target', r.target],
       ['status', r.status === null ? h('span', { class: 'status bad' }, 'no answer') : String(r.status)],
@@ -151,7 +200,9 @@ function result(r) {
     h('h5', {}, 'Response headers'),
     pairsTable(`Response headers from ${r.target}`, r.headers),
     h('h5', {}, 'Response body'),
-    r.body ? h('pre', { class: 'body', tabIndex: 0, 'aria-label': `Response body from ${r.target}` }, r.body) : h('p', { class: 'muted' }, 'empty'),
+    r.body
+      ? h('pre', { class: 'body', tabIndex: 0, 'aria-label': `Response body from ${r.target}` }, r.body)
+      : h('p', { class: 'muted' }, 'empty'),
   );
 }
 
@@ -160,8 +211,19 @@ function actions(detail, ctx) {
   const panel = h('div', { class: 'panel' });
   const cannot = !ctx.canSend();
   const described = cannot ? 'send-note' : null;
-  const bar = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Actions' },
-    h('button', { type: 'button', disabled: cannot, 'aria-describedby': described, onclick: (e) => doReplay(e.currentTarget, detail, status) }, 'Replay'),
+  const bar = h(
+    'div',
+    { class: 'actions', role: 'toolbar', 'aria-label': 'Actions' },
+    h(
+      'button',
+      {
+        type: 'button',
+        disabled: cannot,
+        'aria-describedby': described,
+        onclick: (e) => doReplay(e.currentTarget, detail, status),
+      },
+      'Replay',
+    ),
     h('button', { type: 'button', onclick: () => openEditor(panel, detail, { status, ctx }) }, 'Edit'),
     h('button', { type: 'button', onclick: () => showCurl(panel, detail, status) }, 'Copy as curl'),
     h('a', { class: 'button', href: bodyUrl(detail.rid), download: `${detail.rid}.json` }, 'Download'),
@@ -198,14 +260,32 @@ function openEditor(panel, detail, { status, ctx }) {
   const textarea = h('textarea', { id: 'edit-body', rows: 16, spellcheck: false, value: detail.request?.body ?? '' });
   const issues = h('div', { class: 'issues', role: 'alert' });
   const submit = (force, button) => void doSend({ detail, textarea, issues, status, button }, force);
-  const sendButton = h('button', { type: 'button', disabled: cannot, 'aria-describedby': cannot ? 'send-note' : null, onclick: (e) => submit(false, e.currentTarget) }, 'Send');
-  fill(panel, h('section', { class: 'editor', 'aria-label': 'Edit the body' },
-    h('label', { for: 'edit-body' }, 'Body'),
-    textarea,
-    h('p', { class: 'hint' }, `Send checks the body against the ${detail.event ?? 'event'} schema, signs it with the listener's secret and sends it to the forward targets; it shows up as a new entry linked to this one.`),
-    issues,
-    h('p', { class: 'buttons' }, sendButton, h('button', { type: 'button', onclick: () => fill(panel) }, 'Cancel')),
-  ));
+  const sendButton = h(
+    'button',
+    {
+      type: 'button',
+      disabled: cannot,
+      'aria-describedby': cannot ? 'send-note' : null,
+      onclick: (e) => submit(false, e.currentTarget),
+    },
+    'Send',
+  );
+  fill(
+    panel,
+    h(
+      'section',
+      { class: 'editor', 'aria-label': 'Edit the body' },
+      h('label', { for: 'edit-body' }, 'Body'),
+      textarea,
+      h(
+        'p',
+        { class: 'hint' },
+        `Send checks the body against the ${detail.event ?? 'event'} schema, signs it with the listener's secret and sends it to the forward targets; it shows up as a new entry linked to this one.`,
+      ),
+      issues,
+      h('p', { class: 'buttons' }, sendButton, h('button', { type: 'button', onclick: () => fill(panel) }, 'Cancel')),
+    ),
+  );
   issues.sendAnyway = (button) => submit(true, button);
   textarea.focus();
 }
@@ -219,16 +299,26 @@ async function doSend({ detail, textarea, issues, status, button }, force) {
     fill(status, `Sent: the listener answered ${answer.status}. The new entry is at the top of the list.`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 422) showIssues(issues, detail, error.body.issues ?? []);
-    fill(status, error.status === 422 ? 'Not sent: the body does not match the schema.' : h('span', { class: 'problem' }, `Send failed: ${error.message}`));
+    fill(
+      status,
+      error.status === 422
+        ? 'Not sent: the body does not match the schema.'
+        : h('span', { class: 'problem' }, `Send failed: ${error.message}`),
+    );
   } finally {
     button.disabled = false;
   }
 }
 
 function showIssues(issues, detail, list) {
-  fill(issues,
+  fill(
+    issues,
     h('p', {}, `This body is not a valid ${detail.event ?? 'event'}:`),
-    h('ul', {}, list.map((issue) => h('li', {}, h('code', {}, issue.path || '(body)'), ': ', issue.message))),
+    h(
+      'ul',
+      {},
+      list.map((issue) => h('li', {}, h('code', {}, issue.path || '(body)'), ': ', issue.message)),
+    ),
     h('button', { type: 'button', onclick: (e) => issues.sendAnyway(e.currentTarget) }, 'Send anyway'),
   );
 }
@@ -240,7 +330,12 @@ async function showCurl(panel, detail, status) {
     const box = h('textarea', { id: 'curl-command', rows: 6, readOnly: true, spellcheck: false, value: command });
     fill(panel, h('section', { class: 'curl' }, h('label', { for: 'curl-command' }, 'curl command'), box));
     box.select();
-    fill(status, await copied(command) ? 'Copied to the clipboard: the body, freshly signed, sent to your app.' : 'Copy the command from the box below (the clipboard is not available here).');
+    fill(
+      status,
+      (await copied(command))
+        ? 'Copied to the clipboard: the body, freshly signed, sent to your app.'
+        : 'Copy the command from the box below (the clipboard is not available here).',
+    );
   } catch (error) {
     fill(status, h('span', { class: 'problem' }, `No curl command: ${error.message}`));
   }

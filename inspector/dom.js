@@ -42,12 +42,18 @@ export function fill(el, ...children) {
 /** A two-column table of [name, value] pairs (headers), with an accessible name. */
 export function pairsTable(label, pairs) {
   if (!pairs || pairs.length === 0) return h('p', { class: 'muted' }, 'none');
-  const rows = pairs.map(([name, value]) => h('tr', {}, h('th', { scope: 'row' }, String(name)), h('td', {}, String(value))));
+  const rows = pairs.map(([name, value]) =>
+    h('tr', {}, h('th', { scope: 'row' }, String(name)), h('td', {}, String(value))),
+  );
   return h('table', { class: 'pairs', 'aria-label': label }, h('tbody', {}, rows));
 }
 
 /** A definition list of the entries whose value is not empty. */
 export function facts(entries) {
   const items = entries.filter(([, value]) => value !== null && value !== undefined && value !== '');
-  return h('dl', { class: 'facts' }, items.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    items.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),
+  );
 }

@@ -33,9 +33,12 @@ export function createList(els, hooks) {
     // Bumped by each reload: a page asked for before it belongs to another list.
     generation: 0,
   };
-  list.observer = new IntersectionObserver((seen) => {
-    if (seen.some((entry) => entry.isIntersecting)) void loadMore(list);
-  }, { root: els.scroll, rootMargin: '600px' });
+  list.observer = new IntersectionObserver(
+    (seen) => {
+      if (seen.some((entry) => entry.isIntersecting)) void loadMore(list);
+    },
+    { root: els.scroll, rootMargin: '600px' },
+  );
   wire(list);
   return {
     reload: () => reload(list),
@@ -247,7 +250,10 @@ const same = (a, b) => a.length === b.length && a.every((entry, i) => JSON.strin
  */
 function merged(page, arrived) {
   const seen = new Set(page.map((e) => e.rid));
-  const newer = [...arrived.values()].filter((a) => a.isNew && !seen.has(a.summary.rid)).map((a) => a.summary).reverse();
+  const newer = [...arrived.values()]
+    .filter((a) => a.isNew && !seen.has(a.summary.rid))
+    .map((a) => a.summary)
+    .reverse();
   return [...newer, ...page.map((e) => arrived.get(e.rid)?.summary ?? e)];
 }
 

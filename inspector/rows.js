@@ -11,11 +11,27 @@ export function rowTree(summary, { selected = null, picked = [] } = {}) {
   const href = `#/events/${encodeURIComponent(summary.rid)}`;
   const name = summary.id ?? summary.rid;
   const isSelected = summary.rid === selected;
-  return el('tr', { class: isSelected ? 'selected' : null, 'data-rid': summary.rid },
-    el('td', {}, el('input', { type: 'checkbox', class: 'pick', 'aria-label': `Pick ${name} for diff`, checked: picked.includes(summary.rid), 'data-rid': summary.rid })),
+  return el(
+    'tr',
+    { class: isSelected ? 'selected' : null, 'data-rid': summary.rid },
+    el(
+      'td',
+      {},
+      el('input', {
+        type: 'checkbox',
+        class: 'pick',
+        'aria-label': `Pick ${name} for diff`,
+        checked: picked.includes(summary.rid),
+        'data-rid': summary.rid,
+      }),
+    ),
     el('td', { class: 'time' }, timeOf(summary.received_at)),
     el('td', { class: 'type' }, summary.event ?? el('span', { class: 'muted' }, 'not an event'), origin(summary)),
-    el('td', { class: 'id' }, el('a', { class: 'select', href, title: name, 'aria-current': isSelected ? 'true' : null }, name)),
+    el(
+      'td',
+      { class: 'id' },
+      el('a', { class: 'select', href, title: name, 'aria-current': isSelected ? 'true' : null }, name),
+    ),
     el('td', {}, verdictBadge(summary.verdict, summary.reason_code)),
     el('td', { class: 'num' }, summary.status ?? '—'),
     el('td', {}, forwardCell(summary.forward)),
@@ -27,13 +43,23 @@ export function rowTree(summary, { selected = null, picked = [] } = {}) {
 function origin(summary) {
   if (!summary.replay_of) return null;
   const what = summary.edited ? 'edit of ' : 'replay of ';
-  return el('span', { class: 'origin' }, summary.edited ? '✎ ' : '↻ ', what,
-    el('a', { href: `#/events/${encodeURIComponent(summary.replay_of)}` }, summary.replay_of));
+  return el(
+    'span',
+    { class: 'origin' },
+    summary.edited ? '✎ ' : '↻ ',
+    what,
+    el('a', { href: `#/events/${encodeURIComponent(summary.replay_of)}` }, summary.replay_of),
+  );
 }
 
 /** The listener's verdict, with the reason code when it failed. */
 export function verdictBadge(verdict, code) {
-  return el('span', { class: `badge verdict-${verdict}` }, verdict, code ? el('span', { class: 'code' }, ` ${code}`) : null);
+  return el(
+    'span',
+    { class: `badge verdict-${verdict}` },
+    verdict,
+    code ? el('span', { class: 'code' }, ` ${code}`) : null,
+  );
 }
 
 function forwardCell(forward) {

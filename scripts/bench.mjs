@@ -48,7 +48,8 @@ function start(args, { readyOn = 'stdout', extraEnv = {}, stdoutFile } = {}) {
     const stream = readyOn === 'stdout' ? child.stdout : child.stderr;
     stream.setEncoding('utf8').on('data', (d) => {
       text += d;
-      const port = readyOn === 'stdout' ? /^(\d+)\n/.exec(text)?.[1] : /Listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1];
+      const port =
+        readyOn === 'stdout' ? /^(\d+)\n/.exec(text)?.[1] : /Listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1];
       if (port) resolve({ child, port: Number(port) });
     });
     child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${text}`)));
@@ -59,14 +60,19 @@ function start(args, { readyOn = 'stdout', extraEnv = {}, stdoutFile } = {}) {
 // trigger itself then send the same body and headers (trigger gives each event a fresh id and
 // timestamp of the same length).
 function triggerRequest(url) {
-  const result = spawnSync(process.execPath, [bin, '--json', 'trigger', 'generation.completed', '--dry-run', '--url', url, '--secret', SECRET], { env, encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [bin, '--json', 'trigger', 'generation.completed', '--dry-run', '--url', url, '--secret', SECRET],
+    { env, encoding: 'utf8' },
+  );
   if (result.status !== 0) throw new Error(`trigger --dry-run exited ${result.status}: ${result.stderr}`);
   const { body, headers } = JSON.parse(result.stdout);
   return { body, headers };
 }
 
 const withRun = (url, run) => `${url}${url.includes('?') ? '&' : '?'}run=${run}`;
-const received = async (appPort, run) => JSON.parse(await (await fetch(`http://127.0.0.1:${appPort}/count?run=${run}`)).text());
+const received = async (appPort, run) =>
+  JSON.parse(await (await fetch(`http://127.0.0.1:${appPort}/count?run=${run}`)).text());
 
 // One autocannon run of `amount` requests (or `duration` seconds for a warm-up). With `amount`,
 // autocannon waits for every response, so nothing is in flight when it ends and the app's count for
@@ -76,17 +82,33 @@ function cannon(url, request, options) {
   return new Promise((resolve, reject) => {
     const begun = performance.now();
     let last = begun;
-    const tracker = autocannon({
-      url, method: 'POST', connections: CONNECTIONS, body: request.body, headers: request.headers, sampleInt: 100, ...options,
-    }, (error, result) => {
-      if (error) return reject(error);
-      const answered = result.requests.total;
-      resolve({
-        rps: answered / ((last - begun) / 1000), p50: result.latency.p50, p99: result.latency.p99,
-        sent: result.requests.sent, answered, ok: result['2xx'], errors: result.errors + result.timeouts + result.non2xx,
-      });
+    const tracker = autocannon(
+      {
+        url,
+        method: 'POST',
+        connections: CONNECTIONS,
+        body: request.body,
+        headers: request.headers,
+        sampleInt: 100,
+        ...options,
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const answered = result.requests.total;
+        resolve({
+          rps: answered / ((last - begun) / 1000),
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          sent: result.requests.sent,
+          answered,
+          ok: result['2xx'],
+          errors: result.errors + result.timeouts + result.non2xx,
+        });
+      },
+    );
+    tracker.on('response', () => {
+      last = performance.now();
     });
-    tracker.on('response', () => { last = performance.now(); });
   });
 }
 
@@ -96,14 +118,17 @@ const request = triggerRequest('http://127.0.0.1:1/webhooks/datachonk');
 const bodyBytes = Buffer.byteLength(request.body);
 const machine = `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`;
 console.log(`datachonk benchmark: ${machine}`);
-console.log(`trigger's body (${bodyBytes} bytes), ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of about ${SECONDS}s per target\n`);
+console.log(
+  `trigger's body (${bodyBytes} bytes), ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of about ${SECONDS}s per target\n`,
+);
 
 // 1. Throughput and CPU per event through each target, interleaved (and rotated each round) so that
 // machine noise hits them alike.
 const app = await start([join(root, 'scripts/bench/app.mjs')]);
 const proxy = await start([join(root, 'scripts/bench/proxy.mjs'), String(app.port)]);
 const listen = await start([bin, 'listen', '--port', '0', '--forward', `127.0.0.1:${app.port}`, '--secret', SECRET], {
-  readyOn: 'stderr', stdoutFile: join(home, 'listen-output.txt'),
+  readyOn: 'stderr',
+  stdoutFile: join(home, 'listen-output.txt'),
 });
 const listenRss = sampleRss(listen.child.pid, RSS_EVERY_MS);
 const targets = {
@@ -130,25 +155,43 @@ for (let round = 0; round < ROUNDS; round++) {
     const cpuAfter = cpuMs(pid);
     const app_ = await received(app.port, run);
     runs[name].push({
-      ...result, received: app_.requests, bytes: app_.bytes,
-      cpuUs: cpuBefore === undefined || cpuAfter === undefined || app_.requests === 0 ? undefined : ((cpuAfter - cpuBefore) * 1000) / app_.requests,
+      ...result,
+      received: app_.requests,
+      bytes: app_.bytes,
+      cpuUs:
+        cpuBefore === undefined || cpuAfter === undefined || app_.requests === 0
+          ? undefined
+          : ((cpuAfter - cpuBefore) * 1000) / app_.requests,
     });
-    console.log(`  round ${round + 1} ${name.padEnd(17)} ${Math.round(result.rps)} req/s, sent ${result.sent}, app received ${app_.requests}`);
+    console.log(
+      `  round ${round + 1} ${name.padEnd(17)} ${Math.round(result.rps)} req/s, sent ${result.sent}, app received ${app_.requests}`,
+    );
     amounts[name] = size(result.rps); // the next round lasts about SECONDS even when the machine's pace changed
   }
 }
-const summary = Object.fromEntries(names.map((name) => {
-  const list = runs[name];
-  return [name, {
-    rps: median(list.map((r) => r.rps)), rpsMin: Math.min(...list.map((r) => r.rps)), rpsMax: Math.max(...list.map((r) => r.rps)),
-    p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)),
-    cpuUs: list.some((r) => r.cpuUs === undefined) ? undefined : median(list.map((r) => r.cpuUs)),
-    sent: list.reduce((n, r) => n + r.sent, 0), answered: list.reduce((n, r) => n + r.answered, 0),
-    received: list.reduce((n, r) => n + r.received, 0), errors: list.reduce((n, r) => n + r.errors, 0),
-    exact: list.every((r) => r.errors === 0 && r.sent === r.answered && r.sent === r.received),
-    lost: list.reduce((n, r) => n + Math.max(0, r.sent - r.received), 0), extra: list.reduce((n, r) => n + Math.max(0, r.received - r.sent), 0),
-  }];
-}));
+const summary = Object.fromEntries(
+  names.map((name) => {
+    const list = runs[name];
+    return [
+      name,
+      {
+        rps: median(list.map((r) => r.rps)),
+        rpsMin: Math.min(...list.map((r) => r.rps)),
+        rpsMax: Math.max(...list.map((r) => r.rps)),
+        p50: median(list.map((r) => r.p50)),
+        p99: median(list.map((r) => r.p99)),
+        cpuUs: list.some((r) => r.cpuUs === undefined) ? undefined : median(list.map((r) => r.cpuUs)),
+        sent: list.reduce((n, r) => n + r.sent, 0),
+        answered: list.reduce((n, r) => n + r.answered, 0),
+        received: list.reduce((n, r) => n + r.received, 0),
+        errors: list.reduce((n, r) => n + r.errors, 0),
+        exact: list.every((r) => r.errors === 0 && r.sent === r.answered && r.sent === r.received),
+        lost: list.reduce((n, r) => n + Math.max(0, r.sent - r.received), 0),
+        extra: list.reduce((n, r) => n + Math.max(0, r.received - r.sent), 0),
+      },
+    ];
+  }),
+);
 const listenVsProxy = summary['datachonk listen'].rps / summary['node-http-proxy'].rps;
 // The same ratio within each round, where both ran minutes apart at most: what the machine's load did
 // between rounds cancels out. The guard reads this one.
@@ -159,12 +202,18 @@ const listenVsDirect = summary['datachonk listen'].rps / summary.direct.rps;
 // 2. Latency at a steady trickle: one keep-alive connection, LATENCY_RATE requests a second, the
 // three targets interleaved in ROUNDS slices. What `listen` adds is its percentile minus direct's.
 console.log(`\n  latency probe: ${LATENCY_EVENTS} requests per target at ${LATENCY_RATE}/s on one connection`);
-const probe = Object.fromEntries(names.map((name) => [name, { latencies: [], errors: 0, connections: 0, late: 0, seconds: 0, sent: 0, received: 0 }]));
+const probe = Object.fromEntries(
+  names.map((name) => [name, { latencies: [], errors: 0, connections: 0, late: 0, seconds: 0, sent: 0, received: 0 }]),
+);
 for (let round = 0; round < ROUNDS; round++) {
   const count = Math.floor(LATENCY_EVENTS / ROUNDS) + (round < LATENCY_EVENTS % ROUNDS ? 1 : 0);
   for (const name of [...names.slice(round % names.length), ...names.slice(0, round % names.length)]) {
     const run = `latency-${round}-${name.replace(/\W/g, '')}`;
-    const result = await paced(`http://127.0.0.1:${targets[name].port}`, withRun('/webhooks/datachonk', run), { ...request, rate: LATENCY_RATE, count });
+    const result = await paced(`http://127.0.0.1:${targets[name].port}`, withRun('/webhooks/datachonk', run), {
+      ...request,
+      rate: LATENCY_RATE,
+      count,
+    });
     const p = probe[name];
     p.latencies.push(...result.latencies);
     p.errors += result.errors;
@@ -175,10 +224,15 @@ for (let round = 0; round < ROUNDS; round++) {
     p.received += (await received(app.port, run)).requests;
   }
 }
-const latency = Object.fromEntries(names.map((name) => {
-  const p = probe[name];
-  return [name, { ...p, p50: percentile(p.latencies, 50), p99: percentile(p.latencies, 99), rate: p.sent / p.seconds }];
-}));
+const latency = Object.fromEntries(
+  names.map((name) => {
+    const p = probe[name];
+    return [
+      name,
+      { ...p, p50: percentile(p.latencies, 50), p99: percentile(p.latencies, 99), rate: p.sent / p.seconds },
+    ];
+  }),
+);
 for (const name of names) {
   latency[name].added50 = latency[name].p50 - latency.direct.p50;
   latency[name].added99 = latency[name].p99 - latency.direct.p99;
@@ -195,38 +249,83 @@ const cannonRuns = [];
 for (let round = 0; round < ROUNDS; round++) {
   const run = `trigger-${round}`;
   const started = performance.now();
-  const result = spawnSync(process.execPath, [bin, '--json', 'trigger', 'generation.completed', '--count', String(TRIGGER_COUNT), '--concurrency', String(CONNECTIONS),
-    '--url', withRun(urlOf('direct'), run), '--secret', SECRET], { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(
+    process.execPath,
+    [
+      bin,
+      '--json',
+      'trigger',
+      'generation.completed',
+      '--count',
+      String(TRIGGER_COUNT),
+      '--concurrency',
+      String(CONNECTIONS),
+      '--url',
+      withRun(urlOf('direct'), run),
+      '--secret',
+      SECRET,
+    ],
+    { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
   const wallSeconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`trigger exited ${result.status}: ${result.stderr}`);
   const s = JSON.parse(result.stdout.trim().split('\n').at(-1));
   const app_ = await received(app.port, run);
-  triggerRuns.push({ rate: s.rate_per_second, wallRate: TRIGGER_COUNT / wallSeconds, sent: s.sent, ok: s.ok, failed: s.failed, received: app_.requests, bytes: app_.bytes });
+  triggerRuns.push({
+    rate: s.rate_per_second,
+    wallRate: TRIGGER_COUNT / wallSeconds,
+    sent: s.sent,
+    ok: s.ok,
+    failed: s.failed,
+    received: app_.requests,
+    bytes: app_.bytes,
+  });
   const cannonRun = `autocannon-${round}`;
   const c = await cannon(withRun(urlOf('direct'), cannonRun), request, { amount: TRIGGER_COUNT });
   const capp = await received(app.port, cannonRun);
   cannonRuns.push({ ...c, received: capp.requests, bytes: capp.bytes });
-  console.log(`  round ${round + 1} trigger ${Math.round(s.rate_per_second)} req/s, autocannon ${Math.round(c.rps)} req/s`);
+  console.log(
+    `  round ${round + 1} trigger ${Math.round(s.rate_per_second)} req/s, autocannon ${Math.round(c.rps)} req/s`,
+  );
 }
 const trigger = {
-  rate: median(triggerRuns.map((r) => r.rate)), wallRate: median(triggerRuns.map((r) => r.wallRate)),
-  sent: triggerRuns.reduce((n, r) => n + r.sent, 0), ok: triggerRuns.reduce((n, r) => n + r.ok, 0),
-  failed: triggerRuns.reduce((n, r) => n + r.failed, 0), received: triggerRuns.reduce((n, r) => n + r.received, 0),
-  bodyBytes: triggerRuns.reduce((n, r) => n + r.bytes, 0) / Math.max(1, triggerRuns.reduce((n, r) => n + r.received, 0)),
+  rate: median(triggerRuns.map((r) => r.rate)),
+  wallRate: median(triggerRuns.map((r) => r.wallRate)),
+  sent: triggerRuns.reduce((n, r) => n + r.sent, 0),
+  ok: triggerRuns.reduce((n, r) => n + r.ok, 0),
+  failed: triggerRuns.reduce((n, r) => n + r.failed, 0),
+  received: triggerRuns.reduce((n, r) => n + r.received, 0),
+  bodyBytes:
+    triggerRuns.reduce((n, r) => n + r.bytes, 0) /
+    Math.max(
+      1,
+      triggerRuns.reduce((n, r) => n + r.received, 0),
+    ),
 };
 const cannonTotals = {
-  rate: median(cannonRuns.map((r) => r.rps)), sent: cannonRuns.reduce((n, r) => n + r.sent, 0), answered: cannonRuns.reduce((n, r) => n + r.answered, 0),
-  errors: cannonRuns.reduce((n, r) => n + r.errors, 0), received: cannonRuns.reduce((n, r) => n + r.received, 0),
-  bodyBytes: cannonRuns.reduce((n, r) => n + r.bytes, 0) / Math.max(1, cannonRuns.reduce((n, r) => n + r.received, 0)),
+  rate: median(cannonRuns.map((r) => r.rps)),
+  sent: cannonRuns.reduce((n, r) => n + r.sent, 0),
+  answered: cannonRuns.reduce((n, r) => n + r.answered, 0),
+  errors: cannonRuns.reduce((n, r) => n + r.errors, 0),
+  received: cannonRuns.reduce((n, r) => n + r.received, 0),
+  bodyBytes:
+    cannonRuns.reduce((n, r) => n + r.bytes, 0) /
+    Math.max(
+      1,
+      cannonRuns.reduce((n, r) => n + r.received, 0),
+    ),
 };
-const triggerExact = triggerRuns.every((r) => r.failed === 0 && r.sent === TRIGGER_COUNT && r.ok === r.sent && r.received === r.sent)
-  && cannonRuns.every((r) => r.errors === 0 && r.sent === r.answered && r.received === r.sent);
+const triggerExact =
+  triggerRuns.every((r) => r.failed === 0 && r.sent === TRIGGER_COUNT && r.ok === r.sent && r.received === r.sent) &&
+  cannonRuns.every((r) => r.errors === 0 && r.sent === r.answered && r.received === r.sent);
 const triggerRatio = trigger.rate / cannonTotals.rate;
 
 // 4. Startup (fails the benchmark when a command exits non-zero).
 console.log('\n  startup');
 const startup = measureStartup(bin, { runs: STARTUP_RUNS, env });
-const startupWorst = Math.max(startup['datachonk --version'].median, startup['datachonk trigger --help'].median) / startup['node -e 0'].median;
+const startupWorst =
+  Math.max(startup['datachonk --version'].median, startup['datachonk trigger --help'].median) /
+  startup['node -e 0'].median;
 
 // 4b. `datachonk check`: the full suite against a healthy local app (issue 13: at most 2 s).
 console.log('\n  check');
@@ -241,7 +340,9 @@ const pageLoad = inspectorBench.browser.loads;
 console.log(`\n  memory: ${MEMORY_EVENTS} events through a fresh listener`);
 const memHome = mkdtempSync(join(tmpdir(), 'datachonk-bench-mem-'));
 const mem = await start([bin, 'listen', '--port', '0', '--forward', `127.0.0.1:${app.port}`, '--secret', SECRET], {
-  readyOn: 'stderr', extraEnv: { HOME: memHome }, stdoutFile: join(memHome, 'out.txt'),
+  readyOn: 'stderr',
+  extraEnv: { HOME: memHome },
+  stdoutFile: join(memHome, 'out.txt'),
 });
 const memUrl = `http://127.0.0.1:${mem.port}/webhooks/datachonk`;
 const half = Math.floor(MEMORY_EVENTS / 2);
@@ -268,7 +369,10 @@ const [rssFirst, rssSecond] = memory.segments;
 const rssGrowth = rssSecond.peak - rssFirst.peak;
 
 // Report.
-const f = (n, d = 0) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const f = (n, d = 0) =>
+  n === undefined || Number.isNaN(n)
+    ? 'n/a'
+    : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const verdict = (ok) => (ok ? 'met' : '**not met**');
 const listenS = summary['datachonk listen'];
 const lt = latency['datachonk listen'];
@@ -339,7 +443,7 @@ const lines = [
   `## trigger against autocannon: ${f(TRIGGER_COUNT)} requests, ${CONNECTIONS} in flight, the same body, ${ROUNDS} interleaved rounds`,
   '',
   `Both send trigger's request (autocannon takes it from \`trigger --dry-run --json\`; trigger gives each event a fresh id`,
-  'of the same length) to the app directly. trigger\'s rate is its own summary\'s; autocannon\'s is counted as above.',
+  "of the same length) to the app directly. trigger's rate is its own summary's; autocannon's is counted as above.",
   '',
   '| sender | req/s (median) | per round | sent | ok / answered | app received | mean body bytes at the app |',
   '|---|---:|---|---:|---:|---:|---:|',
@@ -352,7 +456,9 @@ const lines = [
   '',
   '| command | median ms | vs node -e 0 |',
   '|---|---:|---:|',
-  ...Object.entries(startup).map(([name, s]) => `| \`${name}\` | ${f(s.median, 1)} | ${f(s.median / startup['node -e 0'].median, 2)}x |`),
+  ...Object.entries(startup).map(
+    ([name, s]) => `| \`${name}\` | ${f(s.median, 1)} | ${f(s.median / startup['node -e 0'].median, 2)}x |`,
+  ),
   '',
   `## check: ${checkBench.checks} checks against a healthy app on 127.0.0.1, ${CHECK_RUNS} runs after a warm-up`,
   '',
@@ -366,10 +472,16 @@ const lines = [
   '| figure | median ms | worst ms |',
   '|---|---:|---:|',
   ...Object.entries(inspectorBench.api).map(([name, t]) => `| API: ${name} | ${f(t.median, 1)} | ${f(t.max, 1)} |`),
-  ...(pageLoad ? [`| page: navigation start to the first rows laid out on screen (the page's clock) | ${f(pageLoad.median)} | ${f(pageLoad.max)} |`,
-    `| page: navigation start to the script's whole first page (200 rows) laid out | ${f(inspectorBench.browser.wholes.median)} | ${f(inspectorBench.browser.wholes.max)} |`,
-    `| page: goto called to the first rows laid out, seen from outside (a new tab each time) | ${f(inspectorBench.browser.walls.median)} | ${f(inspectorBench.browser.walls.max)} |`] : []),
-  ...(inspectorBench.browser.more ? [`| page: "Load more" | ${f(inspectorBench.browser.more.median)} | ${f(inspectorBench.browser.more.max)} |`] : []),
+  ...(pageLoad
+    ? [
+        `| page: navigation start to the first rows laid out on screen (the page's clock) | ${f(pageLoad.median)} | ${f(pageLoad.max)} |`,
+        `| page: navigation start to the script's whole first page (200 rows) laid out | ${f(inspectorBench.browser.wholes.median)} | ${f(inspectorBench.browser.wholes.max)} |`,
+        `| page: goto called to the first rows laid out, seen from outside (a new tab each time) | ${f(inspectorBench.browser.walls.median)} | ${f(inspectorBench.browser.walls.max)} |`,
+      ]
+    : []),
+  ...(inspectorBench.browser.more
+    ? [`| page: "Load more" | ${f(inspectorBench.browser.more.median)} | ${f(inspectorBench.browser.more.max)} |`]
+    : []),
   '',
   `## Listener memory: ${f(MEMORY_EVENTS)} events through a fresh listener, journal on, RSS sampled every ${RSS_EVERY_MS} ms`,
   '',

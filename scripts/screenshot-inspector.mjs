@@ -14,8 +14,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'datachonk.js');
 const out = join(root, 'docs', 'inspector.png');
 // As test/helpers/browser.ts: no background connections, which a machine without network refuses.
-const args = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const args = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** An app on 127.0.0.1:0 that accepts every event but generation.failed, which it answers 500. */
 async function startApp() {
@@ -27,7 +35,10 @@ async function startApp() {
     res.end(failing ? '{"error":"database is locked"}' : '{"received":true}');
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
 function run(argv, env) {
@@ -68,7 +79,10 @@ try {
   await send('generation.completed', '--set', 'data.chonk_name=dim_orders');
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
   await page.goto(listener.inspector);
-  await page.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^live$/ })
+    .waitFor();
   const events = page.getByRole('table', { name: 'Events' });
   await events.locator('tbody tr').nth(5).waitFor();
   await events.locator('tbody tr').first().getByRole('link').first().click();

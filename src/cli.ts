@@ -7,14 +7,19 @@ import type { Context, OutputMode } from './context.js';
 import { EXIT_CODES, runProgram, type World } from './program.js';
 import { shutdownHandling } from './shutdown.js';
 
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 /**
  * The first SIGINT or SIGTERM (on Windows SIGINT or SIGBREAK: Ctrl-C, Ctrl-Break) resolves `wait()`
  * (the command then shuts down cleanly); a second one exits at once. Installed only by commands that
  * wait for it, so Ctrl-C still ends the others.
  */
-const shutdown = shutdownHandling({ signals: process, platform: process.platform, exit: () => process.exit(EXIT_CODES.interrupted) });
+const shutdown = shutdownHandling({
+  signals: process,
+  platform: process.platform,
+  exit: () => process.exit(EXIT_CODES.interrupted),
+});
 
 function context({ output, debug }: { output: OutputMode; debug: boolean }): Context {
   return {

@@ -21,7 +21,11 @@ export interface FailureFacts {
   'override-syntax': { text: string };
   'override-path': { path: string; problem: OverrideProblem; segment?: string; index?: number; length?: number };
   /** `step`: the payload of a scenario's step (1-based), not a single event's. */
-  'payload-invalid': { event: string; issues: readonly { path: string; message: string }[]; step?: { number: number; scenario: string; file: string } | undefined };
+  'payload-invalid': {
+    event: string;
+    issues: readonly { path: string; message: string }[];
+    step?: { number: number; scenario: string; file: string } | undefined;
+  };
   'payload-not-object': { source: PayloadSource; path?: string | undefined };
   'json-invalid': { source: PayloadSource; path?: string | undefined; detail: string };
   'file-unreadable': { source: PayloadSource; path: string; detail: string };
@@ -42,7 +46,14 @@ export interface FailureFacts {
   'api-not-json': { status: number };
   'api-unexpected': { method: string; path: string; field: string; message: string };
   /** The API answered with an error: its status, code, message and request id, as it said them. */
-  'api-error': { status: number; code: string; message: string; details?: unknown; requestId?: string | undefined; webhookId?: string | undefined };
+  'api-error': {
+    status: number;
+    code: string;
+    message: string;
+    details?: unknown;
+    requestId?: string | undefined;
+    webhookId?: string | undefined;
+  };
   'tunnel-cannot-start': { bin: string; detail: string };
   'tunnel-exited-early': { how: string; lastLines: readonly string[] };
   'tunnel-no-url': { seconds: number; lastLines: readonly string[] };
@@ -75,7 +86,11 @@ export type FailureCode = keyof FailureFacts;
 /** A failure of the domain: a code and its facts; the words are the UI's. */
 export class Failure<C extends FailureCode = FailureCode> extends Error {
   override readonly name = 'Failure';
-  constructor(readonly code: C, readonly facts: FailureFacts[C], options?: { cause?: unknown }) {
+  constructor(
+    readonly code: C,
+    readonly facts: FailureFacts[C],
+    options?: { cause?: unknown },
+  ) {
     // The message is for logs and --debug only; people read ui/failures.ts's words.
     super(`${code} ${JSON.stringify(facts)}`, options);
   }

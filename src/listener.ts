@@ -55,9 +55,7 @@ export interface ListenerEvent {
 }
 
 /** Which events `waitFor` takes: a predicate, or a type (or pattern) and `path=value`s of the envelope. */
-export type EventMatcher =
-  | ((event: ListenerEvent) => boolean)
-  | { event?: string; match?: Record<string, unknown> };
+export type EventMatcher = ((event: ListenerEvent) => boolean) | { event?: string; match?: Record<string, unknown> };
 
 export interface Listener {
   /** Where to send: http://127.0.0.1:<port>/webhooks/datachonk */
@@ -79,23 +77,41 @@ export interface Listener {
 
 /** Starts a listener in this process. */
 export async function startListener(options: ListenerOptions = {}): Promise<Listener> {
-  const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret?.length ? [...options.secret] : [`whsec_${randomBytes(32).toString('base64url')}`];
-  const routes = (typeof options.forward === 'string' ? [options.forward] : options.forward ?? []).map(parseRoute);
+  const secrets =
+    typeof options.secret === 'string'
+      ? [options.secret]
+      : options.secret?.length
+        ? [...options.secret]
+        : [`whsec_${randomBytes(32).toString('base64url')}`];
+  const routes = (typeof options.forward === 'string' ? [options.forward] : (options.forward ?? [])).map(parseRoute);
   const journal = options.journal ? await JournalWriter.open(options.journal, { onError: () => {} }) : undefined;
   const feed = eventFeed();
-  const receiver = await startReceiver({
-    host: options.host ?? '127.0.0.1', port: options.port ?? 0, path: options.path ?? '/webhooks/datachonk',
-    secrets, appSecrets: secrets, skipVerify: options.skipVerify ?? false,
-    targets: routes.map((r) => r.url), targetPatterns: routes.map((r) => r.events),
-    forwardTimeoutMs: options.forwardTimeoutMs ?? RECEIVER_DEFAULTS.forwardTimeoutMs, maxBodyBytes: options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes,
-    journal, now: () => new Date(), monotonic: () => performance.now(),
-  }, {
-    received() {}, forwarded() {}, warning() {},
-    completed: (request, results) => {
-      const event = toEvent(request, results);
-      if (event) feed.push(event);
+  const receiver = await startReceiver(
+    {
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      path: options.path ?? '/webhooks/datachonk',
+      secrets,
+      appSecrets: secrets,
+      skipVerify: options.skipVerify ?? false,
+      targets: routes.map((r) => r.url),
+      targetPatterns: routes.map((r) => r.events),
+      forwardTimeoutMs: options.forwardTimeoutMs ?? RECEIVER_DEFAULTS.forwardTimeoutMs,
+      maxBodyBytes: options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes,
+      journal,
+      now: () => new Date(),
+      monotonic: () => performance.now(),
     },
-  }).catch(async (error: unknown) => {
+    {
+      received() {},
+      forwarded() {},
+      warning() {},
+      completed: (request, results) => {
+        const event = toEvent(request, results);
+        if (event) feed.push(event);
+      },
+    },
+  ).catch(async (error: unknown) => {
     await journal?.close();
     throw error;
   });
@@ -107,12 +123,18 @@ export async function startListener(options: ListenerOptions = {}): Promise<List
       return feed.all;
     },
     events: feed.iterate(),
-    waitFor: (matcher, waitOptions = {}) => feed.waitFor(toPredicate(matcher), { timeoutMs: waitOptions.timeout ?? 10_000, fromNow: waitOptions.since === 'now', what: describe(matcher) }),
-    close: () => (closed ??= (async () => {
-      await receiver.close();
-      await journal?.close();
-      feed.end();
-    })()),
+    waitFor: (matcher, waitOptions = {}) =>
+      feed.waitFor(toPredicate(matcher), {
+        timeoutMs: waitOptions.timeout ?? 10_000,
+        fromNow: waitOptions.since === 'now',
+        what: describe(matcher),
+      }),
+    close: () =>
+      (closed ??= (async () => {
+        await receiver.close();
+        await journal?.close();
+        feed.end();
+      })()),
   };
 }
 
@@ -120,8 +142,14 @@ function toEvent(request: ReceivedRequest, forwards: readonly ForwardResult[]): 
   if (request.disposition.kind === 'rejected' || !request.event || !request.payload) return undefined;
   const verification: Verification | undefined = request.verification;
   return {
-    event: request.event, id: request.eventId ?? '', payload: request.payload, verified: verification?.status === 'valid',
-    rid: request.rid, receivedAt: request.receivedAt, headers: request.headers, forwards,
+    event: request.event,
+    id: request.eventId ?? '',
+    payload: request.payload,
+    verified: verification?.status === 'valid',
+    rid: request.rid,
+    receivedAt: request.receivedAt,
+    headers: request.headers,
+    forwards,
   };
 }
 
@@ -129,14 +157,21 @@ function toPredicate(matcher: EventMatcher): (event: ListenerEvent) => boolean {
   if (typeof matcher === 'function') return matcher;
   const type = matcher.event === undefined ? undefined : globToRegExp(matcher.event);
   const conditions = Object.entries(matcher.match ?? {});
-  const equal = (actual: unknown, wanted: unknown) => actual === wanted || JSON.stringify(actual) === JSON.stringify(wanted);
-  return (event) => (!type || type.test(event.event)) && conditions.every(([path, value]) => equal(valueAt(event.payload, path.split('.')), value));
+  const equal = (actual: unknown, wanted: unknown) =>
+    actual === wanted || JSON.stringify(actual) === JSON.stringify(wanted);
+  return (event) =>
+    (!type || type.test(event.event)) &&
+    conditions.every(([path, value]) => equal(valueAt(event.payload, path.split('.')), value));
 }
 
 function describe(matcher: EventMatcher): string {
   if (typeof matcher === 'function') return 'an event the predicate takes';
-  const parts = [matcher.event ? `type ${matcher.event}${isEventType(matcher.event) || matcher.event.includes('*') ? '' : ' (not a type this version knows)'}` : 'any type',
-    ...Object.entries(matcher.match ?? {}).map(([path, value]) => `${path}=${JSON.stringify(value)}`)];
+  const parts = [
+    matcher.event
+      ? `type ${matcher.event}${isEventType(matcher.event) || matcher.event.includes('*') ? '' : ' (not a type this version knows)'}`
+      : 'any type',
+    ...Object.entries(matcher.match ?? {}).map(([path, value]) => `${path}=${JSON.stringify(value)}`),
+  ];
   return parts.join(', ');
 }
 
@@ -145,13 +180,14 @@ function eventFeed() {
   const all: ListenerEvent[] = [];
   const waiters = new Set<(event: ListenerEvent | undefined) => void>();
   let ended = false;
-  const next = () => new Promise<ListenerEvent | undefined>((resolve) => {
-    const waiter = (event: ListenerEvent | undefined) => {
-      waiters.delete(waiter);
-      resolve(event);
-    };
-    waiters.add(waiter);
-  });
+  const next = () =>
+    new Promise<ListenerEvent | undefined>((resolve) => {
+      const waiter = (event: ListenerEvent | undefined) => {
+        waiters.delete(waiter);
+        resolve(event);
+      };
+      waiters.add(waiter);
+    });
   return {
     all,
     push(event: ListenerEvent) {
@@ -170,17 +206,24 @@ function eventFeed() {
         else await next();
       }
     },
-    async waitFor(test: (event: ListenerEvent) => boolean, options: { timeoutMs: number; fromNow: boolean; what: string }): Promise<ListenerEvent> {
+    async waitFor(
+      test: (event: ListenerEvent) => boolean,
+      options: { timeoutMs: number; fromNow: boolean; what: string },
+    ): Promise<ListenerEvent> {
       // By index, not by each push: two events completing in one turn are both looked at.
       let index = options.fromNow ? all.length : 0;
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)));
+      const timeout = new Promise<'timeout'>(
+        (resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)),
+      );
       try {
         for (;;) {
           while (index < all.length) if (test(all[index++]!)) return all[index - 1]!;
           if (ended) throw new Error(`the listener was closed while waiting for ${options.what}`);
           if ((await Promise.race([next(), timeout])) === 'timeout') {
-            throw new Error(`no matching event within ${options.timeoutMs} ms (${options.what}); received: ${all.map((e) => e.event).join(', ') || 'nothing'}`);
+            throw new Error(
+              `no matching event within ${options.timeoutMs} ms (${options.what}); received: ${all.map((e) => e.event).join(', ') || 'nothing'}`,
+            );
           }
         }
       } finally {

@@ -57,7 +57,10 @@ export async function buildProgram(world: World, run: Runner, load?: ReadonlySet
     .showSuggestionAfterError(true)
     .exitOverride()
     // Commander's errors quote what was typed: escaped like everything else printed (ui/sanitize.ts).
-    .configureOutput({ writeOut: (text) => world.stdout.write(escapeControls(text, { layout: true })), writeErr: (text) => world.stderr.write(escapeControls(text, { layout: true })) })
+    .configureOutput({
+      writeOut: (text) => world.stdout.write(escapeControls(text, { layout: true })),
+      writeErr: (text) => world.stderr.write(escapeControls(text, { layout: true })),
+    })
     .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', EXIT_CODE_HELP);
   for (const entry of COMMANDS) {
@@ -88,7 +91,12 @@ function knowsCommand(program: Command, [first, second]: readonly string[]): boo
   if (first === undefined) return true;
   const top = program.commands.find((c) => c.name() === first);
   if (!top) return false;
-  return top.commands.length === 0 || second === undefined || second === 'help' || top.commands.some((c) => c.name() === second);
+  return (
+    top.commands.length === 0 ||
+    second === undefined ||
+    second === 'help' ||
+    top.commands.some((c) => c.name() === second)
+  );
 }
 
 /** What the program learned while it ran: for the words of a failure. */
@@ -98,7 +106,11 @@ export interface RunState {
 }
 
 /** Parses argv (without node and the script) and runs the command; failures are thrown. */
-export async function execute(args: readonly string[], world: World, state: RunState = { command: '', debug: false }): Promise<void> {
+export async function execute(
+  args: readonly string[],
+  world: World,
+  state: RunState = { command: '', debug: false },
+): Promise<void> {
   const run: Runner = async (spec, command, positional) => {
     const globals = command.optsWithGlobals() as { json?: boolean; quiet?: boolean; debug?: boolean };
     state.debug = Boolean(globals.debug);
@@ -106,7 +118,10 @@ export async function execute(args: readonly string[], world: World, state: RunS
     // Decided once, here, and passed down (STYLE.md: no sniffing of argv deep inside helpers).
     const output: OutputMode = globals.json ? 'json' : globals.quiet ? 'quiet' : 'pretty';
     const action = await spec.action();
-    await action(world.context({ output, debug: state.debug }), { args: positional, options: valuesOf(spec.options, command.opts()) });
+    await action(world.context({ output, debug: state.debug }), {
+      args: positional,
+      options: valuesOf(spec.options, command.opts()),
+    });
   };
   const program = await buildProgram(world, run, namedCommands(args));
   // Commander would suggest only names of the same level; ours knows `login` means `auth login`.
@@ -150,7 +165,11 @@ async function report(error: unknown, where: { world: World; command: string; de
     return shown ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
   // Loaded only when something failed: --help and --version stay light.
-  const [{ paint, shown, multiline, writeLine }, { isFailure }, { DatachonkError }] = await Promise.all([import('./ui/style.js'), import('./failure.js'), import('./errors.js')]);
+  const [{ paint, shown, multiline, writeLine }, { isFailure }, { DatachonkError }] = await Promise.all([
+    import('./ui/style.js'),
+    import('./failure.js'),
+    import('./errors.js'),
+  ]);
   const c = paint(world.stderr, world.env);
   // The words may quote what came from outside (an API's message, a file's path): escaped, lines kept.
   const say = (message: string, hint: string | undefined) => {
@@ -170,8 +189,10 @@ async function report(error: unknown, where: { world: World; command: string; de
     if (where.debug && error.cause) trace((error.cause as Error).stack ?? error.cause);
     return EXIT_CODES[error.kind];
   }
-  say(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
-    where.debug ? undefined : 'run again with --debug for details, and report it if it persists');
+  say(
+    `unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+    where.debug ? undefined : 'run again with --debug for details, and report it if it persists',
+  );
   if (where.debug) trace((error as Error)?.stack);
   return EXIT_CODES.failure;
 }

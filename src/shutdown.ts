@@ -31,17 +31,18 @@ export interface Shutdown {
 export function shutdownHandling({ signals, platform, exit }: ShutdownOptions): Shutdown {
   let requested: ((reason: string) => boolean) | undefined;
   return {
-    wait: () => new Promise((resolve) => {
-      let received = false;
-      const stop = (reason: string) => {
-        if (received) return false;
-        received = true;
-        resolve(reason);
-        return true;
-      };
-      requested = stop;
-      for (const name of shutdownSignals(platform)) signals.on(name, (signal) => stop(signal) || exit());
-    }),
+    wait: () =>
+      new Promise((resolve) => {
+        let received = false;
+        const stop = (reason: string) => {
+          if (received) return false;
+          received = true;
+          resolve(reason);
+          return true;
+        };
+        requested = stop;
+        for (const name of shutdownSignals(platform)) signals.on(name, (signal) => stop(signal) || exit());
+      }),
     request(reason) {
       requested?.(reason);
       return requested !== undefined;

@@ -23,7 +23,9 @@ const server = createServer((req, res) => {
   }
   const run = runOf(url);
   let bytes = 0;
-  req.on('data', (chunk) => { bytes += chunk.length; });
+  req.on('data', (chunk) => {
+    bytes += chunk.length;
+  });
   req.on('end', () => {
     const count = counts.get(run) ?? { requests: 0, bytes: 0 };
     count.requests++;

@@ -17,12 +17,16 @@ function startApp() {
       const raw = Buffer.concat(chunks);
       const header = req.headers['x-datachonk-signature'];
       const expected = Buffer.from(`sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`);
-      const signed = typeof header === 'string' && /^sha256=[0-9a-f]{64}$/.test(header) && timingSafeEqual(Buffer.from(header), expected);
+      const signed =
+        typeof header === 'string' &&
+        /^sha256=[0-9a-f]{64}$/.test(header) &&
+        timingSafeEqual(Buffer.from(header), expected);
       let status = signed ? 200 : 401;
       if (signed) {
         try {
           const event = JSON.parse(raw.toString('utf8'));
-          if (typeof event?.id !== 'string' || typeof event.event !== 'string' || typeof event.data !== 'object') status = 400;
+          if (typeof event?.id !== 'string' || typeof event.event !== 'string' || typeof event.data !== 'object')
+            status = 400;
         } catch {
           status = 400;
         }
@@ -37,7 +41,10 @@ function startApp() {
 function once(bin, url, env) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [bin, '--json', 'check', url, '--secret', SECRET], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, '--json', 'check', url, '--secret', SECRET], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
@@ -64,5 +71,12 @@ export async function measureCheck(bin, { runs = 10, env = process.env } = {}) {
   }
   const wall = results.map((r) => r.wallMs);
   const suite = results.map((r) => r.suiteMs);
-  return { runs, checks: results[0].checks, wallMedian: median(wall), wallMax: Math.max(...wall), suiteMedian: median(suite), suiteMax: Math.max(...suite) };
+  return {
+    runs,
+    checks: results[0].checks,
+    wallMedian: median(wall),
+    wallMax: Math.max(...wall),
+    suiteMedian: median(suite),
+    suiteMax: Math.max(...suite),
+  };
 }

@@ -25,19 +25,46 @@ async function writeJournal(file, count) {
     const rid = `rcv_bench${String(i).padStart(8, '0')}`;
     const body = fixture.replace(/"evt_[^"]*"/, `"evt_bench${i}"`);
     const at = new Date(start + i * 1000).toISOString();
-    lines.push(JSON.stringify({
-      type: 'request', rid, received_at: at, method: 'POST', path: '/webhooks/datachonk',
-      headers: { 'content-type': 'application/json', 'x-datachonk-signature': 'sha256=' + '0'.repeat(64) },
-      body: Buffer.from(body).toString('base64'), verification: { status: 'valid' }, event: 'generation.completed',
-      event_id: `evt_bench${i}`, targets: ['http://127.0.0.1:9/webhooks/datachonk'],
-    }));
-    lines.push(JSON.stringify({ type: 'forwards', rid, at, results: [{ target: 'http://127.0.0.1:9/webhooks/datachonk', status: 200, latency_ms: 3.2, headers: [], body: '{"received":true}' }] }));
+    lines.push(
+      JSON.stringify({
+        type: 'request',
+        rid,
+        received_at: at,
+        method: 'POST',
+        path: '/webhooks/datachonk',
+        headers: { 'content-type': 'application/json', 'x-datachonk-signature': 'sha256=' + '0'.repeat(64) },
+        body: Buffer.from(body).toString('base64'),
+        verification: { status: 'valid' },
+        event: 'generation.completed',
+        event_id: `evt_bench${i}`,
+        targets: ['http://127.0.0.1:9/webhooks/datachonk'],
+      }),
+    );
+    lines.push(
+      JSON.stringify({
+        type: 'forwards',
+        rid,
+        at,
+        results: [
+          {
+            target: 'http://127.0.0.1:9/webhooks/datachonk',
+            status: 200,
+            latency_ms: 3.2,
+            headers: [],
+            body: '{"received":true}',
+          },
+        ],
+      }),
+    );
   }
   await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
 }
 
 function startInspect(bin, home) {
-  const child = spawn(process.execPath, [bin, 'inspect', '--port', '0'], { env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'inspect', '--port', '0'], {
+    env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let stderr = '';
     child.stderr.on('data', (d) => {
@@ -59,7 +86,12 @@ async function timed(url) {
 
 async function apiTimes(url, { runs, count }) {
   const middle = `rcv_bench${String(Math.floor(count / 2)).padStart(8, '0')}`;
-  const names = { 'page (GET /)': url, 'first 200 events': `${url}api/events?limit=200`, [`search "evt_bench${count - 1}"`]: `${url}api/events?q=evt_bench${count - 1}`, 'one event whole': `${url}api/events/${middle}` };
+  const names = {
+    'page (GET /)': url,
+    'first 200 events': `${url}api/events?limit=200`,
+    [`search "evt_bench${count - 1}"`]: `${url}api/events?q=evt_bench${count - 1}`,
+    'one event whole': `${url}api/events/${middle}`,
+  };
   const results = {};
   for (const [name, target] of Object.entries(names)) {
     const times = [];
@@ -83,14 +115,32 @@ async function countAll(url) {
 }
 
 function chromiumPath() {
-  return [process.env.DATACHONK_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
+  return [
+    process.env.DATACHONK_CHROMIUM,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+  ].find((p) => p && existsSync(p));
 }
 
 async function browserTimes(url, { runs, events }) {
   const executablePath = chromiumPath();
-  if (!executablePath) return { skipped: 'no Chromium installed (set DATACHONK_CHROMIUM, or apt-get install chromium)' };
+  if (!executablePath)
+    return { skipped: 'no Chromium installed (set DATACHONK_CHROMIUM, or apt-get install chromium)' };
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
     const loads = [];
     const wholes = [];
@@ -103,30 +153,33 @@ async function browserTimes(url, { runs, events }) {
       // harness injects nothing into the page while it loads: when rows are first laid out (the frame
       // that paints them: a ResizeObserver on the table's body), and when the page's script has drawn its
       // whole first page (200 rows) and that is laid out too.
-      await page.addInitScript((whole) => {
-        const laidOut = (body, count, name) => {
-          const sized = new ResizeObserver(() => {
-            if (body.rows.length < count) return;
-            sized.disconnect();
-            console.debug(`__bench ${name} ${performance.now()}`);
+      await page.addInitScript(
+        (whole) => {
+          const laidOut = (body, count, name) => {
+            const sized = new ResizeObserver(() => {
+              if (body.rows.length < count) return;
+              sized.disconnect();
+              console.debug(`__bench ${name} ${performance.now()}`);
+            });
+            sized.observe(body);
+          };
+          let first = false;
+          const seen = new MutationObserver(() => {
+            const body = document.querySelector('table[aria-label="Events"] tbody');
+            if (!body?.rows.length) return;
+            if (!first) {
+              first = true;
+              laidOut(body, 1, 'first');
+            }
+            if (body.rows.length >= whole) {
+              seen.disconnect();
+              laidOut(body, whole, 'whole');
+            }
           });
-          sized.observe(body);
-        };
-        let first = false;
-        const seen = new MutationObserver(() => {
-          const body = document.querySelector('table[aria-label="Events"] tbody');
-          if (!body?.rows.length) return;
-          if (!first) {
-            first = true;
-            laidOut(body, 1, 'first');
-          }
-          if (body.rows.length >= whole) {
-            seen.disconnect();
-            laidOut(body, whole, 'whole');
-          }
-        });
-        seen.observe(document, { childList: true, subtree: true });
-      }, Math.min(200, events));
+          seen.observe(document, { childList: true, subtree: true });
+        },
+        Math.min(200, events),
+      );
       const marks = {};
       const reported = new Promise((resolve) => {
         page.on('console', (message) => {
@@ -151,13 +204,22 @@ async function browserTimes(url, { runs, events }) {
           const before = await table.locator('tbody tr').count();
           const t = performance.now();
           await loadMore.click();
-          await page.waitForFunction((n) => document.querySelectorAll('table[aria-label="Events"] tbody tr').length > n, before);
+          await page.waitForFunction(
+            (n) => document.querySelectorAll('table[aria-label="Events"] tbody tr').length > n,
+            before,
+          );
           more.push(performance.now() - t);
         }
       }
       await page.close();
     }
-    return { loads: { median: median(loads), max: max(loads) }, wholes: { median: median(wholes), max: max(wholes) }, walls: { median: median(walls), max: max(walls) }, rows, more: more.length ? { median: median(more), max: max(more), clicks: more.length } : undefined };
+    return {
+      loads: { median: median(loads), max: max(loads) },
+      wholes: { median: median(wholes), max: max(wholes) },
+      walls: { median: median(walls), max: max(walls) },
+      rows,
+      more: more.length ? { median: median(more), max: max(more), clicks: more.length } : undefined,
+    };
   } finally {
     await browser.close();
   }
@@ -178,7 +240,13 @@ export async function measureInspector(bin, { events, runs }) {
   const ready = performance.now() - started;
   try {
     const counted = await countAll(url);
-    return { events, ready, counted, api: await apiTimes(url, { runs, count: events }), browser: await browserTimes(url, { runs, events }) };
+    return {
+      events,
+      ready,
+      counted,
+      api: await apiTimes(url, { runs, count: events }),
+      browser: await browserTimes(url, { runs, events }),
+    };
   } finally {
     child.kill('SIGINT');
     await rm(dir, { recursive: true, force: true });

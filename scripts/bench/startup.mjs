@@ -18,14 +18,22 @@ export function measureStartup(bin, { runs = 20, warmup = 3, env = process.env }
   for (let i = 0; i < runs + warmup; i++) {
     for (const [name, args] of Object.entries(cases)) {
       const started = process.hrtime.bigint();
-      const result = spawnSync(process.execPath, args, { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const result = spawnSync(process.execPath, args, {
+        env: { ...env, NO_COLOR: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+      });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (result.error) throw new Error(`startup benchmark: ${name} could not run: ${result.error.message}`);
       if (result.status !== 0) {
-        throw new Error(`startup benchmark: \`${name}\` exited ${result.status ?? result.signal}; run \`npm run build\` and try it by hand.\n${result.stderr}`);
+        throw new Error(
+          `startup benchmark: \`${name}\` exited ${result.status ?? result.signal}; run \`npm run build\` and try it by hand.\n${result.stderr}`,
+        );
       }
       if (i >= warmup) times[name].push(ms);
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, { median: median(values), runs: values.length }]));
+  return Object.fromEntries(
+    Object.entries(times).map(([name, values]) => [name, { median: median(values), runs: values.length }]),
+  );
 }

@@ -64,8 +64,10 @@ export function sampleRss(pid, everyMs = 200) {
       take();
       clearInterval(timer);
       return {
-        peak: Math.max(...segments.map((s) => s.peak)), last,
-        samples: segments.reduce((n, s) => n + s.samples, 0), segments,
+        peak: Math.max(...segments.map((s) => s.peak)),
+        last,
+        samples: segments.reduce((n, s) => n + s.samples, 0),
+        segments,
       };
     },
   };

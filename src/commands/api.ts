@@ -13,7 +13,12 @@ export interface ApiFlags {
 export const userAgent = (ctx: Context) => `datachonk-cli/${ctx.version}`;
 
 /** An API client for a base URL and key, with this tool's user-agent. */
-export function apiClient(ctx: Context, baseUrl: string, apiKey: string, options: Partial<ApiClientOptions> = {}): ApiClient {
+export function apiClient(
+  ctx: Context,
+  baseUrl: string,
+  apiKey: string,
+  options: Partial<ApiClientOptions> = {},
+): ApiClient {
   return new ApiClient({ baseUrl, apiKey, userAgent: userAgent(ctx), ...options });
 }
 

@@ -83,7 +83,10 @@ export interface Named {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommandSpec = CommandSpec<any>;
 
-export type Action<O extends OptionSpecs> = (ctx: Context, input: { args: (string | undefined)[]; options: OptionValues<O> }) => Promise<void>;
+export type Action<O extends OptionSpecs> = (
+  ctx: Context,
+  input: { args: (string | undefined)[]; options: OptionValues<O> },
+) => Promise<void>;
 
 export function command<O extends OptionSpecs>(spec: CommandSpec<O>): CommandSpec<O> {
   return spec;
@@ -92,22 +95,48 @@ export function command<O extends OptionSpecs>(spec: CommandSpec<O>): CommandSpe
 // Option builders, one per kind of value.
 
 /** A boolean switch (false when absent). `--no-x` switches default to true. */
-export function flag(flags: string, description: string, extra: Partial<OptionSpec<boolean>> = {}): OptionSpec<boolean> {
+export function flag(
+  flags: string,
+  description: string,
+  extra: Partial<OptionSpec<boolean>> = {},
+): OptionSpec<boolean> {
   return { flags, description, fallback: !flags.startsWith('--no-') ? false : undefined, ...extra };
 }
 
 /** A text value. */
 export function text(flags: string, description: string): OptionSpec<string | undefined>;
-export function text(flags: string, description: string, extra: Partial<OptionSpec<string>> & { default: string }): OptionSpec<string>;
-export function text(flags: string, description: string, extra: Partial<OptionSpec<string>>): OptionSpec<string | undefined>;
-export function text(flags: string, description: string, extra: Partial<OptionSpec<string>> = {}): OptionSpec<string> | OptionSpec<string | undefined> {
+export function text(
+  flags: string,
+  description: string,
+  extra: Partial<OptionSpec<string>> & { default: string },
+): OptionSpec<string>;
+export function text(
+  flags: string,
+  description: string,
+  extra: Partial<OptionSpec<string>>,
+): OptionSpec<string | undefined>;
+export function text(
+  flags: string,
+  description: string,
+  extra: Partial<OptionSpec<string>> = {},
+): OptionSpec<string> | OptionSpec<string | undefined> {
   return { flags, description, ...extra };
 }
 
 /** A value turned into a T by `parse` (a number, a duration in ms, a URL…). */
 export function parsed<T>(flags: string, description: string, parse: (text: string) => T): OptionSpec<T | undefined>;
-export function parsed<T>(flags: string, description: string, parse: (text: string) => T, extra: { defaultText: string } & Partial<OptionSpec<T>>): OptionSpec<T>;
-export function parsed<T>(flags: string, description: string, parse: (text: string) => T, extra: Partial<OptionSpec<T>> = {}): OptionSpec<T> | OptionSpec<T | undefined> {
+export function parsed<T>(
+  flags: string,
+  description: string,
+  parse: (text: string) => T,
+  extra: { defaultText: string } & Partial<OptionSpec<T>>,
+): OptionSpec<T>;
+export function parsed<T>(
+  flags: string,
+  description: string,
+  parse: (text: string) => T,
+  extra: Partial<OptionSpec<T>> = {},
+): OptionSpec<T> | OptionSpec<T | undefined> {
   const spec: OptionSpec<T> = { flags, description, parse: (value) => parse(value), ...extra };
   // A default given as text is parsed by the same parser, so --help shows exactly what the action gets.
   if (extra.defaultText !== undefined && extra.default === undefined) spec.default = parse(extra.defaultText);
@@ -115,7 +144,11 @@ export function parsed<T>(flags: string, description: string, parse: (text: stri
 }
 
 /** A repeatable option: every value given, in order ([] when absent). */
-export function repeatable<T = string>(flags: string, description: string, parse?: (text: string) => T): OptionSpec<T[]> {
+export function repeatable<T = string>(
+  flags: string,
+  description: string,
+  parse?: (text: string) => T,
+): OptionSpec<T[]> {
   return {
     flags,
     description: `${description} (repeatable)`,
@@ -125,7 +158,12 @@ export function repeatable<T = string>(flags: string, description: string, parse
 }
 
 /** One of a fixed set of words. */
-export function choice<C extends string>(flags: string, description: string, choices: readonly C[], defaultValue: C): OptionSpec<C> {
+export function choice<C extends string>(
+  flags: string,
+  description: string,
+  choices: readonly C[],
+  defaultValue: C,
+): OptionSpec<C> {
   return { flags, description, choices, default: defaultValue };
 }
 
@@ -135,7 +173,8 @@ function addOptions(target: Command, specs: OptionSpecs): void {
     // Commander refuses a missing mandatory option but does not say so in --help: the description does.
     const option = new Option(spec.flags, spec.required ? `${spec.description} (required)` : spec.description);
     // A spec keyed differently from commander's attribute name would never receive its value.
-    if (option.attributeName() !== key) throw new Error(`option ${spec.flags} must be keyed ${option.attributeName()}, not ${key}`);
+    if (option.attributeName() !== key)
+      throw new Error(`option ${spec.flags} must be keyed ${option.attributeName()}, not ${key}`);
     if (spec.default !== undefined) option.default(spec.default, spec.defaultText);
     if (spec.preset !== undefined) option.preset(spec.preset);
     if (spec.choices) option.choices(spec.choices);
@@ -155,7 +194,8 @@ function refusingWith<T>(parse: (text: string, previous: T | undefined) => T, fl
     try {
       return parse(value, previous);
     } catch (error) {
-      if (error instanceof SecretInputError) throw usageError(`option '${flags}' argument is invalid. ${error.message}`);
+      if (error instanceof SecretInputError)
+        throw usageError(`option '${flags}' argument is invalid. ${error.message}`);
       throw new InvalidArgumentError((error as Error).message);
     }
   };
@@ -180,7 +220,8 @@ export function register(parent: Command, named: Named, spec: AnyCommandSpec, ru
     cmd.addArgument(argument);
   }
   addOptions(cmd, spec.options);
-  if (spec.examples.length > 0) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`);
+  if (spec.examples.length > 0)
+    cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`);
   cmd.action(async (...received: unknown[]) => {
     const command = received.at(-1) as Command;
     await run(spec, command, received.slice(0, -2) as (string | undefined)[]);

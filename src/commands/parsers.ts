@@ -28,7 +28,11 @@ export function duration(text: string): number {
 
 /** A comma-separated list of durations (`1s,2s,4s`), or "none" for an empty one. */
 export function durations(text: string): number[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none').map(duration);
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && s !== 'none')
+    .map(duration);
 }
 
 /** A duration, or "off" for 0 (never). */
@@ -75,8 +79,10 @@ export function maskPassword(text: string): string {
 /** A pause between sends: `200ms`, `1s`, or a range to draw from, `100ms-1s`. */
 export function delayRange(text: string): { minMs: number; maxMs: number } {
   const match = /^(\d+(?:\.\d+)?(?:ms|s|m))(?:-(\d+(?:\.\d+)?(?:ms|s|m)))?$/.exec(text.trim());
-  if (!match) throw new Error(`expected a time with its unit like 200ms or 1s, or a range like 100ms-1s, got "${text}"`);
-  const ms = (part: string) => Math.round(Number(/^[\d.]+/.exec(part)![0]) * (part.endsWith('ms') ? 1 : part.endsWith('s') ? 1000 : 60_000));
+  if (!match)
+    throw new Error(`expected a time with its unit like 200ms or 1s, or a range like 100ms-1s, got "${text}"`);
+  const ms = (part: string) =>
+    Math.round(Number(/^[\d.]+/.exec(part)![0]) * (part.endsWith('ms') ? 1 : part.endsWith('s') ? 1000 : 60_000));
   const minMs = ms(match[1]!);
   const maxMs = match[2] === undefined ? minMs : ms(match[2]);
   if (maxMs < minMs) throw new Error(`the range ${text} ends before it starts: write the shorter time first`);
@@ -92,7 +98,10 @@ export function nonEmpty(text: string): string {
 
 /** A comma-separated list with at least one item. */
 export function commaList(text: string): string[] {
-  const items = text.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new Error('expected at least one item, comma-separated');
   return items;
 }
@@ -127,7 +136,12 @@ export type Moment = { ago: number } | { at: Date };
 
 export function moment(text: string): Moment {
   const ago = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
-  if (ago) return { ago: Math.round(Number(ago[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 's' | 'm' | 'h' | 'd']) };
+  if (ago)
+    return {
+      ago: Math.round(
+        Number(ago[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 's' | 'm' | 'h' | 'd'],
+      ),
+    };
   const at = new Date(text.trim());
   if (/^\d{4}-\d\d-\d\d/.test(text.trim()) && !Number.isNaN(at.getTime())) return { at };
   throw new Error(`expected a time ago (30s, 10m, 2h, 1d) or a date (2026-11-29, 2026-11-29T10:00:00Z), got "${text}"`);
@@ -166,16 +180,23 @@ const CHAOS_EXAMPLE = 'duplicate=0.2,reorder=0.3,delay=100ms-2s,fail=0.1,timeout
 export function chaosSpec(text: string): ChaosSpec {
   if (text.trim() === 'none') return {};
   const spec: Record<string, unknown> = {};
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [kind = '', setting, extra] = part.split('=').map((s) => s.trim());
     if (!(CHAOS_KINDS as readonly string[]).includes(kind)) {
-      throw new Error(`unknown chaos "${kind}": expected one of ${CHAOS_KINDS.join(', ')} (for example ${CHAOS_EXAMPLE})`);
+      throw new Error(
+        `unknown chaos "${kind}": expected one of ${CHAOS_KINDS.join(', ')} (for example ${CHAOS_EXAMPLE})`,
+      );
     }
-    if (!setting || extra !== undefined) throw new Error(`expected ${kind}=${kind === 'delay' ? '100ms-2s' : '0.2'}, got "${part}"`);
+    if (!setting || extra !== undefined)
+      throw new Error(`expected ${kind}=${kind === 'delay' ? '100ms-2s' : '0.2'}, got "${part}"`);
     if (kind in spec) throw new Error(`${kind} is given twice`);
     spec[kind] = kind === 'delay' ? chaosDelayRange(setting) : chance(kind, setting);
   }
-  if (Object.keys(spec).length === 0) throw new Error(`expected kind=value pairs, for example ${CHAOS_EXAMPLE}, or none`);
+  if (Object.keys(spec).length === 0)
+    throw new Error(`expected kind=value pairs, for example ${CHAOS_EXAMPLE}, or none`);
   return spec as ChaosSpec;
 }
 
@@ -183,7 +204,8 @@ export function chaosSpec(text: string): ChaosSpec {
 function chance(kind: string, text: string): number {
   const match = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(text);
   const value = match ? Number(match[1]) / (match[2] ? 100 : 1) : NaN;
-  if (!(value >= 0 && value <= 1)) throw new Error(`${kind}: expected a chance from 0 to 1 (0.2) or a percentage (20%), got "${text}"`);
+  if (!(value >= 0 && value <= 1))
+    throw new Error(`${kind}: expected a chance from 0 to 1 (0.2) or a percentage (20%), got "${text}"`);
   return value;
 }
 
@@ -197,6 +219,7 @@ function chaosDelayRange(text: string): { min_ms: number; max_ms: number } {
   const [low = '', high, extra] = text.split('-');
   if (extra !== undefined) throw new Error(`delay: expected a duration (500ms) or a range (100ms-2s), got "${text}"`);
   const range = { min_ms: ms(low), max_ms: high === undefined ? ms(low) : ms(high) };
-  if (range.min_ms > range.max_ms) throw new Error(`delay: the range ${text} ends before it starts; put the shorter duration first`);
+  if (range.min_ms > range.max_ms)
+    throw new Error(`delay: the range ${text} ends before it starts; put the shorter duration first`);
   return range;
 }

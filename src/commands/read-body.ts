@@ -8,7 +8,9 @@ export async function readBody(ctx: Context, file: string | undefined): Promise<
     try {
       return await readFile(file);
     } catch (error) {
-      throw usageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+      throw usageError(
+        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      );
     }
   }
   if (ctx.stdin.isTTY) {

@@ -41,7 +41,10 @@ const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
 /** Every command and subcommand: `trigger`, `events`, `events list`… */
 async function commandPaths(): Promise<string[]> {
   const specs = await Promise.all(COMMANDS.map(async (entry) => ({ entry, spec: (await entry.load()).default })));
-  return specs.flatMap(({ entry, spec }) => [entry.name, ...('commands' in spec ? spec.commands.map((sub) => `${entry.name} ${sub.name!}`) : [])]);
+  return specs.flatMap(({ entry, spec }) => [
+    entry.name,
+    ...('commands' in spec ? spec.commands.map((sub) => `${entry.name} ${sub.name!}`) : []),
+  ]);
 }
 
 /**
@@ -51,7 +54,9 @@ async function commandPaths(): Promise<string[]> {
  */
 export async function suggestCommands(word: string, paths: readonly string[], group = ''): Promise<string[]> {
   const typed = word.toLowerCase();
-  const meant = [MEANT[typed], ...(SYNONYMS[typed] ?? []).map((name) => `${group} ${name}`)].filter((path) => path && paths.includes(path));
+  const meant = [MEANT[typed], ...(SYNONYMS[typed] ?? []).map((name) => `${group} ${name}`)].filter(
+    (path) => path && paths.includes(path),
+  );
   if (meant.length > 0) return meant as string[];
   // Loaded here only: the registry brings zod, which --help never needs.
   const { editDistance } = await import('../core/events/catalogue.js');
@@ -76,6 +81,13 @@ export async function unknownCommand(program: Command, [first = '', second = '']
   if (!program.commands.some((c) => c.name() === first)) {
     return usageError(`unknown command '${first}'`, hintFor(await suggestCommands(first, paths), ''));
   }
-  const inGroup = await suggestCommands(second, paths.filter((path) => path.startsWith(`${first} `)), first);
-  return usageError(`unknown command '${first} ${second}'`, hintFor(inGroup.length > 0 ? inGroup : await suggestCommands(second, paths), first));
+  const inGroup = await suggestCommands(
+    second,
+    paths.filter((path) => path.startsWith(`${first} `)),
+    first,
+  );
+  return usageError(
+    `unknown command '${first} ${second}'`,
+    hintFor(inGroup.length > 0 ? inGroup : await suggestCommands(second, paths), first),
+  );
 }

@@ -12,7 +12,10 @@ function refusedInWords<T>(text: string, parse: () => T): T {
     return parse();
   } catch (error) {
     if (isFailure(error, 'target-invalid')) {
-      const words = error.facts.problem === 'syntax' ? `expected a port, host:port or URL, got "${text}"` : `expected an http:// or https:// URL, got "${text}"`;
+      const words =
+        error.facts.problem === 'syntax'
+          ? `expected a port, host:port or URL, got "${text}"`
+          : `expected an http:// or https:// URL, got "${text}"`;
       throw new Error(words, { cause: error });
     }
     throw error;

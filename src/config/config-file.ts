@@ -26,7 +26,10 @@ export async function readConfig(file: string): Promise<Config> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw failure(`the config file ${file} is not valid JSON`, 'fix it, or delete it to start afresh (the local dev secret is then made anew)');
+    throw failure(
+      `the config file ${file} is not valid JSON`,
+      'fix it, or delete it to start afresh (the local dev secret is then made anew)',
+    );
   }
   const result = configSchema.safeParse(parsed);
   if (!result.success) {

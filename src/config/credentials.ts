@@ -16,12 +16,26 @@ export interface ApiSettings {
 }
 
 /** API URL: --api-url, DATACHONK_API_URL, config file, default. Key: --api-key, DATACHONK_API_KEY, config file. */
-export async function resolveApiSettings(flags: { apiUrl?: string | undefined; apiKey?: string | undefined }, env: Env, configFile: string): Promise<ApiSettings> {
+export async function resolveApiSettings(
+  flags: { apiUrl?: string | undefined; apiKey?: string | undefined },
+  env: Env,
+  configFile: string,
+): Promise<ApiSettings> {
   const config = await readConfig(configFile);
-  const [url, urlSource]: [string, CredentialSource] = flags.apiUrl ? [flags.apiUrl, 'flag']
-    : env[API_URL_ENV] ? [env[API_URL_ENV]!, 'env'] : config.api_url ? [config.api_url, 'file'] : [DEFAULT_API_URL, 'default'];
-  const [key, keySource]: [string | undefined, CredentialSource | undefined] = flags.apiKey ? [flags.apiKey, 'flag']
-    : env[API_KEY_ENV] ? [env[API_KEY_ENV], 'env'] : config.api_key ? [config.api_key, 'file'] : [undefined, undefined];
+  const [url, urlSource]: [string, CredentialSource] = flags.apiUrl
+    ? [flags.apiUrl, 'flag']
+    : env[API_URL_ENV]
+      ? [env[API_URL_ENV]!, 'env']
+      : config.api_url
+        ? [config.api_url, 'file']
+        : [DEFAULT_API_URL, 'default'];
+  const [key, keySource]: [string | undefined, CredentialSource | undefined] = flags.apiKey
+    ? [flags.apiKey, 'flag']
+    : env[API_KEY_ENV]
+      ? [env[API_KEY_ENV], 'env']
+      : config.api_key
+        ? [config.api_key, 'file']
+        : [undefined, undefined];
   return { url, urlSource, key, keySource };
 }
 

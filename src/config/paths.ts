@@ -45,7 +45,12 @@ export function resolvePaths(env: Env, homedir: string, platform: NodeJS.Platfor
   const bases = BASES[platform === 'win32' ? 'win32' : 'posix'];
   // The XDG spec says a relative path is invalid and must be ignored; so is a relative %APPDATA%.
   const base = ({ variables, fallback }: Base) =>
-    variables.map((name) => env[name]).find((value) => value !== undefined && path.isAbsolute(value)) ?? path.join(homedir, ...fallback);
+    variables.map((name) => env[name]).find((value) => value !== undefined && path.isAbsolute(value)) ??
+    path.join(homedir, ...fallback);
   const configDir = path.join(base(bases.config), 'datachonk');
-  return { configDir, configFile: path.join(configDir, 'config.json'), stateDir: path.join(base(bases.state), 'datachonk') };
+  return {
+    configDir,
+    configFile: path.join(configDir, 'config.json'),
+    stateDir: path.join(base(bases.state), 'datachonk'),
+  };
 }

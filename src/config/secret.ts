@@ -30,12 +30,18 @@ export async function resolveSecret(flag: string | undefined, env: Env, configFi
  * the local dev secret, and the API key (env, or stored). Reads; never creates a dev secret. A config
  * file that cannot be read adds nothing: a diagnosis is no place to fail.
  */
-export async function knownSecrets(inUse: SecretSource, env: Env, configFile: string, extra: readonly OtherSecret[] = []): Promise<OtherSecret[]> {
+export async function knownSecrets(
+  inUse: SecretSource,
+  env: Env,
+  configFile: string,
+  extra: readonly OtherSecret[] = [],
+): Promise<OtherSecret[]> {
   const config = await readConfig(configFile).catch(() => ({ dev_secret: undefined, api_key: undefined }));
   const known: OtherSecret[] = [...extra];
   if (inUse !== 'env' && env[SECRET_ENV]) known.push({ secret: env[SECRET_ENV], label: `the secret in ${SECRET_ENV}` });
   if (inUse !== 'dev' && config.dev_secret) known.push({ secret: config.dev_secret, label: 'the local dev secret' });
   if (env[API_KEY_ENV]) known.push({ secret: env[API_KEY_ENV], label: `the API key in ${API_KEY_ENV}`, apiKey: true });
-  if (config.api_key) known.push({ secret: config.api_key, label: 'the API key stored by `datachonk auth login`', apiKey: true });
+  if (config.api_key)
+    known.push({ secret: config.api_key, label: 'the API key stored by `datachonk auth login`', apiKey: true });
   return known;
 }

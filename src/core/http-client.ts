@@ -52,17 +52,34 @@ export function originPool(origin: string, connections: number): Pool {
 /** Sends one request; resolves with the answer, rejects with undici's error or a RequestTimeoutError. */
 export function sendRequest(dispatcher: Dispatcher, request: HttpRequest, limits: ReplyLimits): Promise<HttpReply> {
   return new Promise<HttpReply>((resolve, reject) => {
-    const collector = new ResponseCollector(limits.maxBodyBytes, (error) => {
-      if (error) reject(error);
-      else resolve({ status: collector.status, headers: collector.headerList(), body: collector.body(), streamed: collector.streamed });
-    }, limits.stream);
+    const collector = new ResponseCollector(
+      limits.maxBodyBytes,
+      (error) => {
+        if (error) reject(error);
+        else
+          resolve({
+            status: collector.status,
+            headers: collector.headerList(),
+            body: collector.body(),
+            streamed: collector.streamed,
+          });
+      },
+      limits.stream,
+    );
     collector.expireIn(limits.timeoutMs);
     // undici's own timeouts start only once the request is written; the collector's runs from now.
     // bodyTimeout still bounds each pause of a streamed answer.
-    dispatcher.dispatch({
-      path: request.path, method: request.method as Dispatcher.HttpMethod, headers: request.headers as string[], body: request.body,
-      headersTimeout: limits.timeoutMs, bodyTimeout: limits.timeoutMs,
-    }, collector);
+    dispatcher.dispatch(
+      {
+        path: request.path,
+        method: request.method as Dispatcher.HttpMethod,
+        headers: request.headers as string[],
+        body: request.body,
+        headersTimeout: limits.timeoutMs,
+        bodyTimeout: limits.timeoutMs,
+      },
+      collector,
+    );
   });
 }
 
@@ -85,7 +102,11 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   private failure: Error | undefined;
   private finished = false;
 
-  constructor(maxBytes: number, private readonly done: (error?: Error) => void, private readonly stream?: BodyStream) {
+  constructor(
+    maxBytes: number,
+    private readonly done: (error?: Error) => void,
+    private readonly stream?: BodyStream,
+  ) {
     this.kept = new KeptPrefix(maxBytes);
   }
 
@@ -137,7 +158,10 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
 
   /** The headers as a flat name, value… list: as received (case and order) when undici gives them raw. */
   headerList(): string[] {
-    if (Array.isArray(this.rawHeaders)) return (this.rawHeaders as (Buffer | string)[]).map((item) => (typeof item === 'string' ? item : item.toString('latin1')));
+    if (Array.isArray(this.rawHeaders))
+      return (this.rawHeaders as (Buffer | string)[]).map((item) =>
+        typeof item === 'string' ? item : item.toString('latin1'),
+      );
     return flattenHeaders(this.headers);
   }
 

@@ -48,7 +48,8 @@ export function keepsText(text: string): boolean {
 
 // Strings first, so that digits inside them are never taken for numbers.
 const STRING_OR_NUMBER = /"(?:[^"\\]|\\[\s\S])*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
-const TOKEN = /[ \t\n\r]*(?:("(?:[^"\\]|\\[\s\S])*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(true|false|null)|([{}[\]:,]))/y;
+const TOKEN =
+  /[ \t\n\r]*(?:("(?:[^"\\]|\\[\s\S])*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(true|false|null)|([{}[\]:,]))/y;
 
 /**
  * Parses JSON as `JSON.parse` does (the same errors, the same objects), except that a number whose
@@ -84,9 +85,16 @@ function build(text: string): Json {
       top.key = JSON.parse(string) as string;
       continue;
     }
-    const value: Json = mark === '{' ? {} : mark === '[' ? []
-      : number !== undefined ? (keepsText(number) ? new RawNumber(number) : Number(number))
-        : (JSON.parse((string ?? literal)!) as Json);
+    const value: Json =
+      mark === '{'
+        ? {}
+        : mark === '['
+          ? []
+          : number !== undefined
+            ? keepsText(number)
+              ? new RawNumber(number)
+              : Number(number)
+            : (JSON.parse((string ?? literal)!) as Json);
     if (!top) root = value;
     else if (Array.isArray(top.node)) top.node.push(value);
     else {
@@ -109,7 +117,8 @@ function setMember(object: JsonObject, key: string, value: Json): void {
  */
 export function stringifyJson(value: Json): string {
   if (value instanceof RawNumber) return value.text;
-  if (Array.isArray(value)) return `[${Array.from(value, (item: Json | undefined) => (item === undefined ? 'null' : stringifyJson(item))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${Array.from(value, (item: Json | undefined) => (item === undefined ? 'null' : stringifyJson(item))).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const members: string[] = [];
     for (const [key, item] of Object.entries(value)) {
@@ -128,11 +137,15 @@ export function indentJson(value: Json, indent = ''): string {
   if (value instanceof RawNumber) return value.text;
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
-    const items = Array.from(value, (item: Json | undefined) => `${inner}${item === undefined ? 'null' : indentJson(item, inner)}`);
+    const items = Array.from(
+      value,
+      (item: Json | undefined) => `${inner}${item === undefined ? 'null' : indentJson(item, inner)}`,
+    );
     return items.length === 0 ? '[]' : `[\n${items.join(',\n')}\n${indent}]`;
   }
   if (value !== null && typeof value === 'object') {
-    const members = Object.entries(value).filter(([, item]) => item !== undefined)
+    const members = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
       .map(([key, item]) => `${inner}${JSON.stringify(key)}: ${indentJson(item, inner)}`);
     return members.length === 0 ? '{}' : `{\n${members.join(',\n')}\n${indent}}`;
   }

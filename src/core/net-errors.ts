@@ -6,23 +6,31 @@ export type NetworkFailure = 'refused' | 'timeout' | 'reset' | 'dns' | 'stopped'
 export function classifyNetworkError(error: unknown): NetworkFailure {
   const err = error as { name?: string; code?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code;
-  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return 'timeout';
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ECONNABORTED' || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_ABORTED') return 'stopped';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return 'reset';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED')
+    return 'reset';
   return 'other';
 }
 
 /** A message for people about a failed request to `url`. */
 export function describeNetworkFailure(failure: NetworkFailure, url: URL, timeoutMs: number, error: unknown): string {
   switch (failure) {
-    case 'timeout': return `no response from ${url.host} within ${formatDuration(timeoutMs)}`;
-    case 'refused': return `connection refused by ${url.host}`;
-    case 'dns': return `cannot resolve the host ${url.hostname}`;
-    case 'reset': return `${url.host} closed the connection before answering`;
-    case 'stopped': return `stopped before ${url.host} answered`;
-    default: return `request to ${url.host} failed: ${(error as Error)?.message ?? String(error)}`;
+    case 'timeout':
+      return `no response from ${url.host} within ${formatDuration(timeoutMs)}`;
+    case 'refused':
+      return `connection refused by ${url.host}`;
+    case 'dns':
+      return `cannot resolve the host ${url.hostname}`;
+    case 'reset':
+      return `${url.host} closed the connection before answering`;
+    case 'stopped':
+      return `stopped before ${url.host} answered`;
+    default:
+      return `request to ${url.host} failed: ${(error as Error)?.message ?? String(error)}`;
   }
 }
 

@@ -50,11 +50,26 @@ export function createSender(options: { connections?: number; clock?: () => numb
       const started = clock();
       try {
         const { method, headers, body } = request;
-        const reply = await sendRequest(poolFor(url.origin), { method, path: `${url.pathname}${url.search}`, headers, body }, { timeoutMs, maxBodyBytes });
-        return { kind: 'response', status: reply.status, body: reply.body.toString('utf8'), latencyMs: clock() - started, headers: () => reply.headers };
+        const reply = await sendRequest(
+          poolFor(url.origin),
+          { method, path: `${url.pathname}${url.search}`, headers, body },
+          { timeoutMs, maxBodyBytes },
+        );
+        return {
+          kind: 'response',
+          status: reply.status,
+          body: reply.body.toString('utf8'),
+          latencyMs: clock() - started,
+          headers: () => reply.headers,
+        };
       } catch (error) {
         const code = classifyNetworkError(error);
-        return { kind: 'error', code, message: describeNetworkFailure(code, url, timeoutMs, error), latencyMs: clock() - started };
+        return {
+          kind: 'error',
+          code,
+          message: describeNetworkFailure(code, url, timeoutMs, error),
+          latencyMs: clock() - started,
+        };
       }
     },
     async close() {

@@ -16,8 +16,10 @@ export interface ServerAddress {
 export function listenOn(server: Server, at: ServerAddress): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(new Failure('port-in-use', { host: at.host, port: at.port, server: at.server }));
-      else if (error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') reject(new Failure('cannot-listen', { host: at.host, port: at.port, server: at.server, code: error.code }));
+      if (error.code === 'EADDRINUSE')
+        reject(new Failure('port-in-use', { host: at.host, port: at.port, server: at.server }));
+      else if (error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL')
+        reject(new Failure('cannot-listen', { host: at.host, port: at.port, server: at.server, code: error.code }));
       else reject(error);
     };
     server.once('error', failed);

@@ -14,8 +14,10 @@ export const chaosSchema = z.strictObject({
   /** The chance that an event is held back until the next event to the same webhook has gone. */
   reorder: probability.optional(),
   /** A delay before an event's first attempt, drawn evenly from min_ms to max_ms. */
-  delay: z.strictObject({ min_ms: z.number().int().min(0), max_ms: z.number().int().min(0) })
-    .refine((d) => d.min_ms <= d.max_ms, 'min_ms must not be more than max_ms').optional(),
+  delay: z
+    .strictObject({ min_ms: z.number().int().min(0), max_ms: z.number().int().min(0) })
+    .refine((d) => d.min_ms <= d.max_ms, 'min_ms must not be more than max_ms')
+    .optional(),
   /** The chance that an attempt fails on the sender's side (a 503 before anything is sent), then retried. */
   fail: probability.optional(),
   /** The chance that an attempt's answer is treated as a timeout (it was sent, and is sent again). */
@@ -62,4 +64,3 @@ export function attemptChaos(chaos: ChaosSpec | undefined, random: () => number)
 export function isCalm(chaos: ChaosSpec | undefined): boolean {
   return !chaos || (!chaos.duplicate && !chaos.reorder && !chaos.delay && !chaos.fail && !chaos.timeout);
 }
-

@@ -88,9 +88,18 @@ export class DeliveryEngine {
   async deliver(webhook: StoredWebhook, event: OutgoingEvent): Promise<Dispatched> {
     const seq = ++this.seq;
     const plan = planDispatch(this.chaosOf(webhook), this.options.random, !this.held.has(webhook.id));
-    const tags: ChaosKind[] = [...(plan.hold ? ['reorder' as const] : []), ...(plan.delayMs !== undefined ? ['delay' as const] : [])];
+    const tags: ChaosKind[] = [
+      ...(plan.hold ? ['reorder' as const] : []),
+      ...(plan.delayMs !== undefined ? ['delay' as const] : []),
+    ];
     const send = () => this.sendFirst(webhook.id, event, { seq, plan, tags });
-    const deferred = { deferred: { webhook_id: webhook.id, chaos: tags, ...(plan.delayMs !== undefined ? { delay_ms: plan.delayMs } : {}) } };
+    const deferred = {
+      deferred: {
+        webhook_id: webhook.id,
+        chaos: tags,
+        ...(plan.delayMs !== undefined ? { delay_ms: plan.delayMs } : {}),
+      },
+    };
     const start = plan.delayMs === undefined ? () => void send() : () => this.later(plan.delayMs!, () => void send());
     if (plan.hold) {
       const release = () => {
@@ -125,10 +134,16 @@ export class DeliveryEngine {
   }
 
   /** The first attempt of an event (and of its duplicate), then the event held back before it, if any. */
-  private async sendFirst(webhookId: string, event: OutgoingEvent, how: { seq: number; plan: DispatchPlan; tags: ChaosKind[] }): Promise<Delivery[]> {
+  private async sendFirst(
+    webhookId: string,
+    event: OutgoingEvent,
+    how: { seq: number; plan: DispatchPlan; tags: ChaosKind[] },
+  ): Promise<Delivery[]> {
     const sent: Delivery[] = [];
     const step = { attempt: 1, tags: how.tags, copy: false, delayMs: how.plan.delayMs };
-    const copies = how.plan.duplicate ? [step, { ...step, tags: [...how.tags, 'duplicate' as const], copy: true }] : [step];
+    const copies = how.plan.duplicate
+      ? [step, { ...step, tags: [...how.tags, 'duplicate' as const], copy: true }]
+      : [step];
     for (const copy of copies) {
       // A delivery put off goes to the webhook as it is by then, and to none deleted or disabled since.
       const webhook = this.options.current(webhookId);
@@ -144,9 +159,10 @@ export class DeliveryEngine {
     const started = this.options.monotonic();
     const at = this.options.now();
     const trouble = attemptChaos(this.chaosOf(webhook), this.options.random);
-    const { status, error } = trouble === 'fail'
-      ? { status: 503, error: 'simulated: the sender failed (503) before sending' }
-      : await this.post(webhook, outgoing, trouble === 'timeout');
+    const { status, error } =
+      trouble === 'fail'
+        ? { status: 503, error: 'simulated: the sender failed (503) before sending' }
+        : await this.post(webhook, outgoing, trouble === 'timeout');
     const ok = status !== null && status >= 200 && status < 300;
     const delay = this.options.retrySchedule[step.attempt - 1];
     const retry = !ok && delay !== undefined && !this.closed;
@@ -180,18 +196,25 @@ export class DeliveryEngine {
   }
 
   /** One signed POST; `dropAnswer`: chaos makes it a timeout, whatever the app answered. */
-  private async post(webhook: StoredWebhook, { body, event }: OutgoingEvent, dropAnswer: boolean): Promise<{ status: number | null; error?: string | undefined }> {
-    const outcome = await this.sender.send({
-      url: webhook.url,
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': this.options.userAgent,
-        [SIGNATURE_HEADER]: sign(webhook.secret, body),
-        [EVENT_HEADER]: event,
+  private async post(
+    webhook: StoredWebhook,
+    { body, event }: OutgoingEvent,
+    dropAnswer: boolean,
+  ): Promise<{ status: number | null; error?: string | undefined }> {
+    const outcome = await this.sender.send(
+      {
+        url: webhook.url,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': this.options.userAgent,
+          [SIGNATURE_HEADER]: sign(webhook.secret, body),
+          [EVENT_HEADER]: event,
+        },
+        body,
       },
-      body,
-    }, { timeoutMs: this.options.timeoutMs, maxBodyBytes: 0 });
+      { timeoutMs: this.options.timeoutMs, maxBodyBytes: 0 },
+    );
     if (dropAnswer) {
       const answer = outcome.kind === 'response' ? `${outcome.status}` : outcome.message;
       return { status: null, error: `simulated: a timeout (the answer, ${answer}, was dropped)` };

@@ -29,7 +29,10 @@ export class DeliveryHistory {
   private readonly keep: number;
   private readonly compactEvery: number;
 
-  private constructor(private file: string | undefined, private readonly options: HistoryOptions) {
+  private constructor(
+    private file: string | undefined,
+    private readonly options: HistoryOptions,
+  ) {
     this.keep = options.keepPerWebhook ?? KEPT_PER_WEBHOOK;
     this.compactEvery = options.compactEvery ?? COMPACT_EVERY;
   }
@@ -89,15 +92,17 @@ export class DeliveryHistory {
 
   private flushSoon(): void {
     if (this.writing || !this.file) return;
-    this.writing = this.flush(this.file).catch((error: unknown) => {
-      // A full disk or a folder taken away: said once, and the history goes on in memory.
-      this.file = undefined;
-      this.pending = [];
-      this.options.onWriteError((error as Error).message);
-    }).finally(() => {
-      this.writing = undefined;
-      if (this.pending.length > 0) this.flushSoon();
-    });
+    this.writing = this.flush(this.file)
+      .catch((error: unknown) => {
+        // A full disk or a folder taken away: said once, and the history goes on in memory.
+        this.file = undefined;
+        this.pending = [];
+        this.options.onWriteError((error as Error).message);
+      })
+      .finally(() => {
+        this.writing = undefined;
+        if (this.pending.length > 0) this.flushSoon();
+      });
   }
 
   /** Appends what is pending, or rewrites the file whole once enough has been appended since the last time. */
@@ -105,7 +110,11 @@ export class DeliveryHistory {
     while (this.pending.length > 0 || this.appended >= this.compactEvery) {
       if (this.appended >= this.compactEvery) {
         // Taken together with clearing `pending`: every line pending is in memory, so in this text.
-        const text = [...this.attempts.values()].flat().sort(byTime).map((d) => `${JSON.stringify(d)}\n`).join('');
+        const text = [...this.attempts.values()]
+          .flat()
+          .sort(byTime)
+          .map((d) => `${JSON.stringify(d)}\n`)
+          .join('');
         this.pending = [];
         this.appended = 0;
         await writeFileAtomically(file, text, 0o600);

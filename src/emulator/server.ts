@@ -68,7 +68,12 @@ export interface Emulator {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: Record<string, unknown>) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
     super(message);
   }
 }
@@ -80,9 +85,12 @@ const urlSchema = z.string().refine((value) => {
     return false;
   }
 }, 'must be an http:// or https:// URL');
-const eventsSchema = z.array(z.string()).min(1, 'must name at least one event').refine((events) => events.every(isEventType), {
-  message: `must be event types from: ${EVENT_TYPES.join(', ')}`,
-});
+const eventsSchema = z
+  .array(z.string())
+  .min(1, 'must name at least one event')
+  .refine((events) => events.every(isEventType), {
+    message: `must be event types from: ${EVENT_TYPES.join(', ')}`,
+  });
 const createSchema = z.object({
   url: urlSchema,
   events: eventsSchema,
@@ -166,7 +174,11 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   } catch (error) {
     const e = error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', (error as Error).message);
     status = e.status;
-    sendJson(res, status, { success: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }, meta: { requestId } });
+    sendJson(res, status, {
+      success: false,
+      error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) },
+      meta: { requestId },
+    });
   } finally {
     state.reporter.request({ method, path, status });
   }
@@ -174,7 +186,8 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
 
 function authorize(apiKey: string | undefined, header: string | undefined): void {
   const key = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
-  if (!key) throw new HttpError(401, 'UNAUTHORIZED', 'missing API key', { suggestion: 'send Authorization: Bearer <API key>' });
+  if (!key)
+    throw new HttpError(401, 'UNAUTHORIZED', 'missing API key', { suggestion: 'send Authorization: Bearer <API key>' });
   if (apiKey !== undefined && key !== apiKey) throw new HttpError(401, 'UNAUTHORIZED', 'invalid API key');
 }
 
@@ -192,7 +205,10 @@ async function route(state: State, call: Call): Promise<ApiReply> {
     if (method === 'GET') return { status: 200, data: state.store.list().map(publicWebhook) };
     if (method === 'POST') {
       const input = parse(createSchema, call.body);
-      const webhook = await state.store.create({ ...input, description: input.description ?? null }, state.options.now());
+      const webhook = await state.store.create(
+        { ...input, description: input.description ?? null },
+        state.options.now(),
+      );
       return { status: 201, data: publicWebhook(webhook) };
     }
     throw new HttpError(405, 'INVALID_REQUEST', `${method} is not allowed on /v1/webhooks`);
@@ -201,7 +217,8 @@ async function route(state: State, call: Call): Promise<ApiReply> {
   if (one) return routeOne(state, call, { id: decodeURIComponent(one[1]!), deliveries: Boolean(one[2]) });
   if (path === EMIT_PATH && method === 'POST') return { status: 202, data: await emit(state, call.body) };
   const chaos = /^\/v1\/_emulator\/webhooks\/([^/]+)\/chaos$/.exec(path);
-  if (chaos && method === 'PUT') return { status: 200, data: await setChaos(state, decodeURIComponent(chaos[1]!), call.body) };
+  if (chaos && method === 'PUT')
+    return { status: 200, data: await setChaos(state, decodeURIComponent(chaos[1]!), call.body) };
   throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
 }
 
@@ -216,7 +233,11 @@ async function routeOne(state: State, call: Call, target: { id: string; deliveri
     return { status: 200, data: state.engine.deliveriesOf(id) };
   }
   if (method === 'GET') return { status: 200, data: publicWebhook(webhook) };
-  if (method === 'PATCH') return { status: 200, data: publicWebhook((await state.store.update(id, parse(updateSchema, call.body), state.options.now()))!) };
+  if (method === 'PATCH')
+    return {
+      status: 200,
+      data: publicWebhook((await state.store.update(id, parse(updateSchema, call.body), state.options.now()))!),
+    };
   if (method === 'DELETE') {
     await state.store.delete(id);
     state.engine.forget(id);
@@ -230,8 +251,12 @@ async function emit(state: State, body: string): Promise<unknown> {
   // Compact JSON with the keys in the order they came (zod's output may reorder them) and the numbers
   // as they came, as `trigger` sends it.
   const wire = stringifyJson(parseJson(body));
-  const targets = state.store.list().filter((w: StoredWebhook) => w.status === 'active' && w.events.includes(payload.event));
-  const dispatched = await Promise.all(targets.map((webhook) => state.engine.deliver(webhook, { body: wire, event: payload.event, eventId: payload.id })));
+  const targets = state.store
+    .list()
+    .filter((w: StoredWebhook) => w.status === 'active' && w.events.includes(payload.event));
+  const dispatched = await Promise.all(
+    targets.map((webhook) => state.engine.deliver(webhook, { body: wire, event: payload.event, eventId: payload.id })),
+  );
   return {
     event_id: payload.id,
     event: payload.event,
@@ -258,7 +283,9 @@ function parse<T extends z.ZodType>(schema: T, body: string): z.infer<T> {
   }
   const result = schema.safeParse(json);
   if (result.success) return result.data;
-  const details = Object.fromEntries(result.error.issues.map((issue) => [issue.path.join('.') || 'body', issue.message]));
+  const details = Object.fromEntries(
+    result.error.issues.map((issue) => [issue.path.join('.') || 'body', issue.message]),
+  );
   throw new HttpError(400, 'INVALID_REQUEST', 'the request is not valid', details);
 }
 

@@ -23,7 +23,10 @@ const fileSchema = z.object({ webhooks: z.array(storedWebhookSchema) });
 
 /** The emulator's registrations, kept in memory and written atomically to a file on every change. */
 export class WebhookStore {
-  private constructor(private readonly file: string | undefined, private readonly webhooks: Map<string, StoredWebhook>) {}
+  private constructor(
+    private readonly file: string | undefined,
+    private readonly webhooks: Map<string, StoredWebhook>,
+  ) {}
 
   /** Opens the store; `file` undefined keeps everything in memory. */
   static async open(file: string | undefined): Promise<WebhookStore> {
@@ -33,7 +36,8 @@ export class WebhookStore {
       try {
         text = await readFile(file, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Failure('emulator-data-unreadable', { file, detail: (error as Error).message });
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new Failure('emulator-data-unreadable', { file, detail: (error as Error).message });
       }
       if (text !== undefined) {
         let parsed: z.infer<typeof fileSchema>;
@@ -56,15 +60,28 @@ export class WebhookStore {
     return this.webhooks.get(id);
   }
 
-  async create(input: Pick<StoredWebhook, 'url' | 'events' | 'secret' | 'description'>, now: Date): Promise<StoredWebhook> {
+  async create(
+    input: Pick<StoredWebhook, 'url' | 'events' | 'secret' | 'description'>,
+    now: Date,
+  ): Promise<StoredWebhook> {
     const at = now.toISOString();
-    const webhook: StoredWebhook = { id: randomId('wh_', 20), ...input, status: 'active', created_at: at, updated_at: at };
+    const webhook: StoredWebhook = {
+      id: randomId('wh_', 20),
+      ...input,
+      status: 'active',
+      created_at: at,
+      updated_at: at,
+    };
     this.webhooks.set(webhook.id, webhook);
     await this.save();
     return webhook;
   }
 
-  async update(id: string, changes: Partial<Pick<StoredWebhook, 'url' | 'events' | 'secret' | 'description' | 'status' | 'chaos'>>, now: Date): Promise<StoredWebhook | undefined> {
+  async update(
+    id: string,
+    changes: Partial<Pick<StoredWebhook, 'url' | 'events' | 'secret' | 'description' | 'status' | 'chaos'>>,
+    now: Date,
+  ): Promise<StoredWebhook | undefined> {
     const current = this.webhooks.get(id);
     if (!current) return undefined;
     const next = { ...current, ...changes, updated_at: now.toISOString() };
@@ -98,6 +115,10 @@ export class WebhookStore {
 }
 
 /** A webhook as the API shows it: everything but the secret (and the emulator's own chaos, which has a route of its own). */
-export function publicWebhook({ secret: _secret, chaos: _chaos, ...rest }: StoredWebhook): Omit<StoredWebhook, 'secret' | 'chaos'> {
+export function publicWebhook({
+  secret: _secret,
+  chaos: _chaos,
+  ...rest
+}: StoredWebhook): Omit<StoredWebhook, 'secret' | 'chaos'> {
   return rest;
 }

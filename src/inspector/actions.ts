@@ -26,9 +26,19 @@ export type ActionResult =
   | { ok: false; code: 'no-listener' | 'unreachable' | 'invalid'; message: string; issues?: PayloadIssue[] };
 
 /** Sends `body` through the listener as a delivery derived from `entry`. */
-async function sendThrough(entry: JournalEntry, body: Buffer, settings: ActionSettings, edited: boolean): Promise<ActionResult> {
+async function sendThrough(
+  entry: JournalEntry,
+  body: Buffer,
+  settings: ActionSettings,
+  edited: boolean,
+): Promise<ActionResult> {
   const url = await settings.listenUrl();
-  if (!url) return { ok: false, code: 'no-listener', message: 'no listener is running to send through: start `datachonk listen --forward …`' };
+  if (!url)
+    return {
+      ok: false,
+      code: 'no-listener',
+      message: 'no listener is running to send through: start `datachonk listen --forward …`',
+    };
   const original = entry.request.headers;
   const headers: Record<string, string> = {
     'content-type': typeof original['content-type'] === 'string' ? original['content-type'] : 'application/json',
@@ -36,11 +46,13 @@ async function sendThrough(entry: JournalEntry, body: Buffer, settings: ActionSe
     [SIGNATURE_HEADER]: sign(settings.secret, body),
     [REPLAY_OF_HEADER]: entry.request.rid,
   };
-  const event = entry.request.event ?? (typeof original[EVENT_HEADER] === 'string' ? original[EVENT_HEADER] : undefined);
+  const event =
+    entry.request.event ?? (typeof original[EVENT_HEADER] === 'string' ? original[EVENT_HEADER] : undefined);
   if (event) headers[EVENT_HEADER] = event;
   if (edited) headers[EDITED_HEADER] = '1';
   const outcome = await settings.sender.send({ url, method: 'POST', headers, body }, { timeoutMs: settings.timeoutMs });
-  if (outcome.kind === 'error') return { ok: false, code: 'unreachable', message: `the listener at ${url} did not answer: ${outcome.message}` };
+  if (outcome.kind === 'error')
+    return { ok: false, code: 'unreachable', message: `the listener at ${url} did not answer: ${outcome.message}` };
   return { ok: true, status: outcome.status };
 }
 
@@ -50,10 +62,15 @@ export function replay(entry: JournalEntry, settings: ActionSettings): Promise<A
 }
 
 /** An edited body: checked (JSON, then the event's schema) unless `force`, then signed and sent. */
-export async function sendEdited(entry: JournalEntry, edit: { body: string; force: boolean }, settings: ActionSettings): Promise<ActionResult> {
+export async function sendEdited(
+  entry: JournalEntry,
+  edit: { body: string; force: boolean },
+  settings: ActionSettings,
+): Promise<ActionResult> {
   if (!edit.force) {
     const issues = check(edit.body);
-    if (issues.length > 0) return { ok: false, code: 'invalid', message: 'the body does not match the event\'s schema', issues };
+    if (issues.length > 0)
+      return { ok: false, code: 'invalid', message: "the body does not match the event's schema", issues };
   }
   return sendThrough(entry, Buffer.from(edit.body, 'utf8'), settings, true);
 }
@@ -70,12 +87,19 @@ function check(body: string): PayloadIssue[] {
 }
 
 /** A ready curl command that sends the entry's body, freshly signed, to the app; undefined without a target. */
-export function curlFor(entry: JournalEntry, settings: Pick<ActionSettings, 'secret' | 'userAgent'>): string | undefined {
+export function curlFor(
+  entry: JournalEntry,
+  settings: Pick<ActionSettings, 'secret' | 'userAgent'>,
+): string | undefined {
   const url = entry.request.targets[0];
   if (!url) return undefined;
   const body = Buffer.from(entry.request.body, 'base64').toString('utf8');
   const request = buildWebhookRequest(body, entry.request.event ?? '', entry.request.event_id ?? '', {
-    url, secret: settings.secret, signature: 'valid', userAgent: settings.userAgent, headers: {},
+    url,
+    secret: settings.secret,
+    signature: 'valid',
+    userAgent: settings.userAgent,
+    headers: {},
   });
   return toCurl(request);
 }

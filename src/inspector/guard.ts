@@ -28,14 +28,18 @@ export function createGuard(port: number, token: string): Guard {
   return {
     refuseHost(req) {
       const host = req.headers.host;
-      return host !== undefined && hosts.has(host.toLowerCase()) ? undefined : 'this inspector answers only at its own loopback address';
+      return host !== undefined && hosts.has(host.toLowerCase())
+        ? undefined
+        : 'this inspector answers only at its own loopback address';
     },
     refuseChange(req) {
       const origin = req.headers.origin;
-      if (origin === undefined || !origins.has(origin.toLowerCase())) return 'cross-site request refused: only the inspector\'s own page may do this';
+      if (origin === undefined || !origins.has(origin.toLowerCase()))
+        return "cross-site request refused: only the inspector's own page may do this";
       const given = req.headers[TOKEN_HEADER];
       const bytes = Buffer.from(typeof given === 'string' ? given : '');
-      if (bytes.length !== expected.length || !timingSafeEqual(bytes, expected)) return 'missing or wrong inspector token: reload the page';
+      if (bytes.length !== expected.length || !timingSafeEqual(bytes, expected))
+        return 'missing or wrong inspector token: reload the page';
       return undefined;
     },
   };

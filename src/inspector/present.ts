@@ -97,7 +97,12 @@ function matches(entry: JournalEntry, query: PageQuery, q: string | undefined): 
     if (!forward || (forward.status !== null && forward.status < 400)) return false;
   } else if (query.status && verdictOf(entry) !== query.status) return false;
   if (!q) return true;
-  const haystack = [request.rid, request.event ?? '', request.event_id ?? '', Buffer.from(request.body, 'base64').toString('utf8')];
+  const haystack = [
+    request.rid,
+    request.event ?? '',
+    request.event_id ?? '',
+    Buffer.from(request.body, 'base64').toString('utf8'),
+  ];
   return haystack.some((text) => text.toLowerCase().includes(q));
 }
 
@@ -115,18 +120,32 @@ export function details(entry: JournalEntry, all: readonly JournalEntry[]): obje
   const text = body.toString('utf8');
   const verification = request.verification;
   const words = verification.diagnosis ? explainSignature(verification.diagnosis, 'listen') : undefined;
-  const rawHeaders = request.raw_headers
-    ?? flattenHeaders(request.headers);
+  const rawHeaders = request.raw_headers ?? flattenHeaders(request.headers);
   return {
     ...summarize(entry),
-    request: { method: request.method, path: request.path, headers: pairs(rawHeaders), body: text, body_is_text: Buffer.from(text, 'utf8').equals(body) },
+    request: {
+      method: request.method,
+      path: request.path,
+      headers: pairs(rawHeaders),
+      body: text,
+      body_is_text: Buffer.from(text, 'utf8').equals(body),
+    },
     verification: {
-      status: verification.status, reason: verification.reason ?? null, code: verification.code ?? null,
-      diagnosis: verification.diagnosis ?? null, cause: words?.cause ?? null, hint: words?.hint ?? null,
+      status: verification.status,
+      reason: verification.reason ?? null,
+      code: verification.code ?? null,
+      diagnosis: verification.diagnosis ?? null,
+      cause: words?.cause ?? null,
+      hint: words?.hint ?? null,
     },
     forwards: entry.forwards.map((record) => ({
-      at: record.at, resend: record.resend ?? false,
-      results: record.results.map((result) => ({ ...result, headers: pairs(result.headers ?? []), body: result.body ?? '' })),
+      at: record.at,
+      resend: record.resend ?? false,
+      results: record.results.map((result) => ({
+        ...result,
+        headers: pairs(result.headers ?? []),
+        body: result.body ?? '',
+      })),
     })),
     replays: all.filter((other) => summarize(other).replay_of === request.rid).map((other) => other.request.rid),
   };

@@ -18,7 +18,8 @@ import { PAGE_STATUSES, details, listEntries, summarize, type PageStatus, type S
 /** Where the page's files are: inspector/ at the package's root (from src/ or dist/ alike). */
 export const PAGE_DIR = fileURLToPath(new URL('../../inspector/', import.meta.url));
 
-const csp = (styles = "'self'") => `default-src 'none'; script-src 'self'; style-src ${styles}; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+const csp = (styles = "'self'") =>
+  `default-src 'none'; script-src 'self'; style-src ${styles}; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 const CSP = csp();
 const TOKEN_PLACEHOLDER = '__DATACHONK_TOKEN__';
 const FIRST_ROWS_PLACEHOLDER = '__DATACHONK_FIRST_ROWS__';
@@ -35,7 +36,13 @@ interface RowsModule {
 }
 let rowsModule: Promise<RowsModule> | undefined;
 const loadRows = () => (rowsModule ??= import(pathToFileURL(join(PAGE_DIR, 'rows.js')).href) as Promise<RowsModule>);
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
 const MAX_EDIT_BYTES = 5 * 1024 * 1024;
 
 export interface InspectorOptions {
@@ -98,7 +105,8 @@ async function handle(ctx: InspectorState, req: IncomingMessage, res: ServerResp
   if (refused) return sendJson(res, 403, { error: refused });
   const url = new URL(req.url ?? '/', 'http://inspector');
   if (req.method === 'POST') return post(ctx, req, res, url);
-  if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `method ${req.method} not allowed` });
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return sendJson(res, 405, { error: `method ${req.method} not allowed` });
   if (url.pathname === '/') return page(ctx, res);
   if (url.pathname.startsWith('/assets/')) return asset(ctx, res, url.pathname.slice('/assets/'.length));
   if (url.pathname === '/api/info') return info(ctx, res);
@@ -110,7 +118,9 @@ async function handle(ctx: InspectorState, req: IncomingMessage, res: ServerResp
   if (match![2] === '/body') return download(res, entry.request.rid, Buffer.from(entry.request.body, 'base64'));
   if (match![2] === '/curl') {
     const command = curlFor(entry, ctx.options.actions);
-    return command ? sendJson(res, 200, { command }) : sendJson(res, 409, { error: 'this event was not forwarded anywhere: there is no app to send the command to' });
+    return command
+      ? sendJson(res, 200, { command })
+      : sendJson(res, 409, { error: 'this event was not forwarded anywhere: there is no app to send the command to' });
   }
   return sendJson(res, 200, details(entry, ctx.options.feed.entries()));
 }
@@ -122,14 +132,22 @@ async function handle(ctx: InspectorState, req: IncomingMessage, res: ServerResp
 async function page(ctx: InspectorState, res: ServerResponse): Promise<void> {
   const dir = ctx.options.pageDir ?? PAGE_DIR;
   const html = await readFile(join(dir, 'index.html'), 'utf8').catch(() => undefined);
-  if (html === undefined) return sendJson(res, 500, { error: 'the inspector page is missing from this installation of datachonk' });
-  const css = html.includes(STYLESHEET) ? await readFile(join(dir, 'app.css'), 'utf8').catch(() => undefined) : undefined;
+  if (html === undefined)
+    return sendJson(res, 500, { error: 'the inspector page is missing from this installation of datachonk' });
+  const css = html.includes(STYLESHEET)
+    ? await readFile(join(dir, 'app.css'), 'utf8').catch(() => undefined)
+    : undefined;
   const { rowTree, toHtml } = await loadRows();
-  const rows = listEntries(ctx.options.feed.entries(), { limit: SERVED_ROWS }).entries.map((summary) => toHtml(rowTree(summary))).join('');
+  const rows = listEntries(ctx.options.feed.entries(), { limit: SERVED_ROWS })
+    .entries.map((summary) => toHtml(rowTree(summary)))
+    .join('');
   let filled = html.replaceAll(TOKEN_PLACEHOLDER, ctx.token).replace(FIRST_ROWS_PLACEHOLDER, () => rows);
   if (css !== undefined && !css.includes('</')) {
     filled = filled.replace(STYLESHEET, () => `<style>${css}</style>`);
-    res.setHeader('content-security-policy', csp(`'self' 'sha256-${createHash('sha256').update(css).digest('base64')}'`));
+    res.setHeader(
+      'content-security-policy',
+      csp(`'self' 'sha256-${createHash('sha256').update(css).digest('base64')}'`),
+    );
   }
   respond(res, 200, TYPES['.html']!, filled);
 }
@@ -137,23 +155,36 @@ async function page(ctx: InspectorState, res: ServerResponse): Promise<void> {
 async function asset(ctx: InspectorState, res: ServerResponse, name: string): Promise<void> {
   const type = TYPES[extname(name)];
   // Plain file names of the page's folder only: no paths, no dot files.
-  const bytes = /^[\w-]+(\.[\w-]+)+$/.test(name) && type ? await readFile(join(ctx.options.pageDir ?? PAGE_DIR, name)).catch(() => undefined) : undefined;
+  const bytes =
+    /^[\w-]+(\.[\w-]+)+$/.test(name) && type
+      ? await readFile(join(ctx.options.pageDir ?? PAGE_DIR, name)).catch(() => undefined)
+      : undefined;
   if (!bytes) return sendJson(res, 404, { error: 'not found' });
   respond(res, 200, type!, bytes);
 }
 
 async function info(ctx: InspectorState, res: ServerResponse): Promise<void> {
   const listenUrl = await ctx.options.actions.listenUrl();
-  sendJson(res, 200, { mode: ctx.options.mode, listen_url: listenUrl ?? null, targets: ctx.options.targets, can_send: listenUrl !== undefined, event_types: EVENT_TYPES });
+  sendJson(res, 200, {
+    mode: ctx.options.mode,
+    listen_url: listenUrl ?? null,
+    targets: ctx.options.targets,
+    can_send: listenUrl !== undefined,
+    event_types: EVENT_TYPES,
+  });
 }
 
 function list(ctx: InspectorState, res: ServerResponse, url: URL): void {
   const limit = Math.min(500, Math.max(1, Number(url.searchParams.get('limit') ?? PAGE_SIZE) || PAGE_SIZE));
   const status = url.searchParams.get('status') || undefined;
-  if (status !== undefined && !PAGE_STATUSES.includes(status as PageStatus)) return sendJson(res, 400, { error: `status is one of ${PAGE_STATUSES.join(', ')}` });
+  if (status !== undefined && !PAGE_STATUSES.includes(status as PageStatus))
+    return sendJson(res, 400, { error: `status is one of ${PAGE_STATUSES.join(', ')}` });
   const page = listEntries(ctx.options.feed.entries(), {
-    limit, before: url.searchParams.get('before') || undefined, q: url.searchParams.get('q') || undefined,
-    type: url.searchParams.get('type') || undefined, status: status as PageStatus | undefined,
+    limit,
+    before: url.searchParams.get('before') || undefined,
+    q: url.searchParams.get('q') || undefined,
+    type: url.searchParams.get('type') || undefined,
+    status: status as PageStatus | undefined,
   });
   sendJson(res, 200, page);
 }
@@ -240,8 +271,19 @@ export async function startJournalInspector(options: JournalInspectorOptions): P
   const sender = createSender({ connections: 2 });
   try {
     const inspector = await startInspector({
-      host: '127.0.0.1', port: options.port, feed, mode: options.mode, targets: options.targets, pageDir: options.pageDir,
-      actions: { secret: options.secret, sender, userAgent: options.userAgent, timeoutMs: 60_000, listenUrl: options.listenUrl },
+      host: '127.0.0.1',
+      port: options.port,
+      feed,
+      mode: options.mode,
+      targets: options.targets,
+      pageDir: options.pageDir,
+      actions: {
+        secret: options.secret,
+        sender,
+        userAgent: options.userAgent,
+        timeoutMs: 60_000,
+        listenUrl: options.listenUrl,
+      },
     });
     return {
       url: inspector.url,

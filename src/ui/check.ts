@@ -31,7 +31,9 @@ export interface Explained {
 }
 
 const SOURCE_WORDS: Record<SecretSource, string> = {
-  flag: '--secret', env: '$DATACHONK_WEBHOOK_SECRET', dev: 'the local dev secret',
+  flag: '--secret',
+  env: '$DATACHONK_WEBHOOK_SECRET',
+  dev: 'the local dev secret',
 };
 
 /** Prints the report in the output mode of the context. */
@@ -39,7 +41,11 @@ export function printCheckReport(ctx: Context, report: CheckReport, run: CheckRu
   if (ctx.output === 'json') return printJson(ctx, report, run);
   const c = paint(ctx.stdout, ctx.env);
   const quiet = ctx.output === 'quiet';
-  if (!quiet) writeLine(ctx.stdout, shown`${c.bold('Checking')} ${report.url} ${c.dim(`(secret from ${SOURCE_WORDS[run.secretSource]})`)}`);
+  if (!quiet)
+    writeLine(
+      ctx.stdout,
+      shown`${c.bold('Checking')} ${report.url} ${c.dim(`(secret from ${SOURCE_WORDS[run.secretSource]})`)}`,
+    );
   let group = '';
   for (const result of report.results) {
     if (quiet && result.status !== 'fail') continue;
@@ -106,8 +112,11 @@ export function explain(result: CheckResult, run: CheckRun): Explained {
 }
 
 function statusesGot(result: CheckResult): string {
-  const one = ({ answer }: Exchange) => (answer.kind === 'error' ? `no answer (${answer.message})` : String(answer.status));
-  return result.exchanges.map(one).join(result.exchanges.length > 1 && result.check.endsWith('at-once') ? ' and ' : ', then ');
+  const one = ({ answer }: Exchange) =>
+    answer.kind === 'error' ? `no answer (${answer.message})` : String(answer.status);
+  return result.exchanges
+    .map(one)
+    .join(result.exchanges.length > 1 && result.check.endsWith('at-once') ? ' and ' : ', then ');
 }
 
 function latencyGot(result: CheckResult, run: CheckRun): string {
@@ -125,29 +134,45 @@ function statusOf(result: CheckResult): number | undefined {
 }
 
 const HINTS: Record<CheckHint, (result: CheckResult, run: CheckRun) => string> = {
-  'no-answer': (r) => (r.exchanges.every(({ answer }) => answer.kind !== 'error' || answer.code === 'refused')
-    ? 'it could not be reached: the endpoint was down by then (see why below)'
-    : 'it closed the connection without an answer: did this request crash it? look at its log'),
+  'no-answer': (r) =>
+    r.exchanges.every(({ answer }) => answer.kind !== 'error' || answer.code === 'refused')
+      ? 'it could not be reached: the endpoint was down by then (see why below)'
+      : 'it closed the connection without an answer: did this request crash it? look at its log',
   unreachable: () => 'is your app running, and listening at this address? check the host and port in the URL',
   'wrong-path': () => 'nothing receives webhooks at this path: give the URL your app receives DataChonk webhooks at',
-  timeout: (_r, run) => `no answer within --timeout ${formatDuration(run.timeoutMs)}: answer a webhook first and do slow work after; raise --timeout if it really needs longer`,
-  'signed-refused': (_r, run) => `it refused a correctly signed event: does it verify with the same secret (check used ${SOURCE_WORDS[run.secretSource]})? pass --secret, or set DATACHONK_WEBHOOK_SECRET`,
-  'signed-not-accepted': () => 'answer 2xx to every correctly signed event: DataChonk treats anything else as a failed delivery',
-  'server-error': () => 'it failed on a correctly signed event DataChonk may send: look at its log; DataChonk retries failed deliveries',
-  'not-verifying': () => 'your endpoint does not verify signatures: anyone can send it events. Verify x-datachonk-signature over the raw body and answer 401 when it does not match (README, "Signing, and verifying in your app")',
-  'length-pitfall': () => 'it crashed on a signature of another length or form: crypto.timingSafeEqual throws when its buffers differ in length (and Buffer.from(s, \'hex\') stops at the first non-hex character). Check the header is sha256= and 64 lowercase hex digits (length first), then compare; answer 401',
-  'crash-on-forgery': (r) => (r.check === 'missing-signature'
-    ? 'it crashed on a request without x-datachonk-signature: answer 401 when the header is missing'
-    : 'it crashed on a forged request: answer 401 when the signature does not match'),
-  'reject-status': (r, run) => `it refused with ${statusOf(r)}, not ${run.expectReject.join(' or ')}: answer ${run.expectReject.join(' or ')} to a bad signature, or pass --expect-reject ${statusOf(r)} if that status is deliberate`,
-  'not-idempotent': (r) => `DataChonk retries, so one event (same id) can arrive twice, even at the same time: answer 2xx to a repeat (dedupe by id), not ${statusOf(r)}`,
-  'unknown-refused': (r) => `DataChonk may add event types and fields: acknowledge what you do not handle with 2xx, or pass --allow-unknown ${statusOf(r)} if that status is deliberate`,
-  'unknown-crash': () => 'it crashed on an event type or field it does not know: DataChonk may add them; answer 2xx and ignore what you do not handle',
-  'bad-input-accepted': () => 'it acknowledged a body that is not a DataChonk event: answer 400 to a body that is not JSON or not an envelope (id, event, created_at, project_id, data)',
-  'bad-input-crash': () => 'it crashed on a body that is not an event: parse in a try/catch, check the envelope, and answer 400',
+  timeout: (_r, run) =>
+    `no answer within --timeout ${formatDuration(run.timeoutMs)}: answer a webhook first and do slow work after; raise --timeout if it really needs longer`,
+  'signed-refused': (_r, run) =>
+    `it refused a correctly signed event: does it verify with the same secret (check used ${SOURCE_WORDS[run.secretSource]})? pass --secret, or set DATACHONK_WEBHOOK_SECRET`,
+  'signed-not-accepted': () =>
+    'answer 2xx to every correctly signed event: DataChonk treats anything else as a failed delivery',
+  'server-error': () =>
+    'it failed on a correctly signed event DataChonk may send: look at its log; DataChonk retries failed deliveries',
+  'not-verifying': () =>
+    'your endpoint does not verify signatures: anyone can send it events. Verify x-datachonk-signature over the raw body and answer 401 when it does not match (README, "Signing, and verifying in your app")',
+  'length-pitfall': () =>
+    "it crashed on a signature of another length or form: crypto.timingSafeEqual throws when its buffers differ in length (and Buffer.from(s, 'hex') stops at the first non-hex character). Check the header is sha256= and 64 lowercase hex digits (length first), then compare; answer 401",
+  'crash-on-forgery': (r) =>
+    r.check === 'missing-signature'
+      ? 'it crashed on a request without x-datachonk-signature: answer 401 when the header is missing'
+      : 'it crashed on a forged request: answer 401 when the signature does not match',
+  'reject-status': (r, run) =>
+    `it refused with ${statusOf(r)}, not ${run.expectReject.join(' or ')}: answer ${run.expectReject.join(' or ')} to a bad signature, or pass --expect-reject ${statusOf(r)} if that status is deliberate`,
+  'not-idempotent': (r) =>
+    `DataChonk retries, so one event (same id) can arrive twice, even at the same time: answer 2xx to a repeat (dedupe by id), not ${statusOf(r)}`,
+  'unknown-refused': (r) =>
+    `DataChonk may add event types and fields: acknowledge what you do not handle with 2xx, or pass --allow-unknown ${statusOf(r)} if that status is deliberate`,
+  'unknown-crash': () =>
+    'it crashed on an event type or field it does not know: DataChonk may add them; answer 2xx and ignore what you do not handle',
+  'bad-input-accepted': () =>
+    'it acknowledged a body that is not a DataChonk event: answer 400 to a body that is not JSON or not an envelope (id, event, created_at, project_id, data)',
+  'bad-input-crash': () =>
+    'it crashed on a body that is not an event: parse in a try/catch, check the envelope, and answer 400',
   'bad-input-status': () => 'answer 400 to a body that is not JSON or not an event envelope',
-  'reserialized-body': () => 'your endpoint appears to verify a re-serialized body; verify the raw request bytes (express.raw, not express.json then JSON.stringify): DataChonk signs the bytes it sends, whatever their spacing, order or escapes',
-  slow: (r, run) => `${r.latency?.slow} answers took longer than --slow ${formatDuration(run.slowMs)}: answer a webhook first, then do the slow work`,
+  'reserialized-body': () =>
+    'your endpoint appears to verify a re-serialized body; verify the raw request bytes (express.raw, not express.json then JSON.stringify): DataChonk signs the bytes it sends, whatever their spacing, order or escapes',
+  slow: (r, run) =>
+    `${r.latency?.slow} answers took longer than --slow ${formatDuration(run.slowMs)}: answer a webhook first, then do the slow work`,
 };
 
 function hintWords(hint: CheckHint, result: CheckResult, run: CheckRun): string {
@@ -158,18 +183,36 @@ function hintWords(hint: CheckHint, result: CheckResult, run: CheckRun): string 
 function printJson(ctx: Context, report: CheckReport, run: CheckRun): void {
   for (const result of report.results) writeLine(ctx.stdout, jsonLine(checkRecord(result, run)));
   const count = (status: CheckResult['status']) => report.results.filter((r) => r.status === status).length;
-  writeLine(ctx.stdout, jsonLine({
-    type: 'summary', url: report.url, secret_source: run.secretSource, strict: run.strict, checks: report.results.length,
-    passed: count('pass'), warned: count('warn'), failed: count('fail'), not_run: report.planned - report.results.length,
-    stopped: report.stopped?.reason ?? null, duration_ms: round(report.durationMs),
-  }));
+  writeLine(
+    ctx.stdout,
+    jsonLine({
+      type: 'summary',
+      url: report.url,
+      secret_source: run.secretSource,
+      strict: run.strict,
+      checks: report.results.length,
+      passed: count('pass'),
+      warned: count('warn'),
+      failed: count('fail'),
+      not_run: report.planned - report.results.length,
+      stopped: report.stopped?.reason ?? null,
+      duration_ms: round(report.durationMs),
+    }),
+  );
 }
 
 function checkRecord(result: CheckResult, run: CheckRun): object {
   const { got, hint } = explain(result, run);
   return {
-    type: 'check', check: result.check, group: result.group, status: result.status, expected: result.expected, got,
-    hint: hint ?? null, hint_code: result.hint ?? null, sends: result.sends,
+    type: 'check',
+    check: result.check,
+    group: result.group,
+    status: result.status,
+    expected: result.expected,
+    got,
+    hint: hint ?? null,
+    hint_code: result.hint ?? null,
+    sends: result.sends,
     requests: result.exchanges.map(({ request, answer }) => ({
       signature: request.headers[SIGNATURE_HEADER] ?? null,
       body_bytes: Buffer.byteLength(request.body),

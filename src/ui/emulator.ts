@@ -2,7 +2,17 @@ import type { Context } from '../context.js';
 import type { Delivery } from '../core/api/schemas.js';
 import type { ChaosSpec } from '../emulator/chaos.js';
 import type { EmulatorReporter } from '../emulator/server.js';
-import { formatMs, joinShown, jsonLine, paint, shown, statusColor, writeLine, type Painter, type Shown } from './style.js';
+import {
+  formatMs,
+  joinShown,
+  jsonLine,
+  paint,
+  shown,
+  statusColor,
+  writeLine,
+  type Painter,
+  type Shown,
+} from './style.js';
 
 /** A delivery chaos put off: its first attempt comes later. */
 export interface DeferredDelivery {
@@ -13,11 +23,19 @@ export interface DeferredDelivery {
 
 export interface EmulatorView extends EmulatorReporter {
   ready(info: {
-    url: string; dataFile: string | undefined; historyFile: string | undefined; apiKey: string | undefined;
-    retrySchedule: string; chaos: ChaosSpec | undefined; seed: number;
+    url: string;
+    dataFile: string | undefined;
+    historyFile: string | undefined;
+    apiKey: string | undefined;
+    retrySchedule: string;
+    chaos: ChaosSpec | undefined;
+    seed: number;
   }): void;
   /** `strict`: an emit that reached nobody fails, and the failure says so (no warning as well). */
-  emitted(result: { event_id: string; event: string; deliveries: Delivery[]; deferred?: DeferredDelivery[] }, options?: { strict?: boolean }): void;
+  emitted(
+    result: { event_id: string; event: string; deliveries: Delivery[]; deferred?: DeferredDelivery[] },
+    options?: { strict?: boolean },
+  ): void;
   /** `emulator chaos`: a webhook's own chaos (null: it follows the emulator's). */
   chaosSet(result: { webhook_id: string; chaos: ChaosSpec | null; emulator_chaos: ChaosSpec | null }): void;
 }
@@ -29,16 +47,30 @@ const asDuration = (ms: number) => (ms % 1000 === 0 && ms > 0 ? `${ms / 1000}s` 
 export function formatChaos(chaos: ChaosSpec | null | undefined): string {
   const delay = chaos?.delay;
   const values = {
-    duplicate: chaos?.duplicate, reorder: chaos?.reorder, fail: chaos?.fail, timeout: chaos?.timeout,
-    delay: delay && (delay.min_ms === delay.max_ms ? asDuration(delay.min_ms) : `${asDuration(delay.min_ms)}-${asDuration(delay.max_ms)}`),
+    duplicate: chaos?.duplicate,
+    reorder: chaos?.reorder,
+    fail: chaos?.fail,
+    timeout: chaos?.timeout,
+    delay:
+      delay &&
+      (delay.min_ms === delay.max_ms
+        ? asDuration(delay.min_ms)
+        : `${asDuration(delay.min_ms)}-${asDuration(delay.max_ms)}`),
   };
   const kinds = ['duplicate', 'reorder', 'delay', 'fail', 'timeout'] as const;
-  return kinds.filter((kind) => values[kind]).map((kind) => `${kind}=${values[kind]}`).join(',') || 'none';
+  return (
+    kinds
+      .filter((kind) => values[kind])
+      .map((kind) => `${kind}=${values[kind]}`)
+      .join(',') || 'none'
+  );
 }
 
 /** What chaos did to an attempt, in a few words: "duplicate, delay 740ms". */
 const chaosWords = (d: { chaos?: string[] | undefined; delay_ms?: number | undefined }) =>
-  (d.chaos ?? []).map((kind) => (kind === 'delay' && d.delay_ms !== undefined ? `delay ${asDuration(d.delay_ms)}` : kind)).join(', ');
+  (d.chaos ?? [])
+    .map((kind) => (kind === 'delay' && d.delay_ms !== undefined ? `delay ${asDuration(d.delay_ms)}` : kind))
+    .join(', ');
 
 /** One delivery attempt on one line: when, what, to whom, its answer, the retry and what chaos did. */
 function attemptText(c: Painter, d: Delivery, url?: string): Shown {
@@ -58,16 +90,22 @@ export function createEmulatorView(ctx: Context): EmulatorView {
   return {
     ready(info) {
       if (quiet) return;
-      writeLine(ctx.stderr, joinShown([
-        shown`${e.green.bold('Ready!')} DataChonk API emulator on ${e.bold(info.url)}`,
-        shown`  Registrations: ${info.dataFile ?? e.dim('in memory only')}`,
-        shown`  History:       ${info.historyFile ?? e.dim('in memory only')}`,
-        shown`  API key:       ${info.apiKey ? 'only the one given with --api-key' : 'any non-empty Bearer key'}`,
-        shown`  Retries:       ${info.retrySchedule || 'none'}`,
-        shown`  Chaos:         ${formatChaos(info.chaos)} ${e.dim(`(seed ${info.seed}: --chaos-seed ${info.seed} repeats it)`)}`,
-        shown`  Use it:        export DATACHONK_API_URL=${info.url}`,
-        e.dim('  Ctrl-C to stop'),
-      ], '\n'));
+      writeLine(
+        ctx.stderr,
+        joinShown(
+          [
+            shown`${e.green.bold('Ready!')} DataChonk API emulator on ${e.bold(info.url)}`,
+            shown`  Registrations: ${info.dataFile ?? e.dim('in memory only')}`,
+            shown`  History:       ${info.historyFile ?? e.dim('in memory only')}`,
+            shown`  API key:       ${info.apiKey ? 'only the one given with --api-key' : 'any non-empty Bearer key'}`,
+            shown`  Retries:       ${info.retrySchedule || 'none'}`,
+            shown`  Chaos:         ${formatChaos(info.chaos)} ${e.dim(`(seed ${info.seed}: --chaos-seed ${info.seed} repeats it)`)}`,
+            shown`  Use it:        export DATACHONK_API_URL=${info.url}`,
+            e.dim('  Ctrl-C to stop'),
+          ],
+          '\n',
+        ),
+      );
     },
     request(entry) {
       if (json) return out(jsonLine({ type: 'api-request', ...entry }));
@@ -78,29 +116,39 @@ export function createEmulatorView(ctx: Context): EmulatorView {
       if (!quiet) out(attemptLine(delivery, webhook.url));
     },
     historyUnwritable({ file, detail }) {
-      writeLine(ctx.stderr, shown`${e.yellow('warning:')} cannot write the delivery history to ${file} (${detail}): it is kept in memory only until the emulator stops`);
+      writeLine(
+        ctx.stderr,
+        shown`${e.yellow('warning:')} cannot write the delivery history to ${file} (${detail}): it is kept in memory only until the emulator stops`,
+      );
     },
     emitted(result, options = {}) {
       const deferred = result.deferred ?? [];
       if (json) out(jsonLine({ type: 'emitted', ...result, deferred }));
       if (result.deliveries.length === 0 && deferred.length === 0) {
         if (options.strict) return;
-        writeLine(ctx.stderr, shown`${e.yellow('warning:')} no active webhook is subscribed to ${result.event}: nothing was delivered`);
+        writeLine(
+          ctx.stderr,
+          shown`${e.yellow('warning:')} no active webhook is subscribed to ${result.event}: nothing was delivered`,
+        );
         return;
       }
       if (json) return;
       for (const d of result.deliveries) out(attemptLine(d));
       for (const d of deferred) {
         const why = d.chaos.includes('reorder') ? 'held back until the next event to it has gone' : 'delayed';
-        out(shown`${result.event} ${c.dim(`[${result.event_id}]`)} -> ${d.webhook_id}: ${why} ${c.cyan(`(chaos: ${chaosWords(d)})`)}`);
+        out(
+          shown`${result.event} ${c.dim(`[${result.event_id}]`)} -> ${d.webhook_id}: ${why} ${c.cyan(`(chaos: ${chaosWords(d)})`)}`,
+        );
       }
     },
     chaosSet(result) {
       if (json) return out(jsonLine({ type: 'chaos', ...result }));
       if (quiet) return;
-      out(result.chaos === null
-        ? shown`${c.green('✔')} ${result.webhook_id} follows the emulator's chaos again: ${formatChaos(result.emulator_chaos)}`
-        : shown`${c.green('✔')} ${result.webhook_id} has chaos of its own: ${formatChaos(result.chaos)} ${c.dim('(in place of the emulator\'s)')}`);
+      out(
+        result.chaos === null
+          ? shown`${c.green('✔')} ${result.webhook_id} follows the emulator's chaos again: ${formatChaos(result.emulator_chaos)}`
+          : shown`${c.green('✔')} ${result.webhook_id} has chaos of its own: ${formatChaos(result.chaos)} ${c.dim("(in place of the emulator's)")}`,
+      );
     },
   };
 }

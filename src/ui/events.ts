@@ -5,7 +5,19 @@ import { appAnswerOf, verdictOf } from '../core/listen/query.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import { escapeControls } from './sanitize.js';
 import { parseJson, stringifyJson } from '../core/lossless-json.js';
-import { formatMs, jsonLine, multiline, rawJsonLine, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
+import {
+  formatMs,
+  jsonLine,
+  multiline,
+  rawJsonLine,
+  paint,
+  shown,
+  statusColor,
+  truncate,
+  writeLine,
+  type Painter,
+  type Shown,
+} from './style.js';
 
 export interface EventsView {
   list(entries: readonly JournalEntry[], info: { file: string; skipped: number; filtered?: boolean }): void;
@@ -49,7 +61,12 @@ function bodyText(request: JournalEntry['request']): { text: string; note?: stri
   if (!encoding) return { text: raw.toString('utf8') };
   const decoded = decodeBody(raw, encoding, SHOWN_DECODED);
   if (decoded.ok) return { text: decoded.body.toString('utf8'), note: `sent as ${encoding}, shown decoded` };
-  const why = decoded.problem === 'too-large' ? `more than ${SHOWN_DECODED} bytes decoded` : decoded.problem === 'unsupported' ? `${decoded.coding} is not decodable here` : decoded.message;
+  const why =
+    decoded.problem === 'too-large'
+      ? `more than ${SHOWN_DECODED} bytes decoded`
+      : decoded.problem === 'unsupported'
+        ? `${decoded.coding} is not decodable here`
+        : decoded.message;
   return { text: raw.toString('utf8'), note: `sent as ${encoding}, not decoded: ${why}` };
 }
 
@@ -62,11 +79,19 @@ export function createEventsView(ctx: Context): EventsView {
   const line = (text: Shown) => writeLine(ctx.stdout, text);
   return {
     list(entries, info) {
-      if (info.skipped > 0) writeLine(ctx.stderr, shown`${info.skipped} unreadable journal line(s) skipped (a torn last line after a crash is normal)`);
+      if (info.skipped > 0)
+        writeLine(
+          ctx.stderr,
+          shown`${info.skipped} unreadable journal line(s) skipped (a torn last line after a crash is normal)`,
+        );
       // Said on stderr in every mode: stdout stays empty (no records) with --json.
       if (entries.length === 0) {
         if (info.filtered) writeLine(ctx.stderr, shown`no request in the journal ${info.file} matches`);
-        else writeLine(ctx.stderr, shown`no events in the journal ${info.file} yet: run \`datachonk listen\`, then send one`);
+        else
+          writeLine(
+            ctx.stderr,
+            shown`no events in the journal ${info.file} yet: run \`datachonk listen\`, then send one`,
+          );
         return;
       }
       if (json) {
@@ -78,7 +103,15 @@ export function createEventsView(ctx: Context): EventsView {
     show(entry) {
       const body = bodyText(entry.request);
       if (json) {
-        line(jsonLine({ ...entry.request, type: 'journal-entry', body: body.text, body_base64: entry.request.body, forwards: entry.forwards }));
+        line(
+          jsonLine({
+            ...entry.request,
+            type: 'journal-entry',
+            body: body.text,
+            body_base64: entry.request.body,
+            forwards: entry.forwards,
+          }),
+        );
         return;
       }
       for (const text of showBlock(c, entry, body)) line(text);
@@ -93,15 +126,23 @@ export function createEventsView(ctx: Context): EventsView {
     },
     sendingRejected(entry) {
       const r = entry.request;
-      const why = r.verification.status === 'invalid' ? 'its signature was invalid' : `the listener answered ${r.response_status}`;
-      writeLine(ctx.stderr, shown`${c.yellow('warning:')} sending ${r.rid} although it was rejected when it arrived (${why}), as --allow-rejected asks`);
+      const why =
+        r.verification.status === 'invalid'
+          ? 'its signature was invalid'
+          : `the listener answered ${r.response_status}`;
+      writeLine(
+        ctx.stderr,
+        shown`${c.yellow('warning:')} sending ${r.rid} although it was rejected when it arrived (${why}), as --allow-rejected asks`,
+      );
     },
     resent(entry, result) {
       if (json) {
         line(jsonLine({ type: 'resend', id: idOf(entry), rid: entry.request.rid, ...result }));
         return;
       }
-      line(shown`${result.status !== null && result.status < 300 ? c.green('✔') : c.red('✖')} ${c.bold(entry.request.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)} ${resultText(c, result)}`);
+      line(
+        shown`${result.status !== null && result.status < 300 ? c.green('✔') : c.red('✖')} ${c.bold(entry.request.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)} ${resultText(c, result)}`,
+      );
     },
   };
 }
@@ -112,16 +153,26 @@ function showBlock(c: Painter, entry: JournalEntry, body: ReturnType<typeof body
   const lines = [
     shown`${c.bold(r.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)}  received ${r.received_at}  ${r.method} ${r.path}`,
     shown`signature: ${r.verification.status}${r.verification.reason ? ` (${r.verification.reason})` : ''}`,
-    ...(isRejected(entry) ? [c.red(`rejected: the listener answered ${r.response_status ?? 401} and forwarded nothing; the event and id it claims are not to be trusted`)] : []),
+    ...(isRejected(entry)
+      ? [
+          c.red(
+            `rejected: the listener answered ${r.response_status ?? 401} and forwarded nothing; the event and id it claims are not to be trusted`,
+          ),
+        ]
+      : []),
     shown`\n${c.bold('Headers')}`,
     ...Object.entries(r.headers).map(([name, value]) => shown`  ${c.cyan(name)}: ${String(value)}`),
     shown`\n${c.bold('Body')}${body.note ? c.dim(` (${body.note})`) : ''}`,
     multiline(body.text),
     shown`\n${c.bold('Responses')}`,
   ];
-  if (entry.forwards.length === 0) lines.push(c.dim(r.targets.length ? '  none recorded (the listener stopped before the app answered)' : '  not forwarded'));
+  if (entry.forwards.length === 0)
+    lines.push(
+      c.dim(r.targets.length ? '  none recorded (the listener stopped before the app answered)' : '  not forwarded'),
+    );
   for (const record of entry.forwards) {
-    for (const result of record.results) lines.push(shown`  ${record.at}${record.resend ? c.dim(' (resend)') : ''}  ${resultText(c, result)}`);
+    for (const result of record.results)
+      lines.push(shown`  ${record.at}${record.resend ? c.dim(' (resend)') : ''}  ${resultText(c, result)}`);
   }
   return lines;
 }
@@ -142,21 +193,35 @@ function listTable(c: Painter, entries: readonly JournalEntry[]): Shown[] {
   });
   const titles = ['TIME', 'EVENT', 'ID', 'SIGNATURE', 'LISTENER'];
   // Widths are those of the text as shown, escapes included.
-  const widths = titles.map((title, i) => Math.max(...rows.map((r) => escapeControls(String(r[i])).length), title.length));
+  const widths = titles.map((title, i) =>
+    Math.max(...rows.map((r) => escapeControls(String(r[i])).length), title.length),
+  );
   const pad = (text: string, i: number) => escapeControls(text).padEnd(widths[i]!);
   const lines = [c.bold([...titles.map(pad), 'APP'].join('  '))];
   for (const [time, event, id, verification, listener, text, status] of rows) {
-    const verified = verification === 'valid' ? c.green(pad(verification, 3)) : verification === 'invalid' ? c.red(pad(verification, 3))
-      : verification === 'unchecked' ? c.dim(pad(verification, 3)) : c.yellow(pad(verification, 3));
-    const verdict = listener.startsWith('rejected') ? c.red(pad(listener, 4)) : listener === 'forwarded' ? pad(listener, 4) : c.dim(pad(listener, 4));
-    const app = status === null ? (text === '—' || text === 'pending' ? c.dim(text) : c.red(text)) : statusColor(c, status)(text);
+    const verified =
+      verification === 'valid'
+        ? c.green(pad(verification, 3))
+        : verification === 'invalid'
+          ? c.red(pad(verification, 3))
+          : verification === 'unchecked'
+            ? c.dim(pad(verification, 3))
+            : c.yellow(pad(verification, 3));
+    const verdict = listener.startsWith('rejected')
+      ? c.red(pad(listener, 4))
+      : listener === 'forwarded'
+        ? pad(listener, 4)
+        : c.dim(pad(listener, 4));
+    const app =
+      status === null ? (text === '—' || text === 'pending' ? c.dim(text) : c.red(text)) : statusColor(c, status)(text);
     lines.push(shown`${pad(time, 0)}  ${pad(event, 1)}  ${pad(id, 2)}  ${verified}  ${verdict}  ${app}`);
   }
   return lines;
 }
 
 function resultText(c: Painter, result: ForwardResult): Shown {
-  if (result.status === null) return shown`${c.red('[---]')} POST ${result.target} ${c.red(result.error?.message ?? 'failed')}`;
+  if (result.status === null)
+    return shown`${c.red('[---]')} POST ${result.target} ${c.red(result.error?.message ?? 'failed')}`;
   const body = result.body ? shown`  ${c.dim(truncate(result.body, 120))}` : '';
   return shown`${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${c.dim(formatMs(result.latency_ms))}${body}`;
 }

@@ -35,7 +35,8 @@ function timeOf(result: CheckResult): number {
 /** The JUnit XML of a report: every check asked for, those the run did not reach as skipped. */
 export function junitXml(report: CheckReport, run: CheckRun): string {
   const groups = [...new Set([...report.results, ...report.notRun].map((r) => r.group))];
-  const count = (results: readonly CheckResult[], status: CheckResult['status']) => results.filter((r) => r.status === status).length;
+  const count = (results: readonly CheckResult[], status: CheckResult['status']) =>
+    results.filter((r) => r.status === status).length;
   const suites: string[] = [];
   let total = 0;
   for (const group of groups) {
@@ -43,12 +44,21 @@ export function junitXml(report: CheckReport, run: CheckRun): string {
     const skipped = report.notRun.filter((r) => r.group === group);
     const time = results.reduce((sum, r) => sum + timeOf(r), 0);
     total += time;
-    suites.push(`  <testsuite name="${xmlAttribute(group)}" tests="${results.length + skipped.length}" failures="${count(results, 'fail')}" errors="0" skipped="${skipped.length}" time="${seconds(time)}">`);
-    suites.push('    <properties>', `      <property name="url" value="${xmlAttribute(report.url)}"/>`, '    </properties>');
+    suites.push(
+      `  <testsuite name="${xmlAttribute(group)}" tests="${results.length + skipped.length}" failures="${count(results, 'fail')}" errors="0" skipped="${skipped.length}" time="${seconds(time)}">`,
+    );
+    suites.push(
+      '    <properties>',
+      `      <property name="url" value="${xmlAttribute(report.url)}"/>`,
+      '    </properties>',
+    );
     for (const result of results) suites.push(...testcase(result, run));
     for (const { check } of skipped) {
-      suites.push(`    <testcase classname="datachonk.check.${xmlAttribute(group)}" name="${xmlAttribute(check)}" time="0.000">`,
-        '      <skipped message="not run: the run stopped before it (see the error of datachonk check)"/>', '    </testcase>');
+      suites.push(
+        `    <testcase classname="datachonk.check.${xmlAttribute(group)}" name="${xmlAttribute(check)}" time="0.000">`,
+        '      <skipped message="not run: the run stopped before it (see the error of datachonk check)"/>',
+        '    </testcase>',
+      );
     }
     suites.push('  </testsuite>');
   }
@@ -68,15 +78,24 @@ function testcase(result: CheckResult, run: CheckRun): string[] {
   if (result.status === 'pass') return [`${open}/>`];
   const { got, hint } = explain(result, run);
   const message = `expected ${result.expected}, got ${got}${hint ? `: ${hint}` : ''}`;
-  const details = [`sends: ${result.sends}`, ...result.exchanges.map(exchangeText), `expected: ${result.expected}`, ...(hint ? [`fix: ${hint}`] : [])].join('\n');
-  const inner = result.status === 'fail'
-    ? `      <failure message="${xmlAttribute(message)}" type="${xmlAttribute(result.hint ?? 'fail')}">${xmlText(details)}</failure>`
-    : `      <system-out>${xmlText(`warning: ${message}\n${details}`)}</system-out>`;
+  const details = [
+    `sends: ${result.sends}`,
+    ...result.exchanges.map(exchangeText),
+    `expected: ${result.expected}`,
+    ...(hint ? [`fix: ${hint}`] : []),
+  ].join('\n');
+  const inner =
+    result.status === 'fail'
+      ? `      <failure message="${xmlAttribute(message)}" type="${xmlAttribute(result.hint ?? 'fail')}">${xmlText(details)}</failure>`
+      : `      <system-out>${xmlText(`warning: ${message}\n${details}`)}</system-out>`;
   return [`${open}>`, inner, '    </testcase>'];
 }
 
 function exchangeText({ request, answer }: Exchange): string {
   const sent = `sent: ${request.method} ${request.shownUrl ?? request.url}, ${signatureText(request.headers[SIGNATURE_HEADER])}, ${Buffer.byteLength(request.body)} bytes: ${request.body.slice(0, 200)}`;
-  const got = answer.kind === 'error' ? `got: no answer: ${answer.message}` : `got: ${answer.status}: ${answer.body.slice(0, 500)}`;
+  const got =
+    answer.kind === 'error'
+      ? `got: no answer: ${answer.message}`
+      : `got: ${answer.status}: ${answer.body.slice(0, 500)}`;
   return `${sent}\n${got}`;
 }

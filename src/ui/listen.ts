@@ -11,7 +11,19 @@ import { isFailure } from '../failure.js';
 import { bufferedLines } from './buffered.js';
 import { describeFailure } from './failures.js';
 import { explainSignature } from './signature.js';
-import { formatMs, joinShown, jsonLine, multiline, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
+import {
+  formatMs,
+  joinShown,
+  jsonLine,
+  multiline,
+  paint,
+  shown,
+  statusColor,
+  truncate,
+  writeLine,
+  type Painter,
+  type Shown,
+} from './style.js';
 
 export interface ReadyInfo {
   url: string;
@@ -56,7 +68,12 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
   const stdout = bufferedLines(ctx.stdout);
   const base = sessionView(ctx, stdout);
   if (ctx.output === 'json') {
-    return { ...base, received() {}, forwarded() {}, completed: (request, results) => stdout.line(jsonLine(jsonRecord(request, results))) };
+    return {
+      ...base,
+      received() {},
+      forwarded() {},
+      completed: (request, results) => stdout.line(jsonLine(jsonRecord(request, results))),
+    };
   }
   // Quiet: the results (a line per request and per answer, every rejection), without the banner.
   const verbose = options.verbose && ctx.output !== 'quiet';
@@ -69,7 +86,8 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
       const why = signatureWhy(request);
       if (why) out(c.dim(shown`                           hint: ${why.hint}`));
       if (verbose) {
-        for (const [name, value] of Object.entries(request.headers)) out(c.dim(shown`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
+        for (const [name, value] of Object.entries(request.headers))
+          out(c.dim(shown`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
       }
     },
     forwarded(request, result) {
@@ -88,7 +106,10 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
   const banner = (text: Shown) => (ctx.output === 'quiet' ? undefined : writeLine(ctx.stderr, text));
   const warn = (message: string) => writeLine(ctx.stderr, shown`${err.yellow('warning:')} ${message}`);
   // A typed failure in the words of ui/failures.ts; its message is for logs only.
-  const said = (error: unknown) => (isFailure(error) ? describeFailure(error, { command: 'listen' }).message : (error as Error)?.message ?? String(error));
+  const said = (error: unknown) =>
+    isFailure(error)
+      ? describeFailure(error, { command: 'listen' }).message
+      : ((error as Error)?.message ?? String(error));
   return {
     // Quiet still says where it listens: a script needs the URL (and the port 0 picked).
     ready(info) {
@@ -98,7 +119,11 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     },
     stopping(inFlight) {
       stdout.flush();
-      banner(err.dim(inFlight > 0 ? `Stopping: finishing ${inFlight} request${inFlight === 1 ? '' : 's'} in flight…` : 'Stopping…'));
+      banner(
+        err.dim(
+          inFlight > 0 ? `Stopping: finishing ${inFlight} request${inFlight === 1 ? '' : 's'} in flight…` : 'Stopping…',
+        ),
+      );
     },
     flush: stdout.flush,
     warning: warn,
@@ -111,8 +136,16 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     registered() {},
     cleanupFailed: (error) => warn(`while stopping: ${said(error)}`),
     unregistered(id, error) {
-      record({ type: 'webhook', state: error ? 'delete-failed' : 'deleted', id, ...(error ? { error: said(error) } : {}) });
-      if (error) warn(`could not delete webhook ${id}: ${said(error)}; the next \`datachonk listen\` with an API key removes it`);
+      record({
+        type: 'webhook',
+        state: error ? 'delete-failed' : 'deleted',
+        id,
+        ...(error ? { error: said(error) } : {}),
+      });
+      if (error)
+        warn(
+          `could not delete webhook ${id}: ${said(error)}; the next \`datachonk listen\` with an API key removes it`,
+        );
       else banner(shown`Deleted webhook ${id}`);
     },
   };
@@ -124,28 +157,46 @@ type TunnelEvents = 'tunnelStarting' | 'tunnelReady' | 'tunnelLost' | 'tunnelRes
  * The tunnel's life: on stderr in every mode but the start's banner (a lost tunnel and its new URL matter
  * to a script too), and a `tunnel` record for each change with --json.
  */
-function tunnelView(ctx: Context, record: (value: object) => void, said: (error: unknown) => string): Pick<ListenView, TunnelEvents> {
+function tunnelView(
+  ctx: Context,
+  record: (value: object) => void,
+  said: (error: unknown) => string,
+): Pick<ListenView, TunnelEvents> {
   const err = paint(ctx.stderr, ctx.env);
-  const next = (plan: RestartPlan | undefined) => ({ next_attempt: plan?.attempt ?? null, attempts: plan?.attempts ?? null, retry_in_ms: plan?.inMs ?? null });
-  const when = (plan: RestartPlan) => `in ${plan.inMs >= 60_000 && plan.inMs % 60_000 === 0 ? `${plan.inMs / 60_000}m` : formatDuration(plan.inMs)} (attempt ${plan.attempt} of ${plan.attempts})`;
+  const next = (plan: RestartPlan | undefined) => ({
+    next_attempt: plan?.attempt ?? null,
+    attempts: plan?.attempts ?? null,
+    retry_in_ms: plan?.inMs ?? null,
+  });
+  const when = (plan: RestartPlan) =>
+    `in ${plan.inMs >= 60_000 && plan.inMs % 60_000 === 0 ? `${plan.inMs / 60_000}m` : formatDuration(plan.inMs)} (attempt ${plan.attempt} of ${plan.attempts})`;
   return {
-    tunnelStarting: (name) => (ctx.output === 'quiet' ? undefined : writeLine(ctx.stderr, err.dim(`Starting a ${name}…`))),
+    tunnelStarting: (name) =>
+      ctx.output === 'quiet' ? undefined : writeLine(ctx.stderr, err.dim(`Starting a ${name}…`)),
     tunnelReady() {},
     tunnelLost(trouble, plan) {
       const detail = troubleText(trouble);
       record({ type: 'tunnel', state: 'lost', reason: trouble.reason, detail, ...next(plan) });
       const title = trouble.reason === 'exited' ? 'The tunnel is gone:' : 'The tunnel stopped answering:';
       // Its last lines keep their line breaks (escaped otherwise: they are cloudflared's, or a stranger's).
-      writeLine(ctx.stderr, shown`${err.red.bold(title)} ${multiline(detail)}${plan ? shown`\nRestarting it ${when(plan)}…` : ''}`);
+      writeLine(
+        ctx.stderr,
+        shown`${err.red.bold(title)} ${multiline(detail)}${plan ? shown`\nRestarting it ${when(plan)}…` : ''}`,
+      );
     },
     tunnelRestartFailed(error, plan) {
       record({ type: 'tunnel', state: 'restart-failed', error: said(error), ...next(plan) });
       // What failed last: its words may quote cloudflared's last lines, kept on their own lines.
-      writeLine(ctx.stderr, shown`${err.yellow('warning:')} the tunnel did not restart, ${plan ? `trying again ${when(plan)}` : 'giving up'}: ${multiline(said(error))}`);
+      writeLine(
+        ctx.stderr,
+        shown`${err.yellow('warning:')} the tunnel did not restart, ${plan ? `trying again ${when(plan)}` : 'giving up'}: ${multiline(said(error))}`,
+      );
     },
     tunnelRestored({ publicUrl, webhook }) {
       record({ type: 'tunnel', state: 'restored', public_url: publicUrl, webhook_id: webhook?.id ?? null });
-      const where = webhook ? err.dim(` (webhook ${webhook.id} now points at it)`) : err.dim(' (a new URL: point your webhook at it)');
+      const where = webhook
+        ? err.dim(` (webhook ${webhook.id} now points at it)`)
+        : err.dim(' (a new URL: point your webhook at it)');
       writeLine(ctx.stderr, shown`${err.green.bold('Tunnel restored.')} Public URL: ${err.bold(publicUrl)}${where}`);
     },
   };
@@ -153,9 +204,12 @@ function tunnelView(ctx: Context, record: (value: object) => void, said: (error:
 
 /** What happened to a tunnel, in words. */
 function troubleText(trouble: TunnelTrouble): string {
-  if (trouble.reason === 'exited') return `${trouble.tunnel} exited (${trouble.how}); its last lines:\n  ${trouble.lastLines.join('\n  ')}`;
-  const last = trouble.status !== undefined ? `HTTP ${trouble.status}, not from this listener`
-    : describeNetworkFailure(trouble.network ?? 'other', new URL(trouble.url), trouble.timeoutMs, 'no answer');
+  if (trouble.reason === 'exited')
+    return `${trouble.tunnel} exited (${trouble.how}); its last lines:\n  ${trouble.lastLines.join('\n  ')}`;
+  const last =
+    trouble.status !== undefined
+      ? `HTTP ${trouble.status}, not from this listener`
+      : describeNetworkFailure(trouble.network ?? 'other', new URL(trouble.url), trouble.timeoutMs, 'no answer');
   return `${trouble.checks} checks in a row of ${trouble.url} failed (the last: ${last})`;
 }
 
@@ -166,9 +220,17 @@ function troubleText(trouble: TunnelTrouble): string {
 export function readyRecord(info: ReadyInfo): object {
   const url = new URL(info.url);
   return {
-    type: 'ready', url: info.url, port: Number(url.port), forward: info.forward, events: info.events ?? null,
-    secret_source: info.secretSource, secrets: 1 + (info.moreSecrets ?? 0), skip_verify: info.skipVerify,
-    public_url: info.publicUrl ?? null, webhook_id: info.webhookId ?? null, journal: info.journalFile ?? null,
+    type: 'ready',
+    url: info.url,
+    port: Number(url.port),
+    forward: info.forward,
+    events: info.events ?? null,
+    secret_source: info.secretSource,
+    secrets: 1 + (info.moreSecrets ?? 0),
+    skip_verify: info.skipVerify,
+    public_url: info.publicUrl ?? null,
+    webhook_id: info.webhookId ?? null,
+    journal: info.journalFile ?? null,
     inspector_url: info.inspectorUrl ?? null,
   };
 }
@@ -180,15 +242,23 @@ function readyLine(c: Painter, info: ReadyInfo): Shown {
 }
 
 function readyBlock(c: Painter, info: ReadyInfo): Shown {
-  const secret = info.secretSource === 'dev'
-    ? shown`${info.secret} ${c.dim('(the local dev secret, which `datachonk trigger` uses too)')}`
-    : shown`${maskKey(info.secret)} ${c.dim(info.secretSource === 'flag' ? '(from --secret)' : '(from DATACHONK_WEBHOOK_SECRET)')}`;
+  const secret =
+    info.secretSource === 'dev'
+      ? shown`${info.secret} ${c.dim('(the local dev secret, which `datachonk trigger` uses too)')}`
+      : shown`${maskKey(info.secret)} ${c.dim(info.secretSource === 'flag' ? '(from --secret)' : '(from DATACHONK_WEBHOOK_SECRET)')}`;
   const lines = [shown`${c.green.bold('Ready!')} Listening on ${c.bold(info.url)}`];
   if (info.publicUrl && info.publicUrl !== info.url) lines.push(shown`  Public URL:     ${c.bold(info.publicUrl)}`);
-  if (info.quickTunnel) lines.push(shown`  Tunnel:         cloudflared quick tunnel ${c.dim('(no uptime guarantee, at most 200 requests in flight, a new URL each run)')}`);
+  if (info.quickTunnel)
+    lines.push(
+      shown`  Tunnel:         cloudflared quick tunnel ${c.dim('(no uptime guarantee, at most 200 requests in flight, a new URL each run)')}`,
+    );
   if (info.webhookId) {
-    lines.push(shown`  Webhook:        ${info.webhookId} ${c.dim('(registered for this session; deleted when you stop)')}`);
-    lines.push(shown`  Webhook secret: ${info.sessionSecret ?? ''} ${c.dim('(DataChonk signs with it; the listener checks it, then signs what it forwards with the secret below)')}`);
+    lines.push(
+      shown`  Webhook:        ${info.webhookId} ${c.dim('(registered for this session; deleted when you stop)')}`,
+    );
+    lines.push(
+      shown`  Webhook secret: ${info.sessionSecret ?? ''} ${c.dim('(DataChonk signs with it; the listener checks it, then signs what it forwards with the secret below)')}`,
+    );
   }
   const more = info.moreSecrets ? c.dim(` and ${info.moreSecrets} more (accepted too, during a rotation)`) : '';
   lines.push(
@@ -196,10 +266,17 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
     shown`  Verification:   ${info.skipVerify ? c.yellow('off (--skip-verify): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
     shown`  Forwarding to:  ${info.targets.length > 0 ? info.targets.join(', ') : c.dim('nowhere (answering 200; add --forward localhost:3000)')}`,
   );
-  if (info.events) lines.push(shown`  Events:         ${info.events.join(', ')} ${c.dim('(others are acknowledged, not forwarded)')}`);
-  if (info.registerCommand) lines.push(shown`  Register it:    ${info.registerCommand} ${c.dim('(no API key: run this to have DataChonk send here)')}`);
+  if (info.events)
+    lines.push(shown`  Events:         ${info.events.join(', ')} ${c.dim('(others are acknowledged, not forwarded)')}`);
+  if (info.registerCommand)
+    lines.push(
+      shown`  Register it:    ${info.registerCommand} ${c.dim('(no API key: run this to have DataChonk send here)')}`,
+    );
   lines.push(shown`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
-  if (info.inspectorUrl) lines.push(shown`  Inspector:      ${c.bold(info.inspectorUrl)} ${c.dim('(open it in your browser: every event, replay, edit)')}`);
+  if (info.inspectorUrl)
+    lines.push(
+      shown`  Inspector:      ${c.bold(info.inspectorUrl)} ${c.dim('(open it in your browser: every event, replay, edit)')}`,
+    );
   lines.push(c.dim('  Ctrl-C to stop'));
   return joinShown(lines, '\n');
 }
@@ -219,17 +296,28 @@ function receivedLine(c: Painter, request: ReceivedRequest): Shown {
   const why = signatureWhy(request);
   if (d.kind === 'rejected') {
     const status = d.status ? statusColor(c, d.status)(`[${d.status}]`) : c.red('[---]');
-    const what = request.eventId ? shown`${request.event ?? ''} ${c.dim(`[${request.eventId}]`)}` : shown`${request.method} ${request.url}`;
+    const what = request.eventId
+      ? shown`${request.event ?? ''} ${c.dim(`[${request.eventId}]`)}`
+      : shown`${request.method} ${request.url}`;
     const reason = why ? `invalid signature (${why.code}): ${why.cause}` : `${d.reason}${REJECT_FLAG[d.code] ?? ''}`;
     return shown`${time}  ${c.red('✖')}   ${status} ${what} ${c.red(`rejected: ${reason}`)}`;
   }
   const summary = truncate(summarizeEvent(request.event ?? '', request.payload?.data), 90);
   const old = request.verification?.secret_index;
-  const mark = request.verification?.status === 'valid' ? c.green(old ? `✔ verified with --secret #${old + 1} (an old secret)` : '✔ verified')
-    : c.yellow(`⚠ unverified (${why ? `${why.code}: ${why.cause}` : request.verification?.reason ?? 'no signature'})`);
-  const tail = d.kind !== 'acknowledged' ? ''
-    : d.filtered ? c.dim('  (not forwarded: filtered out by --events)')
-      : d.unrouted ? c.dim('  (not forwarded: no --forward route takes this type)') : '';
+  const mark =
+    request.verification?.status === 'valid'
+      ? c.green(old ? `✔ verified with --secret #${old + 1} (an old secret)` : '✔ verified')
+      : c.yellow(
+          `⚠ unverified (${why ? `${why.code}: ${why.cause}` : (request.verification?.reason ?? 'no signature')})`,
+        );
+  const tail =
+    d.kind !== 'acknowledged'
+      ? ''
+      : d.filtered
+        ? c.dim('  (not forwarded: filtered out by --events)')
+        : d.unrouted
+          ? c.dim('  (not forwarded: no --forward route takes this type)')
+          : '';
   return shown`${time}  --> ${c.bold(request.event ?? '')} ${c.dim(`[${request.eventId}]`)}${summary ? shown` ${summary}` : ''}  ${mark}${tail}`;
 }
 
@@ -267,7 +355,16 @@ function jsonRecord(request: ReceivedRequest, results: readonly ForwardResult[])
     verification: request.verification ?? null,
     event: request.event ?? null,
     id: request.eventId ?? null,
-    outcome: d.kind === 'rejected' ? 'rejected' : d.kind === 'acknowledged' ? (d.filtered ? 'filtered' : d.unrouted ? 'unrouted' : 'acknowledged') : 'forwarded',
+    outcome:
+      d.kind === 'rejected'
+        ? 'rejected'
+        : d.kind === 'acknowledged'
+          ? d.filtered
+            ? 'filtered'
+            : d.unrouted
+              ? 'unrouted'
+              : 'acknowledged'
+          : 'forwarded',
     ...(d.kind === 'rejected' ? { status: d.status || null, reason: d.reason, reason_code: d.code } : {}),
     ...signatureRecord(request),
     payload: request.payload ?? null,

@@ -19,7 +19,11 @@ export async function withSpinner<T>(ctx: Context, text: string, task: () => Pro
   }
   const { default: ora } = await import('ora');
   // discardStdin off: in raw mode Ctrl-C would not send SIGINT.
-  const spinner = ora({ text: escapeControls(text), stream: ctx.stderr as NodeJS.WritableStream, discardStdin: false }).start();
+  const spinner = ora({
+    text: escapeControls(text),
+    stream: ctx.stderr as NodeJS.WritableStream,
+    discardStdin: false,
+  }).start();
   try {
     const result = await task();
     spinner.succeed();

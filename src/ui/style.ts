@@ -101,8 +101,12 @@ export type Painter = { readonly [S in Style]: Paint & { readonly [T in Style]: 
 
 export function paint(stream: OutStream, env: Env): Painter {
   const chalk = new Chalk({ level: colorLevel(stream, env) });
-  const painter = (style: ChalkInstance): Paint => (text) => new ShownText(style(textOf(text)));
-  const chained = (s: Style) => Object.assign(painter(chalk[s]), Object.fromEntries(STYLES.map((t) => [t, painter(chalk[s][t])])));
+  const painter =
+    (style: ChalkInstance): Paint =>
+    (text) =>
+      new ShownText(style(textOf(text)));
+  const chained = (s: Style) =>
+    Object.assign(painter(chalk[s]), Object.fromEntries(STYLES.map((t) => [t, painter(chalk[s][t])])));
   return Object.fromEntries(STYLES.map((s) => [s, chained(s)])) as unknown as Painter;
 }
 

@@ -4,7 +4,18 @@ import { shownHeaders, type WebhookRequest } from '../core/trigger/request.js';
 import type { Scenario } from '../core/trigger/scenario-file.js';
 import { bufferedLines } from './buffered.js';
 import { canSpin } from './spinner.js';
-import { formatMs, jsonLine, multiline, paint, shown, statusColor, truncate, writeLine, type Painter, type Shown } from './style.js';
+import {
+  formatMs,
+  jsonLine,
+  multiline,
+  paint,
+  shown,
+  statusColor,
+  truncate,
+  writeLine,
+  type Painter,
+  type Shown,
+} from './style.js';
 
 /** What `trigger` shows: every delivery, the summary of a load run, a dry run. */
 export interface TriggerView extends TriggerReporter {
@@ -64,10 +75,18 @@ export async function createTriggerView(ctx: Context, options: { total: number }
 function jsonView(ctx: Context): TriggerView {
   const out = bufferedLines(ctx.stdout);
   const line = (record: object) => out.line(jsonLine(record));
-  const step = (request: WebhookRequest) => (request.step ? { step: request.step.number, ...(request.step.repeat ? { repeat: true } : {}) } : {});
+  const step = (request: WebhookRequest) =>
+    request.step ? { step: request.step.number, ...(request.step.repeat ? { repeat: true } : {}) } : {};
   return {
     scenario(header) {
-      line({ type: 'scenario', name: header.name, description: header.description, steps: header.events, order: header.order, ...(header.seed === undefined ? {} : { seed: header.seed }) });
+      line({
+        type: 'scenario',
+        name: header.name,
+        description: header.description,
+        steps: header.events,
+        order: header.order,
+        ...(header.seed === undefined ? {} : { seed: header.seed }),
+      });
     },
     delivery({ request, outcome, expected }) {
       line({
@@ -79,17 +98,35 @@ function jsonView(ctx: Context): TriggerView {
         ok: expected,
         ...(outcome.kind === 'response'
           ? { status: outcome.status, latency_ms: round(outcome.latencyMs), response_body: outcome.body }
-          : { status: null, latency_ms: round(outcome.latencyMs), error: { code: outcome.code, message: outcome.message } }),
+          : {
+              status: null,
+              latency_ms: round(outcome.latencyMs),
+              error: { code: outcome.code, message: outcome.message },
+            }),
       });
     },
     summary(s) {
       line({
-        type: 'summary', sent: s.sent, ok: s.ok, failed: s.failed, p50_ms: round(s.p50Ms), p99_ms: round(s.p99Ms),
-        duration_ms: round(s.durationMs), rate_per_second: round(s.ratePerSecond),
+        type: 'summary',
+        sent: s.sent,
+        ok: s.ok,
+        failed: s.failed,
+        p50_ms: round(s.p50Ms),
+        p99_ms: round(s.p99Ms),
+        duration_ms: round(s.durationMs),
+        rate_per_second: round(s.ratePerSecond),
       });
     },
     dryRun(request, curl) {
-      line({ type: 'dry-run', method: request.method, url: urlOf(request), ...step(request), headers: shownHeaders(request), body: request.body, curl });
+      line({
+        type: 'dry-run',
+        method: request.method,
+        url: urlOf(request),
+        ...step(request),
+        headers: shownHeaders(request),
+        body: request.body,
+        curl,
+      });
     },
     stop: out.flush,
   };
@@ -104,7 +141,12 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
   if (load && ctx.output !== 'quiet' && canSpin(ctx.stderr)) {
     const { default: ora } = await import('ora');
     // discardStdin off: ora would put the terminal in raw mode, and Ctrl-C would no longer send SIGINT.
-    spinner = ora({ text: `sending ${total} events`, stream: ctx.stderr as NodeJS.WritableStream, color: 'cyan', discardStdin: false }).start();
+    spinner = ora({
+      text: `sending ${total} events`,
+      stream: ctx.stderr as NodeJS.WritableStream,
+      color: 'cyan',
+      discardStdin: false,
+    }).start();
   }
   const print = (text: Shown) => {
     if (spinner) spinner.stop();
@@ -132,14 +174,22 @@ async function prettyView(ctx: Context, total: number): Promise<TriggerView> {
         writeLine(ctx.stdout, c.dim(`… and ${failuresShown - MAX_FAILURES_SHOWN} more unexpected responses`));
       }
       const failed = s.failed > 0 ? c.red(`failed ${s.failed}`) : `failed ${s.failed}`;
-      writeLine(ctx.stdout, shown`${c.bold('Sent')} ${s.sent}  ok ${s.ok}  ${failed}  p50 ${formatMs(s.p50Ms)}  p99 ${formatMs(s.p99Ms)}  ${
-        Math.round(s.ratePerSecond)} req/s in ${formatMs(s.durationMs)}`);
+      writeLine(
+        ctx.stdout,
+        shown`${c.bold('Sent')} ${s.sent}  ok ${s.ok}  ${failed}  p50 ${formatMs(s.p50Ms)}  p99 ${formatMs(s.p99Ms)}  ${Math.round(
+          s.ratePerSecond,
+        )} req/s in ${formatMs(s.durationMs)}`,
+      );
     },
     dryRun(request, curl) {
       if (request.step) writeLine(ctx.stdout, c.dim(`# ${stepOf(request, steps).trim()}`));
       writeLine(ctx.stdout, c.bold(`${request.method} ${urlOf(request)}`));
-      for (const [name, value] of Object.entries(shownHeaders(request))) writeLine(ctx.stdout, shown`${c.cyan(name)}: ${value}`);
-      writeLine(ctx.stdout, shown`\n${request.body}\n\n${c.dim('# the same request with curl (nothing was sent):')}\n${multiline(curl)}`);
+      for (const [name, value] of Object.entries(shownHeaders(request)))
+        writeLine(ctx.stdout, shown`${c.cyan(name)}: ${value}`);
+      writeLine(
+        ctx.stdout,
+        shown`\n${request.body}\n\n${c.dim('# the same request with curl (nothing was sent):')}\n${multiline(curl)}`,
+      );
     },
     stop() {
       spinner?.stop();
@@ -161,7 +211,9 @@ function deliveryLine(c: Painter, { request, outcome, expected }: DeliveryReport
 function scenarioLine(c: Painter, header: ScenarioHeader): Shown {
   const events = header.events.length;
   const sends = header.order.length === events ? '' : `, ${header.order.length} sends`;
-  const inOrder = header.order.every((step, i) => step === i + 1) ? 'in order' : `in the order ${header.order.join(' ')}`;
+  const inOrder = header.order.every((step, i) => step === i + 1)
+    ? 'in order'
+    : `in the order ${header.order.join(' ')}`;
   const seed = header.seed === undefined ? '' : ` (seed ${header.seed})`;
   return shown`${c.bold(`Scenario ${header.name}`)}: ${events} event${events === 1 ? '' : 's'}${sends}, ${inOrder}${seed}`;
 }

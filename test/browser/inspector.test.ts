@@ -6,7 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sign, verify } from '../../src/core/signing/signature.js';
 import { homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
 import { browserForTests, LAUNCH_ARGS } from '../helpers/browser.js';
-import { startRecordingServer, type RecordedRequest, type RecordingServer, type Responder } from '../helpers/recording-server.js';
+import {
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer,
+  type Responder,
+} from '../helpers/recording-server.js';
 
 // The inspector's page in a real browser (Debian's chromium driven by playwright-core), served by the
 // built `datachonk listen --inspect 0` in front of an app on port 0. The accessible names are the
@@ -40,10 +45,23 @@ interface Session {
 async function open(respond?: Responder): Promise<Session> {
   const secret = (await runCli(['listen', '--print-secret'], { home: t.home })).stdout.trim();
   const app = t.opened(await startRecordingServer(respond));
-  const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--inspect', '0'], { home: t.home, ready: /Inspector:\s+http/ }));
+  const listener = t.started(
+    await startCli(['listen', '--port', '0', '--forward', app.origin, '--inspect', '0'], {
+      home: t.home,
+      ready: /Inspector:\s+http/,
+    }),
+  );
   const inspector = /Inspector:\s+(http:\/\/\S+)/.exec(listener.stderr())![1]!;
   const { page, errors } = await openPage(inspector);
-  return { app, url: listeningUrl(listener.stderr()), inspector, secret, page, events: page.getByRole('table', { name: 'Events' }), errors };
+  return {
+    app,
+    url: listeningUrl(listener.stderr()),
+    inspector,
+    secret,
+    page,
+    events: page.getByRole('table', { name: 'Events' }),
+    errors,
+  };
 }
 
 /** A new browser context on the page, once its stream is live; what it reports as errors is collected. */
@@ -56,10 +74,14 @@ async function openPage(inspector: string): Promise<{ page: Page; errors: string
   page.on('pageerror', (error) => errors.push(error.message));
   // The page's own 4xx answers (a 422 it shows) are logged as "Failed to load resource": not errors of the page.
   page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      errors.push(message.text());
   });
   await page.goto(inspector);
-  await page.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^live$/ })
+    .waitFor();
   return { page, errors };
 }
 
@@ -71,7 +93,11 @@ async function trigger(s: Session, ...args: string[]): Promise<string> {
 
 /** The row of an event once its forward is shown (the `update` after `entry`: its latency is there), and its cells' texts. */
 async function forwardedRow(s: Session, id: string): Promise<{ row: Locator; cells: string[] }> {
-  const row = s.events.getByRole('row').filter({ hasText: id }).filter({ hasText: /\d ms$/ }).first();
+  const row = s.events
+    .getByRole('row')
+    .filter({ hasText: id })
+    .filter({ hasText: /\d ms$/ })
+    .first();
   await row.waitFor();
   return { row, cells: (await row.getByRole('cell').allInnerTexts()).map((text) => text.trim()) };
 }
@@ -116,10 +142,14 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
 
   it('a forged delivery shows its verdict and reason code, and the diagnosis in its details', async () => {
     const s = await open();
-    const raw = '{"id":"evt_forged1","event":"chonk.deleted","created_at":"2026-11-26T10:00:00Z","project_id":"proj_1","data":{"chonk_id":"chonk_1","chonk_name":"dim_x","chonk_type":"entity"}}';
+    const raw =
+      '{"id":"evt_forged1","event":"chonk.deleted","created_at":"2026-11-26T10:00:00Z","project_id":"proj_1","data":{"chonk_id":"chonk_1","chonk_name":"dim_x","chonk_type":"entity"}}';
     // Signed over the compact bytes, sent pretty: what a proxy that re-serializes JSON does.
-    const sent = await request(s.url, { method: 'POST', body: JSON.stringify(JSON.parse(raw), null, 2),
-      headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(s.secret, raw) } });
+    const sent = await request(s.url, {
+      method: 'POST',
+      body: JSON.stringify(JSON.parse(raw), null, 2),
+      headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(s.secret, raw) },
+    });
     expect(sent.statusCode).toBe(401);
     await sent.body.dump();
     const row = s.events.getByRole('row').filter({ hasText: 'evt_forged1' });
@@ -143,7 +173,10 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     expect(again!.body.equals(first!.body)).toBe(true);
     expect(validSignature(s, again!)).toBe(true);
     const rid = await shownRid(s);
-    await s.events.getByRole('row').filter({ hasText: `replay of ${rid}` }).waitFor();
+    await s.events
+      .getByRole('row')
+      .filter({ hasText: `replay of ${rid}` })
+      .waitFor();
     await details.getByRole('status').filter({ hasText: 'The replay arrived' }).getByRole('link').click();
     await details.getByText(`A replay of ${rid}`).waitFor();
     expect(s.errors).toEqual([]);
@@ -207,7 +240,9 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     const command = await details.getByRole('textbox', { name: 'curl command' }).inputValue();
     expect(command).toMatch(/^curl /);
     const code = await new Promise<number | null>((resolve, reject) => {
-      const bash = spawn('bash', ['-c', `${command} --silent --show-error --fail --output /dev/null`], { stdio: 'inherit' });
+      const bash = spawn('bash', ['-c', `${command} --silent --show-error --fail --output /dev/null`], {
+        stdio: 'inherit',
+      });
       bash.on('error', reject);
       bash.on('close', resolve);
     });
@@ -223,7 +258,10 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     const id = await trigger(s, 'push.completed');
     await forwardedRow(s, id);
     const details = await select(s, id);
-    const [download] = await Promise.all([s.page.waitForEvent('download'), details.getByRole('link', { name: 'Download', exact: true }).click()]);
+    const [download] = await Promise.all([
+      s.page.waitForEvent('download'),
+      details.getByRole('link', { name: 'Download', exact: true }).click(),
+    ]);
     const saved = await readFile(await download.path());
     expect(saved.equals(s.app.requests[0]!.body)).toBe(true);
   });
@@ -244,7 +282,8 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     const html = await get('/', `127.0.0.1:${port}`);
     expect(html.status).toBe(200);
     const token = /name="datachonk-token" content="([^"]+)"/.exec(html.text)![1]!;
-    const rid = (JSON.parse((await get('/api/events', `127.0.0.1:${port}`)).text) as { entries: { rid: string }[] }).entries[0]!.rid;
+    const rid = (JSON.parse((await get('/api/events', `127.0.0.1:${port}`)).text) as { entries: { rid: string }[] })
+      .entries[0]!.rid;
     const replay = async (headers: Record<string, string>) =>
       (await request(`${origin}/api/events/${rid}/replay`, { method: 'POST', headers })).statusCode;
     expect(await replay({ 'x-datachonk-token': token, origin: 'http://attacker.example' })).toBe(403);
@@ -254,17 +293,31 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     // The same request with the token and the page's own Origin goes through: the 403s were the checks.
     expect(await replay({ 'x-datachonk-token': token, origin })).toBe(202);
     await s.app.waitFor(2);
-    for (const path of ['/', '/api/info', '/api/events', `/api/events/${rid}`]) expect((await get(path, `127.0.0.1:${port}`)).text).not.toContain(s.secret);
+    for (const path of ['/', '/api/info', '/api/events', `/api/events/${rid}`])
+      expect((await get(path, `127.0.0.1:${port}`)).text).not.toContain(s.secret);
   });
 
   it('a payload with HTML in it is shown as text: no element made, no script run', async () => {
     const s = await open();
     const html = '<img src=x onerror="window.__pwned=1">';
-    const id = await trigger(s, 'generation.completed', '--set', `data.chonk_name=${html}`, '--header', `X-Note: ${html}`);
+    const id = await trigger(
+      s,
+      'generation.completed',
+      '--set',
+      `data.chonk_name=${html}`,
+      '--header',
+      `X-Note: ${html}`,
+    );
     await forwardedRow(s, id);
     const details = await select(s, id);
     await details.getByText(html, { exact: false }).first().waitFor();
-    expect(await details.getByRole('table', { name: 'Request headers' }).getByRole('row').filter({ hasText: 'x-note' }).innerText()).toContain(html);
+    expect(
+      await details
+        .getByRole('table', { name: 'Request headers' })
+        .getByRole('row')
+        .filter({ hasText: 'x-note' })
+        .innerText(),
+    ).toContain(html);
     expect(await details.locator('img').count()).toBe(0);
     expect(await s.page.locator('img').count()).toBe(0);
     expect(await s.page.evaluate('typeof window.__pwned')).toBe('undefined');
@@ -273,16 +326,26 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
 
   it('pretty-prints a body without changing its numbers: an integer past 2^53 keeps its digits', async () => {
     const s = await open();
-    const id = await trigger(s, 'generation.completed', '--set', 'data.duration_ms=12345678901234567890', '--no-validate');
+    const id = await trigger(
+      s,
+      'generation.completed',
+      '--set',
+      'data.duration_ms=12345678901234567890',
+      '--no-validate',
+    );
     await forwardedRow(s, id);
     const details = await select(s, id);
-    expect(await details.getByLabel('Body, pretty-printed').innerText()).toContain('\n    "duration_ms": 12345678901234567890\n');
+    expect(await details.getByLabel('Body, pretty-printed').innerText()).toContain(
+      '\n    "duration_ms": 12345678901234567890\n',
+    );
   });
 
-  it('datachonk inspect with no listener running: the journal\'s history is there, Replay and Send are greyed out, and the page says why', async () => {
+  it("datachonk inspect with no listener running: the journal's history is there, Replay and Send are greyed out, and the page says why", async () => {
     const app = t.opened(await startRecordingServer());
     const listener = await startCli(['listen', '--port', '0', '--forward', app.origin], { home: t.home });
-    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--url', listeningUrl(listener.stderr())], { home: t.home });
+    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--url', listeningUrl(listener.stderr())], {
+      home: t.home,
+    });
     const { id } = JSON.parse(sent.stdout) as { id: string };
     await listener.stop();
     const inspect = t.started(await startCli(['inspect', '--port', '0'], { home: t.home, ready: /Inspector on http/ }));
@@ -323,10 +386,19 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
 
   it('shows the newest rows before its script runs: the server writes them, the same as the script draws them', async () => {
     const s = await open();
-    const ids = [await trigger(s, 'chonk.created'), await trigger(s, 'generation.completed'), await trigger(s, 'generation.completed', '--signature', 'invalid')];
+    const ids = [
+      await trigger(s, 'chonk.created'),
+      await trigger(s, 'generation.completed'),
+      await trigger(s, 'generation.completed', '--signature', 'invalid'),
+    ];
     for (const id of ids.slice(0, 2)) await forwardedRow(s, id);
     await s.events.getByRole('row').filter({ hasText: ids[2]! }).filter({ hasText: 'rejected' }).waitFor();
-    const cellsOf = async (table: Locator) => Promise.all((await table.locator('tbody').getByRole('row').all()).map(async (row) => (await row.getByRole('cell').allInnerTexts()).map((text) => text.trim())));
+    const cellsOf = async (table: Locator) =>
+      Promise.all(
+        (await table.locator('tbody').getByRole('row').all()).map(async (row) =>
+          (await row.getByRole('cell').allInnerTexts()).map((text) => text.trim()),
+        ),
+      );
     const drawn = await cellsOf(s.events);
     // No script at all: what the HTML holds.
     const context = await (await browser()).newContext({ javaScriptEnabled: false });
@@ -344,26 +416,51 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     await here.addInitScript(MARK_PARSED_ROWS);
     const selected = (await s.events.locator('tbody tr').nth(1).getAttribute('data-rid'))!;
     await here.goto(`${s.inspector}#/events/${selected}`);
-    await here.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+    await here
+      .getByRole('status')
+      .filter({ hasText: /^live$/ })
+      .waitFor();
     await here.locator(`tbody tr[data-rid="${selected}"] a[aria-current="true"]`).waitFor();
     expect(await here.locator('tbody tr.selected').getAttribute('data-rid')).toBe(selected);
-    expect(await here.locator('tbody tr').evaluateAll((rows) => rows.filter((row) => (row as unknown as { parsed?: boolean }).parsed).map((row) => row.getAttribute('data-rid')))).toEqual(
-      await s.events.locator('tbody tr').evaluateAll((rows, skip) => rows.map((row) => row.getAttribute('data-rid')).filter((rid) => rid !== skip), selected));
+    expect(
+      await here
+        .locator('tbody tr')
+        .evaluateAll((rows) =>
+          rows
+            .filter((row) => (row as unknown as { parsed?: boolean }).parsed)
+            .map((row) => row.getAttribute('data-rid')),
+        ),
+    ).toEqual(
+      await s.events
+        .locator('tbody tr')
+        .evaluateAll(
+          (rows, skip) => rows.map((row) => row.getAttribute('data-rid')).filter((rid) => rid !== skip),
+          selected,
+        ),
+    );
     // In a browser whose time zone is not the server's (UTC+14 here), the rows show its times.
     const far = await (await (await browser()).newContext({ timezoneId: 'Pacific/Kiritimati' })).newPage();
     t.later(() => far.context().close());
     await far.goto(s.inspector);
-    await far.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
-    const times = await far.locator('tbody time').evaluateAll((els) => els.map((el) => {
-      const at = new Date(el.getAttribute('datetime')!);
-      return [el.textContent!.slice(0, 5), `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`];
-    }));
+    await far
+      .getByRole('status')
+      .filter({ hasText: /^live$/ })
+      .waitFor();
+    const times = await far.locator('tbody time').evaluateAll((els) =>
+      els.map((el) => {
+        const at = new Date(el.getAttribute('datetime')!);
+        return [
+          el.textContent!.slice(0, 5),
+          `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`,
+        ];
+      }),
+    );
     expect(times).toHaveLength(3);
     for (const [shown, local] of times) expect(shown).toBe(local);
     expect(s.errors).toEqual([]);
   });
 
-  it('keeps none of the server\'s rows that the script would draw otherwise: a forward finished since, a filter the browser put back', async () => {
+  it("keeps none of the server's rows that the script would draw otherwise: a forward finished since, a filter the browser put back", async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const s = await open((_request, res) => void released.then(() => res.end('{"ok":true}')));
@@ -385,11 +482,17 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     release();
     expect((await sent).code).toBe(0);
     // Its latency is the time the app was held: seconds, written "2.51 s".
-    const forwarded = s.events.getByRole('row').filter({ hasText: JSON.parse((await sent).stdout).id }).filter({ hasText: /\d m?s$/ });
+    const forwarded = s.events
+      .getByRole('row')
+      .filter({ hasText: JSON.parse((await sent).stdout).id })
+      .filter({ hasText: /\d m?s$/ });
     await forwarded.waitFor();
     const cells = (await forwarded.getByRole('cell').allInnerTexts()).map((text) => text.trim());
     listed();
-    await late.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+    await late
+      .getByRole('status')
+      .filter({ hasText: /^live$/ })
+      .waitFor();
     await row.filter({ hasText: /\d m?s$/ }).waitFor();
     expect((await row.getByRole('cell').allInnerTexts()).map((text) => text.trim()).slice(2)).toEqual(cells.slice(2));
     // A status filter the browser restored before the script ran (as Firefox does on reload): the server's
@@ -408,7 +511,10 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
 
   it('shows a page of the journal at a time, and Load more the next', async () => {
     const s = await open();
-    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--count', '230', '--concurrency', '8', '--url', s.url], { home: t.home });
+    const sent = await runCli(
+      ['--json', 'trigger', 'chonk.created', '--count', '230', '--concurrency', '8', '--url', s.url],
+      { home: t.home },
+    );
     expect(sent.code, sent.stderr).toBe(0);
     await s.page.reload();
     const rows = s.events.locator('tbody').getByRole('row');
@@ -420,7 +526,7 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     expect(s.errors).toEqual([]);
   });
 
-  it('works from the keyboard: Enter on an event\'s link opens it, the down arrow opens the next', async () => {
+  it("works from the keyboard: Enter on an event's link opens it, the down arrow opens the next", async () => {
     const s = await open();
     const older = await trigger(s, 'scan.completed');
     const newer = await trigger(s, 'chonk.created');
@@ -435,7 +541,7 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     expect(await s.page.evaluate('document.activeElement.textContent')).toBe(older);
   });
 
-  it('Diff shows the lines that differ between two events\' bodies', async () => {
+  it("Diff shows the lines that differ between two events' bodies", async () => {
     const s = await open();
     const a = await trigger(s, 'generation.completed', '--set', 'data.chonk_name=dim_left');
     const b = await trigger(s, 'generation.completed', '--set', 'data.chonk_name=dim_right');

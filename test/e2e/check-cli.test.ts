@@ -18,7 +18,8 @@ async function endpoint(flaw?: Flaw) {
   return t.opened(await startEndpoint(SECRET, flaw));
 }
 
-const check = (args: string[], env: Record<string, string> = { DATACHONK_WEBHOOK_SECRET: SECRET }) => runCli(['check', ...args], { home: t.home, env });
+const check = (args: string[], env: Record<string, string> = { DATACHONK_WEBHOOK_SECRET: SECRET }) =>
+  runCli(['check', ...args], { home: t.home, env });
 
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
@@ -27,8 +28,14 @@ async function junit(file: string) {
   const xml = await readFile(file, 'utf8');
   expect(XMLValidator.validate(xml)).toBe(true);
   expect(xml).not.toContain(SECRET);
-  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(xml);
-  const cases = (parsed.testsuites.testsuite as { testcase: { name: string; failure?: { message: string } }[] }[]).flatMap((s) => s.testcase);
+  const parsed = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    isArray: (name) => ['testsuite', 'testcase'].includes(name),
+  }).parse(xml);
+  const cases = (
+    parsed.testsuites.testsuite as { testcase: { name: string; failure?: { message: string } }[] }[]
+  ).flatMap((s) => s.testcase);
   return { root: parsed.testsuites as { tests: string; failures: string; skipped: string }, cases };
 }
 
@@ -39,7 +46,8 @@ describe('datachonk check (the built binary)', () => {
     const { code, stdout, stderr } = await check([url, '--junit', file]);
     expect(code, stderr).toBe(0);
     expect(stdout).toContain(`Checking ${url} (secret from $DATACHONK_WEBHOOK_SECRET)`);
-    for (const group of ['delivery', 'forgery', 'duplicates', 'forward-compat', 'bad-input', 'fidelity', 'latency']) expect(stdout).toMatch(new RegExp(`^${group}$`, 'm'));
+    for (const group of ['delivery', 'forgery', 'duplicates', 'forward-compat', 'bad-input', 'fidelity', 'latency'])
+      expect(stdout).toMatch(new RegExp(`^${group}$`, 'm'));
     expect(stdout).toContain(`${CHECKS} checks: ${CHECKS} passed, 0 warnings, 0 failed`);
     const { root, cases } = await junit(file);
     expect(root).toMatchObject({ tests: String(CHECKS), failures: '0' });
@@ -50,7 +58,13 @@ describe('datachonk check (the built binary)', () => {
   it('an endpoint that accepts everything: exit 1, each forgery a JUnit failure with a message, the secret nowhere', async () => {
     const url = (await endpoint('accepts-everything')).url;
     const file = join(t.home, 'report.xml');
-    const { code, stdout, stderr } = await check([url, '--junit', file, '--header', 'Authorization: Bearer tok_app_Wq7e']);
+    const { code, stdout, stderr } = await check([
+      url,
+      '--junit',
+      file,
+      '--header',
+      'Authorization: Bearer tok_app_Wq7e',
+    ]);
     expect(code).toBe(1);
     expect(stderr).toContain('error: 8 of 29 checks failed');
     // A header given with --header is named, its value (a token, often) never shown.
@@ -62,7 +76,10 @@ describe('datachonk check (the built binary)', () => {
     expect(root).toMatchObject({ tests: String(CHECKS), failures: '8' });
     const failed = cases.filter((c) => c.failure);
     expect(failed.map((c) => c.name)).toEqual(PROBES.filter((p) => p.group === 'forgery').map((p) => p.name));
-    for (const c of failed) expect(c.failure!.message).toMatch(/^expected a refusal: 400, 401 or 403, got 200: your endpoint does not verify signatures/);
+    for (const c of failed)
+      expect(c.failure!.message).toMatch(
+        /^expected a refusal: 400, 401 or 403, got 200: your endpoint does not verify signatures/,
+      );
     expect(`${stdout}${stderr}`).not.toContain(SECRET);
   });
 
@@ -76,12 +93,16 @@ describe('datachonk check (the built binary)', () => {
     expect(pretty.stdout).toContain(`Checking ${url.replace('http://', 'http://ci-user:***@')} (`);
     const json = await check(['--json', withCredentials, '--only', 'delivery']);
     expect(json.code, json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout.trim().split('\n').at(-1)!)).toMatchObject({ type: 'summary', url: url.replace('http://', 'http://ci-user:***@') });
+    expect(JSON.parse(json.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      type: 'summary',
+      url: url.replace('http://', 'http://ci-user:***@'),
+    });
     const everything = `${pretty.stdout}${pretty.stderr}${json.stdout}${json.stderr}${await readFile(file, 'utf8')}`;
     const wrong = await check([withCredentials.replace('http://', 'htps://'), '--only', 'delivery']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('"htps://ci-user:***@');
-    for (const secret of ['pa@ss-Kq2w', 'pa%40ss-Kq2w', authorization.slice(6)]) expect(`${everything}${wrong.stderr}`).not.toContain(secret);
+    for (const secret of ['pa@ss-Kq2w', 'pa%40ss-Kq2w', authorization.slice(6)])
+      expect(`${everything}${wrong.stderr}`).not.toContain(secret);
   });
 
   it('--json: one record per check (check, group, status, expected, got, hint), then a summary; no secret, nothing else on stdout', async () => {
@@ -89,17 +110,42 @@ describe('datachonk check (the built binary)', () => {
     const { code, stdout } = await check([url, '--json', '--secret', SECRET], {});
     expect(code).toBe(1);
     expect(stdout).not.toContain(SECRET);
-    const records = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const checks = records.slice(0, -1);
     expect(checks).toHaveLength(CHECKS);
     for (const record of checks) {
-      expect(record).toMatchObject({ type: 'check', check: expect.any(String), group: expect.any(String), status: expect.stringMatching(/^(pass|warn|fail)$/), expected: expect.any(String), got: expect.any(String) });
+      expect(record).toMatchObject({
+        type: 'check',
+        check: expect.any(String),
+        group: expect.any(String),
+        status: expect.stringMatching(/^(pass|warn|fail)$/),
+        expected: expect.any(String),
+        got: expect.any(String),
+      });
       expect(record).toHaveProperty('hint');
     }
     expect(checks.find((r) => r.check === 'not-json')).toMatchObject({
-      group: 'bad-input', status: 'fail', expected: '4xx', got: '500', hint_code: 'bad-input-crash', hint: expect.stringContaining('answer 400'),
+      group: 'bad-input',
+      status: 'fail',
+      expected: '4xx',
+      got: '500',
+      hint_code: 'bad-input-crash',
+      hint: expect.stringContaining('answer 400'),
     });
-    expect(records.at(-1)).toEqual(expect.objectContaining({ type: 'summary', secret_source: 'flag', checks: CHECKS, passed: CHECKS - 1, warned: 0, failed: 1, stopped: null }));
+    expect(records.at(-1)).toEqual(
+      expect.objectContaining({
+        type: 'summary',
+        secret_source: 'flag',
+        checks: CHECKS,
+        passed: CHECKS - 1,
+        warned: 0,
+        failed: 1,
+        stopped: null,
+      }),
+    );
   });
 
   it('--quiet: only the failures and the summary line', async () => {
@@ -108,7 +154,8 @@ describe('datachonk check (the built binary)', () => {
     expect(code).toBe(1);
     expect(stdout).not.toContain('Checking');
     expect(stdout.split('\n').filter((line) => /^ {2}[✔⚠✖]/.test(line))).toEqual([
-      expect.stringMatching(/✖ same-event-twice +200, then 409/), expect.stringMatching(/✖ same-event-at-once +(200 and 409|409 and 200)/),
+      expect.stringMatching(/✖ same-event-twice +200, then 409/),
+      expect.stringMatching(/✖ same-event-at-once +(200 and 409|409 and 200)/),
     ]);
     expect(stdout.trim().split('\n').at(-1)).toMatch(/^29 checks: 27 passed, 0 warnings, 2 failed in /);
   });
@@ -130,7 +177,7 @@ describe('datachonk check (the built binary)', () => {
     expect(written.root).toMatchObject({ tests: '29', failures: '1', skipped: '28' });
   });
 
-  it('another secret than the endpoint\'s: one clear failure that says where the secret came from', async () => {
+  it("another secret than the endpoint's: one clear failure that says where the secret came from", async () => {
     const url = (await endpoint()).url;
     const { code, stderr } = await check([url], {});
     expect(code).toBe(1);
@@ -149,10 +196,16 @@ describe('datachonk check (the built binary)', () => {
   });
 
   it.each([
-    [['--only', 'forgery,nope'], 'unknown group "nope"; the groups are delivery, forgery, duplicates, forward-compat, bad-input, fidelity, latency'],
+    [
+      ['--only', 'forgery,nope'],
+      'unknown group "nope"; the groups are delivery, forgery, duplicates, forward-compat, bad-input, fidelity, latency',
+    ],
     [['--timeout', '10x'], 'expected a duration like 10s, 500ms or 2m, got "10x"'],
     [['--slow', '0'], 'expected a duration of more than zero'],
-    [['--only', 'forgery', '--skip', 'delivery'], "option '--only <groups>' cannot be used with option '--skip <groups>'"],
+    [
+      ['--only', 'forgery', '--skip', 'delivery'],
+      "option '--only <groups>' cannot be used with option '--skip <groups>'",
+    ],
     [['--expect-reject', '200'], 'expected a whole number from 400 to 499'],
     [['--junit', '/nonexistent-folder/report.xml'], 'cannot write the --junit file /nonexistent-folder/report.xml'],
   ])('%j is a usage error (exit 2): %s', async (args, message) => {

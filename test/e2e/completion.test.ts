@@ -26,19 +26,25 @@ const made = new Map<string, Promise<string>>();
 /** The file holding `datachonk completion <shell>`'s script. */
 function script(shell: string): Promise<string> {
   if (!made.has(shell)) {
-    made.set(shell, (async () => {
-      const { code, stdout, stderr } = await runCli(['completion', shell], { home: scripts });
-      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-      const file = join(scripts, `datachonk.${shell}`);
-      await writeFile(file, stdout);
-      return file;
-    })());
+    made.set(
+      shell,
+      (async () => {
+        const { code, stdout, stderr } = await runCli(['completion', shell], { home: scripts });
+        expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+        const file = join(scripts, `datachonk.${shell}`);
+        await writeFile(file, stdout);
+        return file;
+      })(),
+    );
   }
   return made.get(shell)!;
 }
 
 async function found(shell: string): Promise<boolean> {
-  return run('sh', ['-c', `command -v ${shell}`]).then(() => true, () => false);
+  return run('sh', ['-c', `command -v ${shell}`]).then(
+    () => true,
+    () => false,
+  );
 }
 
 const shellEnv = () => ({ PATH: process.env.PATH ?? '', HOME: t.home });
@@ -65,17 +71,29 @@ describe('bash', () => {
   it.each([
     [['datachonk', ''], TOP],
     [['datachonk', 'ev'], ['events']],
-    [['datachonk', '--json', 'events', ''], ['list', 'show', 'resend', 'wait', 'help']],
+    [
+      ['datachonk', '--json', 'events', ''],
+      ['list', 'show', 'resend', 'wait', 'help'],
+    ],
     [['datachonk', 'trigger', 'gen'], events('gen')],
     [['datachonk', 'trigger', '--url', 'http://127.0.0.1:1/x', ''], [...EVENT_TYPES]],
     [['datachonk', 'emulator', 'emit', 'p'], events('p')],
-    [['datachonk', 'trigger', '--signature', ''], ['valid', 'invalid', 'missing']],
+    [
+      ['datachonk', 'trigger', '--signature', ''],
+      ['valid', 'invalid', 'missing'],
+    ],
     [['datachonk', 'listen', '--events', 'generation.completed,pu'], ['generation.completed,push.completed']],
     [['datachonk', 'webhooks', 'create', '--events', 'c'], events('c')],
     [['datachonk', 'webhooks', 'create', '--ev'], ['--events']],
-    [['datachonk', 'events', 'resend', 'evt_1', '--t'], ['--to', '--timeout']],
+    [
+      ['datachonk', 'events', 'resend', 'evt_1', '--t'],
+      ['--to', '--timeout'],
+    ],
     [['datachonk', 'webhooks', 'delete', '-y', 'wh_1', '--y'], ['--yes']],
-    [['datachonk', 'completion', ''], ['bash', 'zsh', 'fish']],
+    [
+      ['datachonk', 'completion', ''],
+      ['bash', 'zsh', 'fish'],
+    ],
     [['datachonk', 'help', 'tr'], ['trigger']],
     // A file: left to bash's own file completion (-o default).
     [['datachonk', 'trigger', '--fixture', ''], []],
@@ -85,7 +103,9 @@ describe('bash', () => {
 
   it('offers every option of a command, and the global ones', async () => {
     const offered = await bashOffers(await script('bash'), ['datachonk', 'trigger', '-']);
-    expect(offered).toEqual(expect.arrayContaining(['--url', '--print-payload', '--no-validate', '--json', '-q', '--quiet', '--help']));
+    expect(offered).toEqual(
+      expect.arrayContaining(['--url', '--print-payload', '--no-validate', '--json', '-q', '--quiet', '--help']),
+    );
   });
 });
 
@@ -104,7 +124,16 @@ describe('zsh and fish', () => {
       words=(datachonk events ''); CURRENT=3; _datachonk
       words=(datachonk trigger --signature ''); CURRENT=4; _datachonk`;
     const { stdout } = await run('zsh', ['-f', '-c', program], { env: shellEnv() });
-    expect(stdout.split('\n').filter(Boolean)).toEqual(['list', 'show', 'resend', 'wait', 'help', 'valid', 'invalid', 'missing']);
+    expect(stdout.split('\n').filter(Boolean)).toEqual([
+      'list',
+      'show',
+      'resend',
+      'wait',
+      'help',
+      'valid',
+      'invalid',
+      'missing',
+    ]);
   });
 
   it('fish: complete lines for every command and event type; fish completes with it where fish is installed', async () => {
@@ -114,11 +143,16 @@ describe('zsh and fish', () => {
     expect(text).toContain("complete -c datachonk -n '__datachonk_is \\'\\'' -a 'trigger'");
     if (!(await found('fish'))) return;
     await run('fish', ['-n', file]);
-    const offers = async (line: string) => (await run('fish', ['-c', `source '${file}'; complete -C '${line}'`], { env: shellEnv() }))
-      .stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+    const offers = async (line: string) =>
+      (await run('fish', ['-c', `source '${file}'; complete -C '${line}'`], { env: shellEnv() })).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]);
     expect(await offers('datachonk events ')).toEqual(['help', 'list', 'resend', 'show', 'wait']);
     expect(await offers('datachonk trigger gen')).toEqual(events('gen').sort());
-    expect(await offers('datachonk listen --events generation.completed,pu')).toEqual(['generation.completed,push.completed']);
+    expect(await offers('datachonk listen --events generation.completed,pu')).toEqual([
+      'generation.completed,push.completed',
+    ]);
   });
 });
 
@@ -126,11 +160,17 @@ describe('datachonk completion', () => {
   it('another shell is a usage error that lists the shells', async () => {
     const { code, stderr } = await runCli(['completion', 'powershell'], { home: t.home });
     expect(code).toBe(2);
-    expect(stderr).toContain("error: command-argument value 'powershell' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.");
+    expect(stderr).toContain(
+      "error: command-argument value 'powershell' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.",
+    );
   });
 
   it('--json: one record holding the script', async () => {
     const json = await runCli(['--json', 'completion', 'bash'], { home: t.home });
-    expect(JSON.parse(json.stdout)).toEqual({ type: 'completion', shell: 'bash', script: await readFile(await script('bash'), 'utf8') });
+    expect(JSON.parse(json.stdout)).toEqual({
+      type: 'completion',
+      shell: 'bash',
+      script: await readFile(await script('bash'), 'utf8'),
+    });
   });
 });

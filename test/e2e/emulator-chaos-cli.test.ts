@@ -23,9 +23,14 @@ interface Delivery {
 }
 
 /** An emulator started with `args`, and the environment that points the CLI at it. */
-async function emulator(args: string[]): Promise<{ env: Record<string, string>; stderr: string; stop: () => Promise<number | null> }> {
+async function emulator(
+  args: string[],
+): Promise<{ env: Record<string, string>; stderr: string; stop: () => Promise<number | null> }> {
   const started = t.started(await startCli(['emulator', 'start', '--port', '0', ...args], { home: t.home }));
-  const env = { DATACHONK_API_URL: /emulator on (http:\/\/\S+)/.exec(started.stderr())![1]!, DATACHONK_API_KEY: 'dck_e2e_chaos' };
+  const env = {
+    DATACHONK_API_URL: /emulator on (http:\/\/\S+)/.exec(started.stderr())![1]!,
+    DATACHONK_API_KEY: 'dck_e2e_chaos',
+  };
   return { env, stderr: started.stderr(), stop: () => started.stop('SIGINT') };
 }
 
@@ -37,22 +42,35 @@ async function cli(args: string[], env: Record<string, string>): Promise<string>
 
 /** A webhook for generation.completed at the app; its id. */
 const subscribe = async (env: Record<string, string>, app: RecordingServer) =>
-  (await cli(['--quiet', 'webhooks', 'create', '--url', app.url, '--events', 'generation.completed', '--secret', SECRET], env)).trim();
+  (
+    await cli(
+      ['--quiet', 'webhooks', 'create', '--url', app.url, '--events', 'generation.completed', '--secret', SECRET],
+      env,
+    )
+  ).trim();
 /** Emits generation.completed with this id. */
-const emit = (env: Record<string, string>, id: string) => cli(['emulator', 'emit', 'generation.completed', '--set', `id=${id}`], env);
+const emit = (env: Record<string, string>, id: string) =>
+  cli(['emulator', 'emit', 'generation.completed', '--set', `id=${id}`], env);
 async function emitOverHttp(env: Record<string, string>, id: string): Promise<void> {
   const response = await fetch(`${env.DATACHONK_API_URL}/_emulator/events`, {
-    method: 'POST', headers: { authorization: `Bearer ${env.DATACHONK_API_KEY}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${env.DATACHONK_API_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ ...(await loadFixture('generation.completed')), id }),
   });
   expect(response.status).toBe(202);
   await response.arrayBuffer();
 }
 const deliveries = async (env: Record<string, string>, webhook: string) =>
-  (await cli(['--json', 'webhooks', 'deliveries', webhook], env)).trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Delivery);
+  (await cli(['--json', 'webhooks', 'deliveries', webhook], env))
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Delivery);
 
-const ids = (app: RecordingServer) => app.requests.map((r) => (JSON.parse(r.body.toString('utf8')) as { id: string }).id);
-const allSigned = (app: RecordingServer) => app.requests.every((r) => verify(SECRET, r.body, r.headers['x-datachonk-signature']).ok);
+const ids = (app: RecordingServer) =>
+  app.requests.map((r) => (JSON.parse(r.body.toString('utf8')) as { id: string }).id);
+const allSigned = (app: RecordingServer) =>
+  app.requests.every((r) => verify(SECRET, r.body, r.headers['x-datachonk-signature']).ok);
 
 /** The first seed whose first two numbers are below and then above one half: attempt 1 has the chaos, attempt 2 not. */
 function seedForOnceThenNot(): number {
@@ -73,7 +91,9 @@ describe('emulator delivery history (the built binary)', () => {
 
     const second = await emulator([]);
     expect(second.stderr).toContain(`History:       ${join(cliPaths(t.home).stateDir, 'emulator-deliveries.ndjson')}`);
-    expect((await deliveries(second.env, webhook)).map((d) => [d.event_id, d.status])).toEqual([['evt_before_restart', 200]]);
+    expect((await deliveries(second.env, webhook)).map((d) => [d.event_id, d.status])).toEqual([
+      ['evt_before_restart', 200],
+    ]);
     expect(await cli(['webhooks', 'deliveries', webhook], second.env)).toContain('evt_before_restart');
   });
 });
@@ -115,9 +135,17 @@ describe('emulator chaos (the built binary)', () => {
     expect(delivery!.delay_ms).toBeLessThanOrEqual(40);
   });
 
-  it('--chaos fail=0.5: a failure on the emulator\'s side is recorded, and its retry reaches the app', async () => {
+  it("--chaos fail=0.5: a failure on the emulator's side is recorded, and its retry reaches the app", async () => {
     const app = t.opened(await startRecordingServer());
-    const { env } = await emulator(['--memory', '--chaos', 'fail=0.5', '--chaos-seed', String(seedForOnceThenNot()), '--retry-schedule', '10ms']);
+    const { env } = await emulator([
+      '--memory',
+      '--chaos',
+      'fail=0.5',
+      '--chaos-seed',
+      String(seedForOnceThenNot()),
+      '--retry-schedule',
+      '10ms',
+    ]);
     const webhook = await subscribe(env, app);
     expect(await emit(env, 'evt_retried')).toMatch(/attempt 1: \[503\].*retrying at .*chaos: fail/);
     await app.waitFor(1);
@@ -125,18 +153,32 @@ describe('emulator chaos (the built binary)', () => {
     expect(allSigned(app)).toBe(true);
     const history = await runCli(['webhooks', 'deliveries', webhook], { home: t.home, env });
     expect(history.stdout).toMatch(/CHAOS/);
-    expect((await deliveries(env, webhook)).map((d) => [d.attempt, d.status, d.chaos])).toEqual([[1, 503, ['fail']], [2, 200, undefined]]);
+    expect((await deliveries(env, webhook)).map((d) => [d.attempt, d.status, d.chaos])).toEqual([
+      [1, 503, ['fail']],
+      [2, 200, undefined],
+    ]);
   });
 
   it('--chaos timeout=0.5: the app gets the event, the emulator counts a timeout and sends it again', async () => {
     const app = t.opened(await startRecordingServer());
-    const { env } = await emulator(['--memory', '--chaos', 'timeout=0.5', '--chaos-seed', String(seedForOnceThenNot()), '--retry-schedule', '10ms']);
+    const { env } = await emulator([
+      '--memory',
+      '--chaos',
+      'timeout=0.5',
+      '--chaos-seed',
+      String(seedForOnceThenNot()),
+      '--retry-schedule',
+      '10ms',
+    ]);
     const webhook = await subscribe(env, app);
     await emit(env, 'evt_twice');
     await app.waitFor(2);
     expect(ids(app)).toEqual(['evt_twice', 'evt_twice']);
     expect(allSigned(app)).toBe(true);
-    expect((await deliveries(env, webhook)).map((d) => [d.attempt, d.status, d.chaos])).toEqual([[1, null, ['timeout']], [2, 200, undefined]]);
+    expect((await deliveries(env, webhook)).map((d) => [d.attempt, d.status, d.chaos])).toEqual([
+      [1, null, ['timeout']],
+      [2, 200, undefined],
+    ]);
   });
 
   it('emulator chaos <id>: one webhook gets chaos of its own, and "default" gives it the emulator\'s again', async () => {
@@ -144,15 +186,22 @@ describe('emulator chaos (the built binary)', () => {
     const { env } = await emulator(['--memory']);
     const webhook = await subscribe(env, wild);
     await subscribe(env, calm);
-    expect(await cli(['emulator', 'chaos', webhook, 'duplicate=1'], env)).toContain(`${webhook} has chaos of its own: duplicate=1`);
+    expect(await cli(['emulator', 'chaos', webhook, 'duplicate=1'], env)).toContain(
+      `${webhook} has chaos of its own: duplicate=1`,
+    );
     await emit(env, 'evt_1');
     await wild.waitFor(2);
     expect([ids(wild), ids(calm)]).toEqual([['evt_1', 'evt_1'], ['evt_1']]);
-    expect(await cli(['emulator', 'chaos', webhook, 'default'], env)).toContain(`${webhook} follows the emulator's chaos again: none`);
+    expect(await cli(['emulator', 'chaos', webhook, 'default'], env)).toContain(
+      `${webhook} follows the emulator's chaos again: none`,
+    );
     await emit(env, 'evt_2');
     await calm.waitFor(2);
     await wild.waitFor(3);
-    expect([ids(wild), ids(calm)]).toEqual([['evt_1', 'evt_1', 'evt_2'], ['evt_1', 'evt_2']]);
+    expect([ids(wild), ids(calm)]).toEqual([
+      ['evt_1', 'evt_1', 'evt_2'],
+      ['evt_1', 'evt_2'],
+    ]);
   });
 
   it('--chaos-seed repeats a run: the same seed, the same events duplicated', async () => {
@@ -173,10 +222,22 @@ describe('emulator chaos (the built binary)', () => {
   });
 
   it.each([
-    [['emulator', 'start', '--port', '0', '--memory', '--chaos', 'dupe=0.2'], 'unknown chaos "dupe": expected one of duplicate, reorder, delay, fail, timeout'],
-    [['emulator', 'start', '--port', '0', '--memory', '--chaos', 'fail=2'], 'fail: expected a chance from 0 to 1 (0.2) or a percentage (20%), got "2"'],
-    [['emulator', 'start', '--port', '0', '--memory', '--chaos', 'delay=2s-1s'], 'delay: the range 2s-1s ends before it starts'],
-    [['emulator', 'start', '--port', '0', '--memory', '--chaos-seed', 'x'], "option '--chaos-seed <n>' argument 'x' is invalid"],
+    [
+      ['emulator', 'start', '--port', '0', '--memory', '--chaos', 'dupe=0.2'],
+      'unknown chaos "dupe": expected one of duplicate, reorder, delay, fail, timeout',
+    ],
+    [
+      ['emulator', 'start', '--port', '0', '--memory', '--chaos', 'fail=2'],
+      'fail: expected a chance from 0 to 1 (0.2) or a percentage (20%), got "2"',
+    ],
+    [
+      ['emulator', 'start', '--port', '0', '--memory', '--chaos', 'delay=2s-1s'],
+      'delay: the range 2s-1s ends before it starts',
+    ],
+    [
+      ['emulator', 'start', '--port', '0', '--memory', '--chaos-seed', 'x'],
+      "option '--chaos-seed <n>' argument 'x' is invalid",
+    ],
     [['emulator', 'chaos', 'wh_1', 'reorder'], 'expected reorder=0.2, got "reorder"'],
   ])('%j is a usage error (exit 2) that says what to write', async (args, message) => {
     const result = await runCliWatchingForPrompt(args, { home: t.home, prompt: /Ready!/ });

@@ -17,10 +17,12 @@ import { code, mentions, readmeBlocks, World, type Example, type ExampleBlock } 
 
 /** Examples not run (the command, without its comment), and why. */
 const NOT_RUN: Readonly<Record<string, string>> = {
-  'npm install': 'installs the clone\'s dependencies from the npm registry; `npm ci` did, before these tests',
-  'npm install -g .': 'installs into npm\'s global prefix (and takes a minute); the package test installs the packed tarball',
+  'npm install': "installs the clone's dependencies from the npm registry; `npm ci` did, before these tests",
+  'npm install -g .':
+    "installs into npm's global prefix (and takes a minute); the package test installs the packed tarball",
   'npm pack': 'packs the repository; test/e2e/package.test.ts packs it and installs the tarball offline',
-  'npm install -g ./datachonk-0.1.0.tgz': 'needs the npm registry for the dependencies; test/e2e/package.test.ts installs the tarball offline',
+  'npm install -g ./datachonk-0.1.0.tgz':
+    'needs the npm registry for the dependencies; test/e2e/package.test.ts installs the tarball offline',
 };
 
 /**
@@ -30,24 +32,45 @@ const NOT_RUN: Readonly<Record<string, string>> = {
 const REWRITES: { what: string; apply: (text: string, world: World) => Promise<string> | string }[] = [
   {
     what: 'your app (localhost:3000, with a user name and password too) is the app on port 0',
-    apply: (text, w) => text
-      .replace(/(?:https?:\/\/)?([^\s/@'"]+@)?localhost:3000/g, (_all, userinfo?: string) => (userinfo ? w.app.origin.replace('://', `://${userinfo}`) : w.app.origin))
-      .replace(/--forward 3000\b/g, `--forward ${w.app.origin}`),
+    apply: (text, w) =>
+      text
+        .replace(/(?:https?:\/\/)?([^\s/@'"]+@)?localhost:3000/g, (_all, userinfo?: string) =>
+          userinfo ? w.app.origin.replace('://', `://${userinfo}`) : w.app.origin,
+        )
+        .replace(/--forward 3000\b/g, `--forward ${w.app.origin}`),
   },
-  { what: 'your other app (localhost:4000)', apply: (text, w) => text.replace(/(?:https?:\/\/)?localhost:4000/g, w.app2.origin) },
-  { what: 'an endpoint on the internet is your app', apply: (text, w) => text.replace(/https:\/\/example\.com/g, w.app.origin) },
-  { what: 'the emulator at 127.0.0.1:4010', apply: (text, w) => text.replace(/http:\/\/127\.0\.0\.1:4010\/v1/g, w.apiUrl()) },
-  { what: 'a listener or emulator started here listens on port 0', apply: (text) => (mentions.longRunning(text) ? portZero(text) : text) },
   {
-    what: 'a quick tunnel\'s public URL (the stand-in cloudflared\'s, on trycloudflare.com) is not checked over the network',
-    apply: (text) => text.replace(/(datachonk (?:--\w+ )*listen\b[^|;&\n]*--tunnel)(?=\s|$)(?![^|;&\n]*--tunnel-check)/, '$1 --tunnel-check off'),
+    what: 'your other app (localhost:4000)',
+    apply: (text, w) => text.replace(/(?:https?:\/\/)?localhost:4000/g, w.app2.origin),
+  },
+  {
+    what: 'an endpoint on the internet is your app',
+    apply: (text, w) => text.replace(/https:\/\/example\.com/g, w.app.origin),
+  },
+  {
+    what: 'the emulator at 127.0.0.1:4010',
+    apply: (text, w) => text.replace(/http:\/\/127\.0\.0\.1:4010\/v1/g, w.apiUrl()),
+  },
+  {
+    what: 'a listener or emulator started here listens on port 0',
+    apply: (text) => (mentions.longRunning(text) ? portZero(text) : text),
+  },
+  {
+    what: "a quick tunnel's public URL (the stand-in cloudflared's, on trycloudflare.com) is not checked over the network",
+    apply: (text) =>
+      text.replace(
+        /(datachonk (?:--\w+ )*listen\b[^|;&\n]*--tunnel)(?=\s|$)(?![^|;&\n]*--tunnel-check)/,
+        '$1 --tunnel-check off',
+      ),
   },
   {
     what: 'the listener at 127.0.0.1:4747, where trigger sends by default',
     apply: async (text, w) => {
       if (!mentions.listener(text)) return text;
       const url = await w.listenerUrl();
-      const withUrl = /--(url|dry-run|list|print-payload|help)\b/.test(text) ? text : text.replace(/datachonk ((?:--\w+ )*)trigger\b/, `datachonk $1trigger --url ${url}`);
+      const withUrl = /--(url|dry-run|list|print-payload|help)\b/.test(text)
+        ? text
+        : text.replace(/datachonk ((?:--\w+ )*)trigger\b/, `datachonk $1trigger --url ${url}`);
       return withUrl.replace(/http:\/\/127\.0\.0\.1:4747\/webhooks\/datachonk/g, url);
     },
   },
@@ -66,10 +89,16 @@ const REWRITES: { what: string; apply: (text: string, world: World) => Promise<s
       return text.replace(/\bevt_[\w…]+/g, evt).replace(/\brcv_[\w…]+/g, rcv);
     },
   },
-  { what: 'a webhook id (wh_…) is a new webhook at the app', apply: async (text, w) => (/\bwh_/.test(text) ? text.replace(/\bwh_[\w…]+/g, await w.webhook()) : text) },
   {
-    what: 'a signature (sha256=…) is payload.json\'s with whsec_test',
-    apply: async (text, w) => (/sha256=[0-9a-f]*…/.test(text) ? text.replace(/sha256=[0-9a-f]*…/g, sign('whsec_test', await readFile(join(w.work, 'payload.json')))) : text),
+    what: 'a webhook id (wh_…) is a new webhook at the app',
+    apply: async (text, w) => (/\bwh_/.test(text) ? text.replace(/\bwh_[\w…]+/g, await w.webhook()) : text),
+  },
+  {
+    what: "a signature (sha256=…) is payload.json's with whsec_test",
+    apply: async (text, w) =>
+      /sha256=[0-9a-f]*…/.test(text)
+        ? text.replace(/sha256=[0-9a-f]*…/g, sign('whsec_test', await readFile(join(w.work, 'payload.json'))))
+        : text,
   },
 ];
 
@@ -128,7 +157,9 @@ async function runBlock(block: ExampleBlock): Promise<number> {
     }
     for (const { background, code } of await world.stopBackground()) {
       // A pipeline's other end (jq) dies of the Ctrl-C too.
-      expect(code, `${background.example.where}: ${background.example.text}\n${background.run.stderr()}`).toBe(mentions.pipeline(background.example.text) ? 130 : 0);
+      expect(code, `${background.example.where}: ${background.example.text}\n${background.run.stderr()}`).toBe(
+        mentions.pipeline(background.example.text) ? 130 : 0,
+      );
       noStackTrace(background.run.stderr());
     }
   } finally {
@@ -144,14 +175,25 @@ function notRun(text: string): string | undefined {
 /** Each command's --help examples: one block per command, run in order in a world of its own. */
 async function helpBlocks(): Promise<ExampleBlock[]> {
   const specs = await Promise.all(COMMANDS.map(async (entry) => ({ entry, spec: (await entry.load()).default })));
-  return specs.flatMap(({ entry, spec }) => ('commands' in spec ? spec.commands.map((sub): [string, AnyCommandSpec] => [`${entry.name} ${sub.name!}`, sub]) : [[entry.name, spec] as [string, AnyCommandSpec]]))
-    .map(([path, spec]) => ({ where: `datachonk ${path} --help`, examples: spec.examples.map((text) => ({ where: `datachonk ${path} --help`, text })) }));
+  return specs
+    .flatMap(({ entry, spec }) =>
+      'commands' in spec
+        ? spec.commands.map((sub): [string, AnyCommandSpec] => [`${entry.name} ${sub.name!}`, sub])
+        : [[entry.name, spec] as [string, AnyCommandSpec]],
+    )
+    .map(([path, spec]) => ({
+      where: `datachonk ${path} --help`,
+      examples: spec.examples.map((text) => ({ where: `datachonk ${path} --help`, text })),
+    }));
 }
 
 const readme = readmeBlocks(await readFile(new URL('../../README.md', import.meta.url), 'utf8'));
 // An example of --help that the README also shows, word for word, is run there (once is enough).
 const inReadme = new Set(readme.flatMap((b) => b.examples).map((e) => code(e.text)));
-const help = (await helpBlocks()).map((block) => ({ ...block, examples: block.examples.filter((e) => !inReadme.has(code(e.text))) }));
+const help = (await helpBlocks()).map((block) => ({
+  ...block,
+  examples: block.examples.filter((e) => !inReadme.has(code(e.text))),
+}));
 
 // Two cores, shared: a few blocks at a time.
 let slots = 3;
@@ -171,20 +213,32 @@ describe('the documented examples', () => {
   it('are found: every line of a README block that mentions datachonk is run, or listed with a reason', () => {
     const lines = readme.flatMap((b) => b.examples);
     expect(lines.filter((e) => e.text.includes('datachonk')).length).toBeGreaterThan(40);
-    for (const command of Object.keys(NOT_RUN)) expect(lines.filter((e) => code(e.text) === command), command).toHaveLength(1);
+    for (const command of Object.keys(NOT_RUN))
+      expect(
+        lines.filter((e) => code(e.text) === command),
+        command,
+      ).toHaveLength(1);
     expect(help.length).toBeGreaterThan(15);
     expect(help.flatMap((b) => b.examples).length).toBeGreaterThan(20);
   });
 
   describe.concurrent('README.md', () => {
-    it.each(readme.map((block) => [block.where, block] as const))('%s runs', async (_where, block) => {
-      await limited(() => runBlock(block));
-    }, 120_000);
+    it.each(readme.map((block) => [block.where, block] as const))(
+      '%s runs',
+      async (_where, block) => {
+        await limited(() => runBlock(block));
+      },
+      120_000,
+    );
   });
 
   describe.concurrent('--help', () => {
-    it.each(help.filter((b) => b.examples.length > 0).map((block) => [block.where, block] as const))('%s: every example runs', async (_name, block) => {
-      expect(await limited(() => runBlock(block))).toBe(block.examples.length);
-    }, 120_000);
+    it.each(help.filter((b) => b.examples.length > 0).map((block) => [block.where, block] as const))(
+      '%s: every example runs',
+      async (_name, block) => {
+        expect(await limited(() => runBlock(block))).toBe(block.examples.length);
+      },
+      120_000,
+    );
   });
 });

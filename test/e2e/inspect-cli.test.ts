@@ -14,10 +14,12 @@ describe('datachonk listen --inspect / datachonk inspect', () => {
     const listener = t.started(await startCli(['listen', '--port', '0', '--inspect', '0'], { home: t.home }));
     const url = inspectorUrl(listener.stderr());
     expect(listener.stderr()).toMatch(/ {2}Inspector: {6}http:\/\/127\.0\.0\.1:\d+\/ \(open it in your browser/);
-    const info = await (await fetch(`${url}api/info`)).json() as Record<string, unknown>;
+    const info = (await (await fetch(`${url}api/info`)).json()) as Record<string, unknown>;
     expect(info).toMatchObject({ mode: 'listen', can_send: true, listen_url: listeningUrl(listener.stderr()) });
 
-    const json = t.started(await startCli(['--json', 'listen', '--port', '0', '--inspect', '0'], { home: t.home, ready: /Listening on/ }));
+    const json = t.started(
+      await startCli(['--json', 'listen', '--port', '0', '--inspect', '0'], { home: t.home, ready: /Listening on/ }),
+    );
     const record = JSON.parse(await json.waitForStdout(/"type":"ready"/)) as { inspector_url: string };
     expect(record.inspector_url).toBe(inspectorUrl(json.stderr()));
   });
@@ -25,11 +27,18 @@ describe('datachonk listen --inspect / datachonk inspect', () => {
   it('inspect: reads the journal; sends through the running listener, or says there is none', async () => {
     const alone = t.started(await startCli(['inspect', '--port', '0'], { home: t.home, ready: /Ready! Inspector on/ }));
     expect(alone.stderr()).toContain('No listener is running: replay and edit need one');
-    expect(await (await fetch(`${inspectorUrl(alone.stderr())}api/info`)).json()).toMatchObject({ mode: 'inspect', can_send: false });
+    expect(await (await fetch(`${inspectorUrl(alone.stderr())}api/info`)).json()).toMatchObject({
+      mode: 'inspect',
+      can_send: false,
+    });
 
     const listener = t.started(await startCli(['listen', '--port', '0'], { home: t.home }));
-    const withListener = t.started(await startCli(['inspect', '--port', '0'], { home: t.home, ready: /Ready! Inspector on/ }));
-    expect(withListener.stderr()).toContain(`Replays and edits go through the listener at ${listeningUrl(listener.stderr())}`);
+    const withListener = t.started(
+      await startCli(['inspect', '--port', '0'], { home: t.home, ready: /Ready! Inspector on/ }),
+    );
+    expect(withListener.stderr()).toContain(
+      `Replays and edits go through the listener at ${listeningUrl(listener.stderr())}`,
+    );
     expect(await withListener.stop('SIGINT')).toBe(0);
   });
 
@@ -50,6 +59,8 @@ describe('datachonk listen --inspect / datachonk inspect', () => {
     }
     const both = await runCli(['listen', '--inspect', '--no-journal'], { home: t.home });
     expect(both.code).toBe(2);
-    expect(both.stderr).toMatch(/--inspect.*cannot be used with.*--no-journal|--no-journal.*cannot be used with.*--inspect/);
+    expect(both.stderr).toMatch(
+      /--inspect.*cannot be used with.*--no-journal|--no-journal.*cannot be used with.*--inspect/,
+    );
   });
 });

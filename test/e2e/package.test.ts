@@ -8,7 +8,10 @@ import { homeEnv, windows } from '../helpers/platform.js';
 // The package as users get it: packed as `npm publish` would, installed into a new project, then
 // loaded with require() and with import (issue 11, item 12). Runs after `npm test`'s build.
 
-const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
+const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  engines: { node: string };
+};
 
 // What a receiver does with the package: verify and construct a known event, a new type, a forgery.
 const USE = `
@@ -25,7 +28,12 @@ const result = { type: known.event, known: known.known, files: known.data.files_
   verify: dc.verify(secret, body, dc.sign(secret, body)) };
 `;
 const EXPECTED = {
-  type: 'generation.completed', known: true, files: 1, unknown: ['chonk.archived', false], refused: 'mismatch', verify: { ok: true, secretIndex: 0 },
+  type: 'generation.completed',
+  known: true,
+  files: 1,
+  unknown: ['chonk.archived', false],
+  refused: 'mismatch',
+  verify: { ok: true, secretIndex: 0 },
   // require() and import give the one module: `instanceof WebhookVerificationError` holds for both.
   sameModule: true,
 };
@@ -41,29 +49,48 @@ describe('the packed tarball, installed into a new project', () => {
 
   const node = async (file: string, source: string) => {
     await writeFile(join(packed.app, file), source);
-    return run(process.execPath, [file], { cwd: packed.app, env: { PATH: process.env.PATH ?? '', ...homeEnv(packed.home) } });
+    return run(process.execPath, [file], {
+      cwd: packed.app,
+      env: { PATH: process.env.PATH ?? '', ...homeEnv(packed.home) },
+    });
   };
 
   it('holds the built library, the binary, the fixtures, the inspector page and the README, and no sources or tests', () => {
-    expect(packed.files).toEqual(expect.arrayContaining([
-      'package.json', 'README.md', 'bin/datachonk.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'fixtures/generation.completed.json',
-      'inspector/index.html', 'inspector/app.js', 'inspector/app.css',
-      'fixtures/scenarios/generate-and-push.yaml',
-    ]));
+    expect(packed.files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'bin/datachonk.js',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/cli.js',
+        'fixtures/generation.completed.json',
+        'inspector/index.html',
+        'inspector/app.js',
+        'inspector/app.css',
+        'fixtures/scenarios/generate-and-push.yaml',
+      ]),
+    );
     expect(packed.files.filter((f) => /^(src|test|node_modules)\//.test(f))).toEqual([]);
   });
 
   it('works with require() from CommonJS', async () => {
-    const result = await node('check.cjs', `const dc = require('datachonk');\n${USE}
-import('datachonk').then((esm) => console.log(JSON.stringify({ ...result, sameModule: esm.WebhookVerificationError === dc.WebhookVerificationError })));`);
+    const result = await node(
+      'check.cjs',
+      `const dc = require('datachonk');\n${USE}
+import('datachonk').then((esm) => console.log(JSON.stringify({ ...result, sameModule: esm.WebhookVerificationError === dc.WebhookVerificationError })));`,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(EXPECTED);
   });
 
   it('works with import from an ES module', async () => {
-    const result = await node('check.mjs', `import * as dc from 'datachonk';\nimport { createRequire } from 'node:module';\n${USE}
+    const result = await node(
+      'check.mjs',
+      `import * as dc from 'datachonk';\nimport { createRequire } from 'node:module';\n${USE}
 const required = createRequire(import.meta.url)('datachonk');
-console.log(JSON.stringify({ ...result, sameModule: required.WebhookVerificationError === dc.WebhookVerificationError }));`);
+console.log(JSON.stringify({ ...result, sameModule: required.WebhookVerificationError === dc.WebhookVerificationError }));`,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(EXPECTED);
   });
@@ -77,7 +104,11 @@ console.log(JSON.stringify({ ...result, sameModule: required.WebhookVerification
     const signed = await run(bin, ['sign', '--secret', 'whsec_pack'], { cwd: packed.app, env, input: '{"a":1}' });
     expect(signed).toMatchObject({ code: 0, stdout: `${sign('whsec_pack', '{"a":1}')}\n` });
     // The built-in scenarios are found where the package is installed, and read with its yaml dependency.
-    const scenario = await run(bin, ['trigger', '--scenario', 'generate-and-push', '--dry-run', '--secret', 'whsec_pack'], { cwd: packed.app, env });
+    const scenario = await run(
+      bin,
+      ['trigger', '--scenario', 'generate-and-push', '--dry-run', '--secret', 'whsec_pack'],
+      { cwd: packed.app, env },
+    );
     expect(scenario.code, scenario.stderr).toBe(0);
     expect(scenario.stdout).toContain('Scenario generate-and-push: 4 events, in order');
   });
@@ -98,8 +129,19 @@ function satisfies(version: string, range: string): boolean {
 describe('engines', () => {
   // require() of an ES module works without a flag from Node 20.19.0 on 20, 22.12.0 on 22, and 23.0.0.
   it.each([
-    ['18.20.4', false], ['20.18.1', false], ['20.18.3', false], ['20.19.0', true], ['20.20.2', true], ['21.7.3', false],
-    ['22.0.0', false], ['22.11.0', false], ['22.12.0', true], ['22.20.0', true], ['23.0.0', true], ['24.0.0', true], ['25.2.1', true],
+    ['18.20.4', false],
+    ['20.18.1', false],
+    ['20.18.3', false],
+    ['20.19.0', true],
+    ['20.20.2', true],
+    ['21.7.3', false],
+    ['22.0.0', false],
+    ['22.11.0', false],
+    ['22.12.0', true],
+    ['22.20.0', true],
+    ['23.0.0', true],
+    ['24.0.0', true],
+    ['25.2.1', true],
   ])('admits Node %s: %s (only versions where require("datachonk") works)', (version, works) => {
     expect(satisfies(version, pkg.engines.node)).toBe(works);
   });

@@ -16,12 +16,18 @@ const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
  * Runs a shell command line in a new pseudo-terminal (util-linux `script`); resolves with its exit
  * code and output. `typing` is written to the terminal once `whenToType` resolves (a Ctrl-C).
  */
-function inTerminal(commandLine: string, home: string, typing?: { text: string; when: Promise<unknown> }): Promise<{ code: number | null; output: string }> {
+function inTerminal(
+  commandLine: string,
+  home: string,
+  typing?: { text: string; when: Promise<unknown> },
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(SCRIPT, ['-q', '-e', '-c', commandLine, '/dev/null'], {
-      env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'xterm-256color', NO_COLOR: '1' }, stdio: [typing ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'xterm-256color', NO_COLOR: '1' },
+      stdio: [typing ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       // A run that never ends is killed, so that the failure is an exit code, not a process left behind.
-      timeout: 15_000, killSignal: 'SIGKILL',
+      timeout: 15_000,
+      killSignal: 'SIGKILL',
     });
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -38,7 +44,20 @@ describe.skipIf(process.platform !== 'linux' || !existsSync(SCRIPT))('trigger --
     ['80×24', 'stty cols 80 rows 24; '],
   ])('of %s: sends them all, prints the summary and ends', async (_size, setSize) => {
     const app = t.opened(await startRecordingServer());
-    const trigger = [process.execPath, BIN, 'trigger', 'generation.completed', '--count', '20', '--url', app.url, '--secret', 'whsec_pty'].map(quote).join(' ');
+    const trigger = [
+      process.execPath,
+      BIN,
+      'trigger',
+      'generation.completed',
+      '--count',
+      '20',
+      '--url',
+      app.url,
+      '--secret',
+      'whsec_pty',
+    ]
+      .map(quote)
+      .join(' ');
     const { code, output } = await inTerminal(`${setSize}exec ${trigger}`, t.home);
     expect(code, output).toBe(0);
     expect(app.requests).toHaveLength(20);
@@ -50,8 +69,24 @@ describe.skipIf(process.platform !== 'linux' || !existsSync(SCRIPT))('trigger --
   it('of 80×24, with the spinner running: Ctrl-C stops sending, says how many of how many, exit 130', async () => {
     // A run far too long to finish within the test: only the Ctrl-C, typed at the terminal, can end it.
     const app = t.opened(await startRecordingServer((_req, res) => setImmediate(() => res.end('{}'))));
-    const trigger = [process.execPath, BIN, 'trigger', 'generation.completed', '--count', '100000', '--url', app.url, '--secret', 'whsec_pty'].map(quote).join(' ');
-    const { code, output } = await inTerminal(`stty cols 80 rows 24; exec ${trigger}`, t.home, { text: '\x03', when: app.waitFor(50) });
+    const trigger = [
+      process.execPath,
+      BIN,
+      'trigger',
+      'generation.completed',
+      '--count',
+      '100000',
+      '--url',
+      app.url,
+      '--secret',
+      'whsec_pty',
+    ]
+      .map(quote)
+      .join(' ');
+    const { code, output } = await inTerminal(`stty cols 80 rows 24; exec ${trigger}`, t.home, {
+      text: '\x03',
+      when: app.waitFor(50),
+    });
     expect(output, output).toMatch(/interrupted \(SIGINT\): sent \d+ of 100000 events/);
     expect(code).toBe(130);
     expect(app.requests.length).toBeLessThan(100_000);

@@ -28,8 +28,23 @@ describe('datachonk trigger against the DataChonk doc sample receiver', () => {
 
   it('every event type is accepted with --set overrides', async () => {
     for (const event of EVENT_TYPES) {
-      const result = await runCli(['trigger', event, '--url', receiver.url, '--secret', SECRET,
-        '--set', 'project_id=proj_e2e', '--set', 'data.note=überprüft ✓', '--set', 'data.weight=1.5'], { home: t.home });
+      const result = await runCli(
+        [
+          'trigger',
+          event,
+          '--url',
+          receiver.url,
+          '--secret',
+          SECRET,
+          '--set',
+          'project_id=proj_e2e',
+          '--set',
+          'data.note=überprüft ✓',
+          '--set',
+          'data.weight=1.5',
+        ],
+        { home: t.home },
+      );
       expect(result.code, result.stderr).toBe(0);
     }
     expect(receiver.accepted).toHaveLength(EVENT_TYPES.length);
@@ -40,15 +55,30 @@ describe('datachonk trigger against the DataChonk doc sample receiver', () => {
   });
 
   it('--signature invalid --expect-status 401 exits 0 (the app rejects forgeries)', async () => {
-    const result = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--secret', SECRET,
-      '--signature', 'invalid', '--expect-status', '401'], { home: t.home });
+    const result = await runCli(
+      [
+        'trigger',
+        'generation.completed',
+        '--url',
+        receiver.url,
+        '--secret',
+        SECRET,
+        '--signature',
+        'invalid',
+        '--expect-status',
+        '401',
+      ],
+      { home: t.home },
+    );
     expect(result.code).toBe(0);
     expect(receiver.rejected).toBe(1);
     expect(receiver.accepted).toHaveLength(0);
   });
 
   it('a wrong --secret exits 1 and says what the app answered', async () => {
-    const result = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--secret', 'whsec_wrong'], { home: t.home });
+    const result = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--secret', 'whsec_wrong'], {
+      home: t.home,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('your app answered 401');
     expect(result.stdout).toContain('[401]');
@@ -57,7 +87,9 @@ describe('datachonk trigger against the DataChonk doc sample receiver', () => {
 
   it('an app answering 500 exits 1', async () => {
     receiver.failWith = 500;
-    const result = await runCli(['trigger', 'push.completed', '--url', receiver.url, '--secret', SECRET], { home: t.home });
+    const result = await runCli(['trigger', 'push.completed', '--url', receiver.url, '--secret', SECRET], {
+      home: t.home,
+    });
     expect(result.code).toBe(1);
     expect(receiver.accepted).toHaveLength(1);
   });
@@ -71,18 +103,36 @@ describe('datachonk trigger sends numbers as typed', () => {
     ['--data', ['--data', `{"data":{"external_ref":${BIG}}}`]],
   ])('%s data.external_ref=12345678901234567890 arrives with those digits, signed over them', async (_flag, args) => {
     const app = t.opened(await startRecordingServer());
-    const result = await runCli(['trigger', 'generation.completed', '--url', app.url, '--secret', SECRET, ...args], { home: t.home });
+    const result = await runCli(['trigger', 'generation.completed', '--url', app.url, '--secret', SECRET, ...args], {
+      home: t.home,
+    });
     expect(result.code, result.stderr).toBe(0);
     const [received] = await app.waitFor(1);
     const body = received!.body.toString('utf8');
     expect(body).toContain(`"external_ref":${BIG}}`);
     expect(body).not.toContain('12345678901234567000');
-    expect(verify(SECRET, received!.body, received!.headers['x-datachonk-signature'])).toEqual({ ok: true, secretIndex: 0 });
+    expect(verify(SECRET, received!.body, received!.headers['x-datachonk-signature'])).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
   });
 
   it('--dry-run --json prints the same digits in the body it signed, and in its curl command', async () => {
-    const result = await runCli(['--json', 'trigger', 'generation.completed', '--dry-run', '--secret', SECRET,
-      '--set', `data.external_ref=${BIG}`, '--data', '{"data":{"ratio":1.0000000000000000001,"far":1e400}}'], { home: t.home });
+    const result = await runCli(
+      [
+        '--json',
+        'trigger',
+        'generation.completed',
+        '--dry-run',
+        '--secret',
+        SECRET,
+        '--set',
+        `data.external_ref=${BIG}`,
+        '--data',
+        '{"data":{"ratio":1.0000000000000000001,"far":1e400}}',
+      ],
+      { home: t.home },
+    );
     expect(result.code, result.stderr).toBe(0);
     const record = JSON.parse(result.stdout) as { body: string; headers: Record<string, string>; curl: string };
     expect(record.body).toContain(`"ratio":1.0000000000000000001,"far":1e400,"external_ref":${BIG}}`);
@@ -101,28 +151,51 @@ describe('datachonk trigger on its own', () => {
   });
 
   it('an invalid payload exits 2 naming the field; --no-validate sends it', async () => {
-    const bad = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--set', 'data.chonk_type=mart'], { home: t.home });
+    const bad = await runCli(
+      ['trigger', 'generation.completed', '--url', receiver.url, '--set', 'data.chonk_type=mart'],
+      { home: t.home },
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('data.chonk_type');
     expect(receiver.accepted).toHaveLength(0);
-    const sent = await runCli(['trigger', 'generation.completed', '--url', receiver.url, '--secret', SECRET,
-      '--set', 'data.chonk_type=mart', '--no-validate'], { home: t.home });
+    const sent = await runCli(
+      [
+        'trigger',
+        'generation.completed',
+        '--url',
+        receiver.url,
+        '--secret',
+        SECRET,
+        '--set',
+        'data.chonk_type=mart',
+        '--no-validate',
+      ],
+      { home: t.home },
+    );
     expect(sent.code).toBe(0);
     expect(receiver.accepted[0]!.data.chonk_type).toBe('mart');
   });
 
   it('nothing listening exits 1 and asks whether the app or the listener runs', async () => {
     const port = await closedPort();
-    const result = await runCli(['trigger', 'generation.completed', '--url', `http://127.0.0.1:${port}/webhooks`], { home: t.home });
+    const result = await runCli(['trigger', 'generation.completed', '--url', `http://127.0.0.1:${port}/webhooks`], {
+      home: t.home,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`is your app, or \`datachonk listen\`, running on 127.0.0.1:${port}?`);
     noStackTrace(result.stderr);
   });
 
   it('--json puts only NDJSON on stdout: a record per delivery, then the summary', async () => {
-    const result = await runCli(['--json', 'trigger', '--all', '--count', '2', '--url', receiver.url, '--secret', SECRET], { home: t.home });
+    const result = await runCli(
+      ['--json', 'trigger', '--all', '--count', '2', '--url', receiver.url, '--secret', SECRET],
+      { home: t.home },
+    );
     expect(result.code).toBe(0);
-    const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; event?: string });
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; event?: string });
     const sent = 2 * EVENT_TYPES.length;
     const delivered = records.filter((r) => r.type === 'delivery');
     expect(delivered).toHaveLength(sent);
@@ -170,12 +243,17 @@ describe('datachonk trigger on its own', () => {
     const pretty = await runCli(['verify', '--signature', upper, '--file', body], { home: t.home });
     expect(pretty.code).toBe(1);
     expect(pretty.stderr).toContain('invalid signature: the signature is right, but written in uppercase hex');
-    expect(pretty.stderr).toContain('fix the sender to write the header exactly as DataChonk does: sha256=<64 lowercase hex digits>');
+    expect(pretty.stderr).toContain(
+      'fix the sender to write the header exactly as DataChonk does: sha256=<64 lowercase hex digits>',
+    );
     noStackTrace(pretty.stderr);
     const json = await runCli(['--json', 'verify', '--signature', ` ${signature}`, '--file', body], { home: t.home });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({
-      valid: false, reason: 'malformed_header', verify_reason: 'whitespace', message: expect.stringContaining('whitespace around it'),
+      valid: false,
+      reason: 'malformed_header',
+      verify_reason: 'whitespace',
+      message: expect.stringContaining('whitespace around it'),
     });
   });
 
@@ -199,7 +277,9 @@ describe('datachonk trigger on its own', () => {
   });
 
   it('--version prints the package version', async () => {
-    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     const result = await runCli(['--version'], { home: t.home });
     expect(result.stdout.trim()).toBe(version);
   });
@@ -207,14 +287,22 @@ describe('datachonk trigger on its own', () => {
   it('--help shows the exit-code table', async () => {
     const help = (await runCli(['--help'], { home: t.home })).stdout;
     const table = help.slice(help.indexOf('Exit codes:'));
-    for (const [code, meaning] of [['0', 'success'], ['1', 'failure'], ['2', 'usage error'], ['130', 'interrupted']]) {
+    for (const [code, meaning] of [
+      ['0', 'success'],
+      ['1', 'failure'],
+      ['2', 'usage error'],
+      ['130', 'interrupted'],
+    ]) {
       expect(table).toMatch(new RegExp(`\\n\\s+${code}\\s+${meaning}`));
     }
   });
 
   it('--list gives every event type a line of its own, with a description', async () => {
     const list = await runCli(['trigger', '--list'], { home: t.home });
-    const listed = list.stdout.trim().split('\n').map((line) => /^(\S+)\s+\S/.exec(line)?.[1]);
+    const listed = list.stdout
+      .trim()
+      .split('\n')
+      .map((line) => /^(\S+)\s+\S/.exec(line)?.[1]);
     expect(listed).toEqual([...EVENT_TYPES]);
   });
 

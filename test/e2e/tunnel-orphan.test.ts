@@ -24,14 +24,24 @@ async function lifelines(): Promise<{ port: number; ended(n: number): Promise<vo
     socket.on('error', () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.later(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-  }));
-  const connected = (n: number) => new Promise<void>((resolve) => {
-    const check = () => (ends.length >= n ? resolve() : server.once('connection', () => setImmediate(check)));
-    check();
-  });
-  return { port: (server.address() as AddressInfo).port, ended: async (n) => { await connected(n); await ends[n - 1]; } };
+  t.later(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
+  );
+  const connected = (n: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => (ends.length >= n ? resolve() : server.once('connection', () => setImmediate(check)));
+      check();
+    });
+  return {
+    port: (server.address() as AddressInfo).port,
+    ended: async (n) => {
+      await connected(n);
+      await ends[n - 1];
+    },
+  };
 }
 
 // Windows: the stand-in cloudflared, a shebang script, cannot be spawned by name there.
@@ -40,12 +50,19 @@ describe.skipIf(windows)('a listener killed with SIGKILL', () => {
     const pidfile = join(t.home, 'first.pid');
     const life = await lifelines();
     const env = { PATH: NODE_ONLY_PATH, CLOUDFLARED_BIN: FAKE, FAKE_CLOUDFLARED_HOLD_PORT: String(life.port) };
-    const first = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off', '--no-journal'], { home: t.home, env: { ...env, FAKE_CLOUDFLARED_PIDFILE: pidfile } }));
+    const first = t.started(
+      await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off', '--no-journal'], {
+        home: t.home,
+        env: { ...env, FAKE_CLOUDFLARED_PIDFILE: pidfile },
+      }),
+    );
     const orphan = Number(await readFile(pidfile, 'utf8'));
     t.later(() => {
       try {
         process.kill(orphan, 'SIGKILL');
-      } catch { /* gone already */ }
+      } catch {
+        /* gone already */
+      }
     });
     const notes = join(cliPaths(t.home).stateDir, 'tunnels');
     expect(await readdir(notes)).toEqual([`${orphan}.json`]);
@@ -55,7 +72,12 @@ describe.skipIf(windows)('a listener killed with SIGKILL', () => {
     expect(alive(orphan)).toBe(true);
 
     const secondPid = join(t.home, 'second.pid');
-    const second = t.started(await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off', '--no-journal'], { home: t.home, env: { ...env, FAKE_CLOUDFLARED_PIDFILE: secondPid } }));
+    const second = t.started(
+      await startCli(['listen', '--port', '0', '--tunnel', '--tunnel-check', 'off', '--no-journal'], {
+        home: t.home,
+        env: { ...env, FAKE_CLOUDFLARED_PIDFILE: secondPid },
+      }),
+    );
     await life.ended(1);
     const current = Number(await readFile(secondPid, 'utf8'));
     expect(await readdir(notes)).toEqual([`${current}.json`]);

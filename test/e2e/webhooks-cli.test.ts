@@ -18,8 +18,13 @@ interface Webhook {
 
 /** A fresh emulator (in memory, no retries), and the environment that points the CLI at it. */
 async function emulator(): Promise<Record<string, string>> {
-  const started = t.started(await startCli(['emulator', 'start', '--port', '0', '--memory', '--retry-schedule', 'none'], { home: t.home }));
-  return { DATACHONK_API_URL: /emulator on (http:\/\/\S+)/.exec(started.stderr())![1]!, DATACHONK_API_KEY: 'dck_e2e_webhooks' };
+  const started = t.started(
+    await startCli(['emulator', 'start', '--port', '0', '--memory', '--retry-schedule', 'none'], { home: t.home }),
+  );
+  return {
+    DATACHONK_API_URL: /emulator on (http:\/\/\S+)/.exec(started.stderr())![1]!,
+    DATACHONK_API_KEY: 'dck_e2e_webhooks',
+  };
 }
 
 async function json(args: string[], env: Record<string, string>): Promise<Webhook> {
@@ -33,7 +38,8 @@ const create = (env: Record<string, string>, url = 'http://127.0.0.1:9/hook', ev
 const get = (env: Record<string, string>, id: string) => json(['webhooks', 'get', id], env);
 
 /** The signature header and body of each request an app received. */
-const signed = (app: RecordingServer) => app.requests.map((r) => ({ body: r.body, header: r.headers['x-datachonk-signature'] }));
+const signed = (app: RecordingServer) =>
+  app.requests.map((r) => ({ body: r.body, header: r.headers['x-datachonk-signature'] }));
 
 describe('webhooks update (the built binary, against the emulator)', () => {
   it.each<[string, string[], Partial<Webhook>]>([
@@ -93,7 +99,11 @@ describe('webhooks rotate-secret (the built binary, against the emulator)', () =
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(secret).not.toBe(old);
     expect(rotated.stderr).not.toContain(secret);
-    for (const args of [['webhooks', 'get', id], ['--json', 'webhooks', 'get', id], ['--json', 'webhooks', 'list']]) {
+    for (const args of [
+      ['webhooks', 'get', id],
+      ['--json', 'webhooks', 'get', id],
+      ['--json', 'webhooks', 'list'],
+    ]) {
       const shown = await runCli(args, { home: t.home, env });
       expect(shown.stdout + shown.stderr).not.toContain(secret);
     }
@@ -106,10 +116,16 @@ describe('webhooks rotate-secret (the built binary, against the emulator)', () =
 
     const plan = await runCli(['webhooks', 'rotate-secret', id, '--plan'], { home: t.home, env });
     expect(plan.code, plan.stderr).toBe(0);
-    const fresh = /New signing secret for wh_\w+ \(not set yet: nothing has changed\): (whsec_\S+)/.exec(plan.stdout)![1]!;
+    const fresh = /New signing secret for wh_\w+ \(not set yet: nothing has changed\): (whsec_\S+)/.exec(
+      plan.stdout,
+    )![1]!;
     expect(plan.stdout).toContain(`constructEvent(body, signature, [NEW_SECRET, OLD_SECRET])`);
-    expect(plan.stdout).toContain(`2. Switch DataChonk to the new secret: datachonk webhooks rotate-secret ${id} --secret ${fresh}`);
-    const planJson = JSON.parse((await runCli(['--json', 'webhooks', 'rotate-secret', id, '--plan'], { home: t.home, env })).stdout) as { type: string; steps: string[] };
+    expect(plan.stdout).toContain(
+      `2. Switch DataChonk to the new secret: datachonk webhooks rotate-secret ${id} --secret ${fresh}`,
+    );
+    const planJson = JSON.parse(
+      (await runCli(['--json', 'webhooks', 'rotate-secret', id, '--plan'], { home: t.home, env })).stdout,
+    ) as { type: string; steps: string[] };
     expect(planJson).toMatchObject({ type: 'rotation-plan', id, secret: expect.stringMatching(/^whsec_/) });
     expect(planJson.steps).toHaveLength(3);
 
@@ -128,7 +144,9 @@ describe('webhooks rotate-secret (the built binary, against the emulator)', () =
   });
 
   it('--plan with --secret is a usage error', async () => {
-    const result = await runCli(['webhooks', 'rotate-secret', 'wh_1', '--plan', '--secret', 'whsec_x'], { home: t.home });
+    const result = await runCli(['webhooks', 'rotate-secret', 'wh_1', '--plan', '--secret', 'whsec_x'], {
+      home: t.home,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--secret.*cannot be used with.*--plan|--plan.*cannot be used with.*--secret/);
   });

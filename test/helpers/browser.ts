@@ -6,21 +6,38 @@ import { access, constants } from 'node:fs/promises';
 // to run them, unless DATACHONK_REQUIRE_BROWSER is set (.ci/run sets it): then they fail.
 const CANDIDATES: Record<string, string[]> = {
   linux: ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'],
-  darwin: ['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium'],
-  win32: ['C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe', 'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe'],
+  darwin: [
+    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+    '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  ],
+  win32: [
+    'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+    'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe',
+  ],
 };
 
 /**
  * Chromium's flags for these tests: headless, and no background connections (update checks, sync,
  * QUIC), which a machine without network refuses, many at a time, at every start.
  */
-export const LAUNCH_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const LAUNCH_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** The Chromium to launch, or why there is none (in words that say how to install one). */
-export async function findBrowser(env: NodeJS.ProcessEnv = process.env, platform: string = process.platform): Promise<{ path: string } | { missing: string }> {
+export async function findBrowser(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: string = process.platform,
+): Promise<{ path: string } | { missing: string }> {
   const named = env.DATACHONK_CHROMIUM;
-  const candidates = named ? [named] : CANDIDATES[platform] ?? [];
+  const candidates = named ? [named] : (CANDIDATES[platform] ?? []);
   for (const path of candidates) {
     try {
       await access(path, constants.X_OK);
@@ -29,10 +46,13 @@ export async function findBrowser(env: NodeJS.ProcessEnv = process.env, platform
       // the next one
     }
   }
-  const where = named ? `DATACHONK_CHROMIUM=${named} is not an executable` : `no Chromium at ${candidates.join(', ') || '(no default on this platform)'}`;
+  const where = named
+    ? `DATACHONK_CHROMIUM=${named} is not an executable`
+    : `no Chromium at ${candidates.join(', ') || '(no default on this platform)'}`;
   return {
-    missing: `${where}; to run them, install Chromium or Chrome (Debian/Ubuntu: \`sudo apt-get install chromium\`; `
-      + 'macOS and Windows: Google Chrome) or set DATACHONK_CHROMIUM to its executable',
+    missing:
+      `${where}; to run them, install Chromium or Chrome (Debian/Ubuntu: \`sudo apt-get install chromium\`; ` +
+      'macOS and Windows: Google Chrome) or set DATACHONK_CHROMIUM to its executable',
   };
 }
 
@@ -44,7 +64,8 @@ export async function findBrowser(env: NodeJS.ProcessEnv = process.env, platform
 export async function browserForTests(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const found = await findBrowser(env);
   if ('path' in found) return found.path;
-  if (env.DATACHONK_REQUIRE_BROWSER) throw new Error(`The browser tests must run here (DATACHONK_REQUIRE_BROWSER is set), and ${found.missing}.`);
+  if (env.DATACHONK_REQUIRE_BROWSER)
+    throw new Error(`The browser tests must run here (DATACHONK_REQUIRE_BROWSER is set), and ${found.missing}.`);
   process.stderr.write(`browser tests skipped: ${found.missing}\n`);
   return undefined;
 }

@@ -32,12 +32,25 @@ const KNOWN = new Set<string>(EVENT_TYPES);
 
 function isEnvelope(value: unknown): value is { id: string; event: string } {
   const v = value as Record<string, unknown> | null;
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v.id === 'string' && typeof v.event === 'string'
-    && typeof v.created_at === 'string' && typeof v.project_id === 'string' && typeof v.data === 'object' && v.data !== null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof v.id === 'string' &&
+    typeof v.event === 'string' &&
+    typeof v.created_at === 'string' &&
+    typeof v.project_id === 'string' &&
+    typeof v.data === 'object' &&
+    v.data !== null
+  );
 }
 
 /** A receiver written right: raw-body HMAC with the format checked first, idempotent, 2xx to unknown types, 400 to bad input. */
-export async function startEndpoint(secret: string, flaw?: Flaw, options: { slowMs?: number; authorization?: string } = {}): Promise<Endpoint> {
+export async function startEndpoint(
+  secret: string,
+  flaw?: Flaw,
+  options: { slowMs?: number; authorization?: string } = {},
+): Promise<Endpoint> {
   const seen = new Set<string>();
   const verifies = (bytes: Buffer, header: IncomingHttpHeaders[string]): boolean => {
     if (typeof header !== 'string') return false;
@@ -81,7 +94,8 @@ export async function startEndpoint(secret: string, flaw?: Flaw, options: { slow
           return answer(400, { error: 'invalid JSON' });
         }
       }
-      if (flaw !== 'accepts-everything' && !verifies(signedBytes, req.headers['x-datachonk-signature'])) return answer(401, { error: 'invalid signature' });
+      if (flaw !== 'accepts-everything' && !verifies(signedBytes, req.headers['x-datachonk-signature']))
+        return answer(401, { error: 'invalid signature' });
       let event: unknown;
       try {
         event = JSON.parse(raw.toString('utf8'));
@@ -90,10 +104,13 @@ export async function startEndpoint(secret: string, flaw?: Flaw, options: { slow
         return answer(400, { error: 'invalid JSON' });
       }
       if (!isEnvelope(event)) return answer(400, { error: 'not a DataChonk event' });
-      if (!KNOWN.has(event.event) && flaw === 'crashes-on-unknown-types') throw new Error(`no handler for ${event.event}`);
+      if (!KNOWN.has(event.event) && flaw === 'crashes-on-unknown-types')
+        throw new Error(`no handler for ${event.event}`);
       if (!KNOWN.has(event.event) && flaw === 'hangs-on-unknown-types') return undefined;
-      if (!KNOWN.has(event.event) && flaw === 'refuses-unknown-types') return answer(422, { error: `unknown event type ${event.event}` });
-      if (seen.has(event.id) && flaw === 'conflict-on-duplicates') return answer(409, { error: 'event already processed' });
+      if (!KNOWN.has(event.event) && flaw === 'refuses-unknown-types')
+        return answer(422, { error: `unknown event type ${event.event}` });
+      if (seen.has(event.id) && flaw === 'conflict-on-duplicates')
+        return answer(409, { error: 'event already processed' });
       seen.add(event.id);
       return answer(200, { received: true });
     } catch (error) {
@@ -103,9 +120,10 @@ export async function startEndpoint(secret: string, flaw?: Flaw, options: { slow
   server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/datachonk`;
-  endpoint.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  endpoint.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return endpoint;
 }

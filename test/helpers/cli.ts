@@ -33,7 +33,10 @@ export interface CliResult {
  * Runs the built `datachonk` with a given HOME and no inherited config or secret, so that tests never
  * see the developer's own files.
  */
-export function runCli(args: string[], options: { home: string; env?: Record<string, string>; input?: string }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { home: string; env?: Record<string, string>; input?: string },
+): Promise<CliResult> {
   const env = cliEnv(options.home, options.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -54,7 +57,10 @@ export function runCli(args: string[], options: { home: string; env?: Record<str
  * it: a command that asked a question there would wait for ever. Resolves when the command exits, or as
  * soon as its stderr matches `prompt`, then with `prompted: true` and the command killed.
  */
-export function runCliWatchingForPrompt(args: string[], options: { home: string; env?: Record<string, string>; prompt: RegExp }): Promise<CliResult & { prompted: boolean }> {
+export function runCliWatchingForPrompt(
+  args: string[],
+  options: { home: string; env?: Record<string, string>; prompt: RegExp },
+): Promise<CliResult & { prompted: boolean }> {
   const env = cliEnv(options.home, options.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -90,7 +96,10 @@ export interface RunningCli {
  * Starts a long-running command (listen, emulator) and resolves once `ready` matches its stderr.
  * Rejects with its output if it exits first.
  */
-export function startCli(args: string[], options: { home: string; env?: Record<string, string>; ready?: RegExp }): Promise<RunningCli> {
+export function startCli(
+  args: string[],
+  options: { home: string; env?: Record<string, string>; ready?: RegExp },
+): Promise<RunningCli> {
   const env = cliEnv(options.home, options.env);
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -130,7 +139,9 @@ export function startCli(args: string[], options: { home: string; env?: Record<s
         });
       }
     });
-    void exited.then((code) => reject(new Error(`datachonk ${args.join(' ')} exited ${code} before it was ready:\n${stderr}\n${stdout}`)));
+    void exited.then((code) =>
+      reject(new Error(`datachonk ${args.join(' ')} exited ${code} before it was ready:\n${stderr}\n${stdout}`)),
+    );
   });
 }
 

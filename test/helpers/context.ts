@@ -29,7 +29,10 @@ export class Capture {
   }
   /** The NDJSON records written so far. */
   get records(): Record<string, unknown>[] {
-    return this.text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    return this.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 }
 
@@ -41,7 +44,9 @@ export interface TestContext extends Context {
 }
 
 /** A Context with a temporary HOME, captured output and no colours. */
-export async function testContext(options: { output?: OutputMode; env?: Env; stdin?: string; shutdown?: Promise<string> } = {}): Promise<TestContext> {
+export async function testContext(
+  options: { output?: OutputMode; env?: Env; stdin?: string; shutdown?: Promise<string> } = {},
+): Promise<TestContext> {
   const home = await mkdtemp(join(tmpdir(), 'datachonk-test-'));
   const env: Env = { ...homeEnv(home), ...options.env };
   const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]) as Context['stdin'];

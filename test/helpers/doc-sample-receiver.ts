@@ -50,9 +50,10 @@ export async function startSampleReceiver(secret: string, port = 0): Promise<Sam
   const server = app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/datachonk`;
-  receiver.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  receiver.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return receiver;
 }

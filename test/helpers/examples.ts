@@ -68,8 +68,12 @@ export function readmeBlocks(markdown: string): ExampleBlock[] {
     else if (fence && current) {
       const { lang, start, lines } = current;
       current = undefined;
-      const examples = lang === 'console' ? consoleExamples(lines)
-        : lang === 'sh' ? logicalLines(lines).map(({ text: line, line: at }) => ({ where: `README.md:${at}`, text: line })) : [];
+      const examples =
+        lang === 'console'
+          ? consoleExamples(lines)
+          : lang === 'sh'
+            ? logicalLines(lines).map(({ text: line, line: at }) => ({ where: `README.md:${at}`, text: line }))
+            : [];
       if (examples.some((e) => e.text.includes('datachonk'))) blocks.push({ where: `README.md:${start}`, examples });
     } else current?.lines.push({ text, line: index + 1 });
   });
@@ -94,10 +98,13 @@ export const code = (text: string) => text.replace(/(^|\s)#\s.*$/gm, '').trim();
 /** What an example needs from the world: found in its text (its comments left out). */
 export const mentions = {
   /** It runs until stopped: a listener (not --print-secret) or the emulator. */
-  longRunning: (text: string) => /datachonk (?:--\w+ )*(?:listen(?![^|;&)]*--print-secret)|emulator start|inspect)\b/.test(code(text)),
+  longRunning: (text: string) =>
+    /datachonk (?:--\w+ )*(?:listen(?![^|;&)]*--print-secret)|emulator start|inspect)\b/.test(code(text)),
   pipeline: (text: string) => /\|\s*\w/.test(code(text).replace(/'[^']*'/g, '')),
   /** It sends to where `listen` listens by default, or names what the listener journalled. */
-  listener: (text: string) => !mentions.longRunning(text) && (/127\.0\.0\.1:4747|\b(evt|rcv)_/.test(code(text)) || triggersDefaultUrl(code(text))),
+  listener: (text: string) =>
+    !mentions.longRunning(text) &&
+    (/127\.0\.0\.1:4747|\b(evt|rcv)_/.test(code(text)) || triggersDefaultUrl(code(text))),
   /** `auth login` typed at a prompt, not piped. */
   typedKey: (text: string) => /^datachonk auth login\b/.test(text),
 };
@@ -115,8 +122,11 @@ function triggersDefaultUrl(text: string): boolean {
 async function startApp(secrets: () => string[]): Promise<RecordingServer> {
   return startRecordingServer((req, res) => {
     const signed = secrets().some((secret) => verify(secret, req.body, req.headers['x-datachonk-signature']).ok);
-    const [status, answer] = !signed ? [401, '{"error":"invalid signature"}']
-      : !checkEnvelope(parsed(req.body)).ok ? [400, '{"error":"not a DataChonk event"}'] : [200, '{"received":true}'];
+    const [status, answer] = !signed
+      ? [401, '{"error":"invalid signature"}']
+      : !checkEnvelope(parsed(req.body)).ok
+        ? [400, '{"error":"not a DataChonk event"}']
+        : [200, '{"received":true}'];
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(answer);
   });
@@ -142,7 +152,12 @@ export interface ShellRun {
 
 /** Runs `script` with bash, in its own process group (so that a pipeline can be stopped whole). */
 function bash(script: string, options: { cwd: string; env: Record<string, string>; input?: string }): ShellRun {
-  const child = spawn('bash', ['-c', `set -o pipefail\n${script}`], { cwd: options.cwd, env: options.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-c', `set -o pipefail\n${script}`], {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -166,7 +181,9 @@ function readyOf(run: ShellRun, ready: RegExp): Promise<RegExpExecArray> {
     };
     run.child.stderr!.on('data', check);
     run.child.stdout!.on('data', check);
-    void run.exited.then((code) => reject(new Error(`exited ${code} before it was ready:\n${run.stderr()}\n${run.stdout()}`)));
+    void run.exited.then((code) =>
+      reject(new Error(`exited ${code} before it was ready:\n${run.stderr()}\n${run.stdout()}`)),
+    );
   });
 }
 
@@ -204,18 +221,41 @@ export class World {
     await chmod(join(bin, 'datachonk'), 0o755);
     // Your app knows the secrets the examples give it: the local dev secret (once a command made it), and those typed.
     const secrets = () => [devSecret(home), 'whsec_my_test_secret', 'whsec_other', 'whsec_test'];
-    const [app, app2, emulator] = await Promise.all([startApp(secrets), startApp(secrets), startEmulator({
-      host: '127.0.0.1', port: 0, retrySchedule: [], deliveryTimeoutMs: 5000, version: 'examples',
-      now: () => new Date(), monotonic: () => performance.now(),
-    }, { request() {}, attempt() {} })]);
+    const [app, app2, emulator] = await Promise.all([
+      startApp(secrets),
+      startApp(secrets),
+      startEmulator(
+        {
+          host: '127.0.0.1',
+          port: 0,
+          retrySchedule: [],
+          deliveryTimeoutMs: 5000,
+          version: 'examples',
+          now: () => new Date(),
+          monotonic: () => performance.now(),
+        },
+        { request() {}, attempt() {} },
+      ),
+    ]);
     const env = {
-      PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: home, NO_COLOR: '1',
-      DATACHONK_API_URL: emulator.url, DATACHONK_API_KEY: 'dck_examples', DATACHONK_KEY: 'dck_examples',
-      CLOUDFLARED_BIN: FAKE_CLOUDFLARED, FAKE_CLOUDFLARED_PIDFILE: join(dir, 'cloudflared.pid'),
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      HOME: home,
+      NO_COLOR: '1',
+      DATACHONK_API_URL: emulator.url,
+      DATACHONK_API_KEY: 'dck_examples',
+      DATACHONK_KEY: 'dck_examples',
+      CLOUDFLARED_BIN: FAKE_CLOUDFLARED,
+      FAKE_CLOUDFLARED_PIDFILE: join(dir, 'cloudflared.pid'),
     };
     // The payload files the examples name, before a line of theirs makes them: event payloads (the fixtures).
-    await Promise.all([['generation.completed', 'payload.json'], ['push.completed', 'my-push.json']]
-      .map(([event, file]) => copyFile(fileURLToPath(new URL(`../../fixtures/${event}.json`, import.meta.url)), join(work, file!))));
+    await Promise.all(
+      [
+        ['generation.completed', 'payload.json'],
+        ['push.completed', 'my-push.json'],
+      ].map(([event, file]) =>
+        copyFile(fileURLToPath(new URL(`../../fixtures/${event}.json`, import.meta.url)), join(work, file!)),
+      ),
+    );
     // And the files the README shows whole (a scenario file), as it shows them.
     const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
     await Promise.all([...documentedFiles(readme)].map(([file, text]) => writeFile(join(work, file), text)));
@@ -241,7 +281,11 @@ export class World {
   async listenerUrl(): Promise<string> {
     const own = this.background.filter((b) => b.kind === 'listener').at(-1);
     if (own) return own.url;
-    this.listener ??= this.start({ where: 'the world', text: '' }, `datachonk listen --port 0 --forward ${this.app.origin}`, []);
+    this.listener ??= this.start(
+      { where: 'the world', text: '' },
+      `datachonk listen --port 0 --forward ${this.app.origin}`,
+      [],
+    );
     return (await this.listener).url;
   }
 
@@ -256,7 +300,9 @@ export class World {
       const url = await this.listenerUrl();
       const sent = await runCli(['trigger', 'generation.completed', '--url', url], { home: this.home });
       if (sent.code !== 0) throw new Error(`could not journal an event: ${sent.stderr}`);
-      const [record] = (await runCli(['--json', 'events', 'list', '--limit', '1'], { home: this.home })).stdout.trim().split('\n');
+      const [record] = (await runCli(['--json', 'events', 'list', '--limit', '1'], { home: this.home })).stdout
+        .trim()
+        .split('\n');
       const { id, rid } = JSON.parse(record!) as { id: string; rid: string };
       return { evt: id, rcv: rid };
     })();
@@ -267,7 +313,13 @@ export class World {
   async webhook(): Promise<string> {
     const client = new ApiClient({ baseUrl: this.apiUrl(), apiKey: 'dck_examples', userAgent: 'examples' });
     try {
-      return (await new WebhooksApi(client).create({ url: `${this.app.origin}/webhooks/datachonk`, events: ['generation.completed'], secret: 'whsec_test' })).id;
+      return (
+        await new WebhooksApi(client).create({
+          url: `${this.app.origin}/webhooks/datachonk`,
+          events: ['generation.completed'],
+          secret: 'whsec_test',
+        })
+      ).id;
     } finally {
       await client.close();
     }
@@ -279,7 +331,9 @@ export class World {
     for (const background of this.background.reverse()) {
       try {
         process.kill(-background.run.child.pid!, 'SIGINT');
-      } catch { /* gone already */ }
+      } catch {
+        /* gone already */
+      }
       stopped.push({ background, code: await background.run.exited });
     }
     this.background = [];
@@ -290,7 +344,9 @@ export class World {
     for (const { run } of this.background) {
       try {
         process.kill(-run.child.pid!, 'SIGKILL');
-      } catch { /* gone already */ }
+      } catch {
+        /* gone already */
+      }
     }
     await killFromPidfile(this.env.FAKE_CLOUDFLARED_PIDFILE!);
     await Promise.all([this.app.close(), this.app2.close(), this.emulator.close()]);
@@ -301,7 +357,10 @@ export class World {
 /** The local dev secret in a HOME's config file, once a command has made it. */
 function devSecret(home: string): string {
   try {
-    return (JSON.parse(readFileSync(join(home, '.config', 'datachonk', 'config.json'), 'utf8')) as { dev_secret?: string }).dev_secret ?? '';
+    return (
+      (JSON.parse(readFileSync(join(home, '.config', 'datachonk', 'config.json'), 'utf8')) as { dev_secret?: string })
+        .dev_secret ?? ''
+    );
   } catch {
     return '';
   }

@@ -29,7 +29,9 @@ function countStart(file) {
   let done = 0;
   try {
     done = Number(readFileSync(file, 'utf8')) || 0;
-  } catch { /* the first start */ }
+  } catch {
+    /* the first start */
+  }
   writeFileSync(file, String(done + 1));
   return done + 1;
 }
@@ -48,37 +50,53 @@ const keepAlive = setInterval(() => {}, 1 << 30);
 function report(signal, then = () => {}) {
   if (!env.FAKE_CLOUDFLARED_REPORT_URL) return then();
   // agent: false and connection: close, so that no kept-alive socket holds the process open.
-  const req = request(env.FAKE_CLOUDFLARED_REPORT_URL, { method: 'POST', agent: false, headers: { connection: 'close' } }, (res) => {
-    res.resume();
-    res.on('end', then);
-  });
+  const req = request(
+    env.FAKE_CLOUDFLARED_REPORT_URL,
+    { method: 'POST', agent: false, headers: { connection: 'close' } },
+    (res) => {
+      res.resume();
+      res.on('end', then);
+    },
+  );
   req.on('error', then);
   req.end(signal);
 }
 
-process.on('SIGINT', () => report('SIGINT', () => {
-  if (env.FAKE_CLOUDFLARED_IGNORE_SIGINT === '1') return;
-  log('INF', 'Initiated graceful shutdown');
-  log('INF', 'Tunnel server stopped');
-  clearInterval(keepAlive);
-  process.exitCode = 0;
-}));
-process.on('SIGTERM', () => report('SIGTERM', () => {
-  clearInterval(keepAlive);
-  process.exit(0);
-}));
-process.on('SIGUSR2', () => report('SIGUSR2', () => {
-  if (mode !== 'die') return;
-  log('ERR', 'Connection terminated error="control stream encountered a failure while serving"');
-  process.exit(1);
-}));
+process.on('SIGINT', () =>
+  report('SIGINT', () => {
+    if (env.FAKE_CLOUDFLARED_IGNORE_SIGINT === '1') return;
+    log('INF', 'Initiated graceful shutdown');
+    log('INF', 'Tunnel server stopped');
+    clearInterval(keepAlive);
+    process.exitCode = 0;
+  }),
+);
+process.on('SIGTERM', () =>
+  report('SIGTERM', () => {
+    clearInterval(keepAlive);
+    process.exit(0);
+  }),
+);
+process.on('SIGUSR2', () =>
+  report('SIGUSR2', () => {
+    if (mode !== 'die') return;
+    log('ERR', 'Connection terminated error="control stream encountered a failure while serving"');
+    process.exit(1);
+  }),
+);
 
 report('started', () => {
   if (mode === 'silent') return;
-  log('INF', 'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms.');
+  log(
+    'INF',
+    'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms.',
+  );
   log('INF', 'Requesting new quick Tunnel on trycloudflare.com...');
   if (mode === 'api-error') {
-    log('ERR', 'failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.53:53: server misbehaving');
+    log(
+      'ERR',
+      'failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.53:53: server misbehaving',
+    );
     process.exit(1);
   }
   setTimeout(() => {
@@ -86,11 +104,17 @@ report('started', () => {
     log('INF', '|  Your quick Tunnel has been created! Visit it at (it may take some time to be reachable):  |');
     log('INF', `|  https://${host}.trycloudflare.com${' '.repeat(Math.max(1, 78 - host.length))}|`);
     log('INF', '+--------------------------------------------------------------------------------------------+');
-    log('INF', 'Cannot determine default configuration path. No file [config.yml config.yaml] in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]');
+    log(
+      'INF',
+      'Cannot determine default configuration path. No file [config.yml config.yaml] in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]',
+    );
     log('INF', 'Version 2024.8.2 (Checksum 1f7a2c)');
     log('INF', 'Starting metrics server on 127.0.0.1:20241/metrics');
     setTimeout(() => {
-      log('INF', 'Registered tunnel connection connIndex=0 connection=8f2e07c1-5a43-4e1b-9f0a-2b1e6c9d4a77 event=0 ip=198.41.192.7 location=ams01 protocol=quic');
+      log(
+        'INF',
+        'Registered tunnel connection connIndex=0 connection=8f2e07c1-5a43-4e1b-9f0a-2b1e6c9d4a77 event=0 ip=198.41.192.7 location=ams01 protocol=quic',
+      );
     }, 30);
   }, 30);
 });

@@ -19,9 +19,18 @@ export default class LoadFailureReporter implements Reporter {
       if (file.result?.state !== 'fail' || file.tasks.length > 0) continue;
       // A minimal test task: what Stryker reads of one (name, file, suite, result).
       file.tasks.push({
-        type: 'test', id: `${file.id}_load`, name: 'the file loads', fullName: `${file.name} > the file loads`,
-        mode: 'run', file, suite: file, result: { state: 'fail', errors: file.result.errors ?? [] },
-        meta: {}, annotations: [], artifacts: [], timeout: 0,
+        type: 'test',
+        id: `${file.id}_load`,
+        name: 'the file loads',
+        fullName: `${file.name} > the file loads`,
+        mode: 'run',
+        file,
+        suite: file,
+        result: { state: 'fail', errors: file.result.errors ?? [] },
+        meta: {},
+        annotations: [],
+        artifacts: [],
+        timeout: 0,
       } as unknown as RunnerTestCase);
     }
   }

@@ -19,12 +19,21 @@ export interface RunResult {
  * `.cmd` (what npm installs as a package's binary there) runs through the shell: Node refuses to spawn
  * one without it (CVE-2024-27980).
  */
-export function run(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<RunResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; input?: string },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const shell = windows && command.endsWith('.cmd');
     // Through the shell, one quoted command line: arguments beside `shell: true` are deprecated (DEP0190).
     const line = shell ? [[command, ...args].map((word) => `"${word}"`).join(' ')] : [command, ...args];
-    const child = spawn(line[0]!, line.slice(1), { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], shell });
+    const child = spawn(line[0]!, line.slice(1), {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      shell,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -62,7 +71,9 @@ export async function packAndInstall(): Promise<PackedInstall> {
   await Promise.all([mkdir(home), mkdir(app)]);
   // npm's cache is the real one (npm passes its place to the scripts it runs, `npm test`; else its
   // default); nothing else of the user's is read.
-  const cache = process.env.npm_config_cache ?? (windows ? join(process.env.LOCALAPPDATA ?? homedir(), 'npm-cache') : join(homedir(), '.npm'));
+  const cache =
+    process.env.npm_config_cache ??
+    (windows ? join(process.env.LOCALAPPDATA ?? homedir(), 'npm-cache') : join(homedir(), '.npm'));
   const env = { PATH: process.env.PATH ?? '', ...homeEnv(home), npm_config_cache: cache };
   // --ignore-scripts: `prepare` would rebuild dist/ while other e2e tests run the binary from it;
   // `npm test` has just built it.
@@ -70,7 +81,10 @@ export async function packAndInstall(): Promise<PackedInstall> {
   if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`);
   const [{ filename, files }] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
   await writeApp(app, `file:../${filename}`);
-  const installed = await npm(['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env });
+  const installed = await npm(['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: app,
+    env,
+  });
   if (installed.code !== 0) throw new Error(`npm ci --offline of the tarball failed:\n${installed.stderr}`);
   return { dir, app, home, files: files.map((f) => f.path) };
 }
@@ -94,17 +108,30 @@ interface LockEntry {
 /** A project depending on the tarball, with a lockfile made from the repository's. */
 async function writeApp(app: string, spec: string): Promise<void> {
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
-  const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
   const packages: Record<string, unknown> = {
     '': { name: 'app', dependencies: { datachonk: spec } },
     'node_modules/datachonk': {
-      version: pkg.version, resolved: spec, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines,
+      version: pkg.version,
+      resolved: spec,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
     },
   };
   // The repository's production dependencies, at the paths its lockfile puts them (hoisted or nested).
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (path !== '' && !entry.dev && !entry.link) packages[path] = entry;
   }
-  await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, dependencies: { datachonk: spec } }));
-  await writeFile(join(app, 'package-lock.json'), JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }));
+  await writeFile(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'app', private: true, dependencies: { datachonk: spec } }),
+  );
+  await writeFile(
+    join(app, 'package-lock.json'),
+    JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }),
+  );
 }

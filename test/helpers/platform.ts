@@ -22,7 +22,12 @@ export const windows = process.platform === 'win32';
  */
 export function homeEnv(home: string): Record<string, string> {
   if (!windows) return { HOME: home };
-  return { HOME: home, USERPROFILE: home, APPDATA: join(home, 'AppData', 'Roaming'), LOCALAPPDATA: join(home, 'AppData', 'Local') };
+  return {
+    HOME: home,
+    USERPROFILE: home,
+    APPDATA: join(home, 'AppData', 'Roaming'),
+    LOCALAPPDATA: join(home, 'AppData', 'Local'),
+  };
 }
 
 /**

@@ -7,7 +7,10 @@ import type { TestContext } from './context.js';
 /** The world of a test context: its streams, its env, and the context itself for every command. */
 export function testWorld(ctx: TestContext): World {
   return {
-    version: ctx.version, env: ctx.env, stdout: ctx.stdout, stderr: ctx.stderr,
+    version: ctx.version,
+    env: ctx.env,
+    stdout: ctx.stdout,
+    stderr: ctx.stderr,
     context: ({ output, debug }) => Object.assign(ctx, { output, debug }),
   };
 }

@@ -22,13 +22,21 @@ export interface RecordingServer {
 export type Responder = (request: RecordedRequest, res: ServerResponse) => void;
 
 /** A real HTTP server on 127.0.0.1:0 that records each request and answers as told. */
-export async function startRecordingServer(respond: Responder = (_req, res) => res.end('{"ok":true}')): Promise<RecordingServer> {
+export async function startRecordingServer(
+  respond: Responder = (_req, res) => res.end('{"ok":true}'),
+): Promise<RecordingServer> {
   const requests: RecordedRequest[] = [];
   const waiters: { count: number; resolve: (r: RecordedRequest[]) => void }[] = [];
   const server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) };
+    const recorded = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      body: Buffer.concat(chunks),
+    };
     requests.push(recorded);
     for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve(requests);
     respond(recorded, res);
@@ -45,10 +53,11 @@ export async function startRecordingServer(respond: Responder = (_req, res) => r
       if (requests.length >= count) return Promise.resolve(requests);
       return new Promise((resolve) => waiters.push({ count, resolve }));
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

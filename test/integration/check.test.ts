@@ -36,7 +36,10 @@ interface Record_ {
 }
 
 /** Runs `check --json` in process; its exit code and records. */
-async function check(url: string, extra: string[] = []): Promise<{ code: number; records: Record_[]; checks: Record_[] }> {
+async function check(
+  url: string,
+  extra: string[] = [],
+): Promise<{ code: number; records: Record_[]; checks: Record_[] }> {
   ctx = await testContext({ env: { DATACHONK_WEBHOOK_SECRET: SECRET } });
   const code = await exitCode(ctx, ['--json', 'check', url, ...extra]);
   const records = ctx.stdout.records as unknown as Record_[];
@@ -45,7 +48,9 @@ async function check(url: string, extra: string[] = []): Promise<{ code: number;
 
 /** The checks that did not pass: `group/check` → status and hint code. */
 function notPassed(checks: readonly Record_[]): Record<string, string> {
-  return Object.fromEntries(checks.filter((r) => r.status !== 'pass').map((r) => [`${r.group}/${r.check}`, `${r.status} ${r.hint_code}`]));
+  return Object.fromEntries(
+    checks.filter((r) => r.status !== 'pass').map((r) => [`${r.group}/${r.check}`, `${r.status} ${r.hint_code}`]),
+  );
 }
 
 const all = (names: string[], verdict: string) => Object.fromEntries(names.map((name) => [name, verdict]));
@@ -55,15 +60,49 @@ describe('check: each endpoint caught by the right checks and no other', () => {
     const { code, checks, records } = await check((await endpoint()).url);
     expect(checks.map((r) => `${r.group}/${r.check}`)).toEqual(EVERY_CHECK);
     expect(notPassed(checks)).toEqual({});
-    expect(records.at(-1)).toMatchObject({ type: 'summary', checks: EVERY_CHECK.length, passed: EVERY_CHECK.length, warned: 0, failed: 0, stopped: null });
+    expect(records.at(-1)).toMatchObject({
+      type: 'summary',
+      checks: EVERY_CHECK.length,
+      passed: EVERY_CHECK.length,
+      warned: 0,
+      failed: 0,
+      stopped: null,
+    });
     expect(code).toBe(0);
   });
 
   it.each<[Flaw, Record<string, string>, number]>([
-    ['accepts-everything', all(PROBES.filter((p) => p.group === 'forgery').map((p) => `forgery/${p.name}`), 'fail not-verifying'), 1],
-    ['reserialized', all(['pretty-printed', 'escaped-slashes', 'unicode-escapes', 'big-integer', 'trailing-newline'].map((n) => `fidelity/${n}`), 'warn reserialized-body'), 0],
-    ['crashes-on-short-signatures', all(['truncated-signature', 'longer-signature', 'sha1-signature', 'empty-signature'].map((n) => `forgery/${n}`), 'fail length-pitfall'), 1],
-    ['conflict-on-duplicates', all(['duplicates/same-event-twice', 'duplicates/same-event-at-once'], 'fail not-idempotent'), 1],
+    [
+      'accepts-everything',
+      all(
+        PROBES.filter((p) => p.group === 'forgery').map((p) => `forgery/${p.name}`),
+        'fail not-verifying',
+      ),
+      1,
+    ],
+    [
+      'reserialized',
+      all(
+        ['pretty-printed', 'escaped-slashes', 'unicode-escapes', 'big-integer', 'trailing-newline'].map(
+          (n) => `fidelity/${n}`,
+        ),
+        'warn reserialized-body',
+      ),
+      0,
+    ],
+    [
+      'crashes-on-short-signatures',
+      all(
+        ['truncated-signature', 'longer-signature', 'sha1-signature', 'empty-signature'].map((n) => `forgery/${n}`),
+        'fail length-pitfall',
+      ),
+      1,
+    ],
+    [
+      'conflict-on-duplicates',
+      all(['duplicates/same-event-twice', 'duplicates/same-event-at-once'], 'fail not-idempotent'),
+      1,
+    ],
     ['crashes-on-unknown-types', { 'forward-compat/unknown-event-type': 'fail unknown-crash' }, 1],
     ['crashes-on-non-json', { 'bad-input/not-json': 'fail bad-input-crash' }, 1],
   ])('%s', async (flaw, expected, exit) => {
@@ -106,7 +145,9 @@ describe('check: one group alone', () => {
 
   it('--expect-reject: a forgery refused with another 4xx says which status was expected', async () => {
     await check((await endpoint()).url, ['--only', 'forgery', '--expect-reject', '403']);
-    expect(ctx!.stdout.text).toContain('it refused with 401, not 403: answer 403 to a bad signature, or pass --expect-reject 401 if that status is deliberate');
+    expect(ctx!.stdout.text).toContain(
+      'it refused with 401, not 403: answer 403 to a bad signature, or pass --expect-reject 401 if that status is deliberate',
+    );
   });
 
   it('--only with no group is a usage error', async () => {
@@ -118,7 +159,10 @@ describe('check: one group alone', () => {
 describe('check: an endpoint that stops answering', () => {
   it('a request it never answers fails at --timeout, and so does the latency check', async () => {
     const { code, checks } = await check((await endpoint('hangs-on-unknown-types')).url, ['--timeout', '300ms']);
-    expect(notPassed(checks)).toEqual({ 'forward-compat/unknown-event-type': 'fail timeout', 'latency/answer-time': 'fail timeout' });
+    expect(notPassed(checks)).toEqual({
+      'forward-compat/unknown-event-type': 'fail timeout',
+      'latency/answer-time': 'fail timeout',
+    });
     expect(code).toBe(1);
   });
 
@@ -129,7 +173,9 @@ describe('check: an endpoint that stops answering', () => {
     expect(summary.not_run).toBeGreaterThan(0);
     expect(summary.checks + summary.not_run).toBe(EVERY_CHECK.length);
     // The request that crashed it broke its connection without an answer: it is named, not whichever found it down.
-    expect(ctx!.stderr.text).toMatch(/stopped accepting connections during the run \(noticed at [\w-]+\/[\w.-]+\): the connection of (?:[\w/.-]+, )*forgery\/missing-signature(?:, [\w/.-]+)* broke without an answer/);
+    expect(ctx!.stderr.text).toMatch(
+      /stopped accepting connections during the run \(noticed at [\w-]+\/[\w.-]+\): the connection of (?:[\w/.-]+, )*forgery\/missing-signature(?:, [\w/.-]+)* broke without an answer/,
+    );
     expect(code).toBe(1);
   });
 });
@@ -146,7 +192,9 @@ describe('check: options', () => {
     const only = await check(url, ['--only', 'duplicates,bad-input', '--only', 'latency']);
     expect(new Set(only.checks.map((r) => r.group))).toEqual(new Set(['duplicates', 'bad-input', 'latency']));
     const skipped = await check(url, ['--skip', 'delivery', '--skip', 'fidelity,latency']);
-    expect(new Set(skipped.checks.map((r) => r.group))).toEqual(new Set(['forgery', 'duplicates', 'forward-compat', 'bad-input']));
+    expect(new Set(skipped.checks.map((r) => r.group))).toEqual(
+      new Set(['forgery', 'duplicates', 'forward-compat', 'bad-input']),
+    );
   });
 
   it('--only latency still times answers (the deliveries, not reported)', async () => {
@@ -173,9 +221,17 @@ describe('check: the doc sample receiver (express.json, JSON.stringify, timingSa
     const { code, checks } = await check(sample.url);
     expect(notPassed(checks)).toEqual({
       'forgery/missing-signature': 'fail crash-on-forgery',
-      ...all(['truncated-signature', 'longer-signature', 'sha1-signature', 'empty-signature'].map((n) => `forgery/${n}`), 'fail length-pitfall'),
+      ...all(
+        ['truncated-signature', 'longer-signature', 'sha1-signature', 'empty-signature'].map((n) => `forgery/${n}`),
+        'fail length-pitfall',
+      ),
       'bad-input/not-an-envelope': 'fail bad-input-accepted',
-      ...all(['pretty-printed', 'escaped-slashes', 'unicode-escapes', 'big-integer', 'trailing-newline'].map((n) => `fidelity/${n}`), 'warn reserialized-body'),
+      ...all(
+        ['pretty-printed', 'escaped-slashes', 'unicode-escapes', 'big-integer', 'trailing-newline'].map(
+          (n) => `fidelity/${n}`,
+        ),
+        'warn reserialized-body',
+      ),
     });
     expect(code).toBe(1);
   });

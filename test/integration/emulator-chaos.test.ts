@@ -74,21 +74,32 @@ function manualTimers() {
 }
 
 async function start(options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
-  emulator = await startEmulator({
-    host: '127.0.0.1', port: 0, dataFile: join(dir, 'emulator.json'), historyFile: join(dir, 'emulator-deliveries.ndjson'),
-    retrySchedule: [20, 20], deliveryTimeoutMs: 2000, version: 'test', now: () => new Date(), monotonic: () => performance.now(),
-    holdMs: 600_000, ...options,
-  }, {
-    request() {},
-    attempt: (delivery) => {
-      attempts.push(delivery);
-      settle();
+  emulator = await startEmulator(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      dataFile: join(dir, 'emulator.json'),
+      historyFile: join(dir, 'emulator-deliveries.ndjson'),
+      retrySchedule: [20, 20],
+      deliveryTimeoutMs: 2000,
+      version: 'test',
+      now: () => new Date(),
+      monotonic: () => performance.now(),
+      holdMs: 600_000,
+      ...options,
     },
-    historyUnwritable: ({ detail }) => {
-      warnings.push(detail);
-      settle();
+    {
+      request() {},
+      attempt: (delivery) => {
+        attempts.push(delivery);
+        settle();
+      },
+      historyUnwritable: ({ detail }) => {
+        warnings.push(detail);
+        settle();
+      },
     },
-  });
+  );
   return emulator;
 }
 
@@ -106,7 +117,8 @@ async function app(): Promise<RecordingServer> {
 
 /** A webhook for generation.completed at `to`, signed with SECRET. */
 async function subscribe(e: Emulator, to: RecordingServer): Promise<string> {
-  return (await new WebhooksApi(client(e)).create({ url: to.url, events: ['generation.completed'], secret: SECRET })).id;
+  return (await new WebhooksApi(client(e)).create({ url: to.url, events: ['generation.completed'], secret: SECRET }))
+    .id;
 }
 
 const emitted = z.object({
@@ -117,11 +129,16 @@ const emitted = z.object({
 
 /** Emits generation.completed with this id, as `emulator emit` does. */
 async function emit(e: Emulator, id: string) {
-  return client(e).request('POST', EMIT_PATH.replace('/v1/', ''), emitted, { ...(await loadFixture('generation.completed')), id });
+  return client(e).request('POST', EMIT_PATH.replace('/v1/', ''), emitted, {
+    ...(await loadFixture('generation.completed')),
+    id,
+  });
 }
 
-const ids = (server: RecordingServer) => server.requests.map((r) => (JSON.parse(r.body.toString('utf8')) as { id: string }).id);
-const signedWithSecret = (server: RecordingServer) => server.requests.map((r) => verify(SECRET, r.body, r.headers['x-datachonk-signature']));
+const ids = (server: RecordingServer) =>
+  server.requests.map((r) => (JSON.parse(r.body.toString('utf8')) as { id: string }).id);
+const signedWithSecret = (server: RecordingServer) =>
+  server.requests.map((r) => verify(SECRET, r.body, r.headers['x-datachonk-signature']));
 const history = (e: Emulator, id: string) => new WebhooksApi(client(e)).deliveries(id);
 
 describe('chaos delivery', () => {
@@ -137,7 +154,9 @@ describe('chaos delivery', () => {
     expect(signedWithSecret(to)).toEqual(Array(3).fill({ ok: true, secretIndex: 0 }));
     expect(first.deliveries.map((d) => d.chaos)).toEqual([undefined, ['duplicate']]);
     expect((await history(e, id)).map((d) => [d.event_id, d.ok, d.chaos])).toEqual([
-      ['evt_twice', true, undefined], ['evt_twice', true, ['duplicate']], ['evt_once', true, undefined],
+      ['evt_twice', true, undefined],
+      ['evt_twice', true, ['duplicate']],
+      ['evt_once', true, undefined],
     ]);
   });
 
@@ -151,7 +170,10 @@ describe('chaos delivery', () => {
     await to.waitFor(2);
     expect(ids(to)).toEqual(['evt_second', 'evt_first']);
     expect(signedWithSecret(to)).toEqual(Array(2).fill({ ok: true, secretIndex: 0 }));
-    expect((await history(e, id)).map((d) => [d.event_id, d.chaos])).toEqual([['evt_second', undefined], ['evt_first', ['reorder']]]);
+    expect((await history(e, id)).map((d) => [d.event_id, d.chaos])).toEqual([
+      ['evt_second', undefined],
+      ['evt_first', ['reorder']],
+    ]);
   });
 
   it('reorder: an event held back with no event after it goes when its hold is over', async () => {
@@ -168,7 +190,11 @@ describe('chaos delivery', () => {
 
   it('delay: each first attempt waits for its draw from the range; the shorter delay arrives first', async () => {
     const clock = manualTimers();
-    const e = await start({ chaos: { delay: { min_ms: 100, max_ms: 2100 } }, random: scripted(0.95, 0), timers: clock.timers });
+    const e = await start({
+      chaos: { delay: { min_ms: 100, max_ms: 2100 } },
+      random: scripted(0.95, 0),
+      timers: clock.timers,
+    });
     const to = await app();
     const id = await subscribe(e, to);
     expect((await emit(e, 'evt_late')).deferred).toEqual([{ webhook_id: id, chaos: ['delay'], delay_ms: 2000 }]);
@@ -181,20 +207,28 @@ describe('chaos delivery', () => {
     await to.waitFor(2);
     expect(ids(to)).toEqual(['evt_soon', 'evt_late']);
     expect(signedWithSecret(to)).toEqual(Array(2).fill({ ok: true, secretIndex: 0 }));
-    expect((await history(e, id)).map((d) => [d.event_id, d.chaos, d.delay_ms])).toEqual([['evt_soon', ['delay'], 100], ['evt_late', ['delay'], 2000]]);
+    expect((await history(e, id)).map((d) => [d.event_id, d.chaos, d.delay_ms])).toEqual([
+      ['evt_soon', ['delay'], 100],
+      ['evt_late', ['delay'], 2000],
+    ]);
   });
 
-  it('fail: the emulator\'s own attempt fails (a 503, nothing sent), is recorded, and the retry reaches the app', async () => {
+  it("fail: the emulator's own attempt fails (a 503, nothing sent), is recorded, and the retry reaches the app", async () => {
     const e = await start({ chaos: { fail: 0.5 }, random: scripted(0.3, 0.8) });
     const to = await app();
     const id = await subscribe(e, to);
     const result = await emit(e, 'evt_retried');
-    expect(result.deliveries).toMatchObject([{ attempt: 1, status: 503, ok: false, chaos: ['fail'], next_retry_at: expect.any(String) }]);
+    expect(result.deliveries).toMatchObject([
+      { attempt: 1, status: 503, ok: false, chaos: ['fail'], next_retry_at: expect.any(String) },
+    ]);
     await to.waitFor(1);
     await until(() => attempts.length === 2);
     expect(ids(to)).toEqual(['evt_retried']);
     expect(signedWithSecret(to)).toEqual([{ ok: true, secretIndex: 0 }]);
-    expect((await history(e, id)).map((d) => [d.attempt, d.status, d.ok, d.chaos])).toEqual([[1, 503, false, ['fail']], [2, 200, true, undefined]]);
+    expect((await history(e, id)).map((d) => [d.attempt, d.status, d.ok, d.chaos])).toEqual([
+      [1, 503, false, ['fail']],
+      [2, 200, true, undefined],
+    ]);
   });
 
   it('timeout: the attempt reaches the app but counts as a timeout, so the app gets the event again', async () => {
@@ -207,16 +241,23 @@ describe('chaos delivery', () => {
     expect(ids(to)).toEqual(['evt_again', 'evt_again']);
     expect(signedWithSecret(to)).toEqual(Array(2).fill({ ok: true, secretIndex: 0 }));
     const [timedOut, retried] = await history(e, id);
-    expect(timedOut).toMatchObject({ attempt: 1, status: null, ok: false, chaos: ['timeout'], error: expect.stringContaining('200') });
+    expect(timedOut).toMatchObject({
+      attempt: 1,
+      status: null,
+      ok: false,
+      chaos: ['timeout'],
+      error: expect.stringContaining('200'),
+    });
     expect(retried).toMatchObject({ attempt: 2, status: 200, ok: true });
   });
 
-  it('per webhook: a webhook\'s own chaos replaces the emulator\'s, "none" ({}) turns it off, null follows the emulator\'s again; kept across a restart', async () => {
+  it("per webhook: a webhook's own chaos replaces the emulator's, \"none\" ({}) turns it off, null follows the emulator's again; kept across a restart", async () => {
     const first = await start({ chaos: { duplicate: 1 }, random: scripted() });
     const [calm, wild] = [await app(), await app()];
     const calmId = await subscribe(first, calm);
     const wildId = await subscribe(first, wild);
-    const put = (e: Emulator, id: string, chaos: ChaosSpec | null) => client(e).request('PUT', chaosPath(id).replace('/v1/', ''), z.unknown(), { chaos });
+    const put = (e: Emulator, id: string, chaos: ChaosSpec | null) =>
+      client(e).request('PUT', chaosPath(id).replace('/v1/', ''), z.unknown(), { chaos });
     expect(await put(first, calmId, {})).toEqual({ webhook_id: calmId, chaos: {}, emulator_chaos: { duplicate: 1 } });
     await put(first, wildId, { duplicate: 1, reorder: 0 });
     await first.close();
@@ -229,23 +270,35 @@ describe('chaos delivery', () => {
     await put(second, wildId, null);
     await emit(second, 'evt_2');
     await until(() => attempts.length === 5);
-    expect([ids(calm), ids(wild)]).toEqual([['evt_1', 'evt_2'], ['evt_1', 'evt_1', 'evt_2']]);
+    expect([ids(calm), ids(wild)]).toEqual([
+      ['evt_1', 'evt_2'],
+      ['evt_1', 'evt_1', 'evt_2'],
+    ]);
   });
 
   it('per webhook: bad chaos is refused like any bad request, and an unknown webhook is a 404', async () => {
     const e = await start();
     const id = await subscribe(e, await app());
-    const put = (path: string, body: unknown) => fetch(`${e.url.replace(/\/v1$/, '')}${path}`, {
-      method: 'PUT', headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body: JSON.stringify(body),
-    }).then(async (r) => ({ status: r.status, body: await r.json() as unknown }));
-    expect(await put(chaosPath(id), { chaos: { duplicate: 2 } })).toMatchObject({ status: 400, body: { error: { details: { 'chaos.duplicate': expect.any(String) } } } });
+    const put = (path: string, body: unknown) =>
+      fetch(`${e.url.replace(/\/v1$/, '')}${path}`, {
+        method: 'PUT',
+        headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
+    expect(await put(chaosPath(id), { chaos: { duplicate: 2 } })).toMatchObject({
+      status: 400,
+      body: { error: { details: { 'chaos.duplicate': expect.any(String) } } },
+    });
     expect(await put(chaosPath(id), { chaos: { delay: { min_ms: 5, max_ms: 1 } } })).toMatchObject({ status: 400 });
-    expect(await put(chaosPath('wh_none'), { chaos: null })).toMatchObject({ status: 404, body: { error: { message: 'webhook wh_none not found' } } });
+    expect(await put(chaosPath('wh_none'), { chaos: null })).toMatchObject({
+      status: 404,
+      body: { error: { message: 'webhook wh_none not found' } },
+    });
   });
 });
 
 describe('the delivery history', () => {
-  it('persists to a 0600 file and is there again after a restart, without the deleted webhooks\'', async () => {
+  it("persists to a 0600 file and is there again after a restart, without the deleted webhooks'", async () => {
     const first = await start({ retrySchedule: [] });
     const to = await app();
     const kept = await subscribe(first, to);
@@ -268,14 +321,28 @@ describe('the delivery history', () => {
     const options = { keepPerWebhook: 3, compactEvery: 4, known: () => true, onWriteError: () => {} };
     const written = await DeliveryHistory.open(file, options);
     for (let n = 1; n <= 10; n++) {
-      written.record({ id: `dlv_${n}`, webhook_id: 'wh_1', event_id: `evt_${n}`, event: 'x', attempt: 1, at: new Date(n).toISOString(), status: 200, ok: true, latency_ms: 1 });
+      written.record({
+        id: `dlv_${n}`,
+        webhook_id: 'wh_1',
+        event_id: `evt_${n}`,
+        event: 'x',
+        attempt: 1,
+        at: new Date(n).toISOString(),
+        status: 200,
+        ok: true,
+        latency_ms: 1,
+      });
       // One at a time, as attempts come: each is appended, and every fourth line the file is rewritten.
       await written.settled();
       expect((await readFile(file, 'utf8')).trim().split('\n').length).toBeLessThanOrEqual(3 + 4);
     }
     // A crash in the middle of a line.
     await appendFile(file, '{"id":"dlv_torn","webhook');
-    expect((await DeliveryHistory.open(file, options)).of('wh_1').map((d) => d.id)).toEqual(['dlv_8', 'dlv_9', 'dlv_10']);
+    expect((await DeliveryHistory.open(file, options)).of('wh_1').map((d) => d.id)).toEqual([
+      'dlv_8',
+      'dlv_9',
+      'dlv_10',
+    ]);
   });
 
   it('a history file that cannot be written is said once, and the history goes on in memory', async () => {

@@ -35,26 +35,38 @@ afterEach(async () => {
 });
 
 async function start(options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
-  emulator = await startEmulator({
-    host: '127.0.0.1', port: 0, dataFile: join(dir, 'emulator.json'), retrySchedule: [20, 20, 20],
-    deliveryTimeoutMs: 2000, version: 'test', now: () => new Date(), monotonic: () => performance.now(), ...options,
-  }, {
-    request() {},
-    attempt(delivery) {
-      attempts.push(delivery);
-      for (const w of waiters.filter((x) => attempts.length >= x.count)) w.resolve();
+  emulator = await startEmulator(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      dataFile: join(dir, 'emulator.json'),
+      retrySchedule: [20, 20, 20],
+      deliveryTimeoutMs: 2000,
+      version: 'test',
+      now: () => new Date(),
+      monotonic: () => performance.now(),
+      ...options,
     },
-  });
+    {
+      request() {},
+      attempt(delivery) {
+        attempts.push(delivery);
+        for (const w of waiters.filter((x) => attempts.length >= x.count)) w.resolve();
+      },
+    },
+  );
   return emulator;
 }
 
 /** Resolves once the emulator has made `count` delivery attempts in all. */
-const attemptsReach = (count: number) => new Promise<void>((resolve) => {
-  if (attempts.length >= count) resolve();
-  else waiters.push({ count, resolve });
-});
+const attemptsReach = (count: number) =>
+  new Promise<void>((resolve) => {
+    if (attempts.length >= count) resolve();
+    else waiters.push({ count, resolve });
+  });
 
-const client = (url: string, apiKey = 'dck_any') => new ApiClient({ baseUrl: url, apiKey, userAgent: 'test', maxRetries: 0 });
+const client = (url: string, apiKey = 'dck_any') =>
+  new ApiClient({ baseUrl: url, apiKey, userAgent: 'test', maxRetries: 0 });
 const emitResult = z.object({ event_id: z.string(), deliveries: z.array(z.unknown()) });
 
 async function emit(url: string, event: 'generation.completed' | 'chonk.created') {
@@ -73,7 +85,12 @@ describe('the API emulator', () => {
     receiver = await startSampleReceiver(secret);
     const first = await start();
     const api = new WebhooksApi(client(first.url));
-    const created = await api.create({ url: receiver.url, events: ['generation.completed'], secret, description: 'sample' });
+    const created = await api.create({
+      url: receiver.url,
+      events: ['generation.completed'],
+      secret,
+      description: 'sample',
+    });
     expect(created).not.toHaveProperty('secret');
     await expectMode(join(dir, 'emulator.json'), 0o600);
     await first.close();
@@ -102,7 +119,11 @@ describe('the API emulator', () => {
     receiver.failWith = undefined;
     await attemptsReach(3);
     const deliveries = await api.deliveries(id);
-    expect(deliveries.map((d) => [d.attempt, d.status, d.ok])).toEqual([[1, 500, false], [2, 500, false], [3, 200, true]]);
+    expect(deliveries.map((d) => [d.attempt, d.status, d.ok])).toEqual([
+      [1, 500, false],
+      [2, 500, false],
+      [3, 200, true],
+    ]);
     expect(deliveries[2]!.next_retry_at).toBeNull();
     expect(receiver.accepted).toHaveLength(3);
     expect(new Set(receiver.accepted.map((a) => a.body.id)).size).toBe(1);
@@ -127,7 +148,9 @@ describe('the API emulator', () => {
   it('disabled webhooks get nothing; a required --api-key refuses others with 401', async () => {
     receiver = await startSampleReceiver('whsec_d');
     const e = await start({ apiKey: 'dck_only' });
-    expect((await failureWords(new WebhooksApi(client(e.url, 'dck_other')).list())).message).toContain('the API key was refused');
+    expect((await failureWords(new WebhooksApi(client(e.url, 'dck_other')).list())).message).toContain(
+      'the API key was refused',
+    );
     const api = new WebhooksApi(client(e.url, 'dck_only'));
     const { id } = await api.create({ url: receiver.url, events: ['generation.completed'], secret: 'whsec_d' });
     await api.update(id, { status: 'disabled' });
@@ -151,7 +174,9 @@ describe('the API emulator', () => {
       const body = delivered!.body.toString('utf8');
       expect(body).toContain('"external_ref":12345678901234567890}');
       expect(body).toBe(stringifyJson(payload));
-      expect(verify('whsec_big', delivered!.body, delivered!.headers['x-datachonk-signature'])).toMatchObject({ ok: true });
+      expect(verify('whsec_big', delivered!.body, delivered!.headers['x-datachonk-signature'])).toMatchObject({
+        ok: true,
+      });
     } finally {
       await app.close();
     }

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BodyStream, Flow, StreamedHead } from '../../src/core/body-stream.js';
-import { originPool, sendRequest, type HttpReply, type HttpRequest, type ReplyLimits } from '../../src/core/http-client.js';
+import {
+  originPool,
+  sendRequest,
+  type HttpReply,
+  type HttpRequest,
+  type ReplyLimits,
+} from '../../src/core/http-client.js';
 import { classifyNetworkError } from '../../src/core/net-errors.js';
 import { closedPort, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 
@@ -13,7 +19,10 @@ import { closedPort, startRecordingServer, type RecordingServer } from '../helpe
 // goes through, against real servers: Node's own, TLS on loopback, and raw sockets that answer
 // exactly the bytes a test needs.
 
-const TLS = { key: readFileSync(join(import.meta.dirname, '../helpers/tls/localhost-key.pem')), cert: readFileSync(join(import.meta.dirname, '../helpers/tls/localhost-cert.pem')) };
+const TLS = {
+  key: readFileSync(join(import.meta.dirname, '../helpers/tls/localhost-key.pem')),
+  cert: readFileSync(join(import.meta.dirname, '../helpers/tls/localhost-cert.pem')),
+};
 
 let server: RecordingServer | undefined;
 let raw: NetServer | undefined;
@@ -28,7 +37,10 @@ afterEach(async () => {
   pool = server = raw = tls = undefined;
 });
 
-const post = (body = '{"a":1}', headers: HttpRequest['headers'] = ['Content-Type', 'application/json']): HttpRequest => ({ method: 'POST', path: '/hook?x=1', headers, body });
+const post = (
+  body = '{"a":1}',
+  headers: HttpRequest['headers'] = ['Content-Type', 'application/json'],
+): HttpRequest => ({ method: 'POST', path: '/hook?x=1', headers, body });
 
 function send(target: Pool, request: HttpRequest = post(), limits: Partial<ReplyLimits> = {}): Promise<HttpReply> {
   return sendRequest(target, request, { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, ...limits });
@@ -45,7 +57,9 @@ async function nextTurns(n: number): Promise<void> {
 }
 
 /** A TCP server that answers each request with `answer(socket, request bytes)`; counts connections. */
-async function rawServer(answer: (socket: Socket, request: string) => void): Promise<{ origin: string; connections: () => number }> {
+async function rawServer(
+  answer: (socket: Socket, request: string) => void,
+): Promise<{ origin: string; connections: () => number }> {
   let connections = 0;
   raw = createNetServer((socket) => {
     connections++;
@@ -68,9 +82,16 @@ async function rawServer(answer: (socket: Socket, request: string) => void): Pro
 describe('sendRequest', () => {
   it('sends the method, path, headers in order and case, Host first, Content-Length last and the exact body', async () => {
     const app = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
-    const seen = new Promise<string>((resolve) => raw!.once('connection', (socket: Socket) => socket.once('data', (chunk) => resolve(chunk.toString('latin1')))));
+    const seen = new Promise<string>((resolve) =>
+      raw!.once('connection', (socket: Socket) => socket.once('data', (chunk) => resolve(chunk.toString('latin1')))),
+    );
     const body = Buffer.from([0x7b, 0xff, 0x00, 0x7d]);
-    await send(poolFor(app.origin), { method: 'POST', path: '/hook?x=1', headers: ['X-B', '2', 'x-a', '1', 'X-B', '3'], body });
+    await send(poolFor(app.origin), {
+      method: 'POST',
+      path: '/hook?x=1',
+      headers: ['X-B', '2', 'x-a', '1', 'X-B', '3'],
+      body,
+    });
     const request = await seen;
     const lines = request.slice(0, request.indexOf('\r\n\r\n')).split('\r\n');
     expect(lines[0]).toBe('POST /hook?x=1 HTTP/1.1');
@@ -80,10 +101,19 @@ describe('sendRequest', () => {
     expect(Buffer.from(request.slice(request.indexOf('\r\n\r\n') + 4), 'latin1')).toEqual(body);
   });
 
-  it('gives the answer\'s headers in their order and case, repeats kept, and its exact bytes', async () => {
-    const app = await rawServer((socket) => socket.write('HTTP/1.1 201 Created\r\nSet-Cookie: a=1\r\nX-Odd: v\r\nset-cookie: b=2\r\nContent-Length: 3\r\n\r\n\xff\x00z', 'latin1'));
+  it("gives the answer's headers in their order and case, repeats kept, and its exact bytes", async () => {
+    const app = await rawServer((socket) =>
+      socket.write(
+        'HTTP/1.1 201 Created\r\nSet-Cookie: a=1\r\nX-Odd: v\r\nset-cookie: b=2\r\nContent-Length: 3\r\n\r\n\xff\x00z',
+        'latin1',
+      ),
+    );
     const reply = await send(poolFor(app.origin));
-    expect(reply).toMatchObject({ status: 201, streamed: false, headers: ['Set-Cookie', 'a=1', 'X-Odd', 'v', 'set-cookie', 'b=2', 'Content-Length', '3'] });
+    expect(reply).toMatchObject({
+      status: 201,
+      streamed: false,
+      headers: ['Set-Cookie', 'a=1', 'X-Odd', 'v', 'set-cookie', 'b=2', 'Content-Length', '3'],
+    });
     expect(reply.body).toEqual(Buffer.from([0xff, 0x00, 0x7a]));
   });
 
@@ -122,21 +152,33 @@ describe('sendRequest', () => {
     let next = 0;
     const app = await rawServer((socket) => socket.write(answers[next++]!));
     const target = poolFor(app.origin, 1);
-    for (let i = 0; i < answers.length; i++) await expect(send(target), answers[i]!.split('\r\n')[0]).rejects.toBeInstanceOf(Error);
+    for (let i = 0; i < answers.length; i++)
+      await expect(send(target), answers[i]!.split('\r\n')[0]).rejects.toBeInstanceOf(Error);
   });
 
   it('keeps the first bytes of a large body and drops the rest', async () => {
     server = await startRecordingServer((_req, res) => res.end('x'.repeat(100_000)));
-    expect(await send(poolFor(server.origin), post(), { maxBodyBytes: 10 })).toMatchObject({ streamed: false, body: Buffer.from('x'.repeat(10)) });
+    expect(await send(poolFor(server.origin), post(), { maxBodyBytes: 10 })).toMatchObject({
+      streamed: false,
+      body: Buffer.from('x'.repeat(10)),
+    });
   });
 
   it('hands a body larger than maxBodyBytes to the stream: the head and first bytes, then the rest in order; a smaller one stays whole', async () => {
-    server = await startRecordingServer((req, res) => res.end(req.body.toString() === 'big' ? `${'x'.repeat(10)}${'y'.repeat(100_000)}` : 'small'));
+    server = await startRecordingServer((req, res) =>
+      res.end(req.body.toString() === 'big' ? `${'x'.repeat(10)}${'y'.repeat(100_000)}` : 'small'),
+    );
     const heads: StreamedHead[] = [];
     const parts: Buffer[] = [];
-    const stream: BodyStream = { start: (head) => heads.push({ ...head }), data: (part) => parts.push(Buffer.from(part)) };
+    const stream: BodyStream = {
+      start: (head) => heads.push({ ...head }),
+      data: (part) => parts.push(Buffer.from(part)),
+    };
     const target = poolFor(server.origin);
-    expect(await send(target, post('small'), { maxBodyBytes: 10, stream })).toMatchObject({ streamed: false, body: Buffer.from('small') });
+    expect(await send(target, post('small'), { maxBodyBytes: 10, stream })).toMatchObject({
+      streamed: false,
+      body: Buffer.from('small'),
+    });
     expect(heads).toEqual([]);
     const big = await send(target, post('big'), { maxBodyBytes: 10, stream });
     expect(heads).toHaveLength(1);
@@ -180,7 +222,9 @@ describe('sendRequest', () => {
   });
 
   it('a refused connection, a reset and garbage are errors a caller can classify', async () => {
-    await expect(send(poolFor(`http://127.0.0.1:${await closedPort()}`))).rejects.toSatisfy((e: Error) => classifyNetworkError(e) === 'refused');
+    await expect(send(poolFor(`http://127.0.0.1:${await closedPort()}`))).rejects.toSatisfy(
+      (e: Error) => classifyNetworkError(e) === 'refused',
+    );
     await pool!.destroy();
     const resetting = await rawServer((socket) => socket.destroy());
     await expect(send(poolFor(resetting.origin))).rejects.toSatisfy((e: Error) => classifyNetworkError(e) === 'reset');
@@ -217,10 +261,14 @@ describe('the timeout runs from the moment a request is asked for, time in the q
       pool = new Pool(origin, { connections: 1, pipelining: 1, connect: { ca: TLS.cert } });
       const timeoutMs = 300;
       const asked = performance.now();
-      const settled = await Promise.all([1, 2, 3].map((n) => send(pool!, post(`{"n":${n}}`), { timeoutMs }).then(
-        () => ({ outcome: 'answered', after: performance.now() - asked }),
-        (error: Error) => ({ outcome: classifyNetworkError(error), after: performance.now() - asked }),
-      )));
+      const settled = await Promise.all(
+        [1, 2, 3].map((n) =>
+          send(pool!, post(`{"n":${n}}`), { timeoutMs }).then(
+            () => ({ outcome: 'answered', after: performance.now() - asked }),
+            (error: Error) => ({ outcome: classifyNetworkError(error), after: performance.now() - asked }),
+          ),
+        ),
+      );
       expect(settled.map((s) => s.outcome)).toEqual(['timeout', 'timeout', 'timeout']);
       // Queued behind the first, a timeout that started only once a request was sent would end the
       // second at 2× and the third at 3× the timeout; from the asking, all end together.

@@ -15,8 +15,19 @@ import { startRecordingServer, type RecordingServer } from '../helpers/recording
 
 const SECRET = 'whsec_inspector';
 const silent = {
-  received() {}, forwarded() {}, completed() {}, warning() {}, staleRemoved() {}, tunnelStarting() {}, tunnelReady() {}, tunnelLost() {}, tunnelRestartFailed() {}, tunnelRestored() {},
-  registered() {}, unregistered() {}, cleanupFailed() {},
+  received() {},
+  forwarded() {},
+  completed() {},
+  warning() {},
+  staleRemoved() {},
+  tunnelStarting() {},
+  tunnelReady() {},
+  tunnelLost() {},
+  tunnelRestartFailed() {},
+  tunnelRestored() {},
+  registered() {},
+  unregistered() {},
+  cleanupFailed() {},
 };
 
 let dir: string;
@@ -27,17 +38,35 @@ let origin: string;
 let token: string;
 
 async function startAll(options: { listening?: boolean } = {}): Promise<void> {
-  session = await startListenSession({
-    receiver: {
-      host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: [SECRET], appSecrets: [SECRET], skipVerify: false,
-      targets: [new URL(app.origin)], forwardTimeoutMs: 5000, maxBodyBytes: 1 << 20, requestTimeoutMs: 5000, drainTimeoutMs: 100,
-      now: () => new Date(), monotonic: () => performance.now(),
+  session = await startListenSession(
+    {
+      receiver: {
+        host: '127.0.0.1',
+        port: 0,
+        path: '/webhooks/datachonk',
+        secrets: [SECRET],
+        appSecrets: [SECRET],
+        skipVerify: false,
+        targets: [new URL(app.origin)],
+        forwardTimeoutMs: 5000,
+        maxBodyBytes: 1 << 20,
+        requestTimeoutMs: 5000,
+        drainTimeoutMs: 100,
+        now: () => new Date(),
+        monotonic: () => performance.now(),
+      },
+      journalFile: join(dir, 'events.ndjson'),
     },
-    journalFile: join(dir, 'events.ndjson'),
-  }, silent);
+    silent,
+  );
   inspector = await startJournalInspector({
-    port: 0, journalFile: join(dir, 'events.ndjson'), mode: options.listening === false ? 'inspect' : 'listen', secret: SECRET,
-    userAgent: 'test', targets: [app.origin], listenUrl: async () => (options.listening === false ? undefined : session.receiver.url),
+    port: 0,
+    journalFile: join(dir, 'events.ndjson'),
+    mode: options.listening === false ? 'inspect' : 'listen',
+    secret: SECRET,
+    userAgent: 'test',
+    targets: [app.origin],
+    listenUrl: async () => (options.listening === false ? undefined : session.receiver.url),
     pageDir: join(dir, 'page'),
   });
   origin = inspector.url.replace(/\/$/, '');
@@ -47,7 +76,10 @@ async function startAll(options: { listening?: boolean } = {}): Promise<void> {
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'datachonk-inspector-'));
   await mkdir(join(dir, 'page'));
-  await writeFile(join(dir, 'page', 'index.html'), '<meta name="datachonk-token" content="__DATACHONK_TOKEN__"><script type="module" src="/assets/app.js"></script>');
+  await writeFile(
+    join(dir, 'page', 'index.html'),
+    '<meta name="datachonk-token" content="__DATACHONK_TOKEN__"><script type="module" src="/assets/app.js"></script>',
+  );
   await writeFile(join(dir, 'page', 'app.js'), 'export {};');
   app = await startRecordingServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'x-app': 'yes' });
@@ -64,13 +96,21 @@ afterEach(async () => {
 
 function event(id: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    id, event: 'chonk.deleted', created_at: '2026-11-26T10:00:00Z', project_id: 'proj_1',
-    data: { chonk_id: 'chonk_1', chonk_name: 'dim_x', chonk_type: 'entity' }, ...extra,
+    id,
+    event: 'chonk.deleted',
+    created_at: '2026-11-26T10:00:00Z',
+    project_id: 'proj_1',
+    data: { chonk_id: 'chonk_1', chonk_name: 'dim_x', chonk_type: 'entity' },
+    ...extra,
   });
 }
 
 async function deliver(body: string, signature = sign(SECRET, body)): Promise<number> {
-  const answer = await fetch(session.receiver.url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-datachonk-signature': signature } });
+  const answer = await fetch(session.receiver.url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-datachonk-signature': signature },
+  });
   await answer.arrayBuffer();
   return answer.status;
 }
@@ -81,9 +121,12 @@ async function api(path: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: answer.status, json: (await answer.json()) as Record<string, unknown> };
 }
 
-const post = (path: string, body?: unknown) => api(path, {
-  method: 'POST', headers: { origin, 'x-datachonk-token': token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-});
+const post = (path: string, body?: unknown) =>
+  api(path, {
+    method: 'POST',
+    headers: { origin, 'x-datachonk-token': token, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 /** Waits until the feed shows an entry matching `test` (the journal is followed, not pushed). */
 async function entryWhere(test: (summary: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
@@ -102,49 +145,60 @@ function openStream(count: number): { opened: Promise<void>; events: Promise<[st
   const events = new Promise<[string, Record<string, unknown>][]>((resolve, reject) => {
     const controller = new AbortController();
     const seen: [string, Record<string, unknown>][] = [];
-    void fetch(`${origin}/api/stream`, { signal: controller.signal }).then(async (answer) => {
-      let buffer = '';
-      for await (const chunk of answer.body!) {
-        opened();
-        buffer += Buffer.from(chunk as Uint8Array).toString('utf8');
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const name = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (name && data) seen.push([name, JSON.parse(data) as Record<string, unknown>]);
-          if (seen.length === count) {
-            controller.abort();
-            return resolve(seen);
+    void fetch(`${origin}/api/stream`, { signal: controller.signal })
+      .then(async (answer) => {
+        let buffer = '';
+        for await (const chunk of answer.body!) {
+          opened();
+          buffer += Buffer.from(chunk as Uint8Array).toString('utf8');
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const name = /^event: (.+)$/m.exec(block)?.[1];
+            const data = /^data: (.+)$/m.exec(block)?.[1];
+            if (name && data) seen.push([name, JSON.parse(data) as Record<string, unknown>]);
+            if (seen.length === count) {
+              controller.abort();
+              return resolve(seen);
+            }
           }
         }
-      }
-    }).catch((error: Error) => (error.name === 'AbortError' ? undefined : reject(error)));
+      })
+      .catch((error: Error) => (error.name === 'AbortError' ? undefined : reject(error)));
   });
   return { opened: openedPromise, events };
 }
 
-describe('the inspector API over a listener\'s journal', () => {
-  it('lists entries newest first with their verdict and forward, and shows one whole: headers in order, body, the app\'s answer', async () => {
+describe("the inspector API over a listener's journal", () => {
+  it("lists entries newest first with their verdict and forward, and shows one whole: headers in order, body, the app's answer", async () => {
     await startAll();
     expect(await deliver(event('evt_first'))).toBe(200);
     expect(await deliver(event('evt_forged'), sign('whsec_other', event('evt_forged')))).toBe(401);
     const forged = await entryWhere((s) => s.id === 'evt_forged');
     const first = await entryWhere((s) => s.id === 'evt_first' && s.forward !== null);
     expect(forged).toMatchObject({ verdict: 'rejected', reason_code: 'unknown', status: 401, forward: null });
-    expect(first).toMatchObject({ verdict: 'verified', event: 'chonk.deleted', status: 200, forward: { target: `${app.origin}/webhooks/datachonk`, status: 200 } });
+    expect(first).toMatchObject({
+      verdict: 'verified',
+      event: 'chonk.deleted',
+      status: 200,
+      forward: { target: `${app.origin}/webhooks/datachonk`, status: 200 },
+    });
     const { json: list } = await api('/api/events');
     expect((list.entries as { id: string }[]).map((e) => e.id)).toEqual(['evt_forged', 'evt_first']);
 
     const { json: whole } = await api(`/api/events/${first.rid as string}`);
     expect(whole).toMatchObject({
-      rid: first.rid, request: { method: 'POST', path: '/webhooks/datachonk', body: event('evt_first'), body_is_text: true },
-      verification: { status: 'valid' }, replays: [],
+      rid: first.rid,
+      request: { method: 'POST', path: '/webhooks/datachonk', body: event('evt_first'), body_is_text: true },
+      verification: { status: 'valid' },
+      replays: [],
     });
     const headers = (whole.request as { headers: [string, string][] }).headers;
     expect(headers.map(([name]) => name.toLowerCase())).toContain('x-datachonk-signature');
-    const result = (whole.forwards as { results: { status: number; headers: [string, string][]; body: string }[] }[])[0]!.results[0]!;
+    const result = (
+      whole.forwards as { results: { status: number; headers: [string, string][]; body: string }[] }[]
+    )[0]!.results[0]!;
     expect(result).toMatchObject({ status: 200, body: '{"received":true}' });
     expect(result.headers).toContainEqual(['x-app', 'yes']);
     expect(JSON.stringify(whole)).not.toContain(SECRET);
@@ -157,7 +211,12 @@ describe('the inspector API over a listener\'s journal', () => {
     const summary = await entryWhere((s) => s.id === 'evt_pretty');
     expect(summary).toMatchObject({ verdict: 'rejected', reason_code: 'body_reserialized' });
     const { json } = await api(`/api/events/${summary.rid as string}`);
-    expect(json.verification).toMatchObject({ status: 'invalid', code: 'mismatch', diagnosis: { reason: 'body_reserialized' }, hint: expect.stringContaining('raw request bytes') });
+    expect(json.verification).toMatchObject({
+      status: 'invalid',
+      code: 'mismatch',
+      diagnosis: { reason: 'body_reserialized' },
+      hint: expect.stringContaining('raw request bytes'),
+    });
   });
 
   it('streams each new entry, then its update once forwarded, without a reload', async () => {
@@ -166,7 +225,10 @@ describe('the inspector API over a listener\'s journal', () => {
     // The stream is open once the server has said so (its first comment); a delivery after that must arrive on it.
     await stream.opened;
     await deliver(event('evt_live'));
-    const [[kind, entry], [later, updated]] = (await stream.events) as [[string, Record<string, unknown>], [string, Record<string, unknown>]];
+    const [[kind, entry], [later, updated]] = (await stream.events) as [
+      [string, Record<string, unknown>],
+      [string, Record<string, unknown>],
+    ];
     expect([kind, entry.id, entry.forward]).toEqual(['entry', 'evt_live', null]);
     expect([later, updated.rid]).toEqual(['update', entry.rid]);
     expect(updated.forward).toMatchObject({ status: 200 });
@@ -177,7 +239,8 @@ describe('the inspector API over a listener\'s journal', () => {
     for (const id of ['evt_a1', 'evt_a2', 'evt_a3']) await deliver(event(id));
     await deliver(event('evt_b1'), 'sha256=00');
     await entryWhere((s) => s.id === 'evt_b1');
-    const ids = async (query: string) => ((await api(`/api/events?${query}`)).json.entries as { id: string }[]).map((e) => e.id);
+    const ids = async (query: string) =>
+      ((await api(`/api/events?${query}`)).json.entries as { id: string }[]).map((e) => e.id);
     expect(await ids('q=evt_a')).toEqual(['evt_a3', 'evt_a2', 'evt_a1']);
     expect(await ids('status=rejected')).toEqual(['evt_b1']);
     expect(await ids('type=chonk.created')).toEqual([]);
@@ -218,9 +281,15 @@ describe('replay, edit, curl', () => {
     await deliver(event('evt_edit'));
     const original = await entryWhere((s) => s.id === 'evt_edit');
     const path = `/api/events/${original.rid as string}/send`;
-    expect(await post(path, { body: '{not json', force: false })).toMatchObject({ status: 422, json: { issues: [{ path: '(body)' }] } });
+    expect(await post(path, { body: '{not json', force: false })).toMatchObject({
+      status: 422,
+      json: { issues: [{ path: '(body)' }] },
+    });
     const wrong = event('evt_edit', { data: { chonk_id: 'chonk_1', chonk_name: 'dim_x', chonk_type: 'nonsense' } });
-    expect(await post(path, { body: wrong, force: false })).toMatchObject({ status: 422, json: { issues: [{ path: 'data.chonk_type' }] } });
+    expect(await post(path, { body: wrong, force: false })).toMatchObject({
+      status: 422,
+      json: { issues: [{ path: 'data.chonk_type' }] },
+    });
     expect(app.requests).toHaveLength(1);
     expect(await post(path, { body: wrong, force: true })).toEqual({ status: 202, json: { status: 200 } });
     const [, sent] = await app.waitFor(2);
@@ -237,7 +306,9 @@ describe('replay, edit, curl', () => {
     const { json } = await api(`/api/events/${entry.rid as string}/curl`);
     const command = json.command as string;
     expect(command).not.toContain(SECRET);
-    const code = await new Promise<number | null>((resolve) => spawn('bash', ['-c', `${command} --silent --output /dev/null`], { stdio: 'ignore' }).on('close', resolve));
+    const code = await new Promise<number | null>((resolve) =>
+      spawn('bash', ['-c', `${command} --silent --output /dev/null`], { stdio: 'ignore' }).on('close', resolve),
+    );
     expect(code).toBe(0);
     const [, ran] = await app.waitFor(2);
     expect(ran!.body.toString()).toBe(event('evt_curl'));
@@ -259,7 +330,10 @@ describe('replay, edit, curl', () => {
     await deliver(event('evt_alone'));
     const entry = await entryWhere((s) => s.id === 'evt_alone');
     expect((await api('/api/info')).json).toMatchObject({ mode: 'inspect', can_send: false, listen_url: null });
-    expect(await post(`/api/events/${entry.rid as string}/replay`)).toMatchObject({ status: 409, json: { error: expect.stringContaining('no listener is running') } });
+    expect(await post(`/api/events/${entry.rid as string}/replay`)).toMatchObject({
+      status: 409,
+      json: { error: expect.stringContaining('no listener is running') },
+    });
   });
 });
 
@@ -271,8 +345,13 @@ describe('who may use it', () => {
       const answer = await rawRequest(`${origin}${path}`, { method: 'GET', headers: { host: `evil.example:${port}` } });
       expect(answer.status, path).toBe(403);
     }
-    expect((await rawRequest(`${origin}/api/info`, { method: 'GET', headers: { host: `localhost:${port}` } })).status).toBe(200);
-    expect((await rawRequest(`${origin}/api/info`, { method: 'GET', headers: { host: `127.0.0.1:${Number(port) + 1}` } })).status).toBe(403);
+    expect(
+      (await rawRequest(`${origin}/api/info`, { method: 'GET', headers: { host: `localhost:${port}` } })).status,
+    ).toBe(200);
+    expect(
+      (await rawRequest(`${origin}/api/info`, { method: 'GET', headers: { host: `127.0.0.1:${Number(port) + 1}` } }))
+        .status,
+    ).toBe(403);
   });
 
   it('refuses a state change from another origin, without an origin, or without the token', async () => {
@@ -286,7 +365,8 @@ describe('who may use it', () => {
       { origin },
       { origin, 'x-datachonk-token': `${token}x` },
     ];
-    for (const headers of attempts) expect((await fetch(path, { method: 'POST', headers })).status, JSON.stringify(Object.keys(headers))).toBe(403);
+    for (const headers of attempts)
+      expect((await fetch(path, { method: 'POST', headers })).status, JSON.stringify(Object.keys(headers))).toBe(403);
     expect(app.requests).toHaveLength(1);
   });
 
@@ -305,7 +385,10 @@ describe('who may use it', () => {
   it('writes the newest rows into the HTML, and the stylesheet inline under its hash', async () => {
     const css = 'body { color: red; }\n';
     await writeFile(join(dir, 'page', 'app.css'), css);
-    await writeFile(join(dir, 'page', 'index.html'), '<meta name="datachonk-token" content="__DATACHONK_TOKEN__"><link rel="stylesheet" href="/assets/app.css"><tbody>__DATACHONK_FIRST_ROWS__</tbody>');
+    await writeFile(
+      join(dir, 'page', 'index.html'),
+      '<meta name="datachonk-token" content="__DATACHONK_TOKEN__"><link rel="stylesheet" href="/assets/app.css"><tbody>__DATACHONK_FIRST_ROWS__</tbody>',
+    );
     await startAll();
     for (let i = 0; i < 45; i++) expect(await deliver(event(`evt_${i}`))).toBe(200);
     await entryWhere((summary) => summary.id === 'evt_44' && summary.forward !== null);
@@ -323,10 +406,15 @@ describe('who may use it', () => {
 
   it('leaves a stylesheet with "</" in it as a link, under the plain CSP', async () => {
     await writeFile(join(dir, 'page', 'app.css'), 'body::after { content: "</style>"; }');
-    await writeFile(join(dir, 'page', 'index.html'), '<meta name="datachonk-token" content="__DATACHONK_TOKEN__"><link rel="stylesheet" href="/assets/app.css">');
+    await writeFile(
+      join(dir, 'page', 'index.html'),
+      '<meta name="datachonk-token" content="__DATACHONK_TOKEN__"><link rel="stylesheet" href="/assets/app.css">',
+    );
     await startAll();
     const answer = await fetch(inspector.url);
-    expect(await answer.text()).toBe(`<meta name="datachonk-token" content="${token}"><link rel="stylesheet" href="/assets/app.css">`);
+    expect(await answer.text()).toBe(
+      `<meta name="datachonk-token" content="${token}"><link rel="stylesheet" href="/assets/app.css">`,
+    );
     expect(answer.headers.get('content-security-policy')).toContain("style-src 'self';");
   });
 });

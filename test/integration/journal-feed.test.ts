@@ -22,12 +22,20 @@ afterEach(async () => {
 });
 
 const request = (n: number): RequestRecord => ({
-  type: 'request', rid: `rcv_${n}`, received_at: '2026-12-07T10:00:00.000Z', method: 'POST', path: '/webhooks/datachonk',
-  headers: {}, body: Buffer.from(`{"n":${n}}`).toString('base64'), verification: { status: 'valid' }, targets: [],
+  type: 'request',
+  rid: `rcv_${n}`,
+  received_at: '2026-12-07T10:00:00.000Z',
+  method: 'POST',
+  path: '/webhooks/datachonk',
+  headers: {},
+  body: Buffer.from(`{"n":${n}}`).toString('base64'),
+  verification: { status: 'valid' },
+  targets: [],
 });
 
 /** Commits a record and resolves once it is in the file. */
-const commit = (record: RequestRecord) => new Promise<void>((resolve, reject) => writer!.commit(record, (error) => (error ? reject(error) : resolve())));
+const commit = (record: RequestRecord) =>
+  new Promise<void>((resolve, reject) => writer!.commit(record, (error) => (error ? reject(error) : resolve())));
 
 describe('the journal feed', () => {
   it('sees every record appended between two looks, also when the file rolled over in between', async () => {

@@ -6,7 +6,8 @@ import { startRecordingServer, type RecordingServer } from '../helpers/recording
 import { testContext, type TestContext } from '../helpers/context.js';
 import { argsOf, run } from '../helpers/program.js';
 
-const trigger = (context: TestContext, event: string, flags: Record<string, unknown>) => run(context, ['trigger', event, ...argsOf(flags)]);
+const trigger = (context: TestContext, event: string, flags: Record<string, unknown>) =>
+  run(context, ['trigger', event, ...argsOf(flags)]);
 
 let contexts: TestContext[] = [];
 let app: RecordingServer | undefined;
@@ -25,14 +26,31 @@ async function runListen(flags: Record<string, unknown>, options: Parameters<typ
   contexts.push(ctx);
   const done = run(ctx, ['listen', '--port', '0', ...argsOf(flags)]);
   // The Ready line, or the listener's failure, whichever comes first.
-  const [, url] = await Promise.race([ctx.stderr.waitFor(/Listening on (\S+)/), done.then(() => { throw new Error('listen ended before it was ready'); })]);
-  return { ctx, url, stop: async () => { stop('SIGINT'); await done; } };
+  const [, url] = await Promise.race([
+    ctx.stderr.waitFor(/Listening on (\S+)/),
+    done.then(() => {
+      throw new Error('listen ended before it was ready');
+    }),
+  ]);
+  return {
+    ctx,
+    url,
+    stop: async () => {
+      stop('SIGINT');
+      await done;
+    },
+  };
 }
 
 describe('listen command', () => {
-  it('--verbose prints the request headers and the app\'s response body', async () => {
+  it("--verbose prints the request headers and the app's response body", async () => {
     app = await startRecordingServer((_req, res) => res.end('{"handled":"yes"}'));
-    const { ctx, url, stop } = await runListen({ forward: [app.origin], verbose: true, secret: 'whsec_v', journal: false });
+    const { ctx, url, stop } = await runListen({
+      forward: [app.origin],
+      verbose: true,
+      secret: 'whsec_v',
+      journal: false,
+    });
     expect(ctx.stderr.text).toContain('Signing secret: whsec_…ec_v (from --secret)');
     const sender = await testContext({ output: 'quiet' });
     contexts.push(sender);
@@ -64,26 +82,43 @@ describe('listen command', () => {
     await stop();
     const { id } = sender.stdout.records[0] as { id: string };
 
-    const resender = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
+    const resender = {
+      ...ctx,
+      stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(),
+      output: 'json' as const,
+    };
     // --to without a path, like --forward: the event goes to the path it came to.
     await run(resender, ['events', 'resend', id, '--to', app.origin, '--secret', 'whsec_new']);
     expect(app.requests[0]!.url).toBe('/webhooks/datachonk');
     expect(verify('whsec_new', app.requests[0]!.body, app.requests[0]!.headers['x-datachonk-signature']).ok).toBe(true);
     expect(resender.stdout.records[0]).toMatchObject({ type: 'resend', id, status: 200 });
 
-    const lister = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
+    const lister = {
+      ...ctx,
+      stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(),
+      output: 'json' as const,
+    };
     await run(lister, ['events', 'list']);
-    expect(lister.stdout.records[0]).toMatchObject({ id, event: 'chonk.deleted', verification: 'valid', verdict: 'accepted', app_status: 200 });
+    expect(lister.stdout.records[0]).toMatchObject({
+      id,
+      event: 'chonk.deleted',
+      verification: 'valid',
+      verdict: 'accepted',
+      app_status: 200,
+    });
   });
 
   it('events resend of an event that went nowhere asks for --to', async () => {
     const { ctx, url, stop } = await runListen({});
     const sender = await testContext({ output: 'json' });
     contexts.push(sender);
-    await trigger(sender, 'chonk.created', { url, secret: (/Signing secret: (\S+)/.exec(ctx.stderr.text))![1] });
+    await trigger(sender, 'chonk.created', { url, secret: /Signing secret: (\S+)/.exec(ctx.stderr.text)![1] });
     await stop();
     const { id } = sender.stdout.records[0] as { id: string };
-    await expect(run(ctx, ['events', 'resend', id])).rejects.toMatchObject({ kind: 'usage', hint: expect.stringContaining('--to') });
+    await expect(run(ctx, ['events', 'resend', id])).rejects.toMatchObject({
+      kind: 'usage',
+      hint: expect.stringContaining('--to'),
+    });
   });
   it('a rejected request that reuses an event id neither shadows the event nor gets signed by resend', async () => {
     app = await startRecordingServer();
@@ -92,11 +127,25 @@ describe('listen command', () => {
     contexts.push(sender);
     await trigger(sender, 'chonk.created', { url, secret: 'whsec_real' });
     const { id } = sender.stdout.records[0] as { id: string };
-    const forged = JSON.stringify({ id, event: 'chonk.created', created_at: '2026-11-29T00:00:00Z', project_id: 'proj_forged', data: { forged: true } });
-    const refused = await fetch(url!, { method: 'POST', body: forged, headers: { 'content-type': 'application/json', 'x-datachonk-signature': `sha256=${'0'.repeat(64)}` } });
+    const forged = JSON.stringify({
+      id,
+      event: 'chonk.created',
+      created_at: '2026-11-29T00:00:00Z',
+      project_id: 'proj_forged',
+      data: { forged: true },
+    });
+    const refused = await fetch(url!, {
+      method: 'POST',
+      body: forged,
+      headers: { 'content-type': 'application/json', 'x-datachonk-signature': `sha256=${'0'.repeat(64)}` },
+    });
     expect(refused.status).toBe(401);
     await stop();
-    const fresh = () => ({ ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), stderr: new (ctx.stderr.constructor as new () => typeof ctx.stderr)() });
+    const fresh = () => ({
+      ...ctx,
+      stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(),
+      stderr: new (ctx.stderr.constructor as new () => typeof ctx.stderr)(),
+    });
 
     const shown = { ...fresh(), output: 'json' as const };
     await run(shown, ['events', 'show', id]);
@@ -109,20 +158,36 @@ describe('listen command', () => {
 
     const listed = { ...fresh(), output: 'json' as const };
     await run(listed, ['events', 'list']);
-    const rejected = listed.stdout.records.find((r) => (r as { verification: string }).verification === 'invalid') as { rid: string; id: string };
+    const rejected = listed.stdout.records.find((r) => (r as { verification: string }).verification === 'invalid') as {
+      rid: string;
+      id: string;
+    };
     // It claimed the id: recorded as claimed, but it does not take the event's place.
     expect(rejected.id).toBe(id);
     const before = app.requests.length;
     const refusal = fresh();
-    await expect(run(refusal, ['events', 'resend', rejected.rid, '--to', app.origin, '--secret', 'whsec_app'])).rejects.toMatchObject({
+    await expect(
+      run(refusal, ['events', 'resend', rejected.rid, '--to', app.origin, '--secret', 'whsec_app']),
+    ).rejects.toMatchObject({
       message: expect.stringContaining(`${rejected.rid} was rejected when it arrived (its signature was invalid`),
       hint: expect.stringContaining('--allow-rejected'),
     });
     expect(app.requests).toHaveLength(before);
 
     const allowed = fresh();
-    await run(allowed, ['events', 'resend', rejected.rid, '--to', app.origin, '--secret', 'whsec_app', '--allow-rejected']);
-    expect(allowed.stderr.text).toContain(`warning: sending ${rejected.rid} although it was rejected when it arrived (its signature was invalid), as --allow-rejected asks`);
+    await run(allowed, [
+      'events',
+      'resend',
+      rejected.rid,
+      '--to',
+      app.origin,
+      '--secret',
+      'whsec_app',
+      '--allow-rejected',
+    ]);
+    expect(allowed.stderr.text).toContain(
+      `warning: sending ${rejected.rid} although it was rejected when it arrived (its signature was invalid), as --allow-rejected asks`,
+    );
     expect(app.requests.at(-1)!.body.toString()).toContain('forged');
   });
 
@@ -134,9 +199,14 @@ describe('listen command', () => {
     await stop();
     const { id } = sender.stdout.records[0] as { id: string };
     const file = join(ctx.paths.stateDir, 'events.ndjson');
-    await writeFile(file, (await readFile(file, 'utf8')).replaceAll('http://127.0.0.1:9/webhooks/datachonk', 'file:///etc/passwd'));
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replaceAll('http://127.0.0.1:9/webhooks/datachonk', 'file:///etc/passwd'),
+    );
     await expect(run(ctx, ['events', 'resend', id])).rejects.toMatchObject({
-      message: expect.stringMatching(/^the journal entry rcv_\S+ has a target that is not an http or https URL: "file:\/\/\/etc\/passwd"$/),
+      message: expect.stringMatching(
+        /^the journal entry rcv_\S+ has a target that is not an http or https URL: "file:\/\/\/etc\/passwd"$/,
+      ),
       hint: expect.stringContaining('--to'),
     });
   });
@@ -144,7 +214,9 @@ describe('listen command', () => {
     const { ctx, stop } = await runListen({ forward: ['localhost', '127.0.0.1:3000'], journal: false });
     await stop();
     const warnings = ctx.stderr.text.split('\n').filter((l) => l.startsWith('warning:'));
-    expect(warnings).toEqual(["warning: --forward localhost has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward localhost:3000"]);
+    expect(warnings).toEqual([
+      "warning: --forward localhost has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward localhost:3000",
+    ]);
   });
   it('events resend refuses a request whose body was never read, and hints --secret when the app answers 401', async () => {
     app = await startRecordingServer((request, res) => {
@@ -157,14 +229,21 @@ describe('listen command', () => {
     contexts.push(sender);
     await trigger(sender, 'chonk.created', { url, secret: 'whsec_r', expectStatus: 401 });
     await stop();
-    const listed = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output: 'json' as const };
+    const listed = {
+      ...ctx,
+      stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(),
+      output: 'json' as const,
+    };
     await run(listed, ['events', 'list']);
     const [event, get] = listed.stdout.records as { rid: string; id: string | null }[];
-    await expect(run(ctx, ['events', 'resend', get!.rid, '--to', app.origin, '--allow-rejected'])).rejects.toMatchObject({
+    await expect(
+      run(ctx, ['events', 'resend', get!.rid, '--to', app.origin, '--allow-rejected']),
+    ).rejects.toMatchObject({
       message: `${get!.rid} (GET /webhooks/datachonk) was refused before its body was read (the listener answered 405), so no body was kept and there is nothing to resend`,
     });
     await expect(run(ctx, ['events', 'resend', event!.id!, '--to', app.origin])).rejects.toMatchObject({
-      message: expect.stringContaining('got 401'), hint: 're-sign it with the secret that app verifies with: --secret <its secret>',
+      message: expect.stringContaining('got 401'),
+      hint: 're-sign it with the secret that app verifies with: --secret <its secret>',
     });
   });
 });

@@ -8,7 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRejected, JournalWriter, readJournal } from '../../src/core/listen/journal.js';
 import { resend } from '../../src/core/listen/resend.js';
 import { createSender } from '../../src/core/send.js';
-import { startReceiver, type ReceivedRequest, type Receiver, type ReceiverOptions } from '../../src/core/listen/receiver.js';
+import {
+  startReceiver,
+  type ReceivedRequest,
+  type Receiver,
+  type ReceiverOptions,
+} from '../../src/core/listen/receiver.js';
 import type { ForwardResult } from '../../src/core/listen/records.js';
 import { parseTarget } from '../../src/core/listen/targets.js';
 import { sign } from '../../src/core/signing/signature.js';
@@ -17,13 +22,24 @@ import { countingRequest, halfSentBody, rawRequest } from '../helpers/raw-http.j
 import { expectMode } from '../helpers/platform.js';
 
 const SECRET = 'whsec_listen_test';
-const event = (overrides: Record<string, unknown> = {}) => JSON.stringify({
-  id: 'evt_listen1', event: 'generation.completed', created_at: '2026-11-26T14:55:54Z', project_id: 'proj_1',
-  data: { chonk_id: 'chonk_1', chonk_name: 'dim_customers', chonk_type: 'entity', files_generated: [], duration_ms: 5 },
-  ...overrides,
-});
+const event = (overrides: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    id: 'evt_listen1',
+    event: 'generation.completed',
+    created_at: '2026-11-26T14:55:54Z',
+    project_id: 'proj_1',
+    data: {
+      chonk_id: 'chonk_1',
+      chonk_name: 'dim_customers',
+      chonk_type: 'entity',
+      files_generated: [],
+      duration_ms: 5,
+    },
+    ...overrides,
+  });
 const signed = (body: string, extra: Record<string, string | string[]> = {}) => ({
-  headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, body), ...extra }, body,
+  headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, body), ...extra },
+  body,
 });
 
 class Recorder {
@@ -34,7 +50,8 @@ class Recorder {
   reporter = {
     received: (r: ReceivedRequest) => this.received.push(r),
     forwarded: (_r: ReceivedRequest, result: ForwardResult) => this.forwards.push(result),
-    completed: (request: ReceivedRequest, results: readonly ForwardResult[]) => this.completed.push({ request, results }),
+    completed: (request: ReceivedRequest, results: readonly ForwardResult[]) =>
+      this.completed.push({ request, results }),
     warning: (message: string) => this.warnings.push(message),
   };
 }
@@ -60,12 +77,25 @@ afterEach(async () => {
 });
 
 async function listen(options: Partial<ReceiverOptions> = {}): Promise<Receiver> {
-  receiver = await startReceiver({
-    host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: [SECRET], skipVerify: false,
-    targets: app ? [parseTarget(app.origin)] : [], forwardTimeoutMs: 5000, maxBodyBytes: 5 * 1024 * 1024,
-    requestTimeoutMs: 5000, drainTimeoutMs: 2000, journal, now: () => new Date(), monotonic: () => performance.now(),
-    ...options,
-  }, recorder.reporter);
+  receiver = await startReceiver(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      path: '/webhooks/datachonk',
+      secrets: [SECRET],
+      skipVerify: false,
+      targets: app ? [parseTarget(app.origin)] : [],
+      forwardTimeoutMs: 5000,
+      maxBodyBytes: 5 * 1024 * 1024,
+      requestTimeoutMs: 5000,
+      drainTimeoutMs: 2000,
+      journal,
+      now: () => new Date(),
+      monotonic: () => performance.now(),
+      ...options,
+    },
+    recorder.reporter,
+  );
   return receiver;
 }
 
@@ -75,9 +105,16 @@ describe('forwarding', () => {
     const { url } = await listen();
     // Spaces, a newline and unicode: a re-serializing proxy would change these bytes.
     const body = `{ "id": "evt_bytes", "event": "chonk.created", "created_at": "2026-11-26T14:55:54Z",\n  "project_id": "proj_1", "data": { "chonk_name": "kunden_ü" } }`;
-    const response = await rawRequest(`${url}?attempt=2`, signed(body, {
-      connection: 'keep-alive, x-hop', 'x-hop': 'drop me', te: 'trailers', 'keep-alive': 'timeout=5', 'x-custom': 'kept',
-    }));
+    const response = await rawRequest(
+      `${url}?attempt=2`,
+      signed(body, {
+        connection: 'keep-alive, x-hop',
+        'x-hop': 'drop me',
+        te: 'trailers',
+        'keep-alive': 'timeout=5',
+        'x-custom': 'kept',
+      }),
+    );
     expect(response.status).toBe(200);
     const [forwarded] = app.requests;
     expect(forwarded!.body.equals(Buffer.from(body))).toBe(true);
@@ -92,7 +129,7 @@ describe('forwarding', () => {
     expect(forwarded!.headers.host).toBe(new URL(app.origin).host);
   });
 
-  it('tells the app the listener\'s own scheme in X-Forwarded-Proto, not the one a client claims, and extends X-Forwarded-For', async () => {
+  it("tells the app the listener's own scheme in X-Forwarded-Proto, not the one a client claims, and extends X-Forwarded-For", async () => {
     app = await startRecordingServer();
     const { url } = await listen();
     await rawRequest(url, signed(event(), { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' }));
@@ -101,7 +138,7 @@ describe('forwarding', () => {
     expect(forwarded!.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
   });
 
-  it('gives the sender the app\'s answer byte for byte, even bytes that are not UTF-8', async () => {
+  it("gives the sender the app's answer byte for byte, even bytes that are not UTF-8", async () => {
     const answer = Buffer.from([0x00, 0xff, 0xc3, 0x28, 0x7b, 0x0a, 0xe2, 0x82, 0xac, 0x80]);
     app = await startRecordingServer((_req, res) => {
       res.statusCode = 202;
@@ -115,12 +152,31 @@ describe('forwarding', () => {
     expect(response.raw.equals(answer)).toBe(true);
   });
 
-  it('gives the sender the app\'s headers in their order and case, repeats kept, hop-by-hop ones left out', async () => {
+  it("gives the sender the app's headers in their order and case, repeats kept, hop-by-hop ones left out", async () => {
     app = await startRecordingServer((_req, res) => {
       res.writeHead(303, [
-        'Retry-After', '120', 'Location', '/things/1', 'Set-Cookie', 'a=1; Path=/', 'X-Custom', 'kept', 'Set-Cookie', 'b=2; HttpOnly',
-        'Connection', 'keep-alive, X-Hop', 'X-Hop', 'dropped', 'Keep-Alive', 'timeout=9', 'Proxy-Authenticate', 'Basic realm="x"',
-        'Trailer', 'X-Trail', 'Upgrade', 'h2c',
+        'Retry-After',
+        '120',
+        'Location',
+        '/things/1',
+        'Set-Cookie',
+        'a=1; Path=/',
+        'X-Custom',
+        'kept',
+        'Set-Cookie',
+        'b=2; HttpOnly',
+        'Connection',
+        'keep-alive, X-Hop',
+        'X-Hop',
+        'dropped',
+        'Keep-Alive',
+        'timeout=9',
+        'Proxy-Authenticate',
+        'Basic realm="x"',
+        'Trailer',
+        'X-Trail',
+        'Upgrade',
+        'h2c',
       ]);
       // Chunked, as the Trailer header asks: the listener frames its answer with a Content-Length of its own.
       res.end('moved');
@@ -131,8 +187,21 @@ describe('forwarding', () => {
     expect(response.body).toBe('moved');
     const names = response.rawHeaders.filter((_, i) => i % 2 === 0);
     // Node adds Date and its own Connection to the listener's answer; nothing else is the listener's.
-    expect(names.filter((n) => n !== 'Date' && n !== 'Connection')).toEqual(['Retry-After', 'Location', 'Set-Cookie', 'X-Custom', 'Set-Cookie', 'content-length']);
-    expect(response.headers).toMatchObject({ 'retry-after': '120', location: '/things/1', 'set-cookie': ['a=1; Path=/', 'b=2; HttpOnly'], 'x-custom': 'kept', 'content-length': '5' });
+    expect(names.filter((n) => n !== 'Date' && n !== 'Connection')).toEqual([
+      'Retry-After',
+      'Location',
+      'Set-Cookie',
+      'X-Custom',
+      'Set-Cookie',
+      'content-length',
+    ]);
+    expect(response.headers).toMatchObject({
+      'retry-after': '120',
+      location: '/things/1',
+      'set-cookie': ['a=1; Path=/', 'b=2; HttpOnly'],
+      'x-custom': 'kept',
+      'content-length': '5',
+    });
     expect(response.headers.connection).toBe('close');
     expect(response.headers['transfer-encoding']).toBeUndefined();
   });
@@ -170,13 +239,17 @@ describe('forwarding', () => {
     });
     const { url } = await listen();
     const answer = await countingRequest(url, signed(event()), (count) => count >= part.length && senderHasStart());
-    expect(answer).toMatchObject({ status: 200, received: 17 * part.length + 3, headers: { 'content-type': 'text/plain' } });
+    expect(answer).toMatchObject({
+      status: 200,
+      received: 17 * part.length + 3,
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(answer.tail.endsWith('aaaend')).toBe(true);
     // The journal and the terminal get the start of the answer only.
     expect(recorder.forwards[0]).toMatchObject({ status: 200, body: 'a'.repeat(2048) });
   });
 
-  it('keeps a target\'s own path, and gives the sender the first target\'s status and body', async () => {
+  it("keeps a target's own path, and gives the sender the first target's status and body", async () => {
     app = await startRecordingServer((_req, res) => {
       res.statusCode = 500;
       res.setHeader('content-type', 'text/plain');
@@ -201,17 +274,25 @@ describe('forwarding', () => {
     const { url } = await listen({ targets: [parseTarget(`localhost:${port}`)] });
     const response = await rawRequest(url, signed(event()));
     expect(response.status).toBe(502);
-    expect(recorder.forwards[0]).toMatchObject({ status: null, error: { code: 'refused', message: `connection refused: is your app running on localhost:${port}?` } });
+    expect(recorder.forwards[0]).toMatchObject({
+      status: null,
+      error: { code: 'refused', message: `connection refused: is your app running on localhost:${port}?` },
+    });
     expect((await rawRequest(url, signed(event()))).status).toBe(502);
   });
 
-  it('an app\'s malformed answer (an invalid header byte) is a 502 to the sender and an outcome in the journal, never left pending', async () => {
-    const raw = createNetServer((socket) => socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nX-Bad\x01: v\r\nContent-Length: 0\r\n\r\n')));
+  it("an app's malformed answer (an invalid header byte) is a 502 to the sender and an outcome in the journal, never left pending", async () => {
+    const raw = createNetServer((socket) =>
+      socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nX-Bad\x01: v\r\nContent-Length: 0\r\n\r\n')),
+    );
     await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
     try {
       const file = join(dir, 'events.ndjson');
       journal = await JournalWriter.open(file);
-      const { url } = await listen({ journal, targets: [parseTarget(`127.0.0.1:${(raw.address() as AddressInfo).port}`)] });
+      const { url } = await listen({
+        journal,
+        targets: [parseTarget(`127.0.0.1:${(raw.address() as AddressInfo).port}`)],
+      });
       const response = await rawRequest(url, signed(event()));
       expect(response.status).toBe(502);
       expect(response.headers['x-datachonk-answered-by']).toBe('datachonk listen');
@@ -238,7 +319,11 @@ describe('forwarding', () => {
     const { url } = await listen();
     const response = await rawRequest(url, signed(event()));
     expect(response).toMatchObject({ status: 200, body: '{"received":true}' });
-    expect(recorder.received[0]).toMatchObject({ event: 'generation.completed', eventId: 'evt_listen1', verification: { status: 'valid' } });
+    expect(recorder.received[0]).toMatchObject({
+      event: 'generation.completed',
+      eventId: 'evt_listen1',
+      verification: { status: 'valid' },
+    });
   });
 
   it('--events acknowledges the others without forwarding them', async () => {
@@ -256,7 +341,10 @@ describe('forwarding', () => {
     const response = await rawRequest(url, { headers: { 'content-type': 'application/json' }, body: event() });
     expect(response.status).toBe(200);
     expect(app.requests).toHaveLength(1);
-    expect(recorder.received[0]!.verification).toMatchObject({ status: 'skipped', reason: expect.stringContaining('missing') });
+    expect(recorder.received[0]!.verification).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('missing'),
+    });
   });
 });
 
@@ -269,7 +357,8 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
   const body = event();
   const good = sign(SECRET, body);
   const withSignature = (value: string | string[] | undefined) => ({
-    headers: { 'content-type': 'application/json', ...(value === undefined ? {} : { 'x-datachonk-signature': value }) }, body,
+    headers: { 'content-type': 'application/json', ...(value === undefined ? {} : { 'x-datachonk-signature': value }) },
+    body,
   });
 
   it.each<[string, string | string[] | undefined]>([
@@ -291,14 +380,17 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
   it.each([
     ['in upper-case hex', good.toUpperCase().replace('SHA256=', 'sha256='), 'the signature has uppercase hex digits'],
     ['with an upper-case prefix', good.replace('sha256=', 'SHA256='), 'the signature starts with SHA256='],
-  ])('the right signature %s gets 401 naming the near miss, and is never forwarded as verified', async (_name, signature, words) => {
-    app = await startRecordingServer();
-    const { url } = await listen();
-    const response = await rawRequest(url, withSignature(signature));
-    expect(response.status).toBe(401);
-    expect((JSON.parse(response.body) as { error: string }).error).toContain(`invalid signature: ${words}`);
-    expect(app.requests).toEqual([]);
-  });
+  ])(
+    'the right signature %s gets 401 naming the near miss, and is never forwarded as verified',
+    async (_name, signature, words) => {
+      app = await startRecordingServer();
+      const { url } = await listen();
+      const response = await rawRequest(url, withSignature(signature));
+      expect(response.status).toBe(401);
+      expect((JSON.parse(response.body) as { error: string }).error).toContain(`invalid signature: ${words}`);
+      expect(app.requests).toEqual([]);
+    },
+  );
 
   it.each([
     ['a signed body that is not JSON', 'not json at all'],
@@ -349,12 +441,23 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
   });
 
   const big = Buffer.alloc(6 * 1024 * 1024, 'a');
-  const status = (pending: Promise<{ status: number }>) => pending.then((r) => r.status, (error: NodeJS.ErrnoException) => error.code);
+  const status = (pending: Promise<{ status: number }>) =>
+    pending.then(
+      (r) => r.status,
+      (error: NodeJS.ErrnoException) => error.code,
+    );
 
   it('a body over --max-body gets 413', async () => {
     app = await startRecordingServer();
     const { url } = await listen({ maxBodyBytes: 5 * 1024 * 1024 });
-    expect(await status(rawRequest(url, { headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, big) }, body: big }))).toBe(413);
+    expect(
+      await status(
+        rawRequest(url, {
+          headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, big) },
+          body: big,
+        }),
+      ),
+    ).toBe(413);
     expect(app.requests).toEqual([]);
   });
 
@@ -363,14 +466,17 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
     const target = new URL(url);
     const socket = connect(Number(target.port), target.hostname);
     let received = '';
-    const arrived = (text: string) => new Promise<void>((resolve) => {
-      const look = () => (received.includes(text) ? resolve() : socket.once('data', look));
-      look();
-    });
+    const arrived = (text: string) =>
+      new Promise<void>((resolve) => {
+        const look = () => (received.includes(text) ? resolve() : socket.once('data', look));
+        look();
+      });
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
     socket.on('error', () => {});
     const declared = 4 * 1024 * 1024;
-    socket.write(`POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Length: ${declared}\r\n\r\n${'a'.repeat(64 * 1024)}`);
+    socket.write(
+      `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Length: ${declared}\r\n\r\n${'a'.repeat(64 * 1024)}`,
+    );
     await arrived('HTTP/1.1 413 ');
     // Sent after the 413: it must not be reset, and the next request on the connection is answered.
     socket.write('a'.repeat(declared - 64 * 1024));
@@ -383,7 +489,11 @@ describe('bad input: answered by the listener itself, not forwarded', () => {
   it('a chunked body with no content-length is capped while streaming: 413', async () => {
     app = await startRecordingServer();
     const { url } = await listen({ maxBodyBytes: 5 * 1024 * 1024 });
-    expect(await status(rawRequest(url, { headers: { 'transfer-encoding': 'chunked', 'x-datachonk-signature': good }, body: big }))).toBe(413);
+    expect(
+      await status(
+        rawRequest(url, { headers: { 'transfer-encoding': 'chunked', 'x-datachonk-signature': good }, body: big }),
+      ),
+    ).toBe(413);
     expect(app.requests).toEqual([]);
   });
 
@@ -421,13 +531,25 @@ describe('a body sent compressed (Content-Encoding)', () => {
     app = await startRecordingServer();
     const { url } = await listen({ journal });
     const gz = gzipSync(event({ id: 'evt_gzip' }));
-    const response = await rawRequest(url, { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-datachonk-signature': sign(SECRET, gz) }, body: gz });
+    const response = await rawRequest(url, {
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'x-datachonk-signature': sign(SECRET, gz),
+      },
+      body: gz,
+    });
     expect(response.status).toBe(200);
     const [forwarded] = app.requests;
     expect(forwarded!.body.equals(gz)).toBe(true);
     expect(forwarded!.headers['content-encoding']).toBe('gzip');
     expect(forwarded!.headers['x-datachonk-signature']).toBe(sign(SECRET, gz));
-    expect(recorder.received[0]).toMatchObject({ event: 'generation.completed', eventId: 'evt_gzip', verification: { status: 'valid' }, bodyBytes: gz.length });
+    expect(recorder.received[0]).toMatchObject({
+      event: 'generation.completed',
+      eventId: 'evt_gzip',
+      verification: { status: 'valid' },
+      bodyBytes: gz.length,
+    });
     expect(recorder.received[0]!.payload).toEqual(JSON.parse(event({ id: 'evt_gzip' })));
     await receiver!.close();
     receiver = undefined;
@@ -442,7 +564,10 @@ describe('a body sent compressed (Content-Encoding)', () => {
     // 16 MB of spaces in about 16 KB: under the limit as sent, far over it decoded.
     const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024, ' '));
     expect(bomb.length).toBeLessThan(64 * 1024);
-    const response = await rawRequest(url, { headers: { 'content-encoding': 'gzip', 'x-datachonk-signature': sign(SECRET, bomb) }, body: bomb });
+    const response = await rawRequest(url, {
+      headers: { 'content-encoding': 'gzip', 'x-datachonk-signature': sign(SECRET, bomb) },
+      body: bomb,
+    });
     expect(response.status).toBe(413);
     expect(JSON.parse(response.body)).toEqual({ error: 'the body decompresses to more than 65536 bytes' });
     expect(recorder.received[0]!.disposition).toMatchObject({ kind: 'rejected', code: 'too-large' });
@@ -453,7 +578,10 @@ describe('a body sent compressed (Content-Encoding)', () => {
     app = await startRecordingServer();
     const { url } = await listen();
     const body = Buffer.from('(zstd bytes)');
-    const response = await rawRequest(url, { headers: { 'content-encoding': 'zstd', 'x-datachonk-signature': sign(SECRET, body) }, body });
+    const response = await rawRequest(url, {
+      headers: { 'content-encoding': 'zstd', 'x-datachonk-signature': sign(SECRET, body) },
+      body,
+    });
     expect(response.status).toBe(415);
     expect(response.headers['accept-encoding']).toBe('gzip, deflate, br');
     expect(app.requests).toHaveLength(0);
@@ -476,7 +604,7 @@ describe('in flight', () => {
 });
 
 describe('journal', () => {
-  it('holds each request before it is forwarded, and the app\'s answer after', async () => {
+  it("holds each request before it is forwarded, and the app's answer after", async () => {
     const file = join(dir, 'events.ndjson');
     journal = await JournalWriter.open(file);
     let journalWhenForwarded = '';
@@ -494,7 +622,8 @@ describe('journal', () => {
     journal = undefined;
     const contents = await readJournal(file);
     expect(contents.entries.map((e) => [e.request.event_id, e.request.verification.status])).toEqual([
-      ['evt_listen1', 'valid'], ['evt_unsigned', 'invalid'],
+      ['evt_listen1', 'valid'],
+      ['evt_unsigned', 'invalid'],
     ]);
     expect(Buffer.from(contents.entries[0]!.request.body, 'base64').toString()).toBe(event());
     expect(contents.entries[0]!.forwards[0]!.results[0]).toMatchObject({ status: 200, body: '{"ok":true}' });
@@ -507,7 +636,15 @@ describe('journal', () => {
     app = await startRecordingServer();
     const { url } = await listen({ journal });
     const body = event();
-    await rawRequest(url, { headers: { 'X-Custom-Case': 'One', 'x-repeat': ['a', 'b'], 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, body) }, body });
+    await rawRequest(url, {
+      headers: {
+        'X-Custom-Case': 'One',
+        'x-repeat': ['a', 'b'],
+        'content-type': 'application/json',
+        'x-datachonk-signature': sign(SECRET, body),
+      },
+      body,
+    });
     await receiver!.close();
     receiver = undefined;
     await journal.close();
@@ -519,7 +656,8 @@ describe('journal', () => {
     } finally {
       await sender.close();
     }
-    const picked = (raw: string[]) => raw.flatMap((v, i) => (i % 2 === 0 && /^x-(custom|repeat)/i.test(v) ? [v, raw[i + 1]!] : []));
+    const picked = (raw: string[]) =>
+      raw.flatMap((v, i) => (i % 2 === 0 && /^x-(custom|repeat)/i.test(v) ? [v, raw[i + 1]!] : []));
     const [live, again] = app.requests;
     expect(picked(live!.rawHeaders)).toEqual(['X-Custom-Case', 'One', 'x-repeat', 'a', 'x-repeat', 'b']);
     expect(picked(again!.rawHeaders)).toEqual(picked(live!.rawHeaders));
@@ -537,7 +675,15 @@ describe('journal', () => {
     await journal.close();
     journal = undefined;
     const { entries } = await readJournal(file);
-    expect(entries.map((e) => [e.request.method, e.request.path, e.request.response_status, e.request.verification.status, e.request.body])).toEqual([
+    expect(
+      entries.map((e) => [
+        e.request.method,
+        e.request.path,
+        e.request.response_status,
+        e.request.verification.status,
+        e.request.body,
+      ]),
+    ).toEqual([
       ['GET', '/webhooks/datachonk', 405, 'unchecked', ''],
       ['POST', '/other', 404, 'unchecked', ''],
       ['POST', '/webhooks/datachonk', 413, 'unchecked', ''],
@@ -550,18 +696,24 @@ describe('journal', () => {
     journal = await JournalWriter.open(file);
     const forwards = (rid: string) => ({ type: 'forwards' as const, rid, at: '2026-11-26T00:00:00.000Z', results: [] });
     const seen: string[] = [];
-    const committed = (rid: string) => new Promise<void>((resolve, reject) => journal!.commit(forwards(rid), (error) => {
-      if (error) return reject(error);
-      // The callback runs after the write: the file holds this record already.
-      seen.push(`${rid}:${readFileSync(file, 'utf8').includes(`"rid":"${rid}"`)}`);
-      resolve();
-    }));
+    const committed = (rid: string) =>
+      new Promise<void>((resolve, reject) =>
+        journal!.commit(forwards(rid), (error) => {
+          if (error) return reject(error);
+          // The callback runs after the write: the file holds this record already.
+          seen.push(`${rid}:${readFileSync(file, 'utf8').includes(`"rid":"${rid}"`)}`);
+          resolve();
+        }),
+      );
     const first = committed('a');
     journal.append(forwards('b'));
     const third = committed('c');
     await Promise.all([first, third]);
     expect(seen.sort()).toEqual(['a:true', 'c:true']);
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { rid: string }).rid);
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { rid: string }).rid);
     expect(lines).toEqual(['a', 'b', 'c']);
     await journal.close();
     const late = await new Promise<Error | undefined>((resolve) => journal!.commit(forwards('d'), resolve));
@@ -630,15 +782,32 @@ describe('shutdown', () => {
     await journal.close();
     const [entry] = (await readJournal(join(dir, 'events.ndjson'))).entries;
     // `stopped`, so that events list says why the app never answered.
-    expect(entry!.forwards[0]!.results[0]).toMatchObject({ status: null, error: { code: 'stopped', message: expect.stringContaining('stopped before') } });
+    expect(entry!.forwards[0]!.results[0]).toMatchObject({
+      status: null,
+      error: { code: 'stopped', message: expect.stringContaining('stopped before') },
+    });
   });
 
   it('a busy port is a clear failure', async () => {
     const first = await listen();
-    await expect(startReceiver({
-      host: '127.0.0.1', port: first.port, path: '/x', secrets: [SECRET], skipVerify: false, targets: [],
-      forwardTimeoutMs: 1000, maxBodyBytes: 100, requestTimeoutMs: 1000, drainTimeoutMs: 100,
-      now: () => new Date(), monotonic: () => performance.now(),
-    }, recorder.reporter)).rejects.toMatchObject({ code: 'port-in-use', facts: { port: first.port, server: 'listener' } });
+    await expect(
+      startReceiver(
+        {
+          host: '127.0.0.1',
+          port: first.port,
+          path: '/x',
+          secrets: [SECRET],
+          skipVerify: false,
+          targets: [],
+          forwardTimeoutMs: 1000,
+          maxBodyBytes: 100,
+          requestTimeoutMs: 1000,
+          drainTimeoutMs: 100,
+          now: () => new Date(),
+          monotonic: () => performance.now(),
+        },
+        recorder.reporter,
+      ),
+    ).rejects.toMatchObject({ code: 'port-in-use', facts: { port: first.port, server: 'listener' } });
   });
 });

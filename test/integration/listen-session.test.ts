@@ -52,14 +52,24 @@ function fakeProvider(log: string[]) {
 function recordingReporter(log: string[]): SessionReporter {
   return {
     received: (request) => void log.push(`received ${request.event ?? `${request.method} ${request.url}`}`),
-    forwarded() {}, completed() {}, warning: (message) => void log.push(`warning ${message}`),
+    forwarded() {},
+    completed() {},
+    warning: (message) => void log.push(`warning ${message}`),
     staleRemoved: (webhooks: readonly Webhook[]) => void log.push(`stale ${webhooks.length}`),
     tunnelStarting: (name) => void log.push(`starting ${name}`),
     tunnelReady: (url) => void log.push(`ready ${url}`),
-    tunnelLost: (trouble, plan) => void log.push(`lost ${trouble.reason === 'exited' ? trouble.how : `${trouble.checks} checks, ${trouble.status ?? trouble.network}`}: ${
-      plan ? `restart ${plan.attempt}/${plan.attempts} in ${plan.inMs}ms` : 'no restart'}`),
-    tunnelRestartFailed: (error, plan) => void log.push(`restart failed (${isFailure(error) ? error.code : (error as Error).message}): ${plan ? `restart ${plan.attempt}/${plan.attempts}` : 'giving up'}`),
-    tunnelRestored: ({ publicUrl, webhook }) => void log.push(`restored ${publicUrl}${webhook ? ` ${webhook.id} ${webhook.url}` : ''}`),
+    tunnelLost: (trouble, plan) =>
+      void log.push(
+        `lost ${trouble.reason === 'exited' ? trouble.how : `${trouble.checks} checks, ${trouble.status ?? trouble.network}`}: ${
+          plan ? `restart ${plan.attempt}/${plan.attempts} in ${plan.inMs}ms` : 'no restart'
+        }`,
+      ),
+    tunnelRestartFailed: (error, plan) =>
+      void log.push(
+        `restart failed (${isFailure(error) ? error.code : (error as Error).message}): ${plan ? `restart ${plan.attempt}/${plan.attempts}` : 'giving up'}`,
+      ),
+    tunnelRestored: ({ publicUrl, webhook }) =>
+      void log.push(`restored ${publicUrl}${webhook ? ` ${webhook.id} ${webhook.url}` : ''}`),
     registered: (webhook) => void log.push(`registered ${webhook.url}`),
     unregistered: (id, error) => void log.push(`unregistered${error ? ' failed' : ''}`),
     cleanupFailed: (error) => void log.push(`cleanup failed ${(error as Error).message}`),
@@ -67,35 +77,70 @@ function recordingReporter(log: string[]): SessionReporter {
 }
 
 const receiver: ListenSessionOptions['receiver'] = {
-  host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: ['whsec_s'], skipVerify: false, targets: [],
-  forwardTimeoutMs: 1000, maxBodyBytes: 1024, requestTimeoutMs: 1000, drainTimeoutMs: 100, now: () => new Date(), monotonic: () => performance.now(),
+  host: '127.0.0.1',
+  port: 0,
+  path: '/webhooks/datachonk',
+  secrets: ['whsec_s'],
+  skipVerify: false,
+  targets: [],
+  forwardTimeoutMs: 1000,
+  maxBodyBytes: 1024,
+  requestTimeoutMs: 1000,
+  drainTimeoutMs: 100,
+  now: () => new Date(),
+  monotonic: () => performance.now(),
 };
 
 async function api(): Promise<WebhooksApi> {
-  emulator = await startEmulator({
-    host: '127.0.0.1', port: 0, retrySchedule: [], deliveryTimeoutMs: 1000, version: 'test', now: () => new Date(), monotonic: () => performance.now(),
-  }, { request() {}, attempt() {} });
+  emulator = await startEmulator(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      retrySchedule: [],
+      deliveryTimeoutMs: 1000,
+      version: 'test',
+      now: () => new Date(),
+      monotonic: () => performance.now(),
+    },
+    { request() {}, attempt() {} },
+  );
   client = new ApiClient({ baseUrl: emulator.url, apiKey: 'dck_session', userAgent: 'test', maxRetries: 0 });
   return new WebhooksApi(client);
 }
 
 const registration = (webhooks: WebhooksApi) => ({
-  api: webhooks, events: ['generation.completed'], secret: 'whsec_session', owner: { host: 'test-host', pid: 4242 },
-  now: () => new Date(), isAlive: () => true,
+  api: webhooks,
+  events: ['generation.completed'],
+  secret: 'whsec_session',
+  owner: { host: 'test-host', pid: 4242 },
+  now: () => new Date(),
+  isAlive: () => true,
 });
 
 describe('a listen session', () => {
-  it('registers the tunnel\'s public URL, and close() unregisters, stops the tunnel, then the receiver, in that order', async () => {
+  it("registers the tunnel's public URL, and close() unregisters, stops the tunnel, then the receiver, in that order", async () => {
     const log: string[] = [];
     const webhooks = await api();
     const { provider } = fakeProvider(log);
-    const session = await startListenSession({ receiver, tunnel: provider, registration: registration(webhooks) }, recordingReporter(log));
+    const session = await startListenSession(
+      { receiver, tunnel: provider, registration: registration(webhooks) },
+      recordingReporter(log),
+    );
     expect(session.publicUrl).toBe('https://fake-words.example/webhooks/datachonk');
-    expect(await webhooks.list()).toEqual([expect.objectContaining({ url: 'https://fake-words.example/webhooks/datachonk', events: ['generation.completed'] })]);
+    expect(await webhooks.list()).toEqual([
+      expect.objectContaining({
+        url: 'https://fake-words.example/webhooks/datachonk',
+        events: ['generation.completed'],
+      }),
+    ]);
     await session.close();
     expect(log).toEqual([
-      'starting fake tunnel', 'tunnel start http://127.0.0.1:PORT', 'ready https://fake-words.example',
-      'registered https://fake-words.example/webhooks/datachonk', 'unregistered', 'tunnel stop',
+      'starting fake tunnel',
+      'tunnel start http://127.0.0.1:PORT',
+      'ready https://fake-words.example',
+      'registered https://fake-words.example/webhooks/datachonk',
+      'unregistered',
+      'tunnel stop',
     ]);
     expect(await webhooks.list()).toEqual([]);
     // The receiver is closed too: its port no longer answers.
@@ -116,18 +161,31 @@ describe('a listen session', () => {
   it('a failure midway tears down what was set up before it is thrown', async () => {
     const log: string[] = [];
     const { provider } = fakeProvider(log);
-    const refusing = { list: async () => [], create: async () => { throw new Error('the API said no'); } } as unknown as WebhooksApi;
-    const error = await startListenSession({ receiver, tunnel: provider, registration: registration(refusing) }, recordingReporter(log))
-      .then(() => undefined, (e: unknown) => e);
+    const refusing = {
+      list: async () => [],
+      create: async () => {
+        throw new Error('the API said no');
+      },
+    } as unknown as WebhooksApi;
+    const error = await startListenSession(
+      { receiver, tunnel: provider, registration: registration(refusing) },
+      recordingReporter(log),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as Error).message).toBe('the API said no');
     expect(log.at(-1)).toBe('tunnel stop');
   });
 
-  it('a --tunnel-url is used with the listener\'s path when it has none, as given when it has one', async () => {
+  it("a --tunnel-url is used with the listener's path when it has none, as given when it has one", async () => {
     const bare = await startListenSession({ receiver, publicUrl: 'https://my.ngrok.example' }, recordingReporter([]));
     expect(bare.publicUrl).toBe('https://my.ngrok.example/webhooks/datachonk');
     await bare.close();
-    const pathed = await startListenSession({ receiver, publicUrl: 'https://my.ngrok.example/hooks/in' }, recordingReporter([]));
+    const pathed = await startListenSession(
+      { receiver, publicUrl: 'https://my.ngrok.example/hooks/in' },
+      recordingReporter([]),
+    );
     expect(pathed.publicUrl).toBe('https://my.ngrok.example/hooks/in');
     await pathed.close();
   });
@@ -137,30 +195,46 @@ describe('a listen session', () => {
     const notADir = join(await mkdtemp(join(tmpdir(), 'datachonk-session-')), 'file');
     await writeFile(notADir, '');
     const journalFile = join(notADir, 'events.ndjson');
-    const error = await startListenSession({ receiver, journalFile }, recordingReporter([])).then(() => undefined, (e: unknown) => e);
+    const error = await startListenSession({ receiver, journalFile }, recordingReporter([])).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isFailure(error, 'journal-unopenable') && error.facts.file).toBe(journalFile);
     await rm(dirname(notADir), { recursive: true, force: true });
   });
   // Windows: no POSIX modes to loosen, so nothing to tighten or report.
-  it.skipIf(windows)('a journal with a torn last line and loose permissions is reported once, when the session opens it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'datachonk-session-'));
-    const journalFile = join(dir, 'events.ndjson');
-    await writeFile(journalFile, '{"type":"request","rid":"rcv_cut', { mode: 0o644 });
-    const log: string[] = [];
-    const session = await startListenSession({ receiver, journalFile }, recordingReporter(log));
-    await session.close();
-    expect(log).toEqual([
-      `warning the last line of the journal ${journalFile} was cut short (a crash or a full disk); it is skipped when read, and new records start on the next line`,
-      'warning the journal was readable by other users: tightened the file from 0644 to 0600',
-    ]);
-    await rm(dir, { recursive: true, force: true });
-  });
+  it.skipIf(windows)(
+    'a journal with a torn last line and loose permissions is reported once, when the session opens it',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'datachonk-session-'));
+      const journalFile = join(dir, 'events.ndjson');
+      await writeFile(journalFile, '{"type":"request","rid":"rcv_cut', { mode: 0o644 });
+      const log: string[] = [];
+      const session = await startListenSession({ receiver, journalFile }, recordingReporter(log));
+      await session.close();
+      expect(log).toEqual([
+        `warning the last line of the journal ${journalFile} was cut short (a crash or a full disk); it is skipped when read, and new records start on the next line`,
+        'warning the journal was readable by other users: tightened the file from 0644 to 0600',
+      ]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  );
   it('leaves a note of the running listener with its URLs while it runs, and removes it at close', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'datachonk-session-'));
     const presenceDir = join(dir, 'listeners');
-    const session = await startListenSession({ receiver, presenceDir, publicUrl: 'https://mine.example' }, recordingReporter([]));
+    const session = await startListenSession(
+      { receiver, presenceDir, publicUrl: 'https://mine.example' },
+      recordingReporter([]),
+    );
     const notes = await runningListeners(presenceDir, () => true);
-    expect(notes).toEqual([{ pid: process.pid, url: session.receiver.url, public_url: 'https://mine.example/webhooks/datachonk', started_at: expect.any(String) }]);
+    expect(notes).toEqual([
+      {
+        pid: process.pid,
+        url: session.receiver.url,
+        public_url: 'https://mine.example/webhooks/datachonk',
+        started_at: expect.any(String),
+      },
+    ]);
     await session.close();
     expect(await runningListeners(presenceDir, () => true)).toEqual([]);
     await rm(dir, { recursive: true, force: true });
@@ -189,10 +263,14 @@ async function startEdge(listenerOrigin: string): Promise<Edge> {
     count++;
     for (const w of waiters.filter((x) => count >= x.n)) w.resolve();
     if (!up) return void res.writeHead(530, { 'content-type': 'text/plain' }).end('error code: 1033');
-    const onward = httpRequest(new URL(req.url ?? '/', listenerOrigin), { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const onward = httpRequest(
+      new URL(req.url ?? '/', listenerOrigin),
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     onward.on('error', () => res.writeHead(502).end());
     req.pipe(onward);
   });
@@ -202,10 +280,11 @@ async function startEdge(listenerOrigin: string): Promise<Edge> {
     count: () => count,
     served: (n) => (count >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
     down: () => void (up = false),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -213,7 +292,10 @@ async function startEdge(listenerOrigin: string): Promise<Edge> {
 function awaitableLog(): string[] & { until(prefix: string): Promise<void> } {
   const waiters: { prefix: string; resolve: () => void }[] = [];
   const log = Object.assign([] as string[], {
-    until: (prefix: string) => (log.some((e) => e.startsWith(prefix)) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ prefix, resolve }))),
+    until: (prefix: string) =>
+      log.some((e) => e.startsWith(prefix))
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.push({ prefix, resolve })),
   });
   log.push = (...entries: string[]) => {
     const length = Array.prototype.push.apply(log, entries);
@@ -236,17 +318,22 @@ function healingProvider(log: string[], { refuse = [], hang = [] }: { refuse?: n
     async start(origin, { signal } = {}) {
       const n = ++starts;
       log.push(`tunnel start #${n}`);
-      if (refuse.includes(n)) throw new Failure('tunnel-exited-early', { how: 'code 1', lastLines: ['ERR no quick tunnel'] });
+      if (refuse.includes(n))
+        throw new Failure('tunnel-exited-early', { how: 'code 1', lastLines: ['ERR no quick tunnel'] });
       if (hang.includes(n)) {
-        return new Promise<never>((_resolve, reject) => signal?.addEventListener('abort', () => {
-          log.push(`tunnel start #${n} aborted`);
-          reject(signal.reason);
-        }));
+        return new Promise<never>((_resolve, reject) =>
+          signal?.addEventListener('abort', () => {
+            log.push(`tunnel start #${n} aborted`);
+            reject(signal.reason);
+          }),
+        );
       }
       const edge = await startEdge(origin);
       edges[n] = edge;
       return {
-        url: edge.origin, lost: new Promise<TunnelLoss>((resolve) => (losers[n] = resolve)), kill() {},
+        url: edge.origin,
+        lost: new Promise<TunnelLoss>((resolve) => (losers[n] = resolve)),
+        kill() {},
         stop: async () => {
           log.push(`tunnel stop #${n}`);
           await edge.close();
@@ -254,10 +341,20 @@ function healingProvider(log: string[], { refuse = [], hang = [] }: { refuse?: n
       };
     },
   };
-  return { provider, edge: (n: number) => edges[n]!, lose: (n: number) => losers[n]!({ how: 'code 1', lastLines: ['ERR connection terminated'] }) };
+  return {
+    provider,
+    edge: (n: number) => edges[n]!,
+    lose: (n: number) => losers[n]!({ how: 'code 1', lastLines: ['ERR connection terminated'] }),
+  };
 }
 
-const healing = (overrides: Partial<TunnelHealing> = {}): TunnelHealing => ({ restartDelaysMs: [0], checkIntervalMs: 0, checkFailures: 2, checkTimeoutMs: 5000, ...overrides });
+const healing = (overrides: Partial<TunnelHealing> = {}): TunnelHealing => ({
+  restartDelaysMs: [0],
+  checkIntervalMs: 0,
+  checkFailures: 2,
+  checkTimeoutMs: 5000,
+  ...overrides,
+});
 const path = receiver.path;
 // The emulator signs with the session's secret: the listener must accept it.
 const sessionReceiver = { ...receiver, secrets: ['whsec_session', 'whsec_s'] };
@@ -279,9 +376,16 @@ describe('a listen session whose tunnel is lost', () => {
     const webhooks = await api();
     const tunnels = healingProvider(log);
     const presenceDir = join(dir, 'listeners');
-    const session = await startListenSession({
-      receiver: sessionReceiver, tunnel: tunnels.provider, healing: healing({ restartDelaysMs: [0, 0] }), registration: registration(webhooks), presenceDir,
-    }, recordingReporter(log));
+    const session = await startListenSession(
+      {
+        receiver: sessionReceiver,
+        tunnel: tunnels.provider,
+        healing: healing({ restartDelaysMs: [0, 0] }),
+        registration: registration(webhooks),
+        presenceDir,
+      },
+      recordingReporter(log),
+    );
     const [before] = await webhooks.list();
     expect(before!.url).toBe(`${tunnels.edge(1).origin}${path}`);
     await emit('generation.completed');
@@ -291,15 +395,25 @@ describe('a listen session whose tunnel is lost', () => {
     await log.until('restored');
     const moved = `${tunnels.edge(2).origin}${path}`;
     expect(log.slice(log.indexOf('lost code 1: restart 1/2 in 0ms'))).toEqual([
-      'lost code 1: restart 1/2 in 0ms', 'tunnel stop #1', 'starting fake tunnel', 'tunnel start #2', `ready ${tunnels.edge(2).origin}`, `restored ${moved} ${before!.id} ${moved}`,
+      'lost code 1: restart 1/2 in 0ms',
+      'tunnel stop #1',
+      'starting fake tunnel',
+      'tunnel start #2',
+      `ready ${tunnels.edge(2).origin}`,
+      `restored ${moved} ${before!.id} ${moved}`,
     ]);
-    expect(await webhooks.list()).toEqual([expect.objectContaining({ id: before!.id, url: moved, events: ['generation.completed'] })]);
+    expect(await webhooks.list()).toEqual([
+      expect.objectContaining({ id: before!.id, url: moved, events: ['generation.completed'] }),
+    ]);
     expect(session.publicUrl).toBe(moved);
     expect(session.webhook).toMatchObject({ id: before!.id, url: moved });
     expect((await runningListeners(presenceDir, () => true))[0]!.public_url).toBe(moved);
 
     await emit('generation.completed');
-    expect(log.filter((e) => e.startsWith('received'))).toEqual(['received generation.completed', 'received generation.completed']);
+    expect(log.filter((e) => e.startsWith('received'))).toEqual([
+      'received generation.completed',
+      'received generation.completed',
+    ]);
     expect(tunnels.edge(2).count()).toBe(1);
     await session.close();
     expect(log.slice(-2)).toEqual(['unregistered', 'tunnel stop #2']);
@@ -310,15 +424,26 @@ describe('a listen session whose tunnel is lost', () => {
     const log = awaitableLog();
     const tunnels = healingProvider(log);
     const journalFile = join(dir, 'events.ndjson');
-    const session = await startListenSession({
-      receiver, journalFile, tunnel: tunnels.provider, healing: healing({ checkIntervalMs: 1, checkFailures: 2 }),
-    }, recordingReporter(log));
+    const session = await startListenSession(
+      {
+        receiver,
+        journalFile,
+        tunnel: tunnels.provider,
+        healing: healing({ checkIntervalMs: 1, checkFailures: 2 }),
+      },
+      recordingReporter(log),
+    );
     // Checks go through the edge to the listener, which answers them itself.
     await tunnels.edge(1).served(3);
     tunnels.edge(1).down();
     await log.until('restored');
     expect(log.slice(log.findIndex((e) => e.startsWith('lost')))).toEqual([
-      'lost 2 checks, 530: restart 1/1 in 0ms', 'tunnel stop #1', 'starting fake tunnel', 'tunnel start #2', `ready ${tunnels.edge(2).origin}`, `restored ${tunnels.edge(2).origin}${path}`,
+      'lost 2 checks, 530: restart 1/1 in 0ms',
+      'tunnel stop #1',
+      'starting fake tunnel',
+      'tunnel start #2',
+      `ready ${tunnels.edge(2).origin}`,
+      `restored ${tunnels.edge(2).origin}${path}`,
     ]);
     // The new URL is checked in turn; no check was ever reported or journalled as a request.
     await tunnels.edge(2).served(2);
@@ -330,7 +455,10 @@ describe('a listen session whose tunnel is lost', () => {
   it('checks of a URL that never answered restart nothing (a new name may not resolve yet, a proxy may stand between)', async () => {
     const log = awaitableLog();
     const tunnels = healingProvider(log);
-    const session = await startListenSession({ receiver, tunnel: tunnels.provider, healing: healing({ checkIntervalMs: 1, checkFailures: 2 }) }, recordingReporter(log));
+    const session = await startListenSession(
+      { receiver, tunnel: tunnels.provider, healing: healing({ checkIntervalMs: 1, checkFailures: 2 }) },
+      recordingReporter(log),
+    );
     tunnels.edge(1).down();
     // Three times the checks that would mean a loss, had it answered once; a loss would end the wait sooner.
     await Promise.race([tunnels.edge(1).served(6), log.until('lost')]);
@@ -341,13 +469,22 @@ describe('a listen session whose tunnel is lost', () => {
   it('a restart that fails is said and tried again after the next wait; after the last one lost resolves, typed', async () => {
     const log = awaitableLog();
     const tunnels = healingProvider(log, { refuse: [2, 3] });
-    const session = await startListenSession({ receiver, tunnel: tunnels.provider, healing: healing({ restartDelaysMs: [0, 0] }) }, recordingReporter(log));
+    const session = await startListenSession(
+      { receiver, tunnel: tunnels.provider, healing: healing({ restartDelaysMs: [0, 0] }) },
+      recordingReporter(log),
+    );
     tunnels.lose(1);
     const lost = await session.lost;
     expect(isFailure(lost, 'tunnel-gone') && lost.facts).toEqual({ reason: 'exited', restarts: 2 });
     expect(log.slice(log.indexOf('lost code 1: restart 1/2 in 0ms'))).toEqual([
-      'lost code 1: restart 1/2 in 0ms', 'tunnel stop #1', 'starting fake tunnel', 'tunnel start #2', 'restart failed (tunnel-exited-early): restart 2/2',
-      'starting fake tunnel', 'tunnel start #3', 'restart failed (tunnel-exited-early): giving up',
+      'lost code 1: restart 1/2 in 0ms',
+      'tunnel stop #1',
+      'starting fake tunnel',
+      'tunnel start #2',
+      'restart failed (tunnel-exited-early): restart 2/2',
+      'starting fake tunnel',
+      'tunnel start #3',
+      'restart failed (tunnel-exited-early): giving up',
     ]);
     await session.close();
   });
@@ -363,11 +500,22 @@ describe('a listen session whose tunnel is lost', () => {
       },
     });
     const tunnels = healingProvider(log);
-    const session = await startListenSession({ receiver, tunnel: tunnels.provider, healing: healing({ restartDelaysMs: [0, 0] }), registration: registration(flaky) }, recordingReporter(log));
+    const session = await startListenSession(
+      {
+        receiver,
+        tunnel: tunnels.provider,
+        healing: healing({ restartDelaysMs: [0, 0] }),
+        registration: registration(flaky),
+      },
+      recordingReporter(log),
+    );
     tunnels.lose(1);
     await log.until('restored');
     expect(log.filter((e) => /^(tunnel start|restart failed|restored)/.test(e))).toEqual([
-      'tunnel start #1', 'tunnel start #2', 'restart failed (the API is down): restart 2/2', expect.stringMatching(/^restored .* wh_/),
+      'tunnel start #1',
+      'tunnel start #2',
+      'restart failed (the API is down): restart 2/2',
+      expect.stringMatching(/^restored .* wh_/),
     ]);
     expect((await webhooks.list())[0]!.url).toBe(`${tunnels.edge(2).origin}${path}`);
     await session.close();
@@ -377,9 +525,15 @@ describe('a listen session whose tunnel is lost', () => {
     const log = awaitableLog();
     const webhooks = await api();
     const tunnels = healingProvider(log);
-    const session = await startListenSession({
-      receiver, tunnel: tunnels.provider, healing: healing({ restartDelaysMs: [3_600_000] }), registration: registration(webhooks),
-    }, recordingReporter(log));
+    const session = await startListenSession(
+      {
+        receiver,
+        tunnel: tunnels.provider,
+        healing: healing({ restartDelaysMs: [3_600_000] }),
+        registration: registration(webhooks),
+      },
+      recordingReporter(log),
+    );
     tunnels.lose(1);
     await log.until('lost');
     await session.close();
@@ -388,11 +542,14 @@ describe('a listen session whose tunnel is lost', () => {
     expect(await webhooks.list()).toEqual([]);
   });
 
-  it('close during a restart\'s start: the start is aborted, the webhook deleted', async () => {
+  it("close during a restart's start: the start is aborted, the webhook deleted", async () => {
     const log = awaitableLog();
     const webhooks = await api();
     const tunnels = healingProvider(log, { hang: [2] });
-    const session = await startListenSession({ receiver, tunnel: tunnels.provider, healing: healing(), registration: registration(webhooks) }, recordingReporter(log));
+    const session = await startListenSession(
+      { receiver, tunnel: tunnels.provider, healing: healing(), registration: registration(webhooks) },
+      recordingReporter(log),
+    );
     tunnels.lose(1);
     await log.until('tunnel start #2');
     await session.close();

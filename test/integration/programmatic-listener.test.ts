@@ -24,17 +24,27 @@ async function app(): Promise<RecordingServer> {
 }
 
 function body(id: string, event = 'chonk.deleted', data: Record<string, unknown> = {}): string {
-  return JSON.stringify({ id, event, created_at: '2026-11-29T10:00:00Z', project_id: 'proj_1', data: { chonk_id: 'chonk_1', chonk_name: 'x', chonk_type: 'entity', ...data } });
+  return JSON.stringify({
+    id,
+    event,
+    created_at: '2026-11-29T10:00:00Z',
+    project_id: 'proj_1',
+    data: { chonk_id: 'chonk_1', chonk_name: 'x', chonk_type: 'entity', ...data },
+  });
 }
 
 async function send(to: Listener, text: string, secret = to.secret): Promise<number> {
-  const answer = await fetch(to.url, { method: 'POST', body: text, headers: { 'x-datachonk-signature': sign(secret, text) } });
+  const answer = await fetch(to.url, {
+    method: 'POST',
+    body: text,
+    headers: { 'x-datachonk-signature': sign(secret, text) },
+  });
   await answer.arrayBuffer();
   return answer.status;
 }
 
 describe('startListener', () => {
-  it('verifies with a fresh secret, forwards byte for byte, and keeps each accepted event with the app\'s answer', async () => {
+  it("verifies with a fresh secret, forwards byte for byte, and keeps each accepted event with the app's answer", async () => {
     const target = await app();
     listener = await startListener({ forward: target.origin });
     expect(listener.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk$/);
@@ -43,9 +53,16 @@ describe('startListener', () => {
     expect(await send(listener, body('evt_forged'), 'whsec_other')).toBe(401);
     const [delivered] = await target.waitFor(1);
     expect(delivered!.body.toString()).toBe(body('evt_a'));
-    expect(verify(listener.secret, delivered!.body, delivered!.headers['x-datachonk-signature'])).toMatchObject({ ok: true });
+    expect(verify(listener.secret, delivered!.body, delivered!.headers['x-datachonk-signature'])).toMatchObject({
+      ok: true,
+    });
     expect(listener.received.map((e) => e.id)).toEqual(['evt_a']);
-    expect(listener.received[0]).toMatchObject({ event: 'chonk.deleted', verified: true, forwards: [{ status: 200 }], payload: { id: 'evt_a' } });
+    expect(listener.received[0]).toMatchObject({
+      event: 'chonk.deleted',
+      verified: true,
+      forwards: [{ status: 200 }],
+      payload: { id: 'evt_a' },
+    });
   });
 
   it('waitFor: an event already received, or the first to come; by type pattern and path=value, or a predicate', async () => {
@@ -65,8 +82,9 @@ describe('startListener', () => {
   it('waitFor rejects after its timeout, saying what it waited for and what came', async () => {
     listener = await startListener();
     await send(listener, body('evt_x', 'chonk.created'));
-    await expect(listener.waitFor({ event: 'push.completed' }, { timeout: 50 }))
-      .rejects.toThrow('no matching event within 50 ms (type push.completed); received: chonk.created');
+    await expect(listener.waitFor({ event: 'push.completed' }, { timeout: 50 })).rejects.toThrow(
+      'no matching event within 50 ms (type push.completed); received: chonk.created',
+    );
   });
 
   it('events: every accepted event in order, ending at close()', async () => {
@@ -84,18 +102,25 @@ describe('startListener', () => {
     expect(seen.map((e) => e.id)).toEqual(['evt_1', 'evt_3']);
   });
 
-  it('takes routes, a rotation\'s secrets, and a journal that events list can read', async () => {
+  it("takes routes, a rotation's secrets, and a journal that events list can read", async () => {
     const [chonks, rest] = [await app(), await app()];
     const dir = await mkdtemp(join(tmpdir(), 'datachonk-lib-listener-'));
     try {
-      listener = await startListener({ forward: [`chonk.*=${chonks.origin}`, rest.origin], secret: ['whsec_new', 'whsec_old'], journal: join(dir, 'events.ndjson') });
+      listener = await startListener({
+        forward: [`chonk.*=${chonks.origin}`, rest.origin],
+        secret: ['whsec_new', 'whsec_old'],
+        journal: join(dir, 'events.ndjson'),
+      });
       expect(listener.secret).toBe('whsec_new');
       expect(await send(listener, body('evt_c', 'chonk.created'), 'whsec_old')).toBe(200);
       expect(await send(listener, body('evt_g', 'generation.started', { dbt_version: '1.8' }))).toBe(200);
       expect(chonks.requests.map((r) => JSON.parse(r.body.toString()).id)).toEqual(['evt_c']);
       expect(rest.requests.map((r) => JSON.parse(r.body.toString()).id)).toEqual(['evt_g']);
       await listener.close();
-      expect((await readJournal(join(dir, 'events.ndjson'))).entries.map((e) => e.request.event_id)).toEqual(['evt_c', 'evt_g']);
+      expect((await readJournal(join(dir, 'events.ndjson'))).entries.map((e) => e.request.event_id)).toEqual([
+        'evt_c',
+        'evt_g',
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -43,16 +43,26 @@ async function signalReports() {
 
 const pidOf = async (pidfile: string) => Number(await readFile(pidfile, 'utf8'));
 
-function start(env: Record<string, string> = {}, options: { startTimeoutMs?: number; stopGraceMs?: number; platform?: NodeJS.Platform } = {}) {
+function start(
+  env: Record<string, string> = {},
+  options: { startTimeoutMs?: number; stopGraceMs?: number; platform?: NodeJS.Platform } = {},
+) {
   return startQuickTunnel({
-    bin: FAKE, localUrl: 'http://127.0.0.1:4747', env: { PATH: process.env.PATH, ...env },
-    startTimeoutMs: options.startTimeoutMs ?? 5000, stopGraceMs: options.stopGraceMs ?? 2000, platform: options.platform,
+    bin: FAKE,
+    localUrl: 'http://127.0.0.1:4747',
+    env: { PATH: process.env.PATH, ...env },
+    startTimeoutMs: options.startTimeoutMs ?? 5000,
+    stopGraceMs: options.stopGraceMs ?? 2000,
+    platform: options.platform,
   });
 }
 
 describe('parseTunnelUrl', () => {
   it.each([
-    ['2026-11-26T14:55:55Z INF |  https://seasonal-deck-organisms-sf.trycloudflare.com                  |', 'https://seasonal-deck-organisms-sf.trycloudflare.com'],
+    [
+      '2026-11-26T14:55:55Z INF |  https://seasonal-deck-organisms-sf.trycloudflare.com                  |',
+      'https://seasonal-deck-organisms-sf.trycloudflare.com',
+    ],
     ['https://abc-def.trycloudflare.com', 'https://abc-def.trycloudflare.com'],
     ['ERR failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp', undefined],
     ['INF |  https://api.trycloudflare.com  |', undefined],
@@ -70,7 +80,12 @@ describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
     const argsfile = join(dir, 'args');
     tunnel = await start({ FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_ARGSFILE: argsfile });
     expect(tunnel.url).toBe('https://seasonal-deck-organisms-sf.trycloudflare.com');
-    expect(JSON.parse(await readFile(argsfile, 'utf8'))).toEqual(['tunnel', '--no-autoupdate', '--url', 'http://127.0.0.1:4747']);
+    expect(JSON.parse(await readFile(argsfile, 'utf8'))).toEqual([
+      'tunnel',
+      '--no-autoupdate',
+      '--url',
+      'http://127.0.0.1:4747',
+    ]);
     expect(alive(await pidOf(pidfile))).toBe(true);
   });
 
@@ -88,7 +103,14 @@ describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
     const signals = await signalReports();
     const pidfile = join(dir, 'pid');
     const graceMs = 10_000;
-    tunnel = await start({ FAKE_CLOUDFLARED_IGNORE_SIGINT: '1', FAKE_CLOUDFLARED_REPORT_URL: signals.url, FAKE_CLOUDFLARED_PIDFILE: pidfile }, { stopGraceMs: graceMs });
+    tunnel = await start(
+      {
+        FAKE_CLOUDFLARED_IGNORE_SIGINT: '1',
+        FAKE_CLOUDFLARED_REPORT_URL: signals.url,
+        FAKE_CLOUDFLARED_PIDFILE: pidfile,
+      },
+      { stopGraceMs: graceMs },
+    );
     const pid = await pidOf(pidfile);
     // The grace period runs on the test's clock: no waiting, and no race with a slow machine.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -111,7 +133,10 @@ describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
   it('on Windows stop() kills it plainly, with no SIGINT first: there every kill terminates at once', async () => {
     const signals = await signalReports();
     const pidfile = join(dir, 'pid');
-    tunnel = await start({ FAKE_CLOUDFLARED_REPORT_URL: signals.url, FAKE_CLOUDFLARED_PIDFILE: pidfile }, { platform: 'win32' });
+    tunnel = await start(
+      { FAKE_CLOUDFLARED_REPORT_URL: signals.url, FAKE_CLOUDFLARED_PIDFILE: pidfile },
+      { platform: 'win32' },
+    );
     await tunnel.stop();
     // Here, on POSIX, a plain kill is SIGTERM, which the stand-in reports; Windows terminates it.
     expect(signals.reported()).toEqual(['started', 'SIGTERM']);
@@ -119,7 +144,10 @@ describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
   });
 
   it('an api.trycloudflare.com failure is an error quoting the last lines, never a URL', async () => {
-    const error = await start({ FAKE_CLOUDFLARED_MODE: 'api-error' }).then(() => undefined, (e: Error) => e);
+    const error = await start({ FAKE_CLOUDFLARED_MODE: 'api-error' }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(wordsOf(error, 'listen').message).toContain('cloudflared exited (code 1) before the tunnel was ready');
     expect(wordsOf(error, 'listen').message).toContain('failed to request quick Tunnel');
   });
@@ -127,13 +155,22 @@ describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
   it('hands out a kill as soon as cloudflared is spawned, before it is ready (for an exit hook)', async () => {
     let kill: (() => void) | undefined;
     const starting = startQuickTunnel({
-      bin: FAKE, localUrl: 'http://127.0.0.1:4747', env: { PATH: process.env.PATH, FAKE_CLOUDFLARED_MODE: 'silent' },
-      startTimeoutMs: 60_000, stopGraceMs: 2000, onSpawn: (k) => (kill = k),
-    }).then(() => undefined, (e: unknown) => e);
+      bin: FAKE,
+      localUrl: 'http://127.0.0.1:4747',
+      env: { PATH: process.env.PATH, FAKE_CLOUDFLARED_MODE: 'silent' },
+      startTimeoutMs: 60_000,
+      stopGraceMs: 2000,
+      onSpawn: (k) => (kill = k),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(kill).toBeTypeOf('function');
     kill!();
     // Killed while it was still starting: the start fails at once, naming the signal.
-    expect(wordsOf(await starting, 'listen').message).toContain('cloudflared exited (SIGKILL) before the tunnel was ready');
+    expect(wordsOf(await starting, 'listen').message).toContain(
+      'cloudflared exited (SIGKILL) before the tunnel was ready',
+    );
   });
 
   it('a start aborted before the tunnel is ready stops cloudflared with SIGINT and rejects with the reason', async () => {
@@ -141,12 +178,24 @@ describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
     const pidfile = join(dir, 'pid');
     const abort = new AbortController();
     const starting = startQuickTunnel({
-      bin: FAKE, localUrl: 'http://127.0.0.1:4747', env: { PATH: process.env.PATH, FAKE_CLOUDFLARED_MODE: 'silent', FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_REPORT_URL: signals.url },
-      startTimeoutMs: 60_000, stopGraceMs: 2000, signal: abort.signal,
-    }).then(() => undefined, (e: unknown) => e);
+      bin: FAKE,
+      localUrl: 'http://127.0.0.1:4747',
+      env: {
+        PATH: process.env.PATH,
+        FAKE_CLOUDFLARED_MODE: 'silent',
+        FAKE_CLOUDFLARED_PIDFILE: pidfile,
+        FAKE_CLOUDFLARED_REPORT_URL: signals.url,
+      },
+      startTimeoutMs: 60_000,
+      stopGraceMs: 2000,
+      signal: abort.signal,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(await signals.nth(1)).toBe('started');
     abort.abort(new Error('the listener is stopping'));
-    expect((await starting as Error).message).toBe('the listener is stopping');
+    expect(((await starting) as Error).message).toBe('the listener is stopping');
     expect(signals.reported()).toEqual(['started', 'SIGINT']);
     expect(alive(await pidOf(pidfile))).toBe(false);
   });
@@ -156,8 +205,13 @@ describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
     const pidfile = join(dir, 'pid');
     // The start timeout runs on the test's clock, and only once the stand-in is up and silent.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const starting = start({ FAKE_CLOUDFLARED_MODE: 'silent', FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_REPORT_URL: signals.url }, { startTimeoutMs: 300 })
-      .then(() => undefined, (e: Error) => e);
+    const starting = start(
+      { FAKE_CLOUDFLARED_MODE: 'silent', FAKE_CLOUDFLARED_PIDFILE: pidfile, FAKE_CLOUDFLARED_REPORT_URL: signals.url },
+      { startTimeoutMs: 300 },
+    ).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(await signals.nth(1)).toBe('started');
     await vi.advanceTimersByTimeAsync(300);
     const error = await starting;
@@ -174,23 +228,37 @@ describe.skipIf(windows)('startQuickTunnel with a stand-in cloudflared', () => {
     expect(lost.code).toBe(1);
     expect(lost.lastLines.join('\n')).toContain('Connection terminated');
   });
-
 });
 
 describe('startQuickTunnel', () => {
   it('a missing binary is a clear error', async () => {
-    const error = await startQuickTunnel({ bin: join(dir, 'nope'), localUrl: 'http://127.0.0.1:1', env: {}, startTimeoutMs: 1000, stopGraceMs: 100 }).then(() => undefined, (e: Error) => e);
+    const error = await startQuickTunnel({
+      bin: join(dir, 'nope'),
+      localUrl: 'http://127.0.0.1:1',
+      env: {},
+      startTimeoutMs: 1000,
+      stopGraceMs: 100,
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(wordsOf(error, 'listen').message).toContain('no such file');
   });
 });
 
 describe('findCloudflared', () => {
   it('takes CLOUDFLARED_BIN first, then PATH, then the package copy', async () => {
-    expect(await findCloudflared({ CLOUDFLARED_BIN: '/x/cf', PATH: '/usr/bin' }, FAKE)).toEqual({ path: '/x/cf', from: 'CLOUDFLARED_BIN' });
+    expect(await findCloudflared({ CLOUDFLARED_BIN: '/x/cf', PATH: '/usr/bin' }, FAKE)).toEqual({
+      path: '/x/cf',
+      from: 'CLOUDFLARED_BIN',
+    });
     // A copy keeps the stand-in's executable mode; on Windows the name on PATH is cloudflared.exe.
     const onPath = join(dir, windows ? 'cloudflared.exe' : 'cloudflared');
     await copyFile(FAKE, onPath);
-    expect(await findCloudflared({ PATH: [join(dir, 'nonexistent'), dir].join(delimiter) }, undefined)).toEqual({ path: onPath, from: 'PATH' });
+    expect(await findCloudflared({ PATH: [join(dir, 'nonexistent'), dir].join(delimiter) }, undefined)).toEqual({
+      path: onPath,
+      from: 'PATH',
+    });
     expect(await findCloudflared({ PATH: '/nonexistent' }, FAKE)).toEqual({ path: FAKE, from: 'package' });
     expect(await findCloudflared({ PATH: '/nonexistent' }, join(dir, 'missing'))).toBeUndefined();
   });
@@ -209,7 +277,11 @@ describe('stopOrphans', () => {
     // This test's own pid stands for a pid reused by something else: alive, and no `tunnel --url`.
     const notes = await orphanNote(process.pid);
     const signalled: number[] = [];
-    const stopped = await stopOrphans(notes, { isAlive: (pid) => pid === process.pid, signal: (pid) => signalled.push(pid), platform: 'linux' });
+    const stopped = await stopOrphans(notes, {
+      isAlive: (pid) => pid === process.pid,
+      signal: (pid) => signalled.push(pid),
+      platform: 'linux',
+    });
     expect({ stopped, signalled }).toEqual({ stopped: [], signalled: [] });
     expect(await readdir(notes)).toEqual([]);
   });
@@ -217,7 +289,11 @@ describe('stopOrphans', () => {
   it.each(['darwin', 'win32'] as const)('on %s, with no /proc, trusts the note and kills the pid', async (platform) => {
     const notes = await orphanNote(process.pid);
     const signalled: [number, string][] = [];
-    const stopped = await stopOrphans(notes, { isAlive: (pid) => pid === process.pid, signal: (pid, signal) => signalled.push([pid, signal]), platform });
+    const stopped = await stopOrphans(notes, {
+      isAlive: (pid) => pid === process.pid,
+      signal: (pid, signal) => signalled.push([pid, signal]),
+      platform,
+    });
     expect({ stopped, signalled }).toEqual({ stopped: [process.pid], signalled: [[process.pid, 'SIGKILL']] });
     expect(await readdir(notes)).toEqual([]);
   });

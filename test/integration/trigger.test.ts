@@ -29,18 +29,25 @@ describe('trigger against a real server', () => {
     expect(request!.headers['content-type']).toBe('application/json');
     expect(request!.headers['x-datachonk-event']).toBe('generation.completed');
     expect(request!.headers['user-agent']).toBe('datachonk-cli/0.0.0-test');
-    expect(verify('whsec_int', request!.body, request!.headers['x-datachonk-signature'])).toEqual({ ok: true, secretIndex: 0 });
+    expect(verify('whsec_int', request!.body, request!.headers['x-datachonk-signature'])).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
     expect(body).toBe(JSON.stringify(JSON.parse(body)));
     const parsed = JSON.parse(body) as { id: string };
     expect(parsed.id).toMatch(/^evt_[0-9A-Za-z]{24}$/);
-    expect(ctx.stdout.records).toEqual([expect.objectContaining({ type: 'delivery', id: parsed.id, status: 200, ok: true })]);
+    expect(ctx.stdout.records).toEqual([
+      expect.objectContaining({ type: 'delivery', id: parsed.id, status: 200, ok: true }),
+    ]);
   });
 
   it('uses DATACHONK_WEBHOOK_SECRET, else a stored dev secret that stays the same', async () => {
     ctx = await testContext({ env: { DATACHONK_WEBHOOK_SECRET: 'whsec_env' } });
     server = await startRecordingServer();
     await trigger(ctx, 'chonk.created', { url: server.url });
-    expect(verify('whsec_env', server.requests[0]!.body, server.requests[0]!.headers['x-datachonk-signature']).ok).toBe(true);
+    expect(verify('whsec_env', server.requests[0]!.body, server.requests[0]!.headers['x-datachonk-signature']).ok).toBe(
+      true,
+    );
 
     const plain = await testContext();
     try {
@@ -63,7 +70,9 @@ describe('trigger against a real server', () => {
     await trigger(ctx, 'scan.completed', { url: server.url, secret: 's', signature: 'invalid' });
     expect(server.requests[0]!.headers['x-run']).toBe('7');
     expect(server.requests[0]!.headers['x-datachonk-signature']).toBeUndefined();
-    expect(verify('s', server.requests[1]!.body, server.requests[1]!.headers['x-datachonk-signature'])).toMatchObject({ reason: 'mismatch' });
+    expect(verify('s', server.requests[1]!.body, server.requests[1]!.headers['x-datachonk-signature'])).toMatchObject({
+      reason: 'mismatch',
+    });
   });
 
   it('sends every type with --all, and --count events each with a fresh id', async () => {
@@ -111,7 +120,9 @@ describe('trigger outcomes', () => {
   it('a refused connection fails with a hint to start the app or the listener', async () => {
     ctx = await testContext({ output: 'quiet' });
     const port = await closedPort();
-    await expect(trigger(ctx, 'generation.completed', { url: `http://127.0.0.1:${port}/x`, secret: 's' })).rejects.toMatchObject({
+    await expect(
+      trigger(ctx, 'generation.completed', { url: `http://127.0.0.1:${port}/x`, secret: 's' }),
+    ).rejects.toMatchObject({
       kind: 'failure',
       message: expect.stringContaining('connection refused'),
       hint: expect.stringContaining(`running on 127.0.0.1:${port}`),
@@ -121,8 +132,11 @@ describe('trigger outcomes', () => {
   it('a server that never answers times out after --timeout', async () => {
     ctx = await testContext({ output: 'json' });
     server = await startRecordingServer(() => {});
-    await expect(trigger(ctx, 'generation.completed', { url: server.url, secret: 's', timeout: '200ms' })).rejects.toMatchObject({
-      kind: 'failure', message: expect.stringContaining('within 200ms'),
+    await expect(
+      trigger(ctx, 'generation.completed', { url: server.url, secret: 's', timeout: '200ms' }),
+    ).rejects.toMatchObject({
+      kind: 'failure',
+      message: expect.stringContaining('within 200ms'),
     });
     expect(ctx.stdout.records[0]).toMatchObject({ ok: false, error: { code: 'timeout' } });
   });
@@ -130,7 +144,9 @@ describe('trigger outcomes', () => {
   it('a server that resets the connection is a failure, not a crash', async () => {
     ctx = await testContext({ output: 'quiet' });
     server = await startRecordingServer((_req, res) => res.socket?.destroy());
-    await expect(trigger(ctx, 'generation.completed', { url: server.url, secret: 's' })).rejects.toMatchObject({ kind: 'failure' });
+    await expect(trigger(ctx, 'generation.completed', { url: server.url, secret: 's' })).rejects.toMatchObject({
+      kind: 'failure',
+    });
   });
 
   it('keeps the start of a large answer, read in full, and the query of --url', async () => {
@@ -142,7 +158,9 @@ describe('trigger outcomes', () => {
       for (let i = 0; i < big.length; i += 16 * 1024) res.write(big.slice(i, i + 16 * 1024));
       res.end();
     });
-    await expect(trigger(ctx, 'generation.completed', { url: `${server.url}?tenant=a%20b`, secret: 's' })).rejects.toMatchObject({ kind: 'failure' });
+    await expect(
+      trigger(ctx, 'generation.completed', { url: `${server.url}?tenant=a%20b`, secret: 's' }),
+    ).rejects.toMatchObject({ kind: 'failure' });
     expect(server.requests[0]!.url).toBe('/webhooks/datachonk?tenant=a%20b');
     const record = ctx.stdout.records[0] as { status: number; response_body: string };
     expect(record.status).toBe(500);
@@ -156,7 +174,9 @@ describe('trigger outcomes', () => {
       res.statusCode = ++n % 2 === 0 ? 500 : 200;
       res.end();
     });
-    await expect(trigger(ctx, 'chonk.created', { url: server.url, secret: 's', count: '10', concurrency: '1' })).rejects.toMatchObject({
+    await expect(
+      trigger(ctx, 'chonk.created', { url: server.url, secret: 's', count: '10', concurrency: '1' }),
+    ).rejects.toMatchObject({
       message: '5 of 10 deliveries did not get a 2xx status',
     });
     expect(ctx.stdout.records.at(-1)).toMatchObject({ type: 'summary', sent: 10, ok: 5, failed: 5 });
@@ -182,7 +202,9 @@ describe('trigger -q', () => {
     ctx = await testContext({ output: 'quiet' });
     server = await startRecordingServer();
     await trigger(ctx, 'chonk.created', { url: server.url, secret: 's' });
-    expect(ctx.stdout.text).toMatch(/^✔ chonk\.created \[evt_\w+\] \[200\] POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk \d/);
+    expect(ctx.stdout.text).toMatch(
+      /^✔ chonk\.created \[evt_\w+\] \[200\] POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk \d/,
+    );
     expect(ctx.stdout.text.trim().split('\n')).toHaveLength(1);
     ctx.stdout.chunks.length = 0;
     await trigger(ctx, undefined, { all: true, url: server.url, secret: 's' });
@@ -213,40 +235,83 @@ describe('trigger stopped by Ctrl-C or SIGTERM', () => {
 });
 
 describe('trigger says who answered', () => {
-  it('a 401 from datachonk listen is the listener\'s, and the app never saw it', async () => {
+  it("a 401 from datachonk listen is the listener's, and the app never saw it", async () => {
     const { startReceiver } = await import('../../src/core/listen/receiver.js');
-    const receiver = await startReceiver({
-      host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: ['whsec_listener'], skipVerify: false, targets: [],
-      forwardTimeoutMs: 1000, maxBodyBytes: 1 << 20, requestTimeoutMs: 5000, drainTimeoutMs: 100, now: () => new Date(), monotonic: () => performance.now(),
-    }, { received() {}, forwarded() {}, completed() {}, warning() {} });
+    const receiver = await startReceiver(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        path: '/webhooks/datachonk',
+        secrets: ['whsec_listener'],
+        skipVerify: false,
+        targets: [],
+        forwardTimeoutMs: 1000,
+        maxBodyBytes: 1 << 20,
+        requestTimeoutMs: 5000,
+        drainTimeoutMs: 100,
+        now: () => new Date(),
+        monotonic: () => performance.now(),
+      },
+      { received() {}, forwarded() {}, completed() {}, warning() {} },
+    );
     try {
       ctx = await testContext();
-      expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', receiver.url, '--secret', 'whsec_other'])).toBe(1);
+      expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', receiver.url, '--secret', 'whsec_other'])).toBe(
+        1,
+      );
       const host = new URL(receiver.url).host;
-      expect(ctx.stderr.text).toContain(`error: the listener at ${host} (datachonk listen) answered 401, not a 2xx status: invalid signature: the signature does not match the body: the secret differs, or the body was changed on the way; your app never saw the request`);
+      expect(ctx.stderr.text).toContain(
+        `error: the listener at ${host} (datachonk listen) answered 401, not a 2xx status: invalid signature: the signature does not match the body: the secret differs, or the body was changed on the way; your app never saw the request`,
+      );
       expect(ctx.stderr.text).toContain('hint: the listener verifies with its own secret');
     } finally {
       await receiver.close();
     }
   });
 
-  it('the listener\'s own 413 and 502 come with what to do about them', async () => {
+  it("the listener's own 413 and 502 come with what to do about them", async () => {
     const { startReceiver } = await import('../../src/core/listen/receiver.js');
     const { parseTarget } = await import('../../src/core/listen/targets.js');
     const appPort = await closedPort();
-    const receiver = await startReceiver({
-      host: '127.0.0.1', port: 0, path: '/webhooks/datachonk', secrets: ['whsec_l'], skipVerify: false, targets: [parseTarget(`127.0.0.1:${appPort}`)],
-      forwardTimeoutMs: 1000, maxBodyBytes: 700, requestTimeoutMs: 5000, drainTimeoutMs: 100, now: () => new Date(), monotonic: () => performance.now(),
-    }, { received() {}, forwarded() {}, completed() {}, warning() {} });
+    const receiver = await startReceiver(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        path: '/webhooks/datachonk',
+        secrets: ['whsec_l'],
+        skipVerify: false,
+        targets: [parseTarget(`127.0.0.1:${appPort}`)],
+        forwardTimeoutMs: 1000,
+        maxBodyBytes: 700,
+        requestTimeoutMs: 5000,
+        drainTimeoutMs: 100,
+        now: () => new Date(),
+        monotonic: () => performance.now(),
+      },
+      { received() {}, forwarded() {}, completed() {}, warning() {} },
+    );
     try {
       ctx = await testContext();
       expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', receiver.url, '--secret', 'whsec_l'])).toBe(1);
       // The real cause, in the listener's own words: the app is down (not a status to --expect).
-      expect(ctx.stderr.text).toContain(`(datachonk listen) could not reach your app, so your app never saw the request: connection refused: is your app running on 127.0.0.1:${appPort}?`);
+      expect(ctx.stderr.text).toContain(
+        `(datachonk listen) could not reach your app, so your app never saw the request: connection refused: is your app running on 127.0.0.1:${appPort}?`,
+      );
       expect(ctx.stderr.text).toContain("hint: start your app (or fix the listener's --forward target)");
       expect(ctx.stderr.text).not.toContain('--expect-status');
       ctx.stderr.chunks.length = 0;
-      expect(await exitCode(ctx, ['trigger', 'generation.completed', '--url', receiver.url, '--secret', 'whsec_l', '--set', `data.chonk_name=${'x'.repeat(800)}`])).toBe(1);
+      expect(
+        await exitCode(ctx, [
+          'trigger',
+          'generation.completed',
+          '--url',
+          receiver.url,
+          '--secret',
+          'whsec_l',
+          '--set',
+          `data.chonk_name=${'x'.repeat(800)}`,
+        ]),
+      ).toBe(1);
       expect(ctx.stderr.text).toContain('(datachonk listen) answered 413');
       expect(ctx.stderr.text).toContain('hint: the listener refuses bodies larger than its --max-body');
     } finally {
@@ -254,12 +319,14 @@ describe('trigger says who answered', () => {
     }
   });
 
-  it('an app\'s own 401 is the app\'s; an HTML error page is named by its title, not dumped', async () => {
+  it("an app's own 401 is the app's; an HTML error page is named by its title, not dumped", async () => {
     ctx = await testContext();
     server = await startRecordingServer((request, res) => {
       if (request.url.endsWith('/html')) {
         res.writeHead(500, { 'content-type': 'text/html' });
-        res.end(`<!DOCTYPE html><html><head><title>500 Internal Server Error</title><style>body{}</style></head><body>${'<p>stack</p>'.repeat(500)}</body></html>`);
+        res.end(
+          `<!DOCTYPE html><html><head><title>500 Internal Server Error</title><style>body{}</style></head><body>${'<p>stack</p>'.repeat(500)}</body></html>`,
+        );
       } else {
         res.writeHead(401);
         res.end('{"error":"bad signature"}');
@@ -268,8 +335,12 @@ describe('trigger says who answered', () => {
     expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', server.url, '--secret', 's'])).toBe(1);
     expect(ctx.stderr.text).toContain('error: your app answered 401, not a 2xx status: bad signature\n');
     ctx.stderr.chunks.length = 0;
-    expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', `${server.origin}/html`, '--secret', 's'])).toBe(1);
-    expect(ctx.stderr.text).toContain('error: your app answered 500, not a 2xx status: an HTML page: 500 Internal Server Error\n');
+    expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', `${server.origin}/html`, '--secret', 's'])).toBe(
+      1,
+    );
+    expect(ctx.stderr.text).toContain(
+      'error: your app answered 500, not a 2xx status: an HTML page: 500 Internal Server Error\n',
+    );
     expect(ctx.stderr.text).not.toContain('stack');
   });
 });

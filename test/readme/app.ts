@@ -11,7 +11,11 @@ export async function startApp(options: { webhookSecret: string }) {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       try {
-        const event = constructEvent(Buffer.concat(chunks), req.headers['x-datachonk-signature'], options.webhookSecret);
+        const event = constructEvent(
+          Buffer.concat(chunks),
+          req.headers['x-datachonk-signature'],
+          options.webhookSecret,
+        );
         if (event.known && event.event === 'generation.completed') generated.push(event.data.chonk_id);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
       } catch (error) {

@@ -21,7 +21,12 @@ afterEach(async () => {
 });
 
 /** A record of a fixed size, named by writer and sequence number. */
-const record = (rid: string): ForwardsRecord => ({ type: 'forwards', rid, at: '2026-11-29T00:00:00.000Z', results: [{ target: 'x'.repeat(200), status: 200, latency_ms: 1 }] });
+const record = (rid: string): ForwardsRecord => ({
+  type: 'forwards',
+  rid,
+  at: '2026-11-29T00:00:00.000Z',
+  results: [{ target: 'x'.repeat(200), status: 200, latency_ms: 1 }],
+});
 const RECORD_BYTES = Buffer.byteLength(`${JSON.stringify(record('a-0000'))}\n`);
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -44,7 +49,10 @@ describe('a journal shared by several writers', () => {
     const b = await JournalWriter.open(file, { maxBytes });
     const written: string[] = [];
     for (let i = 0; i < 30; i++) {
-      for (const [name, writer] of [['a', a], ['b', b]] as const) {
+      for (const [name, writer] of [
+        ['a', a],
+        ['b', b],
+      ] as const) {
         const rid = `${name}-${String(i).padStart(4, '0')}`;
         writer.append(record(rid));
         written.push(rid);
@@ -74,11 +82,18 @@ describe('a journal shared by several writers', () => {
       }
       await writer.close();
     `;
-    const writers = ['p', 'q', 'r'].map((name) => new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script, file, name, String(perWriter), String(maxBytes)], { stdio: ['ignore', 'ignore', 'inherit'] });
-      child.on('error', reject);
-      child.on('exit', resolve);
-    }));
+    const writers = ['p', 'q', 'r'].map(
+      (name) =>
+        new Promise<number | null>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            ['--input-type=module', '-e', script, file, name, String(perWriter), String(maxBytes)],
+            { stdio: ['ignore', 'ignore', 'inherit'] },
+          );
+          child.on('error', reject);
+          child.on('exit', resolve);
+        }),
+    );
     expect(await Promise.all(writers)).toEqual([0, 0, 0]);
     expect((await readJournal(file)).skipped).toBe(0);
     const kept = await ridsOnDisk();
@@ -119,8 +134,15 @@ describe('a journal shared by several writers', () => {
 
 describe('a torn last line', () => {
   const request = (rid: string) => ({
-    type: 'request' as const, rid, received_at: '2026-11-29T00:00:00.000Z', method: 'POST', path: '/', headers: {},
-    body: '', verification: { status: 'valid' as const }, targets: [],
+    type: 'request' as const,
+    rid,
+    received_at: '2026-11-29T00:00:00.000Z',
+    method: 'POST',
+    path: '/',
+    headers: {},
+    body: '',
+    verification: { status: 'valid' as const },
+    targets: [],
   });
 
   it('does not swallow the next record: it starts on a line of its own, and the open says it found one', async () => {
@@ -156,17 +178,20 @@ describe('a torn last line', () => {
 
 describe('permissions', () => {
   // Windows: no POSIX modes to loosen or check.
-  it.skipIf(windows)('a journal and folder readable by others are made private before anything is written, and the open says so', async () => {
-    const first = await JournalWriter.open(file);
-    await first.close();
-    await chmod(join(dir, 'state'), 0o755);
-    await chmod(file, 0o644);
-    const writer = await JournalWriter.open(file);
-    await writer.close();
-    expect(writer.opened.tightened).toEqual(['the folder from 0755 to 0700', 'the file from 0644 to 0600']);
-    expect((await stat(join(dir, 'state'))).mode & 0o777).toBe(0o700);
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-  });
+  it.skipIf(windows)(
+    'a journal and folder readable by others are made private before anything is written, and the open says so',
+    async () => {
+      const first = await JournalWriter.open(file);
+      await first.close();
+      await chmod(join(dir, 'state'), 0o755);
+      await chmod(file, 0o644);
+      const writer = await JournalWriter.open(file);
+      await writer.close();
+      expect(writer.opened.tightened).toEqual(['the folder from 0755 to 0700', 'the file from 0644 to 0600']);
+      expect((await stat(join(dir, 'state'))).mode & 0o777).toBe(0o700);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    },
+  );
 
   it('on Windows nothing is tightened or reported: its modes are not POSIX ones (every file reads 0666)', async () => {
     const first = await JournalWriter.open(file);

@@ -36,23 +36,38 @@ async function bigApp(): Promise<{ origin: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** Sends a signed event and counts the answer's bytes as they come, keeping none of them. */
 function sendCounting(url: string): Promise<{ status: number; length: string | undefined; received: number }> {
-  const body = JSON.stringify({ id: 'evt_large', event: 'chonk.created', created_at: '2026-11-26T10:00:00Z', project_id: 'proj_1', data: { chonk_id: 'chonk_1', chonk_name: 'x', chonk_type: 'source' } });
+  const body = JSON.stringify({
+    id: 'evt_large',
+    event: 'chonk.created',
+    created_at: '2026-11-26T10:00:00Z',
+    project_id: 'proj_1',
+    data: { chonk_id: 'chonk_1', chonk_name: 'x', chonk_type: 'source' },
+  });
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, body) } }, (res) => {
-      let received = 0;
-      res.on('data', (chunk: Buffer) => (received += chunk.length));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, length: res.headers['content-length'], received }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(SECRET, body) },
+      },
+      (res) => {
+        let received = 0;
+        res.on('data', (chunk: Buffer) => (received += chunk.length));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, length: res.headers['content-length'], received }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -66,18 +81,24 @@ function memory(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 describe('a huge answer from the app', () => {
-  it.skipIf(process.platform !== 'linux')('reaches the sender whole, byte count and Content-Length, while the listener\'s memory stays bounded', async () => {
-    const app = t.opened(await bigApp());
-    const listener = t.started(await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET], { home: t.home }));
-    const pid = listener.child.pid!;
-    const before = memory(pid, 'VmRSS');
-    const answer = await sendCounting(listeningUrl(listener.stderr()));
-    expect(answer).toEqual({ status: 200, length: String(TOTAL), received: TOTAL });
-    const peak = memory(pid, 'VmHWM');
-    expect(peak - before, `listener RSS ${before} -> peak ${peak}`).toBeLessThan(BOUND);
-    // It is journalled with the start of the answer only, and the listener goes on.
-    const line = await listener.waitForStdout(/<-- \[200\]/);
-    expect(line).toContain(app.origin);
-    expect(await listener.stop('SIGINT')).toBe(0);
-  }, 120_000);
+  it.skipIf(process.platform !== 'linux')(
+    "reaches the sender whole, byte count and Content-Length, while the listener's memory stays bounded",
+    async () => {
+      const app = t.opened(await bigApp());
+      const listener = t.started(
+        await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', SECRET], { home: t.home }),
+      );
+      const pid = listener.child.pid!;
+      const before = memory(pid, 'VmRSS');
+      const answer = await sendCounting(listeningUrl(listener.stderr()));
+      expect(answer).toEqual({ status: 200, length: String(TOTAL), received: TOTAL });
+      const peak = memory(pid, 'VmHWM');
+      expect(peak - before, `listener RSS ${before} -> peak ${peak}`).toBeLessThan(BOUND);
+      // It is journalled with the start of the answer only, and the listener goes on.
+      const line = await listener.waitForStdout(/<-- \[200\]/);
+      expect(line).toContain(app.origin);
+      expect(await listener.stop('SIGINT')).toBe(0);
+    },
+    120_000,
+  );
 });

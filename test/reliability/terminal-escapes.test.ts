@@ -16,7 +16,7 @@ const env = { DATACHONK_WEBHOOK_SECRET: SECRET };
 const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u001b]8;;https://evil.example\u001b\\link\u009b31m\u202e';
 const SHOWN = '\\x1b]0;pwned\\x07\\x1b[2J\\x1b]8;;https://evil.example\\x1b\\link\\u009b31m\\u202e';
 /** What a terminal would act on (no colours here: NO_COLOR is set, so there is no ESC of ours either). */
- 
+
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 const expectClean = (...outputs: string[]) => {
@@ -24,7 +24,13 @@ const expectClean = (...outputs: string[]) => {
 };
 
 const event = (id: string, name: string) =>
-  JSON.stringify({ id, event: name, created_at: '2026-11-29T14:55:54Z', project_id: 'proj_1', data: { chonk_name: EVIL, note: `line one\n\t${EVIL}` } });
+  JSON.stringify({
+    id,
+    event: name,
+    created_at: '2026-11-29T14:55:54Z',
+    project_id: 'proj_1',
+    data: { chonk_name: EVIL, note: `line one\n\t${EVIL}` },
+  });
 
 /**
  * A header with an 8-bit CSI: Node's client sends it as UTF-8 (C2 9B), and the listener's Node reads
@@ -41,9 +47,22 @@ async function sendHostile(url: string): Promise<{ signed: string; unsigned: str
   const unsigned = event('evt_unsigned1', EVIL);
   const notJson = `not json ${EVIL}`;
   const header = { 'x-evil': HEADER };
-  expect((await rawRequest(url, { headers: { ...header, 'x-datachonk-signature': sign(SECRET, signed) }, body: signed })).status).toBe(200);
-  expect((await rawRequest(url, { headers: { ...header, 'x-datachonk-signature': sign('whsec_other', unsigned) }, body: unsigned })).status).toBe(401);
-  expect((await rawRequest(url, { headers: { ...header, 'x-datachonk-signature': sign(SECRET, notJson) }, body: notJson })).status).toBe(400);
+  expect(
+    (await rawRequest(url, { headers: { ...header, 'x-datachonk-signature': sign(SECRET, signed) }, body: signed }))
+      .status,
+  ).toBe(200);
+  expect(
+    (
+      await rawRequest(url, {
+        headers: { ...header, 'x-datachonk-signature': sign('whsec_other', unsigned) },
+        body: unsigned,
+      })
+    ).status,
+  ).toBe(401);
+  expect(
+    (await rawRequest(url, { headers: { ...header, 'x-datachonk-signature': sign(SECRET, notJson) }, body: notJson }))
+      .status,
+  ).toBe(400);
   return { signed, unsigned, notJson };
 }
 
@@ -79,7 +98,10 @@ describe('nothing from outside reaches a terminal raw (the built binary)', () =>
       expect(show.stdout).toContain('\\u009b31m\\u202e');
       expect(show.stdout).toContain(`x-evil: ${HEADER_SHOWN}`);
     }
-    const records = (await cli(['--json', 'events', 'list'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { rid: string; event: string | null });
+    const records = (await cli(['--json', 'events', 'list'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { rid: string; event: string | null });
     const notJson = await cli(['events', 'show', records.find((r) => r.event === null)!.rid]);
     expect(notJson.code, notJson.stderr).toBe(0);
     expectClean(notJson.stdout);
@@ -92,7 +114,11 @@ describe('nothing from outside reaches a terminal raw (the built binary)', () =>
     await running.waitForStdout(/"reason_code":"not-json"/);
     expect(await running.stop('SIGINT')).toBe(0);
     expectClean(running.stdout(), running.stderr());
-    const [ready, ...records] = running.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [ready, ...records] = running
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(ready).toMatchObject({ type: 'ready' });
     expect(records.map((r) => r.event)).toEqual([EVIL, EVIL, null]);
     expect(records[0]).toMatchObject({ payload: { data: { chonk_name: EVIL } } });
@@ -104,7 +130,7 @@ describe('nothing from outside reaches a terminal raw (the built binary)', () =>
     expect(JSON.parse(show.stdout)).toMatchObject({ event: EVIL, headers: { 'x-evil': HEADER_RECEIVED } });
   });
 
-  it('events show --raw prints the body\'s exact bytes, only when asked; with --json it is a usage error', async () => {
+  it("events show --raw prints the body's exact bytes, only when asked; with --json it is a usage error", async () => {
     const running = await listener([]);
     const { signed } = await sendHostile(listeningUrl(running.stderr()));
     expect(await running.stop('SIGINT')).toBe(0);
@@ -121,17 +147,28 @@ describe('nothing from outside reaches a terminal raw (the built binary)', () =>
 
   it('a signed body nested 100,000 levels deep: forwarded intact, its --json line printed with a placeholder, the listener still up', async () => {
     const app = t.opened(await startRecordingServer());
-    const running = t.started(await startCli(['--json', 'listen', '--port', '0', '--forward', app.origin], { home: t.home, env }));
+    const running = t.started(
+      await startCli(['--json', 'listen', '--port', '0', '--forward', app.origin], { home: t.home, env }),
+    );
     const url = listeningUrl(running.stderr());
     const deep = `{"id":"evt_deep1","event":"generation.completed","created_at":"2026-11-29T14:55:54Z","project_id":"proj_1","data":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
-    expect((await rawRequest(url, { headers: { 'x-datachonk-signature': sign(SECRET, deep) }, body: deep })).status).toBe(200);
+    expect(
+      (await rawRequest(url, { headers: { 'x-datachonk-signature': sign(SECRET, deep) }, body: deep })).status,
+    ).toBe(200);
     expect((await app.waitFor(1))[0]!.body.toString()).toBe(deep);
     const line = JSON.parse(await running.waitForStdout(/evt_deep1/)) as Record<string, unknown>;
-    expect(line).toMatchObject({ id: 'evt_deep1', outcome: 'forwarded', payload: '[nested too deeply to print]', forwards: [{ status: 200 }] });
+    expect(line).toMatchObject({
+      id: 'evt_deep1',
+      outcome: 'forwarded',
+      payload: '[nested too deeply to print]',
+      forwards: [{ status: 200 }],
+    });
     expect(running.stderr()).not.toContain('internal error');
 
     const next = event('evt_after1', 'generation.completed');
-    expect((await rawRequest(url, { headers: { 'x-datachonk-signature': sign(SECRET, next) }, body: next })).status).toBe(200);
+    expect(
+      (await rawRequest(url, { headers: { 'x-datachonk-signature': sign(SECRET, next) }, body: next })).status,
+    ).toBe(200);
     await running.waitForStdout(/evt_after1/);
     expect(await running.stop('SIGINT')).toBe(0);
     const show = await cli(['events', 'show', 'evt_deep1']);
@@ -140,13 +177,32 @@ describe('nothing from outside reaches a terminal raw (the built binary)', () =>
   });
 
   it('webhooks list and get: a description and URL from the API holding escapes are shown escaped', async () => {
-    const emulator = t.started(await startCli(['emulator', 'start', '--port', '0', '--memory', '--retry-schedule', 'none'], { home: t.home }));
-    const api = { DATACHONK_API_URL: /emulator on (http:\/\/\S+)/.exec(emulator.stderr())![1]!, DATACHONK_API_KEY: 'dck_e2e_escapes' };
+    const emulator = t.started(
+      await startCli(['emulator', 'start', '--port', '0', '--memory', '--retry-schedule', 'none'], { home: t.home }),
+    );
+    const api = {
+      DATACHONK_API_URL: /emulator on (http:\/\/\S+)/.exec(emulator.stderr())![1]!,
+      DATACHONK_API_KEY: 'dck_e2e_escapes',
+    };
     const run = (args: string[]) => runCli(args, { home: t.home, env: api });
-    const created = await run(['--json', 'webhooks', 'create', '--url', 'http://127.0.0.1:9/hook', '--events', 'push.completed', '--description', EVIL]);
+    const created = await run([
+      '--json',
+      'webhooks',
+      'create',
+      '--url',
+      'http://127.0.0.1:9/hook',
+      '--events',
+      'push.completed',
+      '--description',
+      EVIL,
+    ]);
     expect(created.code, created.stderr).toBe(0);
     const { id } = JSON.parse(created.stdout) as { id: string };
-    for (const args of [['webhooks', 'list'], ['webhooks', 'get', id], ['--json', 'webhooks', 'list']]) {
+    for (const args of [
+      ['webhooks', 'list'],
+      ['webhooks', 'get', id],
+      ['--json', 'webhooks', 'list'],
+    ]) {
       const result = await run(args);
       expect(result.code, result.stderr).toBe(0);
       expectClean(result.stdout, result.stderr);

@@ -39,13 +39,22 @@ function flowLog(): Flow & { log: string[] } {
   return { log, pause: () => log.push('pause'), resume: () => log.push('resume') };
 }
 
-const HEAD = { status: 200, headers: ['Content-Type', 'text/plain', 'Transfer-Encoding', 'chunked', 'Content-Length', '9'], body: Buffer.from('abc') };
+const HEAD = {
+  status: 200,
+  headers: ['Content-Type', 'text/plain', 'Transfer-Encoding', 'chunked', 'Content-Length', '9'],
+  body: Buffer.from('abc'),
+};
 const outcome = (over: Partial<ForwardOutcome> = {}): ForwardOutcome => ({
-  status: 200, headers: [], body: Buffer.alloc(0), streamed: true, result: { target: 'http://app/', status: 200, latency_ms: 1 }, ...over,
+  status: 200,
+  headers: [],
+  body: Buffer.alloc(0),
+  streamed: true,
+  result: { target: 'http://app/', status: 200, latency_ms: 1 },
+  ...over,
 });
 
 describe('SenderStream', () => {
-  it('sends the head (hop-by-hop fields left out, the app\'s Content-Length kept) and the first bytes, then each part', () => {
+  it("sends the head (hop-by-hop fields left out, the app's Content-Length kept) and the first bytes, then each part", () => {
     const res = new FakeResponse();
     const stream = new SenderStream(res as unknown as ServerResponse);
     stream.start(HEAD, flowLog());
@@ -54,7 +63,7 @@ describe('SenderStream', () => {
     expect(res.written).toEqual(['abc', 'def']);
   });
 
-  it('stops reading from the app while the sender\'s connection is full, once, and reads again when it drains', () => {
+  it("stops reading from the app while the sender's connection is full, once, and reads again when it drains", () => {
     const res = new FakeResponse();
     const flow = flowLog();
     const stream = new SenderStream(res as unknown as ServerResponse);
@@ -85,14 +94,20 @@ describe('SenderStream', () => {
     expect(res.written).toEqual(['abc']);
   });
 
-  it('the end of a streamed answer ends the sender\'s; an app that broke off cuts the sender\'s off too', () => {
+  it("the end of a streamed answer ends the sender's; an app that broke off cuts the sender's off too", () => {
     const done = new FakeResponse();
     done.headersSent = true;
     answer(done as unknown as ServerResponse, outcome());
     expect({ ended: done.writableEnded, destroyed: done.destroyed }).toEqual({ ended: true, destroyed: false });
     const broken = new FakeResponse();
     broken.headersSent = true;
-    answer(broken as unknown as ServerResponse, outcome({ status: 502, result: { target: 'http://app/', status: null, latency_ms: 1, error: { code: 'reset', message: 'reset' } } }));
+    answer(
+      broken as unknown as ServerResponse,
+      outcome({
+        status: 502,
+        result: { target: 'http://app/', status: null, latency_ms: 1, error: { code: 'reset', message: 'reset' } },
+      }),
+    );
     expect({ ended: broken.writableEnded, destroyed: broken.destroyed }).toEqual({ ended: false, destroyed: true });
   });
 });

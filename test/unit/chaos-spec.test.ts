@@ -6,8 +6,10 @@ import { formatChaos } from '../../src/ui/emulator.js';
 
 describe('the --chaos spec', () => {
   it.each([
-    ['duplicate=0.2,reorder=0.3,delay=100ms-2s,fail=0.1,timeout=0.05',
-      { duplicate: 0.2, reorder: 0.3, delay: { min_ms: 100, max_ms: 2000 }, fail: 0.1, timeout: 0.05 }],
+    [
+      'duplicate=0.2,reorder=0.3,delay=100ms-2s,fail=0.1,timeout=0.05',
+      { duplicate: 0.2, reorder: 0.3, delay: { min_ms: 100, max_ms: 2000 }, fail: 0.1, timeout: 0.05 },
+    ],
     ['duplicate=20%', { duplicate: 0.2 }],
     [' fail = 1 , delay=500ms ', { fail: 1, delay: { min_ms: 500, max_ms: 500 } }],
     ['delay=0-1', { delay: { min_ms: 0, max_ms: 1000 } }],
@@ -20,7 +22,10 @@ describe('the --chaos spec', () => {
   });
 
   it.each([
-    ['dupe=0.2', 'unknown chaos "dupe": expected one of duplicate, reorder, delay, fail, timeout (for example duplicate=0.2,'],
+    [
+      'dupe=0.2',
+      'unknown chaos "dupe": expected one of duplicate, reorder, delay, fail, timeout (for example duplicate=0.2,',
+    ],
     ['duplicate', 'expected duplicate=0.2, got "duplicate"'],
     ['delay=', 'expected delay=100ms-2s, got "delay="'],
     ['fail=0.1=2', 'expected fail=0.2, got "fail=0.1=2"'],
@@ -59,13 +64,21 @@ describe('chaos decisions', () => {
 
   it('draws only for the kinds asked for, in a fixed order, and holds back only when nothing is held', () => {
     const draws: number[] = [];
-    const random = (...values: number[]) => () => {
-      draws.push(values[draws.length] ?? 0.99);
-      return draws.at(-1)!;
-    };
-    expect(planDispatch({ duplicate: 0.5, reorder: 0.5, delay: { min_ms: 100, max_ms: 300 } }, random(0.4, 0.6, 0.5), true)).toEqual({ duplicate: true, hold: false, delayMs: 200 });
+    const random =
+      (...values: number[]) =>
+      () => {
+        draws.push(values[draws.length] ?? 0.99);
+        return draws.at(-1)!;
+      };
+    expect(
+      planDispatch({ duplicate: 0.5, reorder: 0.5, delay: { min_ms: 100, max_ms: 300 } }, random(0.4, 0.6, 0.5), true),
+    ).toEqual({ duplicate: true, hold: false, delayMs: 200 });
     draws.length = 0;
-    expect(planDispatch({ reorder: 1 }, random(0), false)).toEqual({ duplicate: false, hold: false, delayMs: undefined });
+    expect(planDispatch({ reorder: 1 }, random(0), false)).toEqual({
+      duplicate: false,
+      hold: false,
+      delayMs: undefined,
+    });
     expect(draws).toEqual([]);
     expect(attemptChaos({ fail: 0.5, timeout: 0.5 }, random(0.7, 0.1))).toBe('timeout');
     expect(attemptChaos({ duplicate: 1 }, random())).toBeUndefined();

@@ -1,6 +1,12 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EXPECT_REJECT, judge, judgeLatency, type EndpointReply, type Expectations } from '../../src/core/check/judge.js';
+import {
+  DEFAULT_EXPECT_REJECT,
+  judge,
+  judgeLatency,
+  type EndpointReply,
+  type Expectations,
+} from '../../src/core/check/judge.js';
 import { loadMaterial, PROBES, UNKNOWN_EVENT, type Probe } from '../../src/core/check/probes.js';
 import type { CheckReport } from '../../src/core/check/run.js';
 import { EVENT_TYPES, isEventType } from '../../src/core/events/catalogue.js';
@@ -36,9 +42,14 @@ describe('the probes', () => {
   });
 
   it.each([
-    ['missing-signature', 'missing'], ['wrong-secret', 'mismatch'], ['tampered-body', 'mismatch'],
-    ['truncated-signature', 'wrong-length'], ['longer-signature', 'wrong-length'], ['sha1-signature', 'other-scheme'],
-    ['empty-signature', 'missing'], ['garbage-signature', 'malformed'],
+    ['missing-signature', 'missing'],
+    ['wrong-secret', 'mismatch'],
+    ['tampered-body', 'mismatch'],
+    ['truncated-signature', 'wrong-length'],
+    ['longer-signature', 'wrong-length'],
+    ['sha1-signature', 'other-scheme'],
+    ['empty-signature', 'missing'],
+    ['garbage-signature', 'malformed'],
   ])('forgery %s is refused by a correct verifier as %s', (name, reason) => {
     const request = probe(name).build(material);
     expect(verify(SECRET, request.body, request.signature)).toMatchObject({ ok: false, reason });
@@ -135,57 +146,123 @@ describe('the judge', () => {
   });
 
   it('no answer is a failure: a timeout, or any other network failure', () => {
-    expect(verdictOf('wrong-secret', [{ kind: 'error', code: 'timeout', message: 'x', latencyMs: 10 }])).toBe('fail timeout');
-    expect(verdictOf('generation.completed', [{ kind: 'error', code: 'reset', message: 'x', latencyMs: 1 }])).toBe('fail no-answer');
+    expect(verdictOf('wrong-secret', [{ kind: 'error', code: 'timeout', message: 'x', latencyMs: 10 }])).toBe(
+      'fail timeout',
+    );
+    expect(verdictOf('generation.completed', [{ kind: 'error', code: 'reset', message: 'x', latencyMs: 1 }])).toBe(
+      'fail no-answer',
+    );
   });
 
   it('says what a correct endpoint answers, with the statuses the user chose', () => {
     expect(judge(probe('wrong-secret'), [ok(401)], defaults).expected).toBe('a refusal: 400, 401 or 403');
-    expect(judge(probe('unknown-event-type'), [ok(200)], { ...defaults, allowUnknown: [404, 422] }).expected).toBe('2xx or 404 or 422');
+    expect(judge(probe('unknown-event-type'), [ok(200)], { ...defaults, allowUnknown: [404, 422] }).expected).toBe(
+      '2xx or 404 or 422',
+    );
     expect(judge(probe('same-event-at-once'), [ok(200), ok(200)], defaults).expected).toBe('2xx, both times');
   });
 
   it('latency: slow answers warn (fail when strict), a timeout fails', () => {
     const facts = { slow: 0, timedOut: 0, answers: 3 };
-    expect(judgeLatency(facts, { slowMs: 2000, strict: false })).toMatchObject({ status: 'pass', expected: 'every answer within 2s' });
-    expect(judgeLatency({ ...facts, slow: 1 }, { slowMs: 50, strict: false })).toMatchObject({ status: 'warn', hint: 'slow' });
-    expect(judgeLatency({ ...facts, slow: 1 }, { slowMs: 50, strict: true })).toMatchObject({ status: 'fail', hint: 'slow' });
-    expect(judgeLatency({ ...facts, timedOut: 1 }, { slowMs: 50, strict: false })).toMatchObject({ status: 'fail', hint: 'timeout' });
+    expect(judgeLatency(facts, { slowMs: 2000, strict: false })).toMatchObject({
+      status: 'pass',
+      expected: 'every answer within 2s',
+    });
+    expect(judgeLatency({ ...facts, slow: 1 }, { slowMs: 50, strict: false })).toMatchObject({
+      status: 'warn',
+      hint: 'slow',
+    });
+    expect(judgeLatency({ ...facts, slow: 1 }, { slowMs: 50, strict: true })).toMatchObject({
+      status: 'fail',
+      hint: 'slow',
+    });
+    expect(judgeLatency({ ...facts, timedOut: 1 }, { slowMs: 50, strict: false })).toMatchObject({
+      status: 'fail',
+      hint: 'timeout',
+    });
   });
 });
 
 describe('the JUnit file', () => {
-  const run: CheckRun = { secretSource: 'env', strict: false, slowMs: 2000, timeoutMs: 10_000, headerNames: [], expectReject: [400, 401, 403] };
-  const request = { method: 'POST' as const, url: 'http://127.0.0.1:1/x', headers: { 'x-datachonk-signature': 'sha256=ab' }, body: '{}', event: 'e', id: 'evt_1' };
+  const run: CheckRun = {
+    secretSource: 'env',
+    strict: false,
+    slowMs: 2000,
+    timeoutMs: 10_000,
+    headerNames: [],
+    expectReject: [400, 401, 403],
+  };
+  const request = {
+    method: 'POST' as const,
+    url: 'http://127.0.0.1:1/x',
+    headers: { 'x-datachonk-signature': 'sha256=ab' },
+    body: '{}',
+    event: 'e',
+    id: 'evt_1',
+  };
   // What an endpoint may answer: markup, quotes, controls XML 1.0 forbids, a lone surrogate, a CDATA end.
   const hostile = 'crash <b>"&\'</b> \u0000\u0001\u001b[31m\u0008 \ud800 ]]> \u009b \ufffe done';
   const report: CheckReport = {
-    url: 'http://127.0.0.1:1/x?a=1&b="2"', planned: 3, durationMs: 12.5, notRun: [],
+    url: 'http://127.0.0.1:1/x?a=1&b="2"',
+    planned: 3,
+    durationMs: 12.5,
+    notRun: [],
     results: [
-      { group: 'delivery', check: 'generation.completed', sends: 's', status: 'pass', expected: '2xx', exchanges: [{ request, answer: { kind: 'response', status: 200, body: 'ok', latencyMs: 2 } }] },
-      { group: 'forgery', check: 'truncated-signature', sends: 's', status: 'fail', expected: 'a refusal: 400, 401 or 403', hint: 'length-pitfall', exchanges: [{ request, answer: { kind: 'response', status: 500, body: hostile, latencyMs: 3 } }] },
-      { group: 'fidelity', check: 'pretty-printed', sends: 's', status: 'warn', expected: '2xx', hint: 'reserialized-body', exchanges: [{ request, answer: { kind: 'response', status: 401, body: hostile, latencyMs: 4 } }] },
+      {
+        group: 'delivery',
+        check: 'generation.completed',
+        sends: 's',
+        status: 'pass',
+        expected: '2xx',
+        exchanges: [{ request, answer: { kind: 'response', status: 200, body: 'ok', latencyMs: 2 } }],
+      },
+      {
+        group: 'forgery',
+        check: 'truncated-signature',
+        sends: 's',
+        status: 'fail',
+        expected: 'a refusal: 400, 401 or 403',
+        hint: 'length-pitfall',
+        exchanges: [{ request, answer: { kind: 'response', status: 500, body: hostile, latencyMs: 3 } }],
+      },
+      {
+        group: 'fidelity',
+        check: 'pretty-printed',
+        sends: 's',
+        status: 'warn',
+        expected: '2xx',
+        hint: 'reserialized-body',
+        exchanges: [{ request, answer: { kind: 'response', status: 401, body: hostile, latencyMs: 4 } }],
+      },
     ],
   };
 
   it('is XML that a strict parser accepts, whatever the endpoint answered', () => {
     const xml = junitXml(report, run);
     expect(XMLValidator.validate(xml)).toBe(true);
-     
+
     expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/);
   });
 
   it('one testsuite per group, one testcase per check; failures carry a message, warnings their words in system-out', () => {
-    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(junitXml(report, run));
+    const parsed = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      isArray: (name) => ['testsuite', 'testcase'].includes(name),
+    }).parse(junitXml(report, run));
     const suites = parsed.testsuites.testsuite as { name: string; testcase: Record<string, unknown>[] }[];
     expect(parsed.testsuites).toMatchObject({ tests: '3', failures: '1' });
     expect(suites.map((s) => s.name)).toEqual(['delivery', 'forgery', 'fidelity']);
     const [truncated] = suites[1]!.testcase as { failure: { message: string; '#text': string } }[];
-    expect(truncated!.failure.message).toContain('expected a refusal: 400, 401 or 403, got 500: it crashed on a signature of another length');
+    expect(truncated!.failure.message).toContain(
+      'expected a refusal: 400, 401 or 403, got 500: it crashed on a signature of another length',
+    );
     expect(truncated!.failure['#text']).toContain('crash <b>"&\'</b> \\u0000\\u0001\\u001b[31m\\u0008 \\ud800 ]]>');
     const [pretty] = suites[2]!.testcase as { 'system-out': string; failure?: unknown }[];
     expect(pretty!.failure).toBeUndefined();
-    expect(pretty!['system-out']).toContain('warning: expected 2xx, got 401: your endpoint appears to verify a re-serialized body; verify the raw request bytes');
+    expect(pretty!['system-out']).toContain(
+      'warning: expected 2xx, got 401: your endpoint appears to verify a re-serialized body; verify the raw request bytes',
+    );
   });
 
   it('escapes text and attributes, keeping newlines in attributes as references', () => {

@@ -23,7 +23,11 @@ describe('an unknown command', () => {
     [['webhook', 'list'], "unknown command 'webhook'", 'did you mean "webhooks"?'],
     [['help', 'login'], "unknown command 'login'", 'did you mean "auth login"?'],
     [['frobnicate'], "unknown command 'frobnicate'", 'run `datachonk --help` to see the commands'],
-    [['webhooks', 'frobnicate'], "unknown command 'webhooks frobnicate'", 'run `datachonk webhooks --help` to see the commands'],
+    [
+      ['webhooks', 'frobnicate'],
+      "unknown command 'webhooks frobnicate'",
+      'run `datachonk webhooks --help` to see the commands',
+    ],
   ])('%j: exit 2, %s, %s', async (args, message, hint) => {
     ctx = await testContext();
     expect(await exitCode(ctx, args)).toBe(2);
@@ -31,15 +35,14 @@ describe('an unknown command', () => {
     expect(ctx.stdout.text).toBe('');
   });
 
-  it.each([
-    [['trigger', '--list']],
-    [['events', 'list', '--limit', '1']],
-    [['auth', 'status', '--api-key', 'dck_x']],
-  ])('%j runs', async (args) => {
-    ctx = await testContext();
-    expect(await exitCode(ctx, args)).toBe(0);
-    expect(ctx.stderr.text).not.toContain('unknown command');
-  });
+  it.each([[['trigger', '--list']], [['events', 'list', '--limit', '1']], [['auth', 'status', '--api-key', 'dck_x']]])(
+    '%j runs',
+    async (args) => {
+      ctx = await testContext();
+      expect(await exitCode(ctx, args)).toBe(0);
+      expect(ctx.stderr.text).not.toContain('unknown command');
+    },
+  );
 
   it('suggests a near spelling only when it is close', async () => {
     const paths = ['trigger', 'listen', 'events list', 'webhooks list'];

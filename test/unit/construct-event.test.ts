@@ -4,7 +4,10 @@ import type { KnownWebhookEvent, UnknownWebhookEvent } from '../../src/index.js'
 
 const secret = 'whsec_unit';
 const body = JSON.stringify({
-  id: 'evt_1', event: 'chonk.deleted', created_at: '2026-11-26T10:00:00Z', project_id: 'proj_1',
+  id: 'evt_1',
+  event: 'chonk.deleted',
+  created_at: '2026-11-26T10:00:00Z',
+  project_id: 'proj_1',
   data: { chonk_id: 'chonk_1', chonk_name: 'stg_x', chonk_type: 'staging' },
 });
 
@@ -18,25 +21,37 @@ describe('constructEvent', () => {
     const [fresh, old] = ['whsec_new', 'whsec_old'];
     expect(constructEvent(body, sign(fresh, body), [fresh, old]).secretIndex).toBe(0);
     expect(constructEvent(body, sign(old, body), [fresh, old]).secretIndex).toBe(1);
-    expect(() => constructEvent(body, sign('whsec_other', body), [fresh, old])).toThrow(expect.objectContaining({ reason: 'mismatch' }));
+    expect(() => constructEvent(body, sign('whsec_other', body), [fresh, old])).toThrow(
+      expect.objectContaining({ reason: 'mismatch' }),
+    );
     expect(() => constructEvent(body, sign(old, body), [])).toThrow(expect.objectContaining({ reason: 'no-secret' }));
   });
 
   describe('an event type this version does not know (DataChonk added it later)', () => {
     const future = {
-      id: 'evt_9', event: 'chonk.archived', created_at: '2027-01-02T03:04:05+01:00', project_id: 'proj_1',
-      data: { chonk_id: 'chonk_1', archived_by: { user: 'u_1' } }, delivery_attempt: 2,
+      id: 'evt_9',
+      event: 'chonk.archived',
+      created_at: '2027-01-02T03:04:05+01:00',
+      project_id: 'proj_1',
+      data: { chonk_id: 'chonk_1', archived_by: { user: 'u_1' } },
+      delivery_attempt: 2,
     };
     const futureBody = JSON.stringify(future);
 
     it('is returned as a generic event, marked known: false, with every field as sent', () => {
-      expect(constructEvent(futureBody, sign(secret, futureBody), secret)).toEqual({ ...future, secretIndex: 0, known: false });
+      expect(constructEvent(futureBody, sign(secret, futureBody), secret)).toEqual({
+        ...future,
+        secretIndex: 0,
+        known: false,
+      });
       expect(constructEvent(Buffer.from(futureBody), sign(secret, futureBody), secret).known).toBe(false);
     });
 
     it('still needs the right signature, and still throws before parsing when it is wrong', () => {
       expect(() => constructEvent(futureBody, sign('other', futureBody), secret)).toThrow(WebhookVerificationError);
-      expect(() => constructEvent(futureBody, undefined, secret)).toThrow(expect.objectContaining({ reason: 'missing' }));
+      expect(() => constructEvent(futureBody, undefined, secret)).toThrow(
+        expect.objectContaining({ reason: 'missing' }),
+      );
     });
 
     it.each<[string, Record<string, unknown>, string]>([
@@ -66,34 +81,54 @@ describe('constructEvent', () => {
       ['an array naming a known type', ['generation.completed'], 'array'],
     ])('an event type that is %s is refused, saying a string was expected', (_name, type, received) => {
       const bad = JSON.stringify({ ...future, event: type });
-      expect(() => constructEvent(bad, sign(secret, bad), secret)).toThrow(expect.objectContaining({
-        reason: 'invalid-event', message: `the body is not a DataChonk event: event: Invalid input: expected string, received ${received}`,
-      }));
+      expect(() => constructEvent(bad, sign(secret, bad), secret)).toThrow(
+        expect.objectContaining({
+          reason: 'invalid-event',
+          message: `the body is not a DataChonk event: event: Invalid input: expected string, received ${received}`,
+        }),
+      );
     });
 
-    it.each([['null', 'null'], ['5', 'number'], ['"chonk.archived"', 'string'], ['[]', 'array']])('a signed JSON %s is no event', (text, received) => {
-      expect(() => constructEvent(text, sign(secret, text), secret)).toThrow(expect.objectContaining({
-        reason: 'invalid-event', message: `the body is not a DataChonk event: (payload): Invalid input: expected object, received ${received}`,
-      }));
+    it.each([
+      ['null', 'null'],
+      ['5', 'number'],
+      ['"chonk.archived"', 'string'],
+      ['[]', 'array'],
+    ])('a signed JSON %s is no event', (text, received) => {
+      expect(() => constructEvent(text, sign(secret, text), secret)).toThrow(
+        expect.objectContaining({
+          reason: 'invalid-event',
+          message: `the body is not a DataChonk event: (payload): Invalid input: expected object, received ${received}`,
+        }),
+      );
     });
 
     it('an empty event type is a malformed envelope, not an unknown type', () => {
       const empty = JSON.stringify({ ...future, event: '' });
-      expect(() => constructEvent(empty, sign(secret, empty), secret)).toThrow(expect.objectContaining({ reason: 'invalid-event' }));
+      expect(() => constructEvent(empty, sign(secret, empty), secret)).toThrow(
+        expect.objectContaining({ reason: 'invalid-event' }),
+      );
     });
 
     it('a known type whose data does not match its schema is still refused, not passed off as unknown', () => {
       const bad = JSON.stringify({ ...future, event: 'generation.completed' });
-      expect(() => constructEvent(bad, sign(secret, bad), secret))
-        .toThrow(expect.objectContaining({ reason: 'invalid-event', message: expect.stringMatching(/^the body is not a DataChonk event: data\./) }));
+      expect(() => constructEvent(bad, sign(secret, bad), secret)).toThrow(
+        expect.objectContaining({
+          reason: 'invalid-event',
+          message: expect.stringMatching(/^the body is not a DataChonk event: data\./),
+        }),
+      );
     });
 
-    it.each(['toString', '__proto__', 'constructor', 'hasOwnProperty'])('a type named like an Object member (%s) is an unknown type', (type) => {
-      const odd = JSON.stringify({ ...future, event: type });
-      expect(constructEvent(odd, sign(secret, odd), secret)).toMatchObject({ event: type, known: false });
-    });
+    it.each(['toString', '__proto__', 'constructor', 'hasOwnProperty'])(
+      'a type named like an Object member (%s) is an unknown type',
+      (type) => {
+        const odd = JSON.stringify({ ...future, event: type });
+        expect(constructEvent(odd, sign(secret, odd), secret)).toMatchObject({ event: type, known: false });
+      },
+    );
 
-    it('the package\'s known flag wins over a payload field of that name', () => {
+    it("the package's known flag wins over a payload field of that name", () => {
       const claims = JSON.stringify({ ...future, known: true });
       expect(constructEvent(claims, sign(secret, claims), secret).known).toBe(false);
       const knownClaims = JSON.stringify({ ...JSON.parse(body), known: false });
@@ -127,7 +162,11 @@ describe('constructEvent', () => {
   it.each<[string, string, string | string[] | undefined]>([
     ['a signature made with another secret', 'mismatch', sign('other', body)],
     ['a signature that is not sha256=<64 hex digits>', 'malformed', 'sha256=zz'],
-    ['the right signature in upper-case hex', 'uppercase-hex', sign(secret, body).toUpperCase().replace('SHA256=', 'sha256=')],
+    [
+      'the right signature in upper-case hex',
+      'uppercase-hex',
+      sign(secret, body).toUpperCase().replace('SHA256=', 'sha256='),
+    ],
     ['the right signature with whitespace around it', 'whitespace', ` ${sign(secret, body)}`],
     ['no signature', 'missing', undefined],
     ['two signatures', 'duplicated', [sign(secret, body), sign(secret, body)]],
@@ -156,11 +195,16 @@ describe('a body that is not the raw bytes (a JSON parser ran first, or express.
     ['an object', { id: 'evt_1' }, 'not an object'],
     ['null', null, 'not null'],
     ['a number', 42, 'not a number'],
-  ])('verify says so for %s, and never throws; constructEvent throws a WebhookVerificationError', (_name, body, words) => {
-    const result = verify(secret, body as never, sign(secret, '{}'));
-    expect(result).toMatchObject({ ok: false, reason: 'not-raw-body', message: expect.stringContaining(words) });
-    expect((result as { message: string }).message).toContain('express.raw(');
-    expect(() => constructEvent(body as never, sign(secret, '{}'), secret)).toThrow(WebhookVerificationError);
-    expect(() => constructEvent(body as never, sign(secret, '{}'), secret)).toThrow(expect.objectContaining({ reason: 'not-raw-body' }));
-  });
+  ])(
+    'verify says so for %s, and never throws; constructEvent throws a WebhookVerificationError',
+    (_name, body, words) => {
+      const result = verify(secret, body as never, sign(secret, '{}'));
+      expect(result).toMatchObject({ ok: false, reason: 'not-raw-body', message: expect.stringContaining(words) });
+      expect((result as { message: string }).message).toContain('express.raw(');
+      expect(() => constructEvent(body as never, sign(secret, '{}'), secret)).toThrow(WebhookVerificationError);
+      expect(() => constructEvent(body as never, sign(secret, '{}'), secret)).toThrow(
+        expect.objectContaining({ reason: 'not-raw-body' }),
+      );
+    },
+  );
 });

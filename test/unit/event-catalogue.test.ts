@@ -14,7 +14,7 @@ describe('fixtures', () => {
     });
   }
 
-  it('generation.completed is exactly the payload in DataChonk\'s doc', async () => {
+  it("generation.completed is exactly the payload in DataChonk's doc", async () => {
     const documented = {
       id: 'evt_abc123',
       event: 'generation.completed',
@@ -32,7 +32,9 @@ describe('fixtures', () => {
       },
     };
     // Key order matters too: receivers verify over JSON.stringify of the parsed body.
-    expect(JSON.stringify(JSON.parse(await readFile(fixturePath('generation.completed'), 'utf8')))).toBe(JSON.stringify(documented));
+    expect(JSON.stringify(JSON.parse(await readFile(fixturePath('generation.completed'), 'utf8')))).toBe(
+      JSON.stringify(documented),
+    );
   });
 
   it('there is exactly one fixture per event type', async () => {
@@ -97,7 +99,13 @@ describe('the registry is the one source', () => {
         previous = flat;
         flat = flat.replace(/\[[^[\]{}()]*\]|\{[^[\]{}()]*\}|\([^[\]{}()]*\)/g, '');
       }
-      rows.set(match[1]!, { fields: flat.split(',').map((f) => f.replace('?', '').trim()).filter(Boolean), source: match[3]! });
+      rows.set(match[1]!, {
+        fields: flat
+          .split(',')
+          .map((f) => f.replace('?', '').trim())
+          .filter(Boolean),
+        source: match[3]!,
+      });
     }
     return rows;
   }
@@ -113,17 +121,25 @@ describe('the registry is the one source', () => {
   });
 
   it('summarizes each type from its definition, and a type it does not know by its chonk', () => {
-    expect(summarizeEvent('generation.completed', { chonk_name: 'dim_x', chonk_type: 'entity', files_generated: [{}, {}] }))
-      .toBe('dim_x (entity), 2 files generated');
-    expect(summarizeEvent('push.completed', { commit_sha: 'abcdef0123', repository: 'acme/dbt', branch: 'main' }))
-      .toBe('pushed abcdef0 to acme/dbt@main');
+    expect(
+      summarizeEvent('generation.completed', { chonk_name: 'dim_x', chonk_type: 'entity', files_generated: [{}, {}] }),
+    ).toBe('dim_x (entity), 2 files generated');
+    expect(summarizeEvent('push.completed', { commit_sha: 'abcdef0123', repository: 'acme/dbt', branch: 'main' })).toBe(
+      'pushed abcdef0 to acme/dbt@main',
+    );
     expect(summarizeEvent('chonk.renamed', { chonk_id: 'chonk_9' })).toBe('chonk_9');
     expect(summarizeEvent('generation.completed', 'not an object')).toBe('');
   });
 });
 
 describe('the envelope check', () => {
-  const valid = { id: 'evt_1', event: 'anything.new', created_at: '2024-01-15T10:30:00Z', project_id: 'proj_1', data: {} };
+  const valid = {
+    id: 'evt_1',
+    event: 'anything.new',
+    created_at: '2024-01-15T10:30:00Z',
+    project_id: 'proj_1',
+    data: {},
+  };
 
   it('accepts any event type with a well-formed envelope, and gives it back as it was, keys in their order', () => {
     const result = checkEnvelope(valid);

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  cloneJson, keepsText, parseJson, RawNumber, stringifyJson, toNativeJson, type Json, type JsonObject,
+  cloneJson,
+  keepsText,
+  parseJson,
+  RawNumber,
+  stringifyJson,
+  toNativeJson,
+  type Json,
+  type JsonObject,
 } from '../../src/core/lossless-json.js';
 
 const roundTrip = (text: string) => stringifyJson(parseJson(text));
@@ -42,65 +49,93 @@ describe('numbers a JavaScript number would change are sent as typed', () => {
   });
 
   it('any integer keeps its digits', () => {
-    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), (n) => {
-      expect(roundTrip(`[${n}]`)).toBe(`[${n}]`);
-    }));
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), (n) => {
+        expect(roundTrip(`[${n}]`)).toBe(`[${n}]`);
+      }),
+    );
   });
 
   it('any decimal is written as typed, or as JSON.stringify writes the same double, never as another double', () => {
     const digits = fc.stringMatching(/^[0-9]{1,25}$/);
-    const decimal = fc.tuple(fc.boolean(), fc.stringMatching(/^(0|[1-9][0-9]{0,24})$/), fc.option(digits), fc.option(fc.integer({ min: -400, max: 400 })))
-      .map(([minus, whole, fraction, exponent]) => `${minus ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : `e${exponent}`}`);
-    fc.assert(fc.property(decimal, (text) => {
-      const written = roundTrip(text);
-      if (written !== text) expect(written).toBe(JSON.stringify(JSON.parse(text)));
-      expect(Object.is(Number(written), Number(text)) || (Number(text) === 0 && Number(written) === 0)).toBe(true);
-    }), { numRuns: 2000 });
+    const decimal = fc
+      .tuple(
+        fc.boolean(),
+        fc.stringMatching(/^(0|[1-9][0-9]{0,24})$/),
+        fc.option(digits),
+        fc.option(fc.integer({ min: -400, max: 400 })),
+      )
+      .map(
+        ([minus, whole, fraction, exponent]) =>
+          `${minus ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : `e${exponent}`}`,
+      );
+    fc.assert(
+      fc.property(decimal, (text) => {
+        const written = roundTrip(text);
+        if (written !== text) expect(written).toBe(JSON.stringify(JSON.parse(text)));
+        expect(Object.is(Number(written), Number(text)) || (Number(text) === 0 && Number(written) === 0)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('a double as JSON.stringify writes it, or any decimal of 15 digits (which a double holds), is never kept as text', () => {
-    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
-      expect(keepsText(JSON.stringify(x))).toBe(false);
-      // Normal doubles only: a subnormal or one near the largest has fewer than 15 digits to give.
-      fc.pre(Math.abs(x) > 1e-300 && Math.abs(x) < 1e300);
-      expect(keepsText(x.toPrecision(15))).toBe(false);
-    }));
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        expect(keepsText(JSON.stringify(x))).toBe(false);
+        // Normal doubles only: a subnormal or one near the largest has fewer than 15 digits to give.
+        fc.pre(Math.abs(x) > 1e-300 && Math.abs(x) < 1e300);
+        expect(keepsText(x.toPrecision(15))).toBe(false);
+      }),
+    );
   });
 });
 
 describe('everything else is JSON.parse and JSON.stringify', () => {
   it('any JSON value round-trips byte for byte, compact or indented', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => {
-      const compact = JSON.stringify(value);
-      expect(parseJson(compact)).toStrictEqual(JSON.parse(compact));
-      expect(roundTrip(compact)).toBe(compact);
-      const indented = JSON.stringify(value, null, 2);
-      expect(roundTrip(indented)).toBe(compact);
-      expect(stringifyJson(value as Json)).toBe(compact);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const compact = JSON.stringify(value);
+        expect(parseJson(compact)).toStrictEqual(JSON.parse(compact));
+        expect(roundTrip(compact)).toBe(compact);
+        const indented = JSON.stringify(value, null, 2);
+        expect(roundTrip(indented)).toBe(compact);
+        expect(stringifyJson(value as Json)).toBe(compact);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('the same value with a big integer in it comes out the same, with the integer as typed', () => {
-    fc.assert(fc.property(fc.jsonValue(), fc.bigInt({ min: 2n ** 53n + 1n, max: 2n ** 80n }), (value, big) => {
-      const text = `{"value":${JSON.stringify(value, null, 1)},"big":${big}}`;
-      expect(roundTrip(text)).toBe(`{"value":${JSON.stringify(value)},"big":${big}}`);
-      expect(toNativeJson(parseJson(text))).toStrictEqual(JSON.parse(text));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.bigInt({ min: 2n ** 53n + 1n, max: 2n ** 80n }), (value, big) => {
+        const text = `{"value":${JSON.stringify(value, null, 1)},"big":${big}}`;
+        expect(roundTrip(text)).toBe(`{"value":${JSON.stringify(value)},"big":${big}}`);
+        expect(toNativeJson(parseJson(text))).toStrictEqual(JSON.parse(text));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('rejects exactly what JSON.parse rejects, with its message', () => {
-    const nearlyJson = fc.tuple(fc.json(), fc.nat(), fc.string({ maxLength: 2 }))
-      .map(([text, at, junk]) => `${text.slice(0, at % (text.length + 1))}${junk}${text.slice(at % (text.length + 1))}`);
-    fc.assert(fc.property(fc.oneof(fc.string(), nearlyJson), (text) => {
-      let expected: unknown;
-      try {
-        JSON.parse(text);
-      } catch (error) {
-        expected = error;
-      }
-      if (expected === undefined) expect(() => parseJson(text)).not.toThrow();
-      else expect(() => parseJson(text)).toThrow((expected as Error).message);
-    }), { numRuns: 1000 });
+    const nearlyJson = fc
+      .tuple(fc.json(), fc.nat(), fc.string({ maxLength: 2 }))
+      .map(
+        ([text, at, junk]) => `${text.slice(0, at % (text.length + 1))}${junk}${text.slice(at % (text.length + 1))}`,
+      );
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), nearlyJson), (text) => {
+        let expected: unknown;
+        try {
+          JSON.parse(text);
+        } catch (error) {
+          expected = error;
+        }
+        if (expected === undefined) expect(() => parseJson(text)).not.toThrow();
+        else expect(() => parseJson(text)).toThrow((expected as Error).message);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('keeps __proto__ as a member and the last of duplicate keys, in first place, as JSON.parse does', () => {
@@ -109,7 +144,9 @@ describe('everything else is JSON.parse and JSON.stringify', () => {
     expect(Object.keys(value)).toEqual(['a', '__proto__', 'b']);
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(stringifyJson(value)).toBe('{"a":12345678901234567890,"__proto__":{"polluted":true},"b":"12345678901234567890"}');
+    expect(stringifyJson(value)).toBe(
+      '{"a":12345678901234567890,"__proto__":{"polluted":true},"b":"12345678901234567890"}',
+    );
     expect(stringifyJson(cloneJson(value))).toBe(stringifyJson(value));
   });
 

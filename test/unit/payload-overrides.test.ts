@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildPayload } from '../../src/core/events/build.js';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
-import { applyOverride, deepMerge, parseJsonObject, parseOverride, type JsonObject } from '../../src/core/events/payload.js';
+import {
+  applyOverride,
+  deepMerge,
+  parseJsonObject,
+  parseOverride,
+  type JsonObject,
+} from '../../src/core/events/payload.js';
 import { stringifyJson } from '../../src/core/lossless-json.js';
 import { pathOutside } from '../../src/core/events/schemas.js';
 import { z } from 'zod';
@@ -47,7 +53,10 @@ describe('--set', () => {
     ['prototype pollution', '__proto__.polluted=1'],
     ['constructor', 'data.constructor.prototype=1'],
   ])('refuses %s with a usage error', async (_name, arg) => {
-    expect(await failureWords(() => parseOverride(arg))).toMatchObject({ kind: 'usage', message: expect.stringContaining('--set') });
+    expect(await failureWords(() => parseOverride(arg))).toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining('--set'),
+    });
   });
 
   it('refuses an index far past the end of an array', async () => {
@@ -78,7 +87,9 @@ describe('planPayloads', () => {
   const now = new Date('2026-11-26T14:55:54.321Z');
 
   it('gives each built payload a fresh id and a second-precision created_at, keeping key order', async () => {
-    const { recipes: [recipe] } = await planPayloads({ event: 'generation.completed', all: false, sets: [], validate: true }, now);
+    const {
+      recipes: [recipe],
+    } = await planPayloads({ event: 'generation.completed', all: false, sets: [], validate: true }, now);
     const payload = buildPayload(recipe!, { id: 'evt_fresh', createdAt: now });
     expect(payload.id).toBe('evt_fresh');
     expect(payload.created_at).toBe('2026-11-26T14:55:54Z');
@@ -86,10 +97,18 @@ describe('planPayloads', () => {
   });
 
   it('applies --data before --set, so --set wins', async () => {
-    const { recipes: [recipe] } = await planPayloads({
-      event: 'generation.completed', all: false, validate: true,
-      data: '{"data":{"chonk_name":"from_data","duration_ms":7}}', sets: ['data.chonk_name=from_set'],
-    }, now);
+    const {
+      recipes: [recipe],
+    } = await planPayloads(
+      {
+        event: 'generation.completed',
+        all: false,
+        validate: true,
+        data: '{"data":{"chonk_name":"from_data","duration_ms":7}}',
+        sets: ['data.chonk_name=from_set'],
+      },
+      now,
+    );
     const payload = buildPayload(recipe!, { id: 'evt_x', createdAt: now });
     expect(payload.data).toMatchObject({ chonk_name: 'from_set', duration_ms: 7, chonk_type: 'entity' });
   });
@@ -99,23 +118,45 @@ describe('planPayloads', () => {
     const dataFile = join(ctx.home, 'patch.json');
     const fixtureFile = join(ctx.home, 'fixture.json');
     await writeFile(dataFile, '{"data":{"branch":"main"}}');
-    await writeFile(fixtureFile, JSON.stringify({
-      id: 'evt_f', event: 'chonk.deleted', created_at: '2024-01-01T00:00:00Z', project_id: 'proj_f',
-      data: { chonk_id: 'chonk_1', chonk_name: 'old', chonk_type: 'source' },
-    }));
-    const { recipes: [fromFixture] } = await planPayloads({ all: false, fixtureFile, sets: [], validate: true }, now);
+    await writeFile(
+      fixtureFile,
+      JSON.stringify({
+        id: 'evt_f',
+        event: 'chonk.deleted',
+        created_at: '2024-01-01T00:00:00Z',
+        project_id: 'proj_f',
+        data: { chonk_id: 'chonk_1', chonk_name: 'old', chonk_type: 'source' },
+      }),
+    );
+    const {
+      recipes: [fromFixture],
+    } = await planPayloads({ all: false, fixtureFile, sets: [], validate: true }, now);
     expect(buildPayload(fromFixture!, { id: 'evt_y', createdAt: now }).data).toMatchObject({ chonk_name: 'old' });
-    const { recipes: [patched] } = await planPayloads({ event: 'push.completed', all: false, data: `@${dataFile}`, sets: [], validate: true }, now);
+    const {
+      recipes: [patched],
+    } = await planPayloads(
+      { event: 'push.completed', all: false, data: `@${dataFile}`, sets: [], validate: true },
+      now,
+    );
     expect(buildPayload(patched!, { id: 'evt_z', createdAt: now }).data).toMatchObject({ branch: 'main' });
   });
 
   it('turns an invalid result into a usage error naming the field', async () => {
-    const attempt = planPayloads({ event: 'generation.completed', all: false, sets: ['data.duration_ms=slow'], validate: true }, now);
-    expect(await failureWords(attempt)).toMatchObject({ kind: 'usage', message: expect.stringContaining('data.duration_ms') });
+    const attempt = planPayloads(
+      { event: 'generation.completed', all: false, sets: ['data.duration_ms=slow'], validate: true },
+      now,
+    );
+    expect(await failureWords(attempt)).toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining('data.duration_ms'),
+    });
   });
 
   it('lets --no-validate through with the same invalid payload', async () => {
-    const { recipes } = await planPayloads({ event: 'generation.completed', all: false, sets: ['data.duration_ms=slow'], validate: false }, now);
+    const { recipes } = await planPayloads(
+      { event: 'generation.completed', all: false, sets: ['data.duration_ms=slow'], validate: false },
+      now,
+    );
     expect(buildPayload(recipes[0]!, { id: 'evt_q', createdAt: now }).data).toMatchObject({ duration_ms: 'slow' });
   });
 
@@ -132,7 +173,10 @@ describe('planPayloads', () => {
     ['--data that is an array', { event: 'chonk.created', all: false, data: '[1]' }, /must be a JSON object/],
     ['a missing --data file', { event: 'chonk.created', all: false, data: '@/nonexistent/x.json' }, /no such file/],
   ])('refuses %s with a usage error', async (_name, request, message) => {
-    expect(await failureWords(planPayloads({ sets: [], validate: true, ...request }, now))).toMatchObject({ kind: 'usage', message: expect.stringMatching(message) });
+    expect(await failureWords(planPayloads({ sets: [], validate: true, ...request }, now))).toMatchObject({
+      kind: 'usage',
+      message: expect.stringMatching(message),
+    });
   });
 });
 
@@ -145,7 +189,9 @@ describe('compileRecipe', () => {
     ['nested overrides', ['data.chonk_name=dim_orders', 'data.files_generated.0.lines=7']],
   ])('makes the same bytes as JSON.stringify(buildPayload()) for %s', async (_name, sets) => {
     const { compileRecipe } = await import('../../src/core/events/build.js');
-    const { recipes: [recipe] } = await planPayloads({ event: 'generation.completed', all: false, sets, validate: true }, now);
+    const {
+      recipes: [recipe],
+    } = await planPayloads({ event: 'generation.completed', all: false, sets, validate: true }, now);
     const fresh = { id: 'evt_fresh123', createdAt: now };
     const compiled = compileRecipe(recipe!)(fresh);
     const expected = buildPayload(recipe!, fresh);
@@ -161,7 +207,9 @@ describe('numbers are sent as typed', () => {
   const now = new Date('2026-11-26T14:55:54.321Z');
   const bodyOf = async (request: Parameters<typeof planPayloads>[0]) => {
     const { compileRecipe } = await import('../../src/core/events/build.js');
-    const { recipes: [recipe] } = await planPayloads(request, now);
+    const {
+      recipes: [recipe],
+    } = await planPayloads(request, now);
     return compileRecipe(recipe!)({ id: 'evt_n', createdAt: now }).body;
   };
 
@@ -176,28 +224,48 @@ describe('numbers are sent as typed', () => {
 
     const dataFile = join(ctx.home, 'patch.json');
     await writeFile(dataFile, '{"data":{"external_ref":12345678901234567891}}');
-    expect(await bodyOf({ event: 'push.completed', all: false, validate: true, sets: [], data: `@${dataFile}` }))
-      .toContain('"external_ref":12345678901234567891');
+    expect(
+      await bodyOf({ event: 'push.completed', all: false, validate: true, sets: [], data: `@${dataFile}` }),
+    ).toContain('"external_ref":12345678901234567891');
 
     const fixtureFile = join(ctx.home, 'fixture.json');
-    await writeFile(fixtureFile, '{"event":"chonk.deleted","project_id":"proj_f","data":{"chonk_id":"chonk_1","chonk_name":"old",'
-      + '"chonk_type":"source","external_ref":12345678901234567892}}');
-    expect(await bodyOf({ all: false, validate: true, sets: [], fixtureFile })).toContain('"external_ref":12345678901234567892}');
+    await writeFile(
+      fixtureFile,
+      '{"event":"chonk.deleted","project_id":"proj_f","data":{"chonk_id":"chonk_1","chonk_name":"old",' +
+        '"chonk_type":"source","external_ref":12345678901234567892}}',
+    );
+    expect(await bodyOf({ all: false, validate: true, sets: [], fixtureFile })).toContain(
+      '"external_ref":12345678901234567892}',
+    );
   });
 
   it('--set can go on through a kept number, and --data replaces one, as with any number', async () => {
     const sets = ['data.n=12345678901234567890', 'data.n.x=12345678901234567891'];
-    expect(await bodyOf({ event: 'chonk.created', all: false, validate: true, sets })).toContain('"n":{"x":12345678901234567891}');
+    expect(await bodyOf({ event: 'chonk.created', all: false, validate: true, sets })).toContain(
+      '"n":{"x":12345678901234567891}',
+    );
     const base = parseJsonObject('{"n":12345678901234567890}', 'data');
     expect(stringifyJson(deepMerge(base, { n: { x: 1 } }))).toBe('{"n":{"x":1}}');
   });
 
   it('a big integer in an integer field is "too big", as a receiver\'s JSON.parse reads it, not "an object"', async () => {
-    const attempt = planPayloads({ event: 'generation.completed', all: false, sets: ['data.duration_ms=12345678901234567890'], validate: true }, now);
+    const attempt = planPayloads(
+      { event: 'generation.completed', all: false, sets: ['data.duration_ms=12345678901234567890'], validate: true },
+      now,
+    );
     const words = await failureWords(attempt);
-    expect(words).toMatchObject({ kind: 'usage', message: expect.stringContaining('data.duration_ms: Too big: expected int to be <=9007199254740991') });
-    expect(await bodyOf({ event: 'generation.completed', all: false, validate: false, sets: ['data.duration_ms=12345678901234567890'] }))
-      .toContain('"duration_ms":12345678901234567890');
+    expect(words).toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining('data.duration_ms: Too big: expected int to be <=9007199254740991'),
+    });
+    expect(
+      await bodyOf({
+        event: 'generation.completed',
+        all: false,
+        validate: false,
+        sets: ['data.duration_ms=12345678901234567890'],
+      }),
+    ).toContain('"duration_ms":12345678901234567890');
   });
 });
 
@@ -213,34 +281,50 @@ describe('forwardUrl', () => {
     expect(forwardUrl(parseTarget(target), received)).toBe(expected);
   });
 
-  it.each([['3000', 'http://localhost:3000/'], [':3000', 'http://localhost:3000/'], ['localhost:3000', 'http://localhost:3000/'], ['127.0.0.1:4000/h', 'http://127.0.0.1:4000/h']])(
-    'parseTarget(%s) is %s', async (text, href) => {
-      const { parseTarget } = await import('../../src/core/listen/targets.js');
-      expect(parseTarget(text).href).toBe(href);
-    },
-  );
+  it.each([
+    ['3000', 'http://localhost:3000/'],
+    [':3000', 'http://localhost:3000/'],
+    ['localhost:3000', 'http://localhost:3000/'],
+    ['127.0.0.1:4000/h', 'http://127.0.0.1:4000/h'],
+  ])('parseTarget(%s) is %s', async (text, href) => {
+    const { parseTarget } = await import('../../src/core/listen/targets.js');
+    expect(parseTarget(text).href).toBe(href);
+  });
 });
 
 describe('--set paths the event has no field for', () => {
   const now = new Date('2026-11-26T14:55:54.321Z');
-  const plan = (sets: string[], event?: string) => planPayloads({ event, all: event === undefined, sets, validate: false }, now);
+  const plan = (sets: string[], event?: string) =>
+    planPayloads({ event, all: event === undefined, sets, validate: false }, now);
 
   it('a typo is sent, and warned of with the field meant', async () => {
     const { recipes, warnings } = await plan(['data.chonk_typo=1'], 'generation.completed');
-    expect(warnings).toEqual([{ path: 'data.chonk_typo', events: ['generation.completed'], suggestion: 'data.chonk_type' }]);
+    expect(warnings).toEqual([
+      { path: 'data.chonk_typo', events: ['generation.completed'], suggestion: 'data.chonk_type' },
+    ]);
     expect(buildPayload(recipes[0]!, { id: 'evt_t', createdAt: now }).data).toMatchObject({ chonk_typo: 1 });
   });
 
   it('fields that exist, array items and their fields, and envelope fields are not warned of', async () => {
-    const { warnings } = await plan(['data.chonk_name=x', 'data.files_generated.0.lines=3', 'id=evt_pinned', 'project_id=proj_x'], 'generation.completed');
+    const { warnings } = await plan(
+      ['data.chonk_name=x', 'data.files_generated.0.lines=3', 'id=evt_pinned', 'project_id=proj_x'],
+      'generation.completed',
+    );
     expect(warnings).toEqual([]);
   });
 
   it('a field under a field that does not exist, a wrong top-level key, and a path through a scalar', async () => {
-    const { warnings } = await plan(['dta.chonk_name=x', 'data.files_generated.0.line=3', 'data.chonk_name.first=x'], 'generation.completed');
+    const { warnings } = await plan(
+      ['dta.chonk_name=x', 'data.files_generated.0.line=3', 'data.chonk_name.first=x'],
+      'generation.completed',
+    );
     expect(warnings).toEqual([
       { path: 'dta.chonk_name', events: ['generation.completed'], suggestion: 'data' },
-      { path: 'data.files_generated.0.line', events: ['generation.completed'], suggestion: 'data.files_generated.0.lines' },
+      {
+        path: 'data.files_generated.0.line',
+        events: ['generation.completed'],
+        suggestion: 'data.files_generated.0.lines',
+      },
       { path: 'data.chonk_name.first', events: ['generation.completed'], suggestion: undefined },
     ]);
   });
@@ -259,8 +343,18 @@ describe('trigger --set with a typo', () => {
 
   it('says so on stderr, names the field meant, and still sends', async () => {
     ctx = await testContext({ output: 'json' });
-    await run(ctx, ['trigger', 'generation.completed', '--dry-run', '--url', 'http://127.0.0.1:9/x', '--set', 'data.chonk_typo=1']);
-    expect(ctx.stderr.text).toBe('warning: --set data.chonk_typo: generation.completed has no such field, so it is sent as an extra field; did you mean --set data.chonk_type=…?\n');
+    await run(ctx, [
+      'trigger',
+      'generation.completed',
+      '--dry-run',
+      '--url',
+      'http://127.0.0.1:9/x',
+      '--set',
+      'data.chonk_typo=1',
+    ]);
+    expect(ctx.stderr.text).toBe(
+      'warning: --set data.chonk_typo: generation.completed has no such field, so it is sent as an extra field; did you mean --set data.chonk_type=…?\n',
+    );
     expect((ctx.stdout.records[0] as { body: string }).body).toContain('"chonk_typo":1');
   });
 });

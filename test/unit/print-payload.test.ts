@@ -35,7 +35,10 @@ describe('trigger --print-payload', () => {
     const lines = ctx.stdout.text.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe(JSON.stringify(JSON.parse(lines[0]!)));
-    expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'generation.completed', data: { chonk_name: 'dim_customers' } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      event: 'generation.completed',
+      data: { chonk_name: 'dim_customers' },
+    });
   });
 
   it('keeps the digits of a number a JavaScript number would change', async () => {
@@ -63,7 +66,8 @@ describe('indentJson', () => {
   });
 
   it('writes a kept number as its text', () => {
-    expect(indentJson({ n: new RawNumber('1e400'), list: [new RawNumber('12345678901234567890')] }))
-      .toBe('{\n  "n": 1e400,\n  "list": [\n    12345678901234567890\n  ]\n}');
+    expect(indentJson({ n: new RawNumber('1e400'), list: [new RawNumber('12345678901234567890')] })).toBe(
+      '{\n  "n": 1e400,\n  "list": [\n    12345678901234567890\n  ]\n}',
+    );
   });
 });

@@ -7,13 +7,34 @@ import { moment, statusPattern } from '../../src/commands/parsers.js';
 
 const entry = (rid: string, request: Partial<JournalEntry['request']>, status?: number | null): JournalEntry => ({
   request: {
-    type: 'request', rid, received_at: '2026-11-29T10:00:00.000Z', method: 'POST', path: '/webhooks/datachonk', headers: {}, body: '',
-    verification: { status: 'valid' }, targets: ['http://localhost:3000/webhooks/datachonk'], event: 'generation.completed', event_id: `evt_${rid}`, ...request,
+    type: 'request',
+    rid,
+    received_at: '2026-11-29T10:00:00.000Z',
+    method: 'POST',
+    path: '/webhooks/datachonk',
+    headers: {},
+    body: '',
+    verification: { status: 'valid' },
+    targets: ['http://localhost:3000/webhooks/datachonk'],
+    event: 'generation.completed',
+    event_id: `evt_${rid}`,
+    ...request,
   },
-  forwards: status === undefined ? [] : [{
-    type: 'forwards', rid, at: 'x',
-    results: [status === null ? { target: 't', status: null, latency_ms: 1, error: { code: 'timeout', message: 'm' } } : { target: 't', status, latency_ms: 1 }],
-  }],
+  forwards:
+    status === undefined
+      ? []
+      : [
+          {
+            type: 'forwards',
+            rid,
+            at: 'x',
+            results: [
+              status === null
+                ? { target: 't', status: null, latency_ms: 1, error: { code: 'timeout', message: 'm' } }
+                : { target: 't', status, latency_ms: 1 },
+            ],
+          },
+        ],
 });
 
 const ok = entry('ok', {}, 200);
@@ -26,10 +47,15 @@ const all = [ok, appError, timedOut, forged, notJson, filtered];
 const rids = (entries: JournalEntry[]) => entries.map((e) => e.request.rid);
 
 describe('verdict and app answer', () => {
-  it('a rejection is the listener\'s, never the app\'s answer', () => {
+  it("a rejection is the listener's, never the app's answer", () => {
     expect(all.map(verdictOf)).toEqual(['accepted', 'accepted', 'accepted', 'rejected', 'rejected', 'filtered']);
     expect(all.map(appAnswerOf)).toEqual([
-      { kind: 'status', status: 200 }, { kind: 'status', status: 500 }, { kind: 'failed', code: 'timeout' }, { kind: 'none' }, { kind: 'none' }, { kind: 'none' },
+      { kind: 'status', status: 200 },
+      { kind: 'status', status: 500 },
+      { kind: 'failed', code: 'timeout' },
+      { kind: 'none' },
+      { kind: 'none' },
+      { kind: 'none' },
     ]);
     expect(appAnswerOf(entry('waiting', {}))).toEqual({ kind: 'pending' });
   });
@@ -54,7 +80,8 @@ describe('filters', () => {
 describe('the option values', () => {
   it('--status takes a status, a class, failed or none', () => {
     expect(['404', '4XX', 'failed', 'none'].map(statusPattern)).toEqual(['404', '4xx', 'failed', 'none']);
-    for (const bad of ['99', '4x', 'ok', '600']) expect(() => statusPattern(bad)).toThrow(/expected a status \(404\), a class/);
+    for (const bad of ['99', '4x', 'ok', '600'])
+      expect(() => statusPattern(bad)).toThrow(/expected a status \(404\), a class/);
   });
 
   it('--since takes a time ago or a date', () => {

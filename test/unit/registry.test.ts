@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { editDistance, EVENT_TYPES, EVENTS, isEventType, suggestEventType, summarizeEvent } from '../../src/core/events/catalogue.js';
-import { chonkTypeSchema, errorCodeSchema, materializationSchema, warehouseSchema } from '../../src/core/events/fields.js';
+import {
+  editDistance,
+  EVENT_TYPES,
+  EVENTS,
+  isEventType,
+  suggestEventType,
+  summarizeEvent,
+} from '../../src/core/events/catalogue.js';
+import {
+  chonkTypeSchema,
+  errorCodeSchema,
+  materializationSchema,
+  warehouseSchema,
+} from '../../src/core/events/fields.js';
 import { checkEnvelope, dataSchemas, validateEvent } from '../../src/core/events/schemas.js';
 
 // The event registry, entry by entry: DataChonk's words for each type, what each `data` schema
@@ -20,27 +32,52 @@ const column = (name: string) => ({ schema: 'stripe', table: 'charges', column: 
 /** A valid `data` of each type, small. */
 const valid = {
   'chonk.created': { ...chonk, materialization: 'table', description: null },
-  'chonk.updated': { ...chonk, materialization: 'view', changes: [{ field: 'materialization', from: 'table', to: 'view' }] },
+  'chonk.updated': {
+    ...chonk,
+    materialization: 'view',
+    changes: [{ field: 'materialization', from: 'table', to: 'view' }],
+  },
   'chonk.deleted': { ...chonk },
   'generation.started': { ...chonk, dbt_version: '1.8' },
-  'generation.completed': { ...chonk, files_generated: [{ path: 'models/dim_customers.sql', lines: 45 }], duration_ms: 1234 },
+  'generation.completed': {
+    ...chonk,
+    files_generated: [{ path: 'models/dim_customers.sql', lines: 45 }],
+    duration_ms: 1234,
+  },
   'generation.failed': { ...chonk, error: { code: 'INVALID_SOURCE', message: 'no such table' }, duration_ms: 842 },
   'scan.completed': {
-    warehouse: 'snowflake', database: 'ANALYTICS',
-    tables: [{ schema: 'stripe', name: 'charges', type: 'view', row_count: 0, columns: [{ name: 'id', type: 'VARCHAR', primary_key: true, nullable: false }] }],
+    warehouse: 'snowflake',
+    database: 'ANALYTICS',
+    tables: [
+      {
+        schema: 'stripe',
+        name: 'charges',
+        type: 'view',
+        row_count: 0,
+        columns: [{ name: 'id', type: 'VARCHAR', primary_key: true, nullable: false }],
+      },
+    ],
     foreign_keys: [{ from: column('customer_id'), to: column('id') }],
     relationships: [{ from: column('customer_id'), to: column('id'), confidence: 1 }],
     duration_ms: 5310,
   },
   'push.completed': {
-    chonk_ids: ['chonk_456'], repository: 'acme/analytics-dbt', branch: 'main', commit_sha: '9fceb02d0ae598e95dc970b74767f19372d61af8',
-    commit_message: '', files_pushed: ['models/dim_customers.sql'], pull_request_url: null,
+    chonk_ids: ['chonk_456'],
+    repository: 'acme/analytics-dbt',
+    branch: 'main',
+    commit_sha: '9fceb02d0ae598e95dc970b74767f19372d61af8',
+    commit_message: '',
+    files_pushed: ['models/dim_customers.sql'],
+    pull_request_url: null,
   },
 } as const;
-const withData = <T extends keyof typeof valid>(event: T, over: Record<string, unknown>) => ({ ...valid[event], ...over });
+const withData = <T extends keyof typeof valid>(event: T, over: Record<string, unknown>) => ({
+  ...valid[event],
+  ...over,
+});
 
 describe('the registry', () => {
-  it('holds DataChonk\'s eight event types, in its doc\'s order, with its doc\'s descriptions', () => {
+  it("holds DataChonk's eight event types, in its doc's order, with its doc's descriptions", () => {
     // shared/reference/datachonk-webhooks-doc.txt, the table of events.
     expect(Object.fromEntries(EVENT_TYPES.map((name) => [name, EVENTS[name].description]))).toEqual({
       'chonk.created': 'A new chonk was created',
@@ -55,13 +92,14 @@ describe('the registry', () => {
     expect(Object.keys(EVENTS)).toEqual(EVENT_TYPES);
   });
 
-  it('marks only generation.completed\'s data as documented by DataChonk', () => {
+  it("marks only generation.completed's data as documented by DataChonk", () => {
     expect(EVENT_TYPES.filter((name) => EVENTS[name].documented)).toEqual(['generation.completed']);
   });
 
-  it('knows its own names and nothing else, not even Object\'s', () => {
+  it("knows its own names and nothing else, not even Object's", () => {
     for (const name of EVENT_TYPES) expect(isEventType(name)).toBe(true);
-    for (const name of ['Chonk.created', 'chonk', '', 'toString', 'constructor', '__proto__']) expect(isEventType(name), name).toBe(false);
+    for (const name of ['Chonk.created', 'chonk', '', 'toString', 'constructor', '__proto__'])
+      expect(isEventType(name), name).toBe(false);
   });
 
   it('derives one data schema per type', () => {
@@ -70,39 +108,64 @@ describe('the registry', () => {
   });
 });
 
-describe('each type\'s data schema', () => {
+describe("each type's data schema", () => {
   it.each(EVENT_TYPES)('%s: accepts a small valid data, and keeps fields it does not know', (event) => {
     expect(problems(event, valid[event])).toEqual([]);
     const result = validateEvent({ ...envelope, event, data: { ...valid[event], added_later: 1 } });
     expect(result.ok && result.event.data).toMatchObject({ added_later: 1 });
   });
 
-  it('discriminates by event: one type\'s data is not another\'s', () => {
-    expect(paths('chonk.deleted', valid['push.completed'])).toEqual(['data.chonk_id', 'data.chonk_name', 'data.chonk_type']);
+  it("discriminates by event: one type's data is not another's", () => {
+    expect(paths('chonk.deleted', valid['push.completed'])).toEqual([
+      'data.chonk_id',
+      'data.chonk_name',
+      'data.chonk_type',
+    ]);
     expect(problems('invoice.paid', {})).toEqual([expect.stringMatching(/^event: /)]);
   });
 
-  it('knows DataChonk\'s chonk types, materializations, warehouses and error codes (datachonk-facts.md)', () => {
+  it("knows DataChonk's chonk types, materializations, warehouses and error codes (datachonk-facts.md)", () => {
     expect(chonkTypeSchema.options).toEqual(['source', 'staging', 'entity', 'fact', 'metric']);
     expect(materializationSchema.options).toEqual(['none', 'view', 'table', 'incremental', 'ephemeral']);
-    expect(warehouseSchema.options).toEqual(['postgresql', 'mysql', 'snowflake', 'bigquery', 'redshift', 'databricks', 'duckdb']);
-    expect(errorCodeSchema.options).toEqual([
-      'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'INVALID_REQUEST', 'INVALID_SOURCE', 'GENERATION_FAILED', 'CONNECTION_FAILED',
+    expect(warehouseSchema.options).toEqual([
+      'postgresql',
+      'mysql',
+      'snowflake',
+      'bigquery',
+      'redshift',
+      'databricks',
+      'duckdb',
     ]);
-    for (const chonk_type of chonkTypeSchema.options) expect(problems('chonk.deleted', withData('chonk.deleted', { chonk_type }))).toEqual([]);
+    expect(errorCodeSchema.options).toEqual([
+      'UNAUTHORIZED',
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'RATE_LIMITED',
+      'INVALID_REQUEST',
+      'INVALID_SOURCE',
+      'GENERATION_FAILED',
+      'CONNECTION_FAILED',
+    ]);
+    for (const chonk_type of chonkTypeSchema.options)
+      expect(problems('chonk.deleted', withData('chonk.deleted', { chonk_type }))).toEqual([]);
     for (const materialization of materializationSchema.options) {
       expect(problems('chonk.created', withData('chonk.created', { materialization }))).toEqual([]);
     }
-    for (const warehouse of warehouseSchema.options) expect(problems('scan.completed', withData('scan.completed', { warehouse }))).toEqual([]);
+    for (const warehouse of warehouseSchema.options)
+      expect(problems('scan.completed', withData('scan.completed', { warehouse }))).toEqual([]);
     for (const code of errorCodeSchema.options) {
-      expect(problems('generation.failed', withData('generation.failed', { error: { code, message: 'm' } }))).toEqual([]);
+      expect(problems('generation.failed', withData('generation.failed', { error: { code, message: 'm' } }))).toEqual(
+        [],
+      );
     }
     expect(paths('chonk.deleted', withData('chonk.deleted', { chonk_type: 'mart' }))).toEqual(['data.chonk_type']);
     expect(paths('chonk.deleted', withData('chonk.deleted', { chonk_type: '' }))).toEqual(['data.chonk_type']);
   });
 
   it('wants chonk ids that start with chonk_, followed by at least one id character', () => {
-    expect(problems('chonk.deleted', withData('chonk.deleted', { chonk_id: 'evt_456' }))).toEqual(['data.chonk_id: expected an id starting with "chonk_"']);
+    expect(problems('chonk.deleted', withData('chonk.deleted', { chonk_id: 'evt_456' }))).toEqual([
+      'data.chonk_id: expected an id starting with "chonk_"',
+    ]);
     expect(paths('chonk.deleted', withData('chonk.deleted', { chonk_id: 'chonk_' }))).toEqual(['data.chonk_id']);
     expect(paths('chonk.deleted', withData('chonk.deleted', { chonk_id: 'chonk_a b' }))).toEqual(['data.chonk_id']);
     expect(paths('chonk.deleted', withData('chonk.deleted', { chonk_id: 'xchonk_1' }))).toEqual(['data.chonk_id']);
@@ -112,70 +175,142 @@ describe('each type\'s data schema', () => {
 
   it('chonk.created: a materialization and a description that may be null', () => {
     expect(problems('chonk.created', withData('chonk.created', { description: 'text' }))).toEqual([]);
-    expect(paths('chonk.created', withData('chonk.created', { description: undefined, materialization: 'mart' })))
-      .toEqual(['data.materialization', 'data.description']);
+    expect(
+      paths('chonk.created', withData('chonk.created', { description: undefined, materialization: 'mart' })),
+    ).toEqual(['data.materialization', 'data.description']);
   });
 
   it('chonk.updated: at least one change, each naming its field', () => {
     expect(paths('chonk.updated', withData('chonk.updated', { changes: [] }))).toEqual(['data.changes']);
-    expect(paths('chonk.updated', withData('chonk.updated', { changes: [{ from: 1, to: 2 }] }))).toEqual(['data.changes.0.field']);
-    expect(paths('chonk.updated', withData('chonk.updated', { changes: [{ field: '', from: 1, to: 2 }] }))).toEqual(['data.changes.0.field']);
-    expect(problems('chonk.updated', withData('chonk.updated', { changes: [{ field: 'description', from: null, to: 'x' }] }))).toEqual([]);
+    expect(paths('chonk.updated', withData('chonk.updated', { changes: [{ from: 1, to: 2 }] }))).toEqual([
+      'data.changes.0.field',
+    ]);
+    expect(paths('chonk.updated', withData('chonk.updated', { changes: [{ field: '', from: 1, to: 2 }] }))).toEqual([
+      'data.changes.0.field',
+    ]);
+    expect(
+      problems(
+        'chonk.updated',
+        withData('chonk.updated', { changes: [{ field: 'description', from: null, to: 'x' }] }),
+      ),
+    ).toEqual([]);
   });
 
   it.each(['1.6', '1.7', '1.8', '1.9'])('generation.started: accepts dbt %s', (dbt_version) => {
     expect(problems('generation.started', withData('generation.started', { dbt_version }))).toEqual([]);
   });
 
-  it.each(['1.5', '2.0', '1.10', '1.6.1', 'v1.6', '11.6', '1.6 ', ' 1.6'])('generation.started: refuses dbt %j, saying which versions', (dbt_version) => {
-    expect(problems('generation.started', withData('generation.started', { dbt_version })))
-      .toEqual(['data.dbt_version: expected a dbt version from 1.6 to 1.9']);
-  });
+  it.each(['1.5', '2.0', '1.10', '1.6.1', 'v1.6', '11.6', '1.6 ', ' 1.6'])(
+    'generation.started: refuses dbt %j, saying which versions',
+    (dbt_version) => {
+      expect(problems('generation.started', withData('generation.started', { dbt_version }))).toEqual([
+        'data.dbt_version: expected a dbt version from 1.6 to 1.9',
+      ]);
+    },
+  );
 
   it('generation.completed: files with a path and a whole, non-negative line count', () => {
-    expect(paths('generation.completed', withData('generation.completed', { files_generated: [{}] })))
-      .toEqual(['data.files_generated.0.path', 'data.files_generated.0.lines']);
-    expect(paths('generation.completed', withData('generation.completed', { files_generated: [{ path: 'a', lines: 1.5 }], duration_ms: -1 })))
-      .toEqual(['data.files_generated.0.lines', 'data.duration_ms']);
-    expect(problems('generation.completed', withData('generation.completed', { files_generated: [], duration_ms: 0 }))).toEqual([]);
+    expect(paths('generation.completed', withData('generation.completed', { files_generated: [{}] }))).toEqual([
+      'data.files_generated.0.path',
+      'data.files_generated.0.lines',
+    ]);
+    expect(
+      paths(
+        'generation.completed',
+        withData('generation.completed', { files_generated: [{ path: 'a', lines: 1.5 }], duration_ms: -1 }),
+      ),
+    ).toEqual(['data.files_generated.0.lines', 'data.duration_ms']);
+    expect(
+      problems('generation.completed', withData('generation.completed', { files_generated: [], duration_ms: 0 })),
+    ).toEqual([]);
   });
 
   it('generation.failed: an error with a known code and a message; a suggestion is optional', () => {
-    expect(paths('generation.failed', withData('generation.failed', { error: {} }))).toEqual(['data.error.code', 'data.error.message']);
-    expect(paths('generation.failed', withData('generation.failed', { error: { code: 'OOPS', message: '', suggestion: 1 } })))
-      .toEqual(['data.error.code', 'data.error.message', 'data.error.suggestion']);
-    expect(problems('generation.failed', withData('generation.failed', { error: { code: 'NOT_FOUND', message: 'm', suggestion: 's' } }))).toEqual([]);
+    expect(paths('generation.failed', withData('generation.failed', { error: {} }))).toEqual([
+      'data.error.code',
+      'data.error.message',
+    ]);
+    expect(
+      paths(
+        'generation.failed',
+        withData('generation.failed', { error: { code: 'OOPS', message: '', suggestion: 1 } }),
+      ),
+    ).toEqual(['data.error.code', 'data.error.message', 'data.error.suggestion']);
+    expect(
+      problems(
+        'generation.failed',
+        withData('generation.failed', { error: { code: 'NOT_FOUND', message: 'm', suggestion: 's' } }),
+      ),
+    ).toEqual([]);
   });
 
   it('scan.completed: tables, their columns, foreign keys and relationships are each checked', () => {
     const scan = valid['scan.completed'];
-    expect(paths('scan.completed', withData('scan.completed', { tables: [{}] })))
-      .toEqual(['data.tables.0.schema', 'data.tables.0.name', 'data.tables.0.type', 'data.tables.0.row_count', 'data.tables.0.columns']);
-    expect(paths('scan.completed', withData('scan.completed', { tables: [{ ...scan.tables[0], type: 'table', columns: [{}] }] })))
-      .toEqual(['data.tables.0.columns.0.name', 'data.tables.0.columns.0.type', 'data.tables.0.columns.0.primary_key', 'data.tables.0.columns.0.nullable']);
-    expect(paths('scan.completed', withData('scan.completed', { tables: [{ ...scan.tables[0], type: 'index' }] }))).toEqual(['data.tables.0.type']);
-    expect(paths('scan.completed', withData('scan.completed', { foreign_keys: [{}] })))
-      .toEqual(['data.foreign_keys.0.from', 'data.foreign_keys.0.to']);
-    expect(paths('scan.completed', withData('scan.completed', { foreign_keys: [{ from: {}, to: column('id') }] })))
-      .toEqual(['data.foreign_keys.0.from.schema', 'data.foreign_keys.0.from.table', 'data.foreign_keys.0.from.column']);
-    expect(paths('scan.completed', withData('scan.completed', { relationships: [{ from: column('a'), to: column('b') }] })))
-      .toEqual(['data.relationships.0.confidence']);
-    expect(paths('scan.completed', withData('scan.completed', { relationships: [{ from: column('a'), to: column('b'), confidence: 1.01 }] })))
-      .toEqual(['data.relationships.0.confidence']);
-    expect(paths('scan.completed', withData('scan.completed', { relationships: [{ confidence: 0 }] })))
-      .toEqual(['data.relationships.0.from', 'data.relationships.0.to']);
-    expect(paths('scan.completed', withData('scan.completed', { warehouse: 'oracle', database: '' }))).toEqual(['data.warehouse', 'data.database']);
+    expect(paths('scan.completed', withData('scan.completed', { tables: [{}] }))).toEqual([
+      'data.tables.0.schema',
+      'data.tables.0.name',
+      'data.tables.0.type',
+      'data.tables.0.row_count',
+      'data.tables.0.columns',
+    ]);
+    expect(
+      paths(
+        'scan.completed',
+        withData('scan.completed', { tables: [{ ...scan.tables[0], type: 'table', columns: [{}] }] }),
+      ),
+    ).toEqual([
+      'data.tables.0.columns.0.name',
+      'data.tables.0.columns.0.type',
+      'data.tables.0.columns.0.primary_key',
+      'data.tables.0.columns.0.nullable',
+    ]);
+    expect(
+      paths('scan.completed', withData('scan.completed', { tables: [{ ...scan.tables[0], type: 'index' }] })),
+    ).toEqual(['data.tables.0.type']);
+    expect(paths('scan.completed', withData('scan.completed', { foreign_keys: [{}] }))).toEqual([
+      'data.foreign_keys.0.from',
+      'data.foreign_keys.0.to',
+    ]);
+    expect(
+      paths('scan.completed', withData('scan.completed', { foreign_keys: [{ from: {}, to: column('id') }] })),
+    ).toEqual(['data.foreign_keys.0.from.schema', 'data.foreign_keys.0.from.table', 'data.foreign_keys.0.from.column']);
+    expect(
+      paths('scan.completed', withData('scan.completed', { relationships: [{ from: column('a'), to: column('b') }] })),
+    ).toEqual(['data.relationships.0.confidence']);
+    expect(
+      paths(
+        'scan.completed',
+        withData('scan.completed', { relationships: [{ from: column('a'), to: column('b'), confidence: 1.01 }] }),
+      ),
+    ).toEqual(['data.relationships.0.confidence']);
+    expect(paths('scan.completed', withData('scan.completed', { relationships: [{ confidence: 0 }] }))).toEqual([
+      'data.relationships.0.from',
+      'data.relationships.0.to',
+    ]);
+    expect(paths('scan.completed', withData('scan.completed', { warehouse: 'oracle', database: '' }))).toEqual([
+      'data.warehouse',
+      'data.database',
+    ]);
   });
 
   it('push.completed: chonk ids, and a 40-digit lower-case hex commit sha', () => {
     expect(paths('push.completed', withData('push.completed', { chonk_ids: ['evt_1'] }))).toEqual(['data.chonk_ids.0']);
     const sha = valid['push.completed'].commit_sha;
-    for (const commit_sha of [sha.slice(1), `${sha}0`, `g${sha.slice(1)}`, `${sha.slice(1)}g`, sha.toUpperCase(), ` ${sha}`]) {
-      expect(problems('push.completed', withData('push.completed', { commit_sha })), commit_sha)
-        .toEqual(['data.commit_sha: expected a 40-character lowercase hex commit sha']);
+    for (const commit_sha of [
+      sha.slice(1),
+      `${sha}0`,
+      `g${sha.slice(1)}`,
+      `${sha.slice(1)}g`,
+      sha.toUpperCase(),
+      ` ${sha}`,
+    ]) {
+      expect(problems('push.completed', withData('push.completed', { commit_sha })), commit_sha).toEqual([
+        'data.commit_sha: expected a 40-character lowercase hex commit sha',
+      ]);
     }
-    expect(paths('push.completed', withData('push.completed', { pull_request_url: 'not a url', files_pushed: [''] })))
-      .toEqual(['data.files_pushed.0', 'data.pull_request_url']);
+    expect(
+      paths('push.completed', withData('push.completed', { pull_request_url: 'not a url', files_pushed: [''] })),
+    ).toEqual(['data.files_pushed.0', 'data.pull_request_url']);
   });
 });
 
@@ -184,11 +319,21 @@ describe('the envelope', () => {
     for (const created_at of ['2024-01-15T10:30:00+02:00', '2024-01-15T10:30:00-05:30', '2024-01-15T10:30:00.123Z']) {
       expect(checkEnvelope({ ...envelope, created_at, event: 'x', data: {} }).ok, created_at).toBe(true);
     }
-    expect(validateEvent({ ...envelope, created_at: '2024-01-15T10:30:00+02:00', event: 'chonk.deleted', data: valid['chonk.deleted'] }).ok).toBe(true);
+    expect(
+      validateEvent({
+        ...envelope,
+        created_at: '2024-01-15T10:30:00+02:00',
+        event: 'chonk.deleted',
+        data: valid['chonk.deleted'],
+      }).ok,
+    ).toBe(true);
   });
 
   it('locates a problem with the payload itself at "(payload)"', () => {
-    expect(checkEnvelope(null)).toEqual({ ok: false, issue: { path: '(payload)', message: 'Invalid input: expected object, received null' } });
+    expect(checkEnvelope(null)).toEqual({
+      ok: false,
+      issue: { path: '(payload)', message: 'Invalid input: expected object, received null' },
+    });
     expect(validateEvent('x')).toMatchObject({ ok: false, issues: [{ path: '(payload)' }] });
   });
 });
@@ -196,10 +341,18 @@ describe('the envelope', () => {
 describe('summaries', () => {
   it.each([
     ['chonk.created', valid['chonk.created'], 'dim_customers (entity)'],
-    ['chonk.updated', withData('chonk.updated', { changes: [{ field: 'materialization' }, { field: 'description' }] }), 'dim_customers (entity), changed materialization, description'],
+    [
+      'chonk.updated',
+      withData('chonk.updated', { changes: [{ field: 'materialization' }, { field: 'description' }] }),
+      'dim_customers (entity), changed materialization, description',
+    ],
     ['chonk.deleted', valid['chonk.deleted'], 'dim_customers (entity)'],
     ['generation.started', valid['generation.started'], 'dim_customers (entity), dbt 1.8'],
-    ['generation.completed', withData('generation.completed', { files_generated: [{}, {}] }), 'dim_customers (entity), 2 files generated'],
+    [
+      'generation.completed',
+      withData('generation.completed', { files_generated: [{}, {}] }),
+      'dim_customers (entity), 2 files generated',
+    ],
     ['generation.failed', valid['generation.failed'], 'dim_customers (entity), INVALID_SOURCE: no such table'],
     ['scan.completed', withData('scan.completed', { tables: [{}, {}, {}] }), 'snowflake ANALYTICS, 3 tables scanned'],
     ['push.completed', valid['push.completed'], 'pushed 9fceb02 to acme/analytics-dbt@main'],
@@ -224,7 +377,9 @@ describe('summaries', () => {
   it('leaves out what is missing or not of the expected kind, without a dangling comma', () => {
     expect(summarizeEvent('chonk.updated', { chonk_name: 'x', changes: [] })).toBe('x');
     expect(summarizeEvent('chonk.updated', { chonk_name: 'x', changes: 'all' })).toBe('x');
-    expect(summarizeEvent('chonk.updated', { changes: [null, 5, { field: 7 }, { field: '' }, { field: 'a' }] })).toBe('changed a');
+    expect(summarizeEvent('chonk.updated', { changes: [null, 5, { field: 7 }, { field: '' }, { field: 'a' }] })).toBe(
+      'changed a',
+    );
     expect(summarizeEvent('chonk.updated', { changes: [null] })).toBe('');
     expect(summarizeEvent('generation.started', { chonk_name: 'x', dbt_version: 1.8 })).toBe('x');
     expect(summarizeEvent('generation.completed', { chonk_name: 'x', files_generated: 2 })).toBe('x');
@@ -246,7 +401,9 @@ describe('summaries', () => {
   });
 
   it('summarizes a type it does not know by its chonk', () => {
-    expect(summarizeEvent('chonk.renamed', { chonk_name: 'dim_x', chonk_type: 'entity', anything: 1 })).toBe('dim_x (entity)');
+    expect(summarizeEvent('chonk.renamed', { chonk_name: 'dim_x', chonk_type: 'entity', anything: 1 })).toBe(
+      'dim_x (entity)',
+    );
     expect(summarizeEvent('toString', { chonk_id: 'chonk_9' })).toBe('chonk_9');
   });
 
@@ -268,11 +425,13 @@ describe('suggestions for a mistyped event type', () => {
 
   it('on a tie, the earlier name in the registry', () => {
     // Two edits from both chonk.created and chonk.deleted.
-    expect([editDistance('chonk.deated', 'chonk.created'), editDistance('chonk.deated', 'chonk.deleted')]).toEqual([2, 2]);
+    expect([editDistance('chonk.deated', 'chonk.created'), editDistance('chonk.deated', 'chonk.deleted')]).toEqual([
+      2, 2,
+    ]);
     expect(suggestEventType('chonk.deated')).toBe('chonk.created');
   });
 
-  it('allow up to a third of the name\'s length in edits', () => {
+  it("allow up to a third of the name's length in edits", () => {
     // 10 characters: 3 edits allowed. "chonkcreat" is 3 from chonk.created, "chonkcrea" (9) is 4.
     expect(editDistance('chonkcreat', 'chonk.created')).toBe(3);
     expect(suggestEventType('chonkcreat')).toBe('chonk.created');

@@ -9,8 +9,14 @@ import { ResponseCollector } from '../../src/core/http-client.js';
 function controller(rawHeaders?: Buffer[]): Dispatcher.DispatchController & { log: string[] } {
   const log: string[] = [];
   return {
-    log, aborted: false, paused: false, reason: null, rawHeaders,
-    abort: () => log.push('abort'), pause: () => log.push('pause'), resume: () => log.push('resume'),
+    log,
+    aborted: false,
+    paused: false,
+    reason: null,
+    rawHeaders,
+    abort: () => log.push('abort'),
+    pause: () => log.push('pause'),
+    resume: () => log.push('resume'),
   };
 }
 
@@ -23,7 +29,12 @@ describe('ResponseCollector', () => {
     collector.onResponseData(c, Buffer.from('abc'));
     collector.onResponseData(c, Buffer.from('defgh'));
     collector.onResponseEnd();
-    expect({ done, size: collector.size, body: collector.body().toString(), streamed: collector.streamed }).toEqual({ done: true, size: 8, body: 'abcd', streamed: false });
+    expect({ done, size: collector.size, body: collector.body().toString(), streamed: collector.streamed }).toEqual({
+      done: true,
+      size: 8,
+      body: 'abcd',
+      streamed: false,
+    });
   });
 
   it('hands a body that outgrows what it keeps to the stream: head (raw header names) and first bytes, then the rest, with the controller as its flow', () => {
@@ -43,10 +54,18 @@ describe('ResponseCollector', () => {
     collector.onResponseData(c, Buffer.from('gh'));
     collector.onResponseEnd();
     expect(heads).toHaveLength(1);
-    expect({ ...heads[0], body: heads[0]!.body.toString() }).toEqual({ status: 201, headers: ['Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'X-Custom', 'v'], body: 'abcd' });
+    expect({ ...heads[0], body: heads[0]!.body.toString() }).toEqual({
+      status: 201,
+      headers: ['Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'X-Custom', 'v'],
+      body: 'abcd',
+    });
     expect(parts).toEqual(['ef', 'gh']);
     expect(c.log).toEqual(['pause']);
-    expect({ streamed: collector.streamed, size: collector.size, body: collector.body().toString() }).toEqual({ streamed: true, size: 8, body: 'abcd' });
+    expect({ streamed: collector.streamed, size: collector.size, body: collector.body().toString() }).toEqual({
+      streamed: true,
+      size: 8,
+      body: 'abcd',
+    });
   });
 
   it('gives the parsed headers as a flat list, repeats kept, when undici has no raw ones', () => {

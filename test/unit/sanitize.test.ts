@@ -8,28 +8,38 @@ import { joinShown, jsonLine, multiline, paint, shown, visibleLength } from '../
 // the C1 controls (the 8-bit CSI U+009B among them) and the bidi overrides are shown escaped.
 
 /** Every character the sanitizer must escape (newline and tab aside, which a laid-out text keeps). */
- 
+
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
- 
+
 const UNSAFE_BUT_LAYOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** Code points weighted towards the dangerous ranges, lone surrogates included. */
-const char = fc.oneof(
-  fc.integer({ min: 0, max: 0xa0 }),
-  fc.integer({ min: 0x2020, max: 0x2070 }),
-  fc.integer({ min: 0, max: 0x10ffff }),
-).map((code) => String.fromCodePoint(code));
+const char = fc
+  .oneof(
+    fc.integer({ min: 0, max: 0xa0 }),
+    fc.integer({ min: 0x2020, max: 0x2070 }),
+    fc.integer({ min: 0, max: 0x10ffff }),
+  )
+  .map((code) => String.fromCodePoint(code));
 const hostile = fc.string({ unit: char, maxLength: 40 });
 
 describe('escapeControls', () => {
   it.each([
     ['ESC of an OSC title sequence', '\u001b]0;pwned\u0007', '\\x1b]0;pwned\\x07'],
     ['a CSI that clears the screen', '\u001b[2J\u001b[H', '\\x1b[2J\\x1b[H'],
-    ['an OSC 8 link', '\u001b]8;;https://evil.example\u001b\\click\u001b]8;;\u001b\\', '\\x1b]8;;https://evil.example\\x1b\\click\\x1b]8;;\\x1b\\'],
+    [
+      'an OSC 8 link',
+      '\u001b]8;;https://evil.example\u001b\\click\u001b]8;;\u001b\\',
+      '\\x1b]8;;https://evil.example\\x1b\\click\\x1b]8;;\\x1b\\',
+    ],
     ['NUL, backspace and a carriage return', 'a\u0000b\bc\rd', 'a\\x00b\\x08c\\rd'],
     ['newline and tab, on one line', 'a\nb\tc', 'a\\nb\\tc'],
     ['DEL', 'a\u007fb', 'a\\x7fb'],
-    ['the C1 controls, first, 8-bit CSI and last', '\u0080 \u009b2J \u009d0;t\u009c \u009f', '\\u0080 \\u009b2J \\u009d0;t\\u009c \\u009f'],
+    [
+      'the C1 controls, first, 8-bit CSI and last',
+      '\u0080 \u009b2J \u009d0;t\u009c \u009f',
+      '\\u0080 \\u009b2J \\u009d0;t\\u009c \\u009f',
+    ],
     ['the bidi embeddings and overrides', '\u202a\u202b\u202c\u202d\u202e', '\\u202a\\u202b\\u202c\\u202d\\u202e'],
     ['the bidi isolates', 'evt_\u2066abc\u2067\u2068\u2069', 'evt_\\u2066abc\\u2067\\u2068\\u2069'],
   ])('escapes %s', (_what, text, expected) => {
@@ -47,17 +57,23 @@ describe('escapeControls', () => {
   });
 
   it('no output holds a control or bidi character (but newlines and tabs with layout)', () => {
-    fc.assert(fc.property(hostile, (text) => {
-      expect(escapeControls(text)).not.toMatch(UNSAFE);
-      expect(escapeControls(text, { layout: true })).not.toMatch(UNSAFE_BUT_LAYOUT);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(hostile, (text) => {
+        expect(escapeControls(text)).not.toMatch(UNSAFE);
+        expect(escapeControls(text, { layout: true })).not.toMatch(UNSAFE_BUT_LAYOUT);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('changes nothing in a text that has nothing to escape', () => {
-    fc.assert(fc.property(hostile, (text) => {
-      const clean = escapeControls(text);
-      expect(escapeControls(clean)).toBe(clean);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(hostile, (text) => {
+        const clean = escapeControls(text);
+        expect(escapeControls(clean)).toBe(clean);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -71,11 +87,14 @@ describe('jsonText', () => {
 
   it('any JSON value: the same value back, and no control or bidi character in the text', () => {
     const value = fc.jsonValue({ maxDepth: 3, stringUnit: char });
-    fc.assert(fc.property(value, (v) => {
-      const text = jsonText({ payload: v });
-      expect(text).not.toMatch(UNSAFE);
-      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ payload: v })));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(value, (v) => {
+        const text = jsonText({ payload: v });
+        expect(text).not.toMatch(UNSAFE);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ payload: v })));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('a value nested too deeply for JSON.stringify becomes a placeholder; the rest of the record is kept', () => {
@@ -101,14 +120,17 @@ describe('Shown text', () => {
     expect(visibleLength(line)).toBe('\\x1b]0;title\\x07 [\\u009b2J] x \\u202e'.length);
   });
 
-  it('whatever the values, a line holds no control character but the painter\'s own colour sequences', () => {
+  it("whatever the values, a line holds no control character but the painter's own colour sequences", () => {
     const c = paint(stream, colours);
-    fc.assert(fc.property(hostile, hostile, (a, b) => {
-      const withoutColours = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
-      const line = joinShown([shown`${c.red(a)} ${b}`, c.yellow.bold(shown`${a}${b}`)], ' ');
-      expect(withoutColours(line.text)).not.toMatch(UNSAFE);
-      expect(withoutColours(c.dim(multiline(a)).text)).not.toMatch(UNSAFE_BUT_LAYOUT);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(hostile, hostile, (a, b) => {
+        const withoutColours = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+        const line = joinShown([shown`${c.red(a)} ${b}`, c.yellow.bold(shown`${a}${b}`)], ' ');
+        expect(withoutColours(line.text)).not.toMatch(UNSAFE);
+        expect(withoutColours(c.dim(multiline(a)).text)).not.toMatch(UNSAFE_BUT_LAYOUT);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('multiline keeps the lines and tabs of a body, and escapes the rest', () => {

@@ -12,7 +12,9 @@ const NOW = new Date('2026-11-29T12:00:00.250Z');
 
 /** The payloads a plan would send, in the scenario's order. */
 function payloads(plan: ScenarioPlan): JsonObject[] {
-  return plan.steps.map((step) => buildPayload(step.recipe, { id: `evt_step${step.number}`, createdAt: step.createdAt }));
+  return plan.steps.map((step) =>
+    buildPayload(step.recipe, { id: `evt_step${step.number}`, createdAt: step.createdAt }),
+  );
 }
 
 /** The problems a scenario text has, as the failure carries them. */
@@ -45,21 +47,26 @@ describe('the built-in scenarios', () => {
     for (const scenario of scenarios) expect(scenario.description.length).toBeGreaterThan(20);
   });
 
-  it.each(['generate-and-push', 'generation-fails', 'scan-then-create'])('%s: valid payloads, one fresh chonk_id for every step that names a chonk, created_at ascending to now', async (name) => {
-    const plan = await planScenario({ scenario: name, sets: [], validate: true }, NOW);
-    const sent = payloads(plan);
-    for (const payload of sent) expect(validateEvent(payload).ok).toBe(true);
-    const ids = sent.map(chonkIdOf).filter((id) => id !== undefined);
-    expect(ids.length).toBe(sent.filter((p) => p.event !== 'scan.completed').length);
-    expect(new Set(ids)).toEqual(new Set([plan.values.chonk_id]));
-    expect(plan.values.chonk_id).toMatch(/^chonk_[0-9A-Za-z]{12}$/);
-    const times = sent.map((payload) => Date.parse(String(payload.created_at)));
-    for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]!);
-    expect(sent.at(-1)!.created_at).toBe('2026-11-29T12:00:00Z');
-  });
+  it.each(['generate-and-push', 'generation-fails', 'scan-then-create'])(
+    '%s: valid payloads, one fresh chonk_id for every step that names a chonk, created_at ascending to now',
+    async (name) => {
+      const plan = await planScenario({ scenario: name, sets: [], validate: true }, NOW);
+      const sent = payloads(plan);
+      for (const payload of sent) expect(validateEvent(payload).ok).toBe(true);
+      const ids = sent.map(chonkIdOf).filter((id) => id !== undefined);
+      expect(ids.length).toBe(sent.filter((p) => p.event !== 'scan.completed').length);
+      expect(new Set(ids)).toEqual(new Set([plan.values.chonk_id]));
+      expect(plan.values.chonk_id).toMatch(/^chonk_[0-9A-Za-z]{12}$/);
+      const times = sent.map((payload) => Date.parse(String(payload.created_at)));
+      for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]!);
+      expect(sent.at(-1)!.created_at).toBe('2026-11-29T12:00:00Z');
+    },
+  );
 
   it('a chonk_id is drawn again on every run', async () => {
-    const [a, b] = await Promise.all([1, 2].map(() => planScenario({ scenario: 'generate-and-push', sets: [], validate: true }, NOW)));
+    const [a, b] = await Promise.all(
+      [1, 2].map(() => planScenario({ scenario: 'generate-and-push', sets: [], validate: true }, NOW)),
+    );
     expect(a!.values.chonk_id).not.toBe(b!.values.chonk_id);
   });
 
@@ -95,19 +102,41 @@ steps:
       data.external_ref: 12345678901234567890
 `;
 
-  it('is read: its name, description, steps, after in minutes and each step\'s line', () => {
+  it("is read: its name, description, steps, after in minutes and each step's line", () => {
     const scenario = parseScenario(mine, { file: 'orders.yaml', builtIn: false });
-    expect(scenario).toMatchObject({ name: 'orders', description: 'dim_orders from creation to Git', builtIn: false, file: 'orders.yaml' });
-    expect(scenario.steps.map((s) => [s.event, s.afterSeconds, s.line])).toEqual([['chonk.created', 1, 8], ['push.completed', 120, 12]]);
+    expect(scenario).toMatchObject({
+      name: 'orders',
+      description: 'dim_orders from creation to Git',
+      builtIn: false,
+      file: 'orders.yaml',
+    });
+    expect(scenario.steps.map((s) => [s.event, s.afterSeconds, s.line])).toEqual([
+      ['chonk.created', 1, 8],
+      ['push.completed', 120, 12],
+    ]);
   });
 
   it('a name from the file name when it has none; JSON is read too', () => {
-    const json = parseScenario('{"steps": [{"event": "chonk.deleted", "after": 3}]}', { file: '/x/flows/cleanup.json', builtIn: false });
-    expect(json).toMatchObject({ name: 'cleanup', description: '', steps: [{ event: 'chonk.deleted', afterSeconds: 3 }] });
+    const json = parseScenario('{"steps": [{"event": "chonk.deleted", "after": 3}]}', {
+      file: '/x/flows/cleanup.json',
+      builtIn: false,
+    });
+    expect(json).toMatchObject({
+      name: 'cleanup',
+      description: '',
+      steps: [{ event: 'chonk.deleted', afterSeconds: 3 }],
+    });
   });
 
   it('is told from a built-in name by its path or extension', () => {
-    expect(['./a', 'flows/a', 'a.yaml', 'a.YML', 'a.json', 'C:\\a'].map(isScenarioFile)).toEqual([true, true, true, true, true, true]);
+    expect(['./a', 'flows/a', 'a.yaml', 'a.YML', 'a.json', 'C:\\a'].map(isScenarioFile)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(['generate-and-push', 'a.txt'].map(isScenarioFile)).toEqual([false, false]);
   });
 
@@ -118,7 +147,10 @@ steps:
     const dir = await mkdtemp(join(tmpdir(), 'scenario-'));
     try {
       await writeFile(join(dir, 'orders.yaml'), mine);
-      const plan = await planScenario({ scenario: join(dir, 'orders.yaml'), sets: ['project_id=proj_all', 'data.chonk_type=fact'], validate: true }, NOW);
+      const plan = await planScenario(
+        { scenario: join(dir, 'orders.yaml'), sets: ['project_id=proj_all', 'data.chonk_type=fact'], validate: true },
+        NOW,
+      );
       const [created, push] = payloads(plan);
       const id = plan.values.chonk_id!;
       expect(id).toMatch(/^chonk_[0-9A-Za-z]{12}$/);
@@ -136,24 +168,34 @@ steps:
 
   it('a step whose payload is not valid names its step and scenario', async () => {
     const attempt = planScenario({ scenario: 'generation-fails', sets: ['data.chonk_type=mart'], validate: true }, NOW);
-    await expect(attempt).rejects.toMatchObject({ code: 'payload-invalid', facts: { event: 'chonk.created', step: { number: 1, scenario: 'generation-fails' } } });
-    await expect(planScenario({ scenario: 'generation-fails', sets: ['data.chonk_type=mart'], validate: false }, NOW)).resolves.toBeDefined();
+    await expect(attempt).rejects.toMatchObject({
+      code: 'payload-invalid',
+      facts: { event: 'chonk.created', step: { number: 1, scenario: 'generation-fails' } },
+    });
+    await expect(
+      planScenario({ scenario: 'generation-fails', sets: ['data.chonk_type=mart'], validate: false }, NOW),
+    ).resolves.toBeDefined();
   });
 
   it('an unknown built-in name is refused with the closest one', async () => {
     await expect(loadScenario('generate-and-pus')).rejects.toMatchObject({
-      code: 'scenario-unknown', facts: { suggestion: 'generate-and-push', known: ['generate-and-push', 'generation-fails', 'scan-then-create'] },
+      code: 'scenario-unknown',
+      facts: { suggestion: 'generate-and-push', known: ['generate-and-push', 'generation-fails', 'scan-then-create'] },
     });
   });
 
   it('a file that is not there is unreadable, named', async () => {
-    await expect(loadScenario('./no-such.yaml')).rejects.toMatchObject({ code: 'file-unreadable', facts: { source: 'scenario-file', path: './no-such.yaml', detail: 'no such file' } });
+    await expect(loadScenario('./no-such.yaml')).rejects.toMatchObject({
+      code: 'file-unreadable',
+      facts: { source: 'scenario-file', path: './no-such.yaml', detail: 'no such file' },
+    });
   });
 });
 
 describe('a bad scenario file', () => {
   it('every problem at once, each with its path and line', () => {
-    expect(problems(`vars:
+    expect(
+      problems(`vars:
   chonk_id: { random: chonk_ }
   9x: a
   other: [1]
@@ -165,14 +207,31 @@ steps:
     set:
       data.chonk_id: \${chonk_idd}
       data..x: 1
-`)).toEqual([
-      { path: 'vars.9x', line: 3, message: 'a variable name is letters, digits and _, and does not start with a digit' },
+`),
+    ).toEqual([
+      {
+        path: 'vars.9x',
+        line: 3,
+        message: 'a variable name is letters, digits and _, and does not start with a digit',
+      },
       { path: 'vars.other', line: 4, message: 'expected a text, or { random: <prefix> } for a fresh id on every run' },
-      { path: 'steps[0].event', line: 6, message: 'unknown event type "generation.complete": did you mean generation.completed?' },
+      {
+        path: 'steps[0].event',
+        line: 6,
+        message: 'unknown event type "generation.complete": did you mean generation.completed?',
+      },
       { path: 'steps[0].after', line: 7, message: 'expected a time in whole seconds, minutes or hours: 2s, 1m, 1h' },
       { path: 'steps[1].sett', line: 9, message: 'Unrecognized key: "sett"' },
-      { path: 'steps[1].set.data.chonk_id', line: 11, message: 'no variable "chonk_idd": did you mean ${chonk_id}? (vars: chonk_id)' },
-      { path: 'steps[1].set.data..x', line: 12, message: '"data..x" is not a field path like data.chonk_name or data.files_generated.0.lines' },
+      {
+        path: 'steps[1].set.data.chonk_id',
+        line: 11,
+        message: 'no variable "chonk_idd": did you mean ${chonk_id}? (vars: chonk_id)',
+      },
+      {
+        path: 'steps[1].set.data..x',
+        line: 12,
+        message: '"data..x" is not a field path like data.chonk_name or data.files_generated.0.lines',
+      },
     ]);
   });
 
@@ -183,21 +242,39 @@ steps:
   });
 
   it('no steps, or not a scenario at all', () => {
-    expect(problems('name: x\n')).toEqual([{ path: 'steps', line: 1, message: 'expected a list of steps, each with an event' }]);
-    expect(problems('steps: []\n')).toEqual([{ path: 'steps', line: 1, message: 'a scenario needs at least one step' }]);
+    expect(problems('name: x\n')).toEqual([
+      { path: 'steps', line: 1, message: 'expected a list of steps, each with an event' },
+    ]);
+    expect(problems('steps: []\n')).toEqual([
+      { path: 'steps', line: 1, message: 'a scenario needs at least one step' },
+    ]);
     expect(problems('- a\n- b\n')[0]).toMatchObject({ path: '', line: 1 });
   });
 
-  it('a step\'s set that cannot apply to its fixture names the step', async () => {
+  it("a step's set that cannot apply to its fixture names the step", async () => {
     const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(join(tmpdir(), 'scenario-'));
     try {
-      await writeFile(join(dir, 'bad.yaml'), 'steps:\n  - event: chonk.created\n  - event: generation.completed\n    set:\n      data.files_generated.5.lines: 3\n');
-      await expect(planScenario({ scenario: join(dir, 'bad.yaml'), sets: [], validate: true }, NOW)).rejects.toMatchObject({
+      await writeFile(
+        join(dir, 'bad.yaml'),
+        'steps:\n  - event: chonk.created\n  - event: generation.completed\n    set:\n      data.files_generated.5.lines: 3\n',
+      );
+      await expect(
+        planScenario({ scenario: join(dir, 'bad.yaml'), sets: [], validate: true }, NOW),
+      ).rejects.toMatchObject({
         code: 'scenario-invalid',
-        facts: { issues: [{ path: 'steps[1].set', line: 3, message: 'cannot set data.files_generated.5 in the generation.completed payload: index 5 is past the end of an array of 2' }] },
+        facts: {
+          issues: [
+            {
+              path: 'steps[1].set',
+              line: 3,
+              message:
+                'cannot set data.files_generated.5 in the generation.completed payload: index 5 is past the end of an array of 2',
+            },
+          ],
+        },
       });
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -205,7 +282,11 @@ steps:
   });
 
   it('aliases that would expand without bound are refused, not expanded', () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`), 'steps: *h'].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`),
+      'steps: *h',
+    ].join('\n');
     expect(problems(bomb)[0]!.message).toMatch(/alias/i);
   });
 });

@@ -12,17 +12,22 @@ function handling(platform: NodeJS.Platform) {
 }
 
 describe('shutdown handling', () => {
-  it.each([['linux', 'SIGTERM'], ['darwin', 'SIGTERM'], ['linux', 'SIGINT'], ['win32', 'SIGINT'], ['win32', 'SIGBREAK']] as const)(
-    '%s: %s stops a waiting command cleanly; a second signal exits at once', async (platform, signal) => {
-      const { raise, exit, shutdown } = handling(platform);
-      const stopped = shutdown.wait();
-      raise(signal);
-      // Settled by the signal itself: a signal not listened to leaves it waiting.
-      expect(await Promise.race([stopped, Promise.resolve('still waiting')])).toBe(signal);
-      expect(exit).not.toHaveBeenCalled();
-      raise(signal);
-      expect(exit).toHaveBeenCalledOnce();
-    });
+  it.each([
+    ['linux', 'SIGTERM'],
+    ['darwin', 'SIGTERM'],
+    ['linux', 'SIGINT'],
+    ['win32', 'SIGINT'],
+    ['win32', 'SIGBREAK'],
+  ] as const)('%s: %s stops a waiting command cleanly; a second signal exits at once', async (platform, signal) => {
+    const { raise, exit, shutdown } = handling(platform);
+    const stopped = shutdown.wait();
+    raise(signal);
+    // Settled by the signal itself: a signal not listened to leaves it waiting.
+    expect(await Promise.race([stopped, Promise.resolve('still waiting')])).toBe(signal);
+    expect(exit).not.toHaveBeenCalled();
+    raise(signal);
+    expect(exit).toHaveBeenCalledOnce();
+  });
 
   it('listens on Linux and macOS to SIGINT and SIGTERM only, on Windows to SIGINT and SIGBREAK (SIGTERM never comes there)', () => {
     const listened = (platform: NodeJS.Platform) => {

@@ -76,32 +76,124 @@ describe('verify', () => {
   // almost that is refused, with its near miss named (issue 11, item 7).
   const FORM = 'sha256=<64 lowercase hex digits>';
   it.each([
-    ['whitespace before it', ` ${RFC_SIGNATURE}`, 'whitespace', `the signature has whitespace around it; DataChonk sends ${FORM} and nothing else`],
-    ['a tab and a newline after it', `${RFC_SIGNATURE}\t\n`, 'whitespace', `the signature has whitespace around it; DataChonk sends ${FORM} and nothing else`],
-    ['whitespace, as the one element of an array', [` ${RFC_SIGNATURE} `], 'whitespace', `the signature has whitespace around it; DataChonk sends ${FORM} and nothing else`],
-    ['upper-case hex', `sha256=${RFC_HEX.toUpperCase()}`, 'uppercase-hex', `the signature has uppercase hex digits; DataChonk sends lowercase: ${FORM}`],
-    ['one upper-case hex digit', `sha256=5B${RFC_HEX.slice(2)}`, 'uppercase-hex', `the signature has uppercase hex digits; DataChonk sends lowercase: ${FORM}`],
-    ['an upper-case prefix', `SHA256=${RFC_HEX}`, 'prefix-case', `the signature starts with SHA256=; DataChonk sends a lowercase prefix: ${FORM}`],
-    ['a mixed-case prefix', `Sha256=${RFC_HEX}`, 'prefix-case', `the signature starts with Sha256=; DataChonk sends a lowercase prefix: ${FORM}`],
-    ['63 hex digits', `sha256=${RFC_HEX.slice(0, 63)}`, 'wrong-length', `the signature has 63 hex digits; DataChonk sends ${FORM}`],
+    [
+      'whitespace before it',
+      ` ${RFC_SIGNATURE}`,
+      'whitespace',
+      `the signature has whitespace around it; DataChonk sends ${FORM} and nothing else`,
+    ],
+    [
+      'a tab and a newline after it',
+      `${RFC_SIGNATURE}\t\n`,
+      'whitespace',
+      `the signature has whitespace around it; DataChonk sends ${FORM} and nothing else`,
+    ],
+    [
+      'whitespace, as the one element of an array',
+      [` ${RFC_SIGNATURE} `],
+      'whitespace',
+      `the signature has whitespace around it; DataChonk sends ${FORM} and nothing else`,
+    ],
+    [
+      'upper-case hex',
+      `sha256=${RFC_HEX.toUpperCase()}`,
+      'uppercase-hex',
+      `the signature has uppercase hex digits; DataChonk sends lowercase: ${FORM}`,
+    ],
+    [
+      'one upper-case hex digit',
+      `sha256=5B${RFC_HEX.slice(2)}`,
+      'uppercase-hex',
+      `the signature has uppercase hex digits; DataChonk sends lowercase: ${FORM}`,
+    ],
+    [
+      'an upper-case prefix',
+      `SHA256=${RFC_HEX}`,
+      'prefix-case',
+      `the signature starts with SHA256=; DataChonk sends a lowercase prefix: ${FORM}`,
+    ],
+    [
+      'a mixed-case prefix',
+      `Sha256=${RFC_HEX}`,
+      'prefix-case',
+      `the signature starts with Sha256=; DataChonk sends a lowercase prefix: ${FORM}`,
+    ],
+    [
+      '63 hex digits',
+      `sha256=${RFC_HEX.slice(0, 63)}`,
+      'wrong-length',
+      `the signature has 63 hex digits; DataChonk sends ${FORM}`,
+    ],
     ['65 hex digits', `sha256=${RFC_HEX}5`, 'wrong-length', `the signature has 65 hex digits; DataChonk sends ${FORM}`],
-    ['40 hex digits after an upper-case prefix', `SHA256=${RFC_HEX.slice(0, 40)}`, 'wrong-length', `the signature has 40 hex digits; DataChonk sends ${FORM}`],
-    ['sha1=', `sha1=${RFC_HEX.slice(0, 40)}`, 'other-scheme', `the signature is sha1=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
-    ['sha1= with 64 digits', `sha1=${RFC_HEX}`, 'other-scheme', `the signature is sha1=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
-    ['SHA1=', `SHA1=${RFC_HEX.slice(0, 40)}`, 'other-scheme', `the signature is SHA1=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
-    ['sha512=', `sha512=${RFC_HEX}${RFC_HEX}`, 'other-scheme', `the signature is sha512=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
-    ['hmac-sha256=', `hmac-sha256=${RFC_HEX}`, 'other-scheme', `the signature is hmac-sha256=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
-    ['a 16-character scheme', `${'s'.repeat(16)}=${RFC_HEX}`, 'other-scheme', `the signature is ${'s'.repeat(16)}=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
-    ['text before the prefix', `xsha256=${RFC_HEX}`, 'other-scheme', `the signature is xsha256=…; DataChonk signs with HMAC-SHA256: ${FORM}`],
+    [
+      '40 hex digits after an upper-case prefix',
+      `SHA256=${RFC_HEX.slice(0, 40)}`,
+      'wrong-length',
+      `the signature has 40 hex digits; DataChonk sends ${FORM}`,
+    ],
+    [
+      'sha1=',
+      `sha1=${RFC_HEX.slice(0, 40)}`,
+      'other-scheme',
+      `the signature is sha1=…; DataChonk signs with HMAC-SHA256: ${FORM}`,
+    ],
+    [
+      'sha1= with 64 digits',
+      `sha1=${RFC_HEX}`,
+      'other-scheme',
+      `the signature is sha1=…; DataChonk signs with HMAC-SHA256: ${FORM}`,
+    ],
+    [
+      'SHA1=',
+      `SHA1=${RFC_HEX.slice(0, 40)}`,
+      'other-scheme',
+      `the signature is SHA1=…; DataChonk signs with HMAC-SHA256: ${FORM}`,
+    ],
+    [
+      'sha512=',
+      `sha512=${RFC_HEX}${RFC_HEX}`,
+      'other-scheme',
+      `the signature is sha512=…; DataChonk signs with HMAC-SHA256: ${FORM}`,
+    ],
+    [
+      'hmac-sha256=',
+      `hmac-sha256=${RFC_HEX}`,
+      'other-scheme',
+      `the signature is hmac-sha256=…; DataChonk signs with HMAC-SHA256: ${FORM}`,
+    ],
+    [
+      'a 16-character scheme',
+      `${'s'.repeat(16)}=${RFC_HEX}`,
+      'other-scheme',
+      `the signature is ${'s'.repeat(16)}=…; DataChonk signs with HMAC-SHA256: ${FORM}`,
+    ],
+    [
+      'text before the prefix',
+      `xsha256=${RFC_HEX}`,
+      'other-scheme',
+      `the signature is xsha256=…; DataChonk signs with HMAC-SHA256: ${FORM}`,
+    ],
     ['the hex alone', RFC_HEX, 'no-prefix', `the signature has no sha256= prefix; DataChonk sends ${FORM}`],
-    ['the upper-case hex alone', RFC_HEX.toUpperCase(), 'no-prefix', `the signature has no sha256= prefix; DataChonk sends ${FORM}`],
+    [
+      'the upper-case hex alone',
+      RFC_HEX.toUpperCase(),
+      'no-prefix',
+      `the signature has no sha256= prefix; DataChonk sends ${FORM}`,
+    ],
   ] as const)('refuses a near miss, %s, naming it', (_name, header, reason, message) => {
     expect(verify(RFC_KEY, RFC_DATA, header)).toEqual({ ok: false, reason, message });
     expect(NEAR_MISSES.has(reason)).toBe(true);
   });
 
-  it('counts only the format\'s near misses as near misses', () => {
-    expect([...NEAR_MISSES].sort()).toEqual(['no-prefix', 'other-scheme', 'prefix-case', 'uppercase-hex', 'whitespace', 'wrong-length']);
+  it("counts only the format's near misses as near misses", () => {
+    expect([...NEAR_MISSES].sort()).toEqual([
+      'no-prefix',
+      'other-scheme',
+      'prefix-case',
+      'uppercase-hex',
+      'whitespace',
+      'wrong-length',
+    ]);
   });
 
   it('refuses a near miss even when its normalized form is the right signature', () => {
@@ -151,7 +243,10 @@ describe('verify', () => {
     expect(verify(['', RFC_KEY], RFC_DATA, RFC_SIGNATURE)).toEqual({ ok: true, secretIndex: 1 });
     expect(verify(['', ''], RFC_DATA, RFC_SIGNATURE)).toEqual(failure('no-secret'));
     expect(verify(['jefe', 'other'], RFC_DATA, RFC_SIGNATURE)).toEqual({
-      ok: false, reason: 'mismatch', message: 'the signature does not match the body: made with none of the 2 secrets, or the body was changed on the way',
+      ok: false,
+      reason: 'mismatch',
+      message:
+        'the signature does not match the body: made with none of the 2 secrets, or the body was changed on the way',
     });
     expect(verify(['jefe', ''], RFC_DATA, RFC_SIGNATURE)).toEqual(failure('mismatch'));
   });
@@ -174,8 +269,17 @@ describe('verify', () => {
 });
 
 const event = {
-  id: 'evt_1', event: 'generation.completed', created_at: '2024-01-15T10:30:00Z', project_id: 'proj_1',
-  data: { chonk_id: 'chonk_1', chonk_name: 'dim_x', chonk_type: 'entity', files_generated: [{ path: 'a.sql', lines: 3 }], duration_ms: 5 },
+  id: 'evt_1',
+  event: 'generation.completed',
+  created_at: '2024-01-15T10:30:00Z',
+  project_id: 'proj_1',
+  data: {
+    chonk_id: 'chonk_1',
+    chonk_name: 'dim_x',
+    chonk_type: 'entity',
+    files_generated: [{ path: 'a.sql', lines: 3 }],
+    duration_ms: 5,
+  },
 };
 const body = JSON.stringify(event);
 
@@ -203,7 +307,7 @@ describe('constructEvent', () => {
     expect(parsed.data).toMatchObject({ chonk_name: 'dim_kunden_ü_日本' });
   });
 
-  it('throws a named WebhookVerificationError carrying verify\'s reason and words, and no issues', () => {
+  it("throws a named WebhookVerificationError carrying verify's reason and words, and no issues", () => {
     const error = thrown(() => constructEvent(body, `sha256=${'0'.repeat(64)}`, 's'));
     expect(error.name).toBe('WebhookVerificationError');
     expect(error.reason).toBe('mismatch');
@@ -221,8 +325,11 @@ describe('constructEvent', () => {
 
   it('says not-json for a signed body that does not parse', () => {
     const error = thrown(() => constructEvent('{"id":', sign('s', '{"id":'), 's'));
-    expect({ reason: error.reason, message: error.message, issues: error.issues })
-      .toEqual({ reason: 'not-json', message: 'the body is not valid JSON', issues: [] });
+    expect({ reason: error.reason, message: error.message, issues: error.issues }).toEqual({
+      reason: 'not-json',
+      message: 'the body is not valid JSON',
+      issues: [],
+    });
   });
 
   it('says invalid-event with every issue, naming the first in the message', () => {

@@ -44,7 +44,9 @@ describe('verify', () => {
   });
 
   it('refuses the known-answer vector in upper-case hex: DataChonk sends lowercase, and so must a sender', () => {
-    expect(verify(GITHUB_SECRET, GITHUB_BODY, GITHUB_SIGNATURE.toUpperCase().replace('SHA256=', 'sha256='))).toMatchObject({ ok: false, reason: 'uppercase-hex' });
+    expect(
+      verify(GITHUB_SECRET, GITHUB_BODY, GITHUB_SIGNATURE.toUpperCase().replace('SHA256=', 'sha256=')),
+    ).toMatchObject({ ok: false, reason: 'uppercase-hex' });
   });
 
   const hex = GITHUB_SIGNATURE.slice('sha256='.length);

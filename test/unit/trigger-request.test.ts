@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { delayRange, httpUrl, maskPassword, SecretInputError } from '../../src/commands/parsers.js';
-import { buildWebhookRequest, shownHeaders, splitCredentials, toCurl, type RequestOptions } from '../../src/core/trigger/request.js';
+import {
+  buildWebhookRequest,
+  shownHeaders,
+  splitCredentials,
+  toCurl,
+  type RequestOptions,
+} from '../../src/core/trigger/request.js';
 import { runDeliveries } from '../../src/core/trigger/run.js';
 import type { Outcome, Sender } from '../../src/core/send.js';
 
@@ -14,7 +20,11 @@ describe('credentials in the URL', () => {
       shownUrl: 'http://al%40ice:***@127.0.0.1:9/hooks?x=1',
       credentials: { user: 'al@ice', password: 'p:ss w' },
     });
-    expect(splitCredentials('http://bob@h/x')).toEqual({ url: 'http://h/x', shownUrl: 'http://bob@h/x', credentials: { user: 'bob', password: '' } });
+    expect(splitCredentials('http://bob@h/x')).toEqual({
+      url: 'http://h/x',
+      shownUrl: 'http://bob@h/x',
+      credentials: { user: 'bob', password: '' },
+    });
     // A % that starts no escape is taken as typed.
     expect(splitCredentials('http://u:100%zz@h/').credentials).toEqual({ user: 'u', password: '100%zz' });
     expect(splitCredentials('http://h:1/x')).toEqual({ url: 'http://h:1/x', shownUrl: 'http://h:1/x' });
@@ -37,13 +47,20 @@ describe('credentials in the URL', () => {
   });
 
   it('a user without a password: curl is told there is none', () => {
-    const request = buildWebhookRequest('{}', 'chonk.created', 'evt_1', { ...base, ...splitCredentials('http://bob@h/x') });
+    const request = buildWebhookRequest('{}', 'chonk.created', 'evt_1', {
+      ...base,
+      ...splitCredentials('http://bob@h/x'),
+    });
     expect(request.headers.authorization).toBe(basic('bob:'));
     expect(toCurl(request)).toContain("-u 'bob:'");
   });
 
-  it('an Authorization header given wins, and is then the user\'s own (not masked as the URL\'s)', () => {
-    const request = buildWebhookRequest('{}', 'chonk.created', 'evt_1', { ...base, ...splitCredentials('http://u:p@h/x'), headers: { Authorization: 'Bearer tok' } });
+  it("an Authorization header given wins, and is then the user's own (not masked as the URL's)", () => {
+    const request = buildWebhookRequest('{}', 'chonk.created', 'evt_1', {
+      ...base,
+      ...splitCredentials('http://u:p@h/x'),
+      headers: { Authorization: 'Bearer tok' },
+    });
     expect(request.headers.authorization).toBe('Bearer tok');
     expect(request.basicAuth).toBeUndefined();
     expect(toCurl(request)).toContain("-H 'authorization: Bearer tok'");
@@ -101,14 +118,30 @@ describe('a pause between sends', () => {
     let paused!: () => void;
     const pauseAsked = () => new Promise<void>((resolve) => (paused = resolve));
     let asked = pauseAsked();
-    const requests = ['a', 'b', 'c'].map((id) => ({ method: 'POST' as const, url: 'http://h/x', headers: {}, body: '{}', event: 'chonk.created', id }));
-    const run = runDeliveries(requests.values(), {
-      concurrency: 1, timeoutMs: 1000, sender, clock: () => 0, expectStatus: () => true,
-      pause: () => new Promise<void>((resolve) => {
-        pauses.push(resolve);
-        paused();
-      }),
-    }, { delivery() {} });
+    const requests = ['a', 'b', 'c'].map((id) => ({
+      method: 'POST' as const,
+      url: 'http://h/x',
+      headers: {},
+      body: '{}',
+      event: 'chonk.created',
+      id,
+    }));
+    const run = runDeliveries(
+      requests.values(),
+      {
+        concurrency: 1,
+        timeoutMs: 1000,
+        sender,
+        clock: () => 0,
+        expectStatus: () => true,
+        pause: () =>
+          new Promise<void>((resolve) => {
+            pauses.push(resolve);
+            paused();
+          }),
+      },
+      { delivery() {} },
+    );
     await asked;
     expect(sent).toEqual(['a']);
     asked = pauseAsked();
@@ -131,13 +164,29 @@ describe('a pause between sends', () => {
       },
       close: async () => {},
     };
-    const requests = ['a', 'b', 'c'].map((id) => ({ method: 'POST' as const, url: 'http://h/x', headers: {}, body: '{}', event: 'chonk.created', id }));
-    const summary = await runDeliveries(requests.values(), {
-      concurrency: 1, timeoutMs: 1000, sender, clock: () => 0, expectStatus: () => true, stopped: () => stopped,
-      pause: async () => {
-        stopped = true;
+    const requests = ['a', 'b', 'c'].map((id) => ({
+      method: 'POST' as const,
+      url: 'http://h/x',
+      headers: {},
+      body: '{}',
+      event: 'chonk.created',
+      id,
+    }));
+    const summary = await runDeliveries(
+      requests.values(),
+      {
+        concurrency: 1,
+        timeoutMs: 1000,
+        sender,
+        clock: () => 0,
+        expectStatus: () => true,
+        stopped: () => stopped,
+        pause: async () => {
+          stopped = true;
+        },
       },
-    }, { delivery() {} });
+      { delivery() {} },
+    );
     expect(sent).toEqual(['a']);
     expect(summary.sent).toBe(1);
   });

@@ -21,10 +21,18 @@ afterEach(async () => ctx?.cleanup());
 
 const receivedAt = new Date(2026, 10, 29, 14, 55, 54);
 const request = (overrides: Partial<ReceivedRequest>): ReceivedRequest => ({
-  rid: 'rcv_1', receivedAt, method: 'POST', url: '/webhooks/datachonk', headers: { 'x-test': 'yes' }, bodyBytes: 10,
-  verification: { status: 'valid' }, event: 'generation.completed', eventId: 'evt_1',
+  rid: 'rcv_1',
+  receivedAt,
+  method: 'POST',
+  url: '/webhooks/datachonk',
+  headers: { 'x-test': 'yes' },
+  bodyBytes: 10,
+  verification: { status: 'valid' },
+  event: 'generation.completed',
+  eventId: 'evt_1',
   payload: { data: { chonk_name: 'dim_customers', chonk_type: 'entity', files_generated: [{}, {}] } },
-  disposition: { kind: 'forwarding' }, ...overrides,
+  disposition: { kind: 'forwarding' },
+  ...overrides,
 });
 
 describe('the listen view', () => {
@@ -35,21 +43,38 @@ describe('the listen view', () => {
     view.forwarded(request({}), { target: 'http://localhost:3000/webhooks/datachonk', status: 200, latency_ms: 8.1 });
     view.flush();
     const [sent, answered] = ctx.stdout.text.trim().split('\n');
-    expect(sent).toBe('2026-11-29 14:55:54  --> generation.completed [evt_1] dim_customers (entity), 2 files generated  ✔ verified');
+    expect(sent).toBe(
+      '2026-11-29 14:55:54  --> generation.completed [evt_1] dim_customers (entity), 2 files generated  ✔ verified',
+    );
     expect(answered).toMatch(/ {2}<-- \[200\] POST http:\/\/localhost:3000\/webhooks\/datachonk \[evt_1\] 8\.1ms$/);
   });
 
   it('pretty: a rejection names its reason, and the flag behind it when there is one', async () => {
     ctx = await testContext();
     const view = createListenView(ctx, { verbose: false });
-    view.received(request({ event: undefined, eventId: undefined, disposition: { kind: 'rejected', status: 413, reason: 'the body is larger than 10 bytes', code: 'too-large' } }));
-    view.forwarded(request({}), { target: 'http://localhost:3000/x', status: null, latency_ms: 30_000, error: { code: 'timeout', message: 'no answer from localhost:3000 within 30s' } });
+    view.received(
+      request({
+        event: undefined,
+        eventId: undefined,
+        disposition: { kind: 'rejected', status: 413, reason: 'the body is larger than 10 bytes', code: 'too-large' },
+      }),
+    );
+    view.forwarded(request({}), {
+      target: 'http://localhost:3000/x',
+      status: null,
+      latency_ms: 30_000,
+      error: { code: 'timeout', message: 'no answer from localhost:3000 within 30s' },
+    });
     view.flush();
-    expect(ctx.stdout.text).toContain('[413] POST /webhooks/datachonk rejected: the body is larger than 10 bytes (--max-body)');
-    expect(ctx.stdout.text).toContain('[504] POST http://localhost:3000/x [evt_1] no answer from localhost:3000 within 30s (--forward-timeout)');
+    expect(ctx.stdout.text).toContain(
+      '[413] POST /webhooks/datachonk rejected: the body is larger than 10 bytes (--max-body)',
+    );
+    expect(ctx.stdout.text).toContain(
+      '[504] POST http://localhost:3000/x [evt_1] no answer from localhost:3000 within 30s (--forward-timeout)',
+    );
   });
 
-  it('--verbose adds the headers and the app\'s answer', async () => {
+  it("--verbose adds the headers and the app's answer", async () => {
     ctx = await testContext();
     const view = createListenView(ctx, { verbose: true });
     view.received(request({}));
@@ -59,45 +84,103 @@ describe('the listen view', () => {
     expect(ctx.stdout.text).toContain('    {"handled":true}');
   });
 
-  it('json: one record per request when it is complete, with the rejection\'s reason code', async () => {
+  it("json: one record per request when it is complete, with the rejection's reason code", async () => {
     ctx = await testContext({ output: 'json' });
     const view = createListenView(ctx, { verbose: false });
-    const rejected = request({ disposition: { kind: 'rejected', status: 401, reason: 'invalid signature: …', code: 'bad-signature' } });
+    const rejected = request({
+      disposition: { kind: 'rejected', status: 401, reason: 'invalid signature: …', code: 'bad-signature' },
+    });
     view.received(rejected);
     view.completed(rejected, []);
     view.flush();
-    expect(ctx.stdout.records).toEqual([expect.objectContaining({
-      type: 'request', rid: 'rcv_1', outcome: 'rejected', status: 401, reason_code: 'bad-signature', id: 'evt_1',
-    })]);
+    expect(ctx.stdout.records).toEqual([
+      expect.objectContaining({
+        type: 'request',
+        rid: 'rcv_1',
+        outcome: 'rejected',
+        status: 401,
+        reason_code: 'bad-signature',
+        id: 'evt_1',
+      }),
+    ]);
   });
 
   it('a webhook that could not be deleted is said in words, not as a failure code', async () => {
     ctx = await testContext({ output: 'json' });
     const view = createListenView(ctx, { verbose: false });
-    view.unregistered('wh_1', new Failure('api-unreachable', { host: '127.0.0.1:4010', loopback: true, detail: 'connection refused by 127.0.0.1:4010' }));
+    view.unregistered(
+      'wh_1',
+      new Failure('api-unreachable', {
+        host: '127.0.0.1:4010',
+        loopback: true,
+        detail: 'connection refused by 127.0.0.1:4010',
+      }),
+    );
     view.flush();
-    expect(ctx.stderr.text).toContain('could not delete webhook wh_1: cannot reach the DataChonk API: connection refused by 127.0.0.1:4010');
+    expect(ctx.stderr.text).toContain(
+      'could not delete webhook wh_1: cannot reach the DataChonk API: connection refused by 127.0.0.1:4010',
+    );
     expect(ctx.stderr.text).not.toContain('api-unreachable');
-    expect(ctx.stdout.records).toEqual([{ type: 'webhook', state: 'delete-failed', id: 'wh_1', error: 'cannot reach the DataChonk API: connection refused by 127.0.0.1:4010' }]);
+    expect(ctx.stdout.records).toEqual([
+      {
+        type: 'webhook',
+        state: 'delete-failed',
+        id: 'wh_1',
+        error: 'cannot reach the DataChonk API: connection refused by 127.0.0.1:4010',
+      },
+    ]);
   });
 
-  it('a tunnel that dies, restarts and comes back: each step said on stderr, in every mode but the start\'s banner', async () => {
+  it("a tunnel that dies, restarts and comes back: each step said on stderr, in every mode but the start's banner", async () => {
     ctx = await testContext({ output: 'quiet' });
     const view = createListenView(ctx, { verbose: false });
     view.tunnelStarting('fake tunnel');
-    view.tunnelLost({ reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'code 1', lastLines: ['ERR one', 'ERR two'] }, { attempt: 1, attempts: 3, inMs: 1000 });
-    view.tunnelRestartFailed(new Failure('tunnel-exited-early', { how: 'code 1', lastLines: ['ERR no'] }), { attempt: 2, attempts: 3, inMs: 2000 });
-    view.tunnelRestored({ publicUrl: 'https://new-words.example/webhooks/datachonk', webhook: { id: 'wh_1', url: 'https://new-words.example/webhooks/datachonk', events: [] } });
-    view.tunnelLost({ reason: 'unanswered', url: 'https://new-words.example/webhooks/datachonk', checks: 3, timeoutMs: 10_000, status: 530 }, undefined);
-    view.tunnelLost({ reason: 'unanswered', url: 'https://new-words.example/webhooks/datachonk', checks: 3, timeoutMs: 10_000, network: 'timeout' }, undefined);
+    view.tunnelLost(
+      { reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'code 1', lastLines: ['ERR one', 'ERR two'] },
+      { attempt: 1, attempts: 3, inMs: 1000 },
+    );
+    view.tunnelRestartFailed(new Failure('tunnel-exited-early', { how: 'code 1', lastLines: ['ERR no'] }), {
+      attempt: 2,
+      attempts: 3,
+      inMs: 2000,
+    });
+    view.tunnelRestored({
+      publicUrl: 'https://new-words.example/webhooks/datachonk',
+      webhook: { id: 'wh_1', url: 'https://new-words.example/webhooks/datachonk', events: [] },
+    });
+    view.tunnelLost(
+      {
+        reason: 'unanswered',
+        url: 'https://new-words.example/webhooks/datachonk',
+        checks: 3,
+        timeoutMs: 10_000,
+        status: 530,
+      },
+      undefined,
+    );
+    view.tunnelLost(
+      {
+        reason: 'unanswered',
+        url: 'https://new-words.example/webhooks/datachonk',
+        checks: 3,
+        timeoutMs: 10_000,
+        network: 'timeout',
+      },
+      undefined,
+    );
     view.tunnelRestartFailed(new Error('the API said no'), undefined);
     expect(ctx.stderr.text.split('\n')).toEqual([
-      'The tunnel is gone: cloudflared quick tunnel exited (code 1); its last lines:', '  ERR one', '  ERR two', 'Restarting it in 1s (attempt 1 of 3)…',
-      'warning: the tunnel did not restart, trying again in 2s (attempt 2 of 3): cloudflared exited (code 1) before the tunnel was ready; its last lines:', '  ERR no',
+      'The tunnel is gone: cloudflared quick tunnel exited (code 1); its last lines:',
+      '  ERR one',
+      '  ERR two',
+      'Restarting it in 1s (attempt 1 of 3)…',
+      'warning: the tunnel did not restart, trying again in 2s (attempt 2 of 3): cloudflared exited (code 1) before the tunnel was ready; its last lines:',
+      '  ERR no',
       'Tunnel restored. Public URL: https://new-words.example/webhooks/datachonk (webhook wh_1 now points at it)',
       'The tunnel stopped answering: 3 checks in a row of https://new-words.example/webhooks/datachonk failed (the last: HTTP 530, not from this listener)',
       'The tunnel stopped answering: 3 checks in a row of https://new-words.example/webhooks/datachonk failed (the last: no response from new-words.example within 10s)',
-      'warning: the tunnel did not restart, giving up: the API said no', '',
+      'warning: the tunnel did not restart, giving up: the API said no',
+      '',
     ]);
     expect(ctx.stdout.text).toBe('');
   });
@@ -105,16 +188,36 @@ describe('the listen view', () => {
   it('json: a tunnel record for each step, the next restart in it; nothing in words but the detail and the error', async () => {
     ctx = await testContext({ output: 'json' });
     const view = createListenView(ctx, { verbose: false });
-    view.tunnelLost({ reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'SIGKILL', lastLines: ['ERR gone'] }, { attempt: 1, attempts: 2, inMs: 1000 });
+    view.tunnelLost(
+      { reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'SIGKILL', lastLines: ['ERR gone'] },
+      { attempt: 1, attempts: 2, inMs: 1000 },
+    );
     view.tunnelRestartFailed(new Error('no luck'), undefined);
     view.tunnelRestored({ publicUrl: 'https://b.example/webhooks/datachonk', webhook: undefined });
     view.flush();
     expect(ctx.stdout.records).toEqual([
-      { type: 'tunnel', state: 'lost', reason: 'exited', detail: 'cloudflared quick tunnel exited (SIGKILL); its last lines:\n  ERR gone', next_attempt: 1, attempts: 2, retry_in_ms: 1000 },
-      { type: 'tunnel', state: 'restart-failed', error: 'no luck', next_attempt: null, attempts: null, retry_in_ms: null },
+      {
+        type: 'tunnel',
+        state: 'lost',
+        reason: 'exited',
+        detail: 'cloudflared quick tunnel exited (SIGKILL); its last lines:\n  ERR gone',
+        next_attempt: 1,
+        attempts: 2,
+        retry_in_ms: 1000,
+      },
+      {
+        type: 'tunnel',
+        state: 'restart-failed',
+        error: 'no luck',
+        next_attempt: null,
+        attempts: null,
+        retry_in_ms: null,
+      },
       { type: 'tunnel', state: 'restored', public_url: 'https://b.example/webhooks/datachonk', webhook_id: null },
     ]);
-    expect(ctx.stderr.text).toContain('Tunnel restored. Public URL: https://b.example/webhooks/datachonk (a new URL: point your webhook at it)');
+    expect(ctx.stderr.text).toContain(
+      'Tunnel restored. Public URL: https://b.example/webhooks/datachonk (a new URL: point your webhook at it)',
+    );
   });
 
   it('stopping says how many requests are still in flight, and no more than "Stopping…" when none is', async () => {
@@ -123,16 +226,37 @@ describe('the listen view', () => {
     view.stopping(0);
     view.stopping(1);
     view.stopping(3);
-    expect(ctx.stderr.text).toBe('Stopping…\nStopping: finishing 1 request in flight…\nStopping: finishing 3 requests in flight…\n');
+    expect(ctx.stderr.text).toBe(
+      'Stopping…\nStopping: finishing 1 request in flight…\nStopping: finishing 3 requests in flight…\n',
+    );
   });
 
   it('quiet: the URL line, event and answer lines and warnings; no banner details, no verbose, no stopping line', async () => {
     ctx = await testContext({ output: 'quiet' });
     const view = createListenView(ctx, { verbose: true });
-    view.ready({ url: 'http://127.0.0.1:4747/webhooks/datachonk', secret: 'whsec_x', secretSource: 'dev', targets: [], forward: [], skipVerify: false, publicUrl: 'https://w.example/webhooks/datachonk' });
+    view.ready({
+      url: 'http://127.0.0.1:4747/webhooks/datachonk',
+      secret: 'whsec_x',
+      secretSource: 'dev',
+      targets: [],
+      forward: [],
+      skipVerify: false,
+      publicUrl: 'https://w.example/webhooks/datachonk',
+    });
     view.received(request({}));
-    view.forwarded(request({}), { target: 'http://localhost:3000/webhooks/datachonk', status: 200, latency_ms: 8.1, body: '{"app":"body"}' });
-    view.received(request({ event: undefined, eventId: undefined, disposition: { kind: 'rejected', status: 401, reason: 'invalid signature: mismatch', code: 'bad-signature' } }));
+    view.forwarded(request({}), {
+      target: 'http://localhost:3000/webhooks/datachonk',
+      status: 200,
+      latency_ms: 8.1,
+      body: '{"app":"body"}',
+    });
+    view.received(
+      request({
+        event: undefined,
+        eventId: undefined,
+        disposition: { kind: 'rejected', status: 401, reason: 'invalid signature: mismatch', code: 'bad-signature' },
+      }),
+    );
     view.stopping(0);
     view.warning('the journal is full');
     view.flush();
@@ -141,31 +265,65 @@ describe('the listen view', () => {
     expect(lines[0]).toContain('--> generation.completed [evt_1]');
     expect(lines[1]).toMatch(/<-- \[200\] POST http:\/\/localhost:3000\/webhooks\/datachonk \[evt_1\] 8\.1ms$/);
     expect(lines[2]).toContain('[401] POST /webhooks/datachonk rejected: invalid signature: mismatch');
-    expect(ctx.stderr.text).toBe('Ready! Listening on http://127.0.0.1:4747/webhooks/datachonk  Public URL: https://w.example/webhooks/datachonk\nwarning: the journal is full\n');
+    expect(ctx.stderr.text).toBe(
+      'Ready! Listening on http://127.0.0.1:4747/webhooks/datachonk  Public URL: https://w.example/webhooks/datachonk\nwarning: the journal is full\n',
+    );
   });
 });
 
 const entry = (overrides: Partial<JournalEntry['request']>, forwards: JournalEntry['forwards'] = []): JournalEntry => ({
   request: {
-    type: 'request', rid: 'rcv_1', received_at: '2026-11-29T14:55:54.123Z', method: 'POST', path: '/webhooks/datachonk', headers: {},
-    body: Buffer.from('{"a":1}').toString('base64'), verification: { status: 'valid' }, targets: ['http://localhost:3000/webhooks/datachonk'],
-    event: 'chonk.created', event_id: 'evt_1', ...overrides,
+    type: 'request',
+    rid: 'rcv_1',
+    received_at: '2026-11-29T14:55:54.123Z',
+    method: 'POST',
+    path: '/webhooks/datachonk',
+    headers: {},
+    body: Buffer.from('{"a":1}').toString('base64'),
+    verification: { status: 'valid' },
+    targets: ['http://localhost:3000/webhooks/datachonk'],
+    event: 'chonk.created',
+    event_id: 'evt_1',
+    ...overrides,
   },
   forwards,
 });
 
 describe('the events view', () => {
-  it('lists each entry: its signature, what the listener did (forwarded, or its own answer), and the app\'s answer apart', async () => {
+  it("lists each entry: its signature, what the listener did (forwarded, or its own answer), and the app's answer apart", async () => {
     ctx = await testContext();
-    createEventsView(ctx).list([
-      entry({}, [{ type: 'forwards', rid: 'rcv_1', at: 'x', results: [{ target: 't', status: 200, latency_ms: 1 }] }]),
-      entry({ rid: 'rcv_2', event_id: 'evt_2', targets: [], verification: { status: 'invalid' }, response_status: 401 }),
-      entry({ rid: 'rcv_3', event_id: 'evt_3' }),
-      entry({ rid: 'rcv_4', event_id: 'evt_4', targets: [], filtered: true, response_status: 200 }),
-      entry({ rid: 'rcv_5', event_id: 'evt_5', targets: [], response_status: 200 }),
-      entry({ rid: 'rcv_6', event_id: 'evt_6' }, [{ type: 'forwards', rid: 'rcv_6', at: 'x', results: [{ target: 't', status: null, latency_ms: 1, error: { code: 'refused', message: 'x' } }] }]),
-    ], { file: 'events.ndjson', skipped: 0 });
-    expect(ctx.stdout.text.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean)).toEqual([
+    createEventsView(ctx).list(
+      [
+        entry({}, [
+          { type: 'forwards', rid: 'rcv_1', at: 'x', results: [{ target: 't', status: 200, latency_ms: 1 }] },
+        ]),
+        entry({
+          rid: 'rcv_2',
+          event_id: 'evt_2',
+          targets: [],
+          verification: { status: 'invalid' },
+          response_status: 401,
+        }),
+        entry({ rid: 'rcv_3', event_id: 'evt_3' }),
+        entry({ rid: 'rcv_4', event_id: 'evt_4', targets: [], filtered: true, response_status: 200 }),
+        entry({ rid: 'rcv_5', event_id: 'evt_5', targets: [], response_status: 200 }),
+        entry({ rid: 'rcv_6', event_id: 'evt_6' }, [
+          {
+            type: 'forwards',
+            rid: 'rcv_6',
+            at: 'x',
+            results: [{ target: 't', status: null, latency_ms: 1, error: { code: 'refused', message: 'x' } }],
+          },
+        ]),
+      ],
+      { file: 'events.ndjson', skipped: 0 },
+    );
+    expect(
+      ctx.stdout.text
+        .split('\n')
+        .map((l) => l.replace(/\s+/g, ' ').trim())
+        .filter(Boolean),
+    ).toEqual([
       'TIME EVENT ID SIGNATURE LISTENER APP',
       '2026-11-29 14:55:54Z chonk.created evt_1 valid forwarded 200',
       // A rejected request goes by its journal id: the event id it claims is not to be trusted.
@@ -177,15 +335,34 @@ describe('the events view', () => {
     ]);
   });
 
-  it('--json: the verdict and the listener\'s own answer apart from the app\'s', async () => {
+  it("--json: the verdict and the listener's own answer apart from the app's", async () => {
     ctx = await testContext({ output: 'json' });
-    createEventsView(ctx).list([
-      entry({}, [{ type: 'forwards', rid: 'rcv_1', at: 'x', results: [{ target: 't', status: 503, latency_ms: 1 }] }]),
-      entry({ rid: 'rcv_2', targets: [], verification: { status: 'invalid' }, response_status: 401 }),
-    ], { file: 'events.ndjson', skipped: 0 });
+    createEventsView(ctx).list(
+      [
+        entry({}, [
+          { type: 'forwards', rid: 'rcv_1', at: 'x', results: [{ target: 't', status: 503, latency_ms: 1 }] },
+        ]),
+        entry({ rid: 'rcv_2', targets: [], verification: { status: 'invalid' }, response_status: 401 }),
+      ],
+      { file: 'events.ndjson', skipped: 0 },
+    );
     expect(ctx.stdout.records).toEqual([
-      expect.objectContaining({ rid: 'rcv_1', verdict: 'accepted', listener_status: null, app: 'status', app_status: 503, app_error: null }),
-      expect.objectContaining({ rid: 'rcv_2', verdict: 'rejected', listener_status: 401, app: 'none', app_status: null, app_error: null }),
+      expect.objectContaining({
+        rid: 'rcv_1',
+        verdict: 'accepted',
+        listener_status: null,
+        app: 'status',
+        app_status: 503,
+        app_error: null,
+      }),
+      expect.objectContaining({
+        rid: 'rcv_2',
+        verdict: 'rejected',
+        listener_status: 401,
+        app: 'none',
+        app_status: null,
+        app_error: null,
+      }),
     ]);
   });
 
@@ -199,7 +376,11 @@ describe('the events view', () => {
   it('show: the body as it came, and each answer', async () => {
     ctx = await testContext({ output: 'json' });
     createEventsView(ctx).show(entry({}));
-    expect(ctx.stdout.records[0]).toMatchObject({ type: 'journal-entry', body: '{"a":1}', body_base64: 'eyJhIjoxfQ==' });
+    expect(ctx.stdout.records[0]).toMatchObject({
+      type: 'journal-entry',
+      body: '{"a":1}',
+      body_base64: 'eyJhIjoxfQ==',
+    });
   });
 
   it('show: a body sent compressed is shown decoded, and says so; its bytes as sent stay in body_base64', async () => {
@@ -215,12 +396,13 @@ describe('the events view', () => {
 });
 
 describe('the trigger view', () => {
-  it('pretty: a line per delivery with its status and the app\'s answer', async () => {
+  it("pretty: a line per delivery with its status and the app's answer", async () => {
     ctx = await testContext();
     const view = await createTriggerView(ctx, { total: 1 });
     view.delivery({
       request: { method: 'POST', url: 'http://a/x', headers: {}, body: '{}', event: 'push.completed', id: 'evt_9' },
-      outcome: { kind: 'response', status: 401, body: '{"error":"bad"}', latencyMs: 3, headers: () => [] }, expected: false,
+      outcome: { kind: 'response', status: 401, body: '{"error":"bad"}', latencyMs: 3, headers: () => [] },
+      expected: false,
     });
     expect(ctx.stdout.text).toBe('✖ push.completed [evt_9] [401] POST http://a/x 3.0ms  {"error":"bad"}\n');
   });
@@ -239,7 +421,10 @@ describe('the webhooks view', () => {
 
   it('prints a secret it just made once, with the warning to store it', async () => {
     ctx = await testContext();
-    createWebhooksView(ctx).one({ id: 'wh_1', url: 'https://a', events: ['push.completed'] }, { title: 'Created webhook', secret: 'whsec_new' });
+    createWebhooksView(ctx).one(
+      { id: 'wh_1', url: 'https://a', events: ['push.completed'] },
+      { title: 'Created webhook', secret: 'whsec_new' },
+    );
     expect(ctx.stdout.text).toContain('Secret:      whsec_new');
     expect(ctx.stdout.text).toContain('it will not be shown again');
   });
@@ -258,7 +443,10 @@ describe('the words of failures', () => {
     'nothing-to-send': {},
     'all-with-event': {},
     'scenario-unknown': { name: 'generate-and-pus', suggestion: 'generate-and-push', known: ['generate-and-push'] },
-    'scenario-invalid': { file: 'my.yaml', issues: [{ path: 'steps[1].event', line: 7, message: 'unknown event type "x"' }] },
+    'scenario-invalid': {
+      file: 'my.yaml',
+      issues: [{ path: 'steps[1].event', line: 7, message: 'unknown event type "x"' }],
+    },
     'target-invalid': { text: 'ftp://x', problem: 'scheme' },
     'port-in-use': { host: '127.0.0.1', port: 4747, server: 'listener' },
     'cannot-listen': { host: '10.9.9.9', port: 80, server: 'listener', code: 'EADDRNOTAVAIL' },
@@ -275,7 +463,14 @@ describe('the words of failures', () => {
     'tunnel-exited-early': { how: 'code 1', lastLines: ['ERR failed'] },
     'tunnel-no-url': { seconds: 30, lastLines: [] },
     'tunnel-gone': { reason: 'exited', restarts: 8 },
-    'check-stopped': { reason: 'unreachable', url: 'http://127.0.0.1:9/x', check: 'delivery/chonk.created', detail: 'connection refused by 127.0.0.1:9', network: 'refused', secretSource: 'env' },
+    'check-stopped': {
+      reason: 'unreachable',
+      url: 'http://127.0.0.1:9/x',
+      check: 'delivery/chonk.created',
+      detail: 'connection refused by 127.0.0.1:9',
+      network: 'refused',
+      secretSource: 'env',
+    },
   };
 
   it.each(Object.entries(samples))('%s has words that name what went wrong', (code, facts) => {
@@ -285,7 +480,8 @@ describe('the words of failures', () => {
   });
 
   it('input mistakes are usage errors, trouble while working is a failure', () => {
-    const kind = (code: FailureCode) => describeFailure(new Failure(code, samples[code] as never), { command: 'trigger' }).kind;
+    const kind = (code: FailureCode) =>
+      describeFailure(new Failure(code, samples[code] as never), { command: 'trigger' }).kind;
     expect(kind('override-syntax')).toBe('usage');
     expect(kind('payload-invalid')).toBe('usage');
     expect(kind('port-in-use')).toBe('failure');
@@ -294,31 +490,53 @@ describe('the words of failures', () => {
 
   it('names the flag of the command the user ran', () => {
     const failure = new Failure('target-invalid', { text: 'ftp://x', problem: 'scheme' });
-    expect(describeFailure(failure, { command: 'listen' }).message).toBe('--forward: "ftp://x" must be an http:// or https:// URL');
-    expect(describeFailure(failure, { command: 'events resend' }).message).toBe('--to: "ftp://x" must be an http:// or https:// URL');
+    expect(describeFailure(failure, { command: 'listen' }).message).toBe(
+      '--forward: "ftp://x" must be an http:// or https:// URL',
+    );
+    expect(describeFailure(failure, { command: 'events resend' }).message).toBe(
+      '--to: "ftp://x" must be an http:// or https:// URL',
+    );
     const none = new Failure('nothing-to-send', {});
     expect(describeFailure(none, { command: 'trigger' }).hint).toContain('--list');
     expect(describeFailure(none, { command: 'emulator emit' }).hint).not.toContain('--list');
   });
 
-  it('an API error names the webhook it is about, and carries DataChonk\'s suggestion into the hint', () => {
+  it("an API error names the webhook it is about, and carries DataChonk's suggestion into the hint", () => {
     const words = describeFailure(new Failure('api-error', samples['api-error']), { command: 'webhooks get' });
     expect(words).toMatchObject({ kind: 'failure', message: 'webhook wh_1 not found (NOT_FOUND, request req_1)' });
-    const refused = describeFailure(new Failure('api-error', { status: 401, code: 'UNAUTHORIZED', message: 'bad key', details: { suggestion: 'rotate it' } }), { command: 'x' });
+    const refused = describeFailure(
+      new Failure('api-error', {
+        status: 401,
+        code: 'UNAUTHORIZED',
+        message: 'bad key',
+        details: { suggestion: 'rotate it' },
+      }),
+      { command: 'x' },
+    );
     expect(refused.hint).toBe('rotate it; run `datachonk auth login` with a valid key, or set DATACHONK_API_KEY');
   });
 
   it('a tunnel gone for good says whether restarts were tried, and what to do', () => {
-    const tried = describeFailure(new Failure('tunnel-gone', { reason: 'unanswered', restarts: 1 }), { command: 'listen' });
-    expect(tried).toMatchObject({ kind: 'failure', message: 'the tunnel stopped answering and 1 restart failed, so DataChonk can no longer reach this listener' });
+    const tried = describeFailure(new Failure('tunnel-gone', { reason: 'unanswered', restarts: 1 }), {
+      command: 'listen',
+    });
+    expect(tried).toMatchObject({
+      kind: 'failure',
+      message: 'the tunnel stopped answering and 1 restart failed, so DataChonk can no longer reach this listener',
+    });
     expect(tried.hint).toContain('--tunnel-retry');
     const none = describeFailure(new Failure('tunnel-gone', { reason: 'exited', restarts: 0 }), { command: 'listen' });
     expect(none.message).toBe('the tunnel stopped, so DataChonk can no longer reach this listener');
   });
 
-  it('quotes a tunnel\'s last lines, or says it printed nothing', () => {
-    expect(describeFailure(new Failure('tunnel-exited-early', samples['tunnel-exited-early']), { command: 'listen' }).message).toContain('\n  ERR failed');
-    expect(describeFailure(new Failure('tunnel-no-url', samples['tunnel-no-url']), { command: 'listen' }).message).toContain('(it printed nothing)');
+  it("quotes a tunnel's last lines, or says it printed nothing", () => {
+    expect(
+      describeFailure(new Failure('tunnel-exited-early', samples['tunnel-exited-early']), { command: 'listen' })
+        .message,
+    ).toContain('\n  ERR failed');
+    expect(
+      describeFailure(new Failure('tunnel-no-url', samples['tunnel-no-url']), { command: 'listen' }).message,
+    ).toContain('(it printed nothing)');
   });
 });
 
@@ -328,7 +546,7 @@ describe('what came from outside is shown escaped, in every view', () => {
   const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u001b]8;;https://evil.example\u001b\\link\u009b31m\u202e';
   const SHOWN = '\\x1b]0;pwned\\x07\\x1b[2J\\x1b]8;;https://evil.example\\x1b\\link\\u009b31m\\u202e';
   /** Anything a terminal acts on, once the views' own colours are taken out (a laid-out body keeps its tabs). */
-   
+
   const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
   const ours = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
   /** Colours on, as on a terminal: only the views' own SGR sequences may carry an ESC. */
@@ -343,16 +561,31 @@ describe('what came from outside is shown escaped, in every view', () => {
     expect(ours(text)).toContain(SHOWN);
   };
 
-  it('listen: the event name, headers, rejected path, the app\'s answer and errors', async () => {
+  it("listen: the event name, headers, rejected path, the app's answer and errors", async () => {
     ctx = await coloured();
     const view = createListenView(ctx, { verbose: true });
     const hostile = request({ event: EVIL, headers: { 'x-evil': EVIL }, payload: { data: { chonk_name: EVIL } } });
     view.received(hostile);
-    view.received(request({ event: undefined, eventId: undefined, url: `/webhooks/datachonk?${EVIL}`, disposition: { kind: 'rejected', status: 404, reason: 'not found', code: 'not-found' } }));
+    view.received(
+      request({
+        event: undefined,
+        eventId: undefined,
+        url: `/webhooks/datachonk?${EVIL}`,
+        disposition: { kind: 'rejected', status: 404, reason: 'not found', code: 'not-found' },
+      }),
+    );
     view.forwarded(hostile, { target: 'http://localhost:3000/x', status: 200, latency_ms: 1, body: EVIL });
-    view.forwarded(hostile, { target: 'http://localhost:3000/x', status: null, latency_ms: 1, error: { code: 'other', message: EVIL } });
+    view.forwarded(hostile, {
+      target: 'http://localhost:3000/x',
+      status: null,
+      latency_ms: 1,
+      error: { code: 'other', message: EVIL },
+    });
     view.warning(EVIL);
-    view.tunnelLost({ reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'code 1', lastLines: [EVIL] }, undefined);
+    view.tunnelLost(
+      { reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'code 1', lastLines: [EVIL] },
+      undefined,
+    );
     view.flush();
     expectEscaped(ctx.stdout.text);
     expect(ctx.stdout.text.match(/\\x1b\]0;pwned/g)).toHaveLength(6);
@@ -364,7 +597,10 @@ describe('what came from outside is shown escaped, in every view', () => {
     const view = createListenView(ctx, { verbose: false });
     const hostile = request({ event: EVIL, headers: { 'x-evil': EVIL } });
     view.completed(hostile, [{ target: 'http://a/x', status: 200, latency_ms: 1, body: EVIL }]);
-    view.tunnelLost({ reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'code 1', lastLines: [EVIL] }, undefined);
+    view.tunnelLost(
+      { reason: 'exited', tunnel: 'cloudflared quick tunnel', how: 'code 1', lastLines: [EVIL] },
+      undefined,
+    );
     view.flush();
     expect(ctx.stdout.text).not.toMatch(RAW);
     expect(ctx.stdout.text).toContain('\\u009b31m\\u202e');
@@ -378,7 +614,10 @@ describe('what came from outside is shown escaped, in every view', () => {
     view.completed(request({ payload: { data: deep } }), []);
     view.completed(request({ rid: 'rcv_2' }), []);
     view.flush();
-    expect(ctx.stdout.records.map((r) => [r.rid, r.payload === UNPRINTABLE])).toEqual([['rcv_1', true], ['rcv_2', false]]);
+    expect(ctx.stdout.records.map((r) => [r.rid, r.payload === UNPRINTABLE])).toEqual([
+      ['rcv_1', true],
+      ['rcv_2', false],
+    ]);
   });
 
   it('listen, pretty: a payload nested too deeply is summed up like any other', async () => {
@@ -393,8 +632,25 @@ describe('what came from outside is shown escaped, in every view', () => {
   it('events show: the body keeps its lines and tabs, all else is escaped; so are headers, path and answers', async () => {
     ctx = await coloured();
     const body = `{\n\t"event": "${EVIL}"\n}`;
-    createEventsView(ctx).show(entry({ event: EVIL, path: `/x?${EVIL}`, headers: { 'x-evil': EVIL }, body: Buffer.from(body).toString('base64'),
-      verification: { status: 'invalid', reason: EVIL } }, [{ type: 'forwards', rid: 'rcv_1', at: 'x', results: [{ target: 't', status: 500, latency_ms: 1, body: EVIL }] }]));
+    createEventsView(ctx).show(
+      entry(
+        {
+          event: EVIL,
+          path: `/x?${EVIL}`,
+          headers: { 'x-evil': EVIL },
+          body: Buffer.from(body).toString('base64'),
+          verification: { status: 'invalid', reason: EVIL },
+        },
+        [
+          {
+            type: 'forwards',
+            rid: 'rcv_1',
+            at: 'x',
+            results: [{ target: 't', status: 500, latency_ms: 1, body: EVIL }],
+          },
+        ],
+      ),
+    );
     expectEscaped(ctx.stdout.text);
     expect(ours(ctx.stdout.text)).toContain(`Body\n{\n\t"event": "${SHOWN}"\n}\n`);
     expect(ours(ctx.stdout.text).match(/\\x1b\]0;pwned/g)).toHaveLength(6);
@@ -406,7 +662,10 @@ describe('what came from outside is shown escaped, in every view', () => {
     expect(ctx.stdout.text).not.toMatch(RAW);
     expect(ctx.stdout.records[0]).toMatchObject({ event: EVIL, body: EVIL });
     ctx = await coloured();
-    createEventsView(ctx).list([entry({ event: EVIL }), entry({ rid: 'rcv_2', event_id: 'evt_2', event: 'chonk.created' })], { file: EVIL, skipped: 0 });
+    createEventsView(ctx).list(
+      [entry({ event: EVIL }), entry({ rid: 'rcv_2', event_id: 'evt_2', event: 'chonk.created' })],
+      { file: EVIL, skipped: 0 },
+    );
     expectEscaped(ctx.stdout.text);
     const [, first, second] = ours(ctx.stdout.text).split('\n');
     expect(first!.indexOf('evt_1')).toBe(second!.indexOf('evt_2'));
@@ -414,10 +673,34 @@ describe('what came from outside is shown escaped, in every view', () => {
 
   it('webhooks: what the API says of a webhook (URL, description, status), in the table, the block and JSON', async () => {
     ctx = await coloured();
-    const hostile = { id: `wh_${EVIL}`, url: `https://a/${EVIL}`, events: ['push.completed'], status: EVIL as 'active', description: EVIL, created_at: EVIL };
-    createWebhooksView(ctx).list([hostile, { id: 'wh_2', url: 'https://b', events: ['push.completed'], description: 'plain' }]);
+    const hostile = {
+      id: `wh_${EVIL}`,
+      url: `https://a/${EVIL}`,
+      events: ['push.completed'],
+      status: EVIL as 'active',
+      description: EVIL,
+      created_at: EVIL,
+    };
+    createWebhooksView(ctx).list([
+      hostile,
+      { id: 'wh_2', url: 'https://b', events: ['push.completed'], description: 'plain' },
+    ]);
     createWebhooksView(ctx).one(hostile);
-    createWebhooksView(ctx).deliveries([{ id: 'd', webhook_id: 'wh', event_id: EVIL, event: EVIL, attempt: 1, at: EVIL, status: null, ok: false, latency_ms: 1, error: EVIL, chaos: [EVIL] }]);
+    createWebhooksView(ctx).deliveries([
+      {
+        id: 'd',
+        webhook_id: 'wh',
+        event_id: EVIL,
+        event: EVIL,
+        attempt: 1,
+        at: EVIL,
+        status: null,
+        ok: false,
+        latency_ms: 1,
+        error: EVIL,
+        chaos: [EVIL],
+      },
+    ]);
     expectEscaped(ctx.stdout.text);
     const [, first, second] = ours(ctx.stdout.text).split('\n');
     expect(first!.indexOf(`https://a/${SHOWN}`)).toBe(second!.indexOf('https://b'));
@@ -427,12 +710,27 @@ describe('what came from outside is shown escaped, in every view', () => {
     expect(ctx.stdout.records[0]).toMatchObject({ description: EVIL });
   });
 
-  it('trigger: the app\'s answer and a dry run of a user\'s payload', async () => {
+  it("trigger: the app's answer and a dry run of a user's payload", async () => {
     ctx = await coloured();
     const view = await createTriggerView(ctx, { total: 1 });
-    const req = { method: 'POST' as const, url: `http://a/${EVIL}`, headers: { 'x-evil': EVIL }, body: `{"a":"${EVIL}"}`, event: EVIL, id: 'evt_9' };
-    view.delivery({ request: req, outcome: { kind: 'response', status: 200, body: EVIL, latencyMs: 3, headers: () => [] }, expected: true });
-    view.delivery({ request: req, outcome: { kind: 'error', code: 'other', message: EVIL, latencyMs: 3 }, expected: false });
+    const req = {
+      method: 'POST' as const,
+      url: `http://a/${EVIL}`,
+      headers: { 'x-evil': EVIL },
+      body: `{"a":"${EVIL}"}`,
+      event: EVIL,
+      id: 'evt_9',
+    };
+    view.delivery({
+      request: req,
+      outcome: { kind: 'response', status: 200, body: EVIL, latencyMs: 3, headers: () => [] },
+      expected: true,
+    });
+    view.delivery({
+      request: req,
+      outcome: { kind: 'error', code: 'other', message: EVIL, latencyMs: 3 },
+      expected: false,
+    });
     view.dryRun(req, `curl \\\n  --data-binary '${EVIL}'`);
     expectEscaped(ctx.stdout.text);
     expect(ours(ctx.stdout.text)).toContain(`curl \\\n  --data-binary '${SHOWN}'`);
@@ -441,27 +739,51 @@ describe('what came from outside is shown escaped, in every view', () => {
   it('emulator: requests, delivery attempts and emitted results', async () => {
     ctx = await coloured();
     const view = createEmulatorView(ctx);
-    const delivery = { id: 'd', webhook_id: EVIL, event_id: 'evt_1', event: EVIL, attempt: 1, at: EVIL, status: null, ok: false, latency_ms: 1, error: EVIL };
+    const delivery = {
+      id: 'd',
+      webhook_id: EVIL,
+      event_id: 'evt_1',
+      event: EVIL,
+      attempt: 1,
+      at: EVIL,
+      status: null,
+      ok: false,
+      latency_ms: 1,
+      error: EVIL,
+    };
     view.request({ method: 'GET', path: `/v1/${EVIL}`, status: 404 } as never);
     view.attempt(delivery, { url: EVIL } as never);
     view.emitted({ event_id: 'evt_1', event: EVIL, deliveries: [delivery] });
     view.emitted({ event_id: 'evt_1', event: EVIL, deliveries: [] });
     // The emulator's chaos: what it did to an attempt, a delivery put off, a webhook's own chaos.
     view.attempt({ ...delivery, chaos: [EVIL, 'delay'], delay_ms: 5 }, { url: EVIL } as never);
-    view.emitted({ event_id: 'evt_1', event: EVIL, deliveries: [], deferred: [{ webhook_id: EVIL, chaos: [EVIL], delay_ms: 1 }] });
+    view.emitted({
+      event_id: 'evt_1',
+      event: EVIL,
+      deliveries: [],
+      deferred: [{ webhook_id: EVIL, chaos: [EVIL], delay_ms: 1 }],
+    });
     view.chaosSet({ webhook_id: EVIL, chaos: {}, emulator_chaos: null });
     expect(ours(ctx.stdout.text)).toContain(`chaos: ${SHOWN}, delay 5ms`);
     expectEscaped(ctx.stdout.text);
     expectEscaped(ctx.stderr.text);
   });
 
-  it('an API\'s error message stays on one line, escaped', () => {
-    const words = describeFailure(new Failure('api-error', { status: 400, code: EVIL, message: `bad\nerror: ${EVIL}`, details: { url: EVIL, suggestion: EVIL } }), { command: 'webhooks create' });
+  it("an API's error message stays on one line, escaped", () => {
+    const words = describeFailure(
+      new Failure('api-error', {
+        status: 400,
+        code: EVIL,
+        message: `bad\nerror: ${EVIL}`,
+        details: { url: EVIL, suggestion: EVIL },
+      }),
+      { command: 'webhooks create' },
+    );
     expect(words.message).toBe(`the API rejected the request: bad\\nerror: ${SHOWN} (${SHOWN})\n  url: ${SHOWN}`);
     expect(words.hint).toBe(SHOWN);
   });
 
-  it('a failure quoting what was typed is printed escaped, as are commander\'s own errors', async () => {
+  it("a failure quoting what was typed is printed escaped, as are commander's own errors", async () => {
     ctx = await coloured();
     expect(await exitCode(ctx, ['events', 'show', `evt_${EVIL}`])).toBe(1);
     expect(await exitCode(ctx, ['events', 'list', `--${EVIL}`])).toBe(2);

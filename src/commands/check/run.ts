@@ -24,20 +24,39 @@ const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) =
   const { secret, source } = await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
   // Two requests per probe at most (a duplicate sent at once), four probes at a time: no queueing in the pool.
   const sender = createSender({ connections: 8, clock: ctx.monotonic });
-  const report = await runChecks({
-    ...target, secret, userAgent: userAgent(ctx), headers: Object.fromEntries(flags.header), groups,
-    expectReject: flags.expectReject.length ? flags.expectReject : DEFAULT_EXPECT_REJECT, allowUnknown: flags.allowUnknown,
-    strict: flags.strict, timeoutMs: flags.timeout, slowMs: flags.slow,
-  }, { sender, clock: ctx.monotonic, now: ctx.now, concurrency: 4 }).finally(() => sender.close());
+  const report = await runChecks(
+    {
+      ...target,
+      secret,
+      userAgent: userAgent(ctx),
+      headers: Object.fromEntries(flags.header),
+      groups,
+      expectReject: flags.expectReject.length ? flags.expectReject : DEFAULT_EXPECT_REJECT,
+      allowUnknown: flags.allowUnknown,
+      strict: flags.strict,
+      timeoutMs: flags.timeout,
+      slowMs: flags.slow,
+    },
+    { sender, clock: ctx.monotonic, now: ctx.now, concurrency: 4 },
+  ).finally(() => sender.close());
   const expectReject = flags.expectReject.length ? flags.expectReject : DEFAULT_EXPECT_REJECT;
   const run: CheckRun = {
-    secretSource: source, strict: flags.strict, slowMs: flags.slow, timeoutMs: flags.timeout, headerNames: flags.header.map(([name]) => name), expectReject,
+    secretSource: source,
+    strict: flags.strict,
+    slowMs: flags.slow,
+    timeoutMs: flags.timeout,
+    headerNames: flags.header.map(([name]) => name),
+    expectReject,
   };
   printCheckReport(ctx, report, run);
   if (flags.junit) await writeFile(flags.junit, junitXml(report, run));
   if (report.stopped) throw stoppedFailure(report, source);
   const failed = report.results.filter((r) => r.status === 'fail').length;
-  if (failed > 0) throw failure(`${failed} of ${report.results.length} checks failed`, ctx.output === 'json' ? 'see the hint of each failed record' : 'see "fix" under each ✖ above');
+  if (failed > 0)
+    throw failure(
+      `${failed} of ${report.results.length} checks failed`,
+      ctx.output === 'json' ? 'see the hint of each failed record' : 'see "fix" under each ✖ above',
+    );
 };
 
 export default check;
@@ -46,7 +65,10 @@ function endpointUrl(text: string): string {
   try {
     return httpUrl(text);
   } catch {
-    throw usageError(`"${maskPassword(text)}" is not an http:// or https:// URL`, 'give the URL of your webhook endpoint, e.g. datachonk check http://localhost:3000/webhooks/datachonk');
+    throw usageError(
+      `"${maskPassword(text)}" is not an http:// or https:// URL`,
+      'give the URL of your webhook endpoint, e.g. datachonk check http://localhost:3000/webhooks/datachonk',
+    );
   }
 }
 
@@ -63,7 +85,10 @@ async function checkWritable(file: string): Promise<void> {
   try {
     await access(folder, constants.W_OK);
   } catch {
-    throw usageError(`cannot write the --junit file ${file}: the folder ${folder} does not exist or is not writable`, 'create the folder, or give another path');
+    throw usageError(
+      `cannot write the --junit file ${file}: the folder ${folder} does not exist or is not writable`,
+      'create the folder, or give another path',
+    );
   }
 }
 
@@ -71,7 +96,15 @@ function stoppedFailure(report: CheckReport, secretSource: CheckRun['secretSourc
   const { reason, result, suspects } = report.stopped!;
   const answer = result.exchanges.find((e) => e.answer.kind === 'error')?.answer ?? result.exchanges[0]?.answer;
   return new Failure('check-stopped', {
-    reason, url: report.url, check: `${result.group}/${result.check}`, secretSource, suspects,
-    ...(answer?.kind === 'response' ? { status: answer.status } : answer ? { detail: answer.message, network: answer.code } : {}),
+    reason,
+    url: report.url,
+    check: `${result.group}/${result.check}`,
+    secretSource,
+    suspects,
+    ...(answer?.kind === 'response'
+      ? { status: answer.status }
+      : answer
+        ? { detail: answer.message, network: answer.code }
+        : {}),
   });
 }

@@ -8,8 +8,12 @@ function fishQuote(text: string): string {
 
 /** A fish `switch` over command paths, printing a list of words per path. */
 function pathSwitch(name: string, tree: CompletionTree, words: (node: CompletionNode) => string[]): string {
-  const arms = tree.nodes.filter((node) => words(node).length > 0)
-    .map((node) => `        case ${fishQuote(node.path)}\n            printf '%s\\n' ${words(node).map(fishQuote).join(' ')}`);
+  const arms = tree.nodes
+    .filter((node) => words(node).length > 0)
+    .map(
+      (node) =>
+        `        case ${fishQuote(node.path)}\n            printf '%s\\n' ${words(node).map(fishQuote).join(' ')}`,
+    );
   return `function ${name}\n    switch "$argv[1]"\n${arms.join('\n')}\n    end\nend`;
 }
 
@@ -24,13 +28,17 @@ function valueFlags(values: Values | undefined, tree: CompletionTree): string {
 }
 
 function optionLine(node: CompletionNode, option: CompletionOption, tree: CompletionTree): string {
-  const names = option.names.map((name) => (name.startsWith('--') ? `-l ${name.slice(2)}` : `-s ${name.slice(1)}`)).join(' ');
+  const names = option.names
+    .map((name) => (name.startsWith('--') ? `-l ${name.slice(2)}` : `-s ${name.slice(1)}`))
+    .join(' ');
   return `complete -c datachonk -n ${fishQuote(`__datachonk_is ${fishQuote(node.path)}`)} ${names}${valueFlags(option.values, tree)} -d ${fishQuote(option.description)}`;
 }
 
 function nodeLines(node: CompletionNode, tree: CompletionTree): string[] {
   const when = `-n ${fishQuote(`__datachonk_is ${fishQuote(node.path)}`)}`;
-  const lines = node.subcommands.map((sub) => `complete -c datachonk ${when} -a ${fishQuote(sub.name)} -d ${fishQuote(sub.description)}`);
+  const lines = node.subcommands.map(
+    (sub) => `complete -c datachonk ${when} -a ${fishQuote(sub.name)} -d ${fishQuote(sub.description)}`,
+  );
   if (node.argument && node.argument !== 'text' && node.subcommands.length === 0) {
     lines.push(`complete -c datachonk ${when}${valueFlags(node.argument, tree).replace(' -x', '').replace(' -r', '')}`);
   }

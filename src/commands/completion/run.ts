@@ -15,9 +15,16 @@ const SCRIPTS = { bash: bashScript, zsh: zshScript, fish: fishScript } as const;
 const completion: Action<Record<string, never>> = async (ctx, { args: [shell] }) => {
   const silent = { write: () => true };
   // The program as it runs, every command defined: nothing here is ever parsed or run.
-  const program = await buildProgram({
-    version: ctx.version, env: ctx.env, stdout: silent, stderr: silent, context: () => ctx,
-  }, async () => {});
+  const program = await buildProgram(
+    {
+      version: ctx.version,
+      env: ctx.env,
+      stdout: silent,
+      stderr: silent,
+      context: () => ctx,
+    },
+    async () => {},
+  );
   const script = SCRIPTS[shell as Shell](completionTree(program, EVENT_TYPES));
   // Our own text, lines and all: only its layout is kept as is (escapeControls would show a newline as \n).
   printResult(ctx, multiline(script.trimEnd()), { type: 'completion', shell, script });

@@ -25,7 +25,11 @@ export function valuedOptions(node: CompletionNode): string[] {
  * A shell `case` over command paths: one arm per node that has something to say. `arm` gives the
  * body for a node, or undefined for none; `pattern` quotes the path as the shell wants it.
  */
-export function caseArms(tree: CompletionTree, arm: (node: CompletionNode) => string | undefined, pattern = quote): string[] {
+export function caseArms(
+  tree: CompletionTree,
+  arm: (node: CompletionNode) => string | undefined,
+  pattern = quote,
+): string[] {
   return tree.nodes.flatMap((node) => {
     const body = arm(node);
     return body === undefined ? [] : [`    ${pattern(node.path)}) ${body} ;;`];
@@ -38,7 +42,8 @@ export function valueArms(tree: CompletionTree, say: (words: string) => string):
   for (const node of tree.nodes) {
     for (const option of node.options) {
       const words = valueWords(option.values, tree);
-      if (words) arms.push(`    ${option.names.map((name) => quote(`${node.path}|${name}`)).join('|')}) ${say(words)} ;;`);
+      if (words)
+        arms.push(`    ${option.names.map((name) => quote(`${node.path}|${name}`)).join('|')}) ${say(words)} ;;`);
     }
     const words = valueWords(node.argument, tree);
     if (words) arms.push(`    ${quote(`${node.path}|`)}) ${say(words)} ;;`);

@@ -42,7 +42,8 @@ function argumentValues(command: Command, parent: Command | undefined): Values |
   if (!argument) return undefined;
   if (argument.argChoices) return { choices: argument.argChoices };
   // `help [command]`: the commands beside it.
-  if (command.name() === 'help' && parent) return { choices: parent.commands.map((c) => c.name()).filter((name) => name !== 'help') };
+  if (command.name() === 'help' && parent)
+    return { choices: parent.commands.map((c) => c.name()).filter((name) => name !== 'help') };
   return argument.name() === 'event' ? 'event' : 'text';
 }
 

@@ -27,19 +27,36 @@ export const historyFileFor = (dataFile: string) => `${dataFile.replace(/\.json$
 
 export const start: Action<StartSpecs> = async (ctx, { options: flags }) => {
   const retrySchedule = flags.retrySchedule;
-  const dataFile = flags.memory ? undefined : flags.dataFile ?? join(ctx.paths.stateDir, EMULATOR_FILE);
+  const dataFile = flags.memory ? undefined : (flags.dataFile ?? join(ctx.paths.stateDir, EMULATOR_FILE));
   const historyFile = dataFile === undefined ? undefined : historyFileFor(dataFile);
   // Printed, so that a run whose chaos found a bug can be repeated with --chaos-seed.
   const seed = flags.chaosSeed ?? randomInt(0, 2 ** 32);
   const stopRequested = ctx.waitForShutdown(); // before Ready is printed, see listen.ts
   const view = createEmulatorView(ctx);
-  const emulator = await startEmulator({
-    host: flags.host, port: flags.port, dataFile, historyFile, apiKey: flags.apiKey, retrySchedule,
-    chaos: flags.chaos, random: seededRandom(seed),
-    deliveryTimeoutMs: 10_000, version: ctx.version, now: ctx.now, monotonic: ctx.monotonic,
-  }, view);
+  const emulator = await startEmulator(
+    {
+      host: flags.host,
+      port: flags.port,
+      dataFile,
+      historyFile,
+      apiKey: flags.apiKey,
+      retrySchedule,
+      chaos: flags.chaos,
+      random: seededRandom(seed),
+      deliveryTimeoutMs: 10_000,
+      version: ctx.version,
+      now: ctx.now,
+      monotonic: ctx.monotonic,
+    },
+    view,
+  );
   view.ready({
-    url: emulator.url, dataFile, historyFile, apiKey: flags.apiKey, chaos: flags.chaos, seed,
+    url: emulator.url,
+    dataFile,
+    historyFile,
+    apiKey: flags.apiKey,
+    chaos: flags.chaos,
+    seed,
     retrySchedule: retrySchedule.map((ms) => `${ms / 1000}s`).join(', '),
   });
   await stopRequested;
@@ -48,16 +65,35 @@ export const start: Action<StartSpecs> = async (ctx, { options: flags }) => {
 
 /** A client of the running emulator, for emit and chaos. */
 function emulatorClient(ctx: Context, flags: { apiUrl: string | undefined; apiKey: string | undefined }) {
-  return apiClient(ctx, flags.apiUrl ?? ctx.env[API_URL_ENV] ?? DEFAULT_EMULATOR_URL,
+  return apiClient(
+    ctx,
+    flags.apiUrl ?? ctx.env[API_URL_ENV] ?? DEFAULT_EMULATOR_URL,
     // The emulator takes any non-empty key unless it was started with --api-key.
-    flags.apiKey ?? ctx.env[API_KEY_ENV] ?? 'dck_emulator', { maxRetries: 0 });
+    flags.apiKey ?? ctx.env[API_KEY_ENV] ?? 'dck_emulator',
+    { maxRetries: 0 },
+  );
 }
 
-const deferredSchema = z.object({ webhook_id: z.string(), chaos: z.array(z.string()), delay_ms: z.number().optional() });
-const emitResultSchema = z.object({ event_id: z.string(), event: z.string(), deliveries: z.array(deliverySchema), deferred: z.array(deferredSchema).default([]) });
+const deferredSchema = z.object({
+  webhook_id: z.string(),
+  chaos: z.array(z.string()),
+  delay_ms: z.number().optional(),
+});
+const emitResultSchema = z.object({
+  event_id: z.string(),
+  event: z.string(),
+  deliveries: z.array(deliverySchema),
+  deferred: z.array(deferredSchema).default([]),
+});
 
 export const emit: Action<EmitSpecs> = async (ctx, { args: [event], options: flags }) => {
-  const { recipes: [recipe], warnings } = await planPayloads({ event, all: false, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate }, ctx.now());
+  const {
+    recipes: [recipe],
+    warnings,
+  } = await planPayloads(
+    { event, all: false, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate },
+    ctx.now(),
+  );
   warnUnknownFields(ctx, warnings);
   const payload = buildPayload(recipe!, { id: newEventId(), createdAt: ctx.now() });
   const client = emulatorClient(ctx, flags);
@@ -65,15 +101,21 @@ export const emit: Action<EmitSpecs> = async (ctx, { args: [event], options: fla
     const result = await client.request('POST', EMIT_PATH.replace(/^\/v1\//, ''), emitResultSchema, payload);
     createEmulatorView(ctx).emitted(result, { strict: flags.strict });
     if (flags.strict && result.deliveries.length === 0 && result.deferred.length === 0) {
-      throw failure(`no active webhook is subscribed to ${result.event}, so nothing was delivered`,
-        `subscribe one first: datachonk webhooks create --url <your endpoint> --events ${result.event}, or run datachonk listen --register`);
+      throw failure(
+        `no active webhook is subscribed to ${result.event}, so nothing was delivered`,
+        `subscribe one first: datachonk webhooks create --url <your endpoint> --events ${result.event}, or run datachonk listen --register`,
+      );
     }
   } finally {
     await client.close();
   }
 };
 
-const chaosResultSchema = z.object({ webhook_id: z.string(), chaos: chaosSchema.nullable(), emulator_chaos: chaosSchema.nullable() });
+const chaosResultSchema = z.object({
+  webhook_id: z.string(),
+  chaos: chaosSchema.nullable(),
+  emulator_chaos: chaosSchema.nullable(),
+});
 
 /** `emulator chaos <id> <spec>`: one webhook's own chaos ("none": none at all), or "default": the emulator's again. */
 export const chaos: Action<ChaosSpecs> = async (ctx, { args: [id, text], options: flags }) => {
@@ -81,14 +123,19 @@ export const chaos: Action<ChaosSpecs> = async (ctx, { args: [id, text], options
   try {
     if (text !== 'default') spec = chaosSpec(text!);
   } catch (error) {
-    throw usageError(`<spec> "${text}": ${(error as Error).message}`, 'give it as emulator start --chaos takes it (duplicate=1,fail=0.5), none for no chaos, or default for the emulator\'s');
+    throw usageError(
+      `<spec> "${text}": ${(error as Error).message}`,
+      "give it as emulator start --chaos takes it (duplicate=1,fail=0.5), none for no chaos, or default for the emulator's",
+    );
   }
   const client = emulatorClient(ctx, flags);
   try {
-    const result = await client.request('PUT', chaosPath(id!).replace(/^\/v1\//, ''), chaosResultSchema, { chaos: spec }).catch((error: unknown) => {
-      // The webhook the failure is about, so that a 404 names it.
-      throw isFailure(error, 'api-error') ? new Failure('api-error', { ...error.facts, webhookId: id }) : error;
-    });
+    const result = await client
+      .request('PUT', chaosPath(id!).replace(/^\/v1\//, ''), chaosResultSchema, { chaos: spec })
+      .catch((error: unknown) => {
+        // The webhook the failure is about, so that a 404 names it.
+        throw isFailure(error, 'api-error') ? new Failure('api-error', { ...error.facts, webhookId: id }) : error;
+      });
     createEmulatorView(ctx).chaosSet(result);
   } finally {
     await client.close();

@@ -22,16 +22,24 @@ const journalFile = (ctx: Context) => join(ctx.paths.stateDir, JOURNAL_FILE);
 
 export const list: Action<ListSpecs> = async (ctx, { options }) => {
   const contents = await readJournal(journalFile(ctx));
-  const since = options.since && ('at' in options.since ? options.since.at : new Date(ctx.now().getTime() - options.since.ago));
+  const since =
+    options.since && ('at' in options.since ? options.since.at : new Date(ctx.now().getTime() - options.since.ago));
   const filter = { event: options.event, status: options.status, verdict: options.verdict, since };
   const filtered = Object.values(filter).some((value) => value !== undefined);
   const matching = filtered ? filterEntries(contents.entries, filter) : contents.entries;
-  createEventsView(ctx).list(matching.slice(-options.limit).reverse(), { file: journalFile(ctx), skipped: contents.skipped, filtered });
+  createEventsView(ctx).list(matching.slice(-options.limit).reverse(), {
+    file: journalFile(ctx),
+    skipped: contents.skipped,
+    filtered,
+  });
 };
 
 export const show: Action<ShowSpecs> = async (ctx, { args: [id], options }) => {
   if (options.raw && ctx.output === 'json') {
-    throw usageError('--raw prints the body alone, as received: it cannot be JSON', 'leave out --json; `--json` alone gives the body as text and as base64');
+    throw usageError(
+      '--raw prints the body alone, as received: it cannot be JSON',
+      'leave out --json; `--json` alone gives the body as text and as base64',
+    );
   }
   const entry = await requireEntry(ctx, id!);
   // The bytes as received only when asked for: by default what came from outside is shown escaped.
@@ -45,8 +53,14 @@ export const show: Action<ShowSpecs> = async (ctx, { args: [id], options }) => {
  */
 export const wait: Action<WaitSpecs> = async (ctx, { options }) => {
   const started = ctx.now();
-  const since = options.since === undefined ? undefined
-    : options.since === 'now' ? started : 'at' in options.since ? options.since.at : new Date(started.getTime() - options.since.ago);
+  const since =
+    options.since === undefined
+      ? undefined
+      : options.since === 'now'
+        ? started
+        : 'at' in options.since
+          ? options.since.at
+          : new Date(started.getTime() - options.since.ago);
   const criteria = { event: options.event, match: options.match, since };
   const feed = await openJournalFeed({ file: journalFile(ctx), pollMs: 100 });
   warnUnknownType(ctx, options.event);
@@ -56,7 +70,11 @@ export const wait: Action<WaitSpecs> = async (ctx, { options }) => {
   try {
     const entry = await waitForEntry(feed, criteria, { timeoutMs: options.timeout, stopped });
     if (interrupted) throw interruptedError('stopped waiting: no matching event had arrived');
-    if (!entry) throw failure(`no matching event within ${formatDuration(options.timeout)}${describeCriteria(criteria)}`, 'is `datachonk listen` running, and is the event sent to it? `datachonk events list` shows what it received');
+    if (!entry)
+      throw failure(
+        `no matching event within ${formatDuration(options.timeout)}${describeCriteria(criteria)}`,
+        'is `datachonk listen` running, and is the event sent to it? `datachonk events list` shows what it received',
+      );
     createEventsView(ctx).waited(entry);
   } finally {
     feed.close();
@@ -67,10 +85,17 @@ export const wait: Action<WaitSpecs> = async (ctx, { options }) => {
 function warnUnknownType(ctx: Context, event: string | undefined): void {
   if (event === undefined || event.includes('*') || isEventType(event)) return;
   const close = suggestEventType(event);
-  note(ctx, `warning: ${event} is not an event type this version knows${close ? ` (did you mean ${close}?)` : ''}; waiting for it all the same`);
+  note(
+    ctx,
+    `warning: ${event} is not an event type this version knows${close ? ` (did you mean ${close}?)` : ''}; waiting for it all the same`,
+  );
 }
 
-function describeCriteria(criteria: { event?: string | undefined; match: readonly { path: readonly string[]; text: string }[]; since?: Date | undefined }): string {
+function describeCriteria(criteria: {
+  event?: string | undefined;
+  match: readonly { path: readonly string[]; text: string }[];
+  since?: Date | undefined;
+}): string {
   const parts = [
     ...(criteria.event ? [`type ${criteria.event}`] : []),
     ...criteria.match.map((m) => `${m.path.join('.')}=${m.text}`),
@@ -78,7 +103,6 @@ function describeCriteria(criteria: { event?: string | undefined; match: readonl
   ];
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
-
 
 export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) => {
   const entry = await requireEntry(ctx, id!);
@@ -92,11 +116,17 @@ export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) 
   }
   const targets = resendTargets(entry, options.to);
   if (targets.length === 0) {
-    throw usageError(`${id} was not forwarded anywhere when it arrived`, 'name a target: datachonk events resend <id> --to localhost:3000');
+    throw usageError(
+      `${id} was not forwarded anywhere when it arrived`,
+      'name a target: datachonk events resend <id> --to localhost:3000',
+    );
   }
   const sender = createSender({ connections: targets.length, clock: ctx.monotonic });
-  const results = await resendEntry(entry.request, targets, { secret: options.secret, timeoutMs: options.timeout, sender })
-    .finally(() => sender.close());
+  const results = await resendEntry(entry.request, targets, {
+    secret: options.secret,
+    timeoutMs: options.timeout,
+    sender,
+  }).finally(() => sender.close());
   for (const result of results) view.resent(entry, result);
   // The resend happened and was reported: a journal that cannot take its record costs only that record.
   const writer = await JournalWriter.open(journalFile(ctx)).catch(() => undefined);
@@ -105,25 +135,39 @@ export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) 
   const failed = results.find((r) => r.status === null || r.status < 200 || r.status >= 300);
   if (failed) {
     const timedOut = failed.error?.code === 'timeout' ? ' (--timeout)' : '';
-    const hint = failed.error?.code === 'refused' ? 'start your app, then run the same command again'
-      // Sent with its original signature, which only an app with the listener's secret accepts.
-      : failed.status === 401 && !options.secret ? 're-sign it with the secret that app verifies with: --secret <its secret>' : undefined;
-    throw failure(`the resend to ${failed.target} ${failed.status === null ? `failed: ${failed.error?.message}${timedOut}` : `got ${failed.status}`}`, hint);
+    const hint =
+      failed.error?.code === 'refused'
+        ? 'start your app, then run the same command again'
+        : // Sent with its original signature, which only an app with the listener's secret accepts.
+          failed.status === 401 && !options.secret
+          ? 're-sign it with the secret that app verifies with: --secret <its secret>'
+          : undefined;
+    throw failure(
+      `the resend to ${failed.target} ${failed.status === null ? `failed: ${failed.error?.message}${timedOut}` : `got ${failed.status}`}`,
+      hint,
+    );
   }
 };
 
 /** A request refused before its body was read (another path, not a POST, too large): no body was kept. */
 function nothingKept(entry: JournalEntry) {
   const { request } = entry;
-  return failure(`${request.rid} (${request.method} ${request.path}) was refused before its body was read (the listener answered ${request.response_status}), so no body was kept and there is nothing to resend`,
-    'resend a request the listener read: datachonk events list shows them, with their signature checked');
+  return failure(
+    `${request.rid} (${request.method} ${request.path}) was refused before its body was read (the listener answered ${request.response_status}), so no body was kept and there is nothing to resend`,
+    'resend a request the listener read: datachonk events list shows them, with their signature checked',
+  );
 }
 
 function rejectedRefusal(entry: JournalEntry) {
   const { request } = entry;
-  const why = request.verification.status === 'invalid' ? `its signature was invalid: ${request.verification.reason ?? 'no reason recorded'}` : `the listener answered ${request.response_status}`;
-  return failure(`${request.rid} was rejected when it arrived (${why}), so its body cannot be trusted`,
-    `to send it anyway, add --allow-rejected; to resend the event DataChonk sent, use the id of an accepted delivery (datachonk events list)`);
+  const why =
+    request.verification.status === 'invalid'
+      ? `its signature was invalid: ${request.verification.reason ?? 'no reason recorded'}`
+      : `the listener answered ${request.response_status}`;
+  return failure(
+    `${request.rid} was rejected when it arrived (${why}), so its body cannot be trusted`,
+    `to send it anyway, add --allow-rejected; to resend the event DataChonk sent, use the id of an accepted delivery (datachonk events list)`,
+  );
 }
 
 /** --to follows --forward's rule (a target without a path gets the path and query the event came to); else the journalled targets. */
@@ -132,8 +176,10 @@ function resendTargets(entry: JournalEntry, to: URL | undefined): string[] {
   // The journal is a file the user may have edited: a target that is not an http(s) URL is named.
   for (const target of entry.request.targets) {
     if (!isHttpTarget(target)) {
-      throw failure(`the journal entry ${entry.request.rid} has a target that is not an http or https URL: ${JSON.stringify(target)}`,
-        'resend it with --to <target> (3000, localhost:3000 or a URL), or fix the entry in the journal');
+      throw failure(
+        `the journal entry ${entry.request.rid} has a target that is not an http or https URL: ${JSON.stringify(target)}`,
+        'resend it with --to <target> (3000, localhost:3000 or a URL), or fix the entry in the journal',
+      );
     }
   }
   return entry.request.targets;
@@ -152,6 +198,10 @@ function isHttpTarget(target: string): boolean {
 
 async function requireEntry(ctx: Context, id: string): Promise<JournalEntry> {
   const entry = findEntry(await readJournal(journalFile(ctx)), id);
-  if (!entry) throw failure(`no event ${id} in the journal ${journalFile(ctx)}`, 'run `datachonk events list` to see the ids it holds');
+  if (!entry)
+    throw failure(
+      `no event ${id} in the journal ${journalFile(ctx)}`,
+      'run `datachonk events list` to see the ids it holds',
+    );
   return entry;
 }

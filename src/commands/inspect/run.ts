@@ -16,10 +16,17 @@ import type { InspectSpecs } from './index.js';
 const inspect: Action<InspectSpecs> = async (ctx, { options }) => {
   const { secret, source } = await resolveSecret(options.secret, ctx.env, ctx.paths.configFile);
   const listenersDir = join(ctx.paths.stateDir, LISTENERS_DIR);
-  const listenUrl = async () => (await runningListeners(listenersDir, isAlive)).sort((a, b) => b.started_at.localeCompare(a.started_at))[0]?.url;
+  const listenUrl = async () =>
+    (await runningListeners(listenersDir, isAlive)).sort((a, b) => b.started_at.localeCompare(a.started_at))[0]?.url;
   const stopRequested = ctx.waitForShutdown();
   const inspector = await startJournalInspector({
-    port: options.port, journalFile: join(ctx.paths.stateDir, JOURNAL_FILE), mode: 'inspect', secret, userAgent: userAgent(ctx), listenUrl, targets: [],
+    port: options.port,
+    journalFile: join(ctx.paths.stateDir, JOURNAL_FILE),
+    mode: 'inspect',
+    secret,
+    userAgent: userAgent(ctx),
+    listenUrl,
+    targets: [],
   });
   showInspectorReady(ctx, { url: inspector.url, listenUrl: await listenUrl(), secretSource: source });
   await stopRequested;

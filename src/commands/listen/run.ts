@@ -49,15 +49,20 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
   warnAboutRoutes(view, options.forward);
   let session: ListenSession;
   try {
-    session = await startListenSession(sessionOptions(ctx, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }), view);
+    session = await startListenSession(
+      sessionOptions(ctx, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }),
+      view,
+    );
   } catch (error) {
     await client?.close();
     throw error;
   }
-  const inspector = await startOwnInspector(ctx, { options, session, secret: resolved.secret }).catch(async (error: unknown) => {
-    await shutdown(view, session, client);
-    throw error;
-  });
+  const inspector = await startOwnInspector(ctx, { options, session, secret: resolved.secret }).catch(
+    async (error: unknown) => {
+      await shutdown(view, session, client);
+      throw error;
+    },
+  );
   const ready = { ...readyInfo({ options, resolved, session, sessionSecret, events }), inspectorUrl: inspector?.url };
   if (options.readyFile) await writeReadyFile(options.readyFile, ready);
   view.ready(ready);
@@ -81,24 +86,44 @@ interface Setup {
   tunnel: TunnelProvider | undefined;
 }
 
-function sessionOptions(ctx: Context, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }: Setup): ListenSessionOptions {
+function sessionOptions(
+  ctx: Context,
+  { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }: Setup,
+): ListenSessionOptions {
   return {
     receiver: {
-      host: options.host, port: options.port, path: options.path, secrets: sessionSecret ? [sessionSecret, ...appSecrets] : appSecrets,
-      appSecrets, otherSecrets, skipVerify: options.skipVerify, events: events && new Set(events), targets: options.forward.map((route) => route.url), targetPatterns: options.forward.map((route) => route.events),
-      forwardTimeoutMs: options.forwardTimeout, maxBodyBytes: options.maxBody,
-      now: ctx.now, monotonic: ctx.monotonic,
+      host: options.host,
+      port: options.port,
+      path: options.path,
+      secrets: sessionSecret ? [sessionSecret, ...appSecrets] : appSecrets,
+      appSecrets,
+      otherSecrets,
+      skipVerify: options.skipVerify,
+      events: events && new Set(events),
+      targets: options.forward.map((route) => route.url),
+      targetPatterns: options.forward.map((route) => route.events),
+      forwardTimeoutMs: options.forwardTimeout,
+      maxBodyBytes: options.maxBody,
+      now: ctx.now,
+      monotonic: ctx.monotonic,
     },
     journalFile: options.journal ? join(ctx.paths.stateDir, JOURNAL_FILE) : undefined,
     presenceDir: join(ctx.paths.stateDir, LISTENERS_DIR),
     tunnel,
     healing: {
-      restartDelaysMs: options.tunnelRetry, checkIntervalMs: options.tunnelCheck, checkFailures: TUNNEL_CHECK_FAILURES, checkTimeoutMs: TUNNEL_CHECK_TIMEOUT_MS,
+      restartDelaysMs: options.tunnelRetry,
+      checkIntervalMs: options.tunnelCheck,
+      checkFailures: TUNNEL_CHECK_FAILURES,
+      checkTimeoutMs: TUNNEL_CHECK_TIMEOUT_MS,
     },
     publicUrl: options.tunnelUrl,
     registration: client && {
-      api: new WebhooksApi(client), events: events ?? EVENT_TYPES, secret: sessionSecret!, owner: { host: hostname(), pid: process.pid },
-      now: ctx.now, isAlive,
+      api: new WebhooksApi(client),
+      events: events ?? EVENT_TYPES,
+      secret: sessionSecret!,
+      owner: { host: hostname(), pid: process.pid },
+      now: ctx.now,
+      isAlive,
     },
   };
 }
@@ -108,27 +133,42 @@ async function writeReadyFile(file: string, info: ReadyInfo): Promise<void> {
   try {
     await writeFileAtomically(file, `${JSON.stringify(readyRecord(info))}\n`, 0o644);
   } catch (error) {
-    throw failure(`cannot write the ready file ${file}: ${(error as Error).message}`, 'give --ready-file a path in a folder you can write to');
+    throw failure(
+      `cannot write the ready file ${file}: ${(error as Error).message}`,
+      'give --ready-file a path in a folder you can write to',
+    );
   }
 }
 
 /** `--inspect`: the web inspector over this listener's journal, sending replays and edits through it. */
-function startOwnInspector(ctx: Context, { options, session, secret }: { options: ListenOptions; session: ListenSession; secret: string }): Promise<Inspector | undefined> {
+function startOwnInspector(
+  ctx: Context,
+  { options, session, secret }: { options: ListenOptions; session: ListenSession; secret: string },
+): Promise<Inspector | undefined> {
   if (options.inspect === undefined || !session.journalFile) return Promise.resolve(undefined);
   return startJournalInspector({
-    port: options.inspect, journalFile: session.journalFile, mode: 'listen', secret, userAgent: userAgent(ctx),
-    listenUrl: async () => session.receiver.url, targets: options.forward.map((route) => route.url.href),
+    port: options.inspect,
+    journalFile: session.journalFile,
+    mode: 'listen',
+    secret,
+    userAgent: userAgent(ctx),
+    listenUrl: async () => session.receiver.url,
+    targets: options.forward.map((route) => route.url.href),
   });
 }
 
 /** A target without a port (port 80, rarely meant); a pattern that takes none of the event types this version knows. */
 function warnAboutRoutes(view: ListenView, routes: readonly ForwardRoute[]): void {
   for (const { url } of routes.filter((route) => route.impliedPort)) {
-    view.warning(`--forward ${url.hostname} has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward ${url.hostname}:3000`);
+    view.warning(
+      `--forward ${url.hostname} has no port, so events go to port 80 (http's default); if your app listens elsewhere, name its port: --forward ${url.hostname}:3000`,
+    );
   }
   for (const { events } of routes) {
     if (events !== undefined && !EVENT_TYPES.some((type) => eventPattern(events).test(type))) {
-      view.warning(`--forward ${events}=…: no event type this version knows matches "${events}" (the types: ${EVENT_TYPES.join(', ')}); events DataChonk adds later will, if it matches them`);
+      view.warning(
+        `--forward ${events}=…: no event type this version knows matches "${events}" (the types: ${EVENT_TYPES.join(', ')}); events DataChonk adds later will, if it matches them`,
+      );
     }
   }
 }
@@ -155,7 +195,10 @@ async function registrationClient(ctx: Context, options: ListenOptions): Promise
   if (!wanted) return undefined;
   const settings = await resolveApiSettings(options, ctx.env, ctx.paths.configFile);
   if (options.register && !settings.key) {
-    throw usageError('--register needs a DataChonk API key', 'run `datachonk auth login`, set DATACHONK_API_KEY, or pass --api-key');
+    throw usageError(
+      '--register needs a DataChonk API key',
+      'run `datachonk auth login`, set DATACHONK_API_KEY, or pass --api-key',
+    );
   }
   return settings.key ? apiClient(ctx, settings.url, settings.key) : undefined;
 }
@@ -166,7 +209,13 @@ function provider(ctx: Context, bin: string): TunnelProvider {
   // before it starts the next).
   let killLatest: (() => void) | undefined;
   return cloudflaredProvider({
-    bin, env: ctx.env, stateDir: ctx.paths.stateDir, pid: process.pid, isAlive, startTimeoutMs: 30_000, stopGraceMs: 5_000,
+    bin,
+    env: ctx.env,
+    stateDir: ctx.paths.stateDir,
+    pid: process.pid,
+    isAlive,
+    startTimeoutMs: 30_000,
+    stopGraceMs: 5_000,
     signal: (pid, signal) => process.kill(pid, signal),
     onStarted: (kill) => {
       if (!killLatest) ctx.onExit(() => killLatest?.());
@@ -185,16 +234,30 @@ interface ReadySources {
 
 function readyInfo({ options, resolved, session, sessionSecret, events }: ReadySources) {
   const exposed = options.tunnel || options.tunnelUrl !== undefined;
-  const secretText = resolved.source === 'dev' ? resolved.secret : resolved.source === 'env' ? '"$DATACHONK_WEBHOOK_SECRET"' : '<your --secret>';
-  const registerCommand = exposed && !session.webhook
-    ? `datachonk webhooks create --url ${session.publicUrl} --secret ${secretText}${events ? ` --events ${events.join(',')}` : ''}`
-    : undefined;
+  const secretText =
+    resolved.source === 'dev'
+      ? resolved.secret
+      : resolved.source === 'env'
+        ? '"$DATACHONK_WEBHOOK_SECRET"'
+        : '<your --secret>';
+  const registerCommand =
+    exposed && !session.webhook
+      ? `datachonk webhooks create --url ${session.publicUrl} --secret ${secretText}${events ? ` --events ${events.join(',')}` : ''}`
+      : undefined;
   return {
-    url: session.receiver.url, secret: resolved.secret, secretSource: resolved.source, moreSecrets: Math.max(0, options.secret.length - 1), skipVerify: options.skipVerify, events,
+    url: session.receiver.url,
+    secret: resolved.secret,
+    secretSource: resolved.source,
+    moreSecrets: Math.max(0, options.secret.length - 1),
+    skipVerify: options.skipVerify,
+    events,
     journalFile: session.journalFile,
     targets: routeTexts(options.forward),
     forward: options.forward.map((route) => ({ url: route.url.href, events: route.events ?? null })),
-    publicUrl: session.webhook ? session.publicUrl ?? session.receiver.url : session.publicUrl,
-    webhookId: session.webhook?.id, sessionSecret, registerCommand, quickTunnel: options.tunnel,
+    publicUrl: session.webhook ? (session.publicUrl ?? session.receiver.url) : session.publicUrl,
+    webhookId: session.webhook?.id,
+    sessionSecret,
+    registerCommand,
+    quickTunnel: options.tunnel,
   };
 }

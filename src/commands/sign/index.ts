@@ -10,6 +10,9 @@ export type SignSpecs = typeof options;
 
 export default command({
   options,
-  examples: ['datachonk sign --secret whsec_test --file payload.json', 'datachonk trigger generation.completed --dry-run --json | jq -j .body | datachonk sign'],
+  examples: [
+    'datachonk sign --secret whsec_test --file payload.json',
+    'datachonk trigger generation.completed --dry-run --json | jq -j .body | datachonk sign',
+  ],
   action: async () => (await import('./run.js')).default,
 });

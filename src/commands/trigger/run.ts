@@ -39,7 +39,9 @@ const trigger: Action<TriggerSpecs> = async (ctx, { args: [event], options: flag
   const seed = flags.seed ?? randomInt(0, 2 ** 32);
   const random = seededRandom(seed);
   const batch = flags.scenario
-    ? await (await import('./scenario.js')).scenarioBatch(ctx, { flags, seed, random, requestMaker: () => requestMaker(ctx, flags) })
+    ? await (
+        await import('./scenario.js')
+      ).scenarioBatch(ctx, { flags, seed, random, requestMaker: () => requestMaker(ctx, flags) })
     : await eventBatch(ctx, event, flags);
   if (batch) await sendBatch(ctx, { batch, flags, random });
 };
@@ -49,10 +51,19 @@ export default trigger;
 /** Usage errors for options that only go with others (commander's conflicts say the rest). */
 function refuseMixes(event: string | undefined, flags: TriggerOptions): void {
   if (flags.all && event) throw usageError('--all sends every event type: leave out the event name');
-  if (flags.scenario && event) throw usageError('--scenario names the events to send: leave out the event name', 'its events are listed by `datachonk trigger --list-scenarios`');
-  const reorders = (['shuffle', 'reverse', 'duplicate'] as const).filter((key) => flags[key] !== undefined && flags[key] !== false);
+  if (flags.scenario && event)
+    throw usageError(
+      '--scenario names the events to send: leave out the event name',
+      'its events are listed by `datachonk trigger --list-scenarios`',
+    );
+  const reorders = (['shuffle', 'reverse', 'duplicate'] as const).filter(
+    (key) => flags[key] !== undefined && flags[key] !== false,
+  );
   if (reorders.length > 0 && !flags.scenario) {
-    throw usageError(`--${reorders[0]} changes the order of a scenario's events: add --scenario <name|file>`, 'see `datachonk trigger --list-scenarios`');
+    throw usageError(
+      `--${reorders[0]} changes the order of a scenario's events: add --scenario <name|file>`,
+      'see `datachonk trigger --list-scenarios`',
+    );
   }
 }
 
@@ -68,7 +79,8 @@ async function eventBatch(ctx: Context, event: string | undefined, flags: Trigge
     return undefined;
   }
   const makeRequest = await requestMaker(ctx, flags);
-  const requestFor = (next: ReturnType<typeof compileRecipe>) => makeRequest(next({ id: newEventId(), createdAt: ctx.now() }));
+  const requestFor = (next: ReturnType<typeof compileRecipe>) =>
+    makeRequest(next({ id: newEventId(), createdAt: ctx.now() }));
   return {
     total: recipes.length * flags.count,
     dryRun: () => recipes.map((recipe) => requestFor(compileRecipe(recipe))),
@@ -82,17 +94,25 @@ async function eventBatch(ctx: Context, event: string | undefined, flags: Trigge
 }
 
 async function requestMaker(ctx: Context, flags: TriggerOptions): Promise<RequestMaker> {
-  const { secret } = flags.signature === 'missing' ? { secret: '' } : await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
+  const { secret } =
+    flags.signature === 'missing' ? { secret: '' } : await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
   // A user name and password in the URL go as Basic authorization, and are never shown (the password masked).
   const target = splitCredentials(flags.url);
   const options = {
-    ...target, secret, signature: flags.signature, userAgent: userAgent(ctx), headers: Object.fromEntries(flags.header),
+    ...target,
+    secret,
+    signature: flags.signature,
+    userAgent: userAgent(ctx),
+    headers: Object.fromEntries(flags.header),
   };
   return ({ body, event, id }) => buildWebhookRequest(body, event, id, options);
 }
 
 /** Sends a batch (or prints it, for a dry run) and says how it went. */
-async function sendBatch(ctx: Context, run: { batch: Batch; flags: TriggerOptions; random: () => number }): Promise<void> {
+async function sendBatch(
+  ctx: Context,
+  run: { batch: Batch; flags: TriggerOptions; random: () => number },
+): Promise<void> {
   const { batch, flags } = run;
   const dryRun = flags.dryRun ? batch.dryRun() : undefined;
   const view = await createTriggerView(ctx, { total: dryRun?.length ?? batch.total });
@@ -111,25 +131,40 @@ async function sendBatch(ctx: Context, run: { batch: Batch; flags: TriggerOption
     wake?.();
   });
   const delay = flags.delay;
-  const pause = delay && (() => new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, pickDelay(delay, run.random));
-    wake = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-  }));
+  const pause =
+    delay &&
+    (() =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pickDelay(delay, run.random));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }));
   const sender = createSender({ connections: flags.concurrency, clock: ctx.monotonic });
   const expectStatus = flags.expectStatus;
-  const summary = await runDeliveries(batch.requests(), {
-    concurrency: flags.concurrency, timeoutMs: flags.timeout, sender, clock: ctx.monotonic, stopped: () => stoppedBy !== undefined,
-    expectStatus: (status) => (expectStatus === undefined ? status >= 200 && status < 300 : status === expectStatus),
-    ...(pause ? { pause } : {}),
-  }, view).finally(() => sender.close());
+  const summary = await runDeliveries(
+    batch.requests(),
+    {
+      concurrency: flags.concurrency,
+      timeoutMs: flags.timeout,
+      sender,
+      clock: ctx.monotonic,
+      stopped: () => stoppedBy !== undefined,
+      expectStatus: (status) => (expectStatus === undefined ? status >= 200 && status < 300 : status === expectStatus),
+      ...(pause ? { pause } : {}),
+    },
+    view,
+  ).finally(() => sender.close());
   if (batch.total > 1 || stoppedBy) view.summary(summary);
   view.stop();
   const { total } = batch;
-  if (stoppedBy) throw interrupted(`interrupted (${stoppedBy}): sent ${summary.sent} of ${total} event${total === 1 ? '' : 's'}, ${summary.ok} as expected, ${summary.failed} not`);
-  if (summary.failed > 0) throw explainFailures(summary, { total, expectStatus, url: flags.url, seed: batch.scenario?.seed });
+  if (stoppedBy)
+    throw interrupted(
+      `interrupted (${stoppedBy}): sent ${summary.sent} of ${total} event${total === 1 ? '' : 's'}, ${summary.ok} as expected, ${summary.failed} not`,
+    );
+  if (summary.failed > 0)
+    throw explainFailures(summary, { total, expectStatus, url: flags.url, seed: batch.scenario?.seed });
 }
 
 interface Expected {
@@ -143,20 +178,27 @@ interface Expected {
 function explainFailures(summary: TriggerSummary, run: Expected) {
   const expected = run.expectStatus === undefined ? 'a 2xx status' : `status ${run.expectStatus}`;
   const host = new URL(run.url).host;
-  const again = run.seed === undefined ? '' : `${run.total > 1 ? '; ' : ''}--seed ${run.seed} sends them in the same order again`;
+  const again =
+    run.seed === undefined ? '' : `${run.total > 1 ? '; ' : ''}--seed ${run.seed} sends them in the same order again`;
   const hint = (text: string | undefined) => (text || again ? `${text ?? ''}${again}` : undefined);
   const cause = listenerCause(summary, host);
   if (run.total > 1) {
-    return failure(`${summary.failed} of ${summary.sent} deliveries did not get ${expected}${cause ? `; the first: ${cause}` : ''}`,
-      hint(networkHint(summary, host) ?? statusHint(summary, run)));
+    return failure(
+      `${summary.failed} of ${summary.sent} deliveries did not get ${expected}${cause ? `; the first: ${cause}` : ''}`,
+      hint(networkHint(summary, host) ?? statusHint(summary, run)),
+    );
   }
-  if (summary.firstError) return failure(`could not deliver the event: ${summary.firstError}`, networkHint(summary, host));
+  if (summary.firstError)
+    return failure(`could not deliver the event: ${summary.firstError}`, networkHint(summary, host));
   if (cause) return failure(cause, statusHint(summary, run));
   const status = summary.firstUnexpectedStatus;
   const said = summary.firstUnexpectedBody ? `: ${bodyExcerpt(summary.firstUnexpectedBody)}` : '';
   // Who answered matters: a 401 from `datachonk listen` means the app never saw the request.
-  const who = summary.firstUnexpectedByListener ? `the listener at ${host} (datachonk listen) answered ${status}` : `your app answered ${status}`;
-  const after = summary.firstUnexpectedByListener && status !== undefined && status < 500 ? '; your app never saw the request' : '';
+  const who = summary.firstUnexpectedByListener
+    ? `the listener at ${host} (datachonk listen) answered ${status}`
+    : `your app answered ${status}`;
+  const after =
+    summary.firstUnexpectedByListener && status !== undefined && status < 500 ? '; your app never saw the request' : '';
   return failure(`${who}, not ${expected}${said}${after}`, statusHint(summary, run));
 }
 
@@ -168,7 +210,8 @@ function listenerCause(summary: TriggerSummary, host: string): string | undefine
   if (!summary.firstUnexpectedByListener) return undefined;
   const said = summary.firstUnexpectedBody ? `: ${bodyExcerpt(summary.firstUnexpectedBody)}` : '';
   const listener = `the listener at ${host} (datachonk listen)`;
-  if (summary.firstUnexpectedStatus === 502) return `${listener} could not reach your app, so your app never saw the request${said}`;
+  if (summary.firstUnexpectedStatus === 502)
+    return `${listener} could not reach your app, so your app never saw the request${said}`;
   if (summary.firstUnexpectedStatus === 504) return `your app did not answer ${listener} in time${said}`;
   return undefined;
 }
@@ -180,16 +223,22 @@ function networkHint(summary: TriggerSummary, host: string): string | undefined 
 
 /** What to do about a status the listener answered itself, by status. */
 const LISTENER_HINTS: Record<number, string> = {
-  401: 'the listener verifies with its own secret: give trigger the same one (--secret, or DATACHONK_WEBHOOK_SECRET for both), or see the secret in the listener\'s Ready block',
+  401: "the listener verifies with its own secret: give trigger the same one (--secret, or DATACHONK_WEBHOOK_SECRET for both), or see the secret in the listener's Ready block",
   413: 'the listener refuses bodies larger than its --max-body: start it with a larger one (datachonk listen --max-body 10MiB)',
-  502: 'start your app (or fix the listener\'s --forward target), then send again: the listener passes each event on to it',
+  502: "start your app (or fix the listener's --forward target), then send again: the listener passes each event on to it",
   504: 'is your app stuck? start the listener with a longer --forward-timeout if it needs longer',
 };
 
-function statusHint(summary: TriggerSummary, run: { expectStatus: TriggerOptions['expectStatus'] }): string | undefined {
+function statusHint(
+  summary: TriggerSummary,
+  run: { expectStatus: TriggerOptions['expectStatus'] },
+): string | undefined {
   const status = summary.firstUnexpectedStatus;
-  if (summary.firstUnexpectedByListener && status !== undefined && LISTENER_HINTS[status]) return LISTENER_HINTS[status];
-  return run.expectStatus === undefined && summary.firstUnexpectedStatus ? 'use --expect-status if that status is what you meant to test' : undefined;
+  if (summary.firstUnexpectedByListener && status !== undefined && LISTENER_HINTS[status])
+    return LISTENER_HINTS[status];
+  return run.expectStatus === undefined && summary.firstUnexpectedStatus
+    ? 'use --expect-status if that status is what you meant to test'
+    : undefined;
 }
 
 /** What a response body says, short: the `error` of a JSON answer, the title or text of an HTML page, else its start. */
@@ -197,14 +246,17 @@ export function bodyExcerpt(body: string): string {
   const text = body.trim();
   try {
     const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
-    const said = typeof parsed.error === 'string' ? parsed.error : typeof parsed.message === 'string' ? parsed.message : undefined;
+    const said =
+      typeof parsed.error === 'string' ? parsed.error : typeof parsed.message === 'string' ? parsed.message : undefined;
     if (said) return clip(said);
   } catch {
     // Not JSON: below.
   }
   if (/^<(!doctype|html|head|body|\?xml)/i.test(text)) {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1] ?? /<h1[^>]*>([^<]*)<\/h1>/i.exec(text)?.[1];
-    const words = (title ?? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+    const words = (title ?? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' '))
+      .replace(/\s+/g, ' ')
+      .trim();
     return `an HTML page: ${clip(words)}`;
   }
   return clip(text.replace(/\s+/g, ' '));

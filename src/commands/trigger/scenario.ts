@@ -20,15 +20,23 @@ export async function listScenarios(ctx: Context): Promise<void> {
  * A scenario's sends: each step's request built and signed once (a fresh id, its created_at), then
  * sent in the order asked for; a duplicate is the same request again, byte for byte.
  */
-export async function scenarioBatch(ctx: Context, run: { flags: TriggerOptions; seed: number; random: () => number; requestMaker: () => Promise<RequestMaker> }): Promise<Batch> {
+export async function scenarioBatch(
+  ctx: Context,
+  run: { flags: TriggerOptions; seed: number; random: () => number; requestMaker: () => Promise<RequestMaker> },
+): Promise<Batch> {
   const { flags, random } = run;
   const plan = await planScenario({ scenario: flags.scenario!, sets: flags.set, validate: flags.validate }, ctx.now());
   warnUnknownFields(ctx, plan.warnings);
   const ordering = { shuffle: flags.shuffle, reverse: flags.reverse, duplicates: flags.duplicate ?? 0 };
   const sends = sendingOrder(plan.steps.length, ordering, random);
   const makeRequest = await run.requestMaker();
-  const built = plan.steps.map((step) => makeRequest(compileRecipe(step.recipe)({ id: newEventId(), createdAt: step.createdAt })));
-  const requests = sends.map((send) => ({ ...built[send.step]!, step: { number: send.step + 1, repeat: send.repeat } }));
+  const built = plan.steps.map((step) =>
+    makeRequest(compileRecipe(step.recipe)({ id: newEventId(), createdAt: step.createdAt })),
+  );
+  const requests = sends.map((send) => ({
+    ...built[send.step]!,
+    step: { number: send.step + 1, repeat: send.repeat },
+  }));
   const { scenario } = plan;
   return {
     total: requests.length,

@@ -17,18 +17,29 @@ export async function requireCloudflared(ctx: Context): Promise<string> {
   const found = await findCloudflared(ctx.env, await packageBinaryPath());
   if (found) return found.path;
   const interactive = Boolean(ctx.stdin.isTTY && ctx.stderr.isTTY);
-  if (interactive && await confirm(ctx, `--tunnel needs cloudflared, which is not installed. Download it from Cloudflare's GitHub releases (terms: ${TERMS})?`)) {
+  if (
+    interactive &&
+    (await confirm(
+      ctx,
+      `--tunnel needs cloudflared, which is not installed. Download it from Cloudflare's GitHub releases (terms: ${TERMS})?`,
+    ))
+  ) {
     return download(ctx, 'Downloading cloudflared');
   }
-  throw failure('--tunnel needs cloudflared, and it is not installed',
-    `install it (${INSTALL_DOCS}, or \`brew install cloudflared\`), or run \`datachonk tunnel install\`, or set CLOUDFLARED_BIN to its path; or use --tunnel-url with a tunnel you run yourself`);
+  throw failure(
+    '--tunnel needs cloudflared, and it is not installed',
+    `install it (${INSTALL_DOCS}, or \`brew install cloudflared\`), or run \`datachonk tunnel install\`, or set CLOUDFLARED_BIN to its path; or use --tunnel-url with a tunnel you run yourself`,
+  );
 }
 
 async function download(ctx: Context, text: string): Promise<string> {
   try {
     return await withSpinner(ctx, text, downloadCloudflared);
   } catch (error) {
-    throw failure(`could not download cloudflared: ${(error as Error).message}`, `install it yourself (${INSTALL_DOCS}) and set CLOUDFLARED_BIN`);
+    throw failure(
+      `could not download cloudflared: ${(error as Error).message}`,
+      `install it yourself (${INSTALL_DOCS}) and set CLOUDFLARED_BIN`,
+    );
   }
 }
 

@@ -4,11 +4,24 @@ import { secretOption } from '../shared-options.js';
 
 const options = {
   ...secretOption(),
-  signature: { ...parsed('--signature <value>', 'the x-datachonk-signature header value, sha256=…', nonEmpty), required: true },
+  signature: {
+    ...parsed('--signature <value>', 'the x-datachonk-signature header value, sha256=…', nonEmpty),
+    required: true,
+  },
   file: text('--file <path>', 'read the body from this file instead of stdin'),
-  explain: flag('--explain', 'when the signature does not match, say why in full: the cause found, what was tried, what to fix'),
-  alsoSecret: repeatable('--also-secret <secret>', 'another secret the signer may have used (an old one, a colleague\'s), named in the diagnosis if it matches', nonEmpty),
-  expectedBody: text('--expected-body <file>', 'the bytes the sender signed (from its log): say where the body first differs from them'),
+  explain: flag(
+    '--explain',
+    'when the signature does not match, say why in full: the cause found, what was tried, what to fix',
+  ),
+  alsoSecret: repeatable(
+    '--also-secret <secret>',
+    "another secret the signer may have used (an old one, a colleague's), named in the diagnosis if it matches",
+    nonEmpty,
+  ),
+  expectedBody: text(
+    '--expected-body <file>',
+    'the bytes the sender signed (from its log): say where the body first differs from them',
+  ),
 };
 
 export type VerifySpecs = typeof options;

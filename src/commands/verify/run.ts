@@ -26,19 +26,27 @@ const verify: Action<VerifySpecs> = async (ctx, { options }) => {
     return;
   }
   const diagnosis = diagnoseSignature({
-    body, header: options.signature, secrets: [resolved.secret], expectedBody,
+    body,
+    header: options.signature,
+    secrets: [resolved.secret],
+    expectedBody,
     others: await knownSecrets(resolved.source, ctx.env, ctx.paths.configFile, alsoSecrets(options.alsoSecret)),
   })!;
   const { cause, hint } = explainSignature(diagnosis, expectedBody ? 'verify-expected' : 'verify');
-  if (ctx.output === 'json') printResult(ctx, '', jsonRecord(diagnosis, { cause, hint, verifyMessage: result.message }));
-  const difference = diagnosis.difference && expectedBody ? describeDifference(diagnosis.difference, body, expectedBody) : [];
+  if (ctx.output === 'json')
+    printResult(ctx, '', jsonRecord(diagnosis, { cause, hint, verifyMessage: result.message }));
+  const difference =
+    diagnosis.difference && expectedBody ? describeDifference(diagnosis.difference, body, expectedBody) : [];
   if (ctx.output === 'pretty' && options.explain) printExplanation(ctx, diagnosis, { resolved, options, difference });
   else if (ctx.output === 'pretty' && difference.length > 0) writeLine(ctx.stderr, multiline(difference.join('\n')));
   throw failure(`invalid signature: ${cause}`, hint);
 };
 
 function alsoSecrets(values: readonly string[]) {
-  return values.map((secret, i) => ({ secret, label: values.length > 1 ? `--also-secret #${i + 1}` : 'the --also-secret value' }));
+  return values.map((secret, i) => ({
+    secret,
+    label: values.length > 1 ? `--also-secret #${i + 1}` : 'the --also-secret value',
+  }));
 }
 
 async function readExpected(file: string): Promise<Buffer> {
@@ -52,7 +60,12 @@ async function readExpected(file: string): Promise<Buffer> {
 
 function jsonRecord(d: SignatureDiagnosis, words: { cause: string; hint: string; verifyMessage: string }): object {
   return {
-    valid: false, reason: d.reason, verify_reason: d.verify_reason, message: words.verifyMessage, cause: words.cause, hint: words.hint,
+    valid: false,
+    reason: d.reason,
+    verify_reason: d.verify_reason,
+    message: words.verifyMessage,
+    cause: words.cause,
+    hint: words.hint,
     ...(d.matched_secret ? { matched_secret: d.matched_secret } : {}),
     ...(d.form ? { form: d.form } : {}),
     ...(d.algorithm ? { algorithm: d.algorithm } : {}),
@@ -61,20 +74,27 @@ function jsonRecord(d: SignatureDiagnosis, words: { cause: string; hint: string;
 }
 
 const SOURCES: Record<ResolvedSecret['source'], string> = {
-  flag: 'the --secret value', env: 'the secret in DATACHONK_WEBHOOK_SECRET', dev: 'the local dev secret',
+  flag: 'the --secret value',
+  env: 'the secret in DATACHONK_WEBHOOK_SECRET',
+  dev: 'the local dev secret',
 };
 
 /** --explain: the cause, the code, what was checked and tried, and where the bodies differ. */
-function printExplanation(ctx: Context, d: SignatureDiagnosis, sources: { resolved: ResolvedSecret; options: OptionValues<VerifySpecs>; difference: string[] }): void {
+function printExplanation(
+  ctx: Context,
+  d: SignatureDiagnosis,
+  sources: { resolved: ResolvedSecret; options: OptionValues<VerifySpecs>; difference: string[] },
+): void {
   const { cause, hint } = explainSignature(d, sources.options.expectedBody ? 'verify-expected' : 'verify');
   const lines = [
     `reason:   ${d.reason}`,
     `cause:    ${cause}`,
     `fix:      ${hint}`,
     `checked:  with ${SOURCES[sources.resolved.source]}, over the ${sources.options.file ? `bytes of ${sources.options.file}` : 'bytes read from stdin'}`,
-    'tried:    the header\'s format; whitespace in the secret; the other secrets this machine knows (the local dev secret, '
-      + 'DATACHONK_WEBHOOK_SECRET, the API key, --also-secret); a newline added or removed; the body re-serialized '
-      + '(compact, pretty, sorted keys, Python, PHP)' + (sources.options.expectedBody ? '; the expected body' : ''),
+    "tried:    the header's format; whitespace in the secret; the other secrets this machine knows (the local dev secret, " +
+      'DATACHONK_WEBHOOK_SECRET, the API key, --also-secret); a newline added or removed; the body re-serialized ' +
+      '(compact, pretty, sorted keys, Python, PHP)' +
+      (sources.options.expectedBody ? '; the expected body' : ''),
     ...sources.difference,
   ];
   writeLine(ctx.stdout, multiline(lines.join('\n')));

@@ -21,8 +21,18 @@ const updateOptions = {
   ...apiOptions,
 };
 const rotateOptions = {
-  plan: { ...flag('--plan', 'make a new secret and print the steps that roll both ends without dropping a delivery; changes nothing'), conflicts: ['secret'] },
-  secret: parsed('--secret <secret>', 'set this secret (the one --plan made) instead of generating one; never printed', nonEmpty),
+  plan: {
+    ...flag(
+      '--plan',
+      'make a new secret and print the steps that roll both ends without dropping a delivery; changes nothing',
+    ),
+    conflicts: ['secret'],
+  },
+  secret: parsed(
+    '--secret <secret>',
+    'set this secret (the one --plan made) instead of generating one; never printed',
+    nonEmpty,
+  ),
   ...apiOptions,
 };
 const deleteOptions = { yes: flag('-y, --yes', 'do not ask (needed without a terminal)'), ...apiOptions };
@@ -36,32 +46,50 @@ export type ApiSpecs = typeof apiOptions;
 export default {
   commands: [
     command({
-      name: 'create', description: 'register an endpoint (POST /v1/webhooks)', options: createOptions,
-      examples: ['datachonk webhooks create --url https://example.com/webhooks/datachonk --events generation.completed,push.completed'],
+      name: 'create',
+      description: 'register an endpoint (POST /v1/webhooks)',
+      options: createOptions,
+      examples: [
+        'datachonk webhooks create --url https://example.com/webhooks/datachonk --events generation.completed,push.completed',
+      ],
       action: async () => (await import('./run.js')).create,
     }),
     command({
-      name: 'list', description: 'list registered endpoints', options: apiOptions,
+      name: 'list',
+      description: 'list registered endpoints',
+      options: apiOptions,
       examples: ['datachonk webhooks list', 'datachonk webhooks list --json | jq -r .url'],
       action: async () => (await import('./run.js')).list,
     }),
     command({
-      name: 'get', description: 'show one endpoint', args: [ID], options: apiOptions,
+      name: 'get',
+      description: 'show one endpoint',
+      args: [ID],
+      options: apiOptions,
       examples: ['datachonk webhooks get wh_3kTq9'],
       action: async () => (await import('./run.js')).get,
     }),
     command({
-      name: 'update', description: 'change an endpoint', args: [ID], options: updateOptions,
+      name: 'update',
+      description: 'change an endpoint',
+      args: [ID],
+      options: updateOptions,
       examples: ['datachonk webhooks update wh_3kTq9 --events generation.completed --disable'],
       action: async () => (await import('./run.js')).update,
     }),
     command({
-      name: 'delete', description: 'remove an endpoint (asks first on a terminal)', args: [ID], options: deleteOptions,
+      name: 'delete',
+      description: 'remove an endpoint (asks first on a terminal)',
+      args: [ID],
+      options: deleteOptions,
       examples: ['datachonk webhooks delete wh_3kTq9 --yes'],
       action: async () => (await import('./run.js')).remove,
     }),
     command({
-      name: 'rotate-secret', description: 'give an endpoint a new signing secret, shown once (--plan first to drop no delivery)', args: [ID], options: rotateOptions,
+      name: 'rotate-secret',
+      description: 'give an endpoint a new signing secret, shown once (--plan first to drop no delivery)',
+      args: [ID],
+      options: rotateOptions,
       examples: [
         'datachonk webhooks rotate-secret wh_3kTq9 --plan                     # a new secret and the steps; changes nothing',
         'datachonk webhooks rotate-secret wh_3kTq9 --secret whsec_from_the_plan   # once your receiver accepts both',
@@ -70,7 +98,10 @@ export default {
       action: async () => (await import('./run.js')).rotateSecret,
     }),
     command({
-      name: 'deliveries', description: 'list delivery attempts (the local emulator only)', args: [ID], options: apiOptions,
+      name: 'deliveries',
+      description: 'list delivery attempts (the local emulator only)',
+      args: [ID],
+      options: apiOptions,
       examples: ['datachonk webhooks deliveries wh_3kTq9'],
       action: async () => (await import('./run.js')).deliveries,
     }),

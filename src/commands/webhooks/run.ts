@@ -20,7 +20,11 @@ import type { ApiSpecs, CreateSpecs, DeleteSpecs, RotateSpecs, UpdateSpecs } fro
 /** Event names are checked before any request is made (exit 2, with a suggestion). */
 const eventList = (names: string[] | undefined) => names?.map(requireEventType);
 
-async function withApi<T>(ctx: Context, flags: ApiFlags, run: (webhooks: Awaited<ReturnType<typeof webhooksApi>>['api']) => Promise<T>): Promise<T> {
+async function withApi<T>(
+  ctx: Context,
+  flags: ApiFlags,
+  run: (webhooks: Awaited<ReturnType<typeof webhooksApi>>['api']) => Promise<T>,
+): Promise<T> {
   const { api: webhooks, client } = await webhooksApi(ctx, flags);
   try {
     return await run(webhooks);
@@ -32,7 +36,9 @@ async function withApi<T>(ctx: Context, flags: ApiFlags, run: (webhooks: Awaited
 export const create: Action<CreateSpecs> = async (ctx, { options: flags }) => {
   const events = eventList(flags.events) ?? [...EVENT_TYPES];
   const secret = flags.secret ?? generateSecret();
-  const webhook = await withApi(ctx, flags, (w) => w.create({ url: flags.url!, events, secret, description: flags.description }));
+  const webhook = await withApi(ctx, flags, (w) =>
+    w.create({ url: flags.url!, events, secret, description: flags.description }),
+  );
   createWebhooksView(ctx).one(webhook, { title: 'Created webhook', secret: flags.secret ? undefined : secret });
 };
 
@@ -46,20 +52,31 @@ export const get: Action<ApiSpecs> = async (ctx, { args: [id], options: flags })
 
 export const update: Action<UpdateSpecs> = async (ctx, { args: [id], options: flags }) => {
   const changes = {
-    url: flags.url, events: eventList(flags.events), secret: flags.secret, description: flags.description,
-    status: flags.enable ? 'active' as const : flags.disable ? 'disabled' as const : undefined,
+    url: flags.url,
+    events: eventList(flags.events),
+    secret: flags.secret,
+    description: flags.description,
+    status: flags.enable ? ('active' as const) : flags.disable ? ('disabled' as const) : undefined,
   };
   if (Object.values(changes).every((value) => value === undefined)) {
-    throw usageError('nothing to update', 'give at least one of --url, --events, --secret, --description, --enable, --disable');
+    throw usageError(
+      'nothing to update',
+      'give at least one of --url, --events, --secret, --description, --enable, --disable',
+    );
   }
   createWebhooksView(ctx).one(await withApi(ctx, flags, (w) => w.update(id!, changes)), { title: 'Updated webhook' });
 };
 
 export const remove: Action<DeleteSpecs> = async (ctx, { args: [id], options: flags }) => {
   if (!flags.yes) {
-    if (!ctx.stdin.isTTY) throw usageError(`deleting ${id} needs confirmation`, 'pass --yes to delete without a prompt (no terminal to ask on)');
+    if (!ctx.stdin.isTTY)
+      throw usageError(
+        `deleting ${id} needs confirmation`,
+        'pass --yes to delete without a prompt (no terminal to ask on)',
+      );
     // Declining is a cancelled action, not a mistake in the command (exit 1, not 2).
-    if (!(await confirm(ctx, `Delete webhook ${id}? DataChonk will stop sending to it.`))) throw failure(`cancelled: ${id} was not deleted`);
+    if (!(await confirm(ctx, `Delete webhook ${id}? DataChonk will stop sending to it.`)))
+      throw failure(`cancelled: ${id} was not deleted`);
   }
   await withApi(ctx, flags, (w) => w.delete(id!));
   createWebhooksView(ctx).deleted(id!);
@@ -77,13 +94,20 @@ export const rotateSecret: Action<RotateSpecs> = async (ctx, { args: [id], optio
   }
   const generated = flags.secret === undefined ? generateSecret() : undefined;
   const webhook = await withApi(ctx, flags, (w) => w.update(id!, { secret: flags.secret ?? generated! }));
-  view.one(webhook, { title: 'Rotated the signing secret: deliveries are signed with the new one from now on', secret: generated });
+  view.one(webhook, {
+    title: 'Rotated the signing secret: deliveries are signed with the new one from now on',
+    secret: generated,
+  });
   view.rotated(webhook, { planned: generated === undefined });
   // A `listen` session's webhook: that listener verifies with the secret it registered, and cannot
   // learn the new one while it runs.
   const owner = sessionOf(webhook);
-  if (owner && owner.host === hostname() && isAlive(owner.pid)) view.listenerHoldsOldSecret(webhook, { session: true, pid: owner.pid });
-  else if (!owner && listenerAt(await runningListeners(join(ctx.paths.stateDir, LISTENERS_DIR), isAlive), webhook.url)) {
+  if (owner && owner.host === hostname() && isAlive(owner.pid))
+    view.listenerHoldsOldSecret(webhook, { session: true, pid: owner.pid });
+  else if (
+    !owner &&
+    listenerAt(await runningListeners(join(ctx.paths.stateDir, LISTENERS_DIR), isAlive), webhook.url)
+  ) {
     view.listenerHoldsOldSecret(webhook, { session: false });
   }
 };

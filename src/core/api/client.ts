@@ -64,7 +64,12 @@ export class ApiClient {
     const result = schema.safeParse(data);
     if (!result.success) {
       const issue = result.error.issues[0]!;
-      throw new Failure('api-unexpected', { method, path, field: issue.path.join('.') || '(body)', message: issue.message });
+      throw new Failure('api-unexpected', {
+        method,
+        path,
+        field: issue.path.join('.') || '(body)',
+        message: issue.message,
+      });
     }
     return result.data;
   }
@@ -100,9 +105,15 @@ export class ApiClient {
           continue;
         }
         const where = new URL(url);
-        throw new Failure('api-unreachable', {
-          host: where.host, loopback: cause === 'refused' && LOOPBACK.test(where.hostname), detail: describeNetworkFailure(cause, where, timeoutMs, error),
-        }, { cause: error });
+        throw new Failure(
+          'api-unreachable',
+          {
+            host: where.host,
+            loopback: cause === 'refused' && LOOPBACK.test(where.hostname),
+            detail: describeNetworkFailure(cause, where, timeoutMs, error),
+          },
+          { cause: error },
+        );
       }
       const text = await response.body.text();
       if ((response.statusCode === 429 || response.statusCode === 503) && attempt < maxRetries) {
@@ -125,18 +136,34 @@ function parseAnswer(status: number, text: string): unknown {
     try {
       json = JSON.parse(text);
     } catch {
-      if (status >= 400) throw new Failure('api-error', { status, code: httpCode(status), message: `HTTP ${status}: ${text.slice(0, 200)}` });
+      if (status >= 400)
+        throw new Failure('api-error', {
+          status,
+          code: httpCode(status),
+          message: `HTTP ${status}: ${text.slice(0, 200)}`,
+        });
       throw new Failure('api-not-json', { status });
     }
   }
   const error = errorEnvelopeSchema.safeParse(json);
   if (error.success) {
     const e = error.data.error;
-    throw new Failure('api-error', { status, code: e.code, message: e.message, details: e.details, requestId: error.data.meta?.requestId });
+    throw new Failure('api-error', {
+      status,
+      code: e.code,
+      message: e.message,
+      details: e.details,
+      requestId: error.data.meta?.requestId,
+    });
   }
   if (status >= 400) {
     const message = (json as { message?: unknown } | undefined)?.message;
-    throw new Failure('api-error', { status, code: httpCode(status), message: typeof message === 'string' ? message : `HTTP ${status}`, details: json });
+    throw new Failure('api-error', {
+      status,
+      code: httpCode(status),
+      message: typeof message === 'string' ? message : `HTTP ${status}`,
+      details: json,
+    });
   }
   const success = successEnvelopeSchema.safeParse(json);
   return success.success ? success.data.data : json;
@@ -144,7 +171,12 @@ function parseAnswer(status: number, text: string): unknown {
 
 function httpCode(status: number): string {
   const codes: Record<number, string> = {
-    400: 'INVALID_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 422: 'INVALID_REQUEST', 429: 'RATE_LIMITED',
+    400: 'INVALID_REQUEST',
+    401: 'UNAUTHORIZED',
+    403: 'FORBIDDEN',
+    404: 'NOT_FOUND',
+    422: 'INVALID_REQUEST',
+    429: 'RATE_LIMITED',
   };
   return codes[status] ?? `HTTP_${status}`;
 }

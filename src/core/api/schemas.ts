@@ -17,12 +17,13 @@ export const webhookSchema = z.looseObject({
 export type Webhook = z.infer<typeof webhookSchema>;
 
 /** A list: a bare array, or an object holding one (`webhooks`, `data` or `items`). */
-export const listOf = <T extends z.ZodType>(item: T) => z.union([
-  z.array(item),
-  z.looseObject({ webhooks: z.array(item) }).transform((o) => o.webhooks),
-  z.looseObject({ data: z.array(item) }).transform((o) => o.data),
-  z.looseObject({ items: z.array(item) }).transform((o) => o.items),
-]);
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.union([
+    z.array(item),
+    z.looseObject({ webhooks: z.array(item) }).transform((o) => o.webhooks),
+    z.looseObject({ data: z.array(item) }).transform((o) => o.data),
+    z.looseObject({ items: z.array(item) }).transform((o) => o.items),
+  ]);
 
 /** One delivery attempt, as the local emulator records it. */
 export const deliverySchema = z.looseObject({

@@ -24,7 +24,12 @@ export class WebhooksApi {
 
   /** `POST /v1/webhooks` with exactly the documented `{url, events, secret}` (and `description` when given). */
   create(input: CreateWebhook): Promise<Webhook> {
-    const body = { url: input.url, events: input.events, secret: input.secret, ...(input.description === undefined ? {} : { description: input.description }) };
+    const body = {
+      url: input.url,
+      events: input.events,
+      secret: input.secret,
+      ...(input.description === undefined ? {} : { description: input.description }),
+    };
     return this.call(undefined, () => this.client.request('POST', 'webhooks', webhookSchema, body));
   }
 
@@ -47,7 +52,9 @@ export class WebhooksApi {
 
   /** Emulator only: the delivery attempts of a webhook. */
   deliveries(id: string): Promise<Delivery[]> {
-    return this.call(id, () => this.client.request('GET', `webhooks/${encodeURIComponent(id)}/deliveries`, listOf(deliverySchema)));
+    return this.call(id, () =>
+      this.client.request('GET', `webhooks/${encodeURIComponent(id)}/deliveries`, listOf(deliverySchema)),
+    );
   }
 
   private async call<T>(id: string | undefined, run: () => Promise<T>): Promise<T> {
@@ -55,9 +62,9 @@ export class WebhooksApi {
       return await run();
     } catch (error) {
       // The webhook the failure is about, so that a 404 can name it.
-      if (isFailure(error, 'api-error') && id !== undefined) throw new Failure('api-error', { ...error.facts, webhookId: id });
+      if (isFailure(error, 'api-error') && id !== undefined)
+        throw new Failure('api-error', { ...error.facts, webhookId: id });
       throw error;
     }
   }
 }
-

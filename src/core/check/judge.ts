@@ -61,10 +61,14 @@ export function orList(items: readonly (string | number)[]): string {
 /** What a correct endpoint answers to the probe. */
 export function expectedOf(probe: Probe, expectations: Expectations): string {
   switch (probe.expectation) {
-    case 'refuse-forgery': return `a refusal: ${orList(expectations.expectReject)}`;
-    case 'accept-unknown': return expectations.allowUnknown.length ? `2xx or ${orList(expectations.allowUnknown)}` : '2xx';
-    case 'refuse-input': return '4xx';
-    default: return probe.repeat && probe.repeat !== 'once' ? '2xx, both times' : '2xx';
+    case 'refuse-forgery':
+      return `a refusal: ${orList(expectations.expectReject)}`;
+    case 'accept-unknown':
+      return expectations.allowUnknown.length ? `2xx or ${orList(expectations.allowUnknown)}` : '2xx';
+    case 'refuse-input':
+      return '4xx';
+    default:
+      return probe.repeat && probe.repeat !== 'once' ? '2xx, both times' : '2xx';
   }
 }
 
@@ -76,7 +80,9 @@ const is5xx = (status: number) => status >= 500;
 export function judge(probe: Probe, answers: readonly EndpointReply[], expectations: Expectations): CheckVerdict {
   const expected = expectedOf(probe, expectations);
   const verdict = (status: CheckStatus, hint?: CheckHint): CheckVerdict => ({
-    status: status === 'warn' && expectations.strict ? 'fail' : status, expected, ...(hint ? { hint } : {}),
+    status: status === 'warn' && expectations.strict ? 'fail' : status,
+    expected,
+    ...(hint ? { hint } : {}),
   });
   const missed = answers.find((answer) => answer.kind === 'error');
   if (missed) return verdict('fail', missed.code === 'timeout' ? 'timeout' : 'no-answer');
@@ -85,7 +91,11 @@ export function judge(probe: Probe, answers: readonly EndpointReply[], expectati
   return verdict(status, hint);
 }
 
-function judgeStatuses(probe: Probe, statuses: readonly number[], expectations: Expectations): [CheckHint | undefined, CheckStatus] {
+function judgeStatuses(
+  probe: Probe,
+  statuses: readonly number[],
+  expectations: Expectations,
+): [CheckHint | undefined, CheckStatus] {
   const status = statuses.find((s) => !is2xx(s)) ?? statuses[0]!;
   switch (probe.expectation) {
     case 'accept':
@@ -126,7 +136,10 @@ export interface LatencyFacts {
   answers: number;
 }
 
-export function judgeLatency(facts: LatencyFacts, budget: { slowMs: number; strict: boolean }): CheckVerdict & { status: CheckStatus } {
+export function judgeLatency(
+  facts: LatencyFacts,
+  budget: { slowMs: number; strict: boolean },
+): CheckVerdict & { status: CheckStatus } {
   const expected = `every answer within ${formatDuration(budget.slowMs)}`;
   if (facts.timedOut > 0) return { status: 'fail', expected, hint: 'timeout' };
   if (facts.slow > 0) return { status: budget.strict ? 'fail' : 'warn', expected, hint: 'slow' };

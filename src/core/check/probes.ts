@@ -66,7 +66,10 @@ export async function loadMaterial(secret: string, now: Date): Promise<Material>
 
 /** An event of a type, from its fixture, with a fresh id and created_at. */
 function fresh(material: Material, event: EventType = 'generation.completed'): JsonObject {
-  return buildPayload({ template: material.fixtures.get(event)!, overrides: [] }, { id: newEventId(), createdAt: material.now });
+  return buildPayload(
+    { template: material.fixtures.get(event)!, overrides: [] },
+    { id: newEventId(), createdAt: material.now },
+  );
 }
 
 /** A payload sent as `body` (default: compact, as DataChonk sends it), correctly signed over those bytes. */
@@ -93,87 +96,184 @@ function reversed(payload: JsonObject): JsonObject {
   return flip({ ...payload, data: flip(dataOf(payload)) });
 }
 
-const hmacHex = (algorithm: string, secret: string, body: string) => createHmac(algorithm, secret).update(body).digest('hex');
+const hmacHex = (algorithm: string, secret: string, body: string) =>
+  createHmac(algorithm, secret).update(body).digest('hex');
 
 const delivery: Probe[] = EVENT_TYPES.map((event) => ({
-  group: 'delivery', name: event, sends: `a ${event} event, signed`, expectation: 'accept',
+  group: 'delivery',
+  name: event,
+  sends: `a ${event} event, signed`,
+  expectation: 'accept',
   build: (m) => signed(m, fresh(m, event)),
 }));
 
-const forgery: Probe[] = ([
-  { name: 'missing-signature', sends: 'an event with no x-datachonk-signature header', build: forged(() => undefined) },
-  { name: 'wrong-secret', sends: 'an event signed with another secret', build: forged((body) => sign(randomId('whsec_', 32), body)) },
-  {
-    name: 'tampered-body', sends: 'an event whose project_id was changed after it was signed',
-    build: (m) => {
-      const payload = fresh(m);
-      const { signature } = signed(m, payload);
-      return { ...signed(m, { ...payload, project_id: 'proj_attacker' }), signature };
+const forgery: Probe[] = (
+  [
+    {
+      name: 'missing-signature',
+      sends: 'an event with no x-datachonk-signature header',
+      build: forged(() => undefined),
     },
-  },
-  { name: 'truncated-signature', sends: 'the right signature cut to 32 hex digits', malformed: true, build: forged((body, secret) => sign(secret, body).slice(0, 39)) },
-  { name: 'longer-signature', sends: 'the right signature with two more hex digits', malformed: true, build: forged((body, secret) => `${sign(secret, body)}00`) },
-  { name: 'sha1-signature', sends: 'sha1=<HMAC-SHA1 of the body>, another scheme', malformed: true, build: forged((body, secret) => `sha1=${hmacHex('sha1', secret, body)}`) },
-  { name: 'empty-signature', sends: 'an empty x-datachonk-signature header', malformed: true, build: forged(() => '') },
-  { name: 'garbage-signature', sends: 'sha256= and 64 characters that are not hex', malformed: true, build: forged(() => `sha256=${'not-hex!'.repeat(8)}`) },
-] satisfies Entry[]).map((probe): Probe => ({ group: 'forgery', expectation: 'refuse-forgery', ...probe }));
+    {
+      name: 'wrong-secret',
+      sends: 'an event signed with another secret',
+      build: forged((body) => sign(randomId('whsec_', 32), body)),
+    },
+    {
+      name: 'tampered-body',
+      sends: 'an event whose project_id was changed after it was signed',
+      build: (m) => {
+        const payload = fresh(m);
+        const { signature } = signed(m, payload);
+        return { ...signed(m, { ...payload, project_id: 'proj_attacker' }), signature };
+      },
+    },
+    {
+      name: 'truncated-signature',
+      sends: 'the right signature cut to 32 hex digits',
+      malformed: true,
+      build: forged((body, secret) => sign(secret, body).slice(0, 39)),
+    },
+    {
+      name: 'longer-signature',
+      sends: 'the right signature with two more hex digits',
+      malformed: true,
+      build: forged((body, secret) => `${sign(secret, body)}00`),
+    },
+    {
+      name: 'sha1-signature',
+      sends: 'sha1=<HMAC-SHA1 of the body>, another scheme',
+      malformed: true,
+      build: forged((body, secret) => `sha1=${hmacHex('sha1', secret, body)}`),
+    },
+    {
+      name: 'empty-signature',
+      sends: 'an empty x-datachonk-signature header',
+      malformed: true,
+      build: forged(() => ''),
+    },
+    {
+      name: 'garbage-signature',
+      sends: 'sha256= and 64 characters that are not hex',
+      malformed: true,
+      build: forged(() => `sha256=${'not-hex!'.repeat(8)}`),
+    },
+  ] satisfies Entry[]
+).map((probe): Probe => ({ group: 'forgery', expectation: 'refuse-forgery', ...probe }));
 
-const duplicates: Probe[] = ([
-  { name: 'same-event-twice', sends: 'one signed event (same id, same bytes) twice in a row', repeat: 'in-a-row' },
-  { name: 'same-event-at-once', sends: 'one signed event (same id, same bytes) twice at the same time', repeat: 'at-once' },
-] satisfies Omit<Entry, 'build'>[]).map((probe): Probe => ({ group: 'duplicates', expectation: 'accept', build: (m) => signed(m, fresh(m)), ...probe }));
+const duplicates: Probe[] = (
+  [
+    { name: 'same-event-twice', sends: 'one signed event (same id, same bytes) twice in a row', repeat: 'in-a-row' },
+    {
+      name: 'same-event-at-once',
+      sends: 'one signed event (same id, same bytes) twice at the same time',
+      repeat: 'at-once',
+    },
+  ] satisfies Omit<Entry, 'build'>[]
+).map((probe): Probe => ({ group: 'duplicates', expectation: 'accept', build: (m) => signed(m, fresh(m)), ...probe }));
 
-const forwardCompat: Probe[] = ([
-  {
-    name: 'unknown-event-type', sends: `a signed event of a type DataChonk may add later (${UNKNOWN_EVENT})`,
-    build: (m) => signed(m, { ...fresh(m, 'chonk.deleted'), event: UNKNOWN_EVENT }),
-  },
-  {
-    name: 'unknown-fields', sends: 'a signed event with fields DataChonk may add later, in the envelope and in data',
-    build: (m) => {
-      const payload = fresh(m);
-      return signed(m, { ...payload, data: { ...dataOf(payload), warehouse_region: 'eu-west-1' }, api_version: '2026-01-01' });
+const forwardCompat: Probe[] = (
+  [
+    {
+      name: 'unknown-event-type',
+      sends: `a signed event of a type DataChonk may add later (${UNKNOWN_EVENT})`,
+      build: (m) => signed(m, { ...fresh(m, 'chonk.deleted'), event: UNKNOWN_EVENT }),
     },
-  },
-] satisfies Entry[]).map((probe): Probe => ({ group: 'forward-compat', expectation: 'accept-unknown', ...probe }));
+    {
+      name: 'unknown-fields',
+      sends: 'a signed event with fields DataChonk may add later, in the envelope and in data',
+      build: (m) => {
+        const payload = fresh(m);
+        return signed(m, {
+          ...payload,
+          data: { ...dataOf(payload), warehouse_region: 'eu-west-1' },
+          api_version: '2026-01-01',
+        });
+      },
+    },
+  ] satisfies Entry[]
+).map((probe): Probe => ({ group: 'forward-compat', expectation: 'accept-unknown', ...probe }));
 
-const badInput: Probe[] = ([
-  {
-    name: 'not-json', sends: 'the first half of an event (not JSON), correctly signed',
-    build: (m) => {
-      const { body, ...rest } = signed(m, fresh(m));
-      const half = body.slice(0, Math.floor(body.length / 2));
-      return { ...rest, body: half, signature: sign(m.secret, half) };
+const badInput: Probe[] = (
+  [
+    {
+      name: 'not-json',
+      sends: 'the first half of an event (not JSON), correctly signed',
+      build: (m) => {
+        const { body, ...rest } = signed(m, fresh(m));
+        const half = body.slice(0, Math.floor(body.length / 2));
+        return { ...rest, body: half, signature: sign(m.secret, half) };
+      },
     },
-  },
-  {
-    name: 'not-an-envelope', sends: 'an event\'s data alone (JSON, but no id, event or created_at), correctly signed',
-    build: (m) => {
-      const payload = fresh(m);
-      return signed(m, payload, stringifyJson(dataOf(payload)));
+    {
+      name: 'not-an-envelope',
+      sends: "an event's data alone (JSON, but no id, event or created_at), correctly signed",
+      build: (m) => {
+        const payload = fresh(m);
+        return signed(m, payload, stringifyJson(dataOf(payload)));
+      },
     },
-  },
-] satisfies Entry[]).map((probe): Probe => ({ group: 'bad-input', expectation: 'refuse-input', ...probe }));
+  ] satisfies Entry[]
+).map((probe): Probe => ({ group: 'bad-input', expectation: 'refuse-input', ...probe }));
 
 /** The same event as other bytes, each signed over the bytes sent: all valid JSON of the same value. */
-const fidelity: Probe[] = ([
-  { name: 'pretty-printed', sends: 'the event indented over several lines', build: (m) => { const p = fresh(m); return signed(m, p, indentJson(p)); } },
-  { name: 'keys-reordered', sends: 'the event with its members (and data\'s) in the opposite order', build: (m) => signed(m, reversed(fresh(m))) },
-  { name: 'escaped-slashes', sends: 'the event with every / written \\/', build: (m) => { const p = fresh(m); return signed(m, p, stringifyJson(p).replaceAll('/', '\\/')); } },
-  {
-    name: 'unicode-escapes', sends: 'a chonk name with é written \\u00e9',
-    build: (m) => {
-      const p = fresh(m);
-      const payload = { ...p, data: { ...dataOf(p), chonk_name: 'dim_café_orders' } };
-      return signed(m, payload, stringifyJson(payload).replaceAll('é', '\\u00e9'));
+const fidelity: Probe[] = (
+  [
+    {
+      name: 'pretty-printed',
+      sends: 'the event indented over several lines',
+      build: (m) => {
+        const p = fresh(m);
+        return signed(m, p, indentJson(p));
+      },
     },
-  },
-  {
-    name: 'big-integer', sends: `a 64-bit integer (${BIG_INTEGER}) in a field of data`,
-    build: (m) => { const p = fresh(m); return signed(m, { ...p, data: { ...dataOf(p), sequence: new RawNumber(BIG_INTEGER) } }); },
-  },
-  { name: 'trailing-newline', sends: 'the compact event followed by a newline', build: (m) => { const p = fresh(m); return signed(m, p, `${stringifyJson(p)}\n`); } },
-] satisfies Entry[]).map((probe): Probe => ({ group: 'fidelity', expectation: 'accept-exact-bytes', ...probe }));
+    {
+      name: 'keys-reordered',
+      sends: "the event with its members (and data's) in the opposite order",
+      build: (m) => signed(m, reversed(fresh(m))),
+    },
+    {
+      name: 'escaped-slashes',
+      sends: 'the event with every / written \\/',
+      build: (m) => {
+        const p = fresh(m);
+        return signed(m, p, stringifyJson(p).replaceAll('/', '\\/'));
+      },
+    },
+    {
+      name: 'unicode-escapes',
+      sends: 'a chonk name with é written \\u00e9',
+      build: (m) => {
+        const p = fresh(m);
+        const payload = { ...p, data: { ...dataOf(p), chonk_name: 'dim_café_orders' } };
+        return signed(m, payload, stringifyJson(payload).replaceAll('é', '\\u00e9'));
+      },
+    },
+    {
+      name: 'big-integer',
+      sends: `a 64-bit integer (${BIG_INTEGER}) in a field of data`,
+      build: (m) => {
+        const p = fresh(m);
+        return signed(m, { ...p, data: { ...dataOf(p), sequence: new RawNumber(BIG_INTEGER) } });
+      },
+    },
+    {
+      name: 'trailing-newline',
+      sends: 'the compact event followed by a newline',
+      build: (m) => {
+        const p = fresh(m);
+        return signed(m, p, `${stringifyJson(p)}\n`);
+      },
+    },
+  ] satisfies Entry[]
+).map((probe): Probe => ({ group: 'fidelity', expectation: 'accept-exact-bytes', ...probe }));
 
 /** Every probe, in the order they run and are reported. */
-export const PROBES: readonly Probe[] = [...delivery, ...forgery, ...duplicates, ...forwardCompat, ...badInput, ...fidelity];
+export const PROBES: readonly Probe[] = [
+  ...delivery,
+  ...forgery,
+  ...duplicates,
+  ...forwardCompat,
+  ...badInput,
+  ...fidelity,
+];

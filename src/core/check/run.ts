@@ -2,7 +2,15 @@ import type { Sender } from '../send.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { buildWebhookRequest, type Target, type WebhookRequest } from '../trigger/request.js';
 import type { CheckGroup } from './groups.js';
-import { judge, judgeLatency, type EndpointReply, type CheckHint, type CheckStatus, type Expectations, type LatencyFacts } from './judge.js';
+import {
+  judge,
+  judgeLatency,
+  type EndpointReply,
+  type CheckHint,
+  type CheckStatus,
+  type Expectations,
+  type LatencyFacts,
+} from './judge.js';
 import { loadMaterial, PROBES, type Material, type Probe } from './probes.js';
 
 // The runner of `datachonk check`: sends the probes of the groups asked for through the one sender
@@ -73,7 +81,8 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
   const deliveries = PROBES.filter((probe) => probe.group === 'delivery');
   // A plain delivery goes first, reported or not: only its answer tells a wrong secret, path or address
   // from an endpoint that refuses the other probes' bytes (fidelity) or types (forward-compat) on purpose.
-  const probes = reported.length === 0 ? deliveries : reported[0]!.group === 'delivery' ? reported : [deliveries[0]!, ...reported];
+  const probes =
+    reported.length === 0 ? deliveries : reported[0]!.group === 'delivery' ? reported : [deliveries[0]!, ...reported];
   const material = await loadMaterial(settings.secret, world.now());
   const planned = reported.length + (settings.groups.has('latency') ? 1 : 0);
   const send = (probe: Probe) => runProbe(probe, { material, settings, world });
@@ -87,15 +96,25 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
       const result = await send(probe);
       done.set(probe, result);
       // Refused after the first answer: it went down (did a request crash it?). Send nothing more.
-      if (result.exchanges.some((e) => e.answer.kind === 'error' && e.answer.code === 'refused')) stopped ??= { reason: 'went-down', result };
+      if (result.exchanges.some((e) => e.answer.kind === 'error' && e.answer.code === 'refused'))
+        stopped ??= { reason: 'went-down', result };
     });
   }
   if (stopped?.reason === 'went-down') stopped = { ...stopped, suspects: suspects(done) };
   const results = reported.flatMap((probe) => done.get(probe) ?? []);
   if (!stopped && settings.groups.has('latency')) results.push(latencyResult([...done.values()], settings));
-  const notRun: CheckReport['notRun'] = reported.filter((probe) => !done.has(probe)).map(({ group, name }) => ({ group, check: name }));
+  const notRun: CheckReport['notRun'] = reported
+    .filter((probe) => !done.has(probe))
+    .map(({ group, name }) => ({ group, check: name }));
   if (stopped && settings.groups.has('latency')) notRun.push({ group: 'latency', check: 'answer-time' });
-  return { url: settings.shownUrl ?? settings.url, results, planned, notRun, ...(stopped ? { stopped } : {}), durationMs: world.clock() - started };
+  return {
+    url: settings.shownUrl ?? settings.url,
+    results,
+    planned,
+    notRun,
+    ...(stopped ? { stopped } : {}),
+    durationMs: world.clock() - started,
+  };
 }
 
 /**
@@ -111,33 +130,55 @@ function suspects(done: ReadonlyMap<Probe, CheckResult>): string[] {
 /** The first probe's answer stops the run when nothing else could pass. */
 function stopAtFirst(probe: Probe, result: CheckResult): CheckReport['stopped'] {
   const answer = result.exchanges[0]!.answer;
-  if (answer.kind === 'error') return { reason: 'unreachable', result: { ...result, hint: answer.code === 'timeout' ? 'timeout' : 'unreachable' } };
-  if (answer.status === 404 || answer.status === 405) return { reason: 'not-found', result: { ...result, status: 'fail', hint: 'wrong-path' } };
+  if (answer.kind === 'error')
+    return {
+      reason: 'unreachable',
+      result: { ...result, hint: answer.code === 'timeout' ? 'timeout' : 'unreachable' },
+    };
+  if (answer.status === 404 || answer.status === 405)
+    return { reason: 'not-found', result: { ...result, status: 'fail', hint: 'wrong-path' } };
   const signed = probe.expectation !== 'refuse-forgery';
   if (signed && (answer.status === 401 || answer.status === 403)) return { reason: 'refused-signed', result };
   return undefined;
 }
 
-async function runProbe(probe: Probe, run: { material: Material; settings: CheckSettings; world: CheckWorld }): Promise<CheckResult> {
+async function runProbe(
+  probe: Probe,
+  run: { material: Material; settings: CheckSettings; world: CheckWorld },
+): Promise<CheckResult> {
   const { settings, world } = run;
   const built = probe.build(run.material);
   const request = buildWebhookRequest(built.body, built.event, built.id, {
-    url: settings.url, shownUrl: settings.shownUrl, credentials: settings.credentials, secret: '', signature: 'missing', userAgent: settings.userAgent, headers: settings.headers,
+    url: settings.url,
+    shownUrl: settings.shownUrl,
+    credentials: settings.credentials,
+    secret: '',
+    signature: 'missing',
+    userAgent: settings.userAgent,
+    headers: settings.headers,
   });
   if (built.signature !== undefined) request.headers[SIGNATURE_HEADER] = built.signature;
-  const once = async (): Promise<Exchange> => ({ request, answer: answerOf(await world.sender.send(request, { timeoutMs: settings.timeoutMs, maxBodyBytes: 16 * 1024 })) });
+  const once = async (): Promise<Exchange> => ({
+    request,
+    answer: answerOf(await world.sender.send(request, { timeoutMs: settings.timeoutMs, maxBodyBytes: 16 * 1024 })),
+  });
   let exchanges: Exchange[];
   if (probe.repeat === 'at-once') exchanges = await Promise.all([once(), once()]);
   else if (probe.repeat === 'in-a-row') {
     const firstTime = await once();
     exchanges = firstTime.answer.kind === 'error' ? [firstTime] : [firstTime, await once()];
   } else exchanges = [await once()];
-  const verdict = judge(probe, exchanges.map((e) => e.answer), settings);
+  const verdict = judge(
+    probe,
+    exchanges.map((e) => e.answer),
+    settings,
+  );
   return { group: probe.group, check: probe.name, sends: probe.sends, ...verdict, exchanges };
 }
 
 function answerOf(outcome: Awaited<ReturnType<Sender['send']>>): EndpointReply {
-  if (outcome.kind === 'error') return { kind: 'error', code: outcome.code, message: outcome.message, latencyMs: outcome.latencyMs };
+  if (outcome.kind === 'error')
+    return { kind: 'error', code: outcome.code, message: outcome.message, latencyMs: outcome.latencyMs };
   return { kind: 'response', status: outcome.status, body: outcome.body, latencyMs: outcome.latencyMs };
 }
 
@@ -152,11 +193,19 @@ function latencyResult(results: readonly CheckResult[], settings: CheckSettings)
       }
       facts.answers++;
       if (answer.latencyMs > settings.slowMs) facts.slow++;
-      if (!facts.slowest || answer.latencyMs > facts.slowest.latencyMs) facts.slowest = { check: `${result.group}/${result.check}`, latencyMs: answer.latencyMs };
+      if (!facts.slowest || answer.latencyMs > facts.slowest.latencyMs)
+        facts.slowest = { check: `${result.group}/${result.check}`, latencyMs: answer.latencyMs };
     }
   }
   const verdict = judgeLatency(facts, settings);
-  return { group: 'latency', check: 'answer-time', sends: 'nothing more: times the answers to the other checks', ...verdict, exchanges: [], latency: facts };
+  return {
+    group: 'latency',
+    check: 'answer-time',
+    sends: 'nothing more: times the answers to the other checks',
+    ...verdict,
+    exchanges: [],
+    latency: facts,
+  };
 }
 
 /** Runs `work` on each item, at most `limit` at a time. */

@@ -64,7 +64,10 @@ export function compileRecipe(recipe: PayloadRecipe): (fresh: Freshness) => Seri
   }
   pieces.push(text.slice(from));
   return (fresh) => {
-    const values = { id: JSON.stringify(fresh.id), date: JSON.stringify(fresh.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z')) };
+    const values = {
+      id: JSON.stringify(fresh.id),
+      date: JSON.stringify(fresh.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z')),
+    };
     let body = pieces[0]!;
     holes.forEach((hole, i) => (body += values[hole.kind] + pieces[i + 1]!));
     return { body, id: idAt >= 0 ? fresh.id : String(skeleton.id), event };

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import {
-  chonkLabel, chonkRef, count, errorCodeSchema, generatedFile, list, materializationSchema, plural, prefixed, str,
-  tableRef, warehouseSchema,
+  chonkLabel,
+  chonkRef,
+  count,
+  errorCodeSchema,
+  generatedFile,
+  list,
+  materializationSchema,
+  plural,
+  prefixed,
+  str,
+  tableRef,
+  warehouseSchema,
 } from './fields.js';
 
 // The event registry: every DataChonk event type is defined here, once. Everything else derives from
@@ -42,7 +52,9 @@ export const EVENTS = {
       changes: z.array(z.looseObject({ field: z.string().min(1), from: z.unknown(), to: z.unknown() })).min(1),
     }),
     summary: (d) => {
-      const fields = list(d.changes)?.map((c) => str((c as Record<string, unknown> | null)?.field)).filter(Boolean);
+      const fields = list(d.changes)
+        ?.map((c) => str((c as Record<string, unknown> | null)?.field))
+        .filter(Boolean);
       return [chonkLabel(d), fields?.length ? `changed ${fields.join(', ')}` : undefined];
     },
   }),
@@ -55,7 +67,10 @@ export const EVENTS = {
   'generation.started': define({
     description: 'Code generation began',
     documented: false,
-    data: z.looseObject({ ...chonkRef, dbt_version: z.string().regex(/^1\.[6-9]$/, 'expected a dbt version from 1.6 to 1.9') }),
+    data: z.looseObject({
+      ...chonkRef,
+      dbt_version: z.string().regex(/^1\.[6-9]$/, 'expected a dbt version from 1.6 to 1.9'),
+    }),
     summary: (d) => [chonkLabel(d), str(d.dbt_version) ? `dbt ${String(d.dbt_version)}` : undefined],
   }),
   'generation.completed': define({
@@ -86,15 +101,22 @@ export const EVENTS = {
     data: z.looseObject({
       warehouse: warehouseSchema,
       database: z.string().min(1),
-      tables: z.array(z.looseObject({
-        schema: z.string(),
-        name: z.string().min(1),
-        type: z.enum(['table', 'view']),
-        row_count: count,
-        columns: z.array(z.looseObject({
-          name: z.string().min(1), type: z.string().min(1), primary_key: z.boolean(), nullable: z.boolean(),
-        })),
-      })),
+      tables: z.array(
+        z.looseObject({
+          schema: z.string(),
+          name: z.string().min(1),
+          type: z.enum(['table', 'view']),
+          row_count: count,
+          columns: z.array(
+            z.looseObject({
+              name: z.string().min(1),
+              type: z.string().min(1),
+              primary_key: z.boolean(),
+              nullable: z.boolean(),
+            }),
+          ),
+        }),
+      ),
       foreign_keys: z.array(z.looseObject({ from: tableRef, to: tableRef })),
       relationships: z.array(z.looseObject({ from: tableRef, to: tableRef, confidence: z.number().min(0).max(1) })),
       duration_ms: count,
@@ -131,7 +153,9 @@ export type EventType = keyof typeof EVENTS;
 export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
 
 /** DataChonk's one-line description of each type (kept for the library's users; derived from EVENTS). */
-export const EVENT_DESCRIPTIONS = Object.fromEntries(EVENT_TYPES.map((name) => [name, EVENTS[name].description])) as Record<EventType, string>;
+export const EVENT_DESCRIPTIONS = Object.fromEntries(
+  EVENT_TYPES.map((name) => [name, EVENTS[name].description]),
+) as Record<EventType, string>;
 
 export function isEventType(name: string): name is EventType {
   return Object.hasOwn(EVENTS, name);

@@ -12,10 +12,24 @@ export const count = z.number().int().nonnegative();
 
 export const chonkTypeSchema = z.enum(['source', 'staging', 'entity', 'fact', 'metric']);
 export const materializationSchema = z.enum(['none', 'view', 'table', 'incremental', 'ephemeral']);
-export const warehouseSchema = z.enum(['postgresql', 'mysql', 'snowflake', 'bigquery', 'redshift', 'databricks', 'duckdb']);
+export const warehouseSchema = z.enum([
+  'postgresql',
+  'mysql',
+  'snowflake',
+  'bigquery',
+  'redshift',
+  'databricks',
+  'duckdb',
+]);
 export const errorCodeSchema = z.enum([
-  'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'INVALID_REQUEST',
-  'INVALID_SOURCE', 'GENERATION_FAILED', 'CONNECTION_FAILED',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+  'INVALID_REQUEST',
+  'INVALID_SOURCE',
+  'GENERATION_FAILED',
+  'CONNECTION_FAILED',
 ]);
 
 /** The fields every chonk event names its chonk with. */

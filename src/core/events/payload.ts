@@ -28,7 +28,11 @@ export async function readJsonFile(path: string, source: PayloadSource): Promise
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Failure('file-unreadable', { source, path, detail: code === 'ENOENT' ? 'no such file' : (error as Error).message });
+    throw new Failure('file-unreadable', {
+      source,
+      path,
+      detail: code === 'ENOENT' ? 'no such file' : (error as Error).message,
+    });
   }
   return parseJsonObject(text, source, path);
 }
@@ -107,7 +111,8 @@ export function parseOverride(arg: string): Override {
 /** Splits an override's dot path (`data.files_generated.0.lines`, `[0]` too) into its keys. */
 export function parseOverridePath(rawPath: string): string[] {
   const path = rawPath.replace(/\[(\d+)\]/g, '.$1').split('.');
-  if (path.some((segment) => segment === '')) throw new Failure('override-path', { path: rawPath, problem: 'empty-segment' });
+  if (path.some((segment) => segment === ''))
+    throw new Failure('override-path', { path: rawPath, problem: 'empty-segment' });
   const bad = path.find((segment) => FORBIDDEN_SEGMENTS.has(segment));
   if (bad) throw new Failure('override-path', { path: rawPath, problem: 'forbidden-segment', segment: bad });
   return path;
@@ -131,10 +136,16 @@ export function applyOverride(target: JsonObject, { path, value }: Override): vo
 
 function assign(container: JsonObject | Json[], key: string, value: Json, path: string[]): void {
   if (Array.isArray(container)) {
-    if (!/^\d+$/.test(key)) throw new Failure('override-path', { path: path.join('.'), problem: 'not-an-index', segment: key });
+    if (!/^\d+$/.test(key))
+      throw new Failure('override-path', { path: path.join('.'), problem: 'not-an-index', segment: key });
     const index = Number(key);
     if (index > container.length) {
-      throw new Failure('override-path', { path: path.join('.'), problem: 'past-the-end', index, length: container.length });
+      throw new Failure('override-path', {
+        path: path.join('.'),
+        problem: 'past-the-end',
+        index,
+        length: container.length,
+      });
     }
     container[index] = value;
     return;

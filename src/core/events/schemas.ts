@@ -36,10 +36,15 @@ export type WebhookEvent = {
 }[EventType];
 export type WebhookEventOf<T extends EventType> = Extract<WebhookEvent, { event: T }>;
 
-const [first, ...rest] = EVENT_TYPES.map((name) => z.looseObject({ ...envelopeFields, event: z.literal(name), data: EVENTS[name].data }));
+const [first, ...rest] = EVENT_TYPES.map((name) =>
+  z.looseObject({ ...envelopeFields, event: z.literal(name), data: EVENTS[name].data }),
+);
 
 /** Any known DataChonk webhook event, discriminated by `event`. */
-export const webhookEventSchema: z.ZodType<WebhookEvent> = z.discriminatedUnion('event', [first!, ...rest]) as unknown as z.ZodType<WebhookEvent>;
+export const webhookEventSchema: z.ZodType<WebhookEvent> = z.discriminatedUnion('event', [
+  first!,
+  ...rest,
+]) as unknown as z.ZodType<WebhookEvent>;
 
 /** One problem with a payload, located by a dot path (`data.files_generated.0.lines`). */
 export interface PayloadIssue {
@@ -47,9 +52,7 @@ export interface PayloadIssue {
   message: string;
 }
 
-export type ValidationResult =
-  | { ok: true; event: WebhookEvent }
-  | { ok: false; issues: PayloadIssue[] };
+export type ValidationResult = { ok: true; event: WebhookEvent } | { ok: false; issues: PayloadIssue[] };
 
 /** Validates a parsed payload against the envelope and its event type's data schema. */
 export function validateEvent(payload: unknown): ValidationResult {
@@ -76,7 +79,9 @@ export function validateReceived(payload: unknown): ReceivedValidation {
   }
   // Any other `event`, a string or not: the envelope says what is wrong, if anything.
   const result = envelopeSchema.safeParse(payload);
-  return result.success ? { ok: true, known: false, event: payload as Envelope } : { ok: false, issues: issuesOf(result.error) };
+  return result.success
+    ? { ok: true, known: false, event: payload as Envelope }
+    : { ok: false, issues: issuesOf(result.error) };
 }
 
 /**
@@ -90,7 +95,10 @@ export function checkEnvelope(payload: unknown): { ok: true; envelope: Envelope 
 }
 
 function issuesOf(error: z.ZodError): PayloadIssue[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(payload)', message: issue.message }));
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(payload)',
+    message: issue.message,
+  }));
 }
 
 /** The schema of a whole event of one known type: the envelope and its `data`. */
@@ -141,21 +149,36 @@ function childSchema(schema: z.ZodType, key: string): PathStep {
   const def = (schema as unknown as { _zod: { def: Def } })._zod.def;
   switch (def.type) {
     case 'object':
-      return Object.hasOwn(def.shape!, key) ? { kind: 'found', schema: def.shape![key]! } : { kind: 'missing', names: Object.keys(def.shape!) };
+      return Object.hasOwn(def.shape!, key)
+        ? { kind: 'found', schema: def.shape![key]! }
+        : { kind: 'missing', names: Object.keys(def.shape!) };
     case 'array':
       return /^\d+$/.test(key) ? { kind: 'found', schema: def.element! } : { kind: 'missing', names: [] };
     case 'record':
       return { kind: 'found', schema: def.valueType! };
-    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'nonoptional': case 'catch':
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'nonoptional':
+    case 'catch':
       return childSchema(def.innerType!, key);
     case 'pipe':
       return childSchema(def.in!, key);
     case 'union': {
       const steps = def.options!.map((option) => childSchema(option, key));
-      return steps.find((s) => s.kind !== 'missing') ?? { kind: 'missing', names: steps.flatMap((s) => (s.kind === 'missing' ? s.names : [])) };
+      return (
+        steps.find((s) => s.kind !== 'missing') ?? {
+          kind: 'missing',
+          names: steps.flatMap((s) => (s.kind === 'missing' ? s.names : [])),
+        }
+      );
     }
     default:
       // A scalar has no fields; unknown, any and the rest: nothing to say.
-      return ['string', 'number', 'boolean', 'enum', 'literal', 'null', 'bigint'].includes(def.type) ? { kind: 'missing', names: [] } : { kind: 'open' };
+      return ['string', 'number', 'boolean', 'enum', 'literal', 'null', 'bigint'].includes(def.type)
+        ? { kind: 'missing', names: [] }
+        : { kind: 'open' };
   }
 }

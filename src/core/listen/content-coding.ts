@@ -27,7 +27,10 @@ const inflateAny: Decoder = (body, options) => {
 };
 
 const DECODERS: Readonly<Record<string, Decoder>> = {
-  gzip: gunzipSync, 'x-gzip': gunzipSync, deflate: inflateAny, br: brotliDecompressSync,
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateAny,
+  br: brotliDecompressSync,
 };
 
 /**
@@ -37,7 +40,10 @@ const DECODERS: Readonly<Record<string, Decoder>> = {
  */
 export function decodeBody(body: Buffer, header: string | undefined, maxBytes: number): Decoded {
   if (header === undefined) return { ok: true, body };
-  const codings = header.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  const codings = header
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
   let out = body;
   for (const coding of codings.reverse()) {
     const decoder = DECODERS[coding];

@@ -54,7 +54,15 @@ export interface RequestHead {
 
 /** Why a request was refused. */
 export type RejectCode =
-  | 'not-found' | 'method-not-allowed' | 'too-large' | 'aborted' | 'bad-signature' | 'unsupported-encoding' | 'bad-encoding' | 'not-json' | 'not-an-event';
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'too-large'
+  | 'aborted'
+  | 'bad-signature'
+  | 'unsupported-encoding'
+  | 'bad-encoding'
+  | 'not-json'
+  | 'not-an-event';
 
 export interface Rejection {
   verdict: 'reject';
@@ -97,11 +105,15 @@ export type ReceivedBody = Buffer | 'too-large' | 'aborted';
 const VALID: Verification = { status: 'valid' };
 
 /** Decides on the head alone: wrong path or method is refused before the body is read. */
-export function decideHead(head: Pick<RequestHead, 'method' | 'url'>, rules: Pick<ListenRules, 'path'>): Rejection | undefined {
+export function decideHead(
+  head: Pick<RequestHead, 'method' | 'url'>,
+  rules: Pick<ListenRules, 'path'>,
+): Rejection | undefined {
   const q = head.url.indexOf('?');
   const pathname = q < 0 ? head.url : head.url.slice(0, q);
   if (pathname !== rules.path) return reject('not-found', 404, `not found: datachonk listens on POST ${rules.path}`);
-  if (head.method !== 'POST') return reject('method-not-allowed', 405, `method ${head.method} not allowed: send a POST`);
+  if (head.method !== 'POST')
+    return reject('method-not-allowed', 405, `method ${head.method} not allowed: send a POST`);
   return undefined;
 }
 
@@ -111,10 +123,13 @@ export function decideHead(head: Pick<RequestHead, 'method' | 'url'>, rules: Pic
  */
 export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenRules): Decision {
   if (body === 'too-large') return reject('too-large', 413, `the body is larger than ${rules.maxBodyBytes} bytes`);
-  if (body === 'aborted') return reject('aborted', 0, 'the client stopped before sending the whole body (disconnected or timed out)');
+  if (body === 'aborted')
+    return reject('aborted', 0, 'the client stopped before sending the whole body (disconnected or timed out)');
   const { result, secret } = verifyAny(rules.secrets, body, head.signature);
   const decoded = decode(body, head.encoding, rules.maxBodyBytes);
-  const failed = result.ok ? undefined : { reason: result.message, code: result.reason, ...diagnosis(head, body, rules) };
+  const failed = result.ok
+    ? undefined
+    : { reason: result.message, code: result.reason, ...diagnosis(head, body, rules) };
   if (failed && !rules.skipVerify) {
     const rejection = reject('bad-signature', 401, `invalid signature: ${failed.reason}`);
     rejection.verification = { status: 'invalid', ...failed };
@@ -134,9 +149,14 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
   const filtered = rules.events !== undefined && !rules.events.has(checked.envelope.event);
   const routes = filtered ? [] : routesFor(checked.envelope.event, head.url, rules);
   const appSecret = rules.appSecrets?.[0];
-  const resign = secret !== undefined && appSecret !== undefined && !rules.appSecrets!.includes(secret) && routes.length > 0;
+  const resign =
+    secret !== undefined && appSecret !== undefined && !rules.appSecrets!.includes(secret) && routes.length > 0;
   return {
-    verdict: 'accept', verification, envelope: checked.envelope, routes, filtered,
+    verdict: 'accept',
+    verification,
+    envelope: checked.envelope,
+    routes,
+    filtered,
     ...(!filtered && routes.length === 0 && rules.targets.length > 0 ? { unrouted: true } : {}),
     signature: resign ? sign(appSecret, body) : undefined,
   };
@@ -146,9 +166,15 @@ export function decideBody(head: RequestHead, body: ReceivedBody, rules: ListenR
 function decode(body: Buffer, encoding: string | undefined, maxBodyBytes: number): Buffer | Rejection {
   const decoded = decodeBody(body, encoding, maxBodyBytes);
   if (decoded.ok) return decoded.body;
-  if (decoded.problem === 'too-large') return reject('too-large', 413, `the body decompresses to more than ${maxBodyBytes} bytes`);
-  if (decoded.problem === 'corrupt') return reject('bad-encoding', 400, `the body is not valid ${decoded.coding}: ${decoded.message}`);
-  return reject('unsupported-encoding', 415, `the body is encoded with ${decoded.coding}, which the listener cannot decode: send it as ${DECODABLE} or unencoded`);
+  if (decoded.problem === 'too-large')
+    return reject('too-large', 413, `the body decompresses to more than ${maxBodyBytes} bytes`);
+  if (decoded.problem === 'corrupt')
+    return reject('bad-encoding', 400, `the body is not valid ${decoded.coding}: ${decoded.message}`);
+  return reject(
+    'unsupported-encoding',
+    415,
+    `the body is encoded with ${decoded.coding}, which the listener cannot decode: send it as ${DECODABLE} or unencoded`,
+  );
 }
 
 function reject(code: RejectCode, status: number, reason: string): Rejection {
@@ -181,7 +207,7 @@ export function eventPattern(pattern: string): RegExp {
 
 /** A valid verification; it names the app's secret that verified it when that is not the first (an old one). */
 function validWith(secret: string | undefined, rules: ListenRules): Verification {
-  const index = secret === undefined ? -1 : rules.appSecrets?.indexOf(secret) ?? -1;
+  const index = secret === undefined ? -1 : (rules.appSecrets?.indexOf(secret) ?? -1);
   return index > 0 ? { status: 'valid', secret_index: index } : VALID;
 }
 
@@ -193,7 +219,11 @@ function diagnosis(head: RequestHead, body: Buffer, rules: ListenRules): Pick<Ve
 }
 
 /** Verifies with each secret in turn; says which one matched. */
-function verifyAny(secrets: readonly string[], body: Buffer, header: string | string[] | undefined): { result: VerifyResult; secret?: string } {
+function verifyAny(
+  secrets: readonly string[],
+  body: Buffer,
+  header: string | string[] | undefined,
+): { result: VerifyResult; secret?: string } {
   const result = verify(secrets, body, header);
   return result.ok ? { result, secret: secrets[result.secretIndex] } : { result };
 }

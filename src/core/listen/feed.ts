@@ -48,7 +48,11 @@ export async function openJournalFeed(options: FeedOptions): Promise<JournalFeed
     for (const listener of listeners) listener({ kind: 'update', entry });
   };
   let polling: Promise<void> | undefined;
-  const poll = () => (polling ??= tail.read().then((records) => records.forEach(apply)).finally(() => (polling = undefined)));
+  const poll = () =>
+    (polling ??= tail
+      .read()
+      .then((records) => records.forEach(apply))
+      .finally(() => (polling = undefined)));
   const timer = setInterval(() => void poll().catch(() => {}), options.pollMs);
   timer.unref();
   return {
@@ -132,5 +136,9 @@ async function readRest(tail: TailedFile): Promise<JournalRecord[]> {
   const bytes = Buffer.concat([tail.partial, buffer.subarray(0, bytesRead)]);
   const end = bytes.lastIndexOf(0x0a) + 1;
   tail.partial = bytes.subarray(end);
-  return bytes.subarray(0, end).toString('utf8').split('\n').flatMap((line) => parseJournalLine(line) ?? []);
+  return bytes
+    .subarray(0, end)
+    .toString('utf8')
+    .split('\n')
+    .flatMap((line) => parseJournalLine(line) ?? []);
 }

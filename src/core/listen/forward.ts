@@ -10,8 +10,17 @@ import type { ForwardResult } from './records.js';
 // RFC 9110 §7.6.1: hop-by-hop fields, which a proxy must not pass on; `host` is the target's own;
 // content-length is set again by undici from the exact bytes; `expect` is refused by undici.
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer',
-  'host', 'content-length', 'expect', 'http2-settings',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'host',
+  'content-length',
+  'expect',
+  'http2-settings',
 ]);
 
 /** What a forward needs from the received request. */
@@ -74,7 +83,9 @@ const OWN_SCHEME = 'http';
  * received one extended with the client's address) and X-Forwarded-Proto (the listener's scheme).
  */
 export function forwardHeaders(input: ForwardInput): string[] {
-  const raw = Array.isArray(input.headers) ? input.headers as readonly string[] : flattenHeaders(input.headers as IncomingHttpHeaders);
+  const raw = Array.isArray(input.headers)
+    ? (input.headers as readonly string[])
+    : flattenHeaders(input.headers as IncomingHttpHeaders);
   const named = connectionNamed(raw);
   let forwardedFor: string | undefined;
   const out: string[] = [];
@@ -112,7 +123,11 @@ export interface OutgoingForward {
 export class Forwarder {
   private readonly pool: Pool;
 
-  constructor(readonly target: URL, private readonly timeoutMs: number, private readonly clock: () => number) {
+  constructor(
+    readonly target: URL,
+    private readonly timeoutMs: number,
+    private readonly clock: () => number,
+  ) {
     this.pool = originPool(target.origin, 64);
   }
 
@@ -120,20 +135,38 @@ export class Forwarder {
   async forward(url: string, input: OutgoingForward, stream?: BodyStream): Promise<ForwardOutcome> {
     const started = this.clock();
     // `url` is this target's origin followed by the path (see forwardUrl).
-    const request = { method: input.method, path: url.slice(this.target.origin.length) || '/', headers: input.headers, body: input.body };
+    const request = {
+      method: input.method,
+      path: url.slice(this.target.origin.length) || '/',
+      headers: input.headers,
+      body: input.body,
+    };
     try {
-      const { status, headers, body, streamed } = await sendRequest(this.pool, request, { timeoutMs: this.timeoutMs, maxBodyBytes: BODY_HELD, stream });
+      const { status, headers, body, streamed } = await sendRequest(this.pool, request, {
+        timeoutMs: this.timeoutMs,
+        maxBodyBytes: BODY_HELD,
+        stream,
+      });
       return {
-        status, headers, body, streamed,
+        status,
+        headers,
+        body,
+        streamed,
         result: {
-          target: url, status, latency_ms: this.elapsed(started), headers: headers.length > HEADERS_KEPT ? headers.slice(0, HEADERS_KEPT) : headers,
+          target: url,
+          status,
+          latency_ms: this.elapsed(started),
+          headers: headers.length > HEADERS_KEPT ? headers.slice(0, HEADERS_KEPT) : headers,
           ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}),
         },
       };
     } catch (error) {
       const { code, message, status } = classify(error, this.target, this.timeoutMs);
       return {
-        status, headers: ERROR_HEADERS, body: Buffer.from(JSON.stringify({ error: message })), streamed: false,
+        status,
+        headers: ERROR_HEADERS,
+        body: Buffer.from(JSON.stringify({ error: message })),
+        streamed: false,
         result: { target: url, status: null, latency_ms: this.elapsed(started), error: { code, message } },
       };
     }
@@ -151,7 +184,15 @@ export class Forwarder {
 
 // The hop-by-hop fields of an answer (RFC 9110 §7.6.1; Proxy-* by prefix), and Content-Length: the
 // listener frames the body it sends itself.
-const ANSWER_DROPPED = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length']);
+const ANSWER_DROPPED = new Set([
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+]);
 
 /**
  * The app's answer headers as its sender gets them: in their order and case, repeats kept
@@ -183,7 +224,9 @@ function connectionNamed(headers: readonly string[]): Set<string> | undefined {
 
 function classify(error: unknown, target: URL, timeoutMs: number): { code: string; message: string; status: number } {
   const code = classifyNetworkError(error);
-  if (code === 'timeout') return { code, status: 504, message: `no answer from ${target.host} within ${formatDuration(timeoutMs)}` };
-  if (code === 'refused') return { code, status: 502, message: `connection refused: is your app running on ${target.host}?` };
+  if (code === 'timeout')
+    return { code, status: 504, message: `no answer from ${target.host} within ${formatDuration(timeoutMs)}` };
+  if (code === 'refused')
+    return { code, status: 502, message: `connection refused: is your app running on ${target.host}?` };
   return { code, status: 502, message: describeNetworkFailure(code, target, timeoutMs, error) };
 }

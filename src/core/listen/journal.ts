@@ -1,4 +1,18 @@
-import { chmodSync, closeSync, linkSync, createReadStream, fchmodSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  linkSync,
+  createReadStream,
+  fchmodSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -48,7 +62,10 @@ export class JournalWriter {
   private readonly maxBytes: number;
   private readonly onError: (error: Error) => void;
 
-  private constructor(file: string, options: { maxBytes: number; onError: (error: Error) => void; tightened: string[] }) {
+  private constructor(
+    file: string,
+    options: { maxBytes: number; onError: (error: Error) => void; tightened: string[] },
+  ) {
     this.file = file;
     this.maxBytes = options.maxBytes;
     this.onError = options.onError;
@@ -63,7 +80,10 @@ export class JournalWriter {
    * Opens (or creates, 0600 in a 0700 folder) the journal. `onError` hears of failed `append`s.
    * `platform` (default this process's) says whether there are POSIX modes to tighten.
    */
-  static async open(file: string, options: { maxBytes?: number; onError?: (error: Error) => void; platform?: NodeJS.Platform } = {}): Promise<JournalWriter> {
+  static async open(
+    file: string,
+    options: { maxBytes?: number; onError?: (error: Error) => void; platform?: NodeJS.Platform } = {},
+  ): Promise<JournalWriter> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     // Bodies and headers of received requests: private to the user, like the config file, even
     // when an older version or the user made the folder or the file readable by others. Windows has
@@ -72,7 +92,11 @@ export class JournalWriter {
     // tightened or reported.
     const posixModes = (options.platform ?? process.platform) !== 'win32';
     const tightened = posixModes ? tighten(dirname(file), 0o700, 'the folder') : [];
-    const writer = new JournalWriter(file, { maxBytes: options.maxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, onError: options.onError ?? (() => {}), tightened });
+    const writer = new JournalWriter(file, {
+      maxBytes: options.maxBytes ?? DEFAULT_JOURNAL_MAX_BYTES,
+      onError: options.onError ?? (() => {}),
+      tightened,
+    });
     const fileMode = fstatSync(writer.fd).mode & 0o777;
     if (posixModes && fileMode & 0o077) {
       fchmodSync(writer.fd, 0o600);

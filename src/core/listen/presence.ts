@@ -26,21 +26,27 @@ export async function announceListener(dir: string, note: ListenerNote): Promise
 /** The notes of listeners that are still running. */
 export async function runningListeners(dir: string, isAlive: (pid: number) => boolean): Promise<ListenerNote[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  const notes = await Promise.all(names.filter((name) => name.endsWith('.json')).map(async (name) => {
-    try {
-      const note = noteSchema.safeParse(JSON.parse(await readFile(join(dir, name), 'utf8')));
-      return note.success && isAlive(note.data.pid) ? note.data : undefined;
-    } catch {
-      return undefined;
-    }
-  }));
+  const notes = await Promise.all(
+    names
+      .filter((name) => name.endsWith('.json'))
+      .map(async (name) => {
+        try {
+          const note = noteSchema.safeParse(JSON.parse(await readFile(join(dir, name), 'utf8')));
+          return note.success && isAlive(note.data.pid) ? note.data : undefined;
+        } catch {
+          return undefined;
+        }
+      }),
+  );
   return notes.filter((note) => note !== undefined);
 }
 
 /** The running listener that `url` reaches, if any: the same origin and path as its local or public URL. */
 export function listenerAt(notes: readonly ListenerNote[], url: string): ListenerNote | undefined {
   const key = urlKey(url);
-  return key === undefined ? undefined : notes.find((note) => [note.url, note.public_url].some((u) => u !== undefined && urlKey(u) === key));
+  return key === undefined
+    ? undefined
+    : notes.find((note) => [note.url, note.public_url].some((u) => u !== undefined && urlKey(u) === key));
 }
 
 function urlKey(url: string): string | undefined {

@@ -16,14 +16,14 @@ export function verdictOf(entry: JournalEntry): Verdict {
 
 /** The app's latest answer: its status, a failure to reach it, still waiting, or never asked. */
 export type AppAnswer =
-  | { kind: 'status'; status: number }
-  | { kind: 'failed'; code: string }
-  | { kind: 'pending' }
-  | { kind: 'none' };
+  { kind: 'status'; status: number } | { kind: 'failed'; code: string } | { kind: 'pending' } | { kind: 'none' };
 
 export function appAnswerOf(entry: JournalEntry): AppAnswer {
   const last = entry.forwards.at(-1)?.results[0];
-  if (last) return last.status === null ? { kind: 'failed', code: last.error?.code ?? 'failed' } : { kind: 'status', status: last.status };
+  if (last)
+    return last.status === null
+      ? { kind: 'failed', code: last.error?.code ?? 'failed' }
+      : { kind: 'status', status: last.status };
   return entry.request.targets.length > 0 && verdictOf(entry) === 'accepted' ? { kind: 'pending' } : { kind: 'none' };
 }
 

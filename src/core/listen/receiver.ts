@@ -5,7 +5,15 @@ import { listenOn, urlHost } from '../serve.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { answer, SenderStream } from './answer.js';
 import { DECODABLE } from './content-coding.js';
-import { decideBody, decideHead, type Acceptance, type Decision, type ListenRules, type ReceivedBody, type Rejection } from './decide.js';
+import {
+  decideBody,
+  decideHead,
+  type Acceptance,
+  type Decision,
+  type ListenRules,
+  type ReceivedBody,
+  type Rejection,
+} from './decide.js';
 import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER, Forwarder, forwardHeaders, type ForwardOutcome } from './forward.js';
 import type { JournalWriter } from './journal.js';
 import type { ForwardResult, RequestRecord, Verification } from './records.js';
@@ -83,19 +91,25 @@ interface ReceiverState {
 /** Starts the listener. Rejects with a Failure when the port is taken or not ours to use. */
 export async function startReceiver(options: ReceiverOptions, reporter: ReceiverReporter): Promise<Receiver> {
   const state: ReceiverState = {
-    options, reporter, inFlight: 0,
+    options,
+    reporter,
+    inFlight: 0,
     forwarders: options.targets.map((target) => new Forwarder(target, options.forwardTimeoutMs, options.monotonic)),
   };
   const requestTimeout = options.requestTimeoutMs ?? RECEIVER_DEFAULTS.requestTimeoutMs;
-  const server = createServer({
-    requestTimeout,
-    headersTimeout: Math.min(requestTimeout, 60_000),
-    // node:http looks at those timeouts on this interval (30 s by default): often enough to honour them.
-    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(requestTimeout / 4))),
-  }, (req, res) => void handle(state, req, res));
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, 60_000),
+      // node:http looks at those timeouts on this interval (30 s by default): often enough to honour them.
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(requestTimeout / 4))),
+    },
+    (req, res) => void handle(state, req, res),
+  );
   const port = await listenOn(server, { host: options.host, port: options.port, server: 'listener' });
   return {
-    url: `http://${urlHost(options.host)}:${port}${options.path}`, port,
+    url: `http://${urlHost(options.host)}:${port}${options.path}`,
+    port,
     inFlight: () => state.inFlight,
     close: () => close(state, server),
   };
@@ -111,11 +125,22 @@ async function handle(state: ReceiverState, req: IncomingMessage, res: ServerRes
     return;
   }
   state.inFlight++;
-  const arrival: Arrival = { rid: randomId('rcv_', 16), receivedAt: state.options.now(), method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
+  const arrival: Arrival = {
+    rid: randomId('rcv_', 16),
+    receivedAt: state.options.now(),
+    method: req.method ?? '',
+    url: req.url ?? '/',
+    headers: req.headers,
+  };
   try {
     const refused = decideHead(arrival, state.options);
     const body = refused ? undefined : await readBody(req, state.options.maxBodyBytes);
-    const head = { method: arrival.method, url: arrival.url, signature: req.headers[SIGNATURE_HEADER], encoding: req.headers['content-encoding'] };
+    const head = {
+      method: arrival.method,
+      url: arrival.url,
+      signature: req.headers[SIGNATURE_HEADER],
+      encoding: req.headers['content-encoding'],
+    };
     const decision = refused ?? decideBody(head, body!, state.options);
     const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     const request = receivedRequest(arrival, decision, bytes.length);
@@ -143,14 +168,32 @@ function receivedRequest(arrival: Arrival, decision: Decision, bodyBytes: number
   if (decision.verdict === 'reject') {
     const { status, reason, code, claimed } = decision;
     return {
-      rid, receivedAt, method, url, headers, bodyBytes, verification: decision.verification, event: claimed?.event, eventId: claimed?.id,
-      payload: undefined, disposition: { kind: 'rejected', status, reason, code },
+      rid,
+      receivedAt,
+      method,
+      url,
+      headers,
+      bodyBytes,
+      verification: decision.verification,
+      event: claimed?.event,
+      eventId: claimed?.id,
+      payload: undefined,
+      disposition: { kind: 'rejected', status, reason, code },
     };
   }
   const { envelope, routes, filtered, unrouted } = decision;
   return {
-    rid, receivedAt, method, url, headers, bodyBytes, verification: decision.verification, event: envelope.event, eventId: envelope.id,
-    payload: envelope, disposition: routes.length > 0 ? { kind: 'forwarding' } : { kind: 'acknowledged', filtered, unrouted },
+    rid,
+    receivedAt,
+    method,
+    url,
+    headers,
+    bodyBytes,
+    verification: decision.verification,
+    event: envelope.event,
+    eventId: envelope.id,
+    payload: envelope,
+    disposition: routes.length > 0 ? { kind: 'forwarding' } : { kind: 'acknowledged', filtered, unrouted },
   };
 }
 
@@ -170,7 +213,11 @@ function refuse(state: ReceiverState, request: ReceivedRequest, decision: Reject
 /** An event that goes nowhere (filtered, or no target takes it): 200, and said so. */
 function acknowledge(state: ReceiverState, request: ReceivedRequest, decision: Acceptance, res: ServerResponse): void {
   state.reporter.received(request);
-  ownAnswer(res, 200, decision.filtered || decision.unrouted ? { received: true, forwarded: false } : { received: true });
+  ownAnswer(
+    res,
+    200,
+    decision.filtered || decision.unrouted ? { received: true, forwarded: false } : { received: true },
+  );
   state.reporter.completed(request, []);
 }
 
@@ -190,21 +237,31 @@ interface Forwarding {
  */
 async function forward(state: ReceiverState, { request, decision, body, req, res }: Forwarding): Promise<void> {
   // The headers are the same for every target: made once per event.
-  const headers = forwardHeaders({ method: 'POST', headers: req.rawHeaders, signature: decision.signature, body, remoteAddress: req.socket.remoteAddress });
+  const headers = forwardHeaders({
+    method: 'POST',
+    headers: req.rawHeaders,
+    signature: decision.signature,
+    body,
+    remoteAddress: req.socket.remoteAddress,
+  });
   const input = { method: 'POST', headers, body };
   let sent: Promise<ForwardOutcome>[];
   try {
-    sent = decision.routes.map((route, i) => state.forwarders[route.target]!.forward(route.url, input, i === 0 ? new SenderStream(res) : undefined));
+    sent = decision.routes.map((route, i) =>
+      state.forwarders[route.target]!.forward(route.url, input, i === 0 ? new SenderStream(res) : undefined),
+    );
   } finally {
     // Reported once, before anything about its forwards; also when starting them failed.
     state.reporter.received(request);
   }
-  const results = await Promise.all(sent.map(async (forwarding, i) => {
-    const outcome = await forwarding;
-    if (i === 0) answer(res, outcome);
-    state.reporter.forwarded(request, outcome.result);
-    return outcome.result;
-  }));
+  const results = await Promise.all(
+    sent.map(async (forwarding, i) => {
+      const outcome = await forwarding;
+      if (i === 0) answer(res, outcome);
+      state.reporter.forwarded(request, outcome.result);
+      return outcome.result;
+    }),
+  );
   // The event is in the journal already; its outcome goes with the next group of records.
   state.options.journal?.append({ type: 'forwards', rid: request.rid, at: state.options.now().toISOString(), results });
   state.reporter.completed(request, results);
@@ -214,18 +271,32 @@ async function forward(state: ReceiverState, { request, decision, body, req, res
 function journal(state: ReceiverState, record: RequestRecord): Promise<void> {
   const writer = state.options.journal;
   if (!writer) return Promise.resolve();
-  return new Promise<void>((resolve) => writer.commit(record, (error) => {
-    // Delivering matters more than recording.
-    if (error) state.reporter.warning(`could not write to the journal ${writer.file}: ${error.message}`);
-    resolve();
-  }));
+  return new Promise<void>((resolve) =>
+    writer.commit(record, (error) => {
+      // Delivering matters more than recording.
+      if (error) state.reporter.warning(`could not write to the journal ${writer.file}: ${error.message}`);
+      resolve();
+    }),
+  );
 }
 
-function requestRecord(request: ReceivedRequest, decision: Decision, body: Buffer, rawHeaders: string[]): RequestRecord {
+function requestRecord(
+  request: ReceivedRequest,
+  decision: Decision,
+  body: Buffer,
+  rawHeaders: string[],
+): RequestRecord {
   const record: RequestRecord = {
-    type: 'request', rid: request.rid, received_at: request.receivedAt.toISOString(), method: request.method, path: request.url,
-    headers: request.headers as RequestRecord['headers'], raw_headers: rawHeaders, body: body.toString('base64'),
-    verification: request.verification ?? { status: 'unchecked' }, targets: decision.verdict === 'accept' ? decision.routes.map((route) => route.url) : [],
+    type: 'request',
+    rid: request.rid,
+    received_at: request.receivedAt.toISOString(),
+    method: request.method,
+    path: request.url,
+    headers: request.headers as RequestRecord['headers'],
+    raw_headers: rawHeaders,
+    body: body.toString('base64'),
+    verification: request.verification ?? { status: 'unchecked' },
+    targets: decision.verdict === 'accept' ? decision.routes.map((route) => route.url) : [],
   };
   if (decision.verdict === 'reject') record.response_status = decision.status;
   else if (decision.routes.length === 0) record.response_status = 200;
@@ -284,6 +355,10 @@ function readBody(req: IncomingMessage, max: number): Promise<ReceivedBody> {
 function ownAnswer(res: ServerResponse, status: number, body: object): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), [ANSWERED_BY_HEADER]: ANSWERED_BY_LISTENER });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    [ANSWERED_BY_HEADER]: ANSWERED_BY_LISTENER,
+  });
   res.end(text);
 }

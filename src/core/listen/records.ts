@@ -17,7 +17,9 @@ export const verificationSchema = z.object({
   /** Which of the app's secrets verified it, when not the first: 1 for the second (the old one, during a rotation). */
   secret_index: z.number().int().positive().optional(),
   /** Why it did not verify, as found by the signature diagnosis (core/signing/diagnose.ts); kept as data, worded by views. */
-  diagnosis: z.custom<SignatureDiagnosis>((value) => typeof (value as { reason?: unknown } | null)?.reason === 'string').optional(),
+  diagnosis: z
+    .custom<SignatureDiagnosis>((value) => typeof (value as { reason?: unknown } | null)?.reason === 'string')
+    .optional(),
 });
 export type Verification = z.infer<typeof verificationSchema>;
 

@@ -28,7 +28,11 @@ export function sessionOf(webhook: Webhook): SessionOwner | undefined {
  * Deletes the webhooks left by listeners on this host whose process is gone; returns them.
  * Webhooks of live listeners, of other hosts, and not made by `listen` are left alone.
  */
-export async function removeStaleSessions(api: WebhooksApi, host: string, isAlive: (pid: number) => boolean): Promise<Webhook[]> {
+export async function removeStaleSessions(
+  api: WebhooksApi,
+  host: string,
+  isAlive: (pid: number) => boolean,
+): Promise<Webhook[]> {
   const stale = (await api.list()).filter((webhook) => {
     const owner = sessionOf(webhook);
     return owner !== undefined && owner.host === host && !isAlive(owner.pid);

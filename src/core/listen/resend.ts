@@ -14,16 +14,32 @@ export interface ResendSettings {
 const BODY_KEPT = 2048;
 
 /** Sends a journalled request again, byte for byte, with the headers the live forward sent, to each target. */
-export async function resend(record: RequestRecord, targets: readonly string[], options: ResendSettings): Promise<ForwardResult[]> {
+export async function resend(
+  record: RequestRecord,
+  targets: readonly string[],
+  options: ResendSettings,
+): Promise<ForwardResult[]> {
   const body = Buffer.from(record.body, 'base64');
   // What the app was sent the first time: the signature as received, or as the listener made it again.
   const signature = options.secret ? sign(options.secret, body) : record.forwarded_signature;
   // As received, in their case and order with repeats (journals before raw_headers have the parsed map).
-  const headers = forwardHeaders({ method: 'POST', headers: record.raw_headers ?? record.headers, signature, body, remoteAddress: undefined });
-  return Promise.all(targets.map(async (target): Promise<ForwardResult> => {
-    const outcome = await options.sender.send({ url: target, method: 'POST', headers, body }, { timeoutMs: options.timeoutMs, maxBodyBytes: BODY_KEPT });
-    const latency = Math.round(outcome.latencyMs * 100) / 100;
-    if (outcome.kind === 'error') return { target, status: null, latency_ms: latency, error: { code: outcome.code, message: outcome.message } };
-    return { target, status: outcome.status, latency_ms: latency, ...(outcome.body ? { body: outcome.body } : {}) };
-  }));
+  const headers = forwardHeaders({
+    method: 'POST',
+    headers: record.raw_headers ?? record.headers,
+    signature,
+    body,
+    remoteAddress: undefined,
+  });
+  return Promise.all(
+    targets.map(async (target): Promise<ForwardResult> => {
+      const outcome = await options.sender.send(
+        { url: target, method: 'POST', headers, body },
+        { timeoutMs: options.timeoutMs, maxBodyBytes: BODY_KEPT },
+      );
+      const latency = Math.round(outcome.latencyMs * 100) / 100;
+      if (outcome.kind === 'error')
+        return { target, status: null, latency_ms: latency, error: { code: outcome.code, message: outcome.message } };
+      return { target, status: outcome.status, latency_ms: latency, ...(outcome.body ? { body: outcome.body } : {}) };
+    }),
+  );
 }

@@ -65,10 +65,14 @@ export interface ListenSession {
 }
 
 /** Starts a session; on a failure midway, what was set up is torn down before the failure is thrown. */
-export async function startListenSession(options: ListenSessionOptions, reporter: SessionReporter): Promise<ListenSession> {
+export async function startListenSession(
+  options: ListenSessionOptions,
+  reporter: SessionReporter,
+): Promise<ListenSession> {
   const cleanup: (() => Promise<void>)[] = [];
   const close = async () => {
-    for (const step of cleanup.splice(0).reverse()) await step().catch((error: unknown) => reporter.cleanupFailed(error));
+    for (const step of cleanup.splice(0).reverse())
+      await step().catch((error: unknown) => reporter.cleanupFailed(error));
   };
   try {
     const journal = options.journalFile ? await openJournal(options.journalFile, reporter) : undefined;
@@ -77,14 +81,30 @@ export async function startListenSession(options: ListenSessionOptions, reporter
     const probeToken = options.tunnel ? randomBytes(16).toString('base64url') : undefined;
     const receiver = await startReceiver({ ...options.receiver, journal, probeToken }, reporter);
     cleanup.push(() => receiver.close());
-    const keeper = options.tunnel ? await TunnelKeeper.start({
-      provider: options.tunnel, localOrigin: new URL(receiver.url).origin, path: options.receiver.path, healing: options.healing, probeToken: probeToken!, reporter,
-    }) : undefined;
+    const keeper = options.tunnel
+      ? await TunnelKeeper.start({
+          provider: options.tunnel,
+          localOrigin: new URL(receiver.url).origin,
+          path: options.receiver.path,
+          healing: options.healing,
+          probeToken: probeToken!,
+          reporter,
+        })
+      : undefined;
     if (keeper) cleanup.push(() => keeper.stop());
     const publicUrl = keeper?.publicUrl ?? givenPublicUrl(options);
-    const note = { pid: process.pid, url: receiver.url, public_url: publicUrl, started_at: options.receiver.now().toISOString() };
+    const note = {
+      pid: process.pid,
+      url: receiver.url,
+      public_url: publicUrl,
+      started_at: options.receiver.now().toISOString(),
+    };
     if (options.presenceDir) cleanup.push(await announceListener(options.presenceDir, note));
-    const held = { webhook: options.registration ? await register(options.registration, publicUrl ?? receiver.url, reporter) : undefined };
+    const held = {
+      webhook: options.registration
+        ? await register(options.registration, publicUrl ?? receiver.url, reporter)
+        : undefined,
+    };
     if (held.webhook) cleanup.push(() => unregister(options.registration!.api, held.webhook!.id, reporter));
     if (keeper) {
       // First at close: no restart may begin, nor the webhook be moved, while the rest is torn down.
@@ -92,10 +112,19 @@ export async function startListenSession(options: ListenSessionOptions, reporter
       keeper.keep(moveTo(options, note, held));
     }
     return {
-      receiver, journalFile: journal?.file, close, lost: keeper?.gone ?? new Promise<never>(() => {}),
-      get publicUrl() { return keeper?.publicUrl ?? publicUrl; },
-      get webhook() { return held.webhook; },
-      get tunnel() { return keeper?.tunnel; },
+      receiver,
+      journalFile: journal?.file,
+      close,
+      lost: keeper?.gone ?? new Promise<never>(() => {}),
+      get publicUrl() {
+        return keeper?.publicUrl ?? publicUrl;
+      },
+      get webhook() {
+        return held.webhook;
+      },
+      get tunnel() {
+        return keeper?.tunnel;
+      },
     };
   } catch (error) {
     await close();
@@ -109,7 +138,11 @@ export async function startListenSession(options: ListenSessionOptions, reporter
  * this session's, so the Ready block and the ready object stay true; delete and create would change all
  * three, and leave a moment with no webhook at all.
  */
-function moveTo(options: ListenSessionOptions, note: ListenerNote, held: { webhook: Webhook | undefined }): (publicUrl: string) => Promise<Webhook | undefined> {
+function moveTo(
+  options: ListenSessionOptions,
+  note: ListenerNote,
+  held: { webhook: Webhook | undefined },
+): (publicUrl: string) => Promise<Webhook | undefined> {
   return async (publicUrl) => {
     if (options.presenceDir) await announceListener(options.presenceDir, { ...note, public_url: publicUrl });
     if (held.webhook) held.webhook = await options.registration!.api.update(held.webhook.id, { url: publicUrl });
@@ -121,13 +154,19 @@ async function openJournal(file: string, reporter: ReceiverReporter): Promise<Jo
   let journal: JournalWriter;
   try {
     // Delivering matters more than recording: a failed write is said, and listening goes on.
-    journal = await JournalWriter.open(file, { onError: (error) => reporter.warning(`could not write to the journal ${file}: ${error.message}`) });
+    journal = await JournalWriter.open(file, {
+      onError: (error) => reporter.warning(`could not write to the journal ${file}: ${error.message}`),
+    });
   } catch (error) {
     throw new Failure('journal-unopenable', { file, detail: (error as Error).message });
   }
   const { tornLine, tightened } = journal.opened;
-  if (tornLine) reporter.warning(`the last line of the journal ${file} was cut short (a crash or a full disk); it is skipped when read, and new records start on the next line`);
-  if (tightened.length > 0) reporter.warning(`the journal was readable by other users: tightened ${tightened.join(' and ')}`);
+  if (tornLine)
+    reporter.warning(
+      `the last line of the journal ${file} was cut short (a crash or a full disk); it is skipped when read, and new records start on the next line`,
+    );
+  if (tightened.length > 0)
+    reporter.warning(`the journal was readable by other users: tightened ${tightened.join(' and ')}`);
   return journal;
 }
 
@@ -143,7 +182,10 @@ async function register(registration: SessionRegistration, url: string, reporter
   const stale = await removeStaleSessions(registration.api, registration.owner.host, registration.isAlive);
   if (stale.length > 0) reporter.staleRemoved(stale);
   const webhook = await registration.api.create({
-    url, events: [...registration.events], secret: registration.secret, description: sessionDescription(registration.owner, registration.now()),
+    url,
+    events: [...registration.events],
+    secret: registration.secret,
+    description: sessionDescription(registration.owner, registration.now()),
   });
   reporter.registered(webhook);
   return webhook;

@@ -17,9 +17,11 @@ export function parseTarget(text: string): URL {
   } catch {
     throw new Failure('target-invalid', { text, problem: 'syntax' });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Failure('target-invalid', { text, problem: 'scheme' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Failure('target-invalid', { text, problem: 'scheme' });
   // The WHATWG parser takes hosts such as `ht!tp`; a target names a real host (`_` is allowed: compose service names).
-  if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/i.test(url.hostname)) throw new Failure('target-invalid', { text, problem: 'syntax' });
+  if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/i.test(url.hostname))
+    throw new Failure('target-invalid', { text, problem: 'syntax' });
   return url;
 }
 

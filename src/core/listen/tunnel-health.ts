@@ -13,7 +13,8 @@ import { classifyNetworkError, type NetworkFailure } from '../net-errors.js';
 export const PROBE_HEADER = 'x-datachonk-probe';
 
 /** What one check found: answered by this listener, or an HTTP status without the echo, or no answer. */
-export type ProbeResult = { ok: true } | { ok: false; status?: number | undefined; network?: NetworkFailure | undefined };
+export type ProbeResult =
+  { ok: true } | { ok: false; status?: number | undefined; network?: NetworkFailure | undefined };
 
 /** Sends one check of `url` (tests inject their own). */
 export type UrlCheck = (url: string, token: string, timeoutMs: number) => Promise<ProbeResult>;
@@ -27,7 +28,12 @@ export function isProbe(req: { headers: IncomingHttpHeaders }, token: string | u
 export const probePublicUrl: UrlCheck = async (url, token, timeoutMs) => {
   try {
     const res = await request(url, {
-      method: 'GET', headers: { [PROBE_HEADER]: token }, reset: true, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs),
+      method: 'GET',
+      headers: { [PROBE_HEADER]: token },
+      reset: true,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
     });
     await res.body.dump();
     return res.headers[PROBE_HEADER] === token ? { ok: true } : { ok: false, status: res.statusCode };
@@ -81,7 +87,13 @@ export function watchPublicUrl(options: WatchOptions): { unanswered: Promise<Una
     if (result.ok) [answered, failed] = [true, 0];
     else if (answered && ++failed >= options.failures) {
       stopped = true;
-      return dead({ url: options.url, checks: failed, timeoutMs: options.timeoutMs, status: result.status, network: result.network });
+      return dead({
+        url: options.url,
+        checks: failed,
+        timeoutMs: options.timeoutMs,
+        status: result.status,
+        network: result.network,
+      });
     }
     next();
   };

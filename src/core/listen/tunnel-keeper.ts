@@ -29,7 +29,14 @@ export interface TunnelHealing {
 /** What happened to the tunnel: it ended by itself, or its public URL stopped answering. */
 export type TunnelTrouble =
   | { reason: 'exited'; tunnel: string; how: string; lastLines: readonly string[] }
-  | { reason: 'unanswered'; url: string; checks: number; timeoutMs: number; status?: number | undefined; network?: NetworkFailure | undefined };
+  | {
+      reason: 'unanswered';
+      url: string;
+      checks: number;
+      timeoutMs: number;
+      status?: number | undefined;
+      network?: NetworkFailure | undefined;
+    };
 
 /** The next restart: the `attempt`-th of `attempts`, in `inMs` milliseconds. */
 export interface RestartPlan {
@@ -78,7 +85,10 @@ export class TunnelKeeper {
   private healing: Promise<void> = Promise.resolve();
   private moved: Move = async () => undefined;
 
-  private constructor(private readonly options: KeeperOptions, first: Tunnel) {
+  private constructor(
+    private readonly options: KeeperOptions,
+    first: Tunnel,
+  ) {
     this.tunnel = first;
     this.publicUrl = `${first.url}${options.path}`;
     this.gone = new Promise((resolve) => (this.giveUp = resolve));
@@ -114,13 +124,21 @@ export class TunnelKeeper {
   /** Heals once this tunnel ends by itself or stops answering, unless it was replaced or the keeper quieted. */
   private follow(tunnel: Tunnel): void {
     const { healing, path, probeToken, provider } = this.options;
-    const checks = healing && healing.checkIntervalMs > 0 ? watchPublicUrl({
-      url: `${tunnel.url}${path}`, token: probeToken, intervalMs: healing.checkIntervalMs, failures: healing.checkFailures,
-      timeoutMs: healing.checkTimeoutMs, probe: healing.probe ?? probePublicUrl,
-    }) : undefined;
+    const checks =
+      healing && healing.checkIntervalMs > 0
+        ? watchPublicUrl({
+            url: `${tunnel.url}${path}`,
+            token: probeToken,
+            intervalMs: healing.checkIntervalMs,
+            failures: healing.checkFailures,
+            timeoutMs: healing.checkTimeoutMs,
+            probe: healing.probe ?? probePublicUrl,
+          })
+        : undefined;
     this.checks = checks;
     const exited = tunnel.lost.then((loss): TunnelTrouble => ({ reason: 'exited', tunnel: provider.name, ...loss }));
-    const unanswered = checks?.unanswered.then((u): TunnelTrouble => ({ reason: 'unanswered', ...u })) ?? new Promise<never>(() => {});
+    const unanswered =
+      checks?.unanswered.then((u): TunnelTrouble => ({ reason: 'unanswered', ...u })) ?? new Promise<never>(() => {});
     void Promise.race([exited, unanswered]).then((trouble) => {
       // A tunnel stopped by the keeper ends too: that is no loss.
       if (this.tunnel !== tunnel || this.abort.signal.aborted) return;
@@ -140,7 +158,7 @@ export class TunnelKeeper {
     // One that exited is gone already, and its stop only forgets it. (Close stops only the current one.)
     await old?.stop().catch(() => {});
     while (plan) {
-      if (!await this.wait(plan.inMs)) return;
+      if (!(await this.wait(plan.inMs))) return;
       const error = await this.restart();
       if (this.abort.signal.aborted) return;
       if (error === undefined) return this.follow(this.tunnel!);

@@ -61,7 +61,11 @@ function holds(envelope: Record<string, unknown>, { path, text }: MatchCondition
  * The newest matching entry already in the feed, or else the first that arrives before `timeoutMs`;
  * undefined on timeout (or when `stopped` settles first).
  */
-export async function waitForEntry(feed: JournalFeed, criteria: WaitCriteria, options: { timeoutMs: number; stopped?: Promise<unknown> }): Promise<JournalEntry | undefined> {
+export async function waitForEntry(
+  feed: JournalFeed,
+  criteria: WaitCriteria,
+  options: { timeoutMs: number; stopped?: Promise<unknown> },
+): Promise<JournalEntry | undefined> {
   const existing = feed.entries();
   for (let i = existing.length - 1; i >= 0; i--) if (matchingEnvelope(existing[i]!, criteria)) return existing[i];
   let unsubscribe = () => {};

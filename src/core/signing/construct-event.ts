@@ -39,7 +39,11 @@ export type ReceivedWebhookEvent = KnownWebhookEvent | UnknownWebhookEvent;
  * `express.raw({ type: 'application/json' })`), never a re-serialized body. Throws
  * WebhookVerificationError when the signature, the JSON or the envelope is bad.
  */
-export function constructEvent(rawBody: RawBody, header: string | readonly string[] | undefined | null, secrets: Secrets): ReceivedWebhookEvent {
+export function constructEvent(
+  rawBody: RawBody,
+  header: string | readonly string[] | undefined | null,
+  secrets: Secrets,
+): ReceivedWebhookEvent {
   const result = verify(secrets, rawBody, header);
   if (!result.ok) throw new WebhookVerificationError(result.reason, result.message);
   let parsed: unknown;
@@ -51,8 +55,14 @@ export function constructEvent(rawBody: RawBody, header: string | readonly strin
   const validation = validateReceived(parsed);
   if (!validation.ok) {
     const first = validation.issues[0]!;
-    throw new WebhookVerificationError('invalid-event', `the body is not a DataChonk event: ${first.path}: ${first.message}`, validation.issues);
+    throw new WebhookVerificationError(
+      'invalid-event',
+      `the body is not a DataChonk event: ${first.path}: ${first.message}`,
+      validation.issues,
+    );
   }
   const { secretIndex } = result;
-  return validation.known ? { ...validation.event, secretIndex, known: true } : { ...validation.event, secretIndex, known: false };
+  return validation.known
+    ? { ...validation.event, secretIndex, known: true }
+    : { ...validation.event, secretIndex, known: false };
 }

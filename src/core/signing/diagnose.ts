@@ -1,5 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { NEAR_MISSES, hmac, parseHeader, toBuffer, verify, type RawBody, type VerifyFailureReason } from './signature.js';
+import {
+  NEAR_MISSES,
+  hmac,
+  parseHeader,
+  toBuffer,
+  verify,
+  type RawBody,
+  type VerifyFailureReason,
+} from './signature.js';
 import { reserializations, type BodyForm } from './reserialize.js';
 
 // Why a signature did not match. verify() only says that it did not; this tries what senders and
@@ -10,9 +18,19 @@ import { reserializations, type BodyForm } from './reserialize.js';
 
 /** The cause found, as a stable code (`verify --json`'s `reason`, the listener's `reason_code`). */
 export type SignatureReason =
-  | 'missing_header' | 'duplicate_header' | 'malformed_header' | 'wrong_scheme' | 'no_secret' | 'not_raw_body'
-  | 'body_reserialized' | 'body_modified' | 'trailing_newline' | 'secret_whitespace' | 'wrong_secret'
-  | 'api_key_as_secret' | 'unknown';
+  | 'missing_header'
+  | 'duplicate_header'
+  | 'malformed_header'
+  | 'wrong_scheme'
+  | 'no_secret'
+  | 'not_raw_body'
+  | 'body_reserialized'
+  | 'body_modified'
+  | 'trailing_newline'
+  | 'secret_whitespace'
+  | 'wrong_secret'
+  | 'api_key_as_secret'
+  | 'unknown';
 
 export type { BodyForm } from './reserialize.js';
 
@@ -80,7 +98,8 @@ export function diagnoseSignature(input: DiagnoseInput): SignatureDiagnosis | un
   const result = verify(input.secrets, input.body, input.header);
   if (result.ok) return undefined;
   if (result.reason === 'not-raw-body') return { reason: 'not_raw_body', verify_reason: result.reason };
-  const difference = input.expectedBody === undefined ? undefined : firstDifference(toBuffer(input.body), toBuffer(input.expectedBody));
+  const difference =
+    input.expectedBody === undefined ? undefined : firstDifference(toBuffer(input.body), toBuffer(input.expectedBody));
   const found = findCause(input, result.reason);
   return difference ? { ...found, difference } : found;
 }
@@ -88,13 +107,24 @@ export function diagnoseSignature(input: DiagnoseInput): SignatureDiagnosis | un
 function findCause(input: DiagnoseInput, verifyReason: VerifyFailureReason): SignatureDiagnosis {
   const header = typeof input.header === 'string' ? input.header : input.header?.[0];
   switch (verifyReason) {
-    case 'missing': return { reason: 'missing_header', verify_reason: verifyReason };
-    case 'duplicated': return { reason: 'duplicate_header', verify_reason: verifyReason };
-    case 'no-secret': return { reason: 'no_secret', verify_reason: verifyReason };
-    case 'other-scheme': return { reason: 'wrong_scheme', verify_reason: verifyReason, ...otherAlgorithm(input, header!) };
-    case 'wrong-length': return { reason: 'malformed_header', verify_reason: verifyReason, truncated: isTruncated(input, header!) };
-    case 'mismatch': return findMismatch(input, parseHeader(header) as Buffer);
-    default: return { reason: 'malformed_header', verify_reason: verifyReason, ...(NEAR_MISSES.has(verifyReason) ? formatted(input, header!) : {}) };
+    case 'missing':
+      return { reason: 'missing_header', verify_reason: verifyReason };
+    case 'duplicated':
+      return { reason: 'duplicate_header', verify_reason: verifyReason };
+    case 'no-secret':
+      return { reason: 'no_secret', verify_reason: verifyReason };
+    case 'other-scheme':
+      return { reason: 'wrong_scheme', verify_reason: verifyReason, ...otherAlgorithm(input, header!) };
+    case 'wrong-length':
+      return { reason: 'malformed_header', verify_reason: verifyReason, truncated: isTruncated(input, header!) };
+    case 'mismatch':
+      return findMismatch(input, parseHeader(header) as Buffer);
+    default:
+      return {
+        reason: 'malformed_header',
+        verify_reason: verifyReason,
+        ...(NEAR_MISSES.has(verifyReason) ? formatted(input, header!) : {}),
+      };
   }
 }
 
@@ -137,12 +167,18 @@ function findMismatch(input: DiagnoseInput, digest: Buffer): SignatureDiagnosis 
 
   for (const secret of secrets) {
     // (Each candidate differs from the secrets checked, or it could not match: verify has just failed with them.)
-    if (secret.trim() && signs(secret.trim(), body)) return { reason: 'secret_whitespace', verify_reason: verifyReason, whitespace: 'yours' };
-    if (signs(`${secret}\n`, body)) return { reason: 'secret_whitespace', verify_reason: verifyReason, whitespace: 'theirs' };
+    if (secret.trim() && signs(secret.trim(), body))
+      return { reason: 'secret_whitespace', verify_reason: verifyReason, whitespace: 'yours' };
+    if (signs(`${secret}\n`, body))
+      return { reason: 'secret_whitespace', verify_reason: verifyReason, whitespace: 'theirs' };
   }
   for (const other of input.others ?? []) {
     if (other.secret && signs(other.secret, body)) {
-      return { reason: other.apiKey ? 'api_key_as_secret' : 'wrong_secret', verify_reason: verifyReason, matched_secret: other.label };
+      return {
+        reason: other.apiKey ? 'api_key_as_secret' : 'wrong_secret',
+        verify_reason: verifyReason,
+        matched_secret: other.label,
+      };
     }
   }
   const newline = newlineVariant(body, bySecret);

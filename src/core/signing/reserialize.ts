@@ -5,7 +5,7 @@
 
 /** A serialization: JavaScript's (`compact`, `pretty` with 2 spaces, `pretty-4`, `tabs`), sorted keys, Python's, PHP's. */
 export type BodyForm =
-  | 'compact' | 'pretty' | 'pretty-4' | 'tabs' | 'sorted' | 'sorted-pretty' | 'python' | 'python-sorted' | 'php';
+  'compact' | 'pretty' | 'pretty-4' | 'tabs' | 'sorted' | 'sorted-pretty' | 'python' | 'python-sorted' | 'php';
 
 interface JsonStyle {
   indent: string;
@@ -17,7 +17,8 @@ interface JsonStyle {
   escape?: (quoted: string) => string;
 }
 
-const asciiOnly = (quoted: string) => quoted.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const asciiOnly = (quoted: string) =>
+  quoted.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 const slashes = (quoted: string) => quoted.replaceAll('/', '\\/');
 
 const JS = { itemSeparator: ',', keySeparator: ':', sortKeys: false } as const;

@@ -16,13 +16,22 @@ export type RawBody = string | Uint8Array;
  * `malformed` is anything further off.
  */
 export type VerifyFailureReason =
-  | 'missing' | 'duplicated' | 'malformed' | 'mismatch' | 'no-secret' | 'not-raw-body'
-  | 'whitespace' | 'uppercase-hex' | 'prefix-case' | 'wrong-length' | 'other-scheme' | 'no-prefix';
+  | 'missing'
+  | 'duplicated'
+  | 'malformed'
+  | 'mismatch'
+  | 'no-secret'
+  | 'not-raw-body'
+  | 'whitespace'
+  | 'uppercase-hex'
+  | 'prefix-case'
+  | 'wrong-length'
+  | 'other-scheme'
+  | 'no-prefix';
 
 export type VerifyResult =
   /** `secretIndex`: which of the secrets given matched (0 when one was given). */
-  | { ok: true; secretIndex: number }
-  | { ok: false; reason: VerifyFailureReason; message: string };
+  { ok: true; secretIndex: number } | { ok: false; reason: VerifyFailureReason; message: string };
 
 /** One secret, or several during a rotation (the new and the old): a signature made with any of them verifies. */
 export type Secrets = string | readonly string[];
@@ -30,9 +39,14 @@ export type Secrets = string | readonly string[];
 export type VerifyFailure = Extract<VerifyResult, { ok: false }>;
 
 /** The reasons that name a near miss of DataChonk's header format. */
-export const NEAR_MISSES: ReadonlySet<VerifyFailureReason> = new Set<VerifyFailureReason>(
-  ['whitespace', 'uppercase-hex', 'prefix-case', 'wrong-length', 'other-scheme', 'no-prefix'],
-);
+export const NEAR_MISSES: ReadonlySet<VerifyFailureReason> = new Set<VerifyFailureReason>([
+  'whitespace',
+  'uppercase-hex',
+  'prefix-case',
+  'wrong-length',
+  'other-scheme',
+  'no-prefix',
+]);
 
 // Exactly what DataChonk sends: its doc's sample compares the header byte for byte with
 // `sha256=${hmac.digest('hex')}`, so a lowercase prefix, 64 lowercase hex digits and nothing around
@@ -47,7 +61,9 @@ const SCHEME = /^[a-z][a-z0-9-]{0,15}$/i;
 const FORM = 'sha256=<64 lowercase hex digits>';
 
 export function toBuffer(body: RawBody): Buffer {
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return typeof body === 'string'
+    ? Buffer.from(body, 'utf8')
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 // The listener verifies every request with the same one or two secrets: keep their key objects
@@ -82,7 +98,11 @@ export function sign(secret: string, rawBody: RawBody): string {
  * reason. Accepts the header as Node gives it (`string | string[] | undefined`). During a secret
  * rotation pass both secrets (`[newSecret, oldSecret]`): `secretIndex` says which one matched.
  */
-export function verify(secrets: Secrets, rawBody: RawBody, header: string | readonly string[] | undefined | null): VerifyResult {
+export function verify(
+  secrets: Secrets,
+  rawBody: RawBody,
+  header: string | readonly string[] | undefined | null,
+): VerifyResult {
   const list = typeof secrets === 'string' ? [secrets] : secrets;
   const given = list.filter((secret) => secret.length > 0).length;
   if (given === 0) return fail('no-secret', 'no signing secret was given to check the signature with');
@@ -106,8 +126,20 @@ function isRawBody(body: unknown): body is RawBody {
 // The usual mistake: a JSON body parser ran first (req.body is an object), or express.raw() did not
 // match the request's Content-Type (req.body is undefined or {}). Said, not thrown: verify never throws.
 function notRaw(body: unknown): VerifyFailure {
-  const got = body === undefined ? 'undefined' : body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body === 'object' ? 'an object' : `a ${typeof body}`;
-  return fail('not-raw-body', `the body to verify must be the raw request bytes (a Buffer or a string), not ${got}: use express.raw({ type: '*/*' }) (or read the request stream) before any JSON parser, and pass req.body`);
+  const got =
+    body === undefined
+      ? 'undefined'
+      : body === null
+        ? 'null'
+        : Array.isArray(body)
+          ? 'an array'
+          : typeof body === 'object'
+            ? 'an object'
+            : `a ${typeof body}`;
+  return fail(
+    'not-raw-body',
+    `the body to verify must be the raw request bytes (a Buffer or a string), not ${got}: use express.raw({ type: '*/*' }) (or read the request stream) before any JSON parser, and pass req.body`,
+  );
 }
 
 /** The 32 bytes a header carries, or why it carries none: exactly `sha256=` and 64 lowercase hex digits. */
@@ -133,14 +165,22 @@ function formatFailure(header: string): VerifyFailure {
   const digits = value.slice(equals + 1);
   const malformed = fail('malformed', `the ${SIGNATURE_HEADER} header is not of the form ${FORM}`);
   if (!HEX.test(digits)) return malformed;
-  if (equals < 0) return digits.length === 64 ? fail('no-prefix', `the signature has no sha256= prefix; DataChonk sends ${FORM}`) : malformed;
+  if (equals < 0)
+    return digits.length === 64
+      ? fail('no-prefix', `the signature has no sha256= prefix; DataChonk sends ${FORM}`)
+      : malformed;
   const scheme = value.slice(0, equals);
   if (scheme.toLowerCase() !== 'sha256') {
-    return SCHEME.test(scheme) ? fail('other-scheme', `the signature is ${scheme}=…; DataChonk signs with HMAC-SHA256: ${FORM}`) : malformed;
+    return SCHEME.test(scheme)
+      ? fail('other-scheme', `the signature is ${scheme}=…; DataChonk signs with HMAC-SHA256: ${FORM}`)
+      : malformed;
   }
-  if (digits.length !== 64) return fail('wrong-length', `the signature has ${digits.length} hex digits; DataChonk sends ${FORM}`);
-  if (scheme !== 'sha256') return fail('prefix-case', `the signature starts with ${scheme}=; DataChonk sends a lowercase prefix: ${FORM}`);
-  if (digits !== digits.toLowerCase()) return fail('uppercase-hex', `the signature has uppercase hex digits; DataChonk sends lowercase: ${FORM}`);
+  if (digits.length !== 64)
+    return fail('wrong-length', `the signature has ${digits.length} hex digits; DataChonk sends ${FORM}`);
+  if (scheme !== 'sha256')
+    return fail('prefix-case', `the signature starts with ${scheme}=; DataChonk sends a lowercase prefix: ${FORM}`);
+  if (digits !== digits.toLowerCase())
+    return fail('uppercase-hex', `the signature has uppercase hex digits; DataChonk sends lowercase: ${FORM}`);
   // Only the surroundings are left: `value` itself is exactly the format.
   return fail('whitespace', `the signature has whitespace around it; DataChonk sends ${FORM} and nothing else`);
 }

@@ -41,7 +41,10 @@ export function sendingOrder(steps: number, ordering: Ordering, random: () => nu
   if (ordering.shuffle) shuffle(order, random);
   const sends = order.map((step): ScenarioSend => ({ step, repeat: false }));
   if (ordering.duplicates === 0 || steps === 0) return sends;
-  const picks = shuffle(Array.from({ length: steps }, (_, i) => i), random);
+  const picks = shuffle(
+    Array.from({ length: steps }, (_, i) => i),
+    random,
+  );
   for (let i = 0; i < ordering.duplicates; i++) {
     const step = picks[i % steps]!;
     const first = sends.findIndex((send) => send.step === step);

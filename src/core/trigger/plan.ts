@@ -2,7 +2,12 @@ import { Failure, type FailureFacts } from '../../failure.js';
 import { EVENT_TYPES, type EventType } from '../events/catalogue.js';
 import { buildPayload, type PayloadRecipe } from '../events/build.js';
 import {
-  loadFixture, parseJsonObject, parseOverride, readJsonFile, requireEventType, type JsonObject,
+  loadFixture,
+  parseJsonObject,
+  parseOverride,
+  readJsonFile,
+  requireEventType,
+  type JsonObject,
 } from '../events/payload.js';
 import { unknownPath, validateEvent } from '../events/schemas.js';
 import { toNativeJson } from '../lossless-json.js';
@@ -79,7 +84,11 @@ export function unknownFields(recipes: readonly PayloadRecipe[]): UnknownFieldWa
       const unknown = unknownPath(event, path);
       if (!unknown) continue;
       const key = path.join('.');
-      const warning = byPath.get(key) ?? { path: key, events: [], suggestion: unknown.suggestion && [...unknown.known, unknown.suggestion].join('.') };
+      const warning = byPath.get(key) ?? {
+        path: key,
+        events: [],
+        suggestion: unknown.suggestion && [...unknown.known, unknown.suggestion].join('.'),
+      };
       if (!warning.events.includes(event)) warning.events.push(event);
       byPath.set(key, warning);
     }
@@ -97,5 +106,10 @@ export function checkPayload(payload: JsonObject, step?: FailureFacts['payload-i
   // Checked as a receiver's JSON.parse reads it: a number kept as typed is checked as the nearest double,
   // so 12345678901234567890 in an integer field is "too big", not "an object".
   const result = validateEvent(toNativeJson(payload));
-  if (!result.ok) throw new Failure('payload-invalid', { event: String(payload.event), issues: result.issues, ...(step ? { step } : {}) });
+  if (!result.ok)
+    throw new Failure('payload-invalid', {
+      event: String(payload.event),
+      issues: result.issues,
+      ...(step ? { step } : {}),
+    });
 }

@@ -88,7 +88,12 @@ export function buildWebhookRequest(body: string, event: string, id: string, opt
   for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
   const fromUrl = credentials !== undefined && headers.authorization === basicAuthorization(credentials);
   return {
-    method: 'POST', url, headers, body, event, id,
+    method: 'POST',
+    url,
+    headers,
+    body,
+    event,
+    id,
     ...(shownUrl === undefined || shownUrl === url ? {} : { shownUrl }),
     ...(fromUrl ? { basicAuth: { user: credentials.user, password: credentials.password !== '' } } : {}),
   };

@@ -53,7 +53,11 @@ export interface RunOptions {
  * Sends every request the iterator yields, at most `concurrency` at a time, reporting each outcome.
  * Requests are built lazily so that a large `--count` does not sit in memory.
  */
-export async function runDeliveries(requests: Iterator<WebhookRequest>, options: RunOptions, reporter: TriggerReporter): Promise<TriggerSummary> {
+export async function runDeliveries(
+  requests: Iterator<WebhookRequest>,
+  options: RunOptions,
+  reporter: TriggerReporter,
+): Promise<TriggerSummary> {
   const latencies: number[] = [];
   let ok = 0;
   const errors: TriggerSummary['errors'] = {};

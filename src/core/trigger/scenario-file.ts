@@ -52,9 +52,17 @@ export const VARIABLE_REFERENCE = /\$\{([^}]*)\}/g;
 
 const stepSchema = z.strictObject({
   event: z.string({ error: 'expected an event type, e.g. generation.completed' }),
-  after: z.union([z.number().int().min(0), z.string().regex(SPAN, 'expected a time in whole seconds, minutes or hours: 2s, 1m, 1h')], {
-    error: 'expected a time after the previous step: 2s, 1m, 1h, or a whole number of seconds',
-  }).optional(),
+  after: z
+    .union(
+      [
+        z.number().int().min(0),
+        z.string().regex(SPAN, 'expected a time in whole seconds, minutes or hours: 2s, 1m, 1h'),
+      ],
+      {
+        error: 'expected a time after the previous step: 2s, 1m, 1h, or a whole number of seconds',
+      },
+    )
+    .optional(),
   data: z.record(z.string(), z.unknown(), { error: 'expected an object, deep-merged into the payload' }).optional(),
   set: z.record(z.string(), z.unknown(), { error: 'expected an object of field path: value' }).optional(),
 });
@@ -63,13 +71,22 @@ const scenarioSchema = z.strictObject({
   name: z.string().regex(NAME, 'expected lowercase letters, digits and dashes').optional(),
   description: z.string().optional(),
   vars: z.record(z.string(), z.unknown(), { error: 'expected an object of name: value' }).optional(),
-  steps: z.array(stepSchema, { error: 'expected a list of steps, each with an event' })
-    .min(1, 'a scenario needs at least one step').max(MAX_STEPS, `a scenario has at most ${MAX_STEPS} steps`),
+  steps: z
+    .array(stepSchema, { error: 'expected a list of steps, each with an event' })
+    .min(1, 'a scenario needs at least one step')
+    .max(MAX_STEPS, `a scenario has at most ${MAX_STEPS} steps`),
 });
 
-const variableSchema = z.union([z.string(), z.number(), z.strictObject({
-  random: z.string().regex(/^[A-Za-z0-9_]*$/, 'expected an id prefix: letters, digits and _ (e.g. chonk_)'),
-})], { error: 'expected a text, or { random: <prefix> } for a fresh id on every run' });
+const variableSchema = z.union(
+  [
+    z.string(),
+    z.number(),
+    z.strictObject({
+      random: z.string().regex(/^[A-Za-z0-9_]*$/, 'expected an id prefix: letters, digits and _ (e.g. chonk_)'),
+    }),
+  ],
+  { error: 'expected a text, or { random: <prefix> } for a fresh id on every run' },
+);
 
 /** Whether `--scenario` names a file (a path, or a .yaml/.yml/.json name) rather than a built-in. */
 export function isScenarioFile(value: string): boolean {
@@ -99,7 +116,11 @@ export async function readScenario(file: string, builtIn = false): Promise<Scena
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Failure('file-unreadable', { source: 'scenario-file', path: file, detail: code === 'ENOENT' ? 'no such file' : (error as Error).message });
+    throw new Failure('file-unreadable', {
+      source: 'scenario-file',
+      path: file,
+      detail: code === 'ENOENT' ? 'no such file' : (error as Error).message,
+    });
   }
   return parseScenario(text, { file, builtIn });
 }
@@ -112,22 +133,40 @@ export function parseScenario(text: string, origin: { file: string; builtIn: boo
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   const fail = (issues: ScenarioIssue[]): never => {
-    throw new Failure('scenario-invalid', { file: origin.file, issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)).slice(0, MAX_ISSUES) });
+    throw new Failure('scenario-invalid', {
+      file: origin.file,
+      issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)).slice(0, MAX_ISSUES),
+    });
   };
   // "… at line 3, column 9": the line is said apart.
-  if (doc.errors.length > 0) fail(doc.errors.map((error) => ({ path: '', line: error.linePos?.[0].line, message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') })));
+  if (doc.errors.length > 0)
+    fail(
+      doc.errors.map((error) => ({
+        path: '',
+        line: error.linePos?.[0].line,
+        message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+      })),
+    );
   const json = documentJson(doc, fail);
   const where = (path: readonly PropertyKey[]) => ({ path: formatPath(path), line: lineOf(doc, lines, path) });
   const issues: ScenarioIssue[] = [];
   const parsed = scenarioSchema.safeParse(json);
   for (const issue of parsed.error?.issues ?? []) {
-    issues.push({ ...where(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path), message: issue.message });
+    issues.push({
+      ...where(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path),
+      message: issue.message,
+    });
   }
   // The rest is checked even when the shape is wrong somewhere, so that one run shows every problem.
   const raw = isRecord(json) ? json : {};
-  const vars = checkVariables(isRecord(raw.vars) ? raw.vars : {}, (path, message) => issues.push({ ...where(['vars', ...path]), message }));
-  const steps = (Array.isArray(raw.steps) ? raw.steps as unknown[] : []).map((step, i) => ({
-    ...checkStep(isRecord(step) ? step : {}, { vars, report: (path, message) => issues.push({ ...where(['steps', i, ...path]), message }) }),
+  const vars = checkVariables(isRecord(raw.vars) ? raw.vars : {}, (path, message) =>
+    issues.push({ ...where(['vars', ...path]), message }),
+  );
+  const steps = (Array.isArray(raw.steps) ? (raw.steps as unknown[]) : []).map((step, i) => ({
+    ...checkStep(isRecord(step) ? step : {}, {
+      vars,
+      report: (path, message) => issues.push({ ...where(['steps', i, ...path]), message }),
+    }),
     line: lineOf(doc, lines, ['steps', i]),
   }));
   if (!parsed.success || issues.length > 0) fail(issues);
@@ -165,7 +204,10 @@ function checkVariables(raw: Record<string, unknown>, report: Report): Record<st
 }
 
 /** A step's event, field paths and variables checked (its shape is the schema's); what it says, read defensively. */
-function checkStep(step: Record<string, unknown>, context: { vars: Record<string, ScenarioVariable>; report: Report }): ScenarioStep {
+function checkStep(
+  step: Record<string, unknown>,
+  context: { vars: Record<string, ScenarioVariable>; report: Report },
+): ScenarioStep {
   const { report, vars } = context;
   if (typeof step.event === 'string' && !isEventType(step.event)) {
     const suggestion = suggestEventType(step.event);
@@ -181,24 +223,34 @@ function checkStep(step: Record<string, unknown>, context: { vars: Record<string
     }
     checkReferences(value, vars, (path, message) => report(['set', key, ...path], message));
   }
-  const data = isRecord(step.data) ? step.data as JsonObject : undefined;
+  const data = isRecord(step.data) ? (step.data as JsonObject) : undefined;
   if (data) checkReferences(data, vars, (path, message) => report(['data', ...path], message));
   const { after } = step;
-  const afterSeconds = typeof after === 'number' ? after : typeof after === 'string' && SPAN.test(after) ? spanSeconds(after) : 1;
+  const afterSeconds =
+    typeof after === 'number' ? after : typeof after === 'string' && SPAN.test(after) ? spanSeconds(after) : 1;
   return { event: step.event as EventType, afterSeconds, data, set };
 }
 
 /** Reports each `${name}` in the strings of `value` that names no variable. */
-function checkReferences(value: Json, vars: Record<string, ScenarioVariable>, report: Report, path: PropertyKey[] = []): void {
+function checkReferences(
+  value: Json,
+  vars: Record<string, ScenarioVariable>,
+  report: Report,
+  path: PropertyKey[] = [],
+): void {
   if (typeof value === 'string') {
     for (const [, name] of value.matchAll(VARIABLE_REFERENCE)) {
       if (Object.hasOwn(vars, name!)) continue;
       const known = Object.keys(vars);
       const close = closestName(name!, known);
-      report(path, `no variable "${name}"${close ? `: did you mean \${${close}}?` : ''} (${known.length ? `vars: ${known.join(', ')}` : 'the scenario has no vars'})`);
+      report(
+        path,
+        `no variable "${name}"${close ? `: did you mean \${${close}}?` : ''} (${known.length ? `vars: ${known.join(', ')}` : 'the scenario has no vars'})`,
+      );
     }
   } else if (Array.isArray(value)) value.forEach((item, i) => checkReferences(item, vars, report, [...path, i]));
-  else if (isJsonObject(value)) for (const [key, item] of Object.entries(value)) checkReferences(item, vars, report, [...path, key]);
+  else if (isJsonObject(value))
+    for (const [key, item] of Object.entries(value)) checkReferences(item, vars, report, [...path, key]);
 }
 
 function spanSeconds(text: string): number {
@@ -211,7 +263,12 @@ function toJson(doc: Document): unknown {
   visit(doc, {
     Scalar(_key, node) {
       const source = (node as { source?: unknown }).source;
-      if (typeof node.value === 'number' && typeof source === 'string' && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(source) && keepsText(source)) {
+      if (
+        typeof node.value === 'number' &&
+        typeof source === 'string' &&
+        /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(source) &&
+        keepsText(source)
+      ) {
         node.value = new RawNumber(source);
       }
     },

@@ -4,7 +4,13 @@ import type { EventType } from '../events/catalogue.js';
 import { loadFixture, parseOverride, parseOverridePath, randomId, type Override } from '../events/payload.js';
 import { isJsonObject, type Json, type JsonObject } from '../lossless-json.js';
 import { checkPayload, unknownFields, type UnknownFieldWarning } from './plan.js';
-import { loadScenario, VARIABLE_REFERENCE, type Scenario, type ScenarioStep, type ScenarioVariable } from './scenario-file.js';
+import {
+  loadScenario,
+  VARIABLE_REFERENCE,
+  type Scenario,
+  type ScenarioStep,
+  type ScenarioVariable,
+} from './scenario-file.js';
 
 // A scenario's steps made into payload recipes: its variables drawn once for the run (one chonk_id
 // for every step that uses it), a fresh event id per step (given when it is sent), created_at
@@ -62,14 +68,20 @@ export async function planScenario(request: ScenarioRequest, now: Date): Promise
 
 /** A value for each variable: its text, or a fresh id. */
 export function drawVariables(vars: Record<string, ScenarioVariable>): Record<string, string> {
-  return Object.fromEntries(Object.entries(vars).map(([name, value]) => [name, typeof value === 'string' ? value : randomId(value.random, RANDOM_LENGTH)]));
+  return Object.fromEntries(
+    Object.entries(vars).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : randomId(value.random, RANDOM_LENGTH),
+    ]),
+  );
 }
 
 /** `${name}` in every string of a value replaced by the variable's value (names were checked on reading). */
 export function substitute(value: Json, values: Record<string, string>): Json {
   if (typeof value === 'string') return value.replace(VARIABLE_REFERENCE, (_whole, name: string) => values[name] ?? '');
   if (Array.isArray(value)) return value.map((item) => substitute(item, values));
-  if (isJsonObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, values)]));
+  if (isJsonObject(value))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, values)]));
   return value;
 }
 
@@ -83,7 +95,10 @@ interface StepContext {
 /** The step's fixture, `data` and `set`, with the variables' values; a `set` that cannot apply names its step. */
 async function stepRecipe(step: ScenarioStep, context: StepContext): Promise<PayloadRecipe> {
   const { values } = context;
-  const overrides: Override[] = step.set.map(([key, value]) => ({ path: parseOverridePath(key), value: substitute(value, values) }));
+  const overrides: Override[] = step.set.map(([key, value]) => ({
+    path: parseOverridePath(key),
+    value: substitute(value, values),
+  }));
   const recipe: PayloadRecipe = {
     template: await loadFixture(step.event),
     patch: step.data && (substitute(step.data, values) as JsonObject),
@@ -94,10 +109,19 @@ async function stepRecipe(step: ScenarioStep, context: StepContext): Promise<Pay
   } catch (error) {
     if (!isFailure(error, 'override-path')) throw error;
     const { facts } = error;
-    const problem = facts.problem === 'past-the-end' ? `index ${facts.index} is past the end of an array of ${facts.length}` : `"${facts.segment}" is not an array index`;
+    const problem =
+      facts.problem === 'past-the-end'
+        ? `index ${facts.index} is past the end of an array of ${facts.length}`
+        : `"${facts.segment}" is not an array index`;
     throw new Failure('scenario-invalid', {
       file: context.scenario.file,
-      issues: [{ path: `steps[${context.index}].set`, line: step.line, message: `cannot set ${facts.path} in the ${step.event} payload: ${problem}` }],
+      issues: [
+        {
+          path: `steps[${context.index}].set`,
+          line: step.line,
+          message: `cannot set ${facts.path} in the ${step.event} payload: ${problem}`,
+        },
+      ],
     });
   }
   return recipe;

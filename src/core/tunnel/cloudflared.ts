@@ -43,15 +43,23 @@ export function cloudflaredProvider(options: CloudflaredOptions): TunnelProvider
     async start(localOrigin, { signal } = {}) {
       await stopOrphans(dir, options);
       const tunnel = await startQuickTunnel({
-        bin: options.bin, localUrl: localOrigin, env: options.env, startTimeoutMs: options.startTimeoutMs, stopGraceMs: options.stopGraceMs,
-        platform: options.platform, onSpawn: options.onStarted, signal,
+        bin: options.bin,
+        localUrl: localOrigin,
+        env: options.env,
+        startTimeoutMs: options.startTimeoutMs,
+        stopGraceMs: options.stopGraceMs,
+        platform: options.platform,
+        onSpawn: options.onStarted,
+        signal,
       });
       const note = tunnel.pid === undefined ? undefined : join(dir, `${tunnel.pid}.json`);
       if (note) {
         try {
           // The modes do nothing on Windows (no POSIX modes); the state folder is the user's own there.
           await mkdir(dir, { recursive: true, mode: 0o700 });
-          await writeFile(note, JSON.stringify({ listener: options.pid, cloudflared: tunnel.pid! } satisfies Note), { mode: 0o600 });
+          await writeFile(note, JSON.stringify({ listener: options.pid, cloudflared: tunnel.pid! } satisfies Note), {
+            mode: 0o600,
+          });
         } catch (error) {
           // Nobody would stop a tunnel whose start failed: stop it before saying so.
           await tunnel.stop();
@@ -63,19 +71,34 @@ export function cloudflaredProvider(options: CloudflaredOptions): TunnelProvider
         await forget();
         return { how: signal ?? `code ${code}`, lastLines };
       });
-      return { url: tunnel.url, lost, kill: tunnel.kill, stop: async () => { await tunnel.stop(); await forget(); } };
+      return {
+        url: tunnel.url,
+        lost,
+        kill: tunnel.kill,
+        stop: async () => {
+          await tunnel.stop();
+          await forget();
+        },
+      };
     },
   };
 }
 
 /** Stops the cloudflared of every note whose listener is gone, and removes those notes. */
-export async function stopOrphans(dir: string, options: Pick<CloudflaredOptions, 'isAlive' | 'signal' | 'onOrphanStopped' | 'platform'>): Promise<number[]> {
+export async function stopOrphans(
+  dir: string,
+  options: Pick<CloudflaredOptions, 'isAlive' | 'signal' | 'onOrphanStopped' | 'platform'>,
+): Promise<number[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const stopped: number[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const note = await readNote(join(dir, name));
     if (note && options.isAlive(note.listener)) continue;
-    if (note && options.isAlive(note.cloudflared) && await stillATunnel(note.cloudflared, options.platform ?? process.platform)) {
+    if (
+      note &&
+      options.isAlive(note.cloudflared) &&
+      (await stillATunnel(note.cloudflared, options.platform ?? process.platform))
+    ) {
       try {
         // On Windows too: process.kill ends it there with TerminateProcess, whatever the signal.
         options.signal(note.cloudflared, 'SIGKILL');
@@ -93,7 +116,7 @@ export async function stopOrphans(dir: string, options: Pick<CloudflaredOptions,
 async function readNote(file: string): Promise<Note | undefined> {
   try {
     const value = JSON.parse(await readFile(file, 'utf8')) as Partial<Note>;
-    return Number.isInteger(value.listener) && Number.isInteger(value.cloudflared) ? value as Note : undefined;
+    return Number.isInteger(value.listener) && Number.isInteger(value.cloudflared) ? (value as Note) : undefined;
   } catch {
     return undefined;
   }

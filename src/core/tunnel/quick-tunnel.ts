@@ -63,7 +63,8 @@ interface Watched {
  */
 export async function startQuickTunnel(options: QuickTunnelOptions): Promise<QuickTunnel> {
   const watched = spawnWatched(options);
-  const stop = () => stopChild(watched, { graceMs: options.stopGraceMs, platform: options.platform ?? process.platform });
+  const stop = () =>
+    stopChild(watched, { graceMs: options.stopGraceMs, platform: options.platform ?? process.platform });
   let timer: NodeJS.Timeout | undefined;
   const aborted = abortion(options.signal);
   const outcome = await Promise.race([
@@ -82,7 +83,8 @@ export async function startQuickTunnel(options: QuickTunnelOptions): Promise<Qui
   if (outcome instanceof Error) {
     const code = (outcome as NodeJS.ErrnoException).code;
     throw new Failure('tunnel-cannot-start', {
-      bin: options.bin, detail: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable' : outcome.message,
+      bin: options.bin,
+      detail: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable' : outcome.message,
     });
   }
   if (outcome === 'exited') {
@@ -122,7 +124,10 @@ function spawnWatched(options: QuickTunnelOptions): Watched {
   let child: ChildProcess;
   try {
     // --no-autoupdate: a tool run for a session must not replace its binary behind the user's back.
-    child = spawn(options.bin, ['tunnel', '--no-autoupdate', '--url', options.localUrl], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
+    child = spawn(options.bin, ['tunnel', '--no-autoupdate', '--url', options.localUrl], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env,
+    });
   } catch (error) {
     throw new Failure('tunnel-cannot-start', { bin: options.bin, detail: (error as Error).message });
   }
@@ -150,7 +155,14 @@ function spawnWatched(options: QuickTunnelOptions): Watched {
       });
     }
   });
-  return { child, exit, exited: () => exited, spawnError: new Promise<Error>((resolve) => child.on('error', resolve)), lastLines, ready };
+  return {
+    child,
+    exit,
+    exited: () => exited,
+    spawnError: new Promise<Error>((resolve) => child.on('error', resolve)),
+    lastLines,
+    ready,
+  };
 }
 
 /**
@@ -159,7 +171,10 @@ function spawnWatched(options: QuickTunnelOptions): Watched {
  * so it gets a plain kill and no grace period to wait out.
  * https://nodejs.org/api/child_process.html#subprocesskillsignal
  */
-async function stopChild(watched: Watched, { graceMs, platform }: { graceMs: number; platform: NodeJS.Platform }): Promise<void> {
+async function stopChild(
+  watched: Watched,
+  { graceMs, platform }: { graceMs: number; platform: NodeJS.Platform },
+): Promise<void> {
   if (watched.exited()) return;
   if (platform === 'win32') {
     watched.child.kill();
