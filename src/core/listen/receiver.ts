@@ -165,23 +165,9 @@ type Arrival = Pick<ReceivedRequest, 'rid' | 'receivedAt' | 'method' | 'url' | '
 function receivedRequest(arrival: Arrival, decision: Decision, bodyBytes: number): ReceivedRequest {
   // Written out rather than spread: one shape for every request, and cheaper on the request path.
   const { rid, receivedAt, method, url, headers } = arrival;
-  if (decision.verdict === 'reject') {
-    const { status, reason, code, claimed } = decision;
-    return {
-      rid,
-      receivedAt,
-      method,
-      url,
-      headers,
-      bodyBytes,
-      verification: decision.verification,
-      event: claimed?.event,
-      eventId: claimed?.id,
-      payload: undefined,
-      disposition: { kind: 'rejected', status, reason, code },
-    };
-  }
-  const { envelope, routes, filtered, unrouted } = decision;
+  const payload = decision.verdict === 'accept' ? decision.envelope : undefined;
+  // A rejected body's claims are shown so the user can tell which failed, not trusted.
+  const named = payload ?? (decision.verdict === 'reject' ? decision.claimed : undefined);
   return {
     rid,
     receivedAt,
@@ -190,11 +176,19 @@ function receivedRequest(arrival: Arrival, decision: Decision, bodyBytes: number
     headers,
     bodyBytes,
     verification: decision.verification,
-    event: envelope.event,
-    eventId: envelope.id,
-    payload: envelope,
-    disposition: routes.length > 0 ? { kind: 'forwarding' } : { kind: 'acknowledged', filtered, unrouted },
+    event: named?.event,
+    eventId: named?.id,
+    payload,
+    disposition: dispositionOf(decision),
   };
+}
+
+function dispositionOf(decision: Decision): Disposition {
+  if (decision.verdict === 'reject') {
+    return { kind: 'rejected', status: decision.status, reason: decision.reason, code: decision.code };
+  }
+  const { routes, filtered, unrouted } = decision;
+  return routes.length > 0 ? { kind: 'forwarding' } : { kind: 'acknowledged', filtered, unrouted };
 }
 
 /** A request the listener refuses: answered with the reason (no one to answer when the client went away). */
