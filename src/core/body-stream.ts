@@ -49,9 +49,4 @@ export class KeptPrefix {
   body(): Buffer {
     return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
   }
-
-  clear(): void {
-    this.parts = [];
-    this.size = 0;
-  }
 }

@@ -44,9 +44,12 @@ export class RequestTimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
-/** Keep-alive connections to one origin, one request at a time on each. */
-export function originPool(origin: string, connections: number): Pool {
-  return new Pool(origin, { connections, pipelining: 1 });
+/**
+ * Keep-alive connections to one origin, one request at a time on each. A connection that takes longer
+ * than `connectTimeoutMs` to open fails as a timeout (undici's own default is 10 s).
+ */
+export function originPool(origin: string, connections: number, connectTimeoutMs: number): Pool {
+  return new Pool(origin, { connections, pipelining: 1, connect: { timeout: connectTimeoutMs } });
 }
 
 /** Sends one request; resolves with the answer, rejects with undici's error or a RequestTimeoutError. */
@@ -66,17 +69,15 @@ export function sendRequest(dispatcher: Dispatcher, request: HttpRequest, limits
       },
       limits.stream,
     );
+    // The collector's timer is the only limit: undici's own timeouts start only once the request is
+    // written, and its bodyTimeout does not run while a streamed answer is paused for a slow reader.
     collector.expireIn(limits.timeoutMs);
-    // undici's own timeouts start only once the request is written; the collector's runs from now.
-    // bodyTimeout still bounds each pause of a streamed answer.
     dispatcher.dispatch(
       {
         path: request.path,
         method: request.method as Dispatcher.HttpMethod,
         headers: request.headers as string[],
         body: request.body,
-        headersTimeout: limits.timeoutMs,
-        bodyTimeout: limits.timeoutMs,
       },
       collector,
     );
@@ -111,8 +112,9 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   /**
-   * Gives up `ms` from now unless the answer has come (or started to stream) by then: a request still
-   * waiting for a connection is then dropped unsent, one in flight is aborted (its connection closed).
+   * Gives up `ms` from now unless the answer has come by then (once it streams, `ms` after its last
+   * part): a request still waiting for a connection is then dropped unsent, one in flight is aborted
+   * (its connection closed).
    */
   expireIn(ms: number): void {
     this.timer = setTimeout(() => this.giveUp(new RequestTimeoutError(`no answer within ${ms} ms`)), ms);
@@ -120,7 +122,9 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.finished) controller.abort(this.failure ?? new Error('given up'));
+    // Given up while it waited for a connection: thrown rather than aborted, undici drops the request
+    // unwritten and keeps the connection (an abort here would close it).
+    if (this.finished) throw this.failure ?? new Error('given up');
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -132,13 +136,16 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.finished) return;
     this.size += chunk.length;
-    if (this.streamed) return this.stream!.data(chunk);
+    if (this.streamed) {
+      // Each part gives the answer time again: a slow reader is no timeout, a stalled one is.
+      this.timer?.refresh();
+      return this.stream!.data(chunk);
+    }
     const rest = this.kept.take(chunk);
     if (!rest || !this.stream) return;
-    // Too large to hold: the head and the first bytes go now, the rest as it comes, paced by undici's
-    // bodyTimeout from here on rather than by the whole answer's time.
+    // Too large to hold: the head and the first bytes go now, the rest as it comes.
     this.streamed = true;
-    clearTimeout(this.timer);
+    this.timer?.refresh();
     this.stream.start({ status: this.status, headers: this.headerList(), body: this.body() }, controller);
     this.stream.data(rest);
   }

@@ -6,8 +6,8 @@ export type NetworkFailure = 'refused' | 'timeout' | 'reset' | 'dns' | 'stopped'
 export function classifyNetworkError(error: unknown): NetworkFailure {
   const err = error as { name?: string; code?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code;
-  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-    return 'timeout';
+  const timeouts = ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'];
+  if (err.name === 'TimeoutError' || timeouts.includes(code ?? '')) return 'timeout';
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ECONNABORTED' || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_ABORTED') return 'stopped';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';

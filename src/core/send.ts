@@ -22,7 +22,7 @@ export type Outcome =
 
 export interface SendOptions {
   timeoutMs: number;
-  /** Response bodies are kept up to this size (the rest is read and dropped). */
+  /** Response bodies are held up to this size (the rest is read and dropped). */
   maxBodyBytes?: number;
 }
 
@@ -31,27 +31,28 @@ export interface Sender {
   close(): Promise<void>;
 }
 
-/** Response bodies are kept up to this size by default: enough to show, not enough to hurt under load. */
-const MAX_BODY_KEPT = 64 * 1024;
+/** Response bodies are held up to this size by default: enough to show, not enough to hurt under load. */
+const MAX_BODY_HELD = 64 * 1024;
 
 /** A sender on keep-alive connection pools sized for the concurrency asked for. */
 export function createSender(options: { connections?: number; clock?: () => number } = {}): Sender {
   const connections = options.connections ?? 8;
   const clock = options.clock ?? (() => performance.now());
   const pools = new Map<string, Pool>();
-  const poolFor = (origin: string) => {
+  // A pool's connect timeout is the first request's timeout: a run sends with one.
+  const poolFor = (origin: string, timeoutMs: number) => {
     let pool = pools.get(origin);
-    if (!pool) pools.set(origin, (pool = originPool(origin, connections)));
+    if (!pool) pools.set(origin, (pool = originPool(origin, connections, timeoutMs)));
     return pool;
   };
   return {
-    async send(request, { timeoutMs, maxBodyBytes = MAX_BODY_KEPT }) {
+    async send(request, { timeoutMs, maxBodyBytes = MAX_BODY_HELD }) {
       const url = new URL(request.url);
       const started = clock();
       try {
         const { method, headers, body } = request;
         const reply = await sendRequest(
-          poolFor(url.origin),
+          poolFor(url.origin, timeoutMs),
           { method, path: `${url.pathname}${url.search}`, headers, body },
           { timeoutMs, maxBodyBytes },
         );

@@ -22,11 +22,10 @@ export function listenOn(server: Server, at: ServerAddress): Promise<number> {
         reject(new Failure('cannot-listen', { host: at.host, port: at.port, server: at.server, code: error.code }));
       else reject(error);
     };
-    server.once('error', failed);
-    server.listen(at.port, at.host, () => {
-      server.removeListener('error', failed);
-      resolve((server.address() as AddressInfo).port);
-    });
+    // Kept after listening too: a later error (an accept failing for want of file descriptors) must not
+    // crash the process, and rejecting a settled promise does nothing.
+    server.on('error', failed);
+    server.listen(at.port, at.host, () => resolve((server.address() as AddressInfo).port));
   });
 }
 

@@ -47,7 +47,7 @@ function send(target: Pool, request: HttpRequest = post(), limits: Partial<Reply
 }
 
 function poolFor(origin: string, connections = 4): Pool {
-  pool = originPool(origin, connections);
+  pool = originPool(origin, connections, 5000);
   return pool;
 }
 
@@ -221,6 +221,25 @@ describe('sendRequest', () => {
     expect(received).toBe(total);
   });
 
+  it('a streamed answer whose reader stops reading times out once no part has come for the timeout, however long it streamed', async () => {
+    const total = 16 * 1024 * 1024;
+    const app = await rawServer((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
+      socket.write(Buffer.alloc(total, 'z'));
+    });
+    // The reader takes the head and first parts, then stops for good (a sender that went quiet).
+    let parts = 0;
+    const stream: BodyStream = {
+      start: (_head, flow) => {
+        flow.pause();
+      },
+      data: () => parts++,
+    };
+    const answer = send(poolFor(app.origin), post(), { maxBodyBytes: 1024, stream, timeoutMs: 300 });
+    await expect(answer).rejects.toSatisfy((e: Error) => classifyNetworkError(e) === 'timeout');
+    expect(parts).toBeLessThan(total / 1024);
+  });
+
   it('a refused connection, a reset and garbage are errors a caller can classify', async () => {
     await expect(send(poolFor(`http://127.0.0.1:${await closedPort()}`))).rejects.toSatisfy(
       (e: Error) => classifyNetworkError(e) === 'refused',
@@ -295,5 +314,7 @@ describe('the timeout runs from the moment a request is asked for, time in the q
     expect((await first).status).toBe(200);
     expect((await send(target, post('{"n":3}'))).status).toBe(200);
     expect(arrived.map((r) => r.slice(r.indexOf('\r\n\r\n') + 4))).toEqual(['{"n":1}', '{"n":3}']);
+    // Dropped without closing the connection it waited for: one connection served all three.
+    expect(app.connections()).toBe(1);
   });
 });

@@ -88,28 +88,42 @@ interface TailedFile {
 async function startTail(file: string) {
   let current = await openTail(file, 'end');
   let previous: TailedFile | undefined;
-  return {
-    async read(): Promise<JournalRecord[]> {
-      const records: JournalRecord[] = [];
-      if (previous) records.push(...(await readRest(previous)));
-      if (current) records.push(...(await readRest(current)));
-      const info = await stat(file).catch(() => undefined);
-      if (!info) return records;
-      if (current && info.ino === current.ino) {
-        // Truncated: read again from the start.
-        if (info.size < current.offset) {
-          Object.assign(current, { offset: 0, partial: Buffer.alloc(0) });
-          records.push(...(await readRest(current)));
-        }
-        return records;
+  let reading: Promise<JournalRecord[]> | undefined;
+  let closed = false;
+  const read = async (): Promise<JournalRecord[]> => {
+    const records: JournalRecord[] = [];
+    // The rolled-over file, read once more after the switch, then let go.
+    if (previous) {
+      records.push(...(await readRest(previous)));
+      await previous.handle.close();
+      previous = undefined;
+    }
+    if (current) records.push(...(await readRest(current)));
+    const info = await stat(file).catch(() => undefined);
+    if (!info) return records;
+    if (current && info.ino === current.ino) {
+      // Truncated: read again from the start.
+      if (info.size < current.offset) {
+        Object.assign(current, { offset: 0, partial: Buffer.alloc(0) });
+        records.push(...(await readRest(current)));
       }
-      await previous?.handle.close();
-      previous = current;
-      current = await openTail(file, 'start');
-      if (current) records.push(...(await readRest(current)));
       return records;
+    }
+    previous = current;
+    current = await openTail(file, 'start');
+    if (current) records.push(...(await readRest(current)));
+    return records;
+  };
+  return {
+    /** One read at a time; none after close(). */
+    read(): Promise<JournalRecord[]> {
+      if (closed) return Promise.resolve([]);
+      return (reading = (reading ?? Promise.resolve([])).catch(() => []).then(read));
     },
+    /** Waits for a read in progress, then closes every handle it holds. */
     async close(): Promise<void> {
+      closed = true;
+      await reading?.catch(() => {});
       await Promise.all([previous?.handle.close(), current?.handle.close()]);
     },
   };
@@ -122,8 +136,13 @@ async function openTail(file: string, from: 'start' | 'end'): Promise<TailedFile
   } catch {
     return undefined;
   }
-  const { ino, size } = await handle.stat();
-  return { handle, ino, offset: from === 'end' ? size : 0, partial: Buffer.alloc(0) };
+  try {
+    const { ino, size } = await handle.stat();
+    return { handle, ino, offset: from === 'end' ? size : 0, partial: Buffer.alloc(0) };
+  } catch {
+    await handle.close();
+    return undefined;
+  }
 }
 
 /** The whole records appended to the file since the last read. */

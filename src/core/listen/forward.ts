@@ -5,7 +5,7 @@ import { flattenHeaders } from '../headers.js';
 import { originPool, sendRequest } from '../http-client.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { classifyNetworkError, describeNetworkFailure, formatDuration } from '../net-errors.js';
-import type { ForwardResult } from './records.js';
+import { JOURNALLED_BODY_BYTES, type ForwardResult } from './records.js';
 
 // RFC 9110 §7.6.1: hop-by-hop fields, which a proxy must not pass on; `host` is the target's own;
 // content-length is set again by undici from the exact bytes; `expect` is refused by undici.
@@ -49,8 +49,6 @@ export interface ForwardOutcome {
   streamed: boolean;
 }
 
-/** Characters of the app's response body kept in the journal and shown with --verbose. */
-const BODY_KEPT = 2048;
 /** Of the app's response headers, the journal keeps this many names and values (50 headers). */
 const HEADERS_KEPT = 100;
 
@@ -128,7 +126,7 @@ export class Forwarder {
     private readonly timeoutMs: number,
     private readonly clock: () => number,
   ) {
-    this.pool = originPool(target.origin, 64);
+    this.pool = originPool(target.origin, 64, timeoutMs);
   }
 
   /** Forwards one request. An answer larger than BODY_HELD goes to `stream` as it comes, when one is given. */
@@ -157,7 +155,7 @@ export class Forwarder {
           status,
           latency_ms: this.elapsed(started),
           headers: headers.length > HEADERS_KEPT ? headers.slice(0, HEADERS_KEPT) : headers,
-          ...(body.length > 0 ? { body: body.subarray(0, BODY_KEPT).toString('utf8') } : {}),
+          ...(body.length > 0 ? { body: body.subarray(0, JOURNALLED_BODY_BYTES).toString('utf8') } : {}),
         },
       };
     } catch (error) {

@@ -101,6 +101,8 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
     {
       requestTimeout,
       headersTimeout: Math.min(requestTimeout, 60_000),
+      // An idle keep-alive connection is closed after this long (node:http's default, said here).
+      keepAliveTimeout: 5_000,
       // node:http looks at those timeouts on this interval (30 s by default): often enough to honour them.
       connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(requestTimeout / 4))),
     },
@@ -230,17 +232,17 @@ interface Forwarding {
  * not part of the time an event takes through the listener.
  */
 async function forward(state: ReceiverState, { request, decision, body, req, res }: Forwarding): Promise<void> {
-  // The headers are the same for every target: made once per event.
-  const headers = forwardHeaders({
-    method: 'POST',
-    headers: req.rawHeaders,
-    signature: decision.signature,
-    body,
-    remoteAddress: req.socket.remoteAddress,
-  });
-  const input = { method: 'POST', headers, body };
   let sent: Promise<ForwardOutcome>[];
   try {
+    // The headers are the same for every target: made once per event.
+    const headers = forwardHeaders({
+      method: 'POST',
+      headers: req.rawHeaders,
+      signature: decision.signature,
+      body,
+      remoteAddress: req.socket.remoteAddress,
+    });
+    const input = { method: 'POST', headers, body };
     sent = decision.routes.map((route, i) =>
       state.forwarders[route.target]!.forward(route.url, input, i === 0 ? new SenderStream(res) : undefined),
     );

@@ -23,6 +23,9 @@ export const verificationSchema = z.object({
 });
 export type Verification = z.infer<typeof verificationSchema>;
 
+/** Bytes of the app's response body a forward's result keeps (the journal, --verbose, events show). */
+export const JOURNALLED_BODY_BYTES = 2048;
+
 export const forwardResultSchema = z.object({
   target: z.string(),
   status: z.number().int().nullable(),

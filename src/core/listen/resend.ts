@@ -1,7 +1,7 @@
 import type { Sender } from '../send.js';
 import { sign } from '../signing/signature.js';
 import { forwardHeaders } from './forward.js';
-import type { ForwardResult, RequestRecord } from './records.js';
+import { JOURNALLED_BODY_BYTES, type ForwardResult, type RequestRecord } from './records.js';
 
 export interface ResendSettings {
   /** Re-sign with this secret; by default the original signature goes as it came. */
@@ -9,9 +9,6 @@ export interface ResendSettings {
   timeoutMs: number;
   sender: Sender;
 }
-
-/** Characters of the app's response body kept, as for a live forward. */
-const BODY_KEPT = 2048;
 
 /** Sends a journalled request again, byte for byte, with the headers the live forward sent, to each target. */
 export async function resend(
@@ -34,7 +31,7 @@ export async function resend(
     targets.map(async (target): Promise<ForwardResult> => {
       const outcome = await options.sender.send(
         { url: target, method: 'POST', headers, body },
-        { timeoutMs: options.timeoutMs, maxBodyBytes: BODY_KEPT },
+        { timeoutMs: options.timeoutMs, maxBodyBytes: JOURNALLED_BODY_BYTES },
       );
       const latency = Math.round(outcome.latencyMs * 100) / 100;
       if (outcome.kind === 'error')
