@@ -601,9 +601,21 @@ describe('parseTarget', () => {
     ['localhost:80/x', false],
     ['app.test?x=1', true],
     ['app.test/a:1', true],
+    [':3000/hooks', false],
+    ['HTTPS://App.Test:8443', false],
+    [' localhost:3000 ', false],
+    ['3000/hooks', true],
   ])('%j leaves the port implied: %s', (text, implied) => {
     expect(parseRoute(text).impliedPort).toBe(implied);
     expect(parseRoute(`chonk.*=${text}`).impliedPort).toBe(implied);
+  });
+
+  it('reads a route with spaces around it as typed without them', () => {
+    expect(parseRoute('  chonk.*=localhost:3000/chonks  ')).toEqual({
+      url: new URL('http://localhost:3000/chonks'),
+      events: 'chonk.*',
+      impliedPort: false,
+    });
   });
 
   const failureOf = (text: string) => {

@@ -31,9 +31,9 @@ export function parseTarget(text: string): URL {
  */
 export function leavesPortImplied(text: string): boolean {
   const value = text.trim();
-  if (/^\d+$|^:\d+|^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
-  // No port typed before the path (`[::1]` has colons of its own).
-  return !/^(?:\[[^\]]*\]|[^/?#[]*?):\d*(?:[/?#]|$)/.test(value);
+  // A bare port names one; otherwise a colon before the path does (`:3000`, `host:3000`, and a scheme's
+  // `http:`, whose URL says its own port), outside an IPv6 address's brackets.
+  return !/^\d+$/.test(value) && !/^(?:\[[^\]]*\]|[^/?#[]*?):\d*(?:[/?#]|$)/.test(value);
 }
 
 /** A forward target, and the event types it takes (a type or a `*` pattern; undefined: the events no pattern takes). */
