@@ -103,7 +103,8 @@ describe('override paths', () => {
 
   it('makes an array only before a whole-number key', () => {
     expect(set({}, 'a.0=1')).toEqual({ a: [1] });
-    // An array it is, so index 12 of a new one is past its end.
+    // A new array is empty: index 1 or 12 of it is past its end.
+    expect(failureOf(() => set({}, 'a.1=1'))).toMatchObject({ facts: { problem: 'past-the-end', index: 1 } });
     expect(failureOf(() => set({}, 'a.12=1'))).toMatchObject({ facts: { problem: 'past-the-end', index: 12 } });
     expect(set({}, 'a.1b=1')).toEqual({ a: { '1b': 1 } });
     expect(set({}, 'a.b1=1')).toEqual({ a: { b1: 1 } });
