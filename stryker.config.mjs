@@ -4,7 +4,12 @@
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.unit.config.ts' },
-  mutate: ['src/core/signing/**/*.ts', 'src/core/events/**/*.ts', 'src/core/listen/decide.ts', 'src/core/listen/targets.ts'],
+  mutate: [
+    'src/core/signing/**/*.ts',
+    'src/core/events/**/*.ts',
+    'src/core/listen/decide.ts',
+    'src/core/listen/targets.ts',
+  ],
   // Only the tests that cover a mutant run for it.
   coverageAnalysis: 'perTest',
   reporters: ['clear-text', 'progress', 'html', 'json'],
