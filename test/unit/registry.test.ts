@@ -1,3 +1,4 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import {
   editDistance,
@@ -13,10 +14,12 @@ import {
   materializationSchema,
   warehouseSchema,
 } from '../../src/core/events/fields.js';
+import { fixturePath, loadFixture } from '../../src/core/events/payload.js';
 import { checkEnvelope, dataSchemas, validateEvent } from '../../src/core/events/schemas.js';
 
 // The event registry, entry by entry: DataChonk's words for each type, what each `data` schema
-// accepts and refuses, and the summary line the listener prints for it.
+// accepts and refuses, the summary line the listener prints for it, and the fixtures and README
+// table that must agree with it.
 
 const envelope = { id: 'evt_1', created_at: '2024-01-15T10:30:00Z', project_id: 'proj_1' };
 
@@ -314,6 +317,81 @@ describe("each type's data schema", () => {
   });
 });
 
+describe('fixtures', () => {
+  for (const event of EVENT_TYPES) {
+    it(`${event}: the fixture is a valid ${event} event`, async () => {
+      const fixture = await loadFixture(event);
+      const result = validateEvent(fixture);
+      expect(result.ok ? [] : result.issues).toEqual([]);
+      expect(fixture.event).toBe(event);
+    });
+  }
+
+  it("generation.completed is exactly the payload in DataChonk's doc", async () => {
+    const documented = {
+      id: 'evt_abc123',
+      event: 'generation.completed',
+      created_at: '2024-01-15T10:30:00Z',
+      project_id: 'proj_xyz789',
+      data: {
+        chonk_id: 'chonk_456',
+        chonk_name: 'dim_customers',
+        chonk_type: 'entity',
+        files_generated: [
+          { path: 'models/marts/core/dim_customers.sql', lines: 45 },
+          { path: 'models/marts/core/_core__models.yml', lines: 28 },
+        ],
+        duration_ms: 1234,
+      },
+    };
+    // Key order matters too: receivers verify over JSON.stringify of the parsed body.
+    expect(JSON.stringify(JSON.parse(await readFile(fixturePath('generation.completed'), 'utf8')))).toBe(
+      JSON.stringify(documented),
+    );
+  });
+
+  it('there is exactly one fixture per event type', async () => {
+    const dir = fixturePath('generation.completed').replace(/generation\.completed\.json$/, '');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+    expect(files).toEqual(EVENT_TYPES.map((e) => `${e}.json`).sort());
+  });
+});
+
+describe('the registry is the one source', () => {
+  /** The README's event table: name -> { fields (top-level keys of data), source }. */
+  async function readmeTable(): Promise<Map<string, { fields: string[]; source: string }>> {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Event payloads'));
+    const rows = new Map<string, { fields: string[]; source: string }>();
+    for (const match of section.matchAll(/^\| `([a-z]+\.[a-z]+)` \| (.+) \| (.+) \|$/gm)) {
+      // Top-level names only: drop what is nested in [...], {...} and (...).
+      let flat = match[2]!.replaceAll('`', '');
+      for (let previous = ''; previous !== flat;) {
+        previous = flat;
+        flat = flat.replace(/\[[^[\]{}()]*\]|\{[^[\]{}()]*\}|\([^[\]{}()]*\)/g, '');
+      }
+      rows.set(match[1]!, {
+        fields: flat
+          .split(',')
+          .map((f) => f.replace('?', '').trim())
+          .filter(Boolean),
+        source: match[3]!,
+      });
+    }
+    return rows;
+  }
+
+  it('the README lists every event type with its data fields and whether DataChonk documents them', async () => {
+    const rows = await readmeTable();
+    expect([...rows.keys()].sort()).toEqual([...EVENT_TYPES].sort());
+    for (const name of EVENT_TYPES) {
+      const row = rows.get(name)!;
+      expect(row.fields, name).toEqual(Object.keys((EVENTS[name].data as unknown as { shape: object }).shape));
+      expect(row.source.includes('documented'), name).toBe(EVENTS[name].documented);
+    }
+  });
+});
+
 describe('the envelope', () => {
   it('accepts a created_at with a UTC offset, as well as Z', () => {
     for (const created_at of ['2024-01-15T10:30:00+02:00', '2024-01-15T10:30:00-05:30', '2024-01-15T10:30:00.123Z']) {
@@ -327,6 +405,24 @@ describe('the envelope', () => {
         data: valid['chonk.deleted'],
       }).ok,
     ).toBe(true);
+  });
+
+  it('accepts any event type with a well-formed envelope, and gives it back as it was, keys in their order', () => {
+    const result = checkEnvelope({ ...envelope, event: 'anything.new', data: {} });
+    expect(result).toMatchObject({ ok: true, envelope: { event: 'anything.new' } });
+    expect(Object.keys(result.ok ? result.envelope : {})).toEqual(['id', 'created_at', 'project_id', 'event', 'data']);
+  });
+
+  it.each([
+    ['created_at', '2024-02-30T10:30:00Z'],
+    ['created_at', '2024-01-15T24:00:00Z'],
+    ['created_at', 'yesterday'],
+    ['id', 'event_1'],
+    ['project_id', 'p_1'],
+    ['data', []],
+  ])('rejects a bad %s (%j) and names it', (field, value) => {
+    const result = checkEnvelope({ ...envelope, event: 'x', data: {}, [field]: value });
+    expect(result.ok ? undefined : result.issue.path).toBe(field);
   });
 
   it('locates a problem with the payload itself at "(payload)"', () => {
@@ -417,10 +513,19 @@ describe('summaries', () => {
 });
 
 describe('suggestions for a mistyped event type', () => {
-  it('are the closest name, ignoring case', () => {
-    expect(suggestEventType('chonk.dreated')).toBe('chonk.created');
-    expect(suggestEventType('Chonk.Deleted')).toBe('chonk.deleted');
-    expect(suggestEventType('chonkcreated')).toBe('chonk.created');
+  it.each([
+    ['chonk.dreated', 'chonk.created'],
+    ['Chonk.Deleted', 'chonk.deleted'],
+    ['chonkcreated', 'chonk.created'],
+    ['generation.complete', 'generation.completed'],
+    ['generation_completed', 'generation.completed'],
+    ['PUSH.COMPLETED', 'push.completed'],
+  ])('are the closest name, ignoring case: %s -> %s', (typo, expected) => {
+    expect(suggestEventType(typo)).toBe(expected);
+  });
+
+  it('are nothing for an unrelated word', () => {
+    expect(suggestEventType('invoice.paid')).toBeUndefined();
   });
 
   it('on a tie, the earlier name in the registry', () => {
