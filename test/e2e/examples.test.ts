@@ -4,9 +4,17 @@ import { describe, expect, it } from 'vitest';
 import type { AnyCommandSpec } from '../../src/commands/define.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { sign } from '../../src/core/signing/signature.js';
-import { code, mentions, readmeBlocks, World, type Example, type ExampleBlock } from '../helpers/examples.js';
+import {
+  code,
+  documentBlocks,
+  mentions,
+  readDocuments,
+  World,
+  type Example,
+  type ExampleBlock,
+} from '../helpers/examples.js';
 
-// Every `datachonk …` example of README.md (its sh and console code blocks) and of each command's
+// Every `datachonk …` example of README.md and the guides in docs/ (their sh and console code blocks), and of each command's
 // --help is run here, with the built binary, as a user would type it: in bash, with `datachonk` on
 // PATH, a temporary HOME, and "your app", the listener and the DataChonk API (the emulator) on
 // 127.0.0.1 port 0. The examples of one block run in order in one world (a listener started in
@@ -20,9 +28,6 @@ const NOT_RUN: Readonly<Record<string, string>> = {
   'npm install': "installs the clone's dependencies from the npm registry; `npm ci` did, before these tests",
   'npm install -g .':
     "installs into npm's global prefix (and takes a minute); the package test installs the packed tarball",
-  'npm pack': 'packs the repository; test/e2e/package.test.ts packs it and installs the tarball offline',
-  'npm install -g ./datachonk-0.1.0.tgz':
-    'needs the npm registry for the dependencies; test/e2e/package.test.ts installs the tarball offline',
 };
 
 /**
@@ -187,8 +192,8 @@ async function helpBlocks(): Promise<ExampleBlock[]> {
     }));
 }
 
-const readme = readmeBlocks(await readFile(new URL('../../README.md', import.meta.url), 'utf8'));
-// An example of --help that the README also shows, word for word, is run there (once is enough).
+const readme = (await readDocuments()).flatMap(({ file, markdown }) => documentBlocks(file, markdown));
+// An example of --help that the docs also show, word for word, is run there (once is enough).
 const inReadme = new Set(readme.flatMap((b) => b.examples).map((e) => code(e.text)));
 const help = (await helpBlocks()).map((block) => ({
   ...block,
@@ -210,7 +215,7 @@ async function limited<T>(work: () => Promise<T>): Promise<T> {
 }
 
 describe('the documented examples', () => {
-  it('are found: every line of a README block that mentions datachonk is run, or listed with a reason', () => {
+  it('are found: every line of a README or guide block that mentions datachonk is run, or listed with a reason', () => {
     const lines = readme.flatMap((b) => b.examples);
     expect(lines.filter((e) => e.text.includes('datachonk')).length).toBeGreaterThan(40);
     for (const command of Object.keys(NOT_RUN))
@@ -222,7 +227,7 @@ describe('the documented examples', () => {
     expect(help.flatMap((b) => b.examples).length).toBeGreaterThan(20);
   });
 
-  describe.concurrent('README.md', () => {
+  describe.concurrent('README.md and docs/', () => {
     it.each(readme.map((block) => [block.where, block] as const))(
       '%s runs',
       async (_where, block) => {

@@ -13,7 +13,8 @@ import { BIN, runCli } from './cli.js';
 import { isAlive } from './process.js';
 import { startRecordingServer, type RecordingServer } from './recording-server.js';
 
-// The documented examples, taken from README.md's code blocks and the commands' --help, and a world
+// The documented examples, taken from the code blocks of README.md and the guides in docs/ (DOCUMENTS)
+// and from the commands' --help, and a world
 // to run them in: a temporary HOME and folder, `datachonk` on PATH (the built binary), "your app"
 // and the DataChonk API (the emulator) on 127.0.0.1 port 0, a listener when an example sends to it,
 // and a stand-in cloudflared. test/e2e/examples.test.ts runs them.
@@ -49,17 +50,35 @@ function logicalLines(lines: { text: string; line: number }[]): { text: string; 
 }
 
 /** A `console` block: `$ command` lines, each followed by its output. */
-function consoleExamples(lines: { text: string; line: number }[]): Example[] {
+function consoleExamples(file: string, lines: { text: string; line: number }[]): Example[] {
   const examples: Example[] = [];
   for (const { text, line } of lines) {
-    if (text.startsWith('$ ')) examples.push({ where: `README.md:${line}`, text: text.slice(2), output: [] });
+    if (text.startsWith('$ ')) examples.push({ where: `${file}:${line}`, text: text.slice(2), output: [] });
     else examples.at(-1)?.output?.push(text);
   }
   return examples;
 }
 
-/** Every ```sh and ```console block of a Markdown text with a line that mentions `datachonk`. */
-export function readmeBlocks(markdown: string): ExampleBlock[] {
+/** The documents whose examples are run: the README and the guides (docs/commands.md's come from --help). */
+export const DOCUMENTS = [
+  'README.md',
+  ...['receiving', 'listen', 'trigger', 'check', 'inspector', 'webhooks', 'emulator', 'ci', 'library']
+    .concat(['troubleshooting', 'datachonk-api', 'development'])
+    .map((guide) => `docs/${guide}.md`),
+];
+
+/** Every document of DOCUMENTS: its path and its text. */
+export async function readDocuments(): Promise<{ file: string; markdown: string }[]> {
+  return Promise.all(
+    DOCUMENTS.map(async (file) => ({
+      file,
+      markdown: await readFile(new URL(`../../${file}`, import.meta.url), 'utf8'),
+    })),
+  );
+}
+
+/** Every ```sh and ```console block of a Markdown file with a line that mentions `datachonk`. */
+export function documentBlocks(file: string, markdown: string): ExampleBlock[] {
   const blocks: ExampleBlock[] = [];
   let current: { lang: string; start: number; lines: { text: string; line: number }[] } | undefined;
   markdown.split('\n').forEach((text, index) => {
@@ -70,18 +89,18 @@ export function readmeBlocks(markdown: string): ExampleBlock[] {
       current = undefined;
       const examples =
         lang === 'console'
-          ? consoleExamples(lines)
+          ? consoleExamples(file, lines)
           : lang === 'sh'
-            ? logicalLines(lines).map(({ text: line, line: at }) => ({ where: `README.md:${at}`, text: line }))
+            ? logicalLines(lines).map(({ text: line, line: at }) => ({ where: `${file}:${at}`, text: line }))
             : [];
-      if (examples.some((e) => e.text.includes('datachonk'))) blocks.push({ where: `README.md:${start}`, examples });
+      if (examples.some((e) => e.text.includes('datachonk'))) blocks.push({ where: `${file}:${start}`, examples });
     } else current?.lines.push({ text, line: index + 1 });
   });
   return blocks;
 }
 
 /**
- * The files the README shows whole: a ```yaml or ```json block whose first line is `# <file name>`
+ * The files the docs show whole: a ```yaml or ```json block whose first line is `# <file name>`
  * (`# my-scenario.yaml`). The examples that name such a file find it written as shown.
  */
 export function documentedFiles(markdown: string): Map<string, string> {
@@ -256,9 +275,9 @@ export class World {
         copyFile(fileURLToPath(new URL(`../../fixtures/${event}.json`, import.meta.url)), join(work, file!)),
       ),
     );
-    // And the files the README shows whole (a scenario file), as it shows them.
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    await Promise.all([...documentedFiles(readme)].map(([file, text]) => writeFile(join(work, file), text)));
+    // And the files the docs show whole (a scenario file), as they show them.
+    const shown = (await readDocuments()).flatMap(({ markdown }) => [...documentedFiles(markdown)]);
+    await Promise.all(shown.map(([file, text]) => writeFile(join(work, file), text)));
     return new World(dir, home, work, env, app, app2, emulator);
   }
 

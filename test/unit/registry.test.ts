@@ -18,8 +18,8 @@ import { fixturePath, loadFixture } from '../../src/core/events/payload.js';
 import { checkEnvelope, dataSchemas, validateEvent } from '../../src/core/events/schemas.js';
 
 // The event registry, entry by entry: DataChonk's words for each type, what each `data` schema
-// accepts and refuses, the summary line the listener prints for it, and the fixtures and README
-// table that must agree with it.
+// accepts and refuses, the summary line the listener prints for it, and the fixtures and the event
+// table of docs/receiving.md that must agree with it.
 
 const envelope = { id: 'evt_1', created_at: '2024-01-15T10:30:00Z', project_id: 'proj_1' };
 
@@ -358,9 +358,9 @@ describe('fixtures', () => {
 });
 
 describe('the registry is the one source', () => {
-  /** The README's event table: name -> { fields (top-level keys of data), source }. */
+  /** The event table of docs/receiving.md: name -> { fields (top-level keys of data), source }. */
   async function readmeTable(): Promise<Map<string, { fields: string[]; source: string }>> {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = await readFile(new URL('../../docs/receiving.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## Event payloads'));
     const rows = new Map<string, { fields: string[]; source: string }>();
     for (const match of section.matchAll(/^\| `([a-z]+\.[a-z]+)` \| (.+) \| (.+) \|$/gm)) {
@@ -381,7 +381,7 @@ describe('the registry is the one source', () => {
     return rows;
   }
 
-  it('the README lists every event type with its data fields and whether DataChonk documents them', async () => {
+  it('docs/receiving.md lists every event type with its data fields and whether DataChonk documents them', async () => {
     const rows = await readmeTable();
     expect([...rows.keys()].sort()).toEqual([...EVENT_TYPES].sort());
     for (const name of EVENT_TYPES) {

@@ -36,7 +36,7 @@ export type ReceivedWebhookEvent = KnownWebhookEvent | UnknownWebhookEvent;
  * against its schema, any other type against the envelope alone, returned with `known: false` so
  * that the caller decides what to do with it. During a secret rotation pass both secrets, the new
  * first (`[newSecret, oldSecret]`): `secretIndex` says which one signed. Pass the raw bytes exactly as received (e.g.
- * `express.raw({ type: 'application/json' })`), never a re-serialized body. Throws
+ * `express.raw()` accepting every content type), never a re-serialized body. Throws
  * WebhookVerificationError when the signature, the JSON or the envelope is bad.
  */
 export function constructEvent(
