@@ -4,10 +4,12 @@ import type { ReceivedRequest } from '../core/listen/receiver.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import type { SessionReporter } from '../core/listen/session.js';
 import type { RestartPlan, TunnelTrouble } from '../core/listen/tunnel-keeper.js';
+import { appReplyCause } from '../core/app-reply.js';
 import { describeNetworkFailure, formatDuration } from '../core/net-errors.js';
 import type { SecretSource } from '../config/secret.js';
 import { maskKey } from '../config/credentials.js';
 import { isFailure } from '../failure.js';
+import { appReplyHint } from './app-reply.js';
 import { bufferedLines } from './buffered.js';
 import { describeFailure } from './failures.js';
 import { explainSignature } from './signature.js';
@@ -92,6 +94,8 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
     },
     forwarded(request, result) {
       out(forwardLine(c, request, result, ctx.now()));
+      const hint = forwardHint(request, result);
+      if (hint) out(c.dim(shown`                           hint: ${hint}`));
       if (verbose && result.body) out(c.dim(shown`    ${truncate(result.body, VERBOSE_MAX)}`));
     },
     completed() {},
@@ -336,6 +340,17 @@ function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult
     return shown`${time}  <-- ${c.red(`[${status}]`)} POST ${result.target} ${id} ${c.red(`${result.error?.message ?? 'failed'}${flag}`)}`;
   }
   return shown`${time}  <-- ${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${id} ${c.dim(formatMs(result.latency_ms))}`;
+}
+
+/** The likely cause of an app's answer that is not a 2xx, or of a forward that got none, in words. */
+function forwardHint(request: ReceivedRequest, result: ForwardResult): string | undefined {
+  if (result.status === null || (result.status >= 200 && result.status < 300)) return undefined;
+  return appReplyHint(appReplyCause(result.status, result.headers), {
+    path: new URL(result.target).pathname,
+    // Verified, then signed again with the listener's secret: the app got a correct signature.
+    signed: request.verification?.status === 'valid',
+    pathFlag: '--forward',
+  });
 }
 
 /** In --json, a failed signature's diagnosis: its code and the hint, as the pretty line says them. */

@@ -243,7 +243,49 @@ describe('listen command', () => {
     });
     await expect(run(ctx, ['events', 'resend', event!.id!, '--to', app.origin])).rejects.toMatchObject({
       message: expect.stringContaining('got 401'),
-      hint: 're-sign it with the secret that app verifies with: --secret <its secret>',
+      hint: 'your app refused a correctly signed event: most often it verifies with another secret; compare `datachonk listen --print-secret` with the secret your app verifies with; or re-sign it with the secret that app verifies with: --secret <its secret>',
+    });
+  });
+
+  it("says the likely cause of the app's answer under its line: a secret, a path, a redirect, a failure", async () => {
+    app = await startRecordingServer((request, res) => {
+      const path = request.url;
+      if (path.startsWith('/moved')) res.writeHead(302, { location: '/elsewhere' });
+      else res.writeHead(path.startsWith('/refuse') ? 401 : path.startsWith('/broken') ? 503 : 404);
+      res.end();
+    });
+    const { ctx, url, stop } = await runListen({
+      secret: 'whsec_c',
+      forward: [
+        `chonk.created=${app.origin}/refuse`,
+        `chonk.deleted=${app.origin}/nothing-here`,
+        `push.*=${app.origin}/moved`,
+        `${app.origin}/broken`,
+      ],
+    });
+    const sender = await testContext({ output: 'quiet' });
+    contexts.push(sender);
+    for (const event of ['chonk.created', 'chonk.deleted', 'push.completed', 'generation.completed'])
+      await trigger(sender, event, { url, secret: 'whsec_c' }).catch(() => {});
+    await stop();
+    const hints = ctx.stdout.text
+      .split('\n')
+      .filter((line) => line.trim().startsWith('hint:'))
+      .map((line) => line.trim());
+    expect(hints).toEqual([
+      'hint: your app refused a correctly signed event: most often it verifies with another secret; compare `datachonk listen --print-secret` with the secret your app verifies with',
+      'hint: your app has no route at /nothing-here: check the path it receives webhooks at and the path in --forward',
+      'hint: your app redirected to /elsewhere: webhooks are not followed through redirects; send to that URL itself',
+      'hint: your app failed on this event: look at its log for the error',
+    ]);
+
+    // A resend the app redirects names where to.
+    const { id } = {
+      id: /\[(evt_\w+)\]/.exec(ctx.stdout.text.split('\n').find((l) => l.includes('push.completed'))!)![1]!,
+    };
+    await expect(run(ctx, ['events', 'resend', id, '--to', `${app.origin}/moved`])).rejects.toMatchObject({
+      message: expect.stringContaining('got 302'),
+      hint: 'your app redirected to /elsewhere: webhooks are not followed through redirects; send to that URL itself',
     });
   });
 });

@@ -50,7 +50,7 @@ export interface ForwardOutcome {
 }
 
 /** Of the app's response headers, the journal keeps this many names and values (50 headers). */
-const HEADERS_KEPT = 100;
+export const HEADERS_KEPT = 100;
 
 /**
  * Bytes of the app's answer held in memory: a larger one is streamed to the sender (the first
