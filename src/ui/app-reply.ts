@@ -34,3 +34,15 @@ export function appReplyHint(cause: AppReplyCause | undefined, facts: AppReplyFa
       return undefined;
   }
 }
+
+/**
+ * What to do about a forward to an https target that failed at TLS: an untrusted certificate (a local
+ * CA's, a self-signed one) or an app that answered in plain HTTP. `target`: the URL forwarded to, when known.
+ */
+export function tlsHint(code: string | undefined, target?: string): string | undefined {
+  if (code === 'tls-untrusted')
+    return 'trust the CA that signed it with --forward-ca <file> (mkcert: --forward-ca "$(mkcert -CAROOT)/rootCA.pem"), or any certificate with --forward-insecure';
+  if (code === 'tls-plain-http')
+    return `the app answered in plain HTTP: forward to ${target ? target.replace(/^https:/i, 'http:') : "http://… (not https://) in the listener's --forward"}`;
+  return undefined;
+}

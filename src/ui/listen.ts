@@ -9,7 +9,7 @@ import { describeNetworkFailure, formatDuration } from '../core/net-errors.js';
 import type { SecretSource } from '../config/secret.js';
 import { maskKey } from '../config/credentials.js';
 import { isFailure } from '../failure.js';
-import { appReplyHint } from './app-reply.js';
+import { appReplyHint, tlsHint } from './app-reply.js';
 import { bufferedLines } from './buffered.js';
 import { describeFailure } from './failures.js';
 import { explainSignature } from './signature.js';
@@ -344,7 +344,8 @@ function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult
 
 /** The likely cause of an app's answer that is not a 2xx, or of a forward that got none, in words. */
 function forwardHint(request: ReceivedRequest, result: ForwardResult): string | undefined {
-  if (result.status === null || (result.status >= 200 && result.status < 300)) return undefined;
+  if (result.status === null) return tlsHint(result.error?.code, result.target);
+  if (result.status >= 200 && result.status < 300) return undefined;
   return appReplyHint(appReplyCause(result.status, result.headers), {
     path: new URL(result.target).pathname,
     // Verified, then signed again with the listener's secret: the app got a correct signature.

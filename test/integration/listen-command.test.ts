@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/core/signing/signature.js';
 import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 import { testContext, type TestContext } from '../helpers/context.js';
-import { argsOf, run } from '../helpers/program.js';
+import { argsOf, exitCode, run } from '../helpers/program.js';
 
 const trigger = (context: TestContext, event: string, flags: Record<string, unknown>) =>
   run(context, ['trigger', event, ...argsOf(flags)]);
@@ -287,5 +287,121 @@ describe('listen command', () => {
       message: expect.stringContaining('got 302'),
       hint: 'your app redirected to /elsewhere: webhooks are not followed through redirects; send to that URL itself',
     });
+  });
+});
+
+describe('listen --forward to a local https app', () => {
+  const CERT = join(import.meta.dirname, '../helpers/tls/localhost-cert.pem');
+  const KEY = join(import.meta.dirname, '../helpers/tls/localhost-key.pem');
+  let servers: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+
+  /** An https app with the test certificate (self-signed, for 127.0.0.1 and localhost) that answers 200. */
+  async function httpsApp(): Promise<string> {
+    const { createServer } = await import('node:https');
+    const server = createServer({ key: await readFile(KEY), cert: await readFile(CERT) }, (req, res) => {
+      req.resume();
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    });
+    return `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+
+  async function send(url: string | undefined) {
+    const sender = await testContext();
+    contexts.push(sender);
+    const code = await exitCode(sender, ['trigger', 'chonk.created', '--url', url!, '--secret', 'whsec_t']);
+    return { code, stderr: sender.stderr.text };
+  }
+
+  it('an untrusted certificate is named, with both flags and the mkcert line, in the listener and in trigger', async () => {
+    const origin = await httpsApp();
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_t', forward: [origin], journal: false });
+    const sent = await send(url);
+    await stop();
+    expect(sent.code).toBe(1);
+    expect(ctx.stdout.text).toContain(`${origin}/webhooks/datachonk`);
+    expect(ctx.stdout.text).toContain(
+      `the certificate of 127.0.0.1:${new URL(origin).port} is not trusted (self-signed certificate)`,
+    );
+    expect(ctx.stdout.text).toContain(
+      'hint: trust the CA that signed it with --forward-ca <file> (mkcert: --forward-ca "$(mkcert -CAROOT)/rootCA.pem"), or any certificate with --forward-insecure',
+    );
+    expect(sent.stderr).toContain('hint: trust the CA that signed it with --forward-ca <file>');
+    expect(sent.stderr).not.toContain('start your app');
+  });
+
+  it('--forward-ca trusts that CA, besides the system ones', async () => {
+    const origin = await httpsApp();
+    const { ctx, url, stop } = await runListen({
+      secret: 'whsec_t',
+      forward: [origin],
+      forwardCa: CERT,
+      journal: false,
+    });
+    const sent = await send(url);
+    await stop();
+    expect(sent.code).toBe(0);
+    expect(ctx.stdout.text).toMatch(/<-- \[200\] POST https:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk/);
+    expect(ctx.stderr.text).not.toContain('warning:');
+  });
+
+  it('--forward-insecure trusts any certificate, with one warning line at start', async () => {
+    const origin = await httpsApp();
+    const { ctx, url, stop } = await runListen({
+      secret: 'whsec_t',
+      forward: [origin],
+      forwardInsecure: true,
+      journal: false,
+    });
+    const sent = await send(url);
+    await send(url);
+    await stop();
+    expect(sent.code).toBe(0);
+    const warnings = ctx.stderr.text.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(warnings).toEqual([
+      'warning: --forward-insecure: the certificates of https forward targets are not checked; use it only for apps on your own machine',
+    ]);
+  });
+
+  it('--forward-ca with a missing, unreadable or non-PEM file is a usage error naming it', async () => {
+    const ctx = await testContext();
+    contexts.push(ctx);
+    const missing = join(ctx.paths.stateDir, 'nope.pem');
+    await expect(run(ctx, ['listen', '--port', '0', '--forward-ca', missing])).rejects.toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining(missing),
+    });
+    const notPem = join(ctx.home, 'ca.txt');
+    await writeFile(notPem, 'not a certificate\n');
+    await expect(run(ctx, ['listen', '--port', '0', '--forward-ca', notPem])).rejects.toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining(`${notPem} is not a PEM certificate`),
+    });
+  });
+
+  it('https to a plain-http port says so, and which URL to forward to instead', async () => {
+    app = await startRecordingServer();
+    const target = `https://127.0.0.1:${new URL(app.origin).port}/hooks`;
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_t', forward: [target], journal: false });
+    const sent = await send(url);
+    await stop();
+    expect(sent.code).toBe(1);
+    expect(ctx.stdout.text).toContain(`127.0.0.1:${new URL(app.origin).port} answered in plain HTTP, not TLS`);
+    expect(ctx.stdout.text).toContain(
+      `hint: the app answered in plain HTTP: forward to ${target.replace('https:', 'http:')}`,
+    );
+    expect(ctx.stdout.text).not.toContain('SSL routines');
+    expect(sent.stderr).toContain('hint: the app answered in plain HTTP: forward to http://');
   });
 });

@@ -48,6 +48,14 @@ const options = {
   forwardTimeout: parsed('--forward-timeout <duration>', 'answer 504 when the app takes longer', duration, {
     defaultText: DEFAULT_FORWARD_TIMEOUT,
   }),
+  forwardCa: text(
+    '--forward-ca <file>',
+    'trust this CA certificate (PEM) for https forward targets, besides the system\'s: a local CA such as mkcert\'s ("$(mkcert -CAROOT)/rootCA.pem")',
+  ),
+  forwardInsecure: {
+    ...flag('--forward-insecure', 'do not check the certificates of https forward targets (any one is trusted)'),
+    conflicts: ['forwardCa'],
+  },
   maxBody: parsed('--max-body <size>', 'answer 413 to larger bodies', size, { defaultText: DEFAULT_MAX_BODY }),
   journal: flag('--no-journal', 'do not record requests in the journal'),
   inspect: {

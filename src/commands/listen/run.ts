@@ -18,7 +18,9 @@ import { cloudflaredProvider } from '../../core/tunnel/cloudflared.js';
 import type { TunnelProvider } from '../../core/tunnel/provider.js';
 import { createListenView, readyRecord, type ListenView, type ReadyInfo } from '../../ui/listen.js';
 import { writeFileAtomically } from '../../config/atomic-file.js';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import type { TlsTrust } from '../../core/http-client.js';
 import { printResult } from '../../ui/output.js';
 import { apiClient, userAgent } from '../api.js';
 import { startJournalInspector, type Inspector } from '../../inspector/server.js';
@@ -41,16 +43,21 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
   // with the fresh one signed again with the usual one: the app is configured once, for every session.
   const sessionSecret = client ? generateSecret() : undefined;
   const tunnel = options.tunnel ? provider(ctx, await requireCloudflared(ctx)) : undefined;
+  const forwardTls = await forwardTrust(options);
 
   // Handlers first: a signal that arrives once "Ready" is printed (or during setup) must reach them,
   // not the default action, which would kill the process without cleaning up.
   const stopRequested = ctx.waitForShutdown();
   const view = createListenView(ctx, { verbose: options.verbose });
   warnAboutRoutes(view, options.forward);
+  if (options.forwardInsecure)
+    view.warning(
+      '--forward-insecure: the certificates of https forward targets are not checked; use it only for apps on your own machine',
+    );
   let session: ListenSession;
   try {
     session = await startListenSession(
-      sessionOptions(ctx, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }),
+      sessionOptions(ctx, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel, forwardTls }),
       view,
     );
   } catch (error) {
@@ -84,12 +91,11 @@ interface Setup {
   events: readonly string[] | undefined;
   client: ApiClient | undefined;
   tunnel: TunnelProvider | undefined;
+  forwardTls: TlsTrust | undefined;
 }
 
-function sessionOptions(
-  ctx: Context,
-  { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }: Setup,
-): ListenSessionOptions {
+function sessionOptions(ctx: Context, setup: Setup): ListenSessionOptions {
+  const { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel, forwardTls } = setup;
   return {
     receiver: {
       host: options.host,
@@ -103,6 +109,7 @@ function sessionOptions(
       targets: options.forward.map((route) => route.url),
       targetPatterns: options.forward.map((route) => route.events),
       forwardTimeoutMs: options.forwardTimeout,
+      forwardTls,
       maxBodyBytes: options.maxBody,
       now: ctx.now,
       monotonic: ctx.monotonic,
@@ -126,6 +133,32 @@ function sessionOptions(
       isAlive,
     },
   };
+}
+
+/** --forward-ca (read and checked now: a file that is not a PEM certificate is a usage error) and --forward-insecure. */
+async function forwardTrust(options: ListenOptions): Promise<TlsTrust | undefined> {
+  if (options.forwardInsecure) return { insecure: true };
+  const file = options.forwardCa;
+  if (file === undefined) return undefined;
+  let pem: string;
+  try {
+    pem = await readFile(file, 'utf8');
+  } catch (error) {
+    throw usageError(
+      `--forward-ca: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'give the path of the CA certificate (PEM) that signed your app\'s certificate; mkcert\'s: "$(mkcert -CAROOT)/rootCA.pem"',
+    );
+  }
+  try {
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no certificate');
+    new X509Certificate(pem);
+  } catch {
+    throw usageError(
+      `--forward-ca: ${file} is not a PEM certificate (-----BEGIN CERTIFICATE----- …)`,
+      'give the CA certificate itself, not its key; mkcert\'s is "$(mkcert -CAROOT)/rootCA.pem"',
+    );
+  }
+  return { ca: pem };
 }
 
 /** `--ready-file`: the ready object, written whole once the listener listens (a script waits for it). */

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Pool } from 'undici';
 import type { BodyStream } from '../body-stream.js';
 import { flattenHeaders } from '../headers.js';
-import { originPool, sendRequest } from '../http-client.js';
+import { originPool, sendRequest, type TlsTrust } from '../http-client.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { classifyNetworkError, describeNetworkFailure, formatDuration } from '../net-errors.js';
 import { JOURNALLED_BODY_BYTES, type ForwardResult } from './records.js';
@@ -120,13 +120,16 @@ export interface OutgoingForward {
  */
 export class Forwarder {
   private readonly pool: Pool;
+  private readonly timeoutMs: number;
+  private readonly clock: () => number;
 
   constructor(
     readonly target: URL,
-    private readonly timeoutMs: number,
-    private readonly clock: () => number,
+    settings: { timeoutMs: number; clock: () => number; tls?: TlsTrust | undefined },
   ) {
-    this.pool = originPool(target.origin, 64, timeoutMs);
+    this.timeoutMs = settings.timeoutMs;
+    this.clock = settings.clock;
+    this.pool = originPool(target.origin, 64, settings.timeoutMs, settings.tls);
   }
 
   /** Forwards one request. An answer larger than BODY_HELD goes to `stream` as it comes, when one is given. */
@@ -163,7 +166,8 @@ export class Forwarder {
       return {
         status,
         headers: ERROR_HEADERS,
-        body: Buffer.from(JSON.stringify({ error: message })),
+        // The code too: trigger says what to do about it (an untrusted certificate is no app to start).
+        body: Buffer.from(JSON.stringify({ error: message, code })),
         streamed: false,
         result: { target: url, status: null, latency_ms: this.elapsed(started), error: { code, message } },
       };
