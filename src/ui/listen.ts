@@ -58,6 +58,8 @@ export interface ListenView extends SessionReporter {
   stopping(inFlight: number): void;
   /** Writes out what is buffered for stdout. */
   flush(): void;
+  /** A line of advice on stderr (not with --quiet or --json's stdout): `note: …`. */
+  note(message: string): void;
 }
 
 /** How much of a header value or response body --verbose shows. */
@@ -131,6 +133,7 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     },
     flush: stdout.flush,
     warning: warn,
+    note: (message) => banner(shown`${err.dim('note:')} ${message}`),
     ...tunnelView(ctx, record, said),
     staleRemoved(webhooks) {
       for (const w of webhooks) {
@@ -231,6 +234,8 @@ export function readyRecord(info: ReadyInfo): object {
     events: info.events ?? null,
     secret_source: info.secretSource,
     secrets: 1 + (info.moreSecrets ?? 0),
+    skip_signature_check: info.skipVerify,
+    // The old name of the same fact, for scripts that read it.
     skip_verify: info.skipVerify,
     public_url: info.publicUrl ?? null,
     webhook_id: info.webhookId ?? null,
@@ -267,7 +272,7 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
   const more = info.moreSecrets ? c.dim(` and ${info.moreSecrets} more (accepted too, during a rotation)`) : '';
   lines.push(
     shown`  Signing secret: ${secret}${more}`,
-    shown`  Verification:   ${info.skipVerify ? c.yellow('off (--skip-verify): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
+    shown`  Verification:   ${info.skipVerify ? c.yellow('off (--skip-signature-check): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
     shown`  Forwarding to:  ${info.targets.length > 0 ? info.targets.join(', ') : c.dim('nowhere (answering 200; add --forward localhost:3000)')}`,
   );
   if (info.events)

@@ -210,6 +210,34 @@ describe('listen command', () => {
       hint: expect.stringContaining('--to'),
     });
   });
+  it('--skip-signature-check forwards an unsigned event, marked; --skip-verify still does, with a note of the new name', async () => {
+    app = await startRecordingServer();
+    for (const [flag, notes] of [
+      ['skipSignatureCheck', []],
+      [
+        'skipVerify',
+        [
+          'note: --skip-verify is now --skip-signature-check: it skips signature checks, not TLS certificate checks (for those, see --forward-ca and --forward-insecure)',
+        ],
+      ],
+    ] as const) {
+      const { ctx, url, stop } = await runListen({ forward: [app.origin], [flag]: true, journal: false });
+      const sender = await testContext({ output: 'quiet' });
+      contexts.push(sender);
+      await trigger(sender, 'chonk.created', { url, signature: 'missing' });
+      await stop();
+      expect(ctx.stderr.text).toContain('Verification:   off (--skip-signature-check): unsigned requests are accepted');
+      expect(ctx.stderr.text.split('\n').filter((line) => line.startsWith('note:'))).toEqual(notes);
+      expect(ctx.stdout.text).toContain('⚠ unverified');
+    }
+    expect(app.requests).toHaveLength(2);
+    const help = await testContext();
+    contexts.push(help);
+    await run(help, ['listen', '--help']).catch(() => {});
+    expect(help.stdout.text).toContain('--skip-signature-check');
+    expect(help.stdout.text).not.toContain('--skip-verify');
+  });
+
   it('--forward with a bare host warns that it goes to port 80', async () => {
     const { ctx, stop } = await runListen({ forward: ['localhost', '127.0.0.1:3000'], journal: false });
     await stop();

@@ -39,7 +39,12 @@ const options = {
     'signing secret to verify with (default: $DATACHONK_WEBHOOK_SECRET, else the local dev secret); during a rotation give the new one, then the old: either verifies',
     nonEmpty,
   ),
-  skipVerify: flag('--skip-verify', 'accept unsigned or wrongly signed requests, marked as unverified'),
+  skipSignatureCheck: flag(
+    '--skip-signature-check',
+    'accept unsigned or wrongly signed requests, marked as unverified (TLS certificates: see --forward-ca)',
+  ),
+  // The old name, kept working with a note: Stripe CLI's --skip-verify skips TLS checks, not signatures.
+  skipVerify: flag('--skip-verify', 'the old name of --skip-signature-check', { hidden: true }),
   events: parsed(
     '--events <types>',
     'forward only these event types, comma-separated (others are acknowledged)',

@@ -49,6 +49,10 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
   // not the default action, which would kill the process without cleaning up.
   const stopRequested = ctx.waitForShutdown();
   const view = createListenView(ctx, { verbose: options.verbose });
+  if (options.skipVerify)
+    view.note(
+      '--skip-verify is now --skip-signature-check: it skips signature checks, not TLS certificate checks (for those, see --forward-ca and --forward-insecure)',
+    );
   warnAboutRoutes(view, options.forward);
   if (options.forwardInsecure)
     view.warning(
@@ -104,7 +108,7 @@ function sessionOptions(ctx: Context, setup: Setup): ListenSessionOptions {
       secrets: sessionSecret ? [sessionSecret, ...appSecrets] : appSecrets,
       appSecrets,
       otherSecrets,
-      skipVerify: options.skipVerify,
+      skipVerify: skipsSignatures(options),
       events: events && new Set(events),
       targets: options.forward.map((route) => route.url),
       targetPatterns: options.forward.map((route) => route.events),
@@ -134,6 +138,9 @@ function sessionOptions(ctx: Context, setup: Setup): ListenSessionOptions {
     },
   };
 }
+
+/** --skip-signature-check, or its old name --skip-verify. */
+const skipsSignatures = (options: ListenOptions) => options.skipSignatureCheck || options.skipVerify;
 
 /** --forward-ca (read and checked now: a file that is not a PEM certificate is a usage error) and --forward-insecure. */
 async function forwardTrust(options: ListenOptions): Promise<TlsTrust | undefined> {
@@ -282,7 +289,7 @@ function readyInfo({ options, resolved, session, sessionSecret, events }: ReadyS
     secret: resolved.secret,
     secretSource: resolved.source,
     moreSecrets: Math.max(0, options.secret.length - 1),
-    skipVerify: options.skipVerify,
+    skipVerify: skipsSignatures(options),
     events,
     journalFile: session.journalFile,
     targets: routeTexts(options.forward),
