@@ -5,6 +5,7 @@ import type { ForwardResult } from '../core/listen/records.js';
 import type { SessionReporter } from '../core/listen/session.js';
 import type { RestartPlan, TunnelTrouble } from '../core/listen/tunnel-keeper.js';
 import { appReplyCause } from '../core/app-reply.js';
+import { shownHeaderValue } from '../core/headers.js';
 import { describeNetworkFailure, formatDuration } from '../core/net-errors.js';
 import type { SecretSource } from '../config/secret.js';
 import { maskKey } from '../config/credentials.js';
@@ -91,7 +92,7 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
       if (why) out(c.dim(shown`                           hint: ${why.hint}`));
       if (verbose) {
         for (const [name, value] of Object.entries(request.headers))
-          out(c.dim(shown`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
+          out(c.dim(shown`    ${name}: ${truncate(shownHeaderValue(name, String(value)), VERBOSE_MAX)}`));
       }
     },
     forwarded(request, result) {

@@ -238,6 +238,83 @@ describe('listen command', () => {
     expect(help.stdout.text).not.toContain('--skip-verify');
   });
 
+  it("a --forward URL's user name and password go as Basic authorization, the password masked wherever the target is shown", async () => {
+    app = await startRecordingServer();
+    const port = new URL(app.origin).port;
+    const readyFile = join((await testContext()).home, 'ready.json');
+    const { ctx, url, stop } = await runListen({
+      forward: [`http://us%40er:p%40ss@127.0.0.1:${port}`],
+      secret: 'whsec_a',
+      readyFile,
+      inspect: '0',
+    });
+    const masked = `http://us%40er:***@127.0.0.1:${port}/`;
+    const ready = JSON.parse(await readFile(readyFile, 'utf8')) as { forward: { url: string }[] };
+    const inspector = /Inspector:\s+(\S+)/.exec(ctx.stderr.text)![1]!.replace(/\/$/, '');
+    const info = (await (await fetch(`${inspector}/api/info`)).json()) as { targets: string[] };
+    const sender = await testContext({ output: 'quiet' });
+    contexts.push(sender);
+    // The target's own credentials win over an Authorization that came with the event.
+    await trigger(sender, 'chonk.created', { url, secret: 'whsec_a', header: ['Authorization: Bearer other'] });
+    await stop();
+    expect(app.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('us@er:p@ss').toString('base64')}`);
+    expect(ready.forward[0]!.url).toBe(masked);
+    expect(info.targets).toEqual([masked]);
+    expect(ctx.stderr.text).toContain(`Forwarding to:  http://us%40er:***@127.0.0.1:${port} (+ the received path)`);
+    for (const text of [ctx.stderr.text, ctx.stdout.text, JSON.stringify(ready), JSON.stringify(info)])
+      expect(text).not.toContain('p%40ss');
+  });
+
+  it('--json shows the --forward password masked', async () => {
+    const { ctx, stop } = await runListen(
+      { forward: ['http://user:secretpw@127.0.0.1:9'], journal: false },
+      { output: 'json' },
+    );
+    await stop();
+    expect(ctx.stdout.records[0]).toMatchObject({ type: 'ready', forward: [{ url: 'http://user:***@127.0.0.1:9/' }] });
+    expect(ctx.stdout.text + ctx.stderr.text).not.toContain('secretpw');
+  });
+
+  it('an incoming Authorization or Cookie is masked by --verbose and the inspector, and kept as received in the journal', async () => {
+    app = await startRecordingServer();
+    const { ctx, url, stop } = await runListen({
+      forward: [app.origin],
+      secret: 'whsec_h',
+      verbose: true,
+      inspect: '0',
+    });
+    const inspector = /Inspector:\s+(\S+)/.exec(ctx.stderr.text)![1]!.replace(/\/$/, '');
+    const sender = await testContext({ output: 'json' });
+    contexts.push(sender);
+    await trigger(sender, 'chonk.created', {
+      url,
+      secret: 'whsec_h',
+      header: ['Authorization: Bearer tok_123456', 'Cookie: sid=abc123; theme=dark'],
+    });
+    const { json } = await (async () => {
+      for (;;) {
+        const list = (await (await fetch(`${inspector}/api/events`)).json()) as { entries: { rid: string }[] };
+        if (list.entries[0]) {
+          const answer = await fetch(`${inspector}/api/events/${list.entries[0].rid}`);
+          return { json: (await answer.json()) as { request: { headers: [string, string][] } } };
+        }
+      }
+    })();
+    await stop();
+    expect(app.requests[0]!.headers.authorization).toBe('Bearer tok_123456');
+    expect(ctx.stdout.text).toContain('authorization: Bearer ***');
+    expect(ctx.stdout.text).toContain('cookie: ***');
+    const shown = Object.fromEntries(json.request.headers.map(([name, value]) => [name.toLowerCase(), value]));
+    expect(shown).toMatchObject({ authorization: 'Bearer ***', cookie: '***' });
+    for (const text of [ctx.stdout.text, JSON.stringify(json)]) {
+      expect(text).not.toContain('tok_123456');
+      expect(text).not.toContain('abc123');
+    }
+    const journal = await readFile(join(ctx.paths.stateDir, 'events.ndjson'), 'utf8');
+    expect(journal).toContain('Bearer tok_123456');
+    expect(journal).toContain('sid=abc123');
+  });
+
   it('--forward with a bare host warns that it goes to port 80', async () => {
     const { ctx, stop } = await runListen({ forward: ['localhost', '127.0.0.1:3000'], journal: false });
     await stop();

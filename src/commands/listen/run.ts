@@ -21,6 +21,7 @@ import { writeFileAtomically } from '../../config/atomic-file.js';
 import { readFile, rm } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import type { TlsTrust } from '../../core/http-client.js';
+import { maskedUrl } from '../../core/url-credentials.js';
 import { printResult } from '../../ui/output.js';
 import { apiClient, userAgent } from '../api.js';
 import { startJournalInspector, type Inspector } from '../../inspector/server.js';
@@ -193,7 +194,7 @@ function startOwnInspector(
     secret,
     userAgent: userAgent(ctx),
     listenUrl: async () => session.receiver.url,
-    targets: options.forward.map((route) => route.url.href),
+    targets: options.forward.map((route) => maskedUrl(route.url)),
   });
 }
 
@@ -217,9 +218,18 @@ function warnAboutRoutes(view: ListenView, routes: readonly ForwardRoute[]): voi
 function routeTexts(routes: readonly ForwardRoute[]): string[] {
   const patterned = routes.some((route) => route.events !== undefined);
   return routes.map(({ url, events }) => {
-    const where = url.pathname === '/' ? `${url.origin} (+ the received path)` : url.href;
+    // The password masked; a user name stays, so that one can see credentials are sent.
+    const where = url.pathname === '/' ? `${maskedOrigin(url)} (+ the received path)` : maskedUrl(url);
     return events !== undefined ? `${events} → ${where}` : patterned ? `the rest → ${where}` : where;
   });
+}
+
+/** A target's origin with its user name and masked password: `http://user:***@localhost:3000`. */
+function maskedOrigin(url: URL): string {
+  const origin = new URL(url.href);
+  origin.search = '';
+  origin.hash = '';
+  return maskedUrl(origin).replace(/\/$/, '');
 }
 
 async function shutdown(view: ListenView, current: ListenSession, client: ApiClient | undefined): Promise<void> {
@@ -293,7 +303,7 @@ function readyInfo({ options, resolved, session, sessionSecret, events }: ReadyS
     events,
     journalFile: session.journalFile,
     targets: routeTexts(options.forward),
-    forward: options.forward.map((route) => ({ url: route.url.href, events: route.events ?? null })),
+    forward: options.forward.map((route) => ({ url: maskedUrl(route.url), events: route.events ?? null })),
     publicUrl: session.webhook ? (session.publicUrl ?? session.receiver.url) : session.publicUrl,
     webhookId: session.webhook?.id,
     sessionSecret,

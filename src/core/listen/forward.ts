@@ -5,6 +5,7 @@ import { flattenHeaders } from '../headers.js';
 import { originPool, sendRequest, type TlsTrust } from '../http-client.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { classifyNetworkError, describeNetworkFailure, formatDuration } from '../net-errors.js';
+import { basicAuthorization, urlCredentials } from '../url-credentials.js';
 import { JOURNALLED_BODY_BYTES, type ForwardResult } from './records.js';
 
 // RFC 9110 §7.6.1: hop-by-hop fields, which a proxy must not pass on; `host` is the target's own;
@@ -122,6 +123,8 @@ export class Forwarder {
   private readonly pool: Pool;
   private readonly timeoutMs: number;
   private readonly clock: () => number;
+  /** Basic authorization made once from the target URL's user name and password, when it has them. */
+  private readonly authorization: string | undefined;
 
   constructor(
     readonly target: URL,
@@ -130,6 +133,8 @@ export class Forwarder {
     this.timeoutMs = settings.timeoutMs;
     this.clock = settings.clock;
     this.pool = originPool(target.origin, 64, settings.timeoutMs, settings.tls);
+    const credentials = urlCredentials(target);
+    this.authorization = credentials && basicAuthorization(credentials);
   }
 
   /** Forwards one request. An answer larger than BODY_HELD goes to `stream` as it comes, when one is given. */
@@ -139,7 +144,7 @@ export class Forwarder {
     const request = {
       method: input.method,
       path: url.slice(this.target.origin.length) || '/',
-      headers: input.headers,
+      headers: this.authorization ? withAuthorization(input.headers, this.authorization) : input.headers,
       body: input.body,
     };
     try {
@@ -182,6 +187,18 @@ export class Forwarder {
   private elapsed(started: number): number {
     return Math.round((this.clock() - started) * 100) / 100;
   }
+}
+
+/**
+ * The headers with this Authorization in place of any received one: the target's own credentials
+ * (`--forward http://user:pass@…`) are what its app asked for.
+ */
+function withAuthorization(headers: readonly string[], authorization: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2)
+    if (headers[i]!.toLowerCase() !== 'authorization') out.push(headers[i]!, headers[i + 1]!);
+  out.push('authorization', authorization);
+  return out;
 }
 
 // The hop-by-hop fields of an answer (RFC 9110 §7.6.1; Proxy-* by prefix), and Content-Length: the
