@@ -1,3 +1,4 @@
+import type { NetworkFailure } from './core/net-errors.js';
 // Failures as data: core and the emulator throw a Failure with a code and the facts of the case;
 // ui/failures.ts words it for people and names the flag the user typed. Nothing below src/core or
 // src/emulator knows how a flag is spelled (STYLE.md, "Failures are data").
@@ -74,7 +75,7 @@ export interface FailureFacts {
     status?: number | undefined;
     /** What the network said, for an unreachable endpoint. */
     detail?: string | undefined;
-    network?: 'refused' | 'timeout' | 'reset' | 'dns' | 'stopped' | 'other' | undefined;
+    network?: NetworkFailure | undefined;
     secretSource: 'flag' | 'env' | 'dev';
     /** went-down: the checks whose connection broke without an answer, the likely cause. */
     suspects?: readonly string[] | undefined;

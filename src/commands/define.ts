@@ -26,6 +26,8 @@ export interface OptionSpec<T> {
   /** Options that may not be given with this one (their attribute names, e.g. 'fixture'). */
   conflicts?: readonly string[] | undefined;
   required?: boolean | undefined;
+  /** Left out of --help: an old name kept working. */
+  hidden?: boolean | undefined;
   /** For the type only: the value the action receives. */
   readonly _type?: T;
 }
@@ -181,6 +183,7 @@ function addOptions(target: Command, specs: OptionSpecs): void {
     if (spec.parse) option.argParser(refusingWith(spec.parse, spec.flags));
     if (spec.conflicts) option.conflicts([...spec.conflicts]);
     if (spec.required) option.makeOptionMandatory();
+    if (spec.hidden) option.hideHelp();
     target.addOption(option);
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import * as tls from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import { KeptPrefix, type BodyStream } from './body-stream.js';
 import { flattenHeaders } from './headers.js';
@@ -44,12 +45,35 @@ export class RequestTimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
+/** Which certificates an https origin may present, beyond those the system trusts. */
+export interface TlsTrust {
+  /** More CA certificates to trust (PEM), in addition to the system's: a local CA such as mkcert's. */
+  ca?: string | undefined;
+  /** Trust any certificate: no check at all. */
+  insecure?: boolean | undefined;
+}
+
 /**
  * Keep-alive connections to one origin, one request at a time on each. A connection that takes longer
  * than `connectTimeoutMs` to open fails as a timeout (undici's own default is 10 s).
  */
-export function originPool(origin: string, connections: number, connectTimeoutMs: number): Pool {
-  return new Pool(origin, { connections, pipelining: 1, connect: { timeout: connectTimeoutMs } });
+export function originPool(origin: string, connections: number, connectTimeoutMs: number, trust?: TlsTrust): Pool {
+  return new Pool(origin, { connections, pipelining: 1, connect: { timeout: connectTimeoutMs, ...tlsOptions(trust) } });
+}
+
+/** The TLS connect options of a trust: made once per pool, never per request. */
+function tlsOptions(trust: TlsTrust | undefined): { ca?: string[]; rejectUnauthorized?: boolean } {
+  if (trust?.insecure) return { rejectUnauthorized: false };
+  // Node's `ca` replaces the default list: give the defaults again (with NODE_EXTRA_CA_CERTS, where
+  // this Node can list them), then the one added.
+  if (trust?.ca) return { ca: [...systemCertificates(), trust.ca] };
+  return {};
+}
+
+function systemCertificates(): readonly string[] {
+  // tls.getCACertificates came in Node 22.15 / 23.5 (not in Node 20's types); before it, the bundled roots.
+  const list = (tls as { getCACertificates?: (type: 'default') => string[] }).getCACertificates;
+  return typeof list === 'function' ? list('default') : tls.rootCertificates;
 }
 
 /** Sends one request; resolves with the answer, rejects with undici's error or a RequestTimeoutError. */

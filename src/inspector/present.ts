@@ -1,4 +1,4 @@
-import { flattenHeaders } from '../core/headers.js';
+import { flattenHeaders, shownHeaderValue } from '../core/headers.js';
 import { isRejected, type JournalEntry } from '../core/listen/journal.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import { explainSignature } from '../ui/signature.js';
@@ -126,7 +126,8 @@ export function details(entry: JournalEntry, all: readonly JournalEntry[]): obje
     request: {
       method: request.method,
       path: request.path,
-      headers: pairs(rawHeaders),
+      // Credentials masked: the page shows what came, not the secrets it carried (the journal keeps them).
+      headers: pairs(rawHeaders).map(([name, value]) => [name, shownHeaderValue(name, value)]),
       body: text,
       body_is_text: Buffer.from(text, 'utf8').equals(body),
     },

@@ -3,6 +3,7 @@ import type { SecretSource } from '../config/secret.js';
 import type { CheckHint } from '../core/check/judge.js';
 import type { CheckReport, CheckResult, Exchange } from '../core/check/run.js';
 import { formatDuration } from '../core/net-errors.js';
+import { appReplyHint, COMPARE_SECRETS } from './app-reply.js';
 import { SIGNATURE_HEADER } from '../core/signing/signature.js';
 import { formatMs, jsonLine, paint, shown, truncate, writeLine, type Painter, type Shown } from './style.js';
 
@@ -127,6 +128,12 @@ function latencyGot(result: CheckResult, run: CheckRun): string {
   return parts.join(', ');
 }
 
+/** The Location of the first redirect among a check's answers. */
+function locationOf(result: CheckResult): string | undefined {
+  for (const { answer } of result.exchanges) if (answer.kind === 'response' && answer.location) return answer.location;
+  return undefined;
+}
+
 /** The first status that was not a 2xx, for the words. */
 function statusOf(result: CheckResult): number | undefined {
   const statuses = result.exchanges.flatMap(({ answer }) => (answer.kind === 'response' ? [answer.status] : []));
@@ -143,9 +150,10 @@ const HINTS: Record<CheckHint, (result: CheckResult, run: CheckRun) => string> =
   timeout: (_r, run) =>
     `no answer within --timeout ${formatDuration(run.timeoutMs)}: answer a webhook first and do slow work after; raise --timeout if it really needs longer`,
   'signed-refused': (_r, run) =>
-    `it refused a correctly signed event: does it verify with the same secret (check used ${SOURCE_WORDS[run.secretSource]})? pass --secret, or set DATACHONK_WEBHOOK_SECRET`,
+    `it refused a correctly signed event: most often it verifies with another secret (check used ${SOURCE_WORDS[run.secretSource]}); ${COMPARE_SECRETS}, then pass --secret or set DATACHONK_WEBHOOK_SECRET`,
   'signed-not-accepted': () =>
     'answer 2xx to every correctly signed event: DataChonk treats anything else as a failed delivery',
+  redirected: (r) => appReplyHint({ kind: 'redirect', location: locationOf(r) }, { path: '', signed: true })!,
   'server-error': () =>
     'it failed on a correctly signed event DataChonk may send: look at its log; DataChonk retries failed deliveries',
   'not-verifying': () =>

@@ -1,5 +1,6 @@
 import type { FailureKind } from '../errors.js';
 import type { Failure, FailureCode, FailureFacts, OverrideProblem, PayloadSource } from '../failure.js';
+import { COMPARE_SECRETS } from './app-reply.js';
 import { escapeControls, jsonText } from './sanitize.js';
 
 // The words for every failure core and the emulator report, naming the flags of the command the user
@@ -199,7 +200,7 @@ function checkStoppedWords(f: FailureFacts['check-stopped']): Words {
     case 'refused-signed':
       return failed(
         `${f.url} refused a correctly signed event with ${f.status} (${f.check}): it does not verify with the secret check used, from ${SECRET_SOURCES[f.secretSource]}`,
-        'give check the secret your endpoint verifies with (--secret, or DATACHONK_WEBHOOK_SECRET); if it wants an auth header, add it with --header "Authorization: …"',
+        `${COMPARE_SECRETS}, then give check that one (--secret, or DATACHONK_WEBHOOK_SECRET); if it wants an auth header, add it with --header "Authorization: …"`,
       );
     case 'went-down':
       return failed(

@@ -4,10 +4,13 @@ import type { ReceivedRequest } from '../core/listen/receiver.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import type { SessionReporter } from '../core/listen/session.js';
 import type { RestartPlan, TunnelTrouble } from '../core/listen/tunnel-keeper.js';
+import { appReplyCause } from '../core/app-reply.js';
+import { shownHeaderValue } from '../core/headers.js';
 import { describeNetworkFailure, formatDuration } from '../core/net-errors.js';
 import type { SecretSource } from '../config/secret.js';
 import { maskKey } from '../config/credentials.js';
 import { isFailure } from '../failure.js';
+import { appReplyHint, tlsHint } from './app-reply.js';
 import { bufferedLines } from './buffered.js';
 import { describeFailure } from './failures.js';
 import { explainSignature } from './signature.js';
@@ -56,6 +59,8 @@ export interface ListenView extends SessionReporter {
   stopping(inFlight: number): void;
   /** Writes out what is buffered for stdout. */
   flush(): void;
+  /** A line of advice on stderr (not with --quiet or --json's stdout): `note: …`. */
+  note(message: string): void;
 }
 
 /** How much of a header value or response body --verbose shows. */
@@ -87,11 +92,13 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
       if (why) out(c.dim(shown`                           hint: ${why.hint}`));
       if (verbose) {
         for (const [name, value] of Object.entries(request.headers))
-          out(c.dim(shown`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
+          out(c.dim(shown`    ${name}: ${truncate(shownHeaderValue(name, String(value)), VERBOSE_MAX)}`));
       }
     },
     forwarded(request, result) {
       out(forwardLine(c, request, result, ctx.now()));
+      const hint = forwardHint(request, result);
+      if (hint) out(c.dim(shown`                           hint: ${hint}`));
       if (verbose && result.body) out(c.dim(shown`    ${truncate(result.body, VERBOSE_MAX)}`));
     },
     completed() {},
@@ -127,6 +134,7 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     },
     flush: stdout.flush,
     warning: warn,
+    note: (message) => banner(shown`${err.dim('note:')} ${message}`),
     ...tunnelView(ctx, record, said),
     staleRemoved(webhooks) {
       for (const w of webhooks) {
@@ -227,6 +235,8 @@ export function readyRecord(info: ReadyInfo): object {
     events: info.events ?? null,
     secret_source: info.secretSource,
     secrets: 1 + (info.moreSecrets ?? 0),
+    skip_signature_check: info.skipVerify,
+    // The old name of the same fact, for scripts that read it.
     skip_verify: info.skipVerify,
     public_url: info.publicUrl ?? null,
     webhook_id: info.webhookId ?? null,
@@ -263,7 +273,7 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
   const more = info.moreSecrets ? c.dim(` and ${info.moreSecrets} more (accepted too, during a rotation)`) : '';
   lines.push(
     shown`  Signing secret: ${secret}${more}`,
-    shown`  Verification:   ${info.skipVerify ? c.yellow('off (--skip-verify): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
+    shown`  Verification:   ${info.skipVerify ? c.yellow('off (--skip-signature-check): unsigned requests are accepted and marked') : 'on: unsigned or wrongly signed requests get 401 and are not forwarded'}`,
     shown`  Forwarding to:  ${info.targets.length > 0 ? info.targets.join(', ') : c.dim('nowhere (answering 200; add --forward localhost:3000)')}`,
   );
   if (info.events)
@@ -336,6 +346,18 @@ function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult
     return shown`${time}  <-- ${c.red(`[${status}]`)} POST ${result.target} ${id} ${c.red(`${result.error?.message ?? 'failed'}${flag}`)}`;
   }
   return shown`${time}  <-- ${statusColor(c, result.status)(`[${result.status}]`)} POST ${result.target} ${id} ${c.dim(formatMs(result.latency_ms))}`;
+}
+
+/** The likely cause of an app's answer that is not a 2xx, or of a forward that got none, in words. */
+function forwardHint(request: ReceivedRequest, result: ForwardResult): string | undefined {
+  if (result.status === null) return tlsHint(result.error?.code, result.target);
+  if (result.status >= 200 && result.status < 300) return undefined;
+  return appReplyHint(appReplyCause(result.status, result.headers), {
+    path: new URL(result.target).pathname,
+    // Verified, then signed again with the listener's secret: the app got a correct signature.
+    signed: request.verification?.status === 'valid',
+    pathFlag: '--forward',
+  });
 }
 
 /** In --json, a failed signature's diagnosis: its code and the hint, as the pretty line says them. */

@@ -140,7 +140,27 @@ describe('check: one group alone', () => {
     const { code, records } = await check(started.url, ['--only', 'fidelity']);
     expect(records.at(-1)).toMatchObject({ stopped: 'refused-signed' });
     expect(ctx!.stderr.text).toContain('refused a correctly signed event with 401 (delivery/chonk.created)');
+    expect(ctx!.stderr.text).toContain(
+      'hint: compare `datachonk listen --print-secret` with the secret your app verifies with, then give check that one',
+    );
     expect(code).toBe(1);
+  });
+
+  it("a redirect to a signed event names the redirect's Location, as trigger and listen do", async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(301, { location: 'https://example.test/real-hooks' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    opened.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    const { port } = server.address() as { port: number };
+    const { records } = await check(`http://127.0.0.1:${port}/hooks`, ['--only', 'delivery']);
+    expect(records[0]).toMatchObject({
+      status: 'fail',
+      hint_code: 'redirected',
+      hint: 'your app redirected to https://example.test/real-hooks: webhooks are not followed through redirects; send to that URL itself',
+    });
   });
 
   it('--expect-reject: a forgery refused with another 4xx says which status was expected', async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/core/signing/signature.js';
 import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 import { testContext, type TestContext } from '../helpers/context.js';
-import { argsOf, run } from '../helpers/program.js';
+import { argsOf, exitCode, run } from '../helpers/program.js';
 
 const trigger = (context: TestContext, event: string, flags: Record<string, unknown>) =>
   run(context, ['trigger', event, ...argsOf(flags)]);
@@ -210,6 +210,111 @@ describe('listen command', () => {
       hint: expect.stringContaining('--to'),
     });
   });
+  it('--skip-signature-check forwards an unsigned event, marked; --skip-verify still does, with a note of the new name', async () => {
+    app = await startRecordingServer();
+    for (const [flag, notes] of [
+      ['skipSignatureCheck', []],
+      [
+        'skipVerify',
+        [
+          'note: --skip-verify is now --skip-signature-check: it skips signature checks, not TLS certificate checks (for those, see --forward-ca and --forward-insecure)',
+        ],
+      ],
+    ] as const) {
+      const { ctx, url, stop } = await runListen({ forward: [app.origin], [flag]: true, journal: false });
+      const sender = await testContext({ output: 'quiet' });
+      contexts.push(sender);
+      await trigger(sender, 'chonk.created', { url, signature: 'missing' });
+      await stop();
+      expect(ctx.stderr.text).toContain('Verification:   off (--skip-signature-check): unsigned requests are accepted');
+      expect(ctx.stderr.text.split('\n').filter((line) => line.startsWith('note:'))).toEqual(notes);
+      expect(ctx.stdout.text).toContain('⚠ unverified');
+    }
+    expect(app.requests).toHaveLength(2);
+    const help = await testContext();
+    contexts.push(help);
+    await run(help, ['listen', '--help']).catch(() => {});
+    expect(help.stdout.text).toContain('--skip-signature-check');
+    expect(help.stdout.text).not.toContain('--skip-verify');
+  });
+
+  it("a --forward URL's user name and password go as Basic authorization, the password masked wherever the target is shown", async () => {
+    app = await startRecordingServer();
+    const port = new URL(app.origin).port;
+    const readyFile = join((await testContext()).home, 'ready.json');
+    const { ctx, url, stop } = await runListen({
+      forward: [`http://us%40er:p%40ss@127.0.0.1:${port}`],
+      secret: 'whsec_a',
+      readyFile,
+      inspect: '0',
+    });
+    const masked = `http://us%40er:***@127.0.0.1:${port}/`;
+    const ready = JSON.parse(await readFile(readyFile, 'utf8')) as { forward: { url: string }[] };
+    const inspector = /Inspector:\s+(\S+)/.exec(ctx.stderr.text)![1]!.replace(/\/$/, '');
+    const info = (await (await fetch(`${inspector}/api/info`)).json()) as { targets: string[] };
+    const sender = await testContext({ output: 'quiet' });
+    contexts.push(sender);
+    // The target's own credentials win over an Authorization that came with the event.
+    await trigger(sender, 'chonk.created', { url, secret: 'whsec_a', header: ['Authorization: Bearer other'] });
+    await stop();
+    expect(app.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('us@er:p@ss').toString('base64')}`);
+    expect(ready.forward[0]!.url).toBe(masked);
+    expect(info.targets).toEqual([masked]);
+    expect(ctx.stderr.text).toContain(`Forwarding to:  http://us%40er:***@127.0.0.1:${port} (+ the received path)`);
+    for (const text of [ctx.stderr.text, ctx.stdout.text, JSON.stringify(ready), JSON.stringify(info)])
+      expect(text).not.toContain('p%40ss');
+  });
+
+  it('--json shows the --forward password masked', async () => {
+    const { ctx, stop } = await runListen(
+      { forward: ['http://user:secretpw@127.0.0.1:9'], journal: false },
+      { output: 'json' },
+    );
+    await stop();
+    expect(ctx.stdout.records[0]).toMatchObject({ type: 'ready', forward: [{ url: 'http://user:***@127.0.0.1:9/' }] });
+    expect(ctx.stdout.text + ctx.stderr.text).not.toContain('secretpw');
+  });
+
+  it('an incoming Authorization or Cookie is masked by --verbose and the inspector, and kept as received in the journal', async () => {
+    app = await startRecordingServer();
+    const { ctx, url, stop } = await runListen({
+      forward: [app.origin],
+      secret: 'whsec_h',
+      verbose: true,
+      inspect: '0',
+    });
+    const inspector = /Inspector:\s+(\S+)/.exec(ctx.stderr.text)![1]!.replace(/\/$/, '');
+    const sender = await testContext({ output: 'json' });
+    contexts.push(sender);
+    await trigger(sender, 'chonk.created', {
+      url,
+      secret: 'whsec_h',
+      header: ['Authorization: Bearer tok_123456', 'Cookie: sid=abc123; theme=dark'],
+    });
+    const { json } = await (async () => {
+      for (;;) {
+        const list = (await (await fetch(`${inspector}/api/events`)).json()) as { entries: { rid: string }[] };
+        if (list.entries[0]) {
+          const answer = await fetch(`${inspector}/api/events/${list.entries[0].rid}`);
+          return { json: (await answer.json()) as { request: { headers: [string, string][] } } };
+        }
+      }
+    })();
+    await stop();
+    expect(app.requests[0]!.headers.authorization).toBe('Bearer tok_123456');
+    expect(ctx.stdout.text).toContain('authorization: Bearer ***');
+    expect(ctx.stdout.text).toContain('cookie: ***');
+    const shown = Object.fromEntries(json.request.headers.map(([name, value]) => [name.toLowerCase(), value]));
+    expect(shown).toMatchObject({ authorization: 'Bearer ***', cookie: '***' });
+    for (const text of [ctx.stdout.text, JSON.stringify(json)]) {
+      expect(text).not.toContain('tok_123456');
+      expect(text).not.toContain('abc123');
+    }
+    const journal = await readFile(join(ctx.paths.stateDir, 'events.ndjson'), 'utf8');
+    expect(journal).toContain('Bearer tok_123456');
+    expect(journal).toContain('sid=abc123');
+  });
+
   it('--forward with a bare host warns that it goes to port 80', async () => {
     const { ctx, stop } = await runListen({ forward: ['localhost', '127.0.0.1:3000'], journal: false });
     await stop();
@@ -243,7 +348,165 @@ describe('listen command', () => {
     });
     await expect(run(ctx, ['events', 'resend', event!.id!, '--to', app.origin])).rejects.toMatchObject({
       message: expect.stringContaining('got 401'),
-      hint: 're-sign it with the secret that app verifies with: --secret <its secret>',
+      hint: 'your app refused a correctly signed event: most often it verifies with another secret; compare `datachonk listen --print-secret` with the secret your app verifies with; or re-sign it with the secret that app verifies with: --secret <its secret>',
     });
+  });
+
+  it("says the likely cause of the app's answer under its line: a secret, a path, a redirect, a failure", async () => {
+    app = await startRecordingServer((request, res) => {
+      const path = request.url;
+      if (path.startsWith('/moved')) res.writeHead(302, { location: '/elsewhere' });
+      else res.writeHead(path.startsWith('/refuse') ? 401 : path.startsWith('/broken') ? 503 : 404);
+      res.end();
+    });
+    const { ctx, url, stop } = await runListen({
+      secret: 'whsec_c',
+      forward: [
+        `chonk.created=${app.origin}/refuse`,
+        `chonk.deleted=${app.origin}/nothing-here`,
+        `push.*=${app.origin}/moved`,
+        `${app.origin}/broken`,
+      ],
+    });
+    const sender = await testContext({ output: 'quiet' });
+    contexts.push(sender);
+    for (const event of ['chonk.created', 'chonk.deleted', 'push.completed', 'generation.completed'])
+      await trigger(sender, event, { url, secret: 'whsec_c' }).catch(() => {});
+    await stop();
+    const hints = ctx.stdout.text
+      .split('\n')
+      .filter((line) => line.trim().startsWith('hint:'))
+      .map((line) => line.trim());
+    expect(hints).toEqual([
+      'hint: your app refused a correctly signed event: most often it verifies with another secret; compare `datachonk listen --print-secret` with the secret your app verifies with',
+      'hint: your app has no route at /nothing-here: check the path it receives webhooks at and the path in --forward',
+      'hint: your app redirected to /elsewhere: webhooks are not followed through redirects; send to that URL itself',
+      'hint: your app failed on this event: look at its log for the error',
+    ]);
+
+    // A resend the app redirects names where to.
+    const { id } = {
+      id: /\[(evt_\w+)\]/.exec(ctx.stdout.text.split('\n').find((l) => l.includes('push.completed'))!)![1]!,
+    };
+    await expect(run(ctx, ['events', 'resend', id, '--to', `${app.origin}/moved`])).rejects.toMatchObject({
+      message: expect.stringContaining('got 302'),
+      hint: 'your app redirected to /elsewhere: webhooks are not followed through redirects; send to that URL itself',
+    });
+  });
+});
+
+describe('listen --forward to a local https app', () => {
+  const CERT = join(import.meta.dirname, '../helpers/tls/localhost-cert.pem');
+  const KEY = join(import.meta.dirname, '../helpers/tls/localhost-key.pem');
+  let servers: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+
+  /** An https app with the test certificate (self-signed, for 127.0.0.1 and localhost) that answers 200. */
+  async function httpsApp(): Promise<string> {
+    const { createServer } = await import('node:https');
+    const server = createServer({ key: await readFile(KEY), cert: await readFile(CERT) }, (req, res) => {
+      req.resume();
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    });
+    return `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+
+  async function send(url: string | undefined) {
+    const sender = await testContext();
+    contexts.push(sender);
+    const code = await exitCode(sender, ['trigger', 'chonk.created', '--url', url!, '--secret', 'whsec_t']);
+    return { code, stderr: sender.stderr.text };
+  }
+
+  it('an untrusted certificate is named, with both flags and the mkcert line, in the listener and in trigger', async () => {
+    const origin = await httpsApp();
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_t', forward: [origin], journal: false });
+    const sent = await send(url);
+    await stop();
+    expect(sent.code).toBe(1);
+    expect(ctx.stdout.text).toContain(`${origin}/webhooks/datachonk`);
+    expect(ctx.stdout.text).toContain(
+      `the certificate of 127.0.0.1:${new URL(origin).port} is not trusted (self-signed certificate)`,
+    );
+    expect(ctx.stdout.text).toContain(
+      'hint: trust the CA that signed it with --forward-ca <file> (mkcert: --forward-ca "$(mkcert -CAROOT)/rootCA.pem"), or any certificate with --forward-insecure',
+    );
+    expect(sent.stderr).toContain('hint: trust the CA that signed it with --forward-ca <file>');
+    expect(sent.stderr).not.toContain('start your app');
+  });
+
+  it('--forward-ca trusts that CA, besides the system ones', async () => {
+    const origin = await httpsApp();
+    const { ctx, url, stop } = await runListen({
+      secret: 'whsec_t',
+      forward: [origin],
+      forwardCa: CERT,
+      journal: false,
+    });
+    const sent = await send(url);
+    await stop();
+    expect(sent.code).toBe(0);
+    expect(ctx.stdout.text).toMatch(/<-- \[200\] POST https:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk/);
+    expect(ctx.stderr.text).not.toContain('warning:');
+  });
+
+  it('--forward-insecure trusts any certificate, with one warning line at start', async () => {
+    const origin = await httpsApp();
+    const { ctx, url, stop } = await runListen({
+      secret: 'whsec_t',
+      forward: [origin],
+      forwardInsecure: true,
+      journal: false,
+    });
+    const sent = await send(url);
+    await send(url);
+    await stop();
+    expect(sent.code).toBe(0);
+    const warnings = ctx.stderr.text.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(warnings).toEqual([
+      'warning: --forward-insecure: the certificates of https forward targets are not checked; use it only for apps on your own machine',
+    ]);
+  });
+
+  it('--forward-ca with a missing, unreadable or non-PEM file is a usage error naming it', async () => {
+    const ctx = await testContext();
+    contexts.push(ctx);
+    const missing = join(ctx.paths.stateDir, 'nope.pem');
+    await expect(run(ctx, ['listen', '--port', '0', '--forward-ca', missing])).rejects.toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining(missing),
+    });
+    const notPem = join(ctx.home, 'ca.txt');
+    await writeFile(notPem, 'not a certificate\n');
+    await expect(run(ctx, ['listen', '--port', '0', '--forward-ca', notPem])).rejects.toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining(`${notPem} is not a PEM certificate`),
+    });
+  });
+
+  it('https to a plain-http port says so, and which URL to forward to instead', async () => {
+    app = await startRecordingServer();
+    const target = `https://127.0.0.1:${new URL(app.origin).port}/hooks`;
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_t', forward: [target], journal: false });
+    const sent = await send(url);
+    await stop();
+    expect(sent.code).toBe(1);
+    expect(ctx.stdout.text).toContain(`127.0.0.1:${new URL(app.origin).port} answered in plain HTTP, not TLS`);
+    expect(ctx.stdout.text).toContain(
+      `hint: the app answered in plain HTTP: forward to ${target.replace('https:', 'http:')}`,
+    );
+    expect(ctx.stdout.text).not.toContain('SSL routines');
+    expect(sent.stderr).toContain('hint: the app answered in plain HTTP: forward to http://');
   });
 });

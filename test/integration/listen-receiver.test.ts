@@ -335,7 +335,7 @@ describe('forwarding', () => {
     expect(app.requests).toHaveLength(0);
   });
 
-  it('--skip-verify forwards unsigned requests, marked', async () => {
+  it('skipping the signature check (--skip-signature-check) forwards unsigned requests, marked', async () => {
     app = await startRecordingServer();
     const { url } = await listen({ skipVerify: true });
     const response = await rawRequest(url, { headers: { 'content-type': 'application/json' }, body: event() });

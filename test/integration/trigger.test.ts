@@ -344,3 +344,90 @@ describe('trigger says who answered', () => {
     expect(ctx.stderr.text).not.toContain('stack');
   });
 });
+
+describe("trigger says the likely cause of an app's answer", () => {
+  it("an app's 401 to an event the listener verified is most often a secret mismatch", async () => {
+    const { startReceiver } = await import('../../src/core/listen/receiver.js');
+    const { parseTarget } = await import('../../src/core/listen/targets.js');
+    server = await startRecordingServer((_req, res) => {
+      res.writeHead(401);
+      res.end('{"error":"bad signature"}');
+    });
+    const receiver = await startReceiver(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        path: '/webhooks/datachonk',
+        secrets: ['whsec_l'],
+        skipVerify: false,
+        targets: [parseTarget(server.origin)],
+        forwardTimeoutMs: 1000,
+        maxBodyBytes: 1 << 20,
+        requestTimeoutMs: 5000,
+        drainTimeoutMs: 100,
+        now: () => new Date(),
+        monotonic: () => performance.now(),
+      },
+      { received() {}, forwarded() {}, completed() {}, warning() {} },
+    );
+    try {
+      ctx = await testContext();
+      expect(await exitCode(ctx, ['trigger', 'chonk.created', '--url', receiver.url, '--secret', 'whsec_l'])).toBe(1);
+      expect(ctx.stderr.text).toContain('error: your app answered 401, not a 2xx status: bad signature\n');
+      expect(ctx.stderr.text).toContain(
+        'hint: your app refused a correctly signed event: most often it verifies with another secret; compare `datachonk listen --print-secret` with the secret your app verifies with',
+      );
+      expect(ctx.stderr.text).not.toContain('--expect-status');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a 404 names the path, a 3xx its Location, a 5xx points at the log, each its own hint, also in a load run', async () => {
+    ctx = await testContext();
+    server = await startRecordingServer((request, res) => {
+      if (request.url.startsWith('/moved')) res.writeHead(308, { location: 'https://example.test/hooks' });
+      else if (request.url.startsWith('/broken')) res.writeHead(500);
+      else res.writeHead(404);
+      res.end();
+    });
+    const hintOf = async (path: string, more: string[] = []) => {
+      ctx.stderr.chunks.length = 0;
+      expect(
+        await exitCode(ctx, [
+          'trigger',
+          'chonk.created',
+          '--url',
+          `${server!.origin}${path}`,
+          '--secret',
+          's',
+          ...more,
+        ]),
+      ).toBe(1);
+      return ctx.stderr.text.split('\n').find((line) => line.startsWith('hint: '));
+    };
+    expect(await hintOf('/wrong/path')).toBe(
+      'hint: your app has no route at /wrong/path: check the path it receives webhooks at and the path in --url',
+    );
+    expect(await hintOf('/moved')).toBe(
+      'hint: your app redirected to https://example.test/hooks: webhooks are not followed through redirects; send to that URL itself',
+    );
+    expect(await hintOf('/broken')).toBe('hint: your app failed on this event: look at its log for the error');
+    expect(await hintOf('/broken', ['--count', '2'])).toBe(
+      'hint: your app failed on this event: look at its log for the error',
+    );
+  });
+
+  it("an app's 401 to a signature trigger was asked to break keeps the --expect-status hint", async () => {
+    ctx = await testContext();
+    server = await startRecordingServer((_request, res) => {
+      res.writeHead(401);
+      res.end();
+    });
+    expect(
+      await exitCode(ctx, ['trigger', 'chonk.created', '--url', server.url, '--secret', 's', '--signature', 'invalid']),
+    ).toBe(1);
+    expect(ctx.stderr.text).toContain('hint: use --expect-status if that status is what you meant to test');
+    expect(ctx.stderr.text).not.toContain('another secret');
+  });
+});

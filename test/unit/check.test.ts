@@ -115,7 +115,7 @@ describe('the judge', () => {
     ['generation.completed', [204], {}, 'pass'],
     ['generation.completed', [401], {}, 'fail signed-refused'],
     ['generation.completed', [500], {}, 'fail server-error'],
-    ['generation.completed', [302], {}, 'fail signed-not-accepted'],
+    ['generation.completed', [302], {}, 'fail redirected'],
     ['wrong-secret', [401], {}, 'pass'],
     ['wrong-secret', [400], {}, 'pass'],
     ['wrong-secret', [200], {}, 'fail not-verifying'],

@@ -1,3 +1,4 @@
+import { shownHeaderValue } from '../../src/core/headers.js';
 import { describe, expect, it } from 'vitest';
 import { answerHeaders, forwardHeaders } from '../../src/core/listen/forward.js';
 
@@ -115,5 +116,18 @@ describe('answerHeaders', () => {
   it('adds no Content-Length when none is given, and nothing else', () => {
     expect(answerHeaders(['Location', '/x'], undefined)).toEqual(['Location', '/x']);
     expect(answerHeaders([], undefined)).toEqual([]);
+  });
+});
+
+describe('credentials in headers, as they are shown', () => {
+  it.each([
+    ['Authorization', 'Bearer tok_1', 'Bearer ***'],
+    ['authorization', 'Basic dXNlcjpwdw==', 'Basic ***'],
+    ['Proxy-Authorization', 'Digest a=1', 'Digest ***'],
+    ['Authorization', 'tok_only', '***'],
+    ['Cookie', 'sid=abc; theme=dark', '***'],
+    ['X-Other', 'Bearer x', 'Bearer x'],
+  ])('%s: %s is shown as %s', (name, value, shown) => {
+    expect(shownHeaderValue(name, value)).toBe(shown);
   });
 });

@@ -7,6 +7,9 @@ import { filterEntries } from '../../core/listen/query.js';
 import { resend as resendEntry } from '../../core/listen/resend.js';
 import { forwardUrl, parseTarget } from '../../core/listen/targets.js';
 import { createSender } from '../../core/send.js';
+import { appReplyCause } from '../../core/app-reply.js';
+import type { ForwardResult } from '../../core/listen/records.js';
+import { appReplyHint } from '../../ui/app-reply.js';
 import { createEventsView } from '../../ui/events.js';
 import { note } from '../../ui/output.js';
 import { isEventType, suggestEventType } from '../../core/events/catalogue.js';
@@ -135,19 +138,28 @@ export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) 
   const failed = results.find((r) => r.status === null || r.status < 200 || r.status >= 300);
   if (failed) {
     const timedOut = failed.error?.code === 'timeout' ? ' (--timeout)' : '';
-    const hint =
-      failed.error?.code === 'refused'
-        ? 'start your app, then run the same command again'
-        : // Sent with its original signature, which only an app with the listener's secret accepts.
-          failed.status === 401 && !options.secret
-          ? 're-sign it with the secret that app verifies with: --secret <its secret>'
-          : undefined;
     throw failure(
       `the resend to ${failed.target} ${failed.status === null ? `failed: ${failed.error?.message}${timedOut}` : `got ${failed.status}`}`,
-      hint,
+      resendHint(entry, failed, options.secret !== undefined),
     );
   }
 };
+
+/** What to do about a resend the app did not take: start it, or the likely cause of its answer. */
+function resendHint(entry: JournalEntry, failed: ForwardResult, resigned: boolean): string | undefined {
+  if (failed.error?.code === 'refused') return 'start your app, then run the same command again';
+  if (failed.status === null) return undefined;
+  const cause = appReplyCause(failed.status, failed.headers);
+  const hint = appReplyHint(cause, {
+    path: new URL(failed.target).pathname,
+    signed: resigned || entry.request.verification.status === 'valid',
+    pathFlag: '--to',
+  });
+  // Sent with its original signature, which only an app with the listener's secret accepts.
+  const resign = 're-sign it with the secret that app verifies with: --secret <its secret>';
+  if (cause?.kind === 'refused' && !resigned) return hint ? `${hint}; or ${resign}` : resign;
+  return hint;
+}
 
 /** A request refused before its body was read (another path, not a POST, too large): no body was kept. */
 function nothingKept(entry: JournalEntry) {

@@ -39,7 +39,12 @@ const options = {
     'signing secret to verify with (default: $DATACHONK_WEBHOOK_SECRET, else the local dev secret); during a rotation give the new one, then the old: either verifies',
     nonEmpty,
   ),
-  skipVerify: flag('--skip-verify', 'accept unsigned or wrongly signed requests, marked as unverified'),
+  skipSignatureCheck: flag(
+    '--skip-signature-check',
+    'accept unsigned or wrongly signed requests, marked as unverified (TLS certificates: see --forward-ca)',
+  ),
+  // The old name, kept working with a note: Stripe CLI's --skip-verify skips TLS checks, not signatures.
+  skipVerify: flag('--skip-verify', 'the old name of --skip-signature-check', { hidden: true }),
   events: parsed(
     '--events <types>',
     'forward only these event types, comma-separated (others are acknowledged)',
@@ -48,6 +53,14 @@ const options = {
   forwardTimeout: parsed('--forward-timeout <duration>', 'answer 504 when the app takes longer', duration, {
     defaultText: DEFAULT_FORWARD_TIMEOUT,
   }),
+  forwardCa: text(
+    '--forward-ca <file>',
+    'trust this CA certificate (PEM) for https forward targets, besides the system\'s: a local CA such as mkcert\'s ("$(mkcert -CAROOT)/rootCA.pem")',
+  ),
+  forwardInsecure: {
+    ...flag('--forward-insecure', 'do not check the certificates of https forward targets (any one is trusted)'),
+    conflicts: ['forwardCa'],
+  },
   maxBody: parsed('--max-body <size>', 'answer 413 to larger bodies', size, { defaultText: DEFAULT_MAX_BODY }),
   journal: flag('--no-journal', 'do not record requests in the journal'),
   inspect: {

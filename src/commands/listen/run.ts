@@ -18,7 +18,10 @@ import { cloudflaredProvider } from '../../core/tunnel/cloudflared.js';
 import type { TunnelProvider } from '../../core/tunnel/provider.js';
 import { createListenView, readyRecord, type ListenView, type ReadyInfo } from '../../ui/listen.js';
 import { writeFileAtomically } from '../../config/atomic-file.js';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import type { TlsTrust } from '../../core/http-client.js';
+import { maskedUrl } from '../../core/url-credentials.js';
 import { printResult } from '../../ui/output.js';
 import { apiClient, userAgent } from '../api.js';
 import { startJournalInspector, type Inspector } from '../../inspector/server.js';
@@ -41,16 +44,25 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
   // with the fresh one signed again with the usual one: the app is configured once, for every session.
   const sessionSecret = client ? generateSecret() : undefined;
   const tunnel = options.tunnel ? provider(ctx, await requireCloudflared(ctx)) : undefined;
+  const forwardTls = await forwardTrust(options);
 
   // Handlers first: a signal that arrives once "Ready" is printed (or during setup) must reach them,
   // not the default action, which would kill the process without cleaning up.
   const stopRequested = ctx.waitForShutdown();
   const view = createListenView(ctx, { verbose: options.verbose });
+  if (options.skipVerify)
+    view.note(
+      '--skip-verify is now --skip-signature-check: it skips signature checks, not TLS certificate checks (for those, see --forward-ca and --forward-insecure)',
+    );
   warnAboutRoutes(view, options.forward);
+  if (options.forwardInsecure)
+    view.warning(
+      '--forward-insecure: the certificates of https forward targets are not checked; use it only for apps on your own machine',
+    );
   let session: ListenSession;
   try {
     session = await startListenSession(
-      sessionOptions(ctx, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }),
+      sessionOptions(ctx, { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel, forwardTls }),
       view,
     );
   } catch (error) {
@@ -84,12 +96,11 @@ interface Setup {
   events: readonly string[] | undefined;
   client: ApiClient | undefined;
   tunnel: TunnelProvider | undefined;
+  forwardTls: TlsTrust | undefined;
 }
 
-function sessionOptions(
-  ctx: Context,
-  { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel }: Setup,
-): ListenSessionOptions {
+function sessionOptions(ctx: Context, setup: Setup): ListenSessionOptions {
+  const { options, appSecrets, otherSecrets, sessionSecret, events, client, tunnel, forwardTls } = setup;
   return {
     receiver: {
       host: options.host,
@@ -98,11 +109,12 @@ function sessionOptions(
       secrets: sessionSecret ? [sessionSecret, ...appSecrets] : appSecrets,
       appSecrets,
       otherSecrets,
-      skipVerify: options.skipVerify,
+      skipVerify: skipsSignatures(options),
       events: events && new Set(events),
       targets: options.forward.map((route) => route.url),
       targetPatterns: options.forward.map((route) => route.events),
       forwardTimeoutMs: options.forwardTimeout,
+      forwardTls,
       maxBodyBytes: options.maxBody,
       now: ctx.now,
       monotonic: ctx.monotonic,
@@ -126,6 +138,35 @@ function sessionOptions(
       isAlive,
     },
   };
+}
+
+/** --skip-signature-check, or its old name --skip-verify. */
+const skipsSignatures = (options: ListenOptions) => options.skipSignatureCheck || options.skipVerify;
+
+/** --forward-ca (read and checked now: a file that is not a PEM certificate is a usage error) and --forward-insecure. */
+async function forwardTrust(options: ListenOptions): Promise<TlsTrust | undefined> {
+  if (options.forwardInsecure) return { insecure: true };
+  const file = options.forwardCa;
+  if (file === undefined) return undefined;
+  let pem: string;
+  try {
+    pem = await readFile(file, 'utf8');
+  } catch (error) {
+    throw usageError(
+      `--forward-ca: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'give the path of the CA certificate (PEM) that signed your app\'s certificate; mkcert\'s: "$(mkcert -CAROOT)/rootCA.pem"',
+    );
+  }
+  try {
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no certificate');
+    new X509Certificate(pem);
+  } catch {
+    throw usageError(
+      `--forward-ca: ${file} is not a PEM certificate (-----BEGIN CERTIFICATE----- …)`,
+      'give the CA certificate itself, not its key; mkcert\'s is "$(mkcert -CAROOT)/rootCA.pem"',
+    );
+  }
+  return { ca: pem };
 }
 
 /** `--ready-file`: the ready object, written whole once the listener listens (a script waits for it). */
@@ -153,7 +194,7 @@ function startOwnInspector(
     secret,
     userAgent: userAgent(ctx),
     listenUrl: async () => session.receiver.url,
-    targets: options.forward.map((route) => route.url.href),
+    targets: options.forward.map((route) => maskedUrl(route.url)),
   });
 }
 
@@ -177,9 +218,18 @@ function warnAboutRoutes(view: ListenView, routes: readonly ForwardRoute[]): voi
 function routeTexts(routes: readonly ForwardRoute[]): string[] {
   const patterned = routes.some((route) => route.events !== undefined);
   return routes.map(({ url, events }) => {
-    const where = url.pathname === '/' ? `${url.origin} (+ the received path)` : url.href;
+    // The password masked; a user name stays, so that one can see credentials are sent.
+    const where = url.pathname === '/' ? `${maskedOrigin(url)} (+ the received path)` : maskedUrl(url);
     return events !== undefined ? `${events} → ${where}` : patterned ? `the rest → ${where}` : where;
   });
+}
+
+/** A target's origin with its user name and masked password: `http://user:***@localhost:3000`. */
+function maskedOrigin(url: URL): string {
+  const origin = new URL(url.href);
+  origin.search = '';
+  origin.hash = '';
+  return maskedUrl(origin).replace(/\/$/, '');
 }
 
 async function shutdown(view: ListenView, current: ListenSession, client: ApiClient | undefined): Promise<void> {
@@ -249,11 +299,11 @@ function readyInfo({ options, resolved, session, sessionSecret, events }: ReadyS
     secret: resolved.secret,
     secretSource: resolved.source,
     moreSecrets: Math.max(0, options.secret.length - 1),
-    skipVerify: options.skipVerify,
+    skipVerify: skipsSignatures(options),
     events,
     journalFile: session.journalFile,
     targets: routeTexts(options.forward),
-    forward: options.forward.map((route) => ({ url: route.url.href, events: route.events ?? null })),
+    forward: options.forward.map((route) => ({ url: maskedUrl(route.url), events: route.events ?? null })),
     publicUrl: session.webhook ? (session.publicUrl ?? session.receiver.url) : session.publicUrl,
     webhookId: session.webhook?.id,
     sessionSecret,

@@ -11,6 +11,7 @@ import { buildWebhookRequest, splitCredentials, toCurl, type WebhookRequest } fr
 import { runDeliveries, type TriggerSummary } from '../../core/trigger/run.js';
 import { createSender } from '../../core/send.js';
 import { printEventTypes } from '../../ui/output.js';
+import { appReplyHint, tlsHint } from '../../ui/app-reply.js';
 import { printPayload } from '../../ui/payload.js';
 import { warnUnknownFields } from '../../ui/payload-warnings.js';
 import { createTriggerView, type ScenarioHeader } from '../../ui/trigger.js';
@@ -164,7 +165,13 @@ async function sendBatch(
       `interrupted (${stoppedBy}): sent ${summary.sent} of ${total} event${total === 1 ? '' : 's'}, ${summary.ok} as expected, ${summary.failed} not`,
     );
   if (summary.failed > 0)
-    throw explainFailures(summary, { total, expectStatus, url: flags.url, seed: batch.scenario?.seed });
+    throw explainFailures(summary, {
+      total,
+      expectStatus,
+      url: flags.url,
+      seed: batch.scenario?.seed,
+      signed: flags.signature === 'valid',
+    });
 }
 
 interface Expected {
@@ -173,6 +180,8 @@ interface Expected {
   url: string;
   /** The seed of a scenario's random order, to give it again. */
   seed?: number | undefined;
+  /** Whether the events carried a correct signature (not --signature invalid or missing). */
+  signed: boolean;
 }
 
 function explainFailures(summary: TriggerSummary, run: Expected) {
@@ -229,16 +238,30 @@ const LISTENER_HINTS: Record<number, string> = {
   504: 'is your app stuck? start the listener with a longer --forward-timeout if it needs longer',
 };
 
-function statusHint(
-  summary: TriggerSummary,
-  run: { expectStatus: TriggerOptions['expectStatus'] },
-): string | undefined {
+function statusHint(summary: TriggerSummary, run: Expected): string | undefined {
   const status = summary.firstUnexpectedStatus;
   if (summary.firstUnexpectedByListener && status !== undefined && LISTENER_HINTS[status])
-    return LISTENER_HINTS[status];
+    return (status === 502 && tlsHint(listenerCode(summary.firstUnexpectedBody))) || LISTENER_HINTS[status];
+  // The app's answer: its likely cause first (a 401 to a signed event is most often another secret).
+  const cause = appReplyHint(summary.firstUnexpectedCause, {
+    path: new URL(run.url).pathname,
+    signed: run.signed,
+    pathFlag: '--url',
+  });
+  if (cause) return cause;
   return run.expectStatus === undefined && summary.firstUnexpectedStatus
     ? 'use --expect-status if that status is what you meant to test'
     : undefined;
+}
+
+/** The `code` of the listener's JSON answer (why it could not reach the app), when it has one. */
+function listenerCode(body: string | undefined): string | undefined {
+  try {
+    const code = (JSON.parse(body ?? '') as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a response body says, short: the `error` of a JSON answer, the title or text of an HTML page, else its start. */

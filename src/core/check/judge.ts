@@ -15,6 +15,7 @@ export type CheckHint =
   | 'signed-refused' // 401 or 403 to a correctly signed event: another secret
   | 'signed-not-accepted' // another non-2xx to a correctly signed event
   | 'server-error' // a 5xx to a correctly signed event
+  | 'redirected' // a 3xx to a correctly signed event: webhooks are not followed through redirects
   | 'not-verifying' // a 2xx to a forgery
   | 'length-pitfall' // a 5xx to a signature of another length or form
   | 'crash-on-forgery' // a 5xx to another forgery
@@ -30,7 +31,7 @@ export type CheckHint =
 
 /** What came back for one request: an answer, or none. */
 export type EndpointReply =
-  | { kind: 'response'; status: number; body: string; latencyMs: number }
+  | { kind: 'response'; status: number; body: string; latencyMs: number; location?: string | undefined }
   | { kind: 'error'; code: NetworkFailure; message: string; latencyMs: number };
 
 export interface CheckVerdict {
@@ -122,6 +123,7 @@ function judgeStatuses(
 
 function acceptHint(status: number): CheckHint {
   if (status === 401 || status === 403) return 'signed-refused';
+  if (status >= 300 && status < 400) return 'redirected';
   return is5xx(status) ? 'server-error' : 'signed-not-accepted';
 }
 

@@ -1,3 +1,4 @@
+import { headerValue } from '../headers.js';
 import type { Sender } from '../send.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { buildWebhookRequest, type Target, type WebhookRequest } from '../trigger/request.js';
@@ -179,7 +180,9 @@ async function runProbe(
 function answerOf(outcome: Awaited<ReturnType<Sender['send']>>): EndpointReply {
   if (outcome.kind === 'error')
     return { kind: 'error', code: outcome.code, message: outcome.message, latencyMs: outcome.latencyMs };
-  return { kind: 'response', status: outcome.status, body: outcome.body, latencyMs: outcome.latencyMs };
+  const location =
+    outcome.status >= 300 && outcome.status < 400 ? headerValue(outcome.headers(), 'location') : undefined;
+  return { kind: 'response', status: outcome.status, body: outcome.body, latencyMs: outcome.latencyMs, location };
 }
 
 /** The latency check: every answer of the run (the deliveries' too, when only latency was asked for). */

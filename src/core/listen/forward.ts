@@ -2,9 +2,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Pool } from 'undici';
 import type { BodyStream } from '../body-stream.js';
 import { flattenHeaders } from '../headers.js';
-import { originPool, sendRequest } from '../http-client.js';
+import { originPool, sendRequest, type TlsTrust } from '../http-client.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { classifyNetworkError, describeNetworkFailure, formatDuration } from '../net-errors.js';
+import { basicAuthorization, urlCredentials } from '../url-credentials.js';
 import { JOURNALLED_BODY_BYTES, type ForwardResult } from './records.js';
 
 // RFC 9110 §7.6.1: hop-by-hop fields, which a proxy must not pass on; `host` is the target's own;
@@ -50,7 +51,7 @@ export interface ForwardOutcome {
 }
 
 /** Of the app's response headers, the journal keeps this many names and values (50 headers). */
-const HEADERS_KEPT = 100;
+export const HEADERS_KEPT = 100;
 
 /**
  * Bytes of the app's answer held in memory: a larger one is streamed to the sender (the first
@@ -120,13 +121,20 @@ export interface OutgoingForward {
  */
 export class Forwarder {
   private readonly pool: Pool;
+  private readonly timeoutMs: number;
+  private readonly clock: () => number;
+  /** Basic authorization made once from the target URL's user name and password, when it has them. */
+  private readonly authorization: string | undefined;
 
   constructor(
     readonly target: URL,
-    private readonly timeoutMs: number,
-    private readonly clock: () => number,
+    settings: { timeoutMs: number; clock: () => number; tls?: TlsTrust | undefined },
   ) {
-    this.pool = originPool(target.origin, 64, timeoutMs);
+    this.timeoutMs = settings.timeoutMs;
+    this.clock = settings.clock;
+    this.pool = originPool(target.origin, 64, settings.timeoutMs, settings.tls);
+    const credentials = urlCredentials(target);
+    this.authorization = credentials && basicAuthorization(credentials);
   }
 
   /** Forwards one request. An answer larger than BODY_HELD goes to `stream` as it comes, when one is given. */
@@ -136,7 +144,7 @@ export class Forwarder {
     const request = {
       method: input.method,
       path: url.slice(this.target.origin.length) || '/',
-      headers: input.headers,
+      headers: this.authorization ? withAuthorization(input.headers, this.authorization) : input.headers,
       body: input.body,
     };
     try {
@@ -163,7 +171,8 @@ export class Forwarder {
       return {
         status,
         headers: ERROR_HEADERS,
-        body: Buffer.from(JSON.stringify({ error: message })),
+        // The code too: trigger says what to do about it (an untrusted certificate is no app to start).
+        body: Buffer.from(JSON.stringify({ error: message, code })),
         streamed: false,
         result: { target: url, status: null, latency_ms: this.elapsed(started), error: { code, message } },
       };
@@ -178,6 +187,18 @@ export class Forwarder {
   private elapsed(started: number): number {
     return Math.round((this.clock() - started) * 100) / 100;
   }
+}
+
+/**
+ * The headers with this Authorization in place of any received one: the target's own credentials
+ * (`--forward http://user:pass@…`) are what its app asked for.
+ */
+function withAuthorization(headers: readonly string[], authorization: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2)
+    if (headers[i]!.toLowerCase() !== 'authorization') out.push(headers[i]!, headers[i + 1]!);
+  out.push('authorization', authorization);
+  return out;
 }
 
 // The hop-by-hop fields of an answer (RFC 9110 §7.6.1; Proxy-* by prefix), and Content-Length: the

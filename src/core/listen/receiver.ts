@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { RECEIVER_DEFAULTS } from '../../defaults.js';
 import { randomId } from '../events/payload.js';
+import type { TlsTrust } from '../http-client.js';
 import { listenOn, urlHost } from '../serve.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { answer, SenderStream } from './answer.js';
@@ -26,6 +27,8 @@ export interface ReceiverOptions extends ListenRules {
   host: string;
   port: number;
   forwardTimeoutMs: number;
+  /** The certificates https targets may present, beyond the system's (--forward-ca, --forward-insecure). */
+  forwardTls?: TlsTrust | undefined;
   /** A client that has not sent its whole request by then gets 408 and is dropped. Default 30 s. */
   requestTimeoutMs?: number | undefined;
   /** How long shutdown waits for in-flight forwards. Default 10 s. */
@@ -94,7 +97,14 @@ export async function startReceiver(options: ReceiverOptions, reporter: Receiver
     options,
     reporter,
     inFlight: 0,
-    forwarders: options.targets.map((target) => new Forwarder(target, options.forwardTimeoutMs, options.monotonic)),
+    forwarders: options.targets.map(
+      (target) =>
+        new Forwarder(target, {
+          timeoutMs: options.forwardTimeoutMs,
+          clock: options.monotonic,
+          tls: options.forwardTls,
+        }),
+    ),
   };
   const requestTimeout = options.requestTimeoutMs ?? RECEIVER_DEFAULTS.requestTimeoutMs;
   const server = createServer(

@@ -7,7 +7,7 @@ import type { SignatureDiagnosis } from '../signing/diagnose.js';
 
 export const verificationSchema = z.object({
   /**
-   * valid: signature checked; invalid: rejected (401); skipped: accepted unverified (--skip-verify);
+   * valid: signature checked; invalid: rejected (401); skipped: accepted unverified (--skip-signature-check);
    * unchecked: refused before it came to that (another path, not a POST, too large, cut short).
    */
   status: z.enum(['valid', 'invalid', 'skipped', 'unchecked']),

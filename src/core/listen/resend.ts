@@ -1,6 +1,6 @@
 import type { Sender } from '../send.js';
 import { sign } from '../signing/signature.js';
-import { forwardHeaders } from './forward.js';
+import { forwardHeaders, HEADERS_KEPT } from './forward.js';
 import { JOURNALLED_BODY_BYTES, type ForwardResult, type RequestRecord } from './records.js';
 
 export interface ResendSettings {
@@ -36,7 +36,14 @@ export async function resend(
       const latency = Math.round(outcome.latencyMs * 100) / 100;
       if (outcome.kind === 'error')
         return { target, status: null, latency_ms: latency, error: { code: outcome.code, message: outcome.message } };
-      return { target, status: outcome.status, latency_ms: latency, ...(outcome.body ? { body: outcome.body } : {}) };
+      // Its headers too: a redirect's Location says where the app wanted it.
+      return {
+        target,
+        status: outcome.status,
+        latency_ms: latency,
+        headers: outcome.headers().slice(0, HEADERS_KEPT),
+        ...(outcome.body ? { body: outcome.body } : {}),
+      };
     }),
   );
 }

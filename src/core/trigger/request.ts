@@ -1,4 +1,7 @@
 import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../signing/signature.js';
+import { basicAuthorization, MASK, maskedUrl, urlCredentials, type Credentials } from '../url-credentials.js';
+
+export { MASK, type Credentials };
 
 export type SignatureMode = 'valid' | 'invalid' | 'missing';
 
@@ -19,12 +22,6 @@ export interface WebhookRequest {
   step?: { number: number; repeat: boolean } | undefined;
 }
 
-/** A user name and password given in a URL (`http://user:pass@host/…`), percent-decoded. */
-export interface Credentials {
-  user: string;
-  password: string;
-}
-
 /** What a URL becomes: where to send, how to show it, and the credentials it carried. */
 export interface Target {
   url: string;
@@ -32,31 +29,18 @@ export interface Target {
   credentials?: Credentials | undefined;
 }
 
-/** What is shown in place of a password. */
-export const MASK = '***';
-
 /**
  * Takes the user name and password out of a URL: a request carries them in an Authorization header
  * (RFC 7617 Basic), never in its URL, and they are shown with the password masked.
  */
 export function splitCredentials(text: string): Target {
   const url = new URL(text);
-  if (url.username === '' && url.password === '') return { url: text, shownUrl: text };
-  const credentials = { user: percentDecoded(url.username), password: percentDecoded(url.password) };
-  if (url.password !== '') url.password = MASK;
-  const shownUrl = url.toString();
+  const credentials = urlCredentials(url);
+  if (!credentials) return { url: text, shownUrl: text };
+  const shownUrl = maskedUrl(url);
   url.username = '';
   url.password = '';
   return { url: url.toString(), shownUrl, credentials };
-}
-
-/** `%40` as `@`; a `%` that starts no valid escape stays as typed. */
-function percentDecoded(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 export interface RequestOptions {
@@ -97,10 +81,6 @@ export function buildWebhookRequest(body: string, event: string, id: string, opt
     ...(shownUrl === undefined || shownUrl === url ? {} : { shownUrl }),
     ...(fromUrl ? { basicAuth: { user: credentials.user, password: credentials.password !== '' } } : {}),
   };
-}
-
-function basicAuthorization({ user, password }: Credentials): string {
-  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 }
 
 /** The headers as they may be shown: an Authorization made from the URL's credentials masked. */

@@ -1,3 +1,4 @@
+import { appReplyCause, type AppReplyCause } from '../app-reply.js';
 import { headerValue } from '../headers.js';
 import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../listen/forward.js';
 import type { NetworkFailure } from '../net-errors.js';
@@ -29,6 +30,8 @@ export interface TriggerSummary {
   firstUnexpectedBody?: string;
   /** Whether a `datachonk listen` answered that status itself (the app never saw the request). */
   firstUnexpectedByListener?: boolean;
+  /** The likely cause of that status, when the app answered it. */
+  firstUnexpectedCause?: AppReplyCause;
 }
 
 export interface TriggerReporter {
@@ -65,6 +68,7 @@ export async function runDeliveries(
   let firstUnexpectedStatus: number | undefined;
   let firstUnexpectedBody: string | undefined;
   let firstUnexpectedByListener = false;
+  let firstUnexpectedCause: AppReplyCause | undefined;
   const started = options.clock();
   let taken = 0;
   const worker = async () => {
@@ -85,7 +89,9 @@ export async function runDeliveries(
       } else if (firstUnexpectedStatus === undefined) {
         firstUnexpectedStatus = outcome.status;
         firstUnexpectedBody = outcome.body.slice(0, 300);
-        firstUnexpectedByListener = headerValue(outcome.headers(), ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
+        const headers = outcome.headers();
+        firstUnexpectedByListener = headerValue(headers, ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
+        if (!firstUnexpectedByListener) firstUnexpectedCause = appReplyCause(outcome.status, headers);
       }
       latencies.push(outcome.latencyMs);
       reporter.delivery({ request, outcome, expected });
@@ -107,6 +113,7 @@ export async function runDeliveries(
     ...(firstUnexpectedStatus === undefined ? {} : { firstUnexpectedStatus }),
     ...(firstUnexpectedBody ? { firstUnexpectedBody } : {}),
     ...(firstUnexpectedByListener ? { firstUnexpectedByListener } : {}),
+    ...(firstUnexpectedCause ? { firstUnexpectedCause } : {}),
   };
 }
 
