@@ -26,6 +26,8 @@ export interface OptionSpec<T> {
   /** Options that may not be given with this one (their attribute names, e.g. 'fixture'). */
   conflicts?: readonly string[] | undefined;
   required?: boolean | undefined;
+  /** Left out of --help, completion and the command reference (an old spelling kept working). */
+  hidden?: boolean | undefined;
   /** For the type only: the value the action receives. */
   readonly _type?: T;
 }
@@ -168,7 +170,7 @@ export function choice<C extends string>(
 }
 
 /** Adds the options of `specs` to a commander command. */
-function addOptions(target: Command, specs: OptionSpecs): void {
+export function addOptions(target: Command, specs: OptionSpecs): void {
   for (const [key, spec] of Object.entries(specs)) {
     // Commander refuses a missing mandatory option but does not say so in --help: the description does.
     const option = new Option(spec.flags, spec.required ? `${spec.description} (required)` : spec.description);
@@ -181,6 +183,7 @@ function addOptions(target: Command, specs: OptionSpecs): void {
     if (spec.parse) option.argParser(refusingWith(spec.parse, spec.flags));
     if (spec.conflicts) option.conflicts([...spec.conflicts]);
     if (spec.required) option.makeOptionMandatory();
+    if (spec.hidden) option.hideHelp();
     target.addOption(option);
   }
 }
