@@ -1,5 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOPIC_TEXTS } from '../../src/commands/help/texts.js';
 import { TOPICS } from '../../src/commands/help/topics.js';
@@ -47,6 +49,28 @@ describe('datachonk help <topic>', () => {
       'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
     ])
       expect(ctx.stdout.text.replace(/\s+/g, ' ')).toContain(fact);
+  });
+
+  it("the receiver's check it shows works: the known answer verifies, a wrong or malformed header does not", async () => {
+    const block = TOPIC_TEXTS.signatures.blocks.find((b) => 'code' in b && b.lang === 'js');
+    const dir = await mkdtemp(join(tmpdir(), 'datachonk-topic-'));
+    try {
+      const file = join(dir, 'verify.mjs');
+      await writeFile(file, `${block && 'code' in block ? block.code.join('\n') : ''}\nexport { verified };\n`);
+      const { verified } = (await import(pathToFileURL(file).href)) as {
+        verified: (body: Buffer, header: unknown, secret: string) => boolean;
+      };
+      const body = Buffer.from('Hello, World!');
+      const secret = "It's a Secret to Everybody";
+      const known = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
+      expect(verified(body, known, secret)).toBe(true);
+      expect(verified(body, known.replace('7571', '8571'), secret)).toBe(false);
+      expect(verified(body, known.toUpperCase(), secret)).toBe(false);
+      expect(verified(body, 'sha256=abc', secret)).toBe(false);
+      expect(verified(body, [known, known], secret)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('paints headings only where colours are on', async () => {
