@@ -161,7 +161,7 @@ describe('datachonk help', () => {
 describe('hints', () => {
   it('point at a help topic or a guide under docs/, never at a section of the README', async () => {
     const said = (await sources())
-      .filter(({ file }) => file.startsWith('ui/') || file.startsWith(join('commands', '')))
+      .filter(({ file }) => /^(ui|commands)[\\/]/.test(file))
       .flatMap(({ file, text }) =>
         text
           .split('\n')
