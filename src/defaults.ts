@@ -31,6 +31,8 @@ export const TUNNEL_CHECK_TIMEOUT_MS = 10_000;
 export const JOURNAL_FILE = 'events.ndjson';
 /** Under the state folder: a note per running listener (core/listen/presence.ts). */
 export const LISTENERS_DIR = 'listeners';
+/** The DataChonk API, when no --api-url, DATACHONK_API_URL or stored URL says otherwise. */
+export const DEFAULT_API_URL = 'https://api.datachonk.io/v1';
 export const DEFAULT_EMULATOR_HOST = '127.0.0.1';
 export const DEFAULT_EMULATOR_PORT = '4010';
 export const DEFAULT_EMULATOR_URL = 'http://127.0.0.1:4010/v1';

@@ -1,7 +1,8 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import type { Env } from './config/paths.js';
 import type { Context, OutputMode, OutStream } from './context.js';
-import { register, registerGroup, valuesOf, type Runner } from './commands/define.js';
+import { addOptions, flag, register, registerGroup, valuesOf, type Runner } from './commands/define.js';
+import { isTopic, TOPICS, type TopicName } from './commands/help/topics.js';
 import { COMMANDS } from './commands/index.js';
 import { escapeControls } from './ui/sanitize.js';
 
@@ -9,27 +10,28 @@ import { escapeControls } from './ui/sanitize.js';
 // into words on stderr and an exit code. No process.* here: cli.ts passes the world in, and tests pass
 // their own (test/helpers/program.ts).
 
-/** The documented exit codes (README, "Exit codes"). */
+/** The exit codes (`datachonk help exit-codes` says what each covers). */
 export const EXIT_CODES = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
-const EXIT_CODE_HELP = `
+export const PROGRAM_DESCRIPTION = 'Build and test integrations with DataChonk webhooks.';
+
+/** The program's own options, before any command; declared as the commands declare theirs. */
+export const GLOBAL_OPTIONS = {
+  json: flag('--json', 'machine-readable output: NDJSON on stdout, nothing else there', { conflicts: ['quiet'] }),
+  quiet: flag('-q, --quiet', 'print only results and errors'),
+  debug: flag('--debug', 'show stack traces of unexpected errors'),
+};
+
+const width = Math.max(...TOPICS.map((topic) => topic.name.length));
+const PROGRAM_HELP = `
 Exit codes:
   0    success (every delivery got the expected status; the signature is valid; listen stopped cleanly)
   1    failure (an unexpected status, a failed check, a refused connection, a timeout, an invalid signature, a busy port)
   2    usage error (a bad flag, an unknown command or event type, an invalid payload)
   130  interrupted (Ctrl-C)
 
-Environment:
-  DATACHONK_WEBHOOK_SECRET  signing secret when --secret is not given
-  CLOUDFLARED_BIN           the cloudflared binary for listen --tunnel (default: cloudflared on PATH)
-  XDG_CONFIG_HOME           config folder, if an absolute path (default ~/.config; on Windows %APPDATA%):
-                            datachonk keeps config.json in datachonk/ there
-  XDG_STATE_HOME            state folder, if an absolute path (default ~/.local/state; on Windows
-                            %LOCALAPPDATA%): the listener's journal, the emulator's data, in datachonk/
-  APPDATA, LOCALAPPDATA     Windows only: the config and state folders when the XDG variables are not set
-  DATACHONK_API_KEY         API key when --api-key is not given (else the one stored by \`auth login\`)
-  DATACHONK_API_URL         API base URL (default https://api.datachonk.io/v1)
-  NO_COLOR, FORCE_COLOR     turn colours off or on`;
+Help topics (datachonk help <topic>):
+${TOPICS.map((topic) => `  ${topic.name.padEnd(width)}  ${topic.summary}`).join('\n')}`;
 
 /** What the program runs in: made by cli.ts from the process, by tests from their own parts. */
 export interface World {
@@ -48,11 +50,8 @@ export interface World {
  */
 export async function buildProgram(world: World, run: Runner, load?: ReadonlySet<string>): Promise<Command> {
   const program = new Command('datachonk')
-    .description('Build and test integrations with DataChonk webhooks.')
+    .description(PROGRAM_DESCRIPTION)
     .version(world.version, '-V, --version', 'print the version')
-    .addOption(new Option('--json', 'machine-readable output: NDJSON on stdout, nothing else there').conflicts('quiet'))
-    .option('-q, --quiet', 'print only results and errors')
-    .option('--debug', 'show stack traces of unexpected errors')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -62,7 +61,9 @@ export async function buildProgram(world: World, run: Runner, load?: ReadonlySet
       writeErr: (text) => world.stderr.write(escapeControls(text, { layout: true })),
     })
     .configureHelp({ showGlobalOptions: true })
-    .addHelpText('after', EXIT_CODE_HELP);
+    .helpCommand('help [command|topic]', 'display help for a command, or a help topic')
+    .addHelpText('after', PROGRAM_HELP);
+  addOptions(program, GLOBAL_OPTIONS);
   for (const entry of COMMANDS) {
     if (load && !load.has(entry.name)) {
       program.command(entry.name).description(entry.description);
@@ -84,6 +85,12 @@ export function namedCommands(args: readonly string[]): Set<string> {
 function commandWords(args: readonly string[]): string[] {
   const words = args.filter((arg) => !arg.startsWith('-'));
   return words[0] === 'help' ? words.slice(1) : words;
+}
+
+/** The help topic a command line asks for (`help signatures`), if it does. */
+function helpTopic(args: readonly string[]): TopicName | undefined {
+  const [first, second] = args.filter((arg) => !arg.startsWith('-'));
+  return first === 'help' && isTopic(second) ? second : undefined;
 }
 
 /** Whether the words name a command (and, for a group, a subcommand) that exists. */
@@ -123,10 +130,18 @@ export async function execute(
       options: valuesOf(spec.options, command.opts()),
     });
   };
+  const topic = helpTopic(args);
+  if (topic) {
+    const { env, stdout, paths } = world.context({ output: 'pretty', debug: false });
+    return (await import('./commands/help/run.js')).showTopic({ env, stdout, paths }, topic);
+  }
   const program = await buildProgram(world, run, namedCommands(args));
   // Commander would suggest only names of the same level; ours knows `login` means `auth login`.
   const words = commandWords(args);
-  if (!knowsCommand(program, words)) throw await (await import('./commands/suggest.js')).unknownCommand(program, words);
+  if (!knowsCommand(program, words)) {
+    const { unknownCommand } = await import('./commands/suggest.js');
+    throw await unknownCommand(program, words, { topics: args.find((arg) => !arg.startsWith('-')) === 'help' });
+  }
   await program.parseAsync(helpOfSubcommand(args), { from: 'user' });
 }
 

@@ -26,7 +26,7 @@ export interface OptionSpec<T> {
   /** Options that may not be given with this one (their attribute names, e.g. 'fixture'). */
   conflicts?: readonly string[] | undefined;
   required?: boolean | undefined;
-  /** Left out of --help: an old name kept working. */
+  /** Left out of --help, completion and the command reference (an old spelling kept working). */
   hidden?: boolean | undefined;
   /** For the type only: the value the action receives. */
   readonly _type?: T;
@@ -170,7 +170,7 @@ export function choice<C extends string>(
 }
 
 /** Adds the options of `specs` to a commander command. */
-function addOptions(target: Command, specs: OptionSpecs): void {
+export function addOptions(target: Command, specs: OptionSpecs): void {
   for (const [key, spec] of Object.entries(specs)) {
     // Commander refuses a missing mandatory option but does not say so in --help: the description does.
     const option = new Option(spec.flags, spec.required ? `${spec.description} (required)` : spec.description);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
+import { TOPICS, type TopicName } from './help/topics.js';
 import { COMMANDS } from './index.js';
 
 // A command line whose command does not exist (`datachonk login`) is refused here, before commander
@@ -21,6 +22,25 @@ const MEANT: Readonly<Record<string, string>> = {
   logs: 'events list',
   history: 'events list',
   completions: 'completion',
+};
+
+/** Words people type for a help topic (`help env`). */
+const TOPIC_WORDS: Readonly<Record<string, TopicName>> = {
+  env: 'environment',
+  vars: 'environment',
+  variables: 'environment',
+  exit: 'exit-codes',
+  codes: 'exit-codes',
+  signing: 'signatures',
+  secret: 'signatures',
+  secrets: 'signatures',
+  hmac: 'signatures',
+  rotation: 'signatures',
+  paths: 'files',
+  folders: 'files',
+  config: 'files',
+  journal: 'files',
+  state: 'files',
 };
 
 /** Other names for a subcommand, tried within the group typed (`webhooks rm` → `webhooks delete`). */
@@ -71,14 +91,32 @@ function hintFor(suggestions: readonly string[], group: string): string {
   return `run \`datachonk ${group ? `${group} ` : ''}--help\` to see the commands`;
 }
 
+/** `datachonk help <word>` for a word that is neither a command nor a topic: the nearest of either. */
+async function unknownTopic(word: string, paths: readonly string[]): Promise<Error> {
+  const topics = TOPICS.map((topic) => topic.name);
+  const meant = TOPIC_WORDS[word.toLowerCase()];
+  const suggestions = meant ? [meant] : await suggestCommands(word, [...topics, ...paths]);
+  return usageError(
+    `unknown help topic or command '${word}'`,
+    suggestions.length > 0
+      ? `did you mean ${suggestions.map((s) => `"datachonk help ${s}"`).join(' or ')}?`
+      : 'run `datachonk help` to see the commands and the help topics',
+  );
+}
+
 /**
  * The usage error for the words of a command line (its operands: `events lst wh_1`) whose command,
  * or subcommand of a group, does not exist (program.ts decides that). `program` has every top-level
- * command.
+ * command. `topics`: the words came after `help`, so a help topic may have been meant too.
  */
-export async function unknownCommand(program: Command, [first = '', second = '']: readonly string[]): Promise<Error> {
+export async function unknownCommand(
+  program: Command,
+  [first = '', second = '']: readonly string[],
+  { topics = false } = {},
+): Promise<Error> {
   const paths = await commandPaths();
   if (!program.commands.some((c) => c.name() === first)) {
+    if (topics) return unknownTopic(first, paths);
     return usageError(`unknown command '${first}'`, hintFor(await suggestCommands(first, paths), ''));
   }
   const inGroup = await suggestCommands(

@@ -1,10 +1,11 @@
+import { DEFAULT_API_URL } from '../defaults.js';
 import { usageError } from '../errors.js';
 import { readConfig } from './config-file.js';
 import type { Env } from './paths.js';
 
 export const API_KEY_ENV = 'DATACHONK_API_KEY';
 export const API_URL_ENV = 'DATACHONK_API_URL';
-export const DEFAULT_API_URL = 'https://api.datachonk.io/v1';
+export { DEFAULT_API_URL };
 
 export type CredentialSource = 'flag' | 'env' | 'file' | 'default';
 

@@ -7,7 +7,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * Where datachonk keeps its files. Linux and macOS: the XDG base directory spec (`~/.config`,
  * `~/.local/state`; on macOS too, as git, gh and most developer CLIs do, rather than
  * `~/Library/Application Support`). Windows: `%APPDATA%` and `%LOCALAPPDATA%`. `XDG_CONFIG_HOME` and
- * `XDG_STATE_HOME` win on every platform when set to an absolute path (README, "Platforms").
+ * `XDG_STATE_HOME` win on every platform when set to an absolute path (`datachonk help files`, commands/help/texts.ts).
  */
 export interface Paths {
   /** `$XDG_CONFIG_HOME/datachonk` (default `~/.config/datachonk`; Windows `%APPDATA%\datachonk`): config.json, secrets. */

@@ -157,7 +157,7 @@ const HINTS: Record<CheckHint, (result: CheckResult, run: CheckRun) => string> =
   'server-error': () =>
     'it failed on a correctly signed event DataChonk may send: look at its log; DataChonk retries failed deliveries',
   'not-verifying': () =>
-    'your endpoint does not verify signatures: anyone can send it events. Verify x-datachonk-signature over the raw body and answer 401 when it does not match (README, "Signing, and verifying in your app")',
+    'your endpoint does not verify signatures: anyone can send it events. Verify x-datachonk-signature over the raw body and answer 401 when it does not match: `datachonk help signatures` says how',
   'length-pitfall': () =>
     "it crashed on a signature of another length or form: crypto.timingSafeEqual throws when its buffers differ in length (and Buffer.from(s, 'hex') stops at the first non-hex character). Check the header is sha256= and 64 lowercase hex digits (length first), then compare; answer 401",
   'crash-on-forgery': (r) =>

@@ -83,7 +83,7 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
   'scenario-invalid': (f) =>
     usage(
       `the scenario file ${escapeControls(f.file)} is not valid:\n${f.issues.map((issue) => `  ${[issue.line === undefined ? '' : `line ${issue.line}`, issue.path].filter(Boolean).join(', ') || 'the file'}: ${escapeControls(issue.message)}`).join('\n')}`,
-      'see "Scenarios" in the README for the format, and `datachonk trigger --list-scenarios` for examples',
+      'the format is in docs/trigger.md ("Scenarios"); the built-ins are examples of it: `datachonk trigger --list-scenarios`',
     ),
   'target-invalid': (f, said) =>
     usage(

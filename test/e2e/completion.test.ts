@@ -95,6 +95,11 @@ describe('bash', () => {
       ['bash', 'zsh', 'fish'],
     ],
     [['datachonk', 'help', 'tr'], ['trigger']],
+    [
+      ['datachonk', 'help', 'e'],
+      ['events', 'emulator', 'exit-codes', 'environment'],
+    ],
+    [['datachonk', 'events', 'help', 'e'], []],
     // A file: left to bash's own file completion (-o default).
     [['datachonk', 'trigger', '--fixture', ''], []],
   ])('%j offers %j', async (words, expected) => {

@@ -297,7 +297,7 @@ steps:
     expect(result.stderr).toContain(
       '  line 14, steps[1].event: unknown event type "chonk.delete": did you mean chonk.deleted?\n',
     );
-    expect(result.stderr).toContain('hint: see "Scenarios" in the README');
+    expect(result.stderr).toContain('hint: the format is in docs/trigger.md ("Scenarios")');
     expect(result.stdout).toBe('');
     expect(server.requests).toHaveLength(0);
     noStackTrace(result.stderr);

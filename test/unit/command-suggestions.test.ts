@@ -21,7 +21,6 @@ describe('an unknown command', () => {
     [['events', 'get', 'evt_1'], "unknown command 'events get'", 'did you mean "events show"?'],
     [['auth', 'whoami'], "unknown command 'auth whoami'", 'did you mean "auth status"?'],
     [['webhook', 'list'], "unknown command 'webhook'", 'did you mean "webhooks"?'],
-    [['help', 'login'], "unknown command 'login'", 'did you mean "auth login"?'],
     [['frobnicate'], "unknown command 'frobnicate'", 'run `datachonk --help` to see the commands'],
     [
       ['webhooks', 'frobnicate'],

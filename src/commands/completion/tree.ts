@@ -1,4 +1,5 @@
 import type { Command, Option } from 'commander';
+import { TOPICS } from '../help/topics.js';
 
 // What a shell completes, read off the commander program that runs the commands (so it is the
 // command definitions themselves: names, options, choices), plus the event registry's names.
@@ -41,9 +42,11 @@ function argumentValues(command: Command, parent: Command | undefined): Values |
   const [argument] = command.registeredArguments;
   if (!argument) return undefined;
   if (argument.argChoices) return { choices: argument.argChoices };
-  // `help [command]`: the commands beside it.
-  if (command.name() === 'help' && parent)
-    return { choices: parent.commands.map((c) => c.name()).filter((name) => name !== 'help') };
+  // `help [command]`: the commands beside it, and at the top the help topics.
+  if (command.name() === 'help' && parent) {
+    const commands = parent.commands.map((c) => c.name()).filter((name) => name !== 'help');
+    return { choices: parent.parent ? commands : [...commands, ...TOPICS.map((topic) => topic.name)] };
+  }
   return argument.name() === 'event' ? 'event' : 'text';
 }
 

@@ -11,7 +11,7 @@ const startOptions = {
   dataFile: {
     ...text(
       '--data-file <file>',
-      'where registrations persist, the delivery history beside it as <name>-deliveries.ndjson (default: emulator.json in the state folder, see XDG_STATE_HOME in datachonk --help)',
+      'where registrations persist, the delivery history beside it as <name>-deliveries.ndjson (default: emulator.json in the state folder: `datachonk help files`)',
     ),
     conflicts: ['memory'],
   },
