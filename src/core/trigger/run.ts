@@ -29,6 +29,8 @@ export interface TriggerSummary {
   firstUnexpectedBody?: string;
   /** Whether a `datachonk listen` answered that status itself (the app never saw the request). */
   firstUnexpectedByListener?: boolean;
+  /** Sending stopped early: `giveUpAfter` connections in a row could not be made (nothing listens there). */
+  gaveUp?: boolean;
 }
 
 export interface TriggerReporter {
@@ -47,7 +49,16 @@ export interface RunOptions {
   stopped?: () => boolean;
   /** Awaited before every request but the first (a delay between sends); `stopped` is asked again after it. */
   pause?: () => Promise<void>;
+  /**
+   * Stop sending after this many connections in a row could not be made (refused, or a host that does not
+   * resolve): nothing listens there, and a `--count` of millions would only flood the same refusal.
+   * A failure between answers starts the count again.
+   */
+  giveUpAfter?: number;
 }
+
+/** Outcomes that mean no connection could be made at all. */
+const UNREACHABLE: ReadonlySet<NetworkFailure> = new Set(['refused', 'dns']);
 
 /**
  * Sends every request the iterator yields, at most `concurrency` at a time, reporting each outcome.
@@ -67,8 +78,10 @@ export async function runDeliveries(
   let firstUnexpectedByListener = false;
   const started = options.clock();
   let taken = 0;
+  let unreachableInARow = 0;
+  let gaveUp = false;
   const worker = async () => {
-    while (!options.stopped?.()) {
+    while (!gaveUp && !options.stopped?.()) {
       const next = requests.next();
       if (next.done) break;
       if (taken++ > 0 && options.pause) {
@@ -87,8 +100,13 @@ export async function runDeliveries(
         firstUnexpectedBody = outcome.body.slice(0, 300);
         firstUnexpectedByListener = headerValue(outcome.headers(), ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
       }
+      unreachableInARow = outcome.kind === 'error' && UNREACHABLE.has(outcome.code) ? unreachableInARow + 1 : 0;
+      if (options.giveUpAfter !== undefined && unreachableInARow >= options.giveUpAfter) gaveUp = true;
       latencies.push(outcome.latencyMs);
       reporter.delivery({ request, outcome, expected });
+      // What the report caused is heard before the next request goes: a line written to a stdout whose
+      // reader has gone (`| head`) fails, and its error, a tick later, stops the run.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
@@ -107,6 +125,7 @@ export async function runDeliveries(
     ...(firstUnexpectedStatus === undefined ? {} : { firstUnexpectedStatus }),
     ...(firstUnexpectedBody ? { firstUnexpectedBody } : {}),
     ...(firstUnexpectedByListener ? { firstUnexpectedByListener } : {}),
+    ...(gaveUp ? { gaveUp } : {}),
   };
 }
 
