@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import type { Destination } from '../core/trigger/destination.js';
 import type { DeliveryReport, TriggerReporter, TriggerSummary } from '../core/trigger/run.js';
-import { shownHeaders, type WebhookRequest } from '../core/trigger/request.js';
+import { shownHeaders, splitCredentials, type WebhookRequest } from '../core/trigger/request.js';
 import type { Scenario } from '../core/trigger/scenario-file.js';
 import { bufferedLines } from './buffered.js';
 import { canSpin } from './spinner.js';
@@ -93,7 +93,7 @@ function destinationLine(c: Painter, { destination: d, dryRun }: TriggerRun): Sh
         : d.source === 'default'
           ? 'the default URL: no `datachonk listen` is running (start one, or give --url)'
           : '--url';
-  return shown`${c.dim(dryRun ? 'For' : 'Sending to')} ${d.url}${c.dim(`: ${why}`)}`;
+  return shown`${c.dim(dryRun ? 'For' : 'Sending to')} ${splitCredentials(d.url).shownUrl}${c.dim(`: ${why}`)}`;
 }
 
 /** How --json names where the run went and why: `flag`, `listener`, `default-port` (several running) or `default`. */
@@ -145,7 +145,8 @@ function jsonView(ctx: Context, destination: Destination): TriggerView {
         p99_ms: round(s.p99Ms),
         duration_ms: round(s.durationMs),
         rate_per_second: round(s.ratePerSecond),
-        url: destination.url,
+        // A password in --url is never shown (request.ts).
+        url: splitCredentials(destination.url).shownUrl,
         ...urlSource(destination),
         ...(s.errors.refused ? { refused: s.errors.refused } : {}),
         ...(s.gaveUp ? { gave_up: true } : {}),

@@ -91,7 +91,11 @@ async function findDestination(ctx: Context, url: string | undefined): Promise<D
 /** The flags' requests: built-in fixtures or a file, each type `--count` times with fresh ids. */
 async function eventBatch(
   ctx: Context,
-  { event, flags, requestMaker }: { event: string | undefined; flags: TriggerOptions; requestMaker: () => Promise<RequestMaker> },
+  {
+    event,
+    flags,
+    requestMaker,
+  }: { event: string | undefined; flags: TriggerOptions; requestMaker: () => Promise<RequestMaker> },
 ): Promise<Batch | undefined> {
   const { recipes, warnings } = await planPayloads(
     { event, all: flags.all, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate },
@@ -214,7 +218,7 @@ function nothingListening(summary: TriggerSummary, run: { total: number; destina
   const refused = summary.errors.refused ?? 0;
   const unresolved = summary.errors.dns ? `, ${summary.errors.dns} could not resolve the host` : '';
   return failure(
-    `nothing is listening at ${run.destination.url}: ${refused} of ${summary.sent} connection${summary.sent === 1 ? ' was' : 's were'} refused${unresolved}, the last ${TRIGGER_GIVE_UP_AFTER} in a row, so trigger stopped (${summary.sent} of ${run.total} sent)`,
+    `nothing is listening at ${splitCredentials(run.destination.url).shownUrl}: ${refused} of ${summary.sent} connection${summary.sent === 1 ? ' was' : 's were'} refused${unresolved}, the last ${TRIGGER_GIVE_UP_AFTER} in a row, so trigger stopped (${summary.sent} of ${run.total} sent)`,
     networkHint(summary, { host, destination: run.destination }),
   );
 }
