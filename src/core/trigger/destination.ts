@@ -34,5 +34,8 @@ export function chooseDestination(
   const onDefault = notes.find((note) => new URL(note.url).port === port);
   if (onDefault) return { source: 'default-port', url: onDefault.url, pid: onDefault.pid, running: notes.length };
   // Oldest first: the order they were started in.
-  return { source: 'several', urls: [...notes].sort((a, b) => a.started_at.localeCompare(b.started_at)).map((n) => n.url) };
+  return {
+    source: 'several',
+    urls: [...notes].sort((a, b) => a.started_at.localeCompare(b.started_at)).map((n) => n.url),
+  };
 }
