@@ -1,11 +1,13 @@
 // The entry point: makes the world from this process and runs the program. The only place that reads
 // process.argv/env, installs signal handlers and decides how the process ends.
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fstatSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolvePaths } from './config/paths.js';
 import type { Context, OutputMode } from './context.js';
 import { EXIT_CODES, runProgram, type World } from './program.js';
-import { shutdownHandling } from './shutdown.js';
+import { watchReader } from './reader-gone.js';
+import { READER_GONE, shutdownHandling } from './shutdown.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
@@ -21,6 +23,30 @@ const shutdown = shutdownHandling({
   exit: () => process.exit(EXIT_CODES.interrupted),
 });
 
+/**
+ * A command that waits for shutdown also stops when the reader of its piped stdout goes, even while it
+ * has nothing to write (`listen --json | head -2`); watched from the first wait, until the process exits.
+ */
+let stopWatching: (() => void) | undefined;
+function waitForShutdown(): Promise<string> {
+  stopWatching ??= watchReader({
+    spawn,
+    pid: process.pid,
+    stdoutIsPipe: isPipe(1),
+    onGone: () => shutdown.request(READER_GONE),
+  });
+  return shutdown.wait();
+}
+process.once('exit', () => stopWatching?.());
+
+function isPipe(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
 function context({ output, debug }: { output: OutputMode; debug: boolean }): Context {
   return {
     env: process.env,
@@ -33,7 +59,7 @@ function context({ output, debug }: { output: OutputMode; debug: boolean }): Con
     version,
     now: () => new Date(),
     monotonic: () => performance.now(),
-    waitForShutdown: shutdown.wait,
+    waitForShutdown,
     onExit: (fn) => process.once('exit', fn),
   };
 }
@@ -43,13 +69,16 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
-// A reader that went away (`datachonk … | head`) is no failure. A command that runs until stopped
-// (listen, emulator start) stops as on SIGTERM, cleaning up (its session webhook, its journal); any
-// other stops at once, as with SIGPIPE.
+// A reader that went away (`datachonk … | head`) is no failure. A command that waits for shutdown
+// (listen, emulator start, trigger) stops as on SIGTERM, cleaning up (its session webhook, its journal),
+// and ends quietly; any other stops at once, as with SIGPIPE.
+const readerGone = () => {
+  if (!shutdown.request(READER_GONE)) process.exit(process.exitCode ?? EXIT_CODES.ok);
+};
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-    if (!shutdown.request('SIGPIPE')) process.exit(process.exitCode ?? EXIT_CODES.ok);
+    readerGone();
   });
 }
 

@@ -3,6 +3,11 @@
 /** Where `trigger` sends by default: what `datachonk listen` listens on by default. */
 export const DEFAULT_TRIGGER_URL = 'http://127.0.0.1:4747/webhooks/datachonk';
 export const DEFAULT_TRIGGER_TIMEOUT = '10s';
+/**
+ * `trigger` stops after this many connections in a row were refused: nothing listens there, and a long
+ * `--count` would only repeat the refusal thousands of times a second.
+ */
+export const TRIGGER_GIVE_UP_AFTER = 10;
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 export const DEFAULT_LISTEN_PORT = '4747';
 export const DEFAULT_LISTEN_PATH = '/webhooks/datachonk';

@@ -9,6 +9,12 @@ export function shutdownSignals(platform: NodeJS.Platform): NodeJS.Signals[] {
   return platform === 'win32' ? ['SIGINT', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
 }
 
+/**
+ * The reason a command is asked to stop when the reader of its stdout has gone (`datachonk … | head`):
+ * not a failure, so commands end quietly with exit 0.
+ */
+export const READER_GONE = 'SIGPIPE';
+
 /** What shutdown handling needs of the process. */
 export interface ShutdownOptions {
   /** Where signals are heard: `process`. */

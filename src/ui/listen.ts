@@ -51,6 +51,8 @@ export interface ReadyInfo {
   quickTunnel?: boolean | undefined;
   /** The web inspector's page, with --inspect. */
   inspectorUrl?: string | undefined;
+  /** The `datachonk trigger` that reaches this listener (with --url when a bare one would not find it). */
+  triggerCommand?: string | undefined;
 }
 
 export interface ListenView extends SessionReporter {
@@ -242,6 +244,7 @@ export function readyRecord(info: ReadyInfo): object {
     webhook_id: info.webhookId ?? null,
     journal: info.journalFile ?? null,
     inspector_url: info.inspectorUrl ?? null,
+    trigger_command: info.triggerCommand ?? null,
   };
 }
 
@@ -283,6 +286,8 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
       shown`  Register it:    ${info.registerCommand} ${c.dim('(no API key: run this to have DataChonk send here)')}`,
     );
   lines.push(shown`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
+  if (info.triggerCommand)
+    lines.push(shown`  Send a test:    ${info.triggerCommand} ${c.dim('(in another terminal)')}`);
   if (info.inspectorUrl)
     lines.push(
       shown`  Inspector:      ${c.bold(info.inspectorUrl)} ${c.dim('(open it in your browser: every event, replay, edit)')}`,

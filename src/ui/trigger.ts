@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
+import type { Destination } from '../core/trigger/destination.js';
 import type { DeliveryReport, TriggerReporter, TriggerSummary } from '../core/trigger/run.js';
-import { shownHeaders, type WebhookRequest } from '../core/trigger/request.js';
+import { shownHeaders, splitCredentials, type WebhookRequest } from '../core/trigger/request.js';
 import type { Scenario } from '../core/trigger/scenario-file.js';
 import { bufferedLines } from './buffered.js';
 import { canSpin } from './spinner.js';
@@ -66,13 +67,41 @@ function stepOf(request: WebhookRequest, steps: number): string {
 /** Unexpected deliveries shown during a load run before the rest are only counted. */
 const MAX_FAILURES_SHOWN = 10;
 
-export async function createTriggerView(ctx: Context, options: { total: number }): Promise<TriggerView> {
-  if (ctx.output === 'json') return jsonView(ctx);
-  // Quiet: the results (a line per delivery, or the summary of a load run) without the spinner.
-  return prettyView(ctx, options.total);
+/** What the view is told of the run: how many requests, where they go and why there, whether it is a dry run. */
+export interface TriggerRun {
+  total: number;
+  destination: Destination;
+  dryRun?: boolean;
 }
 
-function jsonView(ctx: Context): TriggerView {
+export async function createTriggerView(ctx: Context, run: TriggerRun): Promise<TriggerView> {
+  if (ctx.output === 'json') return jsonView(ctx, run.destination);
+  // Which listener a bare trigger found (or that it found none): one line on stderr, not for --url.
+  if (ctx.output === 'pretty' && run.destination.source !== 'flag')
+    writeLine(ctx.stderr, destinationLine(paint(ctx.stderr, ctx.env), run));
+  // Quiet: the results (a line per delivery, or the summary of a load run) without the spinner.
+  return prettyView(ctx, run.total);
+}
+
+/** `Sending to http://…: the \`datachonk listen\` you are running (pid 4242)`. */
+function destinationLine(c: Painter, { destination: d, dryRun }: TriggerRun): Shown {
+  const why =
+    d.source === 'listener'
+      ? `the \`datachonk listen\` you are running (pid ${d.pid})`
+      : d.source === 'default-port'
+        ? `the one on the default port of the ${d.running} \`datachonk listen\` you are running (--url picks another)`
+        : d.source === 'default'
+          ? 'the default URL: no `datachonk listen` is running (start one, or give --url)'
+          : '--url';
+  return shown`${c.dim(dryRun ? 'For' : 'Sending to')} ${splitCredentials(d.url).shownUrl}${c.dim(`: ${why}`)}`;
+}
+
+/** How --json names where the run went and why: `flag`, `listener`, `default-port` (several running) or `default`. */
+function urlSource(d: Destination): object {
+  return { url_source: d.source, ...('pid' in d ? { listener_pid: d.pid } : {}) };
+}
+
+function jsonView(ctx: Context, destination: Destination): TriggerView {
   const out = bufferedLines(ctx.stdout);
   const line = (record: object) => out.line(jsonLine(record));
   const step = (request: WebhookRequest) =>
@@ -94,6 +123,7 @@ function jsonView(ctx: Context): TriggerView {
         event: request.event,
         id: request.id,
         url: urlOf(request),
+        ...urlSource(destination),
         ...step(request),
         ok: expected,
         ...(outcome.kind === 'response'
@@ -115,6 +145,11 @@ function jsonView(ctx: Context): TriggerView {
         p99_ms: round(s.p99Ms),
         duration_ms: round(s.durationMs),
         rate_per_second: round(s.ratePerSecond),
+        // A password in --url is never shown (request.ts).
+        url: splitCredentials(destination.url).shownUrl,
+        ...urlSource(destination),
+        ...(s.errors.refused ? { refused: s.errors.refused } : {}),
+        ...(s.gaveUp ? { gave_up: true } : {}),
       });
     },
     dryRun(request, curl) {

@@ -191,3 +191,42 @@ describe('a pause between sends', () => {
     expect(summary.sent).toBe(1);
   });
 });
+
+describe('a run to where nothing listens', () => {
+  const refused: Outcome = { kind: 'error', code: 'refused', message: 'connection refused', latencyMs: 1 };
+  const answered: Outcome = { kind: 'response', status: 200, body: '', latencyMs: 1, headers: () => [] };
+  /** A sender whose nth request (0-based) gets `outcomeOf(n)`. */
+  const senderOf = (outcomeOf: (n: number) => Outcome) => {
+    let n = 0;
+    return { send: () => Promise.resolve(outcomeOf(n++)), close: () => Promise.resolve() } satisfies Sender;
+  };
+  const requests = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      method: 'POST' as const,
+      url: 'http://h/x',
+      headers: {},
+      body: '{}',
+      event: 'chonk.created',
+      id: `evt_${i}`,
+    })).values();
+  const options = { concurrency: 1, timeoutMs: 1000, clock: () => 0, expectStatus: () => true, giveUpAfter: 10 };
+
+  it('stops after giveUpAfter refusals in a row', async () => {
+    const summary = await runDeliveries(
+      requests(1000),
+      { ...options, sender: senderOf(() => refused) },
+      {
+        delivery() {},
+      },
+    );
+    expect(summary).toMatchObject({ sent: 10, failed: 10, errors: { refused: 10 }, gaveUp: true });
+  });
+
+  it('goes on when the refusals come between answers (an app that refuses only some)', async () => {
+    // Nine refusals, an answer, nine refusals…: never ten in a row.
+    const sender = senderOf((n) => (n % 10 === 9 ? answered : refused));
+    const summary = await runDeliveries(requests(100), { ...options, sender }, { delivery() {} });
+    expect(summary).toMatchObject({ sent: 100, ok: 10, failed: 90, errors: { refused: 90 } });
+    expect(summary.gaveUp).toBeUndefined();
+  });
+});

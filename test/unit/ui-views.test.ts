@@ -398,7 +398,7 @@ describe('the events view', () => {
 describe('the trigger view', () => {
   it("pretty: a line per delivery with its status and the app's answer", async () => {
     ctx = await testContext();
-    const view = await createTriggerView(ctx, { total: 1 });
+    const view = await createTriggerView(ctx, { total: 1, destination: { source: 'flag', url: 'http://a/x' } });
     view.delivery({
       request: { method: 'POST', url: 'http://a/x', headers: {}, body: '{}', event: 'push.completed', id: 'evt_9' },
       outcome: { kind: 'response', status: 401, body: '{"error":"bad"}', latencyMs: 3, headers: () => [] },
@@ -712,7 +712,7 @@ describe('what came from outside is shown escaped, in every view', () => {
 
   it("trigger: the app's answer and a dry run of a user's payload", async () => {
     ctx = await coloured();
-    const view = await createTriggerView(ctx, { total: 1 });
+    const view = await createTriggerView(ctx, { total: 1, destination: { source: 'flag', url: 'http://a/x' } });
     const req = {
       method: 'POST' as const,
       url: `http://a/${EVIL}`,

@@ -6,7 +6,15 @@ import { generateSecret } from '../../config/config-file.js';
 import { resolveApiSettings } from '../../config/credentials.js';
 import { knownSecrets, resolveSecret, type ResolvedSecret } from '../../config/secret.js';
 import type { OtherSecret } from '../../core/signing/diagnose.js';
-import { JOURNAL_FILE, LISTENERS_DIR, TUNNEL_CHECK_FAILURES, TUNNEL_CHECK_TIMEOUT_MS } from '../../defaults.js';
+import {
+  DEFAULT_TRIGGER_URL,
+  JOURNAL_FILE,
+  LISTENERS_DIR,
+  TUNNEL_CHECK_FAILURES,
+  TUNNEL_CHECK_TIMEOUT_MS,
+} from '../../defaults.js';
+import { runningListeners } from '../../core/listen/presence.js';
+import { chooseDestination } from '../../core/trigger/destination.js';
 import { WebhooksApi } from '../../core/api/webhooks.js';
 import type { ApiClient } from '../../core/api/client.js';
 import { EVENT_TYPES } from '../../core/events/catalogue.js';
@@ -75,7 +83,11 @@ const listen: Action<ListenSpecs> = async (ctx, { options }) => {
       throw error;
     },
   );
-  const ready = { ...readyInfo({ options, resolved, session, sessionSecret, events }), inspectorUrl: inspector?.url };
+  const ready = {
+    ...readyInfo({ options, resolved, session, sessionSecret, events }),
+    inspectorUrl: inspector?.url,
+    triggerCommand: await triggerCommand(ctx, session.receiver.url, resolved),
+  };
   if (options.readyFile) await writeReadyFile(options.readyFile, ready);
   view.ready(ready);
   const lost = await Promise.race([stopRequested.then(() => undefined), session.lost]);
@@ -167,6 +179,17 @@ async function forwardTrust(options: ListenOptions): Promise<TlsTrust | undefine
     );
   }
   return { ca: pem };
+}
+
+/**
+ * The `datachonk trigger` that reaches this listener: bare when a bare trigger finds it (the only listener
+ * running, or the one on the default port), else with its --url; with the secret when it was given by flag.
+ */
+async function triggerCommand(ctx: Context, url: string, resolved: ResolvedSecret): Promise<string> {
+  const notes = await runningListeners(join(ctx.paths.stateDir, LISTENERS_DIR), isAlive);
+  const bare = chooseDestination(undefined, notes, DEFAULT_TRIGGER_URL);
+  const found = bare.source !== 'several' && bare.url === url;
+  return `datachonk trigger generation.completed${found ? '' : ` --url ${url}`}${resolved.source === 'flag' ? ' --secret <your --secret>' : ''}`;
 }
 
 /** `--ready-file`: the ready object, written whole once the listener listens (a script waits for it). */

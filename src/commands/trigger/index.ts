@@ -1,10 +1,14 @@
-import { DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL } from '../../defaults.js';
+import { DEFAULT_LISTEN_PORT, DEFAULT_TRIGGER_TIMEOUT, DEFAULT_TRIGGER_URL } from '../../defaults.js';
 import { choice, command, flag, parsed, repeatable, text, type OptionValues } from '../define.js';
 import { delayRange, duration, header, httpUrl, nonEmpty, wholeNumber } from '../parsers.js';
 import { payloadOptions, secretOption } from '../shared-options.js';
 
 const options = {
-  url: text('--url <url>', 'where to send it', { default: DEFAULT_TRIGGER_URL, parse: httpUrl }),
+  url: text(
+    '--url <url>',
+    `where to send it (default: the \`datachonk listen\` you are running; with several, the one on port ${DEFAULT_LISTEN_PORT}; with none, ${DEFAULT_TRIGGER_URL})`,
+    { parse: httpUrl },
+  ),
   ...secretOption(),
   ...payloadOptions,
   fixture: { ...payloadOptions.fixture, conflicts: ['all'] },

@@ -1,5 +1,11 @@
 import { randomInt } from 'node:crypto';
+import { join } from 'node:path';
 import type { Context } from '../../context.js';
+import { DEFAULT_TRIGGER_URL, LISTENERS_DIR, TRIGGER_GIVE_UP_AFTER } from '../../defaults.js';
+import { runningListeners } from '../../core/listen/presence.js';
+import { isAlive } from '../../core/processes.js';
+import { chooseDestination, type Destination } from '../../core/trigger/destination.js';
+import { READER_GONE } from '../../shutdown.js';
 import { failure, interrupted, usageError } from '../../errors.js';
 import { resolveSecret } from '../../config/secret.js';
 import { buildPayload, compileRecipe, type SerializedEvent } from '../../core/events/build.js';
@@ -39,12 +45,13 @@ const trigger: Action<TriggerSpecs> = async (ctx, { args: [event], options: flag
   refuseMixes(event, flags);
   const seed = flags.seed ?? randomInt(0, 2 ** 32);
   const random = seededRandom(seed);
+  // Found only when a request is made: --print-payload needs no listener, and says nothing of one.
+  let destination: Destination | undefined;
+  const makeRequests = async () => requestMaker(ctx, flags, (destination = await findDestination(ctx, flags.url)));
   const batch = flags.scenario
-    ? await (
-        await import('./scenario.js')
-      ).scenarioBatch(ctx, { flags, seed, random, requestMaker: () => requestMaker(ctx, flags) })
-    : await eventBatch(ctx, event, flags);
-  if (batch) await sendBatch(ctx, { batch, flags, random });
+    ? await (await import('./scenario.js')).scenarioBatch(ctx, { flags, seed, random, requestMaker: makeRequests })
+    : await eventBatch(ctx, { event, flags, requestMaker: makeRequests });
+  if (batch) await sendBatch(ctx, { batch, flags, random, destination: destination! });
 };
 
 export default trigger;
@@ -68,8 +75,29 @@ function refuseMixes(event: string | undefined, flags: TriggerOptions): void {
   }
 }
 
+/**
+ * Where to send: --url, else the `datachonk listen` this user runs (the one on the default port when there
+ * are several), else the default URL. Several and none on the default port: the user must say which.
+ */
+async function findDestination(ctx: Context, url: string | undefined): Promise<Destination> {
+  const notes = url === undefined ? await runningListeners(join(ctx.paths.stateDir, LISTENERS_DIR), isAlive) : [];
+  const chosen = chooseDestination(url, notes, DEFAULT_TRIGGER_URL);
+  if (chosen.source !== 'several') return chosen;
+  throw usageError(
+    `${chosen.urls.length} \`datachonk listen\` are running, none on the default port, so which one to send to is not clear:\n${chosen.urls.map((u) => `  ${u}`).join('\n')}`,
+    `give --url, e.g. datachonk trigger --url ${chosen.urls[0]!} …`,
+  );
+}
+
 /** The flags' requests: built-in fixtures or a file, each type `--count` times with fresh ids. */
-async function eventBatch(ctx: Context, event: string | undefined, flags: TriggerOptions): Promise<Batch | undefined> {
+async function eventBatch(
+  ctx: Context,
+  {
+    event,
+    flags,
+    requestMaker,
+  }: { event: string | undefined; flags: TriggerOptions; requestMaker: () => Promise<RequestMaker> },
+): Promise<Batch | undefined> {
   const { recipes, warnings } = await planPayloads(
     { event, all: flags.all, fixtureFile: flags.fixture, data: flags.data, sets: flags.set, validate: flags.validate },
     ctx.now(),
@@ -79,7 +107,7 @@ async function eventBatch(ctx: Context, event: string | undefined, flags: Trigge
     printPayload(ctx, buildPayload(recipes[0]!, { id: newEventId(), createdAt: ctx.now() }));
     return undefined;
   }
-  const makeRequest = await requestMaker(ctx, flags);
+  const makeRequest = await requestMaker();
   const requestFor = (next: ReturnType<typeof compileRecipe>) =>
     makeRequest(next({ id: newEventId(), createdAt: ctx.now() }));
   return {
@@ -94,11 +122,11 @@ async function eventBatch(ctx: Context, event: string | undefined, flags: Trigge
   };
 }
 
-async function requestMaker(ctx: Context, flags: TriggerOptions): Promise<RequestMaker> {
+async function requestMaker(ctx: Context, flags: TriggerOptions, destination: Destination): Promise<RequestMaker> {
   const { secret } =
     flags.signature === 'missing' ? { secret: '' } : await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
   // A user name and password in the URL go as Basic authorization, and are never shown (the password masked).
-  const target = splitCredentials(flags.url);
+  const target = splitCredentials(destination.url);
   const options = {
     ...target,
     secret,
@@ -112,36 +140,18 @@ async function requestMaker(ctx: Context, flags: TriggerOptions): Promise<Reques
 /** Sends a batch (or prints it, for a dry run) and says how it went. */
 async function sendBatch(
   ctx: Context,
-  run: { batch: Batch; flags: TriggerOptions; random: () => number },
+  run: { batch: Batch; flags: TriggerOptions; random: () => number; destination: Destination },
 ): Promise<void> {
-  const { batch, flags } = run;
+  const { batch, flags, destination } = run;
   const dryRun = flags.dryRun ? batch.dryRun() : undefined;
-  const view = await createTriggerView(ctx, { total: dryRun?.length ?? batch.total });
+  const view = await createTriggerView(ctx, { total: dryRun?.length ?? batch.total, destination, dryRun: !!dryRun });
   if (batch.scenario) view.scenario(batch.scenario);
   if (dryRun) {
     for (const request of dryRun) view.dryRun(request, toCurl(request));
     view.stop();
     return;
   }
-  // Ctrl-C or SIGTERM: send nothing more, let what is in flight finish, and say how far it got (a
-  // second one ends the process at once).
-  let stoppedBy: string | undefined;
-  let wake: (() => void) | undefined;
-  void ctx.waitForShutdown().then((signal) => {
-    stoppedBy = signal;
-    wake?.();
-  });
-  const delay = flags.delay;
-  const pause =
-    delay &&
-    (() =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pickDelay(delay, run.random));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      }));
+  const stop = stopOnShutdown(ctx, flags.delay && { delay: flags.delay, random: run.random });
   const sender = createSender({ connections: flags.concurrency, clock: ctx.monotonic });
   const expectStatus = flags.expectStatus;
   const summary = await runDeliveries(
@@ -151,33 +161,79 @@ async function sendBatch(
       timeoutMs: flags.timeout,
       sender,
       clock: ctx.monotonic,
-      stopped: () => stoppedBy !== undefined,
+      stopped: () => stop.reason !== undefined,
       expectStatus: (status) => (expectStatus === undefined ? status >= 200 && status < 300 : status === expectStatus),
-      ...(pause ? { pause } : {}),
+      giveUpAfter: TRIGGER_GIVE_UP_AFTER,
+      ...(stop.pause ? { pause: stop.pause } : {}),
     },
     view,
   ).finally(() => sender.close());
-  if (batch.total > 1 || stoppedBy) view.summary(summary);
+  // The reader of stdout has gone (`| head`): it has what it wanted; nothing more to say, exit 0.
+  if (stop.reason === READER_GONE) return view.stop();
+  if (batch.total > 1 || stop.reason) view.summary(summary);
   view.stop();
   const { total } = batch;
-  if (stoppedBy)
+  if (stop.reason)
     throw interrupted(
-      `interrupted (${stoppedBy}): sent ${summary.sent} of ${total} event${total === 1 ? '' : 's'}, ${summary.ok} as expected, ${summary.failed} not`,
+      `interrupted (${stop.reason}): sent ${summary.sent} of ${total} event${total === 1 ? '' : 's'}, ${summary.ok} as expected, ${summary.failed} not`,
     );
+  if (summary.gaveUp) throw nothingListening(summary, { total, destination });
   if (summary.failed > 0)
     throw explainFailures(summary, {
       total,
       expectStatus,
-      url: flags.url,
+      destination,
       seed: batch.scenario?.seed,
       signed: flags.signature === 'valid',
     });
 }
 
+/**
+ * Ctrl-C or SIGTERM (or the reader of stdout gone): send nothing more, let what is in flight finish. A
+ * `--delay` pause is cut short by it. A second signal ends the process at once.
+ */
+function stopOnShutdown(
+  ctx: Context,
+  delay: { delay: NonNullable<TriggerOptions['delay']>; random: () => number } | undefined,
+): { readonly reason: string | undefined; pause?: () => Promise<void> } {
+  const state: { reason: string | undefined; wake?: () => void } = { reason: undefined };
+  void ctx.waitForShutdown().then((reason) => {
+    state.reason = reason;
+    state.wake?.();
+  });
+  const pause =
+    delay &&
+    (() =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pickDelay(delay.delay, delay.random));
+        state.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }));
+  return {
+    get reason() {
+      return state.reason;
+    },
+    ...(pause ? { pause } : {}),
+  };
+}
+
+/** Nothing answers at the URL: the run stopped after TRIGGER_GIVE_UP_AFTER refusals in a row. */
+function nothingListening(summary: TriggerSummary, run: { total: number; destination: Destination }) {
+  const host = new URL(run.destination.url).host;
+  const refused = summary.errors.refused ?? 0;
+  const unresolved = summary.errors.dns ? `, ${summary.errors.dns} could not resolve the host` : '';
+  return failure(
+    `nothing is listening at ${splitCredentials(run.destination.url).shownUrl}: ${refused} of ${summary.sent} connection${summary.sent === 1 ? ' was' : 's were'} refused${unresolved}, the last ${TRIGGER_GIVE_UP_AFTER} in a row, so trigger stopped (${summary.sent} of ${run.total} sent)`,
+    networkHint(summary, { host, destination: run.destination }),
+  );
+}
+
 interface Expected {
   total: number;
   expectStatus: TriggerOptions['expectStatus'];
-  url: string;
+  destination: Destination;
   /** The seed of a scenario's random order, to give it again. */
   seed?: number | undefined;
   /** Whether the events carried a correct signature (not --signature invalid or missing). */
@@ -186,7 +242,7 @@ interface Expected {
 
 function explainFailures(summary: TriggerSummary, run: Expected) {
   const expected = run.expectStatus === undefined ? 'a 2xx status' : `status ${run.expectStatus}`;
-  const host = new URL(run.url).host;
+  const host = new URL(run.destination.url).host;
   const again =
     run.seed === undefined ? '' : `${run.total > 1 ? '; ' : ''}--seed ${run.seed} sends them in the same order again`;
   const hint = (text: string | undefined) => (text || again ? `${text ?? ''}${again}` : undefined);
@@ -194,11 +250,14 @@ function explainFailures(summary: TriggerSummary, run: Expected) {
   if (run.total > 1) {
     return failure(
       `${summary.failed} of ${summary.sent} deliveries did not get ${expected}${cause ? `; the first: ${cause}` : ''}`,
-      hint(networkHint(summary, host) ?? statusHint(summary, run)),
+      hint(networkHint(summary, { host, destination: run.destination }) ?? statusHint(summary, run)),
     );
   }
   if (summary.firstError)
-    return failure(`could not deliver the event: ${summary.firstError}`, networkHint(summary, host));
+    return failure(
+      `could not deliver the event: ${summary.firstError}`,
+      networkHint(summary, { host, destination: run.destination }),
+    );
   if (cause) return failure(cause, statusHint(summary, run));
   const status = summary.firstUnexpectedStatus;
   const said = summary.firstUnexpectedBody ? `: ${bodyExcerpt(summary.firstUnexpectedBody)}` : '';
@@ -225,7 +284,13 @@ function listenerCause(summary: TriggerSummary, host: string): string | undefine
   return undefined;
 }
 
-function networkHint(summary: TriggerSummary, host: string): string | undefined {
+function networkHint(
+  summary: TriggerSummary,
+  { host, destination }: { host: string; destination: Destination },
+): string | undefined {
+  // A bare trigger found no listener and tried the default URL: say so, and how to start one.
+  if (summary.errors.refused && destination.source === 'default')
+    return 'no `datachonk listen` is running: start one in another terminal (datachonk listen --forward localhost:3000), or send straight to your app with --url';
   if (summary.errors.refused) return `is your app, or \`datachonk listen\`, running on ${host}?`;
   return summary.errors.timeout ? 'is your app stuck? raise --timeout if it needs longer' : undefined;
 }
@@ -244,7 +309,7 @@ function statusHint(summary: TriggerSummary, run: Expected): string | undefined 
     return (status === 502 && tlsHint(listenerCode(summary.firstUnexpectedBody))) || LISTENER_HINTS[status];
   // The app's answer: its likely cause first (a 401 to a signed event is most often another secret).
   const cause = appReplyHint(summary.firstUnexpectedCause, {
-    path: new URL(run.url).pathname,
+    path: new URL(run.destination.url).pathname,
     signed: run.signed,
     pathFlag: '--url',
   });

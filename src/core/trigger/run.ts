@@ -32,6 +32,8 @@ export interface TriggerSummary {
   firstUnexpectedByListener?: boolean;
   /** The likely cause of that status, when the app answered it. */
   firstUnexpectedCause?: AppReplyCause;
+  /** Sending stopped early: `giveUpAfter` connections in a row could not be made (nothing listens there). */
+  gaveUp?: boolean;
 }
 
 export interface TriggerReporter {
@@ -50,7 +52,16 @@ export interface RunOptions {
   stopped?: () => boolean;
   /** Awaited before every request but the first (a delay between sends); `stopped` is asked again after it. */
   pause?: () => Promise<void>;
+  /**
+   * Stop sending after this many connections in a row could not be made (refused, or a host that does not
+   * resolve): nothing listens there, and a `--count` of millions would only flood the same refusal.
+   * A failure between answers starts the count again.
+   */
+  giveUpAfter?: number;
 }
+
+/** Outcomes that mean no connection could be made at all. */
+const UNREACHABLE: ReadonlySet<NetworkFailure> = new Set(['refused', 'dns']);
 
 /**
  * Sends every request the iterator yields, at most `concurrency` at a time, reporting each outcome.
@@ -71,8 +82,10 @@ export async function runDeliveries(
   let firstUnexpectedCause: AppReplyCause | undefined;
   const started = options.clock();
   let taken = 0;
+  let unreachableInARow = 0;
+  let gaveUp = false;
   const worker = async () => {
-    while (!options.stopped?.()) {
+    while (!gaveUp && !options.stopped?.()) {
       const next = requests.next();
       if (next.done) break;
       if (taken++ > 0 && options.pause) {
@@ -93,8 +106,13 @@ export async function runDeliveries(
         firstUnexpectedByListener = headerValue(headers, ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
         if (!firstUnexpectedByListener) firstUnexpectedCause = appReplyCause(outcome.status, headers);
       }
+      unreachableInARow = outcome.kind === 'error' && UNREACHABLE.has(outcome.code) ? unreachableInARow + 1 : 0;
+      if (options.giveUpAfter !== undefined && unreachableInARow >= options.giveUpAfter) gaveUp = true;
       latencies.push(outcome.latencyMs);
       reporter.delivery({ request, outcome, expected });
+      // What the report caused is heard before the next request goes: a line written to a stdout whose
+      // reader has gone (`| head`) fails, and its error, a tick later, stops the run.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
@@ -114,6 +132,7 @@ export async function runDeliveries(
     ...(firstUnexpectedBody ? { firstUnexpectedBody } : {}),
     ...(firstUnexpectedByListener ? { firstUnexpectedByListener } : {}),
     ...(firstUnexpectedCause ? { firstUnexpectedCause } : {}),
+    ...(gaveUp ? { gaveUp } : {}),
   };
 }
 
