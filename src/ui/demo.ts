@@ -208,7 +208,7 @@ function readyLine(c: Painter, info: DemoStart): Shown {
 
 function readyBlock(c: Painter, info: DemoStart): Shown {
   return shown`
-${c.green.bold('Ready!')} Listening on ${c.bold(info.listenerUrl)}, forwarding to the sample receiver
+${c.green.bold('Ready!')} Listening on ${c.bold(info.listenerUrl)}  ${c.dim('(forwarding to the sample receiver)')}
   Inspector:     ${c.bold(info.inspectorUrl)}
   Send it more:  datachonk trigger generation.completed --url ${info.listenerUrl}
   ${c.dim('Ctrl-C to stop')}`;
