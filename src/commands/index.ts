@@ -10,7 +10,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'demo',
     description:
-      'see it all work, nothing else needed: a sample receiver, a listener in front of it, events sent through',
+      'the whole loop on this machine, nothing else needed: a sample receiver, a listener in front of it, a scenario sent through',
     load: () => import('./demo/index.js'),
   },
   {

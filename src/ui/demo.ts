@@ -139,16 +139,14 @@ function prettyParts(ctx: Context, out: Write, err: Write): OwnParts {
   const c = paint(ctx.stderr, ctx.env);
   const dim = paint(ctx.stdout, ctx.env).dim;
   const people = ctx.output !== 'quiet';
-  let steps = 0;
   return {
     started(info) {
-      steps = info.scenario.events.length;
       if (people) err(startBlock(c, info));
     },
     appSaid: (line) => out(dim(shown`                     receiver: ${line}`)),
     delivery() {},
     finished(judged, info) {
-      err(summary(c, judged, steps));
+      err(summary(c, judged, info));
       if (people) err(nextSteps(c, info));
     },
     ready(info) {
@@ -179,15 +177,18 @@ function startBlock(c: Painter, info: DemoStart): Shown {
 Sending the scenario ${c.bold(scenario.name)} (${scenario.description}) through the listener${twice}:`;
 }
 
-function summary(c: Painter, judged: readonly JudgedDelivery[], steps: number): Shown {
+function summary(c: Painter, judged: readonly JudgedDelivery[], info: DemoStart): Shown {
+  const steps = info.scenario.events.length;
+  const total = info.scenario.order.length;
+  const stopped = judged.length < total ? ` (stopped: ${total - judged.length} of ${total} not sent)` : '';
   const failed = judged.filter((j) => j.problem);
   const all = `${judged.length} deliver${judged.length === 1 ? 'y' : 'ies'}`;
   if (failed.length === 0)
-    return shown`\n${c.green('✔')} ${judged.length === 1 ? 'The' : 'All'} ${all} verified by the listener and answered 2xx by the receiver`;
+    return shown`\n${c.green('✔')} ${judged.length === total ? 'All' : 'The'} ${all} verified by the listener and answered 2xx by the receiver${stopped}`;
   const lines = failed.map(
     ({ report, problem }) => shown`  ${c.red('✖')} ${deliveryName(report.request, steps)}: ${problemText(problem!)}`,
   );
-  return shown`\n${c.red('✖')} ${failed.length} of ${all} not verified and answered 2xx:\n${joinShown(lines, '\n')}`;
+  return shown`\n${c.red('✖')} ${failed.length} of ${all} not verified and answered 2xx${stopped}:\n${joinShown(lines, '\n')}`;
 }
 
 function nextSteps(c: Painter, info: DemoStart): Shown {

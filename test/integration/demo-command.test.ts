@@ -108,6 +108,13 @@ describe('datachonk demo --exit', () => {
     // The listener itself verified them all: the line for each says so.
     expect(ctx.stdout.text.match(/✔ verified/g)).toHaveLength(5);
   });
+
+  it('exits 130 when Ctrl-C came before the scenario was sent, having closed what it started', async () => {
+    const ctx = await context({ shutdown: Promise.resolve('SIGINT') });
+    expect(await exitCode(ctx, ['demo', '--exit'])).toBe(130);
+    expect(ctx.stderr.text).toContain("error: interrupted (SIGINT): sent 0 of the scenario's 5 events");
+    expect(await readdir(join(ctx.paths.stateDir, LISTENERS_DIR))).toEqual([]);
+  });
 });
 
 describe('datachonk demo', () => {
