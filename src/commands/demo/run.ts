@@ -5,7 +5,7 @@ import { knownSecrets, resolveSecret } from '../../config/secret.js';
 import { DEFAULT_LISTEN_PATH, JOURNAL_FILE, LISTENERS_DIR, RECEIVER_DEFAULTS } from '../../defaults.js';
 import { headerValue } from '../../core/headers.js';
 import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../../core/listen/forward.js';
-import { startListenSession, type ListenSession } from '../../core/listen/session.js';
+import { startListenSession, type ListenSession, type ListenSessionOptions } from '../../core/listen/session.js';
 import { createSender } from '../../core/send.js';
 import { seededRandom } from '../../core/seeded-random.js';
 import { buildWebhookRequest } from '../../core/trigger/request.js';
@@ -153,7 +153,7 @@ async function startLoop(ctx: Context, setup: LoopSetup): Promise<Loop> {
 }
 
 /** What `datachonk listen --port 0 --forward <the receiver>` would start, with the secret the receiver has. */
-async function sessionOptions(ctx: Context, setup: LoopSetup, appUrl: string) {
+async function sessionOptions(ctx: Context, setup: LoopSetup, appUrl: string): Promise<ListenSessionOptions> {
   return {
     receiver: {
       host: '127.0.0.1',
@@ -192,10 +192,18 @@ function ownInspector(
 
 /** The built-in scenario's requests to the listener, signed as `trigger --scenario … --duplicate 1` signs them. */
 function scenario(ctx: Context, url: string, secret: string): Promise<Batch> {
-  const flags = { scenario: SCENARIO, set: [], validate: true, shuffle: false, reverse: false, duplicate: 1 };
+  const flags = {
+    scenario: SCENARIO,
+    set: [],
+    validate: true,
+    shuffle: false,
+    reverse: false,
+    duplicate: 1,
+    delay: undefined,
+  };
   const options = { url, secret, signature: 'valid' as const, userAgent: userAgent(ctx), headers: {} };
   return scenarioBatch(ctx, {
-    flags: { ...flags, delay: undefined },
+    flags,
     seed: SEED,
     random: seededRandom(SEED),
     requestMaker: async () => (event) => buildWebhookRequest(event.body, event.event, event.id, options),
@@ -233,7 +241,7 @@ async function send(
  * What went wrong with a delivery, if anything. A 2xx that the listener did not answer itself is the
  * receiver's: the listener forwards only what it verified (it refuses the rest with 401), so it was verified.
  */
-export function problemOf({ outcome }: DeliveryReport): DeliveryProblem | undefined {
+function problemOf({ outcome }: DeliveryReport): DeliveryProblem | undefined {
   if (outcome.kind === 'error') return { kind: 'unreachable', message: outcome.message };
   const byListener = headerValue(outcome.headers(), ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
   const said = outcome.body ? bodyExcerpt(outcome.body) : '';
