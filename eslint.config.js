@@ -75,7 +75,7 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
   {
-    files: ['scripts/**/*.mjs', 'bin/**/*.js', 'test/**/*.mjs', '*.config.{js,mjs}'],
+    files: ['scripts/**/*.mjs', 'examples/**/*.mjs', 'bin/**/*.js', 'test/**/*.mjs', '*.config.{js,mjs}'],
     languageOptions: { globals: globals.node },
   },
   {

@@ -8,6 +8,12 @@ import type { CommandEntry } from './define.js';
  */
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: 'demo',
+    description:
+      'the whole loop on this machine, nothing else needed: a sample receiver, a listener in front of it, a scenario sent through',
+    load: () => import('./demo/index.js'),
+  },
+  {
     name: 'trigger',
     description: 'send a signed, realistic DataChonk event to your app or to `datachonk listen`',
     load: () => import('./trigger/index.js'),

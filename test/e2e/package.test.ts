@@ -55,7 +55,7 @@ describe('the packed tarball, installed into a new project', () => {
     });
   };
 
-  it('holds the built library, the binary, the fixtures, the inspector page and the README, and no sources or tests', () => {
+  it('holds the built library, the binary, the fixtures, the inspector page, the sample receiver and the README, and no sources or tests', () => {
     expect(packed.files).toEqual(
       expect.arrayContaining([
         'package.json',
@@ -69,6 +69,7 @@ describe('the packed tarball, installed into a new project', () => {
         'inspector/app.js',
         'inspector/app.css',
         'fixtures/scenarios/generate-and-push.yaml',
+        'examples/receiver.mjs',
       ]),
     );
     expect(packed.files.filter((f) => /^(src|test|node_modules)\//.test(f))).toEqual([]);
@@ -111,6 +112,11 @@ console.log(JSON.stringify({ ...result, sameModule: required.WebhookVerification
     );
     expect(scenario.code, scenario.stderr).toBe(0);
     expect(scenario.stdout).toContain('Scenario generate-and-push: 4 events, in order');
+    // The whole loop, as the README's first command after install: the sample receiver found in the package.
+    const demo = await run(bin, ['demo', '--exit'], { cwd: packed.app, env });
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stderr).toContain('✔ All 5 deliveries verified by the listener and answered 2xx by the receiver');
+    expect(demo.stderr).toMatch(/node_modules[\\/]datachonk[\\/]examples[\\/]receiver\.mjs/);
   });
 });
 

@@ -116,9 +116,11 @@ export const code = (text: string) => text.replace(/(^|\s)#\s.*$/gm, '').trim();
 
 /** What an example needs from the world: found in its text (its comments left out). */
 export const mentions = {
-  /** It runs until stopped: a listener (not --print-secret) or the emulator. */
+  /** It runs until stopped: a listener (not --print-secret), the emulator, or the demo (not --exit). */
   longRunning: (text: string) =>
-    /datachonk (?:--\w+ )*(?:listen(?![^|;&)]*--print-secret)|emulator start|inspect)\b/.test(code(text)),
+    /datachonk (?:--\w+ )*(?:listen(?![^|;&)]*--print-secret)|emulator start|inspect|demo(?![^|;&)]*--exit))\b/.test(
+      code(text),
+    ),
   pipeline: (text: string) => /\|\s*\w/.test(code(text).replace(/'[^']*'/g, '')),
   /** It sends to where `listen` listens by default, or names what the listener journalled. */
   listener: (text: string) =>

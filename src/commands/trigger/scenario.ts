@@ -16,13 +16,19 @@ export async function listScenarios(ctx: Context): Promise<void> {
   printScenarios(ctx, await builtInScenarios());
 }
 
+/** What a scenario's sends depend on: trigger's flags, or the demo's choice. */
+export type ScenarioFlags = Pick<
+  TriggerOptions,
+  'scenario' | 'set' | 'validate' | 'shuffle' | 'reverse' | 'duplicate' | 'delay'
+>;
+
 /**
  * A scenario's sends: each step's request built and signed once (a fresh id, its created_at), then
  * sent in the order asked for; a duplicate is the same request again, byte for byte.
  */
 export async function scenarioBatch(
   ctx: Context,
-  run: { flags: TriggerOptions; seed: number; random: () => number; requestMaker: () => Promise<RequestMaker> },
+  run: { flags: ScenarioFlags; seed: number; random: () => number; requestMaker: () => Promise<RequestMaker> },
 ): Promise<Batch> {
   const { flags, random } = run;
   const plan = await planScenario({ scenario: flags.scenario!, sets: flags.set, validate: flags.validate }, ctx.now());
