@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AnyCommandSpec } from '../../src/commands/define.js';
 import { COMMANDS } from '../../src/commands/index.js';
@@ -47,6 +48,14 @@ const REWRITES: { what: string; apply: (text: string, world: World) => Promise<s
   {
     what: 'your other app (localhost:4000)',
     apply: (text, w) => text.replace(/(?:https?:\/\/)?localhost:4000/g, w.app2.origin),
+  },
+  {
+    what: "mkcert's CA is the test certificate (mkcert is not installed here)",
+    apply: (text) =>
+      text.replaceAll(
+        '"$(mkcert -CAROOT)/rootCA.pem"',
+        fileURLToPath(new URL('../helpers/tls/localhost-cert.pem', import.meta.url)),
+      ),
   },
   {
     what: 'an endpoint on the internet is your app',

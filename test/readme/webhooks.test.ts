@@ -1,43 +1,60 @@
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sign, startListener, type Listener } from 'datachonk';
-import { startApp } from './app.js'; // your app, verifying deliveries with the secret it is given
+import { createReceiver } from '../../examples/receiver.mjs'; // the receiver above
 
 const secret = 'whsec_test_only';
-let app: Awaited<ReturnType<typeof startApp>>;
+const handled: string[] = []; // what the receiver logs
+const receiver = createReceiver({ secret, log: (line: string) => handled.push(line) });
 let listener: Listener;
 
 beforeAll(async () => {
-  app = await startApp({ webhookSecret: secret });
-  // Verifies each delivery, forwards it byte for byte to the app, and keeps it for the test to wait on.
-  listener = await startListener({ forward: app.url, secret });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const { port } = receiver.address() as AddressInfo;
+  // Verifies each delivery, forwards it byte for byte to the receiver, and keeps it for the test to wait on.
+  listener = await startListener({ forward: `http://127.0.0.1:${port}`, secret });
 });
 afterAll(async () => {
   await listener.close();
-  await app.close();
+  receiver.close();
 });
 
-it('records the chonk when generation.completed arrives', async () => {
-  // Here the test sends; in CI it may be `datachonk trigger generation.completed --url "$URL" --secret "$SECRET"`.
-  const body = JSON.stringify({
-    id: 'evt_test_1',
-    event: 'generation.completed',
-    created_at: new Date().toISOString(),
-    project_id: 'proj_1',
-    data: {
-      chonk_id: 'chonk_42',
-      chonk_name: 'dim_customers',
-      chonk_type: 'entity',
-      files_generated: [],
-      duration_ms: 1200,
-    },
+const body = JSON.stringify({
+  id: 'evt_test_1',
+  event: 'generation.completed',
+  created_at: new Date().toISOString(),
+  project_id: 'proj_1',
+  data: {
+    chonk_id: 'chonk_42',
+    chonk_name: 'dim_customers',
+    chonk_type: 'entity',
+    files_generated: [],
+    duration_ms: 1200,
+  },
+});
+// Here the test sends; in CI it may be `datachonk trigger generation.completed --url "$URL" --secret "$SECRET"`.
+const deliver = (signature = sign(secret, body)) =>
+  fetch(listener.url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-datachonk-signature': signature },
   });
-  await fetch(listener.url, { method: 'POST', body, headers: { 'x-datachonk-signature': sign(secret, body) } });
 
-  const event = await listener.waitFor(
-    { event: 'generation.completed', match: { 'data.chonk_id': 'chonk_42' } },
-    { timeout: 5000 },
-  );
+it('handles generation.completed once, however often DataChonk delivers it', async () => {
+  expect((await deliver()).status).toBe(200);
+  expect((await deliver()).status).toBe(200); // a retry: the same event again
+
+  const event = await listener.waitFor({ event: 'generation.completed', match: { 'data.chonk_id': 'chonk_42' } });
   expect(event.verified).toBe(true);
-  expect(event.forwards[0]?.status).toBe(200); // the app's answer
-  expect(app.generated).toEqual(['chonk_42']);
+  expect(event.forwards[0]?.status).toBe(200); // the receiver's answer
+  expect(handled).toEqual([
+    'generation.completed evt_test_1: verified, handled',
+    'generation.completed evt_test_1: a repeat, already handled',
+  ]);
+});
+
+it('never hands a forgery to the receiver', async () => {
+  const before = handled.length;
+  expect((await deliver(sign('whsec_not_ours', body))).status).toBe(401);
+  expect(handled).toHaveLength(before);
 });
