@@ -164,10 +164,10 @@ describe('help', () => {
     const program = (
       await buildProgram({ ...world, stderr: { write: (text: string) => ((said += text), true) } }, async () => {})
     ).exitOverride();
-    await expect(program.parseAsync(['verify'], { from: 'user' })).rejects.toMatchObject({
+    await expect(program.parseAsync(['webhooks', 'create'], { from: 'user' })).rejects.toMatchObject({
       code: 'commander.missingMandatoryOptionValue',
     });
-    expect(said).toContain("required option '--signature <value>' not specified");
+    expect(said).toContain("required option '--url <url>' not specified");
   });
 });
 
