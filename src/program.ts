@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import type { Env } from './config/paths.js';
 import type { Context, OutputMode, OutStream } from './context.js';
 import { register, registerGroup, valuesOf, type Runner } from './commands/define.js';
@@ -50,8 +50,8 @@ export async function buildProgram(world: World, run: Runner, load?: ReadonlySet
   const program = new Command('datachonk')
     .description('Build and test integrations with DataChonk webhooks.')
     .version(world.version, '-V, --version', 'print the version')
-    .addOption(new Option('--json', 'machine-readable output: NDJSON on stdout, nothing else there').conflicts('quiet'))
-    .option('-q, --quiet', 'print only results and errors')
+    .option('--json', 'machine-readable output: NDJSON on stdout, nothing else there')
+    .option('-q, --quiet', 'print only results, warnings and errors (with --json: stderr only for those)')
     .option('--debug', 'show stack traces of unexpected errors')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
@@ -118,10 +118,9 @@ export async function execute(
     // Decided once, here, and passed down (STYLE.md: no sniffing of argv deep inside helpers).
     const output: OutputMode = globals.json ? 'json' : globals.quiet ? 'quiet' : 'pretty';
     const action = await spec.action();
-    await action(world.context({ output, debug: state.debug }), {
-      args: positional,
-      options: valuesOf(spec.options, command.opts()),
-    });
+    // -q with --json is not a conflict: the records on stdout, and stderr only for errors and warnings.
+    const ctx = { ...world.context({ output, debug: state.debug }), quiet: Boolean(globals.quiet) };
+    await action(ctx, { args: positional, options: valuesOf(spec.options, command.opts()) });
   };
   const program = await buildProgram(world, run, namedCommands(args));
   // Commander would suggest only names of the same level; ours knows `login` means `auth login`.

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { isQuiet } from './output.js';
 import { summarizeEvent } from '../core/events/catalogue.js';
 import type { ReceivedRequest } from '../core/listen/receiver.js';
 import type { ForwardResult } from '../core/listen/records.js';
@@ -103,7 +104,7 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
   const err = paint(ctx.stderr, ctx.env);
   const json = ctx.output === 'json';
   const record = (value: object) => (json ? stdout.line(jsonLine(value)) : undefined);
-  const banner = (text: Shown) => (ctx.output === 'quiet' ? undefined : writeLine(ctx.stderr, text));
+  const banner = (text: Shown) => (isQuiet(ctx) ? undefined : writeLine(ctx.stderr, text));
   const warn = (message: string) => writeLine(ctx.stderr, shown`${err.yellow('warning:')} ${message}`);
   // A typed failure in the words of ui/failures.ts; its message is for logs only.
   const said = (error: unknown) =>
@@ -115,7 +116,8 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     ready(info) {
       // --json: the ready object is stdout's first line; what setup did (tunnel, webhook) is in it.
       record(readyRecord(info));
-      writeLine(ctx.stderr, ctx.output === 'quiet' ? readyLine(err, info) : readyBlock(err, info));
+      // -q with --json: the ready record says it all.
+      if (!(json && ctx.quiet)) writeLine(ctx.stderr, isQuiet(ctx) ? readyLine(err, info) : readyBlock(err, info));
     },
     stopping(inFlight) {
       stdout.flush();
@@ -171,8 +173,7 @@ function tunnelView(
   const when = (plan: RestartPlan) =>
     `in ${plan.inMs >= 60_000 && plan.inMs % 60_000 === 0 ? `${plan.inMs / 60_000}m` : formatDuration(plan.inMs)} (attempt ${plan.attempt} of ${plan.attempts})`;
   return {
-    tunnelStarting: (name) =>
-      ctx.output === 'quiet' ? undefined : writeLine(ctx.stderr, err.dim(`Starting a ${name}…`)),
+    tunnelStarting: (name) => (isQuiet(ctx) ? undefined : writeLine(ctx.stderr, err.dim(`Starting a ${name}…`))),
     tunnelReady() {},
     tunnelLost(trouble, plan) {
       const detail = troubleText(trouble);

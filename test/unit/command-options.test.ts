@@ -106,7 +106,6 @@ describe('command options', () => {
       ['listen', '--tunnel', '--tunnel-url', 'https://x.example'],
       "option '--tunnel' cannot be used with option '--tunnel-url <url>'",
     ],
-    [['--json', '--quiet', 'trigger', '--list'], "option '--json' cannot be used with option '-q, --quiet'"],
     [
       ['webhooks', 'update', 'wh_1', '--enable', '--disable'],
       "option '--enable' cannot be used with option '--disable'",
