@@ -12,6 +12,15 @@ export function isQuiet(ctx: Context): boolean {
   return ctx.output === 'quiet' || ctx.quiet === true;
 }
 
+/** Says that DATACHONK_WEBHOOK_SECRET is set but empty, and so the local dev secret is used (a warning: in every mode). */
+export function warnEmptySecretEnv(ctx: Context): void {
+  const c = paint(ctx.stderr, ctx.env);
+  writeLine(
+    ctx.stderr,
+    shown`${c.yellow('warning:')} DATACHONK_WEBHOOK_SECRET is set but empty, so it is ignored and the local dev secret is used: give it your secret, or unset it`,
+  );
+}
+
 /** A line for people on stderr (kept off stdout, which holds data); silent in quiet mode. */
 export function note(ctx: Context, text: Showable): void {
   if (!isQuiet(ctx)) writeLine(ctx.stderr, text);

@@ -1,4 +1,6 @@
 import type { Context } from '../context.js';
+import type { SecretSource } from '../config/secret.js';
+import { isQuiet } from './output.js';
 import type { DeliveryReport, TriggerReporter, TriggerSummary } from '../core/trigger/run.js';
 import { shownHeaders, type WebhookRequest } from '../core/trigger/request.js';
 import type { Scenario } from '../core/trigger/scenario-file.js';
@@ -66,13 +68,33 @@ function stepOf(request: WebhookRequest, steps: number): string {
 /** Unexpected deliveries shown during a load run before the rest are only counted. */
 const MAX_FAILURES_SHOWN = 10;
 
-export async function createTriggerView(ctx: Context, options: { total: number }): Promise<TriggerView> {
-  if (ctx.output === 'json') return jsonView(ctx);
+/** Which secret the events are signed with, by its source, never its value. */
+const SIGNED_WITH: Record<SecretSource, string> = {
+  flag: 'the --secret value',
+  env: '$DATACHONK_WEBHOOK_SECRET',
+  dev: 'the local dev secret (the one `datachonk listen` verifies with by default)',
+};
+
+export async function createTriggerView(
+  ctx: Context,
+  options: { total: number; signedWith?: SecretSource | 'unsigned' | undefined },
+): Promise<TriggerView> {
+  const { signedWith } = options;
+  if (ctx.output === 'json') return jsonView(ctx, signedWith === 'unsigned' ? null : signedWith);
+  if (signedWith && !isQuiet(ctx)) {
+    const c = paint(ctx.stderr, ctx.env);
+    writeLine(
+      ctx.stderr,
+      c.dim(signedWith === 'unsigned' ? 'Unsigned (--signature missing)' : `Signing with ${SIGNED_WITH[signedWith]}`),
+    );
+  }
   // Quiet: the results (a line per delivery, or the summary of a load run) without the spinner.
   return prettyView(ctx, options.total);
 }
 
-function jsonView(ctx: Context): TriggerView {
+/** `secret_source` on every delivery and the summary: flag, env, dev, or null (unsigned). */
+function jsonView(ctx: Context, secretSource: SecretSource | null | undefined): TriggerView {
+  const source = secretSource === undefined ? {} : { secret_source: secretSource };
   const out = bufferedLines(ctx.stdout);
   const line = (record: object) => out.line(jsonLine(record));
   const step = (request: WebhookRequest) =>
@@ -96,6 +118,7 @@ function jsonView(ctx: Context): TriggerView {
         url: urlOf(request),
         ...step(request),
         ok: expected,
+        ...source,
         ...(outcome.kind === 'response'
           ? { status: outcome.status, latency_ms: round(outcome.latencyMs), response_body: outcome.body }
           : {
@@ -115,6 +138,7 @@ function jsonView(ctx: Context): TriggerView {
         p99_ms: round(s.p99Ms),
         duration_ms: round(s.durationMs),
         rate_per_second: round(s.ratePerSecond),
+        ...source,
       });
     },
     dryRun(request, curl) {

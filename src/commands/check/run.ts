@@ -1,6 +1,5 @@
 import { access, constants, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { resolveSecret } from '../../config/secret.js';
 import { CHECK_GROUPS, type CheckGroup } from '../../core/check/groups.js';
 import { DEFAULT_EXPECT_REJECT } from '../../core/check/judge.js';
 import { runChecks, type CheckReport } from '../../core/check/run.js';
@@ -14,6 +13,7 @@ import { userAgent } from '../api.js';
 import type { Action } from '../define.js';
 import { httpUrl, maskPassword } from '../parsers.js';
 import type { CheckSpecs } from './index.js';
+import { signingSecret } from '../secret.js';
 
 /** `datachonk check <url>`: probe an endpoint; exit 0 when nothing failed, 1 when something did. */
 const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) => {
@@ -21,7 +21,7 @@ const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) =
   const target = splitCredentials(endpointUrl(url!));
   const groups = selectedGroups(flags.only, flags.skip);
   if (flags.junit) await checkWritable(flags.junit);
-  const { secret, source } = await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
+  const { secret, source } = await signingSecret(ctx, flags.secret);
   // Two requests per probe at most (a duplicate sent at once), four probes at a time: no queueing in the pool.
   const sender = createSender({ connections: 8, clock: ctx.monotonic });
   const report = await runChecks(

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Context } from '../../context.js';
 import { failure, interrupted, usageError } from '../../errors.js';
-import { resolveSecret } from '../../config/secret.js';
+import { secretSourceOf } from '../../config/secret.js';
 import { buildPayload, compileRecipe, type SerializedEvent } from '../../core/events/build.js';
 import { newEventId } from '../../core/events/payload.js';
 import { pickDelay } from '../../core/trigger/order.js';
@@ -17,6 +17,7 @@ import { createTriggerView, type ScenarioHeader } from '../../ui/trigger.js';
 import { userAgent } from '../api.js';
 import type { Action } from '../define.js';
 import type { TriggerOptions, TriggerSpecs } from './index.js';
+import { signingSecret } from '../secret.js';
 
 /** What one run sends. */
 export interface Batch {
@@ -94,8 +95,7 @@ async function eventBatch(ctx: Context, event: string | undefined, flags: Trigge
 }
 
 async function requestMaker(ctx: Context, flags: TriggerOptions): Promise<RequestMaker> {
-  const { secret } =
-    flags.signature === 'missing' ? { secret: '' } : await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
+  const { secret } = flags.signature === 'missing' ? { secret: '' } : await signingSecret(ctx, flags.secret);
   // A user name and password in the URL go as Basic authorization, and are never shown (the password masked).
   const target = splitCredentials(flags.url);
   const options = {
@@ -115,7 +115,8 @@ async function sendBatch(
 ): Promise<void> {
   const { batch, flags } = run;
   const dryRun = flags.dryRun ? batch.dryRun() : undefined;
-  const view = await createTriggerView(ctx, { total: dryRun?.length ?? batch.total });
+  const signedWith = flags.signature === 'missing' ? 'unsigned' : secretSourceOf(flags.secret, ctx.env);
+  const view = await createTriggerView(ctx, { total: dryRun?.length ?? batch.total, signedWith });
   if (batch.scenario) view.scenario(batch.scenario);
   if (dryRun) {
     for (const request of dryRun) view.dryRun(request, toCurl(request));

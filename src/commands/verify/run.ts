@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { failure, usageError } from '../../errors.js';
-import { knownSecrets, resolveSecret, SECRET_ENV, type ResolvedSecret } from '../../config/secret.js';
+import { knownSecrets, SECRET_ENV, type ResolvedSecret } from '../../config/secret.js';
 import { diagnoseSignature, type SignatureDiagnosis } from '../../core/signing/diagnose.js';
 import { verify as verifyBody } from '../../core/signing/signature.js';
 import { printResult, verdict } from '../../ui/output.js';
@@ -9,6 +9,7 @@ import { multiline, writeLine } from '../../ui/style.js';
 import type { Context } from '../../context.js';
 import type { Action, OptionValues } from '../define.js';
 import { readBody } from '../read-body.js';
+import { signingSecret } from '../secret.js';
 import type { VerifySpecs } from './index.js';
 
 /**
@@ -18,7 +19,7 @@ import type { VerifySpecs } from './index.js';
 const verify: Action<VerifySpecs> = async (ctx, { options }) => {
   const noBody = !options.file && Boolean(ctx.stdin.isTTY);
   if (options.signature === undefined || noBody) throw whatVerifyNeeds({ signature: !options.signature, body: noBody });
-  const resolved = await resolveSecret(options.secret, ctx.env, ctx.paths.configFile);
+  const resolved = await signingSecret(ctx, options.secret);
   const body = await readBody(ctx, options.file, () => whatVerifyNeeds({ signature: false, body: true }));
   const expectedBody = options.expectedBody === undefined ? undefined : await readExpected(options.expectedBody);
   const result = verifyBody(resolved.secret, body, options.signature);
