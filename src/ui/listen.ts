@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { isQuiet } from './output.js';
+import { localClock } from './time.js';
 import { summarizeEvent } from '../core/events/catalogue.js';
 import type { ReceivedRequest } from '../core/listen/receiver.js';
 import type { ForwardResult } from '../core/listen/records.js';
@@ -79,11 +80,12 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
   // Quiet: the results (a line per request and per answer, every rejection), without the banner.
   const verbose = options.verbose && ctx.output !== 'quiet';
   const c = paint(ctx.stdout, ctx.env);
+  const clock = localClock(ctx.env);
   const out = stdout.line;
   return {
     ...base,
     received(request) {
-      out(receivedLine(c, request));
+      out(receivedLine(c, request, clock.time(request.receivedAt)));
       const why = signatureWhy(request);
       if (why) out(c.dim(shown`                           hint: ${why.hint}`));
       if (verbose) {
@@ -92,7 +94,7 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
       }
     },
     forwarded(request, result) {
-      out(forwardLine(c, request, result, ctx.now()));
+      out(forwardLine(c, request, result, clock.time(ctx.now())));
       if (verbose && result.body) out(c.dim(shown`    ${truncate(result.body, VERBOSE_MAX)}`));
     },
     completed() {},
@@ -117,7 +119,9 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
       // --json: the ready object is stdout's first line; what setup did (tunnel, webhook) is in it.
       record(readyRecord(info));
       // -q with --json: the ready record says it all.
-      if (!(json && ctx.quiet)) writeLine(ctx.stderr, isQuiet(ctx) ? readyLine(err, info) : readyBlock(err, info));
+      const zone = localClock(ctx.env).zone(ctx.now());
+      if (!(json && ctx.quiet))
+        writeLine(ctx.stderr, isQuiet(ctx) ? readyLine(err, info) : readyBlock(err, info, zone));
     },
     stopping(inFlight) {
       stdout.flush();
@@ -242,7 +246,7 @@ function readyLine(c: Painter, info: ReadyInfo): Shown {
   return info.inspectorUrl ? shown`${line}  Inspector: ${c.bold(info.inspectorUrl)}` : line;
 }
 
-function readyBlock(c: Painter, info: ReadyInfo): Shown {
+function readyBlock(c: Painter, info: ReadyInfo, zone: string): Shown {
   const secret =
     info.secretSource === 'dev'
       ? shown`${info.secret} ${c.dim('(the local dev secret, which `datachonk trigger` uses too)')}`
@@ -274,6 +278,7 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
       shown`  Register it:    ${info.registerCommand} ${c.dim('(no API key: run this to have DataChonk send here)')}`,
     );
   lines.push(shown`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
+  lines.push(shown`  Times:          local, ${zone} ${c.dim('(events list and events show say the same)')}`);
   if (info.inspectorUrl)
     lines.push(
       shown`  Inspector:      ${c.bold(info.inspectorUrl)} ${c.dim('(open it in your browser: every event, replay, edit)')}`,
@@ -282,17 +287,12 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
   return joinShown(lines, '\n');
 }
 
-/** Local time to the second: 2026-12-07 20:41:05. */
-function timestamp(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
-
 /** The flag behind a rejection the user can change. */
 const REJECT_FLAG: Partial<Record<string, string>> = { 'too-large': ' (--max-body)' };
 
-function receivedLine(c: Painter, request: ReceivedRequest): Shown {
-  const time = c.dim(timestamp(request.receivedAt));
+/** A request's line; `at` is its local time (ui/time.ts). */
+function receivedLine(c: Painter, request: ReceivedRequest, at: string): Shown {
+  const time = c.dim(at);
   const d = request.disposition;
   const why = signatureWhy(request);
   if (d.kind === 'rejected') {
@@ -328,8 +328,8 @@ function signatureWhy(request: ReceivedRequest): { code: string; cause: string; 
   return diagnosis ? { code: diagnosis.reason, ...explainSignature(diagnosis, 'listen') } : undefined;
 }
 
-function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult, now: Date): Shown {
-  const time = c.dim(timestamp(now));
+function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult, at: string): Shown {
+  const time = c.dim(at);
   const id = c.dim(`[${request.eventId}]`);
   if (result.status === null) {
     const status = result.error?.code === 'timeout' ? '504' : '502';
