@@ -19,6 +19,7 @@ import {
   type Shown,
 } from './style.js';
 import { localClock, type LocalClock } from './time.js';
+import { prettyBody } from './body.js';
 
 export interface EventsView {
   list(entries: readonly JournalEntry[], info: { file: string; skipped: number; filtered?: boolean }): void;
@@ -165,7 +166,7 @@ function showBlock(c: Painter, entry: JournalEntry, body: ReturnType<typeof body
     shown`\n${c.bold('Headers')}`,
     ...Object.entries(r.headers).map(([name, value]) => shown`  ${c.cyan(name)}: ${String(value)}`),
     shown`\n${c.bold('Body')}${body.note ? c.dim(` (${body.note})`) : ''}`,
-    multiline(body.text),
+    multiline(prettyBody(body.text)),
     shown`\n${c.bold('Responses')}`,
   ];
   if (entry.forwards.length === 0)

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { isQuiet } from './output.js';
 import { localClock } from './time.js';
+import { prettyBody } from './body.js';
 import { summarizeEvent } from '../core/events/catalogue.js';
 import type { ReceivedRequest } from '../core/listen/receiver.js';
 import type { ForwardResult } from '../core/listen/records.js';
@@ -62,6 +63,7 @@ export interface ListenView extends SessionReporter {
 
 /** How much of a header value or response body --verbose shows. */
 const VERBOSE_MAX = 500;
+const VERBOSE_BODY_MAX = 2000;
 
 /** Lines for stdout, gathered per turn of the event loop. */
 type Lines = ReturnType<typeof bufferedLines>;
@@ -91,6 +93,7 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
       if (verbose) {
         for (const [name, value] of Object.entries(request.headers))
           out(c.dim(shown`    ${name}: ${truncate(String(value), VERBOSE_MAX)}`));
+        out(c.dim(verboseBody(request)));
       }
     },
     forwarded(request, result) {
@@ -289,6 +292,15 @@ function readyBlock(c: Painter, info: ReadyInfo, zone: string): Shown {
 
 /** The flag behind a rejection the user can change. */
 const REJECT_FLAG: Partial<Record<string, string>> = { 'too-large': ' (--max-body)' };
+
+/** `--verbose`: the body, indented, pretty when JSON, cut after VERBOSE_BODY_MAX characters. */
+function verboseBody(request: ReceivedRequest): Shown {
+  const coding = request.headers['content-encoding'];
+  const text = coding
+    ? `(${request.bodyBytes} bytes sent as ${String(coding)}: \`datachonk events show\` decodes it)`
+    : prettyBody(request.body.toString('utf8'), VERBOSE_BODY_MAX);
+  return multiline(text.replace(/^/gm, '    '));
+}
 
 /** A request's line; `at` is its local time (ui/time.ts). */
 function receivedLine(c: Painter, request: ReceivedRequest, at: string): Shown {

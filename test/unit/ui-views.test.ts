@@ -27,6 +27,7 @@ const request = (overrides: Partial<ReceivedRequest>): ReceivedRequest => ({
   url: '/webhooks/datachonk',
   headers: { 'x-test': 'yes' },
   bodyBytes: 10,
+  body: Buffer.from('{"id":"evt_1"}'),
   verification: { status: 'valid' },
   event: 'generation.completed',
   eventId: 'evt_1',
@@ -82,6 +83,21 @@ describe('the listen view', () => {
     view.flush();
     expect(ctx.stdout.text).toContain('    x-test: yes');
     expect(ctx.stdout.text).toContain('    {"handled":true}');
+  });
+
+  it('--verbose shows the body: pretty JSON with its digits as sent, escaped, cut with how many bytes are left', async () => {
+    ctx = await testContext();
+    const view = createListenView(ctx, { verbose: true });
+    view.received(request({ body: Buffer.from('{"id":"evt_1","n":12345678901234567890}') }));
+    const long = JSON.stringify({ data: 'x'.repeat(3000) });
+    view.received(request({ body: Buffer.from(long) }));
+    view.received(request({ body: Buffer.from('plain \u001b[31m text') }));
+    view.flush();
+    const text = ctx.stdout.text;
+    expect(text).toContain('    {\n      "id": "evt_1",\n      "n": 12345678901234567890\n    }\n');
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain('    … 1016 more bytes\n');
+    expect(text).toContain('    plain \\x1b[31m text\n');
   });
 
   it("json: one record per request when it is complete, with the rejection's reason code", async () => {
@@ -374,6 +390,12 @@ describe('the events view', () => {
     expect(ctx.stderr.text).toContain('no events in the journal /x/events.ndjson yet');
   });
 
+  it('show: the body pretty-printed, its digits as sent', async () => {
+    ctx = await testContext();
+    createEventsView(ctx).show(entry({ body: Buffer.from('{"a":1,"n":1e400}').toString('base64') }));
+    expect(ctx.stdout.text).toContain('Body\n{\n  "a": 1,\n  "n": 1e400\n}\n');
+  });
+
   it('show: the body as it came, and each answer', async () => {
     ctx = await testContext({ output: 'json' });
     createEventsView(ctx).show(entry({}));
@@ -392,7 +414,7 @@ describe('the events view', () => {
     expect(ctx.stdout.records[0]).toMatchObject({ body: '{"a":1}', body_base64: gz.toString('base64') });
     ctx = await testContext();
     createEventsView(ctx).show(compressed);
-    expect(ctx.stdout.text).toContain('Body (sent as gzip, shown decoded)\n{"a":1}\n');
+    expect(ctx.stdout.text).toContain('Body (sent as gzip, shown decoded)\n{\n  "a": 1\n}\n');
   });
 });
 
