@@ -45,7 +45,7 @@ export function printCheckStart(
   const c = paint(ctx.stdout, ctx.env);
   writeLine(
     ctx.stdout,
-    shown`${c.bold('Checking')} ${start.url} ${c.dim(`(${start.groups.join(', ')}; secret from ${SOURCE_WORDS[start.secretSource]})`)}`,
+    shown`${c.bold('Checking')} ${start.url} ${c.dim(`(secret from ${SOURCE_WORDS[start.secretSource]}; ${start.groups.join(', ')})`)}`,
   );
 }
 

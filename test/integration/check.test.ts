@@ -248,7 +248,7 @@ describe('check: a first line at once, and what ran when stopped', () => {
     const done = exitCode(ctx, ['check', app.url, '--only', 'delivery']);
     await app.waitFor(1);
     expect(ctx.stdout.text).toMatch(
-      /^Checking http:\/\/127\.0\.0\.1:\d+\/\S* \(delivery; secret from \$DATACHONK_WEBHOOK_SECRET\)\n$/,
+      /^Checking http:\/\/127\.0\.0\.1:\d+\/\S* \(secret from \$DATACHONK_WEBHOOK_SECRET; delivery\)\n$/,
     );
     release();
     await done;
