@@ -21,6 +21,8 @@ export interface Context {
   stdout: OutStream;
   stderr: OutStream;
   output: OutputMode;
+  /** -q was given: on stderr only errors and warnings, with --json too (its records stay on stdout). */
+  quiet?: boolean | undefined;
   debug: boolean;
   version: string;
   /** Wall clock, for event timestamps. */

@@ -3,6 +3,8 @@ import type { NetworkFailure } from './core/net-errors.js';
 // ui/failures.ts words it for people and names the flag the user typed. Nothing below src/core or
 // src/emulator knows how a flag is spelled (STYLE.md, "Failures are data").
 
+import type { JsonSyntaxError } from './core/json-syntax.js';
+
 /** Where a payload or a piece of one came from. */
 export type PayloadSource = 'fixture' | 'fixture-file' | 'data' | 'data-file' | 'scenario-file';
 
@@ -28,7 +30,12 @@ export interface FailureFacts {
     step?: { number: number; scenario: string; file: string } | undefined;
   };
   'payload-not-object': { source: PayloadSource; path?: string | undefined };
-  'json-invalid': { source: PayloadSource; path?: string | undefined; detail: string };
+  'json-invalid': {
+    source: PayloadSource;
+    path?: string | undefined;
+    detail: string;
+    at?: JsonSyntaxError | undefined;
+  };
   'file-unreadable': { source: PayloadSource; path: string; detail: string };
   'fixture-event-mismatch': { fileEvent: string; event: string };
   'nothing-to-send': Record<string, never>;

@@ -17,8 +17,8 @@ export const PROGRAM_DESCRIPTION = 'Build and test integrations with DataChonk w
 
 /** The program's own options, before any command; declared as the commands declare theirs. */
 export const GLOBAL_OPTIONS = {
-  json: flag('--json', 'machine-readable output: NDJSON on stdout, nothing else there', { conflicts: ['quiet'] }),
-  quiet: flag('-q, --quiet', 'print only results and errors'),
+  json: flag('--json', 'machine-readable output: NDJSON on stdout, nothing else there'),
+  quiet: flag('-q, --quiet', 'print only results, warnings and errors (with --json: stderr only for those)'),
   debug: flag('--debug', 'show stack traces of unexpected errors'),
 };
 
@@ -125,10 +125,9 @@ export async function execute(
     // Decided once, here, and passed down (STYLE.md: no sniffing of argv deep inside helpers).
     const output: OutputMode = globals.json ? 'json' : globals.quiet ? 'quiet' : 'pretty';
     const action = await spec.action();
-    await action(world.context({ output, debug: state.debug }), {
-      args: positional,
-      options: valuesOf(spec.options, command.opts()),
-    });
+    // -q with --json is not a conflict: the records on stdout, and stderr only for errors and warnings.
+    const ctx = { ...world.context({ output, debug: state.debug }), quiet: Boolean(globals.quiet) };
+    await action(ctx, { args: positional, options: valuesOf(spec.options, command.opts()) });
   };
   const topic = helpTopic(args);
   if (topic) {

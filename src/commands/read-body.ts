@@ -2,8 +2,11 @@ import { readFile } from 'node:fs/promises';
 import type { Context } from '../context.js';
 import { usageError } from '../errors.js';
 
-/** The exact bytes to sign or verify: from --file, else from piped stdin. */
-export async function readBody(ctx: Context, file: string | undefined): Promise<Buffer> {
+/**
+ * The exact bytes to sign or verify: from --file, else from piped stdin. `none` is the error when there
+ * is neither (stdin is a terminal): each command says what it needs.
+ */
+export async function readBody(ctx: Context, file: string | undefined, none: () => Error): Promise<Buffer> {
   if (file) {
     try {
       return await readFile(file);
@@ -13,9 +16,7 @@ export async function readBody(ctx: Context, file: string | undefined): Promise<
       );
     }
   }
-  if (ctx.stdin.isTTY) {
-    throw usageError('no body to read: pipe it in, or name a file', 'for example: datachonk sign --file payload.json');
-  }
+  if (ctx.stdin.isTTY) throw none();
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { describeJsonSyntaxError, findJsonSyntaxError } from '../core/json-syntax.js';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { failure } from '../errors.js';
@@ -26,8 +27,9 @@ export async function readConfig(file: string): Promise<Config> {
   try {
     parsed = JSON.parse(text);
   } catch {
+    const at = findJsonSyntaxError(text);
     throw failure(
-      `the config file ${file} is not valid JSON`,
+      `the config file ${file} is not valid JSON${at ? `: ${describeJsonSyntaxError(at)}` : ''}`,
       'fix it, or delete it to start afresh (the local dev secret is then made anew)',
     );
   }

@@ -11,17 +11,28 @@ export interface ResolvedSecret {
   source: SecretSource;
   /** True when the dev secret was made just now. */
   created: boolean;
+  /** DATACHONK_WEBHOOK_SECRET is set but empty (or blank), and was passed over: the caller says so. */
+  emptyEnv: boolean;
 }
 
 export const SECRET_ENV = 'DATACHONK_WEBHOOK_SECRET';
 
-/** Signing secret precedence: --secret, then DATACHONK_WEBHOOK_SECRET, then the stored dev secret. */
+/**
+ * Signing secret precedence: --secret, then DATACHONK_WEBHOOK_SECRET, then the dev secret stored in the
+ * config file. An empty or blank variable is passed over as unset (`${VAR:-default}` in a shell), and
+ * `emptyEnv` says so: a secret that a CI job failed to fill in must not go unnoticed.
+ */
 export async function resolveSecret(flag: string | undefined, env: Env, configFile: string): Promise<ResolvedSecret> {
-  if (flag) return { secret: flag, source: 'flag', created: false };
-  const fromEnv = env[SECRET_ENV];
-  if (fromEnv) return { secret: fromEnv, source: 'env', created: false };
+  const source = secretSourceOf(flag, env);
+  if (source !== 'dev') return { secret: flag || env[SECRET_ENV]!, source, created: false, emptyEnv: false };
   const dev = await devSecret(configFile);
-  return { secret: dev.secret, source: 'dev', created: dev.created };
+  return { secret: dev.secret, source, created: dev.created, emptyEnv: !flag && env[SECRET_ENV] !== undefined };
+}
+
+/** Where resolveSecret takes the secret from, without reading it. */
+export function secretSourceOf(flag: string | undefined, env: Env): SecretSource {
+  if (flag) return 'flag';
+  return env[SECRET_ENV] && env[SECRET_ENV].trim() !== '' ? 'env' : 'dev';
 }
 
 /**

@@ -4,6 +4,7 @@ import { listenOn, urlHost } from '../core/serve.js';
 import type { Delivery } from '../core/api/schemas.js';
 import { EVENT_TYPES, isEventType } from '../core/events/catalogue.js';
 import { randomId } from '../core/events/payload.js';
+import { describeJsonSyntaxError, findJsonSyntaxError } from '../core/json-syntax.js';
 import { parseJson, stringifyJson } from '../core/lossless-json.js';
 import { envelopeSchema } from '../core/events/schemas.js';
 import { chaosSchema, type ChaosSpec } from './chaos.js';
@@ -279,7 +280,12 @@ function parse<T extends z.ZodType>(schema: T, body: string): z.infer<T> {
   try {
     json = body ? JSON.parse(body) : {};
   } catch {
-    throw new HttpError(400, 'INVALID_REQUEST', 'the body is not JSON');
+    const at = findJsonSyntaxError(body);
+    throw new HttpError(
+      400,
+      'INVALID_REQUEST',
+      `the body is not JSON${at ? `: ${describeJsonSyntaxError(at, { short: true })}` : ''}`,
+    );
   }
   const result = schema.safeParse(json);
   if (result.success) return result.data;

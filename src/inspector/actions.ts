@@ -1,4 +1,5 @@
 import type { JournalEntry } from '../core/listen/journal.js';
+import { describeJsonSyntaxError, findJsonSyntaxError } from '../core/json-syntax.js';
 import { validateReceived, type PayloadIssue } from '../core/events/schemas.js';
 import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../core/signing/signature.js';
 import { buildWebhookRequest, toCurl } from '../core/trigger/request.js';
@@ -80,7 +81,13 @@ function check(body: string): PayloadIssue[] {
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    return [{ path: '(body)', message: `not JSON: ${(error as Error).message}` }];
+    const at = findJsonSyntaxError(body);
+    return [
+      {
+        path: '(body)',
+        message: `not JSON: ${at ? describeJsonSyntaxError(at, { short: true }) : (error as Error).message}`,
+      },
+    ];
   }
   const result = validateReceived(parsed);
   return result.ok ? [] : result.issues;

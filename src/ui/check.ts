@@ -37,16 +37,24 @@ const SOURCE_WORDS: Record<SecretSource, string> = {
   dev: 'the local dev secret',
 };
 
+/** The first line, at once, before any answer: what is checked, where, with which secret (pretty mode). */
+export function printCheckStart(
+  ctx: Context,
+  start: { url: string; groups: readonly string[]; secretSource: SecretSource },
+): void {
+  if (ctx.output !== 'pretty' || ctx.quiet) return;
+  const c = paint(ctx.stdout, ctx.env);
+  writeLine(
+    ctx.stdout,
+    shown`${c.bold('Checking')} ${start.url} ${c.dim(`(secret from ${SOURCE_WORDS[start.secretSource]}; ${start.groups.join(', ')})`)}`,
+  );
+}
+
 /** Prints the report in the output mode of the context. */
 export function printCheckReport(ctx: Context, report: CheckReport, run: CheckRun): void {
   if (ctx.output === 'json') return printJson(ctx, report, run);
   const c = paint(ctx.stdout, ctx.env);
   const quiet = ctx.output === 'quiet';
-  if (!quiet)
-    writeLine(
-      ctx.stdout,
-      shown`${c.bold('Checking')} ${report.url} ${c.dim(`(secret from ${SOURCE_WORDS[run.secretSource]})`)}`,
-    );
   let group = '';
   for (const result of report.results) {
     if (quiet && result.status !== 'fail') continue;
@@ -79,7 +87,7 @@ function summaryLine(c: Painter, report: CheckReport): Shown {
   const failedText = failed > 0 ? c.red(`${failed} failed`) : `${failed} failed`;
   const warnedText = warned > 0 ? c.yellow(`${warned} ${warned === 1 ? 'warning' : 'warnings'}`) : '0 warnings';
   const notRun = report.planned - report.results.length;
-  const stopped = notRun > 0 ? c.red(`, ${notRun} not run (stopped)`) : '';
+  const stopped = notRun > 0 ? c.red(`, ${notRun} not run (${report.interrupted ? 'interrupted' : 'stopped'})`) : '';
   const checks = `${report.results.length} ${report.results.length === 1 ? 'check' : 'checks'}`;
   return shown`${c.bold(checks)}: ${passed} passed, ${warnedText}, ${failedText}${stopped} in ${formatMs(report.durationMs)}`;
 }
@@ -204,6 +212,7 @@ function printJson(ctx: Context, report: CheckReport, run: CheckRun): void {
       failed: count('fail'),
       not_run: report.planned - report.results.length,
       stopped: report.stopped?.reason ?? null,
+      interrupted: report.interrupted ?? false,
       duration_ms: round(report.durationMs),
     }),
   );

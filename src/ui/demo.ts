@@ -199,7 +199,7 @@ function nextSteps(c: Painter, info: DemoStart): Shown {
   ] as const;
   const width = Math.max(...lines.map(([command]) => command.length)) + 3;
   const shownLines = lines.map(([command, comment]) => shown`  ${command.padEnd(width)}${c.dim(comment)}`);
-  return shown`\n${c.bold('Next, with your own app on port 3000')} (or this receiver: the README shows it):\n${joinShown(shownLines, '\n')}`;
+  return shown`\n${c.bold('Next, with your own app (or this receiver) on port 3000')}:\n${joinShown(shownLines, '\n')}`;
 }
 
 /** Quiet's and --json's one line on stderr: where it listens (a script may send more). */

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { isQuiet } from './output.js';
 import type { Delivery } from '../core/api/schemas.js';
 import type { ChaosSpec } from '../emulator/chaos.js';
 import type { EmulatorReporter } from '../emulator/server.js';
@@ -85,7 +86,7 @@ export function createEmulatorView(ctx: Context): EmulatorView {
   const e = paint(ctx.stderr, ctx.env);
   const out = (text: Shown) => writeLine(ctx.stdout, text);
   const json = ctx.output === 'json';
-  const quiet = ctx.output === 'quiet';
+  const quiet = isQuiet(ctx);
   const attemptLine = (d: Delivery, url?: string) => attemptText(c, d, url);
   return {
     ready(info) {

@@ -18,6 +18,8 @@ import {
   type Painter,
   type Shown,
 } from './style.js';
+import { localClock, type LocalClock } from './time.js';
+import { prettyBody } from './body.js';
 
 export interface EventsView {
   list(entries: readonly JournalEntry[], info: { file: string; skipped: number; filtered?: boolean }): void;
@@ -98,7 +100,7 @@ export function createEventsView(ctx: Context): EventsView {
         for (const entry of entries) line(jsonLine(listRecord(entry)));
         return;
       }
-      for (const text of listTable(c, entries)) line(text);
+      for (const text of listTable(c, entries, localClock(ctx.env))) line(text);
     },
     show(entry) {
       const body = bodyText(entry.request);
@@ -114,7 +116,7 @@ export function createEventsView(ctx: Context): EventsView {
         );
         return;
       }
-      for (const text of showBlock(c, entry, body)) line(text);
+      for (const text of showBlock(c, entry, body, localClock(ctx.env))) line(text);
     },
     rawBody(entry) {
       ctx.stdout.write(Buffer.from(entry.request.body, 'base64'));
@@ -148,10 +150,11 @@ export function createEventsView(ctx: Context): EventsView {
 }
 
 /** `events show` for people: the request's head, headers, body (escaped, keeping its lines) and answers. */
-function showBlock(c: Painter, entry: JournalEntry, body: ReturnType<typeof bodyText>): Shown[] {
+function showBlock(c: Painter, entry: JournalEntry, body: ReturnType<typeof bodyText>, clock: LocalClock): Shown[] {
   const r = entry.request;
+  const received = new Date(r.received_at);
   const lines = [
-    shown`${c.bold(r.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)}  received ${r.received_at}  ${r.method} ${r.path}`,
+    shown`${c.bold(r.event ?? 'request')} ${c.dim(`[${idOf(entry)}]`)}  received ${localTime(clock, r.received_at)} ${c.dim(`(${clock.zone(received)})`)}  ${r.method} ${r.path}`,
     shown`signature: ${r.verification.status}${r.verification.reason ? ` (${r.verification.reason})` : ''}`,
     ...(isRejected(entry)
       ? [
@@ -163,7 +166,7 @@ function showBlock(c: Painter, entry: JournalEntry, body: ReturnType<typeof body
     shown`\n${c.bold('Headers')}`,
     ...Object.entries(r.headers).map(([name, value]) => shown`  ${c.cyan(name)}: ${String(value)}`),
     shown`\n${c.bold('Body')}${body.note ? c.dim(` (${body.note})`) : ''}`,
-    multiline(body.text),
+    multiline(prettyBody(body.text)),
     shown`\n${c.bold('Responses')}`,
   ];
   if (entry.forwards.length === 0)
@@ -172,17 +175,19 @@ function showBlock(c: Painter, entry: JournalEntry, body: ReturnType<typeof body
     );
   for (const record of entry.forwards) {
     for (const result of record.results)
-      lines.push(shown`  ${record.at}${record.resend ? c.dim(' (resend)') : ''}  ${resultText(c, result)}`);
+      lines.push(
+        shown`  ${localTime(clock, record.at)}${record.resend ? c.dim(' (resend)') : ''}  ${resultText(c, result)}`,
+      );
   }
   return lines;
 }
 
 /** The rows of `events list`, its header first. */
-function listTable(c: Painter, entries: readonly JournalEntry[]): Shown[] {
+function listTable(c: Painter, entries: readonly JournalEntry[], clock: LocalClock): Shown[] {
   const rows = entries.map((entry) => {
     const app = appText(entry);
     return [
-      entry.request.received_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      localTime(clock, entry.request.received_at),
       entry.request.event ?? `${entry.request.method} ${entry.request.path}`,
       idOf(entry),
       entry.request.verification.status,
@@ -191,7 +196,15 @@ function listTable(c: Painter, entries: readonly JournalEntry[]): Shown[] {
       app.status,
     ] as const;
   });
-  const titles = ['TIME', 'EVENT', 'ID', 'SIGNATURE', 'LISTENER'];
+  // The zone once, in the header: that of the newest entry (the offset changes with summer time).
+  const newest = entries.at(-1)?.request.received_at;
+  const titles = [
+    `TIME (${clock.zone(newest ? new Date(newest) : new Date())})`,
+    'EVENT',
+    'ID',
+    'SIGNATURE',
+    'LISTENER',
+  ];
   // Widths are those of the text as shown, escapes included.
   const widths = titles.map((title, i) =>
     Math.max(...rows.map((r) => escapeControls(String(r[i])).length), title.length),
@@ -217,6 +230,12 @@ function listTable(c: Painter, entries: readonly JournalEntry[]): Shown[] {
     lines.push(shown`${pad(time, 0)}  ${pad(event, 1)}  ${pad(id, 2)}  ${verified}  ${verdict}  ${app}`);
   }
   return lines;
+}
+
+/** A journal's ISO time as local time; a text that is not a time, as it is. */
+function localTime(clock: LocalClock, iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : clock.time(date);
 }
 
 function resultText(c: Painter, result: ForwardResult): Shown {

@@ -1,5 +1,6 @@
 import type { FailureKind } from '../errors.js';
 import type { Failure, FailureCode, FailureFacts, OverrideProblem, PayloadSource } from '../failure.js';
+import { describeJsonSyntaxError } from '../core/json-syntax.js';
 import { COMPARE_SECRETS } from './app-reply.js';
 import { escapeControls, jsonText } from './sanitize.js';
 
@@ -62,7 +63,8 @@ const WORDS: { [C in FailureCode]: Wording<C> } = {
           'fix the --set/--data/--fixture value, or add --no-validate to send it anyway (to test how your app handles bad data)',
         ),
   'payload-not-object': (f) => usage(`${sourceText(f.source, f.path)} must be a JSON object`),
-  'json-invalid': (f) => usage(`${sourceText(f.source, f.path)} is not valid JSON: ${f.detail}`),
+  'json-invalid': (f) =>
+    usage(`${sourceText(f.source, f.path)} is not valid JSON: ${f.at ? describeJsonSyntaxError(f.at) : f.detail}`),
   'file-unreadable': (f) => usage(`cannot read ${sourceText(f.source, f.path)}: ${f.detail}`),
   'fixture-event-mismatch': (f) =>
     usage(

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { isQuiet } from './output.js';
 import type { SecretSource } from '../config/secret.js';
 
 const SIGNED_WITH: Record<SecretSource, string> = {
@@ -28,5 +29,6 @@ export function showInspectorReady(
         ),
     c.dim('  Ctrl-C to stop'),
   ];
-  writeLine(ctx.stderr, ctx.output === 'quiet' ? lines[0]! : joinShown(lines, '\n'));
+  if (ctx.output === 'json' && ctx.quiet) return;
+  writeLine(ctx.stderr, isQuiet(ctx) ? lines[0]! : joinShown(lines, '\n'));
 }

@@ -1,4 +1,7 @@
 import type { Context } from '../context.js';
+import { isQuiet } from './output.js';
+import { localClock } from './time.js';
+import { prettyBody } from './body.js';
 import { summarizeEvent } from '../core/events/catalogue.js';
 import type { ReceivedRequest } from '../core/listen/receiver.js';
 import type { ForwardResult } from '../core/listen/records.js';
@@ -67,6 +70,7 @@ export interface ListenView extends SessionReporter {
 
 /** How much of a header value or response body --verbose shows. */
 const VERBOSE_MAX = 500;
+const VERBOSE_BODY_MAX = 2000;
 
 /** Lines for stdout, gathered per turn of the event loop. */
 type Lines = ReturnType<typeof bufferedLines>;
@@ -85,20 +89,22 @@ export function createListenView(ctx: Context, options: { verbose: boolean }): L
   // Quiet: the results (a line per request and per answer, every rejection), without the banner.
   const verbose = options.verbose && ctx.output !== 'quiet';
   const c = paint(ctx.stdout, ctx.env);
+  const clock = localClock(ctx.env);
   const out = stdout.line;
   return {
     ...base,
     received(request) {
-      out(receivedLine(c, request));
+      out(receivedLine(c, request, clock.time(request.receivedAt)));
       const why = signatureWhy(request);
       if (why) out(c.dim(shown`                           hint: ${why.hint}`));
       if (verbose) {
         for (const [name, value] of Object.entries(request.headers))
           out(c.dim(shown`    ${name}: ${truncate(shownHeaderValue(name, String(value)), VERBOSE_MAX)}`));
+        out(c.dim(verboseBody(request)));
       }
     },
     forwarded(request, result) {
-      out(forwardLine(c, request, result, ctx.now()));
+      out(forwardLine(c, request, result, clock.time(ctx.now())));
       const hint = forwardHint(request, result);
       if (hint) out(c.dim(shown`                           hint: ${hint}`));
       if (verbose && result.body) out(c.dim(shown`    ${truncate(result.body, VERBOSE_MAX)}`));
@@ -112,7 +118,7 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
   const err = paint(ctx.stderr, ctx.env);
   const json = ctx.output === 'json';
   const record = (value: object) => (json ? stdout.line(jsonLine(value)) : undefined);
-  const banner = (text: Shown) => (ctx.output === 'quiet' ? undefined : writeLine(ctx.stderr, text));
+  const banner = (text: Shown) => (isQuiet(ctx) ? undefined : writeLine(ctx.stderr, text));
   const warn = (message: string) => writeLine(ctx.stderr, shown`${err.yellow('warning:')} ${message}`);
   // A typed failure in the words of ui/failures.ts; its message is for logs only.
   const said = (error: unknown) =>
@@ -124,7 +130,10 @@ function sessionView(ctx: Context, stdout: Lines): Omit<ListenView, 'received' |
     ready(info) {
       // --json: the ready object is stdout's first line; what setup did (tunnel, webhook) is in it.
       record(readyRecord(info));
-      writeLine(ctx.stderr, ctx.output === 'quiet' ? readyLine(err, info) : readyBlock(err, info));
+      // -q with --json: the ready record says it all.
+      const zone = localClock(ctx.env).zone(ctx.now());
+      if (!(json && ctx.quiet))
+        writeLine(ctx.stderr, isQuiet(ctx) ? readyLine(err, info) : readyBlock(err, info, zone));
     },
     stopping(inFlight) {
       stdout.flush();
@@ -181,8 +190,7 @@ function tunnelView(
   const when = (plan: RestartPlan) =>
     `in ${plan.inMs >= 60_000 && plan.inMs % 60_000 === 0 ? `${plan.inMs / 60_000}m` : formatDuration(plan.inMs)} (attempt ${plan.attempt} of ${plan.attempts})`;
   return {
-    tunnelStarting: (name) =>
-      ctx.output === 'quiet' ? undefined : writeLine(ctx.stderr, err.dim(`Starting a ${name}…`)),
+    tunnelStarting: (name) => (isQuiet(ctx) ? undefined : writeLine(ctx.stderr, err.dim(`Starting a ${name}…`))),
     tunnelReady() {},
     tunnelLost(trouble, plan) {
       const detail = troubleText(trouble);
@@ -254,7 +262,7 @@ function readyLine(c: Painter, info: ReadyInfo): Shown {
   return info.inspectorUrl ? shown`${line}  Inspector: ${c.bold(info.inspectorUrl)}` : line;
 }
 
-function readyBlock(c: Painter, info: ReadyInfo): Shown {
+function readyBlock(c: Painter, info: ReadyInfo, zone: string): Shown {
   const secret =
     info.secretSource === 'dev'
       ? shown`${info.secret} ${c.dim('(the local dev secret, which `datachonk trigger` uses too)')}`
@@ -288,6 +296,7 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
   lines.push(shown`  Journal:        ${info.journalFile ?? c.dim('off (--no-journal)')}`);
   if (info.triggerCommand)
     lines.push(shown`  Send a test:    ${info.triggerCommand} ${c.dim('(in another terminal)')}`);
+  lines.push(shown`  Times:          local, ${zone} ${c.dim('(events list and events show say the same)')}`);
   if (info.inspectorUrl)
     lines.push(
       shown`  Inspector:      ${c.bold(info.inspectorUrl)} ${c.dim('(open it in your browser: every event, replay, edit)')}`,
@@ -296,17 +305,21 @@ function readyBlock(c: Painter, info: ReadyInfo): Shown {
   return joinShown(lines, '\n');
 }
 
-/** Local time to the second: 2026-12-07 20:41:05. */
-function timestamp(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
-
 /** The flag behind a rejection the user can change. */
 const REJECT_FLAG: Partial<Record<string, string>> = { 'too-large': ' (--max-body)' };
 
-function receivedLine(c: Painter, request: ReceivedRequest): Shown {
-  const time = c.dim(timestamp(request.receivedAt));
+/** `--verbose`: the body, indented, pretty when JSON, cut after VERBOSE_BODY_MAX characters. */
+function verboseBody(request: ReceivedRequest): Shown {
+  const coding = request.headers['content-encoding'];
+  const text = coding
+    ? `(${request.bodyBytes} bytes sent as ${String(coding)}: \`datachonk events show\` decodes it)`
+    : prettyBody(request.body.toString('utf8'), VERBOSE_BODY_MAX);
+  return multiline(text.replace(/^/gm, '    '));
+}
+
+/** A request's line; `at` is its local time (ui/time.ts). */
+function receivedLine(c: Painter, request: ReceivedRequest, at: string): Shown {
+  const time = c.dim(at);
   const d = request.disposition;
   const why = signatureWhy(request);
   if (d.kind === 'rejected') {
@@ -342,8 +355,8 @@ function signatureWhy(request: ReceivedRequest): { code: string; cause: string; 
   return diagnosis ? { code: diagnosis.reason, ...explainSignature(diagnosis, 'listen') } : undefined;
 }
 
-function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult, now: Date): Shown {
-  const time = c.dim(timestamp(now));
+function forwardLine(c: Painter, request: ReceivedRequest, result: ForwardResult, at: string): Shown {
+  const time = c.dim(at);
   const id = c.dim(`[${request.eventId}]`);
   if (result.status === null) {
     const status = result.error?.code === 'timeout' ? '504' : '502';

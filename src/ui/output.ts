@@ -7,15 +7,29 @@ export function printResult(ctx: Context, text: Showable, record: object): void 
   writeLine(ctx.stdout, ctx.output === 'json' ? jsonLine(record) : text);
 }
 
+/** Whether -q was given (alone, or with --json): stderr then carries only errors and warnings. */
+export function isQuiet(ctx: Context): boolean {
+  return ctx.output === 'quiet' || ctx.quiet === true;
+}
+
+/** Says that DATACHONK_WEBHOOK_SECRET is set but empty, and so the local dev secret is used (a warning: in every mode). */
+export function warnEmptySecretEnv(ctx: Context): void {
+  const c = paint(ctx.stderr, ctx.env);
+  writeLine(
+    ctx.stderr,
+    shown`${c.yellow('warning:')} DATACHONK_WEBHOOK_SECRET is set but empty, so it is ignored and the local dev secret is used: give it your secret, or unset it`,
+  );
+}
+
 /** A line for people on stderr (kept off stdout, which holds data); silent in quiet mode. */
 export function note(ctx: Context, text: Showable): void {
-  if (ctx.output !== 'quiet') writeLine(ctx.stderr, text);
+  if (!isQuiet(ctx)) writeLine(ctx.stderr, text);
 }
 
 /** A verdict line: ✔ in green or ✖ in red, on stderr. */
 export function verdict(ctx: Context, ok: boolean, text: Showable): void {
   const c = paint(ctx.stderr, ctx.env);
-  if (ctx.output !== 'quiet') writeLine(ctx.stderr, shown`${ok ? c.green('✔') : c.red('✖')} ${text}`);
+  if (!isQuiet(ctx)) writeLine(ctx.stderr, shown`${ok ? c.green('✔') : c.red('✖')} ${text}`);
 }
 
 /** `trigger --list`: the event types with DataChonk's descriptions. */

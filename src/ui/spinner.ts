@@ -1,4 +1,5 @@
 import type { Context, OutStream } from '../context.js';
+import { isQuiet } from './output.js';
 import { escapeControls } from './sanitize.js';
 import { writeLine } from './style.js';
 
@@ -14,7 +15,7 @@ export function canSpin(stream: OutStream): boolean {
 /** Runs `task` with an ora spinner on stderr when it can spin there (canSpin); a plain line otherwise. */
 export async function withSpinner<T>(ctx: Context, text: string, task: () => Promise<T>): Promise<T> {
   if (!canSpin(ctx.stderr) || ctx.output !== 'pretty') {
-    if (ctx.output !== 'quiet') writeLine(ctx.stderr, text);
+    if (!isQuiet(ctx)) writeLine(ctx.stderr, text);
     return task();
   }
   const { default: ora } = await import('ora');

@@ -1,5 +1,7 @@
 import type { Context } from '../context.js';
+import type { SecretSource } from '../config/secret.js';
 import type { Destination } from '../core/trigger/destination.js';
+import { isQuiet } from './output.js';
 import type { DeliveryReport, TriggerReporter, TriggerSummary } from '../core/trigger/run.js';
 import { shownHeaders, splitCredentials, type WebhookRequest } from '../core/trigger/request.js';
 import type { Scenario } from '../core/trigger/scenario-file.js';
@@ -72,13 +74,31 @@ export interface TriggerRun {
   total: number;
   destination: Destination;
   dryRun?: boolean;
+  /** Which secret the events are signed with, by its source ('unsigned': --signature missing). */
+  signedWith?: SecretSource | 'unsigned' | undefined;
 }
 
+/** Which secret the events are signed with, by its source, never its value. */
+const SIGNED_WITH: Record<SecretSource, string> = {
+  flag: 'the --secret value',
+  env: '$DATACHONK_WEBHOOK_SECRET',
+  dev: 'the local dev secret (the one `datachonk listen` verifies with by default)',
+};
+
 export async function createTriggerView(ctx: Context, run: TriggerRun): Promise<TriggerView> {
-  if (ctx.output === 'json') return jsonView(ctx, run.destination);
-  // Which listener a bare trigger found (or that it found none): one line on stderr, not for --url.
-  if (ctx.output === 'pretty' && run.destination.source !== 'flag')
-    writeLine(ctx.stderr, destinationLine(paint(ctx.stderr, ctx.env), run));
+  if (ctx.output === 'json')
+    return jsonView(ctx, run.destination, run.signedWith === 'unsigned' ? null : run.signedWith);
+  if (!isQuiet(ctx)) {
+    const c = paint(ctx.stderr, ctx.env);
+    // Which listener a bare trigger found (or that it found none): one line on stderr, not for --url.
+    if (run.destination.source !== 'flag') writeLine(ctx.stderr, destinationLine(c, run));
+    const signed = run.signedWith;
+    if (signed)
+      writeLine(
+        ctx.stderr,
+        c.dim(signed === 'unsigned' ? 'Unsigned (--signature missing)' : `Signing with ${SIGNED_WITH[signed]}`),
+      );
+  }
   // Quiet: the results (a line per delivery, or the summary of a load run) without the spinner.
   return prettyView(ctx, run.total);
 }
@@ -101,7 +121,9 @@ function urlSource(d: Destination): object {
   return { url_source: d.source, ...('pid' in d ? { listener_pid: d.pid } : {}) };
 }
 
-function jsonView(ctx: Context, destination: Destination): TriggerView {
+/** On every delivery and the summary: where the run went and why, and `secret_source` (flag, env, dev, or null: unsigned). */
+function jsonView(ctx: Context, destination: Destination, secretSource: SecretSource | null | undefined): TriggerView {
+  const source = secretSource === undefined ? {} : { secret_source: secretSource };
   const out = bufferedLines(ctx.stdout);
   const line = (record: object) => out.line(jsonLine(record));
   const step = (request: WebhookRequest) =>
@@ -126,6 +148,7 @@ function jsonView(ctx: Context, destination: Destination): TriggerView {
         ...urlSource(destination),
         ...step(request),
         ok: expected,
+        ...source,
         ...(outcome.kind === 'response'
           ? { status: outcome.status, latency_ms: round(outcome.latencyMs), response_body: outcome.body }
           : {
@@ -150,6 +173,7 @@ function jsonView(ctx: Context, destination: Destination): TriggerView {
         ...urlSource(destination),
         ...(s.errors.refused ? { refused: s.errors.refused } : {}),
         ...(s.gaveUp ? { gave_up: true } : {}),
+        ...source,
       });
     },
     dryRun(request, curl) {

@@ -45,7 +45,9 @@ describe('datachonk check (the built binary)', () => {
     const file = join(t.home, 'report.xml');
     const { code, stdout, stderr } = await check([url, '--junit', file]);
     expect(code, stderr).toBe(0);
-    expect(stdout).toContain(`Checking ${url} (secret from $DATACHONK_WEBHOOK_SECRET)`);
+    expect(stdout).toContain(
+      `Checking ${url} (secret from $DATACHONK_WEBHOOK_SECRET; delivery, forgery, duplicates, forward-compat, bad-input, fidelity, latency)`,
+    );
     for (const group of ['delivery', 'forgery', 'duplicates', 'forward-compat', 'bad-input', 'fidelity', 'latency'])
       expect(stdout).toMatch(new RegExp(`^${group}$`, 'm'));
     expect(stdout).toContain(`${CHECKS} checks: ${CHECKS} passed, 0 warnings, 0 failed`);

@@ -20,7 +20,7 @@ const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:
 describe('datachonk trigger against the DataChonk doc sample receiver', () => {
   it('every event type is accepted', async () => {
     const result = await runCli(['trigger', '--all', '--url', receiver.url, '--secret', SECRET], { home: t.home });
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe('Signing with the --secret value\n');
     expect(result.code).toBe(0);
     expect(receiver.accepted.map((e) => e.event).sort()).toEqual([...EVENT_TYPES].sort());
     expect(receiver.rejected).toBe(0);

@@ -256,3 +256,38 @@ describe('check: the doc sample receiver (express.json, JSON.stringify, timingSa
     expect(code).toBe(1);
   });
 });
+
+describe('check: a first line at once, and what ran when stopped', () => {
+  it('says what it checks, and where, before the first answer', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { startRecordingServer } = await import('../helpers/recording-server.js');
+    const app = await startRecordingServer((_req, res) => void held.then(() => res.end('{"ok":true}')));
+    opened.push(app);
+    ctx = await testContext({ env: { DATACHONK_WEBHOOK_SECRET: SECRET } });
+    const done = exitCode(ctx, ['check', app.url, '--only', 'delivery']);
+    await app.waitFor(1);
+    expect(ctx.stdout.text).toMatch(
+      /^Checking http:\/\/127\.0\.0\.1:\d+\/\S* \(secret from \$DATACHONK_WEBHOOK_SECRET; delivery\)\n$/,
+    );
+    release();
+    await done;
+  });
+
+  it('Ctrl-C: no check starts after it, the summary of what ran says interrupted, exit 130', async () => {
+    let stop!: (signal: string) => void;
+    const shutdown = new Promise<string>((resolve) => (stop = resolve));
+    const { startRecordingServer } = await import('../helpers/recording-server.js');
+    // The first probe runs alone: Ctrl-C while it is in flight, then it is answered.
+    const app = await startRecordingServer((_req, res) => {
+      stop('SIGINT');
+      void shutdown.then(() => res.end('{"ok":true}'));
+    });
+    opened.push(app);
+    ctx = await testContext({ env: { DATACHONK_WEBHOOK_SECRET: SECRET }, shutdown });
+    expect(await exitCode(ctx, ['check', app.url])).toBe(130);
+    expect(app.requests).toHaveLength(1);
+    expect(ctx.stdout.text).toMatch(/1 check: 1 passed, 0 warnings, 0 failed, \d+ not run \(interrupted\) in /);
+    expect(ctx.stderr.text).toMatch(/^error: interrupted \(SIGINT\): 1 of \d+ checks ran, \d+ did not\n/);
+  });
+});

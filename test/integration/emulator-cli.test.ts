@@ -314,3 +314,37 @@ describe('emulator chaos', () => {
     expect(ctx.stderr.text).not.toContain('Ready!');
   });
 });
+
+describe('emulator emit: its exit code follows what the apps answered', () => {
+  it('exit 1 when a delivery failed, naming the webhook and what the app answered; 0 when all were 2xx', async () => {
+    const home = await newHome();
+    const refusing = await startRecordingServer((_req, res) => {
+      res.statusCode = 401;
+      res.end('{"error":"invalid signature"}');
+    });
+    apps.push(refusing);
+    const e = await emulator(home, ['--memory']);
+    const good = await subscribe(home, e, await app());
+    const bad = await subscribe(home, e, refusing);
+    const ctx = commandIn(home, e.env);
+    expect(await exitCode(ctx, ['emulator', 'emit', 'generation.completed'])).toBe(1);
+    expect(ctx.stderr.text).toContain(`error: 1 of 2 deliveries of generation.completed failed: ${bad} answered 401`);
+    expect(ctx.stderr.text).toContain("the app verifies with another secret than the webhook's");
+    expect(ctx.stderr.text).not.toContain(good);
+    expect(await cli(home, e, ['webhooks', 'update', bad, '--disable'])).toBeDefined();
+    expect(await cli(home, e, ['emulator', 'emit', 'generation.completed'])).toContain(`-> ${good}`);
+  });
+
+  it('a refused connection: exit 1 with why there was no answer', async () => {
+    const home = await newHome();
+    const gone = await startRecordingServer();
+    const e = await emulator(home, ['--memory']);
+    const webhook = await subscribe(home, e, gone);
+    await gone.close();
+    const ctx = commandIn(home, e.env);
+    expect(await exitCode(ctx, ['emulator', 'emit', 'generation.completed'])).toBe(1);
+    expect(ctx.stderr.text).toMatch(
+      new RegExp(`error: 1 of 1 delivery of generation.completed failed: ${webhook}: \\S`),
+    );
+  });
+});

@@ -45,6 +45,9 @@ async function listen(home?: TestContext, flags: string[] = []) {
   return { ctx, url: url! };
 }
 
+/** trigger's line after where it sends: which secret it signs with (here the dev secret). */
+const SIGNING = 'Signing with the local dev secret (the one `datachonk listen` verifies with by default)\n';
+
 describe('trigger without --url', () => {
   it('sends to the one listener this user runs, on whatever port, and says so', async () => {
     const listener = await listen();
@@ -52,7 +55,7 @@ describe('trigger without --url', () => {
     const sender = await context({}, listener.ctx);
     expect(await exitCode(sender, ['trigger', 'generation.completed'])).toBe(0);
     expect(sender.stderr.text).toBe(
-      `Sending to ${listener.url}: the \`datachonk listen\` you are running (pid ${process.pid})\n`,
+      `Sending to ${listener.url}: the \`datachonk listen\` you are running (pid ${process.pid})\n${SIGNING}`,
     );
     expect(sender.stdout.text).toContain(`[200] POST ${listener.url}`);
     await listener.ctx.stdout.waitFor(/--> generation\.completed/);
@@ -94,7 +97,7 @@ describe('trigger without --url', () => {
     const sender = await context({}, other.ctx);
     await run(sender, ['trigger', 'generation.completed', '--dry-run']);
     expect(sender.stderr.text).toBe(
-      `For ${url}: the one on the default port of the 2 \`datachonk listen\` you are running (--url picks another)\n`,
+      `For ${url}: the one on the default port of the 2 \`datachonk listen\` you are running (--url picks another)\n${SIGNING}`,
     );
     expect(sender.stdout.text).toContain(`POST ${url}`);
   });

@@ -27,6 +27,7 @@ const request = (overrides: Partial<ReceivedRequest>): ReceivedRequest => ({
   url: '/webhooks/datachonk',
   headers: { 'x-test': 'yes' },
   bodyBytes: 10,
+  body: Buffer.from('{"id":"evt_1"}'),
   verification: { status: 'valid' },
   event: 'generation.completed',
   eventId: 'evt_1',
@@ -82,6 +83,21 @@ describe('the listen view', () => {
     view.flush();
     expect(ctx.stdout.text).toContain('    x-test: yes');
     expect(ctx.stdout.text).toContain('    {"handled":true}');
+  });
+
+  it('--verbose shows the body: pretty JSON with its digits as sent, escaped, cut with how many bytes are left', async () => {
+    ctx = await testContext();
+    const view = createListenView(ctx, { verbose: true });
+    view.received(request({ body: Buffer.from('{"id":"evt_1","n":12345678901234567890}') }));
+    const long = JSON.stringify({ data: 'x'.repeat(3000) });
+    view.received(request({ body: Buffer.from(long) }));
+    view.received(request({ body: Buffer.from('plain \u001b[31m text') }));
+    view.flush();
+    const text = ctx.stdout.text;
+    expect(text).toContain('    {\n      "id": "evt_1",\n      "n": 12345678901234567890\n    }\n');
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain('    … 1016 more bytes\n');
+    expect(text).toContain('    plain \\x1b[31m text\n');
   });
 
   it("json: one record per request when it is complete, with the rejection's reason code", async () => {
@@ -291,7 +307,8 @@ const entry = (overrides: Partial<JournalEntry['request']>, forwards: JournalEnt
 
 describe('the events view', () => {
   it("lists each entry: its signature, what the listener did (forwarded, or its own answer), and the app's answer apart", async () => {
-    ctx = await testContext();
+    // Local time, the zone said once in the header (the journal keeps UTC).
+    ctx = await testContext({ env: { TZ: 'Europe/Paris' } });
     createEventsView(ctx).list(
       [
         entry({}, [
@@ -324,14 +341,14 @@ describe('the events view', () => {
         .map((l) => l.replace(/\s+/g, ' ').trim())
         .filter(Boolean),
     ).toEqual([
-      'TIME EVENT ID SIGNATURE LISTENER APP',
-      '2026-11-29 14:55:54Z chonk.created evt_1 valid forwarded 200',
+      'TIME (Europe/Paris, UTC+01:00) EVENT ID SIGNATURE LISTENER APP',
+      '2026-11-29 15:55:54 chonk.created evt_1 valid forwarded 200',
       // A rejected request goes by its journal id: the event id it claims is not to be trusted.
-      '2026-11-29 14:55:54Z chonk.created rcv_2 invalid rejected 401 —',
-      '2026-11-29 14:55:54Z chonk.created evt_3 valid forwarded pending',
-      '2026-11-29 14:55:54Z chonk.created evt_4 valid filtered 200 —',
-      '2026-11-29 14:55:54Z chonk.created evt_5 valid accepted 200 —',
-      '2026-11-29 14:55:54Z chonk.created evt_6 valid forwarded refused',
+      '2026-11-29 15:55:54 chonk.created rcv_2 invalid rejected 401 —',
+      '2026-11-29 15:55:54 chonk.created evt_3 valid forwarded pending',
+      '2026-11-29 15:55:54 chonk.created evt_4 valid filtered 200 —',
+      '2026-11-29 15:55:54 chonk.created evt_5 valid accepted 200 —',
+      '2026-11-29 15:55:54 chonk.created evt_6 valid forwarded refused',
     ]);
   });
 
@@ -373,6 +390,12 @@ describe('the events view', () => {
     expect(ctx.stderr.text).toContain('no events in the journal /x/events.ndjson yet');
   });
 
+  it('show: the body pretty-printed, its digits as sent', async () => {
+    ctx = await testContext();
+    createEventsView(ctx).show(entry({ body: Buffer.from('{"a":1,"n":1e400}').toString('base64') }));
+    expect(ctx.stdout.text).toContain('Body\n{\n  "a": 1,\n  "n": 1e400\n}\n');
+  });
+
   it('show: the body as it came, and each answer', async () => {
     ctx = await testContext({ output: 'json' });
     createEventsView(ctx).show(entry({}));
@@ -391,7 +414,37 @@ describe('the events view', () => {
     expect(ctx.stdout.records[0]).toMatchObject({ body: '{"a":1}', body_base64: gz.toString('base64') });
     ctx = await testContext();
     createEventsView(ctx).show(compressed);
-    expect(ctx.stdout.text).toContain('Body (sent as gzip, shown decoded)\n{"a":1}\n');
+    expect(ctx.stdout.text).toContain('Body (sent as gzip, shown decoded)\n{\n  "a": 1\n}\n');
+  });
+});
+
+describe('times: local, the zone said once, the same in the listener and the journal views', () => {
+  const at = new Date('2026-11-29T14:55:54.123Z');
+
+  it("the listener's lines in local time, and its Ready block names the zone", async () => {
+    ctx = await testContext({ env: { TZ: 'Europe/Paris' } });
+    ctx.now = () => at;
+    const view = createListenView(ctx, { verbose: false });
+    view.ready({
+      url: 'http://127.0.0.1:4747/x',
+      secret: 'whsec_x',
+      secretSource: 'dev',
+      targets: [],
+      forward: [],
+      skipVerify: false,
+    });
+    view.received(request({ receivedAt: at }));
+    view.forwarded(request({ receivedAt: at }), { target: 'http://localhost:3000/x', status: 200, latency_ms: 1 });
+    view.flush();
+    expect(ctx.stderr.text).toMatch(/\n {2}Times: {10}local, Europe\/Paris, UTC\+01:00 /);
+    const lines = ctx.stdout.text.trim().split('\n');
+    expect(lines.map((line) => line.slice(0, 21))).toEqual(['2026-11-29 15:55:54  ', '2026-11-29 15:55:54  ']);
+  });
+
+  it('events show: the same local time, with its zone', async () => {
+    ctx = await testContext({ env: { TZ: 'Europe/Paris' } });
+    createEventsView(ctx).show(entry({}));
+    expect(ctx.stdout.text).toContain('received 2026-11-29 15:55:54 (Europe/Paris, UTC+01:00)');
   });
 });
 

@@ -1,19 +1,19 @@
 import { access, constants, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { resolveSecret } from '../../config/secret.js';
 import { CHECK_GROUPS, type CheckGroup } from '../../core/check/groups.js';
 import { DEFAULT_EXPECT_REJECT } from '../../core/check/judge.js';
 import { runChecks, type CheckReport } from '../../core/check/run.js';
 import { createSender } from '../../core/send.js';
 import { splitCredentials } from '../../core/trigger/request.js';
-import { failure, usageError } from '../../errors.js';
+import { failure, interrupted, usageError } from '../../errors.js';
 import { Failure } from '../../failure.js';
-import { printCheckReport, type CheckRun } from '../../ui/check.js';
+import { printCheckReport, printCheckStart, type CheckRun } from '../../ui/check.js';
 import { junitXml } from '../../ui/junit.js';
 import { userAgent } from '../api.js';
 import type { Action } from '../define.js';
 import { httpUrl, maskPassword } from '../parsers.js';
 import type { CheckSpecs } from './index.js';
+import { signingSecret } from '../secret.js';
 
 /** `datachonk check <url>`: probe an endpoint; exit 0 when nothing failed, 1 when something did. */
 const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) => {
@@ -21,9 +21,13 @@ const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) =
   const target = splitCredentials(endpointUrl(url!));
   const groups = selectedGroups(flags.only, flags.skip);
   if (flags.junit) await checkWritable(flags.junit);
-  const { secret, source } = await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
+  const { secret, source } = await signingSecret(ctx, flags.secret);
   // Two requests per probe at most (a duplicate sent at once), four probes at a time: no queueing in the pool.
   const sender = createSender({ connections: 8, clock: ctx.monotonic });
+  printCheckStart(ctx, { url: target.shownUrl ?? target.url, groups: [...groups], secretSource: source });
+  // Ctrl-C: no check is started after it, those in flight finish, and the summary says what ran.
+  let stoppedBy: string | undefined;
+  void ctx.waitForShutdown().then((signal) => (stoppedBy = signal));
   const report = await runChecks(
     {
       ...target,
@@ -37,7 +41,7 @@ const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) =
       timeoutMs: flags.timeout,
       slowMs: flags.slow,
     },
-    { sender, clock: ctx.monotonic, now: ctx.now, concurrency: 4 },
+    { sender, clock: ctx.monotonic, now: ctx.now, concurrency: 4, interrupted: () => stoppedBy !== undefined },
   ).finally(() => sender.close());
   const expectReject = flags.expectReject.length ? flags.expectReject : DEFAULT_EXPECT_REJECT;
   const run: CheckRun = {
@@ -50,6 +54,10 @@ const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) =
   };
   printCheckReport(ctx, report, run);
   if (flags.junit) await writeFile(flags.junit, junitXml(report, run));
+  if (stoppedBy)
+    throw interrupted(
+      `interrupted (${stoppedBy}): ${report.results.length} of ${report.planned} checks ran, ${report.notRun.length} did not`,
+    );
   if (report.stopped) throw stoppedFailure(report, source);
   const failed = report.results.filter((r) => r.status === 'fail').length;
   if (failed > 0)

@@ -6,7 +6,7 @@ import { failure, usageError } from '../../errors.js';
 import { Failure, isFailure } from '../../failure.js';
 import { API_KEY_ENV, API_URL_ENV } from '../../config/credentials.js';
 import { DEFAULT_EMULATOR_URL, EMULATOR_FILE } from '../../defaults.js';
-import { deliverySchema } from '../../core/api/schemas.js';
+import { deliverySchema, type Delivery } from '../../core/api/schemas.js';
 import { buildPayload } from '../../core/events/build.js';
 import { newEventId } from '../../core/events/payload.js';
 import { planPayloads } from '../../core/trigger/plan.js';
@@ -106,10 +106,30 @@ export const emit: Action<EmitSpecs> = async (ctx, { args: [event], options: fla
         `subscribe one first: datachonk webhooks create --url <your endpoint> --events ${result.event}, or run datachonk listen --register`,
       );
     }
+    const failed = result.deliveries.filter((d) => !d.ok && !chaosMade(d));
+    if (failed.length > 0) throw deliveriesFailed(result.event, failed, result.deliveries.length);
   } finally {
     await client.close();
   }
 };
+
+/** A failure the emulator's chaos made on purpose (`fail`, `timeout`): not the app's doing. */
+const chaosMade = (d: Delivery) => Boolean(d.chaos?.some((what) => what === 'fail' || what === 'timeout'));
+
+/** Exit 1 for deliveries the app failed: which webhook, and what it answered (a status, or why there was none). */
+function deliveriesFailed(event: string, failed: readonly Delivery[], total: number): Error {
+  const said = (d: Delivery) =>
+    d.status === null ? `${d.webhook_id}: ${d.error ?? 'no answer'}` : `${d.webhook_id} answered ${d.status}`;
+  const shown = failed.slice(0, 3).map(said).join('; ') + (failed.length > 3 ? `; and ${failed.length - 3} more` : '');
+  const unauthorized = failed.some((d) => d.status === 401 || d.status === 403);
+  return failure(
+    `${failed.length} of ${total} deliver${total === 1 ? 'y' : 'ies'} of ${event} failed: ${shown}`,
+    (unauthorized
+      ? "a 401 or 403 most often means the app verifies with another secret than the webhook's (set it with datachonk webhooks create --secret); "
+      : '') +
+      `datachonk webhooks deliveries ${failed[0]!.webhook_id} lists every attempt, and the emulator retries on its schedule`,
+  );
+}
 
 const chaosResultSchema = z.object({
   webhook_id: z.string(),

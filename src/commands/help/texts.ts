@@ -146,6 +146,10 @@ const environment: Topic = {
             'colours even when not on a terminal: `1`, `2` or `3` for 16, 256 or 16 million colours; `0` or `false` turns them off. Wins over NO_COLOR',
           ],
           [
+            'TZ',
+            "the time zone of the times the listener, `events list` and `events show` print (default: the system's); `--json` gives UTC",
+          ],
+          [
             'TERM, COLORTERM',
             'how many colours a terminal shows: `TERM=dumb`, none; a TERM with `256`, 256; `COLORTERM=truecolor` or `24bit`, 16 million',
           ],

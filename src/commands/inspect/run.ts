@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { resolveSecret } from '../../config/secret.js';
 import { JOURNAL_FILE, LISTENERS_DIR } from '../../defaults.js';
 import { runningListeners } from '../../core/listen/presence.js';
 import { isAlive } from '../../core/processes.js';
@@ -8,13 +7,14 @@ import { showInspectorReady } from '../../ui/inspect.js';
 import { userAgent } from '../api.js';
 import type { Action } from '../define.js';
 import type { InspectSpecs } from './index.js';
+import { signingSecret } from '../secret.js';
 
 /**
  * `datachonk inspect`: the web inspector over the journal, without a listener of its own. Replays and
  * edits go through the listener running on this machine (the latest started), when there is one.
  */
 const inspect: Action<InspectSpecs> = async (ctx, { options }) => {
-  const { secret, source } = await resolveSecret(options.secret, ctx.env, ctx.paths.configFile);
+  const { secret, source } = await signingSecret(ctx, options.secret);
   const listenersDir = join(ctx.paths.stateDir, LISTENERS_DIR);
   const listenUrl = async () =>
     (await runningListeners(listenersDir, isAlive)).sort((a, b) => b.started_at.localeCompare(a.started_at))[0]?.url;

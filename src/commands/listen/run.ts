@@ -4,7 +4,7 @@ import type { Context } from '../../context.js';
 import { failure, usageError } from '../../errors.js';
 import { generateSecret } from '../../config/config-file.js';
 import { resolveApiSettings } from '../../config/credentials.js';
-import { knownSecrets, resolveSecret, type ResolvedSecret } from '../../config/secret.js';
+import { knownSecrets, type ResolvedSecret } from '../../config/secret.js';
 import type { OtherSecret } from '../../core/signing/diagnose.js';
 import {
   DEFAULT_TRIGGER_URL,
@@ -37,10 +37,11 @@ import type { Action } from '../define.js';
 import { requireCloudflared } from '../tunnel/run.js';
 import type { ListenOptions, ListenSpecs } from './index.js';
 import { isAlive } from '../../core/processes.js';
+import { signingSecret } from '../secret.js';
 
 /** `datachonk listen`: receive, verify, show, journal and forward webhooks until Ctrl-C. */
 const listen: Action<ListenSpecs> = async (ctx, { options }) => {
-  const resolved = await resolveSecret(options.secret[0], ctx.env, ctx.paths.configFile);
+  const resolved = await signingSecret(ctx, options.secret[0]);
   if (options.printSecret) return printResult(ctx, resolved.secret, { secret: resolved.secret });
   // During a rotation, `--secret new --secret old`: either verifies, and both are the app's.
   const appSecrets = [resolved.secret, ...options.secret.slice(1)];

@@ -7,7 +7,7 @@ import { isAlive } from '../../core/processes.js';
 import { chooseDestination, type Destination } from '../../core/trigger/destination.js';
 import { READER_GONE } from '../../shutdown.js';
 import { failure, interrupted, usageError } from '../../errors.js';
-import { resolveSecret } from '../../config/secret.js';
+import { secretSourceOf } from '../../config/secret.js';
 import { buildPayload, compileRecipe, type SerializedEvent } from '../../core/events/build.js';
 import { newEventId } from '../../core/events/payload.js';
 import { pickDelay } from '../../core/trigger/order.js';
@@ -24,6 +24,7 @@ import { createTriggerView, type ScenarioHeader } from '../../ui/trigger.js';
 import { userAgent } from '../api.js';
 import type { Action } from '../define.js';
 import type { TriggerOptions, TriggerSpecs } from './index.js';
+import { signingSecret } from '../secret.js';
 
 /** What one run sends. */
 export interface Batch {
@@ -123,8 +124,7 @@ async function eventBatch(
 }
 
 async function requestMaker(ctx: Context, flags: TriggerOptions, destination: Destination): Promise<RequestMaker> {
-  const { secret } =
-    flags.signature === 'missing' ? { secret: '' } : await resolveSecret(flags.secret, ctx.env, ctx.paths.configFile);
+  const { secret } = flags.signature === 'missing' ? { secret: '' } : await signingSecret(ctx, flags.secret);
   // A user name and password in the URL go as Basic authorization, and are never shown (the password masked).
   const target = splitCredentials(destination.url);
   const options = {
@@ -144,7 +144,13 @@ async function sendBatch(
 ): Promise<void> {
   const { batch, flags, destination } = run;
   const dryRun = flags.dryRun ? batch.dryRun() : undefined;
-  const view = await createTriggerView(ctx, { total: dryRun?.length ?? batch.total, destination, dryRun: !!dryRun });
+  const signedWith = flags.signature === 'missing' ? 'unsigned' : secretSourceOf(flags.secret, ctx.env);
+  const view = await createTriggerView(ctx, {
+    total: dryRun?.length ?? batch.total,
+    destination,
+    dryRun: !!dryRun,
+    signedWith,
+  });
   if (batch.scenario) view.scenario(batch.scenario);
   if (dryRun) {
     for (const request of dryRun) view.dryRun(request, toCurl(request));

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { failure, usageError } from '../../errors.js';
-import { knownSecrets, resolveSecret, type ResolvedSecret } from '../../config/secret.js';
+import { knownSecrets, SECRET_ENV, type ResolvedSecret } from '../../config/secret.js';
 import { diagnoseSignature, type SignatureDiagnosis } from '../../core/signing/diagnose.js';
 import { verify as verifyBody } from '../../core/signing/signature.js';
 import { printResult, verdict } from '../../ui/output.js';
@@ -9,6 +9,7 @@ import { multiline, writeLine } from '../../ui/style.js';
 import type { Context } from '../../context.js';
 import type { Action, OptionValues } from '../define.js';
 import { readBody } from '../read-body.js';
+import { signingSecret } from '../secret.js';
 import type { VerifySpecs } from './index.js';
 
 /**
@@ -16,8 +17,10 @@ import type { VerifySpecs } from './index.js';
  * comes from the signature diagnosis (core/signing/diagnose.ts), in --json as `reason`, in full with --explain.
  */
 const verify: Action<VerifySpecs> = async (ctx, { options }) => {
-  const resolved = await resolveSecret(options.secret, ctx.env, ctx.paths.configFile);
-  const body = await readBody(ctx, options.file);
+  const noBody = !options.file && Boolean(ctx.stdin.isTTY);
+  if (options.signature === undefined || noBody) throw whatVerifyNeeds({ signature: !options.signature, body: noBody });
+  const resolved = await signingSecret(ctx, options.secret);
+  const body = await readBody(ctx, options.file, () => whatVerifyNeeds({ signature: false, body: true }));
   const expectedBody = options.expectedBody === undefined ? undefined : await readExpected(options.expectedBody);
   const result = verifyBody(resolved.secret, body, options.signature);
   if (result.ok) {
@@ -41,6 +44,21 @@ const verify: Action<VerifySpecs> = async (ctx, { options }) => {
   else if (ctx.output === 'pretty' && difference.length > 0) writeLine(ctx.stderr, multiline(difference.join('\n')));
   throw failure(`invalid signature: ${cause}`, hint);
 };
+
+/** What verify needs (the body, the signature, the secret), what of it is missing, and a verify that runs. */
+function whatVerifyNeeds(missing: { signature: boolean; body: boolean }): Error {
+  const lacks = [missing.body && 'no body', missing.signature && 'no --signature'].filter(Boolean).join(' and ');
+  return usageError(
+    `verify needs the body, its signature and the secret: ${lacks} given`,
+    [
+      'the body: --file <path>, or piped on stdin (the raw bytes received, before any JSON parsing)',
+      'the signature: --signature sha256=… (the x-datachonk-signature header received)',
+      `the secret: --secret <secret>, else $${SECRET_ENV}, else the local dev secret`,
+      'for example:',
+      `  printf '{"id":1}' | datachonk verify --secret whsec_test --signature "$(printf '{"id":1}' | datachonk sign --secret whsec_test)"`,
+    ].join('\n'),
+  );
+}
 
 function alsoSecrets(values: readonly string[]) {
   return values.map((secret, i) => ({

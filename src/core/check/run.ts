@@ -38,6 +38,8 @@ export interface CheckWorld {
   now: () => Date;
   /** Probes in flight at once (a duplicate sent at once counts one). */
   concurrency?: number;
+  /** True once the user asked to stop (Ctrl-C): no probe is started after, those in flight finish. */
+  interrupted?: () => boolean;
 }
 
 /** One request of a probe and what came of it. */
@@ -69,6 +71,8 @@ export interface CheckReport {
   /** The checks asked for (more than the results when the run stopped early). */
   planned: number;
   stopped?: { reason: StopReason; result: CheckResult; suspects?: string[] } | undefined;
+  /** The user stopped the run (Ctrl-C): the results are those of the checks that ran. */
+  interrupted?: true | undefined;
   /** The checks asked for that did not run (the run stopped first), in order. */
   notRun: { group: CheckGroup; check: string }[];
   durationMs: number;
@@ -91,9 +95,10 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
   const first = await send(probes[0]!);
   let stopped = stopAtFirst(probes[0]!, first);
   done.set(probes[0]!, stopped?.result ?? first);
+  const interrupted = () => world.interrupted?.() === true;
   if (!stopped) {
     await eachBounded(probes.slice(1), world.concurrency ?? 4, async (probe) => {
-      if (stopped) return;
+      if (stopped || interrupted()) return;
       const result = await send(probe);
       done.set(probe, result);
       // Refused after the first answer: it went down (did a request crash it?). Send nothing more.
@@ -103,17 +108,19 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
   }
   if (stopped?.reason === 'went-down') stopped = { ...stopped, suspects: suspects(done) };
   const results = reported.flatMap((probe) => done.get(probe) ?? []);
-  if (!stopped && settings.groups.has('latency')) results.push(latencyResult([...done.values()], settings));
+  const cut = Boolean(stopped) || interrupted();
+  if (!cut && settings.groups.has('latency')) results.push(latencyResult([...done.values()], settings));
   const notRun: CheckReport['notRun'] = reported
     .filter((probe) => !done.has(probe))
     .map(({ group, name }) => ({ group, check: name }));
-  if (stopped && settings.groups.has('latency')) notRun.push({ group: 'latency', check: 'answer-time' });
+  if (cut && settings.groups.has('latency')) notRun.push({ group: 'latency', check: 'answer-time' });
   return {
     url: settings.shownUrl ?? settings.url,
     results,
     planned,
     notRun,
     ...(stopped ? { stopped } : {}),
+    ...(interrupted() ? { interrupted: true as const } : {}),
     durationMs: world.clock() - started,
   };
 }

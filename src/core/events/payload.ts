@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Failure, type PayloadSource } from '../../failure.js';
+import { findJsonSyntaxError } from '../json-syntax.js';
 import { isJsonObject, parseJson, RawNumber, type Json, type JsonObject } from '../lossless-json.js';
 import { EVENT_TYPES, isEventType, suggestEventType, type EventType } from './catalogue.js';
 
@@ -46,7 +47,8 @@ export function parseJsonObject(text: string, source: PayloadSource, path?: stri
   try {
     value = parseJson(text);
   } catch (error) {
-    throw new Failure('json-invalid', { source, path, detail: (error as Error).message });
+    const at = findJsonSyntaxError(text);
+    throw new Failure('json-invalid', { source, path, detail: (error as Error).message, at });
   }
   if (!isJsonObject(value)) throw new Failure('payload-not-object', { source, path });
   return value;

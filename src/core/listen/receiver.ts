@@ -55,6 +55,8 @@ export interface ReceivedRequest {
   readonly url: string;
   readonly headers: IncomingMessage['headers'];
   readonly bodyBytes: number;
+  /** The bytes received, as they came (for `listen --verbose`). */
+  readonly body: Buffer;
   readonly verification: Verification | undefined;
   readonly event?: string | undefined;
   readonly eventId?: string | undefined;
@@ -155,7 +157,7 @@ async function handle(state: ReceiverState, req: IncomingMessage, res: ServerRes
     };
     const decision = refused ?? decideBody(head, body!, state.options);
     const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-    const request = receivedRequest(arrival, decision, bytes.length);
+    const request = receivedRequest(arrival, decision, bytes);
     // Every request is journalled before it is answered or forwarded, refused ones too (a GET,
     // another path, a body too large): a crash loses nothing, and events list shows what came.
     await journal(state, requestRecord(request, decision, bytes, req.rawHeaders));
@@ -174,7 +176,7 @@ async function handle(state: ReceiverState, req: IncomingMessage, res: ServerRes
 type Arrival = Pick<ReceivedRequest, 'rid' | 'receivedAt' | 'method' | 'url' | 'headers'>;
 
 /** The request as reported and journalled: made once, from what was received and decided. */
-function receivedRequest(arrival: Arrival, decision: Decision, bodyBytes: number): ReceivedRequest {
+function receivedRequest(arrival: Arrival, decision: Decision, body: Buffer): ReceivedRequest {
   // Written out rather than spread: one shape for every request, and cheaper on the request path.
   const { rid, receivedAt, method, url, headers } = arrival;
   const payload = decision.verdict === 'accept' ? decision.envelope : undefined;
@@ -186,7 +188,8 @@ function receivedRequest(arrival: Arrival, decision: Decision, bodyBytes: number
     method,
     url,
     headers,
-    bodyBytes,
+    bodyBytes: body.length,
+    body,
     verification: decision.verification,
     event: named?.event,
     eventId: named?.id,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Failure, type ScenarioIssue } from '../../failure.js';
 import { closestName, isEventType, suggestEventType, type EventType } from '../events/catalogue.js';
 import { parseOverridePath } from '../events/payload.js';
+import { describeJsonSyntaxError, findJsonSyntaxError } from '../json-syntax.js';
 import { isJsonObject, keepsText, RawNumber, type Json, type JsonObject } from '../lossless-json.js';
 
 // A scenario: a sequence of events that belong together (one chonk created, generated, pushed),
@@ -138,6 +139,10 @@ export function parseScenario(text: string, origin: { file: string; builtIn: boo
       issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)).slice(0, MAX_ISSUES),
     });
   };
+  // A .json file is read as JSON: YAML's words for a JSON mistake ("Flow map must end with a }") lead nowhere.
+  const jsonError = /\.json$/i.test(origin.file) ? findJsonSyntaxError(text) : undefined;
+  if (jsonError)
+    fail([{ path: '', message: `not valid JSON: ${describeJsonSyntaxError(jsonError, { short: true })}` }]);
   // "… at line 3, column 9": the line is said apart.
   if (doc.errors.length > 0)
     fail(
