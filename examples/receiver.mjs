@@ -1,9 +1,7 @@
 // A DataChonk webhook receiver in plain Node: node:http, no dependencies. Run it: node receiver.mjs
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 
 /** An HTTP server that takes DataChonk's signed POSTs at /webhooks/datachonk. */
 export function createReceiver({ secret, log = console.log }) {
@@ -44,19 +42,12 @@ function signedWith(secret, body, header) {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-// As a program: the secret from DATACHONK_WEBHOOK_SECRET, else the local dev secret that `datachonk listen` and
-// `trigger` use (made on first use, kept in ~/.config/datachonk/config.json; `listen --print-secret` prints it).
+// As a program: the secret from DATACHONK_WEBHOOK_SECRET; for the local dev secret that `datachonk listen` and
+// `trigger` use by default: DATACHONK_WEBHOOK_SECRET=$(datachonk listen --print-secret) node receiver.mjs
 if (process.argv[1] && realpathSync(process.argv[1]) === import.meta.filename) {
-  const config =
-    process.env.XDG_CONFIG_HOME || (process.platform === 'win32' ? process.env.APPDATA : join(homedir(), '.config'));
-  let secret = process.env.DATACHONK_WEBHOOK_SECRET;
-  try {
-    secret ||= JSON.parse(readFileSync(join(config, 'datachonk', 'config.json'), 'utf8')).dev_secret;
-  } catch {
-    // no config file yet: said below
-  }
+  const secret = process.env.DATACHONK_WEBHOOK_SECRET;
   if (!secret) {
-    console.error('No secret: set DATACHONK_WEBHOOK_SECRET, or run `datachonk listen` once to make the dev secret');
+    console.error('No secret: run it as DATACHONK_WEBHOOK_SECRET=$(datachonk listen --print-secret) node receiver.mjs');
     process.exit(1);
   }
   const server = createReceiver({ secret }).listen(Number(process.env.PORT || 3000), () =>

@@ -58,9 +58,9 @@ async function listening(program: Program): Promise<string> {
 }
 
 describe('node examples/receiver.mjs', () => {
-  it("verifies with the local dev secret that `datachonk` made: a bare `trigger`'s events get 200", async () => {
-    await runCli(['listen', '--print-secret'], { home: t.home });
-    const url = await listening(receiverProgram());
+  it("verifies with the local dev secret, as the README runs it: trigger's events get 200, another secret's 401", async () => {
+    const secret = (await runCli(['listen', '--print-secret'], { home: t.home })).stdout.trim();
+    const url = await listening(receiverProgram({ DATACHONK_WEBHOOK_SECRET: secret }));
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhooks\/datachonk$/);
     const sent = await runCli(['trigger', 'generation.completed', '--url', url], { home: t.home });
     expect(sent.code, sent.stderr).toBe(0);
@@ -79,11 +79,11 @@ describe('node examples/receiver.mjs', () => {
     expect((await runCli(['trigger', 'push.completed', '--url', url], { home: t.home })).code).toBe(1);
   });
 
-  it('without a secret anywhere, says how to get one and exits 1', async () => {
+  it('without DATACHONK_WEBHOOK_SECRET, says how to run it and exits 1', async () => {
     const started = await receiverProgram().started;
     expect(started).toEqual({
       code: 1,
-      stderr: 'No secret: set DATACHONK_WEBHOOK_SECRET, or run `datachonk listen` once to make the dev secret\n',
+      stderr: 'No secret: run it as DATACHONK_WEBHOOK_SECRET=$(datachonk listen --print-secret) node receiver.mjs\n',
     });
   });
 });

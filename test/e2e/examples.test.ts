@@ -27,6 +27,8 @@ import {
 /** Examples not run (the command, without its comment), and why. */
 const NOT_RUN: Readonly<Record<string, string>> = {
   'npm install': "installs the clone's dependencies from the npm registry; `npm ci` did, before these tests",
+  'DATACHONK_WEBHOOK_SECRET=$(datachonk listen --print-secret) node examples/receiver.mjs':
+    "the README's receiver on port 3000: test/readme/webhooks.test.ts runs it behind startListener, test/e2e/demo-cli.test.ts as a program; here your app is the test's, on port 0",
   'npm install -g .':
     "installs into npm's global prefix (and takes a minute); the package test installs the packed tarball",
 };

@@ -88,7 +88,8 @@ describe('into a pipe its reader closes', () => {
     child.stdout.destroy();
     release();
     expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    // Which secret it signs with, said before it sent (stderr is still read); nothing after.
+    expect(stderr).toBe('Signing with the local dev secret (the one `datachonk listen` verifies with by default)\n');
     // The third delivery's line found no reader: no fourth request.
     expect(app.requests).toHaveLength(3);
   });

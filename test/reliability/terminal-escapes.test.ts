@@ -93,8 +93,8 @@ describe('nothing from outside reaches a terminal raw (the built binary)', () =>
       const show = await cli(['events', 'show', id]);
       expect(show.code, show.stderr).toBe(0);
       expectClean(show.stdout, show.stderr);
-      // The body keeps its layout: the JSON's own escapes (\n, \t, \u001b) are text already, and stay.
-      expect(show.stdout).toContain('"chonk_name":"\\u001b]0;pwned\\u0007\\u001b[2J');
+      // The body, pretty-printed, keeps its layout: the JSON's own escapes (\n, \t, \u…) stay escapes.
+      expect(show.stdout).toContain('"chonk_name": "\\u001b]0;pwned\\u0007\\u001b[2J');
       expect(show.stdout).toContain('\\u009b31m\\u202e');
       expect(show.stdout).toContain(`x-evil: ${HEADER_SHOWN}`);
     }
