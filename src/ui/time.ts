@@ -15,10 +15,16 @@ export function localClock(env: Env): LocalClock {
   const format = formatter(env.TZ);
   const parts = (date: Date) =>
     Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value])) as Record<string, string>;
+  // The listener prints two times per event; formatting one costs about 5 µs, so a second is formatted once.
+  let last = { second: NaN, text: '' };
   return {
     time(date) {
-      const p = parts(date);
-      return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+      const second = Math.floor(date.getTime() / 1000);
+      if (second !== last.second) {
+        const p = parts(date);
+        last = { second, text: `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}` };
+      }
+      return last.text;
     },
     zone(date) {
       const offset = parts(date).timeZoneName!.replace(/^GMT$/, 'GMT+00:00').replace(/^GMT/, 'UTC');
