@@ -32,6 +32,7 @@ function waitForShutdown(): Promise<string> {
   stopWatching ??= watchReader({
     spawn,
     pid: process.pid,
+    platform: process.platform,
     stdoutIsPipe: isPipe(1),
     onGone: () => shutdown.request(READER_GONE),
   });

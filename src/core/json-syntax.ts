@@ -1,6 +1,6 @@
 // Where a JSON text goes wrong, as a person finds it: a line, a column and what was expected there.
 // JSON.parse says a byte position at best (and on Node 20 often only quotes the text), so a text it
-// refused is scanned again here. Only run on a text JSON.parse refused; no recursion, as deep as it.
+// refused is scanned again here. Only run on a text JSON.parse refused; no recursion, so as deep as it goes.
 
 /** A JSON syntax error: 1-based line and column (in UTF-16 code units), the problem, and its line. */
 export interface JsonSyntaxError {
@@ -48,11 +48,13 @@ class Scanner {
     }
   }
 
-  /** One value, or the opening of an array or object (and its first key). */
+  /** One value: a scalar, or the openings of arrays and objects (with their first keys) down to one. */
   private value(): Found {
-    this.space();
-    const ch = this.text[this.i];
-    if (ch === '{' || ch === '[') {
+    // A loop, not a call per opening: a text 100,000 arrays deep is scanned as JSON.parse reads it.
+    for (;;) {
+      this.space();
+      const ch = this.text[this.i];
+      if (ch !== '{' && ch !== '[') break;
       this.stack.push(ch);
       this.i++;
       this.space();
@@ -61,9 +63,10 @@ class Scanner {
         this.i++;
         return undefined;
       }
-      return ch === '{' ? this.key() || this.value() : this.value();
+      const problem = ch === '{' ? this.key() : undefined;
+      if (problem) return problem;
     }
-    if (ch === '"') return this.string();
+    if (this.text[this.i] === '"') return this.string();
     for (const pattern of [NUMBER, LITERAL]) {
       pattern.lastIndex = this.i;
       if (pattern.test(this.text)) {

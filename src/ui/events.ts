@@ -1,3 +1,4 @@
+import { shownHeaderValue } from '../core/headers.js';
 import type { Context } from '../context.js';
 import { decodeBody } from '../core/listen/content-coding.js';
 import { isRejected, type JournalEntry } from '../core/listen/journal.js';
@@ -164,7 +165,9 @@ function showBlock(c: Painter, entry: JournalEntry, body: ReturnType<typeof body
         ]
       : []),
     shown`\n${c.bold('Headers')}`,
-    ...Object.entries(r.headers).map(([name, value]) => shown`  ${c.cyan(name)}: ${String(value)}`),
+    ...Object.entries(r.headers).map(
+      ([name, value]) => shown`  ${c.cyan(name)}: ${shownHeaderValue(name, String(value))}`,
+    ),
     shown`\n${c.bold('Body')}${body.note ? c.dim(` (${body.note})`) : ''}`,
     multiline(prettyBody(body.text)),
     shown`\n${c.bold('Responses')}`,

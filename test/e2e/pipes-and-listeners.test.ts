@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cliEnv, homePerTest, listeningUrl, runCli, startCli } from '../helpers/cli.js';
 import { windows } from '../helpers/platform.js';
@@ -57,6 +59,17 @@ describe.skipIf(windows)('into `| head`', () => {
     expect(run.stdout.split('\n')[1]).toMatch(/^\{"type":"request"/);
     expect(run.stdout).toContain('status 0\n');
     expect(app.requests).toHaveLength(1);
+  });
+  it('check | head -1 still runs every check: its exit code and --junit report are the verdict', async () => {
+    const app = t.opened(await startRecordingServer());
+    const report = join(t.home, 'report.xml');
+    const run = await bash(
+      `eval "$DATACHONK check ${app.url} --only delivery --junit ${report}" | head -1; echo "status \${PIPESTATUS[0]}"`,
+    );
+    expect(run.stdout).toMatch(/^Checking .*\nstatus 0\n$/);
+    expect(run.stderr).toBe('');
+    // Every delivery check ran and is in the report: the reader going away stopped nothing.
+    expect((await readFile(report, 'utf8')).match(/<testcase /g)).toHaveLength(app.requests.length);
   });
 });
 

@@ -108,6 +108,22 @@ describe('listen command', () => {
     });
   });
 
+  it('events resend --to http://user:pass@…: Basic authorization in place of the received one, the password never shown', async () => {
+    app = await startRecordingServer();
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_old' });
+    const sender = await testContext({ output: 'json' });
+    contexts.push(sender);
+    await trigger(sender, 'chonk.deleted', { url, secret: 'whsec_old', header: ['Authorization: Bearer from-sender'] });
+    await stop();
+    const { id } = sender.stdout.records[0] as { id: string };
+
+    const resender = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)() };
+    const to = app.origin.replace('://', '://ci:s3cret@');
+    await run(resender, ['events', 'resend', id, '--to', to]);
+    expect(app.requests.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from('ci:s3cret').toString('base64')}`);
+    expect(resender.stdout.text + resender.stderr.text).not.toContain('s3cret');
+  });
+
   it('events resend of an event that went nowhere asks for --to', async () => {
     const { ctx, url, stop } = await runListen({});
     const sender = await testContext({ output: 'json' });

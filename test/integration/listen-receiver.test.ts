@@ -652,7 +652,7 @@ describe('journal', () => {
     const [entry] = (await readJournal(file)).entries;
     const sender = createSender({});
     try {
-      await resend(entry!.request, [app.url], { timeoutMs: 5000, sender });
+      await resend(entry!.request, [{ url: app.url }], { timeoutMs: 5000, sender });
     } finally {
       await sender.close();
     }

@@ -34,6 +34,13 @@ describe('findJsonSyntaxError', () => {
       expect(findJsonSyntaxError(text), text).toBeUndefined();
   });
 
+  it('scans a text nested 100,000 deep, as JSON.parse reads it, without overflowing the stack', () => {
+    const deep = (open: string, close: string) => `${open.repeat(100_000)}1${close.repeat(100_000)}`;
+    expect(findJsonSyntaxError(deep('[', ']'))).toBeUndefined();
+    expect(findJsonSyntaxError(deep('{"a":', '}'))).toBeUndefined();
+    expect(findJsonSyntaxError('['.repeat(100_000))).toMatchObject({ line: 1, column: 100_001 });
+  });
+
   it('agrees with JSON.parse on a fixture broken at random, a thousand times', () => {
     const fixture = readFileSync(new URL('../../fixtures/generation.completed.json', import.meta.url), 'utf8');
     const random = seededRandom(7);

@@ -709,6 +709,17 @@ describe('what came from outside is shown escaped, in every view', () => {
     expect(ours(ctx.stdout.text).match(/\\x1b\]0;pwned/g)).toHaveLength(6);
   });
 
+  it('events show: Authorization and Cookie values are masked (the journal keeps them for resend; --json too)', async () => {
+    ctx = await coloured();
+    const headers = { authorization: 'Bearer tok_secret', cookie: 'session=abc', 'x-other': 'shown' };
+    createEventsView(ctx).show(entry({ headers }, []));
+    const shownText = ours(ctx.stdout.text);
+    expect(shownText).toContain('authorization: Bearer ***');
+    expect(shownText).toContain('cookie: ***');
+    expect(shownText).toContain('x-other: shown');
+    expect(shownText).not.toMatch(/tok_secret|abc/);
+  });
+
   it('events show --json and events list: escaped, the table still lined up', async () => {
     ctx = await coloured('json');
     createEventsView(ctx).show(entry({ event: EVIL, body: Buffer.from(EVIL).toString('base64') }));

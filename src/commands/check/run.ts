@@ -13,6 +13,7 @@ import { userAgent } from '../api.js';
 import type { Action } from '../define.js';
 import { httpUrl, maskPassword } from '../parsers.js';
 import type { CheckSpecs } from './index.js';
+import { READER_GONE } from '../../shutdown.js';
 import { signingSecret } from '../secret.js';
 
 /** `datachonk check <url>`: probe an endpoint; exit 0 when nothing failed, 1 when something did. */
@@ -25,9 +26,10 @@ const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) =
   // Two requests per probe at most (a duplicate sent at once), four probes at a time: no queueing in the pool.
   const sender = createSender({ connections: 8, clock: ctx.monotonic });
   printCheckStart(ctx, { url: target.shownUrl ?? target.url, groups: [...groups], secretSource: source });
-  // Ctrl-C: no check is started after it, those in flight finish, and the summary says what ran.
+  // Ctrl-C: no check is started after it, those in flight finish, and the summary says what ran. The reader
+  // of stdout gone (`check … | head -1`) stops nothing: the checks' verdict (and --junit) is still wanted.
   let stoppedBy: string | undefined;
-  void ctx.waitForShutdown().then((signal) => (stoppedBy = signal));
+  void ctx.waitForShutdown().then((signal) => (stoppedBy = signal === READER_GONE ? undefined : signal));
   const report = await runChecks(
     {
       ...target,

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { Context } from '../../context.js';
 import { failure, interrupted } from '../../errors.js';
-import { knownSecrets, resolveSecret } from '../../config/secret.js';
+import { knownSecrets } from '../../config/secret.js';
+import { READER_GONE } from '../../shutdown.js';
+import { signingSecret } from '../secret.js';
 import { DEFAULT_LISTEN_PATH, JOURNAL_FILE, LISTENERS_DIR, RECEIVER_DEFAULTS } from '../../defaults.js';
 import { headerValue } from '../../core/headers.js';
 import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../../core/listen/forward.js';
@@ -61,8 +63,9 @@ async function runDemo(ctx: Context, options: DemoOptions, parts: DemoParts): Pr
   // Handlers first: a Ctrl-C during setup or the scenario must reach them.
   const stopRequested = ctx.waitForShutdown();
   let stoppedBy: string | undefined;
-  void stopRequested.then((signal) => (stoppedBy = signal));
-  const resolved = await resolveSecret(undefined, ctx.env, ctx.paths.configFile);
+  // The reader of stdout gone (`demo --exit | head`) does not stop the scenario: its verdict is still the exit code.
+  void stopRequested.then((signal) => (stoppedBy = signal === READER_GONE && options.exit ? undefined : signal));
+  const resolved = await signingSecret(ctx, undefined);
   const view = createDemoView(ctx);
   const setup = { secret: resolved.secret, source: resolved.source, view, parts, announceStop: !options.exit };
   const loop = await startLoop(ctx, setup);

@@ -4,7 +4,8 @@ import { failure, interrupted as interruptedError, usageError } from '../../erro
 import { JOURNAL_FILE } from '../../defaults.js';
 import { findEntry, isRejected, JournalWriter, readJournal, type JournalEntry } from '../../core/listen/journal.js';
 import { filterEntries } from '../../core/listen/query.js';
-import { resend as resendEntry } from '../../core/listen/resend.js';
+import { resend as resendEntry, type ResendTarget } from '../../core/listen/resend.js';
+import { basicAuthorization, urlCredentials } from '../../core/url-credentials.js';
 import { forwardUrl, parseTarget } from '../../core/listen/targets.js';
 import { createSender } from '../../core/send.js';
 import { appReplyCause } from '../../core/app-reply.js';
@@ -182,9 +183,15 @@ function rejectedRefusal(entry: JournalEntry) {
   );
 }
 
-/** --to follows --forward's rule (a target without a path gets the path and query the event came to); else the journalled targets. */
-function resendTargets(entry: JournalEntry, to: URL | undefined): string[] {
-  if (to) return [forwardUrl(to, entry.request.path)];
+/**
+ * --to follows --forward's rule (a target without a path gets the path and query the event came to; a user
+ * name and password go as Basic authorization); else the journalled targets, which keep no credentials.
+ */
+function resendTargets(entry: JournalEntry, to: URL | undefined): ResendTarget[] {
+  if (to) {
+    const credentials = urlCredentials(to);
+    return [{ url: forwardUrl(to, entry.request.path), authorization: credentials && basicAuthorization(credentials) }];
+  }
   // The journal is a file the user may have edited: a target that is not an http(s) URL is named.
   for (const target of entry.request.targets) {
     if (!isHttpTarget(target)) {
@@ -194,7 +201,7 @@ function resendTargets(entry: JournalEntry, to: URL | undefined): string[] {
       );
     }
   }
-  return entry.request.targets;
+  return entry.request.targets.map((url) => ({ url }));
 }
 
 /** Whether a journalled target is one --forward would take (an http or https URL with a real host). */

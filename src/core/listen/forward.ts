@@ -193,7 +193,7 @@ export class Forwarder {
  * The headers with this Authorization in place of any received one: the target's own credentials
  * (`--forward http://user:pass@…`) are what its app asked for.
  */
-function withAuthorization(headers: readonly string[], authorization: string): string[] {
+export function withAuthorization(headers: readonly string[], authorization: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < headers.length; i += 2)
     if (headers[i]!.toLowerCase() !== 'authorization') out.push(headers[i]!, headers[i + 1]!);

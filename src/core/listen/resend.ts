@@ -1,7 +1,13 @@
 import type { Sender } from '../send.js';
 import { sign } from '../signing/signature.js';
-import { forwardHeaders, HEADERS_KEPT } from './forward.js';
+import { forwardHeaders, HEADERS_KEPT, withAuthorization } from './forward.js';
 import { JOURNALLED_BODY_BYTES, type ForwardResult, type RequestRecord } from './records.js';
+
+/** Where a resend goes: a URL, and the Basic authorization its app asked for (`--to http://user:pass@…`). */
+export interface ResendTarget {
+  url: string;
+  authorization?: string | undefined;
+}
 
 export interface ResendSettings {
   /** Re-sign with this secret; by default the original signature goes as it came. */
@@ -13,7 +19,7 @@ export interface ResendSettings {
 /** Sends a journalled request again, byte for byte, with the headers the live forward sent, to each target. */
 export async function resend(
   record: RequestRecord,
-  targets: readonly string[],
+  targets: readonly ResendTarget[],
   options: ResendSettings,
 ): Promise<ForwardResult[]> {
   const body = Buffer.from(record.body, 'base64');
@@ -28,9 +34,10 @@ export async function resend(
     remoteAddress: undefined,
   });
   return Promise.all(
-    targets.map(async (target): Promise<ForwardResult> => {
+    targets.map(async ({ url: target, authorization }): Promise<ForwardResult> => {
+      const sent = authorization ? withAuthorization(headers, authorization) : headers;
       const outcome = await options.sender.send(
-        { url: target, method: 'POST', headers, body },
+        { url: target, method: 'POST', headers: sent, body },
         { timeoutMs: options.timeoutMs, maxBodyBytes: JOURNALLED_BODY_BYTES },
       );
       const latency = Math.round(outcome.latencyMs * 100) / 100;
