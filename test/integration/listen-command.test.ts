@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/core/signing/signature.js';
-import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
+import { datachonkHeaders, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 import { argsOf, exitCode, run } from '../helpers/program.js';
 
@@ -91,6 +91,8 @@ describe('listen command', () => {
     await run(resender, ['events', 'resend', id, '--to', app.origin, '--secret', 'whsec_new']);
     expect(app.requests[0]!.url).toBe('/webhooks/datachonk');
     expect(verify('whsec_new', app.requests[0]!.body, app.requests[0]!.headers['x-datachonk-signature']).ok).toBe(true);
+    // What trigger sent, resent: no x-datachonk-event, which DataChonk does not send.
+    expect(datachonkHeaders(app.requests[0]!)).toEqual(['x-datachonk-signature']);
     expect(resender.stdout.records[0]).toMatchObject({ type: 'resend', id, status: 200 });
 
     const lister = {
