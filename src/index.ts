@@ -1,5 +1,5 @@
 // The package's library entry, for Node receivers: `import { verify, constructEvent } from 'datachonk'`.
-export { sign, verify, SIGNATURE_HEADER, EVENT_HEADER } from './core/signing/signature.js';
+export { sign, verify, SIGNATURE_HEADER } from './core/signing/signature.js';
 export type { RawBody, VerifyResult, VerifyFailureReason } from './core/signing/signature.js';
 export { constructEvent, WebhookVerificationError } from './core/signing/construct-event.js';
 export type { KnownWebhookEvent, UnknownWebhookEvent, ReceivedWebhookEvent } from './core/signing/construct-event.js';

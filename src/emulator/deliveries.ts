@@ -1,7 +1,7 @@
 import type { Delivery } from '../core/api/schemas.js';
 import { randomId } from '../core/events/payload.js';
 import { createSender } from '../core/send.js';
-import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../core/signing/signature.js';
+import { SIGNATURE_HEADER, sign } from '../core/signing/signature.js';
 import { attemptChaos, planDispatch, type ChaosKind, type ChaosSpec, type DispatchPlan } from './chaos.js';
 import type { DeliveryHistory } from './history.js';
 import type { StoredWebhook } from './store.js';
@@ -198,7 +198,7 @@ export class DeliveryEngine {
   /** One signed POST; `dropAnswer`: chaos makes it a timeout, whatever the app answered. */
   private async post(
     webhook: StoredWebhook,
-    { body, event }: OutgoingEvent,
+    { body }: OutgoingEvent,
     dropAnswer: boolean,
   ): Promise<{ status: number | null; error?: string | undefined }> {
     const outcome = await this.sender.send(
@@ -208,8 +208,8 @@ export class DeliveryEngine {
         headers: {
           'content-type': 'application/json',
           'user-agent': this.options.userAgent,
+          // What DataChonk sends, no more: no event-type header (the body's `event` says it).
           [SIGNATURE_HEADER]: sign(webhook.secret, body),
-          [EVENT_HEADER]: event,
         },
         body,
       },

@@ -1,7 +1,7 @@
 import type { JournalEntry } from '../core/listen/journal.js';
 import { describeJsonSyntaxError, findJsonSyntaxError } from '../core/json-syntax.js';
 import { validateReceived, type PayloadIssue } from '../core/events/schemas.js';
-import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../core/signing/signature.js';
+import { SIGNATURE_HEADER, sign } from '../core/signing/signature.js';
 import { buildWebhookRequest, toCurl } from '../core/trigger/request.js';
 import type { Sender } from '../core/send.js';
 import { EDITED_HEADER, REPLAY_OF_HEADER } from './present.js';
@@ -47,9 +47,6 @@ async function sendThrough(
     [SIGNATURE_HEADER]: sign(settings.secret, body),
     [REPLAY_OF_HEADER]: entry.request.rid,
   };
-  const event =
-    entry.request.event ?? (typeof original[EVENT_HEADER] === 'string' ? original[EVENT_HEADER] : undefined);
-  if (event) headers[EVENT_HEADER] = event;
   if (edited) headers[EDITED_HEADER] = '1';
   const outcome = await settings.sender.send({ url, method: 'POST', headers, body }, { timeoutMs: settings.timeoutMs });
   if (outcome.kind === 'error')

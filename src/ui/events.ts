@@ -2,7 +2,7 @@ import { shownHeaderValue } from '../core/headers.js';
 import type { Context } from '../context.js';
 import { decodeBody } from '../core/listen/content-coding.js';
 import { isRejected, type JournalEntry } from '../core/listen/journal.js';
-import { appAnswerOf, verdictOf } from '../core/listen/query.js';
+import { appAnswerOf, targetAnswersOf, verdictOf } from '../core/listen/query.js';
 import type { ForwardResult } from '../core/listen/records.js';
 import { escapeControls } from './sanitize.js';
 import { parseJson, stringifyJson } from '../core/lossless-json.js';
@@ -43,11 +43,17 @@ function listenerText(entry: JournalEntry): string {
   return status !== undefined ? `${verdict} ${status}` : verdict;
 }
 
-/** The app's latest answer in a word or a status, and the status to colour it by. */
+/**
+ * The app's latest answer in a word or a status, and the status to colour it by. With several targets,
+ * the worst answer and how many others there are: `500 (+1)`.
+ */
 function appText(entry: JournalEntry): { text: string; status: number | null } {
   const answer = appAnswerOf(entry);
-  if (answer.kind === 'status') return { text: String(answer.status), status: answer.status };
-  return { text: answer.kind === 'failed' ? answer.code : answer.kind === 'pending' ? 'pending' : '—', status: null };
+  const others = targetAnswersOf(entry).length - 1;
+  const more = others > 0 ? ` (+${others})` : '';
+  if (answer.kind === 'status') return { text: `${answer.status}${more}`, status: answer.status };
+  if (answer.kind === 'failed') return { text: `${answer.code}${more}`, status: null };
+  return { text: answer.kind === 'pending' ? 'pending' : '—', status: null };
 }
 
 /** Bytes of a compressed body shown decoded, at most. */
@@ -260,9 +266,15 @@ function listRecord(entry: JournalEntry): object {
     verdict: verdictOf(entry),
     // What the listener answered itself (it did not forward): 401, 400, 404, 200 (acknowledged).
     listener_status: entry.request.response_status ?? null,
-    // The app's latest answer.
+    // The app's latest answer: with several targets, the worst of them.
     app: answer.kind === 'failed' ? 'failed' : answer.kind,
     app_status: answer.kind === 'status' ? answer.status : null,
     app_error: answer.kind === 'failed' ? answer.code : null,
+    // Every target's latest answer, in the order they were forwarded to.
+    app_answers: targetAnswersOf(entry).map((each) => ({
+      target: each.target,
+      status: each.kind === 'status' ? each.status : null,
+      error: each.kind === 'failed' ? each.code : null,
+    })),
   };
 }

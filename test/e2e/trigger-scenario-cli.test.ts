@@ -42,7 +42,13 @@ describe('trigger --scenario with a built-in scenario', () => {
       'generation.completed',
       'push.completed',
     ]);
-    expect(server.requests.map((r) => r.headers['x-datachonk-event'])).toEqual(events.map((e) => e.event));
+    // No event-type header (DataChonk sends none): the body's `event` is the type.
+    expect(server.requests.map((r) => r.headers['x-datachonk-event'])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     const chonk = chonkOf(events[0]!);
     expect(chonk).toMatch(/^chonk_[0-9A-Za-z]{12}$/);
     expect(events.map(chonkOf)).toEqual([chonk, chonk, chonk, chonk]);

@@ -61,6 +61,13 @@ export async function startRecordingServer(
   };
 }
 
+/** The names of a request's `x-datachonk-*` headers, sorted: what a receiver might route or trust on. */
+export function datachonkHeaders(request: RecordedRequest): string[] {
+  return Object.keys(request.headers)
+    .filter((name) => name.startsWith('x-datachonk-'))
+    .sort();
+}
+
 /** A port on 127.0.0.1 that nothing listens on (bound, then released). */
 export async function closedPort(): Promise<number> {
   const server = createServer();

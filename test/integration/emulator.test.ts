@@ -9,7 +9,7 @@ import { EMIT_PATH, startEmulator, type Emulator, type EmulatorOptions } from '.
 import { loadFixture, type JsonObject } from '../../src/core/events/payload.js';
 import { parseJson, stringifyJson } from '../../src/core/lossless-json.js';
 import { verify } from '../../src/core/signing/signature.js';
-import { startRecordingServer } from '../helpers/recording-server.js';
+import { datachonkHeaders, startRecordingServer } from '../helpers/recording-server.js';
 import { startSampleReceiver, type SampleReceiver } from '../helpers/doc-sample-receiver.js';
 import { z } from 'zod';
 import { failureWords } from '../helpers/program.js';
@@ -160,7 +160,7 @@ describe('the API emulator', () => {
     expect(result.deliveries).toHaveLength(0);
   });
 
-  it('emits and delivers numbers as typed: a big integer reaches the webhook with its digits, signed over them', async () => {
+  it('emits and delivers numbers as typed: a big integer reaches the webhook with its digits, signed over them, with only the documented headers', async () => {
     const app = await startRecordingServer();
     try {
       const e = await start();
@@ -177,6 +177,9 @@ describe('the API emulator', () => {
       expect(verify('whsec_big', delivered!.body, delivered!.headers['x-datachonk-signature'])).toMatchObject({
         ok: true,
       });
+      // The headers DataChonk documents, and no x-datachonk-event (the event type is the body's `event`).
+      expect(delivered!.headers['content-type']).toBe('application/json');
+      expect(datachonkHeaders(delivered!)).toEqual(['x-datachonk-signature']);
     } finally {
       await app.close();
     }

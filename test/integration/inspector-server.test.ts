@@ -8,7 +8,7 @@ import { startListenSession, type ListenSession } from '../../src/core/listen/se
 import { sign, verify } from '../../src/core/signing/signature.js';
 import { startJournalInspector, type Inspector } from '../../src/inspector/server.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
+import { datachonkHeaders, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 
 // The inspector's server and API (issue 14) on a real listen session, its journal and an app, all on
 // 127.0.0.1 port 0; the page is a stand-in with the token placeholder (the real page has browser tests).
@@ -262,6 +262,8 @@ describe('replay, edit, curl', () => {
     const [, replayed] = await app.waitFor(2);
     expect(replayed!.body.toString()).toBe(body);
     expect(verify(SECRET, replayed!.body, replayed!.headers['x-datachonk-signature'])).toMatchObject({ ok: true });
+    // The listener's markers for the replay; no x-datachonk-event, which DataChonk does not send.
+    expect(replayed!.headers).not.toHaveProperty('x-datachonk-event');
     const copy = await entryWhere((s) => s.replay_of === original.rid);
     expect(copy).toMatchObject({ id: 'evt_again', verdict: 'verified', edited: false });
     expect((await api(`/api/events/${original.rid as string}`)).json.replays).toEqual([copy.rid]);
@@ -295,6 +297,7 @@ describe('replay, edit, curl', () => {
     const [, sent] = await app.waitFor(2);
     expect(sent!.body.toString()).toBe(wrong);
     expect(verify(SECRET, sent!.body, sent!.headers['x-datachonk-signature'])).toMatchObject({ ok: true });
+    expect(sent!.headers).not.toHaveProperty('x-datachonk-event');
     expect(await entryWhere((s) => s.replay_of === original.rid)).toMatchObject({ edited: true, verdict: 'verified' });
     expect((await post(path, { nobody: 1 })).status).toBe(400);
   });
@@ -313,6 +316,7 @@ describe('replay, edit, curl', () => {
     const [, ran] = await app.waitFor(2);
     expect(ran!.body.toString()).toBe(event('evt_curl'));
     expect(verify(SECRET, ran!.body, ran!.headers['x-datachonk-signature'])).toMatchObject({ ok: true });
+    expect(datachonkHeaders(ran!)).toEqual(['x-datachonk-signature']);
   });
 
   it('download: the raw bytes as an attachment', async () => {

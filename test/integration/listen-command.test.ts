@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/core/signing/signature.js';
-import { startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
+import { datachonkHeaders, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 import { argsOf, exitCode, run } from '../helpers/program.js';
 
@@ -91,6 +91,8 @@ describe('listen command', () => {
     await run(resender, ['events', 'resend', id, '--to', app.origin, '--secret', 'whsec_new']);
     expect(app.requests[0]!.url).toBe('/webhooks/datachonk');
     expect(verify('whsec_new', app.requests[0]!.body, app.requests[0]!.headers['x-datachonk-signature']).ok).toBe(true);
+    // What trigger sent, resent: no x-datachonk-event, which DataChonk does not send.
+    expect(datachonkHeaders(app.requests[0]!)).toEqual(['x-datachonk-signature']);
     expect(resender.stdout.records[0]).toMatchObject({ type: 'resend', id, status: 200 });
 
     const lister = {
@@ -408,6 +410,64 @@ describe('listen command', () => {
       message: expect.stringContaining('got 302'),
       hint: 'your app redirected to /elsewhere: webhooks are not followed through redirects; send to that URL itself',
     });
+  });
+});
+
+describe('events list with several targets', () => {
+  it("shows every target's answer, the worst first with a count, and --status matches any of them", async () => {
+    app = await startRecordingServer();
+    // The second app answers each event type its own way; the first accepts everything.
+    const answers: Record<string, number> = { 'chonk.created': 401, 'chonk.deleted': 500, 'scan.completed': 409 };
+    const second = await startRecordingServer((request, res) => {
+      const { event } = JSON.parse(request.body.toString('utf8')) as { event: string };
+      res.statusCode = answers[event] ?? 200;
+      res.end();
+    });
+    try {
+      const { ctx, url, stop } = await runListen({ secret: 'whsec_two', forward: [app.origin, second.origin] });
+      const sender = await testContext({ output: 'quiet' });
+      contexts.push(sender);
+      for (const event of ['chonk.created', 'chonk.deleted', 'scan.completed', 'push.completed'])
+        await trigger(sender, event, { url, secret: 'whsec_two', expectStatus: 200 }).catch(() => {});
+      await stop();
+      const list = async (flags: string[], output: 'json' | 'pretty') => {
+        const lister = { ...ctx, stdout: new (ctx.stdout.constructor as new () => typeof ctx.stdout)(), output };
+        await run(lister, ['events', 'list', ...flags]);
+        return lister.stdout;
+      };
+
+      const table = (await list([], 'pretty')).text.split('\n');
+      const appColumn = (event: string) =>
+        table
+          .find((line) => line.includes(event))!
+          .trim()
+          .split(/\s+/)
+          .slice(-2);
+      expect(appColumn('chonk.created')).toEqual(['401', '(+1)']);
+      expect(appColumn('chonk.deleted')).toEqual(['500', '(+1)']);
+      expect(appColumn('scan.completed')).toEqual(['409', '(+1)']);
+      expect(appColumn('push.completed')).toEqual(['200', '(+1)']);
+
+      const events = async (status: string) =>
+        ((await list(['--status', status], 'json')).records as { event: string }[]).map((r) => r.event).sort();
+      expect(await events('500')).toEqual(['chonk.deleted']);
+      expect(await events('4xx')).toEqual(['chonk.created', 'scan.completed']);
+      expect(await events('409')).toEqual(['scan.completed']);
+      // The first app answered 200 to each: every entry has a 2xx among its answers.
+      expect(await events('2xx')).toHaveLength(4);
+
+      const records = (await list([], 'json')).records as Record<string, unknown>[];
+      expect(records.find((r) => r.event === 'chonk.deleted')).toMatchObject({
+        app: 'status',
+        app_status: 500,
+        app_answers: [
+          { target: `${app.origin}/webhooks/datachonk`, status: 200, error: null },
+          { target: `${second.origin}/webhooks/datachonk`, status: 500, error: null },
+        ],
+      });
+    } finally {
+      await second.close();
+    }
   });
 });
 

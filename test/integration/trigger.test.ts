@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config/config-file.js';
 import { verify } from '../../src/core/signing/signature.js';
 import { EVENT_TYPES } from '../../src/core/events/catalogue.js';
-import { closedPort, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
+import {
+  closedPort,
+  datachonkHeaders,
+  startRecordingServer,
+  type RecordingServer,
+} from '../helpers/recording-server.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 import { argsOf, exitCode, run } from '../helpers/program.js';
 
@@ -18,7 +23,7 @@ afterEach(async () => {
 });
 
 describe('trigger against a real server', () => {
-  it('sends compact JSON with the signature, event, content-type and user-agent headers', async () => {
+  it('sends compact JSON with the signature, content-type and user-agent headers, and no header DataChonk does not send', async () => {
     ctx = await testContext({ output: 'json' });
     server = await startRecordingServer();
     await trigger(ctx, 'generation.completed', { url: server.url, secret: 'whsec_int' });
@@ -27,8 +32,9 @@ describe('trigger against a real server', () => {
     expect(request!.method).toBe('POST');
     expect(request!.url).toBe('/webhooks/datachonk');
     expect(request!.headers['content-type']).toBe('application/json');
-    expect(request!.headers['x-datachonk-event']).toBe('generation.completed');
     expect(request!.headers['user-agent']).toBe('datachonk-cli/0.0.0-test');
+    // DataChonk's documentation names two headers; this tool adds only its user-agent.
+    expect(datachonkHeaders(request!)).toEqual(['x-datachonk-signature']);
     expect(verify('whsec_int', request!.body, request!.headers['x-datachonk-signature'])).toEqual({
       ok: true,
       secretIndex: 0,
@@ -69,10 +75,22 @@ describe('trigger against a real server', () => {
     await trigger(ctx, 'scan.completed', { url: server.url, secret: 's', header: ['X-Run: 7'], signature: 'missing' });
     await trigger(ctx, 'scan.completed', { url: server.url, secret: 's', signature: 'invalid' });
     expect(server.requests[0]!.headers['x-run']).toBe('7');
+    expect(datachonkHeaders(server.requests[0]!)).toEqual([]);
     expect(server.requests[0]!.headers['x-datachonk-signature']).toBeUndefined();
     expect(verify('s', server.requests[1]!.body, server.requests[1]!.headers['x-datachonk-signature'])).toMatchObject({
       reason: 'mismatch',
     });
+  });
+
+  it('sends x-datachonk-event only when --header adds it', async () => {
+    ctx = await testContext({ output: 'quiet' });
+    server = await startRecordingServer();
+    await trigger(ctx, 'scan.completed', {
+      url: server.url,
+      secret: 's',
+      header: ['X-DataChonk-Event: scan.completed'],
+    });
+    expect(server.requests[0]!.headers['x-datachonk-event']).toBe('scan.completed');
   });
 
   it('sends every type with --all, and --count events each with a fresh id', async () => {
@@ -187,7 +205,8 @@ describe('trigger outcomes', () => {
     [{ concurrency: 'many' }, /--concurrency/],
     [{ timeout: 'soon' }, /--timeout/],
     [{ url: 'ftp://x' }, /--url/],
-    [{ header: ['nocolon'] }, /--header/],
+    [{ header: ['nocolon'] }, /--header.*expected "Name: value", got "nocolon"/],
+    [{ header: [': no name'] }, /--header.*expected "Name: value"/],
     [{ expectStatus: '99' }, /--expect-status/],
     [{ secret: '' }, /--secret/],
   ])('bad flags %o are a usage error naming the flag', async (flags, message) => {

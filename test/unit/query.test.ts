@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/core/listen/journal.js';
-import { appAnswerOf, filterEntries, verdictOf } from '../../src/core/listen/query.js';
+import { appAnswerOf, filterEntries, targetAnswersOf, verdictOf, worstFirst } from '../../src/core/listen/query.js';
 import { moment, statusPattern } from '../../src/commands/parsers.js';
 
 // What events list shows and filters on: the listener's verdict and the app's answer, apart.
@@ -74,6 +74,79 @@ describe('filters', () => {
     ['all at once', { event: 'generation.*', verdict: 'accepted', status: 'failed' }, ['timeout']],
   ])('by %s', (_name, filter, expected) => {
     expect(rids(filterEntries(all, filter))).toEqual(expected);
+  });
+});
+
+describe('several targets', () => {
+  /** An entry forwarded to one target per answer: a status, or `refused`/`timeout` for none. */
+  const forwardedTo = (rid: string, ...answers: (number | string)[]): JournalEntry => {
+    const base = entry(rid, { targets: answers.map((_, i) => `http://app${i}`) });
+    const results = answers.map((answer, i) =>
+      typeof answer === 'number'
+        ? { target: `http://app${i}`, status: answer, latency_ms: 1 }
+        : { target: `http://app${i}`, status: null, latency_ms: 1, error: { code: answer, message: 'm' } },
+    );
+    return { ...base, forwards: [{ type: 'forwards', rid, at: 'x', results }] };
+  };
+  const shown = (e: JournalEntry) =>
+    worstFirst(targetAnswersOf(e)).map((a) => (a.kind === 'status' ? a.status : a.code));
+
+  it.each<[(number | string)[], (number | string)[]]>([
+    [
+      [200, 500],
+      [500, 200],
+    ],
+    [
+      [200, 401, 500],
+      [500, 401, 200],
+    ],
+    [
+      [401, 'refused'],
+      ['refused', 401],
+    ],
+    [
+      [409, 'timeout', 503],
+      ['timeout', 503, 409],
+    ],
+    [
+      [204, 302],
+      [302, 204],
+    ],
+    [
+      [302, 404],
+      [404, 302],
+    ],
+    [
+      [200, 201],
+      [200, 201],
+    ],
+  ])('answers %o are shown worst first: %o', (answers, expected) => {
+    expect(shown(forwardedTo('e', ...answers))).toEqual(expected);
+  });
+
+  it('the app answer is the worst; the latest forward (a resend) counts, not an earlier one', () => {
+    expect(appAnswerOf(forwardedTo('e', 200, 401))).toEqual({ kind: 'status', status: 401 });
+    expect(appAnswerOf(forwardedTo('e', 401, 'refused'))).toEqual({ kind: 'failed', code: 'refused' });
+    const resent = forwardedTo('e', 500, 500);
+    resent.forwards.push({
+      type: 'forwards',
+      rid: 'e',
+      at: 'y',
+      resend: true,
+      results: [{ target: 't', status: 200, latency_ms: 1 }],
+    });
+    expect(appAnswerOf(resent)).toEqual({ kind: 'status', status: 200 });
+  });
+
+  it('--status matches an entry when any target answered so', () => {
+    const entries = [forwardedTo('a', 200, 500), forwardedTo('b', 401, 200), forwardedTo('c', 200, 'refused')];
+    const matching = (status: string) => rids(filterEntries(entries, { status }));
+    expect(matching('500')).toEqual(['a']);
+    expect(matching('5xx')).toEqual(['a']);
+    expect(matching('401')).toEqual(['b']);
+    expect(matching('2xx')).toEqual(['a', 'b', 'c']);
+    expect(matching('failed')).toEqual(['c']);
+    expect(matching('none')).toEqual([]);
   });
 });
 

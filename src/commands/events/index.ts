@@ -11,7 +11,7 @@ const listOptions = {
   event: text('--event <type>', 'only this event type, or a pattern with * (generation.*)'),
   status: parsed(
     '--status <status>',
-    'only these answers of the app: 200, 4xx, failed (no answer) or none (not forwarded)',
+    'only these answers of the app (of any target, with several): 200, 4xx, failed (no answer) or none (not forwarded)',
     statusPattern,
   ),
   verdict: parsed(

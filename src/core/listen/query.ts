@@ -18,19 +18,48 @@ export function verdictOf(entry: JournalEntry): Verdict {
 export type AppAnswer =
   { kind: 'status'; status: number } | { kind: 'failed'; code: string } | { kind: 'pending' } | { kind: 'none' };
 
+/** One target's answer to the latest forward (or resend): a status, or no answer at all. */
+export type TargetAnswer = { target: string } & ({ kind: 'status'; status: number } | { kind: 'failed'; code: string });
+
+/** Each target's answer to the latest forward (or resend), in the order they were forwarded to. */
+export function targetAnswersOf(entry: JournalEntry): TargetAnswer[] {
+  return (entry.forwards.at(-1)?.results ?? []).map((result) =>
+    result.status === null
+      ? { target: result.target, kind: 'failed', code: result.error?.code ?? 'failed' }
+      : { target: result.target, kind: 'status', status: result.status },
+  );
+}
+
+/**
+ * How bad an answer is: no answer (refused, timed out) and 5xx are the worst (the app broke, or never got
+ * the event), then 4xx (it refused it), then what is neither an error nor a success (1xx, 3xx), 2xx the best.
+ */
+function severity(answer: TargetAnswer): number {
+  if (answer.kind === 'failed' || answer.status >= 500) return 3;
+  if (answer.status >= 400) return 2;
+  return answer.status >= 200 && answer.status < 300 ? 0 : 1;
+}
+
+/** Each target's answer, the worst first; answers as bad as each other in the order forwarded to. */
+export function worstFirst(answers: readonly TargetAnswer[]): TargetAnswer[] {
+  return [...answers].sort((a, b) => severity(b) - severity(a));
+}
+
+/** The worst of the targets' latest answers (one target's answer when there is one), or why there is none. */
 export function appAnswerOf(entry: JournalEntry): AppAnswer {
-  const last = entry.forwards.at(-1)?.results[0];
-  if (last)
-    return last.status === null
-      ? { kind: 'failed', code: last.error?.code ?? 'failed' }
-      : { kind: 'status', status: last.status };
+  const [worst] = worstFirst(targetAnswersOf(entry));
+  if (worst)
+    return worst.kind === 'failed' ? { kind: 'failed', code: worst.code } : { kind: 'status', status: worst.status };
   return entry.request.targets.length > 0 && verdictOf(entry) === 'accepted' ? { kind: 'pending' } : { kind: 'none' };
 }
 
 export interface EntryFilter {
   /** An event type, or a pattern with `*` (generation.*). */
   event?: string | undefined;
-  /** The app's answer: a status (404), a class (4xx), `failed` (no answer) or `none` (not forwarded). */
+  /**
+   * The app's answer: a status (404), a class (4xx), `failed` (no answer) or `none` (not forwarded). With
+   * several targets, an entry matches when any target's answer does.
+   */
   status?: string | undefined;
   verdict?: Verdict | undefined;
   /** Received at or after. */
@@ -45,14 +74,17 @@ export function filterEntries(entries: readonly JournalEntry[], filter: EntryFil
     if (event && !event.test(entry.request.event ?? '')) return false;
     if (filter.verdict && verdictOf(entry) !== filter.verdict) return false;
     if (since !== undefined && !(Date.parse(entry.request.received_at) >= since)) return false;
-    return filter.status === undefined || statusMatches(appAnswerOf(entry), filter.status);
+    return filter.status === undefined || statusMatches(entry, filter.status);
   });
 }
 
-function statusMatches(answer: AppAnswer, wanted: string): boolean {
-  if (wanted === 'failed') return answer.kind === 'failed';
-  if (wanted === 'none') return answer.kind === 'none';
-  if (answer.kind !== 'status') return false;
+function statusMatches(entry: JournalEntry, wanted: string): boolean {
+  if (wanted === 'none') return appAnswerOf(entry).kind === 'none';
+  return targetAnswersOf(entry).some((answer) => answerMatches(answer, wanted));
+}
+
+function answerMatches(answer: TargetAnswer, wanted: string): boolean {
+  if (answer.kind === 'failed') return wanted === 'failed';
   const status = String(answer.status);
   return /^\dxx$/.test(wanted) ? status[0] === wanted[0] : status === wanted;
 }

@@ -1,9 +1,10 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-/** The header DataChonk puts its signature in. */
+/**
+ * The header DataChonk puts its signature in: with content-type, the only header its webhook
+ * documentation names. There is no event-type header: the event type is the verified body's `event`.
+ */
 export const SIGNATURE_HEADER = 'x-datachonk-signature';
-/** The header naming the event type (sent by `trigger`; receivers should not rely on it for trust). */
-export const EVENT_HEADER = 'x-datachonk-event';
 
 /** Anything a receiver may hold the raw body as. */
 export type RawBody = string | Uint8Array;

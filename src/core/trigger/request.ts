@@ -1,4 +1,4 @@
-import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../signing/signature.js';
+import { SIGNATURE_HEADER, sign } from '../signing/signature.js';
 import { basicAuthorization, MASK, maskedUrl, urlCredentials, type Credentials } from '../url-credentials.js';
 
 export { MASK, type Credentials };
@@ -56,13 +56,13 @@ export interface RequestOptions {
   headers: Record<string, string>;
 }
 
-/** Builds the signed request for a serialized payload. */
+/**
+ * Builds the signed request for a serialized payload: the headers DataChonk sends (content-type and
+ * the signature; docs/receiving.md) and a user-agent, then the user's own. No event-type header:
+ * DataChonk sends none, and a receiver that routed on one would work here and break in production.
+ */
 export function buildWebhookRequest(body: string, event: string, id: string, options: RequestOptions): WebhookRequest {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'user-agent': options.userAgent,
-    [EVENT_HEADER]: event,
-  };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': options.userAgent };
   if (options.signature === 'valid') headers[SIGNATURE_HEADER] = sign(options.secret, body);
   // Well formed, so that the receiver's own check (not its format check) is what rejects it.
   if (options.signature === 'invalid') headers[SIGNATURE_HEADER] = sign(`${options.secret}:not-the-secret`, body);
