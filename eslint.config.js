@@ -75,7 +75,14 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
   {
-    files: ['scripts/**/*.mjs', 'examples/**/*.mjs', 'bin/**/*.js', 'test/**/*.mjs', '*.config.{js,mjs}'],
+    files: [
+      'scripts/**/*.mjs',
+      'examples/**/*.mjs',
+      'docs/receivers/**/*.mjs',
+      'bin/**/*.js',
+      'test/**/*.mjs',
+      '*.config.{js,mjs}',
+    ],
     languageOptions: { globals: globals.node },
   },
   {

@@ -1,0 +1,3 @@
+module example.com/datachonk-receiver
+
+go 1.19
