@@ -193,7 +193,10 @@ function summary(c: Painter, judged: readonly JudgedDelivery[], info: DemoStart)
 
 function nextSteps(c: Painter, info: DemoStart): Shown {
   const lines = [
-    [`node ${info.receiverFile}`, '# the sample receiver, on port 3000'],
+    [
+      `DATACHONK_WEBHOOK_SECRET=$(datachonk listen --print-secret) node ${info.receiverFile}`,
+      '# the receiver, port 3000',
+    ],
     ['datachonk listen --forward localhost:3000 --inspect', '# in a second terminal'],
     [`datachonk trigger --scenario ${info.scenario.name}`, '# in a third'],
   ] as const;

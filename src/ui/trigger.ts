@@ -74,8 +74,8 @@ export interface TriggerRun {
   total: number;
   destination: Destination;
   dryRun?: boolean;
-  /** Which secret the events are signed with, by its source ('unsigned': --signature missing). */
-  signedWith?: SecretSource | 'unsigned' | undefined;
+  /** Which secret the events are signed with, by its source ('unsigned': --signature missing; 'forged': invalid). */
+  signedWith?: SecretSource | 'unsigned' | 'forged' | undefined;
 }
 
 /** Which secret the events are signed with, by its source, never its value. */
@@ -87,7 +87,11 @@ const SIGNED_WITH: Record<SecretSource, string> = {
 
 export async function createTriggerView(ctx: Context, run: TriggerRun): Promise<TriggerView> {
   if (ctx.output === 'json')
-    return jsonView(ctx, run.destination, run.signedWith === 'unsigned' ? null : run.signedWith);
+    return jsonView(
+      ctx,
+      run.destination,
+      run.signedWith === 'unsigned' || run.signedWith === 'forged' ? null : run.signedWith,
+    );
   if (!isQuiet(ctx)) {
     const c = paint(ctx.stderr, ctx.env);
     // Which listener a bare trigger found (or that it found none): one line on stderr, not for --url.
@@ -96,7 +100,13 @@ export async function createTriggerView(ctx: Context, run: TriggerRun): Promise<
     if (signed)
       writeLine(
         ctx.stderr,
-        c.dim(signed === 'unsigned' ? 'Unsigned (--signature missing)' : `Signing with ${SIGNED_WITH[signed]}`),
+        c.dim(
+          signed === 'unsigned'
+            ? 'Unsigned (--signature missing)'
+            : signed === 'forged'
+              ? 'With a wrong signature (--signature invalid)'
+              : `Signing with ${SIGNED_WITH[signed]}`,
+        ),
       );
   }
   // Quiet: the results (a line per delivery, or the summary of a load run) without the spinner.

@@ -33,11 +33,11 @@ const body = JSON.stringify({
   },
 });
 // Here the test sends; in CI it may be `datachonk trigger generation.completed --url "$URL" --secret "$SECRET"`.
-const deliver = (signature = sign(secret, body)) =>
+const deliver = () =>
   fetch(listener.url, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', 'x-datachonk-signature': signature },
+    headers: { 'content-type': 'application/json', 'x-datachonk-signature': sign(secret, body) },
   });
 
 it('handles generation.completed once, however often DataChonk delivers it', async () => {
@@ -51,10 +51,4 @@ it('handles generation.completed once, however often DataChonk delivers it', asy
     'generation.completed evt_test_1: verified, handled',
     'generation.completed evt_test_1: a repeat, already handled',
   ]);
-});
-
-it('never hands a forgery to the receiver', async () => {
-  const before = handled.length;
-  expect((await deliver(sign('whsec_not_ours', body))).status).toBe(401);
-  expect(handled).toHaveLength(before);
 });

@@ -82,7 +82,7 @@ const exitCodes: Topic = {
           ],
           [
             '1',
-            'failure: an unexpected status, a failed `check` (or an endpoint it could not check), a refused connection, a timeout, an invalid signature, a port in use, an unreadable config file, an id not in the journal, no cloudflared (without a terminal), cloudflared failing or its tunnel lost and not restarted, an API error (refused key, not found, rejected request), `auth status` with no key, `webhooks delete` declined at the prompt, `emulator emit --strict` with no subscriber, `events resend` of a rejected request without `--allow-rejected`',
+            'failure: an unexpected status, a failed `check` (or an endpoint it could not check), a refused connection, a timeout, an invalid signature, a port in use, an unreadable config file, an id not in the journal, no cloudflared (without a terminal), cloudflared failing or its tunnel lost and not restarted, an API error (refused key, not found, rejected request), `auth status` with no key, `webhooks delete` declined at the prompt, `emulator emit` when a delivery failed, or with `--strict` and no subscriber, `demo --exit` when a delivery was not verified and answered 2xx, `events resend` of a rejected request without `--allow-rejected`',
           ],
           [
             '2',
@@ -90,7 +90,7 @@ const exitCodes: Topic = {
           ],
           [
             '130',
-            'interrupted: Ctrl-C or SIGTERM during `trigger` (it sends nothing more, lets the requests in flight finish and says how many were sent; a second Ctrl-C ends it at once), or a second Ctrl-C while `listen` shuts down',
+            'interrupted: Ctrl-C or SIGTERM during `trigger` (it sends nothing more, lets the requests in flight finish and says how many were sent; a second Ctrl-C ends it at once), during `check` (the report says what ran) or `demo --exit` before its scenario was sent, or a second Ctrl-C while `listen` shuts down. Ctrl-C ends `listen`, `demo` and `emulator start` with 0',
           ],
         ],
       },

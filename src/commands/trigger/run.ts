@@ -144,7 +144,12 @@ async function sendBatch(
 ): Promise<void> {
   const { batch, flags, destination } = run;
   const dryRun = flags.dryRun ? batch.dryRun() : undefined;
-  const signedWith = flags.signature === 'missing' ? 'unsigned' : secretSourceOf(flags.secret, ctx.env);
+  const signedWith =
+    flags.signature === 'missing'
+      ? 'unsigned'
+      : flags.signature === 'invalid'
+        ? 'forged'
+        : secretSourceOf(flags.secret, ctx.env);
   const view = await createTriggerView(ctx, {
     total: dryRun?.length ?? batch.total,
     destination,
