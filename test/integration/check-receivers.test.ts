@@ -180,3 +180,53 @@ describe('check: through `datachonk listen`', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('trigger: a refusal diagnosed, a listener counted as the listener', () => {
+  async function trigger(url: string, extra: string[] = []) {
+    ctx = await testContext({ env: { DATACHONK_WEBHOOK_SECRET: SECRET } });
+    const code = await exitCode(ctx, ['trigger', 'generation.completed', '--url', url, ...extra]);
+    return { code, stderr: ctx.stderr.text };
+  }
+
+  it('a Python receiver verifying json.dumps(body): the hint names it, not the secret', async () => {
+    const { code, stderr } = await trigger(await python('dumps'));
+    expect(stderr).toContain('your endpoint verifies a re-serialized body (Python json.dumps)');
+    expect(stderr).toContain('so the secret is right');
+    expect(stderr).not.toContain('another secret');
+    expect(code).toBe(1);
+  });
+
+  it('a receiver comparing uppercase hex (Server: Kestrel): named, the fix in C#', async () => {
+    const { stderr } = await trigger(await node('uppercase-hex', 'Kestrel'));
+    expect(stderr).toContain('your endpoint compares uppercase hex');
+    expect(stderr).toContain('ToLowerInvariant()');
+  });
+
+  it('another secret: still the secret, after the usual mistakes were refused too', async () => {
+    const started = await startEndpoint('whsec_not_the_one');
+    opened.push(started);
+    const { stderr } = await trigger(started.url);
+    expect(stderr).toMatch(
+      /most often it verifies with another secret.*\(it refused the same event signed \d usual wrong ways too\)/,
+    );
+  });
+
+  it("--signature invalid --expect-status 401 through a listener: the listener's 401 is not the app's, exit 1", async () => {
+    const app = await node('accepts-everything');
+    const listener = await startListener({ forward: app, secret: SECRET });
+    opened.push(listener);
+    const { code, stderr } = await trigger(listener.url, ['--signature', 'invalid', '--expect-status', '401']);
+    expect(stderr).toContain('answered 401 itself, not your app: your app never saw the request');
+    expect(stderr).toContain('--through-listener');
+    expect(code).toBe(1);
+    await ctx!.cleanup();
+    const intended = await trigger(listener.url, [
+      '--signature',
+      'invalid',
+      '--expect-status',
+      '401',
+      '--through-listener',
+    ]);
+    expect(intended.code).toBe(0);
+  });
+});

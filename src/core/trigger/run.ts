@@ -3,6 +3,7 @@ import { headerValue } from '../headers.js';
 import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../listen/forward.js';
 import type { NetworkFailure } from '../net-errors.js';
 import type { Outcome, Sender } from '../send.js';
+import { detectStack, type Stack } from '../stack.js';
 import type { WebhookRequest } from './request.js';
 
 /** One delivery, reported as soon as its outcome is known. */
@@ -32,6 +33,10 @@ export interface TriggerSummary {
   firstUnexpectedByListener?: boolean;
   /** The likely cause of that status, when the app answered it. */
   firstUnexpectedCause?: AppReplyCause;
+  /** The request that got it, to diagnose a refusal (core/refusal.ts). */
+  firstUnexpectedRequest?: WebhookRequest;
+  /** The language that answer shows (core/stack.ts). */
+  firstUnexpectedStack?: Stack;
   /** Sending stopped early: `giveUpAfter` connections in a row could not be made (nothing listens there). */
   gaveUp?: boolean;
 }
@@ -45,6 +50,11 @@ export interface RunOptions {
   timeoutMs: number;
   /** Whether a status counts as success. */
   expectStatus: (status: number) => boolean;
+  /**
+   * Whether an answer `datachonk listen` gave itself can count as success. False when a status is expected
+   * of the app (`--expect-status 401` through a listener: the listener's 401 says nothing of the app).
+   */
+  listenerAnswersCount?: boolean;
   sender: Sender;
   /** Monotonic milliseconds. */
   clock: () => number;
@@ -80,6 +90,8 @@ export async function runDeliveries(
   let firstUnexpectedBody: string | undefined;
   let firstUnexpectedByListener = false;
   let firstUnexpectedCause: AppReplyCause | undefined;
+  let firstUnexpectedRequest: WebhookRequest | undefined;
+  let firstUnexpectedStack: Stack | undefined;
   const started = options.clock();
   let taken = 0;
   let unreachableInARow = 0;
@@ -94,7 +106,12 @@ export async function runDeliveries(
       }
       const request = next.value;
       const outcome = await options.sender.send(request, { timeoutMs: options.timeoutMs });
-      const expected = outcome.kind === 'response' && options.expectStatus(outcome.status);
+      const byListener =
+        outcome.kind === 'response' && headerValue(outcome.headers(), ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
+      const expected =
+        outcome.kind === 'response' &&
+        options.expectStatus(outcome.status) &&
+        (options.listenerAnswersCount !== false || !byListener);
       if (expected) ok++;
       else if (outcome.kind === 'error') {
         errors[outcome.code] = (errors[outcome.code] ?? 0) + 1;
@@ -103,8 +120,12 @@ export async function runDeliveries(
         firstUnexpectedStatus = outcome.status;
         firstUnexpectedBody = outcome.body.slice(0, 300);
         const headers = outcome.headers();
-        firstUnexpectedByListener = headerValue(headers, ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
-        if (!firstUnexpectedByListener) firstUnexpectedCause = appReplyCause(outcome.status, headers);
+        firstUnexpectedByListener = byListener;
+        firstUnexpectedRequest = request;
+        if (!byListener) {
+          firstUnexpectedCause = appReplyCause(outcome.status, headers);
+          firstUnexpectedStack = detectStack(headers, outcome.body);
+        }
       }
       unreachableInARow = outcome.kind === 'error' && UNREACHABLE.has(outcome.code) ? unreachableInARow + 1 : 0;
       if (options.giveUpAfter !== undefined && unreachableInARow >= options.giveUpAfter) gaveUp = true;
@@ -132,6 +153,8 @@ export async function runDeliveries(
     ...(firstUnexpectedBody ? { firstUnexpectedBody } : {}),
     ...(firstUnexpectedByListener ? { firstUnexpectedByListener } : {}),
     ...(firstUnexpectedCause ? { firstUnexpectedCause } : {}),
+    ...(firstUnexpectedRequest ? { firstUnexpectedRequest } : {}),
+    ...(firstUnexpectedStack ? { firstUnexpectedStack } : {}),
     ...(gaveUp ? { gaveUp } : {}),
   };
 }
