@@ -38,18 +38,30 @@ export function mistakenSignatures(secret: string, body: string): { mistake: Sig
   return candidates.filter(({ signature }) => !seen.has(signature) && seen.add(signature));
 }
 
+/** What one resend with a mistaken signature came to: accepted (2xx), refused, or answered by a listener in between. */
+export type MistakeAnswer = 'accepted' | 'refused' | 'listener';
+
 /**
  * Sends the event again with each mistaken signature, one after the other, until the endpoint accepts
- * one. `accepts` sends the same body with that signature header and says whether the answer was a 2xx.
+ * one. `send` sends the same body with that signature header. Undefined: a `datachonk listen` in between
+ * answered itself (it re-signs what it forwards, so the mistakes cannot reach the app through it).
  */
 export async function diagnoseRefusal(
   request: { secret: string; body: string },
-  accepts: (signature: string) => Promise<boolean>,
-): Promise<RefusalDiagnosis> {
+  send: (signature: string) => Promise<MistakeAnswer>,
+): Promise<RefusalDiagnosis | undefined> {
   let tried = 0;
   for (const { mistake, signature } of mistakenSignatures(request.secret, request.body)) {
     tried++;
-    if (await accepts(signature)) return { mistake, tried };
+    const answer = await send(signature);
+    if (answer === 'listener') return undefined;
+    if (answer === 'accepted') return { mistake, tried };
   }
   return { tried };
+}
+
+/** A reply's status and whether `datachonk listen` gave it, as a MistakeAnswer. */
+export function mistakeAnswer(reply: { status: number; byListener: boolean } | undefined): MistakeAnswer {
+  if (reply?.byListener) return 'listener';
+  return reply && reply.status >= 200 && reply.status < 300 ? 'accepted' : 'refused';
 }

@@ -16,7 +16,9 @@ import { planPayloads } from '../../core/trigger/plan.js';
 import { buildWebhookRequest, splitCredentials, toCurl, type WebhookRequest } from '../../core/trigger/request.js';
 import { runDeliveries, type TriggerSummary } from '../../core/trigger/run.js';
 import { createSender } from '../../core/send.js';
-import { diagnoseRefusal, type RefusalDiagnosis } from '../../core/refusal.js';
+import { diagnoseRefusal, mistakeAnswer, type RefusalDiagnosis } from '../../core/refusal.js';
+import { headerValue } from '../../core/headers.js';
+import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../../core/listen/forward.js';
 import { SIGNATURE_HEADER } from '../../core/signing/signature.js';
 import { mistakeFix, mistakeWords } from '../../ui/stack-advice.js';
 import { printEventTypes } from '../../ui/output.js';
@@ -196,7 +198,7 @@ async function sendBatch(
       destination,
       seed: batch.scenario?.seed,
       signed: flags.signature === 'valid',
-      diagnosis: await diagnose(ctx, { summary, flags, total }),
+      diagnosis: await diagnose(ctx, { summary, flags, total, destination }),
     });
 }
 
@@ -206,12 +208,14 @@ async function sendBatch(
  */
 async function diagnose(
   ctx: Context,
-  run: { summary: TriggerSummary; flags: TriggerOptions; total: number },
+  run: { summary: TriggerSummary; flags: TriggerOptions; total: number; destination: Destination },
 ): Promise<RefusalDiagnosis | undefined> {
   const { summary, flags } = run;
   const request = summary.firstUnexpectedRequest;
   if (run.total !== 1 || flags.signature !== 'valid' || summary.firstUnexpectedCause?.kind !== 'refused' || !request)
     return undefined;
+  // Through a listener the mistakes cannot reach the app: it verifies them and re-signs what it forwards.
+  if (run.destination.source === 'listener') return undefined;
   const { secret } = await signingSecret(ctx, flags.secret);
   const sender = createSender({ connections: 1, clock: ctx.monotonic });
   return diagnoseRefusal({ secret, body: request.body }, async (signature) => {
@@ -219,7 +223,14 @@ async function diagnose(
       { ...request, headers: { ...request.headers, [SIGNATURE_HEADER]: signature } },
       { timeoutMs: flags.timeout },
     );
-    return again.kind === 'response' && again.status >= 200 && again.status < 300;
+    return mistakeAnswer(
+      again.kind === 'response'
+        ? {
+            status: again.status,
+            byListener: headerValue(again.headers(), ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER,
+          }
+        : undefined,
+    );
   }).finally(() => sender.close());
 }
 

@@ -1,6 +1,6 @@
 import { headerValue } from '../headers.js';
 import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../listen/forward.js';
-import { diagnoseRefusal, type RefusalDiagnosis } from '../refusal.js';
+import { diagnoseRefusal, mistakeAnswer, type RefusalDiagnosis } from '../refusal.js';
 import type { Sender } from '../send.js';
 import { detectStack, type Stack } from '../stack.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
@@ -213,8 +213,11 @@ async function runProbe(
       ...request,
       headers: { ...request.headers, [SIGNATURE_HEADER]: signature },
     });
-    return again.kind === 'response' && again.status >= 200 && again.status < 300;
+    return mistakeAnswer(
+      again.kind === 'response' ? { status: again.status, byListener: !!again.listener } : undefined,
+    );
   });
+  if (!diagnosis) return result;
   return { ...result, diagnosis, ...(diagnosis.mistake && run.first ? { hint: 'signing-mistake' as const } : {}) };
 }
 
