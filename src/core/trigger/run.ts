@@ -86,12 +86,7 @@ export async function runDeliveries(
   let ok = 0;
   const errors: TriggerSummary['errors'] = {};
   let firstError: string | undefined;
-  let firstUnexpectedStatus: number | undefined;
-  let firstUnexpectedBody: string | undefined;
-  let firstUnexpectedByListener = false;
-  let firstUnexpectedCause: AppReplyCause | undefined;
-  let firstUnexpectedRequest: WebhookRequest | undefined;
-  let firstUnexpectedStack: Stack | undefined;
+  let firstUnexpected: FirstUnexpected | undefined;
   const started = options.clock();
   let taken = 0;
   let unreachableInARow = 0;
@@ -116,17 +111,7 @@ export async function runDeliveries(
       else if (outcome.kind === 'error') {
         errors[outcome.code] = (errors[outcome.code] ?? 0) + 1;
         firstError ??= outcome.message;
-      } else if (firstUnexpectedStatus === undefined) {
-        firstUnexpectedStatus = outcome.status;
-        firstUnexpectedBody = outcome.body.slice(0, 300);
-        const headers = outcome.headers();
-        firstUnexpectedByListener = byListener;
-        firstUnexpectedRequest = request;
-        if (!byListener) {
-          firstUnexpectedCause = appReplyCause(outcome.status, headers);
-          firstUnexpectedStack = detectStack(headers, outcome.body);
-        }
-      }
+      } else firstUnexpected ??= unexpected(outcome, request, byListener);
       unreachableInARow = outcome.kind === 'error' && UNREACHABLE.has(outcome.code) ? unreachableInARow + 1 : 0;
       if (options.giveUpAfter !== undefined && unreachableInARow >= options.giveUpAfter) gaveUp = true;
       latencies.push(outcome.latencyMs);
@@ -149,13 +134,37 @@ export async function runDeliveries(
     ratePerSecond: durationMs > 0 ? (latencies.length * 1000) / durationMs : 0,
     errors,
     ...(firstError === undefined ? {} : { firstError }),
-    ...(firstUnexpectedStatus === undefined ? {} : { firstUnexpectedStatus }),
-    ...(firstUnexpectedBody ? { firstUnexpectedBody } : {}),
-    ...(firstUnexpectedByListener ? { firstUnexpectedByListener } : {}),
-    ...(firstUnexpectedCause ? { firstUnexpectedCause } : {}),
-    ...(firstUnexpectedRequest ? { firstUnexpectedRequest } : {}),
-    ...(firstUnexpectedStack ? { firstUnexpectedStack } : {}),
+    ...firstUnexpected,
     ...(gaveUp ? { gaveUp } : {}),
+  };
+}
+
+type FirstUnexpected = Pick<
+  TriggerSummary,
+  | 'firstUnexpectedStatus'
+  | 'firstUnexpectedBody'
+  | 'firstUnexpectedByListener'
+  | 'firstUnexpectedCause'
+  | 'firstUnexpectedRequest'
+  | 'firstUnexpectedStack'
+>;
+
+/** The summary's facts of the first answer that was not the expected one. */
+function unexpected(
+  outcome: Extract<Outcome, { kind: 'response' }>,
+  request: WebhookRequest,
+  byListener: boolean,
+): FirstUnexpected {
+  const headers = outcome.headers();
+  const cause = byListener ? undefined : appReplyCause(outcome.status, headers);
+  const stack = byListener ? undefined : detectStack(headers, outcome.body);
+  return {
+    firstUnexpectedStatus: outcome.status,
+    ...(outcome.body ? { firstUnexpectedBody: outcome.body.slice(0, 300) } : {}),
+    ...(byListener ? { firstUnexpectedByListener: true } : {}),
+    ...(cause ? { firstUnexpectedCause: cause } : {}),
+    firstUnexpectedRequest: request,
+    ...(stack ? { firstUnexpectedStack: stack } : {}),
   };
 }
 
