@@ -4,6 +4,8 @@ import type { NetworkFailure } from './core/net-errors.js';
 // src/emulator knows how a flag is spelled (STYLE.md, "Failures are data").
 
 import type { JsonSyntaxError } from './core/json-syntax.js';
+import type { RefusalDiagnosis } from './core/refusal.js';
+import type { Stack } from './core/stack.js';
 
 /** Where a payload or a piece of one came from. */
 export type PayloadSource = 'fixture' | 'fixture-file' | 'data' | 'data-file' | 'scenario-file';
@@ -86,6 +88,10 @@ export interface FailureFacts {
     secretSource: 'flag' | 'env' | 'dev';
     /** went-down: the checks whose connection broke without an answer, the likely cause. */
     suspects?: readonly string[] | undefined;
+    /** refused-signed: the same event sent again signed the ways receivers get it wrong, and what was accepted. */
+    diagnosis?: RefusalDiagnosis | undefined;
+    /** The language the endpoint's answers show. */
+    stack?: Stack | undefined;
   };
 }
 

@@ -5,6 +5,8 @@ import type { CheckReport, CheckResult, Exchange } from '../core/check/run.js';
 import { formatDuration } from '../core/net-errors.js';
 import { appReplyHint, COMPARE_SECRETS } from './app-reply.js';
 import { SIGNATURE_HEADER } from '../core/signing/signature.js';
+import type { Stack } from '../core/stack.js';
+import { adviceFor, mistakeFix, mistakeWords, stackNote } from './stack-advice.js';
 import { formatMs, jsonLine, paint, shown, truncate, writeLine, type Painter, type Shown } from './style.js';
 
 // What `datachonk check` shows: a report grouped by check group, one line per check, and under each
@@ -21,6 +23,10 @@ export interface CheckRun {
   headerNames: readonly string[];
   /** The statuses a forgery must get (--expect-reject, or the default 400, 401, 403). */
   expectReject: readonly number[];
+  /** The language the endpoint's answers show: the fixes are given in it. */
+  stack?: Stack | undefined;
+  /** --through-listener: the listener's own answers count. */
+  throughListener?: boolean | undefined;
 }
 
 /** A check explained for people: what came back, and what to fix. */
@@ -63,7 +69,18 @@ export function printCheckReport(ctx: Context, report: CheckReport, run: CheckRu
     for (const line of resultLines(c, result, run)) writeLine(ctx.stdout, line);
   }
   if (!quiet) writeLine(ctx.stdout, '');
+  const listener = listenerLine(report, run);
+  if (listener) writeLine(ctx.stdout, shown`${c.yellow('⚠')} ${listener}`);
   writeLine(ctx.stdout, summaryLine(c, report));
+}
+
+/** Said once, when `datachonk listen` answered some requests itself: what was tested is the listener. */
+export function listenerLine(report: CheckReport, run: CheckRun): string | undefined {
+  if (report.listenerAnswers === 0) return undefined;
+  const answers = `${report.listenerAnswers} ${report.listenerAnswers === 1 ? 'answer' : 'answers'}`;
+  return run.throughListener
+    ? `${answers} came from \`datachonk listen\` itself (--through-listener): those checks tested the listener, not the app behind it`
+    : `${answers} came from \`datachonk listen\` itself, not from your app: check is testing the listener in front of your app. Run it at your app's own URL, or pass --through-listener if that is what you meant`;
 }
 
 function resultLines(c: Painter, result: CheckResult, run: CheckRun): Shown[] {
@@ -157,21 +174,39 @@ const HINTS: Record<CheckHint, (result: CheckResult, run: CheckRun) => string> =
   'wrong-path': () => 'nothing receives webhooks at this path: give the URL your app receives DataChonk webhooks at',
   timeout: (_r, run) =>
     `no answer within --timeout ${formatDuration(run.timeoutMs)}: answer a webhook first and do slow work after; raise --timeout if it really needs longer`,
-  'signed-refused': (_r, run) =>
-    `it refused a correctly signed event: most often it verifies with another secret (check used ${SOURCE_WORDS[run.secretSource]}); ${COMPARE_SECRETS}, then pass --secret or set DATACHONK_WEBHOOK_SECRET`,
+  'signed-refused': (r, run) =>
+    `it refused a correctly signed event${triedWords(r)}: most often it verifies with another secret (check used ${SOURCE_WORDS[run.secretSource]}); ${COMPARE_SECRETS}, then pass --secret or set DATACHONK_WEBHOOK_SECRET`,
+  'signing-mistake': (r, run) =>
+    `${mistakeWords(r.diagnosis!.mistake!)}: it accepted the same event signed that way, so the secret is right. ${mistakeFix(r.diagnosis!.mistake!, run.stack)}`,
   'signed-not-accepted': () =>
     'answer 2xx to every correctly signed event: DataChonk treats anything else as a failed delivery',
   redirected: (r) => appReplyHint({ kind: 'redirect', location: locationOf(r) }, { path: '', signed: true })!,
   'server-error': () =>
     'it failed on a correctly signed event DataChonk may send: look at its log; DataChonk retries failed deliveries',
-  'not-verifying': () =>
-    'your endpoint does not verify signatures: anyone can send it events. Verify x-datachonk-signature over the raw body and answer 401 when it does not match: `datachonk help signatures` says how',
-  'length-pitfall': () =>
-    "it crashed on a signature of another length or form: crypto.timingSafeEqual throws when its buffers differ in length (and Buffer.from(s, 'hex') stops at the first non-hex character). Check the header is sha256= and 64 lowercase hex digits (length first), then compare; answer 401",
+  'not-verifying': (_r, run) =>
+    `your endpoint does not verify signatures: anyone can send it events. Verify x-datachonk-signature over the raw body and answer 401 when it does not match (${adviceFor(run.stack).compare})${stackNote(run.stack)}: \`datachonk help signatures\` says how`,
+  'length-pitfall': (_r, run) =>
+    run.stack && run.stack !== 'node'
+      ? `it crashed on a signature of another length or form: ${adviceFor(run.stack).compare}; answer 401${stackNote(run.stack)}`
+      : "it crashed on a signature of another length or form: crypto.timingSafeEqual throws when its buffers differ in length (and Buffer.from(s, 'hex') stops at the first non-hex character). Check the header is sha256= and 64 lowercase hex digits (length first), then compare; answer 401",
+  'non-ascii-crash': (_r, run) =>
+    `it crashed (a 5xx, or the connection dropped) on a signature header holding a byte above 127: ${adviceFor(run.stack).compare}; answer 401 to any header that is not sha256= and 64 hex digits${stackNote(run.stack)}`,
+  'non-hex-crash': (_r, run) =>
+    `it crashed (a 5xx, or the connection dropped) on a signature that is not hex: decoding it (bytes.fromhex, hex.DecodeString, HexFormat.parseHex) throws. Check the header is sha256= and 64 hex digits first, or compare the text: ${adviceFor(run.stack).compare}; answer 401${stackNote(run.stack)}`,
+  'forgery-error': (r) =>
+    `it failed with ${statusOf(r)} and an error of its own (${ownError(r)}) on ${r.sends}: catch it and answer 401 to a missing, empty or malformed signature`,
   'crash-on-forgery': (r) =>
     r.check === 'missing-signature'
       ? 'it crashed on a request without x-datachonk-signature: answer 401 when the header is missing'
       : 'it crashed on a forged request: answer 401 when the signature does not match',
+  'prefix-compare': (r, run) =>
+    `it accepted ${r.sends}, though it refused the wrong secret and a tampered body: it compares only a prefix (startsWith, or a loop over the shorter length). Compare the whole value, lengths equal: ${adviceFor(run.stack).compare}${stackNote(run.stack)}`,
+  'listener-answered': () =>
+    "`datachonk listen` answered this itself (x-datachonk-answered-by), not your app behind it: this tests the listener. Run check at your app's own URL, or pass --through-listener if testing the listener is what you meant",
+  'non-ascii-refused': (r, run) =>
+    r.diagnosis?.mistake
+      ? `${mistakeWords(r.diagnosis.mistake)}: it refused an event with raw UTF-8 text (é), as DataChonk sends it, and accepted it signed over that form. ${mistakeFix(r.diagnosis.mistake, run.stack)}`
+      : `it refused an event with raw UTF-8 text (é), as DataChonk sends it: it verifies other bytes than those it received; ${adviceFor(run.stack).rawBody}${stackNote(run.stack)}`,
   'reject-status': (r, run) =>
     `it refused with ${statusOf(r)}, not ${run.expectReject.join(' or ')}: answer ${run.expectReject.join(' or ')} to a bad signature, or pass --expect-reject ${statusOf(r)} if that status is deliberate`,
   'not-idempotent': (r) =>
@@ -185,11 +220,39 @@ const HINTS: Record<CheckHint, (result: CheckResult, run: CheckRun) => string> =
   'bad-input-crash': () =>
     'it crashed on a body that is not an event: parse in a try/catch, check the envelope, and answer 400',
   'bad-input-status': () => 'answer 400 to a body that is not JSON or not an event envelope',
-  'reserialized-body': () =>
-    'your endpoint appears to verify a re-serialized body; verify the raw request bytes (express.raw, not express.json then JSON.stringify): DataChonk signs the bytes it sends, whatever their spacing, order or escapes',
+  'reserialized-body': (_r, run) =>
+    `your endpoint appears to verify a re-serialized body; ${adviceFor(run.stack).rawBody}: DataChonk signs the bytes it sends, whatever their spacing, order or escapes${stackNote(run.stack)}`,
   slow: (r, run) =>
     `${r.latency?.slow} answers took longer than --slow ${formatDuration(run.slowMs)}: answer a webhook first, then do the slow work`,
 };
+
+/** ", and the same event signed the 7 usual wrong ways too", when a diagnosis tried them. */
+function triedWords(result: CheckResult): string {
+  const tried = result.diagnosis?.tried;
+  return tried
+    ? `, and the same event signed ${tried} usual wrong ways too (uppercase hex, re-serialized bodies, a newline added)`
+    : '';
+}
+
+/** The error a 5xx answer names, short: a JSON answer's error or message, else its text. */
+function ownError(result: CheckResult): string {
+  const answer = result.exchanges.find(({ answer }) => answer.kind === 'response' && answer.status >= 500)?.answer;
+  const body = answer?.kind === 'response' ? answer.body.trim() : '';
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
+    const said = typeof parsed.error === 'string' ? parsed.error : parsed.message;
+    if (typeof said === 'string') return `"${truncate(said, 120)}"`;
+  } catch {
+    // Not JSON: its text.
+  }
+  return `"${truncate(
+    body
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+    120,
+  )}"`;
+}
 
 function hintWords(hint: CheckHint, result: CheckResult, run: CheckRun): string {
   return HINTS[hint](result, run);
@@ -212,10 +275,21 @@ function printJson(ctx: Context, report: CheckReport, run: CheckRun): void {
       failed: count('fail'),
       not_run: report.planned - report.results.length,
       stopped: report.stopped?.reason ?? null,
+      refusal: report.stopped?.reason === 'refused-signed' ? refusalCode(report.stopped.result) : null,
+      stack: report.stack ?? null,
+      answered_by_listener: report.listenerAnswers,
       interrupted: report.interrupted ?? false,
       duration_ms: round(report.durationMs),
     }),
   );
+}
+
+/** What a refused first delivery's diagnosis found: `uppercase-hex`, `reserialized:python`, `trailing-newline`, or `secret`. */
+function refusalCode(result: CheckResult): string | null {
+  const mistake = result.diagnosis?.mistake;
+  if (!result.diagnosis) return null;
+  if (!mistake) return 'secret';
+  return mistake.kind === 'reserialized' ? `reserialized:${mistake.form}` : mistake.kind;
 }
 
 function checkRecord(result: CheckResult, run: CheckRun): object {

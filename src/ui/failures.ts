@@ -2,6 +2,7 @@ import type { FailureKind } from '../errors.js';
 import type { Failure, FailureCode, FailureFacts, OverrideProblem, PayloadSource } from '../failure.js';
 import { describeJsonSyntaxError } from '../core/json-syntax.js';
 import { COMPARE_SECRETS } from './app-reply.js';
+import { mistakeFix, mistakeWords } from './stack-advice.js';
 import { escapeControls, jsonText } from './sanitize.js';
 
 // The words for every failure core and the emulator report, naming the flags of the command the user
@@ -200,8 +201,13 @@ function checkStoppedWords(f: FailureFacts['check-stopped']): Words {
         'is the path right? give the URL your app receives DataChonk webhooks at, e.g. http://localhost:3000/webhooks/datachonk',
       );
     case 'refused-signed':
+      if (f.diagnosis?.mistake)
+        return failed(
+          `${f.url} refused a correctly signed event with ${f.status} (${f.check}), but accepted the same event signed another way: ${mistakeWords(f.diagnosis.mistake)}; the secret is right`,
+          mistakeFix(f.diagnosis.mistake, f.stack),
+        );
       return failed(
-        `${f.url} refused a correctly signed event with ${f.status} (${f.check}): it does not verify with the secret check used, from ${SECRET_SOURCES[f.secretSource]}`,
+        `${f.url} refused a correctly signed event with ${f.status} (${f.check})${f.diagnosis ? `, and the same event signed ${f.diagnosis.tried} usual wrong ways too (uppercase hex, re-serialized bodies, a newline added)` : ''}: it does not verify with the secret check used, from ${SECRET_SOURCES[f.secretSource]}`,
         `${COMPARE_SECRETS}, then give check that one (--secret, or DATACHONK_WEBHOOK_SECRET); if it wants an auth header, add it with --header "Authorization: …"`,
       );
     case 'went-down':

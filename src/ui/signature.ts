@@ -15,7 +15,7 @@ export interface ExplainedSignature {
 /** Where the words are read: `verify` (with or without an expected body) may point at its own flags; the listener names none of verify's. */
 export type ExplainContext = 'verify' | 'verify-expected' | 'listen';
 
-const FORMS: Record<BodyForm, string> = {
+export const FORMS: Record<BodyForm, string> = {
   compact: 'compact JSON, as JSON.stringify(JSON.parse(body)) writes it',
   pretty: 'JSON pretty-printed with 2 spaces',
   'pretty-4': 'JSON pretty-printed with 4 spaces',
@@ -24,6 +24,7 @@ const FORMS: Record<BodyForm, string> = {
   'sorted-pretty': 'pretty-printed JSON with its keys sorted',
   python: 'JSON as Python\'s json.dumps writes it (", " and ": ", \\u escapes)',
   'python-sorted': "JSON as Python's json.dumps(sort_keys=True) writes it",
+  'python-compact': "JSON as Python's json.dumps(separators=(',', ':')) writes it (\\u escapes)",
   php: "JSON as PHP's json_encode writes it (\\/ and \\u escapes)",
 };
 

@@ -68,14 +68,14 @@ describe('datachonk check (the built binary)', () => {
       'Authorization: Bearer tok_app_Wq7e',
     ]);
     expect(code).toBe(1);
-    expect(stderr).toContain('error: 8 of 29 checks failed');
+    expect(stderr).toContain('error: 9 of 31 checks failed');
     // A header given with --header is named, its value (a token, often) never shown.
     expect(stdout).toContain('+ Authorization');
     expect(`${stdout}${stderr}${await readFile(file, 'utf8')}`).not.toContain('tok_app_Wq7e');
     expect(stdout).toContain('your endpoint does not verify signatures');
     noStackTrace(stderr);
     const { root, cases } = await junit(file);
-    expect(root).toMatchObject({ tests: String(CHECKS), failures: '8' });
+    expect(root).toMatchObject({ tests: String(CHECKS), failures: '9' });
     const failed = cases.filter((c) => c.failure);
     expect(failed.map((c) => c.name)).toEqual(PROBES.filter((p) => p.group === 'forgery').map((p) => p.name));
     for (const c of failed)
@@ -159,7 +159,7 @@ describe('datachonk check (the built binary)', () => {
       expect.stringMatching(/✖ same-event-twice +200, then 409/),
       expect.stringMatching(/✖ same-event-at-once +(200 and 409|409 and 200)/),
     ]);
-    expect(stdout.trim().split('\n').at(-1)).toMatch(/^29 checks: 27 passed, 0 warnings, 2 failed in /);
+    expect(stdout.trim().split('\n').at(-1)).toMatch(/^31 checks: 29 passed, 0 warnings, 2 failed in /);
   });
 
   it('an endpoint that is down: one clear failure naming the URL, exit 1, not a wall of failures', async () => {
@@ -170,13 +170,13 @@ describe('datachonk check (the built binary)', () => {
     expect(stderr).toContain(`error: cannot reach ${url}: connection refused`);
     expect(stderr).toContain('hint: is your app running, and listening on 127.0.0.1:');
     expect(stdout.match(/✖/g)).toHaveLength(1);
-    expect(stdout).toContain('1 check: 0 passed, 0 warnings, 1 failed, 28 not run (stopped)');
+    expect(stdout).toContain('1 check: 0 passed, 0 warnings, 1 failed, 30 not run (stopped)');
     noStackTrace(stderr);
     // Every check asked for is in the file: the one that ran failed, the others not run are skipped.
     const written = await junit(file);
-    expect(written.cases).toHaveLength(29);
-    expect(written.cases.filter((c) => typeof c === 'object' && 'skipped' in c)).toHaveLength(28);
-    expect(written.root).toMatchObject({ tests: '29', failures: '1', skipped: '28' });
+    expect(written.cases).toHaveLength(31);
+    expect(written.cases.filter((c) => typeof c === 'object' && 'skipped' in c)).toHaveLength(30);
+    expect(written.root).toMatchObject({ tests: '31', failures: '1', skipped: '30' });
   });
 
   it("another secret than the endpoint's: one clear failure that says where the secret came from", async () => {

@@ -19,7 +19,12 @@ export type Flaw =
   | 'refuses-unknown-types' // 422 to an event type it does not know: deliberate, allowed with --allow-unknown
   | 'hangs-on-unknown-types' // never answers an event type it does not know
   | 'dies-on-missing-signature' // a request without a signature kills it: the connection dropped, the port closed
-  | 'slow'; // answers everything right, after `slowMs`
+  | 'slow' // answers everything right, after `slowMs`
+  | 'uppercase-hex' // compares HEX in uppercase, as C#'s ToString("X2") and Java's printHexBinary write it
+  | 'prefix-compare' // expected.startsWith(header): refuses a wrong secret, accepts a signature cut short
+  | 'throws-own-error' // as @octokit/webhooks-methods: its own error on an empty signature, answered 500
+  | 'str-compare' // as Python's hmac.compare_digest on str: TypeError (500) on a non-ASCII header
+  | 'decodes-hex'; // as bytes.fromhex or Go's hex.DecodeString: an error (500) on a signature that is not hex
 
 export interface Endpoint {
   url: string;
@@ -49,11 +54,20 @@ function isEnvelope(value: unknown): value is { id: string; event: string } {
 export async function startEndpoint(
   secret: string,
   flaw?: Flaw,
-  options: { slowMs?: number; authorization?: string } = {},
+  options: { slowMs?: number; authorization?: string; server?: string } = {},
 ): Promise<Endpoint> {
   const seen = new Set<string>();
   const verifies = (bytes: Buffer, header: IncomingHttpHeaders[string]): boolean => {
     if (typeof header !== 'string') return false;
+    const hex = createHmac('sha256', secret).update(bytes).digest('hex');
+    if (flaw === 'uppercase-hex') return header === `sha256=${hex.toUpperCase()}`;
+    if (flaw === 'prefix-compare') return `sha256=${hex}`.startsWith(header);
+    if (flaw === 'throws-own-error' && header === '')
+      throw new TypeError('[@octokit/webhooks-methods] secret, eventPayload & signature required');
+    if (flaw === 'str-compare' && /[^\x00-\x7f]/.test(header))
+      throw new TypeError('comparing strings with non-ASCII characters is not supported');
+    if (flaw === 'decodes-hex' && !/^sha256=[0-9a-fA-F]*$/.test(header))
+      throw new Error(`non-hexadecimal number found in fromhex() arg`);
     // The format check that keeps timingSafeEqual from throwing; the flawed endpoint has none.
     if (flaw !== 'crashes-on-short-signatures' && !/^sha256=[0-9a-f]{64}$/.test(header)) return false;
     const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(bytes).digest('hex')}`);
@@ -75,7 +89,10 @@ export async function startEndpoint(
     }
     const raw = Buffer.concat(chunks);
     const answer = (status: number, body: object) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(options.server ? { server: options.server } : {}),
+      });
       res.end(JSON.stringify(body));
     };
     if (flaw === 'slow') await delay(options.slowMs ?? 250);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/core/signing/signature.js';
 import { datachonkHeaders, startRecordingServer, type RecordingServer } from '../helpers/recording-server.js';
+import { startEndpoint } from '../helpers/check-endpoints.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 import { argsOf, exitCode, run } from '../helpers/program.js';
 
@@ -370,6 +371,26 @@ describe('listen command', () => {
     });
   });
 
+  it('events resend to an app that compares uppercase hex names that, not the secret', async () => {
+    const upper = await startEndpoint('whsec_u', 'uppercase-hex', { server: 'Kestrel' });
+    const { ctx, url, stop } = await runListen({ secret: 'whsec_u' });
+    const sender = await testContext({ output: 'json' });
+    contexts.push(sender);
+    await trigger(sender, 'chonk.created', { url, secret: 'whsec_u' });
+    await stop();
+    const { id } = sender.stdout.records[0] as { id: string };
+    try {
+      await expect(run(ctx, ['events', 'resend', id, '--to', upper.url, '--secret', 'whsec_u'])).rejects.toMatchObject({
+        message: expect.stringContaining('got 401'),
+        hint: expect.stringContaining(
+          'your endpoint compares uppercase hex: it accepted the same event signed that way, so the secret is right; write lowercase hex: Convert.ToHexString(hash).ToLowerInvariant()',
+        ),
+      });
+    } finally {
+      await upper.close();
+    }
+  });
+
   it("says the likely cause of the app's answer under its line: a secret, a path, a redirect, a failure", async () => {
     app = await startRecordingServer((request, res) => {
       const path = request.url;
@@ -397,6 +418,9 @@ describe('listen command', () => {
       .map((line) => line.trim());
     expect(hints).toEqual([
       'hint: your app refused a correctly signed event: most often it verifies with another secret; compare `datachonk listen --print-secret` with the secret your app verifies with',
+      // trigger's diagnosis of that refusal: its first resend, signed in uppercase hex, refused by the listener
+      // itself, which ends it (through a listener the mistakes cannot reach the app).
+      'hint: fix the sender to write the header exactly as DataChonk does: sha256=<64 lowercase hex digits>: strict receivers refuse anything else',
       'hint: your app has no route at /nothing-here: check the path it receives webhooks at and the path in --forward',
       'hint: your app redirected to /elsewhere: webhooks are not followed through redirects; send to that URL itself',
       'hint: your app failed on this event: look at its log for the error',

@@ -49,6 +49,10 @@ const options = {
     { defaultText: '10s' },
   ),
   slow: parsed('--slow <duration>', 'warn about answers slower than this', duration, { defaultText: '2s' }),
+  throughListener: flag(
+    '--through-listener',
+    "the URL is a `datachonk listen` in front of your app on purpose: the listener's own refusals count",
+  ),
   junit: text('--junit <file>', 'also write the report as JUnit XML to this file, for CI'),
   header: repeatable(
     '--header <"Name: value">',

@@ -40,6 +40,7 @@ const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) =
       expectReject: flags.expectReject.length ? flags.expectReject : DEFAULT_EXPECT_REJECT,
       allowUnknown: flags.allowUnknown,
       strict: flags.strict,
+      throughListener: flags.throughListener,
       timeoutMs: flags.timeout,
       slowMs: flags.slow,
     },
@@ -53,6 +54,8 @@ const check: Action<CheckSpecs> = async (ctx, { args: [url], options: flags }) =
     timeoutMs: flags.timeout,
     headerNames: flags.header.map(([name]) => name),
     expectReject,
+    stack: report.stack,
+    throughListener: flags.throughListener,
   };
   printCheckReport(ctx, report, run);
   if (flags.junit) await writeFile(flags.junit, junitXml(report, run));
@@ -111,6 +114,8 @@ function stoppedFailure(report: CheckReport, secretSource: CheckRun['secretSourc
     check: `${result.group}/${result.check}`,
     secretSource,
     suspects,
+    ...(result.diagnosis ? { diagnosis: result.diagnosis } : {}),
+    ...(report.stack ? { stack: report.stack } : {}),
     ...(answer?.kind === 'response'
       ? { status: answer.status }
       : answer

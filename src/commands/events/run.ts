@@ -6,6 +6,11 @@ import { findEntry, isRejected, JournalWriter, readJournal, type JournalEntry } 
 import { filterEntries } from '../../core/listen/query.js';
 import { resend as resendEntry, type ResendTarget } from '../../core/listen/resend.js';
 import { basicAuthorization, urlCredentials } from '../../core/url-credentials.js';
+import { diagnoseResend } from '../../core/listen/resend-refusal.js';
+import type { RefusalDiagnosis } from '../../core/refusal.js';
+import { detectStack } from '../../core/stack.js';
+import { mistakeFix, mistakeWords } from '../../ui/stack-advice.js';
+import { knownSecrets } from '../../config/secret.js';
 import { forwardUrl, parseTarget } from '../../core/listen/targets.js';
 import { createSender } from '../../core/send.js';
 import { appReplyCause } from '../../core/app-reply.js';
@@ -139,17 +144,50 @@ export const resend: Action<ResendSpecs> = async (ctx, { args: [id], options }) 
   const failed = results.find((r) => r.status === null || r.status < 200 || r.status >= 300);
   if (failed) {
     const timedOut = failed.error?.code === 'timeout' ? ' (--timeout)' : '';
+    const authorization = targets.find((t) => t.url === failed.target)?.authorization;
+    const diagnosis = await diagnoseRefused(ctx, entry, { ...failed, authorization }, options);
     throw failure(
       `the resend to ${failed.target} ${failed.status === null ? `failed: ${failed.error?.message}${timedOut}` : `got ${failed.status}`}`,
-      resendHint(entry, failed, options.secret !== undefined),
+      resendHint(entry, failed, { resigned: options.secret !== undefined, diagnosis }),
     );
   }
 };
 
+/** A refusal (401, 403) sent again signed the usual wrong ways, when the secret that signed it is known. */
+async function diagnoseRefused(
+  ctx: Context,
+  entry: JournalEntry,
+  failed: ForwardResult & { authorization?: string | undefined },
+  options: { secret?: string | undefined; timeout: number },
+): Promise<RefusalDiagnosis | undefined> {
+  if (failed.status !== 401 && failed.status !== 403) return undefined;
+  // The secret that made the signature sent: --secret, else one of those known here (read, never created).
+  const known = await knownSecrets('flag', ctx.env, ctx.paths.configFile);
+  const secrets = options.secret ? [options.secret] : known.filter((k) => !k.apiKey).map((k) => k.secret);
+  const sender = createSender({ connections: 1, clock: ctx.monotonic });
+  return diagnoseResend({
+    record: entry.request,
+    target: failed.target,
+    authorization: failed.authorization,
+    secrets,
+    resigned: options.secret !== undefined,
+    timeoutMs: options.timeout,
+    sender,
+  }).finally(() => sender.close());
+}
+
 /** What to do about a resend the app did not take: start it, or the likely cause of its answer. */
-function resendHint(entry: JournalEntry, failed: ForwardResult, resigned: boolean): string | undefined {
+function resendHint(
+  entry: JournalEntry,
+  failed: ForwardResult,
+  { resigned, diagnosis }: { resigned: boolean; diagnosis?: RefusalDiagnosis | undefined },
+): string | undefined {
   if (failed.error?.code === 'refused') return 'start your app, then run the same command again';
   if (failed.status === null) return undefined;
+  if (diagnosis?.mistake) {
+    const stack = detectStack(failed.headers ?? [], failed.body ?? '');
+    return `${mistakeWords(diagnosis.mistake)}: it accepted the same event signed that way, so the secret is right; ${mistakeFix(diagnosis.mistake, stack)}`;
+  }
   const cause = appReplyCause(failed.status, failed.headers);
   const hint = appReplyHint(cause, {
     path: new URL(failed.target).pathname,
@@ -158,8 +196,9 @@ function resendHint(entry: JournalEntry, failed: ForwardResult, resigned: boolea
   });
   // Sent with its original signature, which only an app with the listener's secret accepts.
   const resign = 're-sign it with the secret that app verifies with: --secret <its secret>';
-  if (cause?.kind === 'refused' && !resigned) return hint ? `${hint}; or ${resign}` : resign;
-  return hint;
+  const tried = diagnosis && hint ? ` (it refused the same event signed ${diagnosis.tried} usual wrong ways too)` : '';
+  if (cause?.kind === 'refused' && !resigned) return hint ? `${hint}${tried}; or ${resign}` : resign;
+  return hint && `${hint}${tried}`;
 }
 
 /** A request refused before its body was read (another path, not a POST, too large): no body was kept. */

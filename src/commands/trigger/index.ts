@@ -32,6 +32,10 @@ const options = {
     'exit 0 only if every response has this status (default: any 2xx)',
     wholeNumber(100, 599),
   ),
+  throughListener: flag(
+    '--through-listener',
+    'with --expect-status: an answer `datachonk listen` gives itself counts (default: it fails, your app never saw the request)',
+  ),
   dryRun: flag('--dry-run', 'print the exact request and a curl command; send nothing'),
   printPayload: {
     ...flag('--print-payload', 'print the payload as JSON, to save, edit and send with --fixture; send nothing'),

@@ -16,6 +16,11 @@ import { planPayloads } from '../../core/trigger/plan.js';
 import { buildWebhookRequest, splitCredentials, toCurl, type WebhookRequest } from '../../core/trigger/request.js';
 import { runDeliveries, type TriggerSummary } from '../../core/trigger/run.js';
 import { createSender } from '../../core/send.js';
+import { diagnoseRefusal, mistakeAnswer, type RefusalDiagnosis } from '../../core/refusal.js';
+import { headerValue } from '../../core/headers.js';
+import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../../core/listen/forward.js';
+import { SIGNATURE_HEADER } from '../../core/signing/signature.js';
+import { mistakeFix, mistakeWords } from '../../ui/stack-advice.js';
 import { printEventTypes } from '../../ui/output.js';
 import { appReplyHint, tlsHint } from '../../ui/app-reply.js';
 import { printPayload } from '../../ui/payload.js';
@@ -174,6 +179,8 @@ async function sendBatch(
       clock: ctx.monotonic,
       stopped: () => stop.reason !== undefined,
       expectStatus: (status) => (expectStatus === undefined ? status >= 200 && status < 300 : status === expectStatus),
+      // The status expected of the app, answered by the listener in front of it, says nothing of the app.
+      listenerAnswersCount: expectStatus === undefined || flags.throughListener,
       giveUpAfter: TRIGGER_GIVE_UP_AFTER,
       ...(stop.pause ? { pause: stop.pause } : {}),
     },
@@ -196,7 +203,40 @@ async function sendBatch(
       destination,
       seed: batch.scenario?.seed,
       signed: flags.signature === 'valid',
+      diagnosis: await diagnose(ctx, { summary, flags, total, destination }),
     });
+}
+
+/**
+ * One correctly signed event refused (401, 403) by the app itself: sent again signed the ways receivers get
+ * it wrong (core/refusal.ts), a handful of requests, so that the hint names the mistake or the secret.
+ */
+async function diagnose(
+  ctx: Context,
+  run: { summary: TriggerSummary; flags: TriggerOptions; total: number; destination: Destination },
+): Promise<RefusalDiagnosis | undefined> {
+  const { summary, flags } = run;
+  const request = summary.firstUnexpectedRequest;
+  if (run.total !== 1 || flags.signature !== 'valid' || summary.firstUnexpectedCause?.kind !== 'refused' || !request)
+    return undefined;
+  // Through a listener the mistakes cannot reach the app: it verifies them and re-signs what it forwards.
+  if (run.destination.source === 'listener') return undefined;
+  const { secret } = await signingSecret(ctx, flags.secret);
+  const sender = createSender({ connections: 1, clock: ctx.monotonic });
+  return diagnoseRefusal({ secret, body: request.body }, async (signature) => {
+    const again = await sender.send(
+      { ...request, headers: { ...request.headers, [SIGNATURE_HEADER]: signature } },
+      { timeoutMs: flags.timeout },
+    );
+    return mistakeAnswer(
+      again.kind === 'response'
+        ? {
+            status: again.status,
+            byListener: headerValue(again.headers(), ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER,
+          }
+        : undefined,
+    );
+  }).finally(() => sender.close());
 }
 
 /**
@@ -249,6 +289,8 @@ interface Expected {
   seed?: number | undefined;
   /** Whether the events carried a correct signature (not --signature invalid or missing). */
   signed: boolean;
+  /** A refused event sent again signed the usual wrong ways: what the app accepted. */
+  diagnosis?: RefusalDiagnosis | undefined;
 }
 
 function explainFailures(summary: TriggerSummary, run: Expected) {
@@ -257,7 +299,7 @@ function explainFailures(summary: TriggerSummary, run: Expected) {
   const again =
     run.seed === undefined ? '' : `${run.total > 1 ? '; ' : ''}--seed ${run.seed} sends them in the same order again`;
   const hint = (text: string | undefined) => (text || again ? `${text ?? ''}${again}` : undefined);
-  const cause = listenerCause(summary, host);
+  const cause = listenerCause(summary, host, run.expectStatus);
   if (run.total > 1) {
     return failure(
       `${summary.failed} of ${summary.sent} deliveries did not get ${expected}${cause ? `; the first: ${cause}` : ''}`,
@@ -285,10 +327,12 @@ function explainFailures(summary: TriggerSummary, run: Expected) {
  * The listener's 502 or 504, said as what happened: it could not reach the app, or the app did not
  * answer it in time. Its own words (the `error` of its JSON answer) name the app's address and the cause.
  */
-function listenerCause(summary: TriggerSummary, host: string): string | undefined {
+function listenerCause(summary: TriggerSummary, host: string, expectStatus: number | undefined): string | undefined {
   if (!summary.firstUnexpectedByListener) return undefined;
   const said = summary.firstUnexpectedBody ? `: ${bodyExcerpt(summary.firstUnexpectedBody)}` : '';
   const listener = `the listener at ${host} (datachonk listen)`;
+  if (summary.firstUnexpectedStatus === expectStatus)
+    return `${listener} answered ${expectStatus} itself, not your app: your app never saw the request, so this says nothing of it${said}`;
   if (summary.firstUnexpectedStatus === 502)
     return `${listener} could not reach your app, so your app never saw the request${said}`;
   if (summary.firstUnexpectedStatus === 504) return `your app did not answer ${listener} in time${said}`;
@@ -316,6 +360,11 @@ const LISTENER_HINTS: Record<number, string> = {
 
 function statusHint(summary: TriggerSummary, run: Expected): string | undefined {
   const status = summary.firstUnexpectedStatus;
+  if (summary.firstUnexpectedByListener && status === run.expectStatus)
+    return "send to your app's own URL with --url to test it, or pass --through-listener if testing the listener is what you meant";
+  const mistake = run.diagnosis?.mistake;
+  if (mistake)
+    return `${mistakeWords(mistake)}: it accepted the same event signed that way, so the secret is right; ${mistakeFix(mistake, summary.firstUnexpectedStack)}`;
   if (summary.firstUnexpectedByListener && status !== undefined && LISTENER_HINTS[status])
     return (status === 502 && tlsHint(listenerCode(summary.firstUnexpectedBody))) || LISTENER_HINTS[status];
   // The app's answer: its likely cause first (a 401 to a signed event is most often another secret).
@@ -324,6 +373,8 @@ function statusHint(summary: TriggerSummary, run: Expected): string | undefined 
     signed: run.signed,
     pathFlag: '--url',
   });
+  if (cause && run.diagnosis)
+    return `${cause} (it refused the same event signed ${run.diagnosis.tried} usual wrong ways too)`;
   if (cause) return cause;
   return run.expectStatus === undefined && summary.firstUnexpectedStatus
     ? 'use --expect-status if that status is what you meant to test'

@@ -18,7 +18,14 @@ export type CheckHint =
   | 'redirected' // a 3xx to a correctly signed event: webhooks are not followed through redirects
   | 'not-verifying' // a 2xx to a forgery
   | 'length-pitfall' // a 5xx to a signature of another length or form
+  | 'non-ascii-crash' // a 5xx or a dropped connection to a signature holding a byte above 127
+  | 'non-hex-crash' // a 5xx or a dropped connection to a signature that is not hex
+  | 'forgery-error' // a 5xx to a malformed signature that names an error of its own (octokit's "signature required")
   | 'crash-on-forgery' // a 5xx to another forgery
+  | 'prefix-compare' // a 2xx to a signature cut short or made longer, while the wrong secret and a tampered body were refused
+  | 'listener-answered' // a refusal answered by `datachonk listen` itself, not by the app behind it
+  | 'signing-mistake' // a signed event refused, the same event signed as a usual mistake accepted (uppercase hex, a re-serialized body)
+  | 'non-ascii-refused' // a 4xx to an event with raw UTF-8 text, as DataChonk sends it
   | 'reject-status' // a forgery refused, but not with a status expected
   | 'not-idempotent' // a 2xx to an event, then not to the same event again
   | 'unknown-refused' // a 4xx to an event of a type or with fields not known yet
@@ -31,7 +38,15 @@ export type CheckHint =
 
 /** What came back for one request: an answer, or none. */
 export type EndpointReply =
-  | { kind: 'response'; status: number; body: string; latencyMs: number; location?: string | undefined }
+  | {
+      kind: 'response';
+      status: number;
+      body: string;
+      latencyMs: number;
+      location?: string | undefined;
+      /** Answered by `datachonk listen` itself (its x-datachonk-answered-by marker), not by the app behind it. */
+      listener?: true | undefined;
+    }
   | { kind: 'error'; code: NetworkFailure; message: string; latencyMs: number };
 
 export interface CheckVerdict {
@@ -49,6 +64,8 @@ export interface Expectations {
   allowUnknown: readonly number[];
   /** Warnings count as failures. */
   strict: boolean;
+  /** The endpoint is a `datachonk listen` on purpose: its own refusals count (default: they fail, the app never saw them). */
+  throughListener?: boolean | undefined;
 }
 
 export const DEFAULT_EXPECT_REJECT: readonly number[] = [400, 401, 403];
@@ -86,10 +103,36 @@ export function judge(probe: Probe, answers: readonly EndpointReply[], expectati
     ...(hint ? { hint } : {}),
   });
   const missed = answers.find((answer) => answer.kind === 'error');
-  if (missed) return verdict('fail', missed.code === 'timeout' ? 'timeout' : 'no-answer');
-  const statuses = answers.map((answer) => (answer as Extract<EndpointReply, { kind: 'response' }>).status);
-  const [hint, status] = judgeStatuses(probe, statuses, expectations);
+  if (missed) {
+    if (missed.code === 'timeout') return verdict('fail', 'timeout');
+    // A connection dropped on a malformed signature: the same pitfall as a 5xx (Python's http.server, Rust's std).
+    return verdict('fail', probe.crash && probe.crash !== 'length-pitfall' ? probe.crash : 'no-answer');
+  }
+  const replies = answers as Extract<EndpointReply, { kind: 'response' }>[];
+  const refusal = probe.expectation === 'refuse-forgery' || probe.expectation === 'refuse-input';
+  if (refusal && !expectations.throughListener && replies.some((reply) => reply.listener))
+    return verdict('fail', 'listener-answered');
+  const [hint, status] = judgeStatuses(
+    probe,
+    replies.map((reply) => reply.status),
+    expectations,
+  );
+  if (hint === 'length-pitfall' && namesItsOwnError(replies.find((reply) => is5xx(reply.status))?.body ?? ''))
+    return verdict(status, 'forgery-error');
   return verdict(status, hint);
+}
+
+/**
+ * Whether a 5xx's body names an error of its own (octokit's "secret, eventPayload & signature required"),
+ * rather than nothing, a generic "Internal Server Error", or the timingSafeEqual error the length pitfall throws.
+ */
+export function namesItsOwnError(body: string): boolean {
+  const text = body
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!text || /internal (server )?error|server error|^\W*error\W*$/i.test(text)) return false;
+  return !/timingSafeEqual|equal length|same byte length|ERR_CRYPTO_TIMING_SAFE_EQUAL/i.test(text);
 }
 
 function judgeStatuses(
@@ -106,7 +149,7 @@ function judgeStatuses(
     case 'refuse-forgery':
       if (expectations.expectReject.includes(status)) return [undefined, 'pass'];
       if (is2xx(status)) return ['not-verifying', 'fail'];
-      if (is5xx(status)) return [probe.malformed ? 'length-pitfall' : 'crash-on-forgery', 'fail'];
+      if (is5xx(status)) return [probe.crash ?? 'crash-on-forgery', 'fail'];
       return ['reject-status', 'fail'];
     case 'accept-unknown':
       if (is2xx(status) || expectations.allowUnknown.includes(status)) return [undefined, 'pass'];
@@ -118,6 +161,9 @@ function judgeStatuses(
       if (is2xx(status)) return [undefined, 'pass'];
       // Other bytes of the same event, correctly signed, refused: the signature was checked over something else.
       return is4xx(status) ? ['reserialized-body', 'warn'] : [acceptHint(status), 'fail'];
+    case 'accept-as-sent':
+      if (is2xx(status)) return [undefined, 'pass'];
+      return [is4xx(status) ? 'non-ascii-refused' : acceptHint(status), 'fail'];
   }
 }
 

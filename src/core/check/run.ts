@@ -1,5 +1,8 @@
 import { headerValue } from '../headers.js';
+import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../listen/forward.js';
+import { diagnoseRefusal, mistakeAnswer, type RefusalDiagnosis } from '../refusal.js';
 import type { Sender } from '../send.js';
+import { detectStack, type Stack } from '../stack.js';
 import { SIGNATURE_HEADER } from '../signing/signature.js';
 import { buildWebhookRequest, type Target, type WebhookRequest } from '../trigger/request.js';
 import type { CheckGroup } from './groups.js';
@@ -46,6 +49,8 @@ export interface CheckWorld {
 export interface Exchange {
   request: WebhookRequest;
   answer: EndpointReply;
+  /** The language its answer shows (core/stack.ts). */
+  stack?: Stack | undefined;
 }
 
 export interface CheckResult {
@@ -59,6 +64,8 @@ export interface CheckResult {
   exchanges: Exchange[];
   /** The latency check's figures. */
   latency?: LatencyFacts | undefined;
+  /** A refused signed event sent again signed the ways receivers get it wrong: what the endpoint accepted. */
+  diagnosis?: RefusalDiagnosis | undefined;
 }
 
 /** Why a run stopped early: the endpoint cannot be reached, is not at this path, verifies with another secret, or went down. */
@@ -76,6 +83,10 @@ export interface CheckReport {
   /** The checks asked for that did not run (the run stopped first), in order. */
   notRun: { group: CheckGroup; check: string }[];
   durationMs: number;
+  /** The language the endpoint's answers show, when one does. */
+  stack?: Stack | undefined;
+  /** Answers `datachonk listen` gave itself: the endpoint is a listener in front of the app, not the app. */
+  listenerAnswers: number;
 }
 
 /** Runs the checks of the groups asked for against the endpoint. */
@@ -90,9 +101,9 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
     reported.length === 0 ? deliveries : reported[0]!.group === 'delivery' ? reported : [deliveries[0]!, ...reported];
   const material = await loadMaterial(settings.secret, world.now());
   const planned = reported.length + (settings.groups.has('latency') ? 1 : 0);
-  const send = (probe: Probe) => runProbe(probe, { material, settings, world });
+  const send = (probe: Probe, first = false) => runProbe(probe, { material, settings, world, first });
   const done = new Map<Probe, CheckResult>();
-  const first = await send(probes[0]!);
+  const first = await send(probes[0]!, true);
   let stopped = stopAtFirst(probes[0]!, first);
   done.set(probes[0]!, stopped?.result ?? first);
   const interrupted = () => world.interrupted?.() === true;
@@ -107,7 +118,8 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
     });
   }
   if (stopped?.reason === 'went-down') stopped = { ...stopped, suspects: suspects(done) };
-  const results = reported.flatMap((probe) => done.get(probe) ?? []);
+  const results = prefixCompared(reported.flatMap((probe) => done.get(probe) ?? []));
+  const exchanges = [...done.values()].flatMap((result) => result.exchanges);
   const cut = Boolean(stopped) || interrupted();
   if (!cut && settings.groups.has('latency')) results.push(latencyResult([...done.values()], settings));
   const notRun: CheckReport['notRun'] = reported
@@ -122,7 +134,20 @@ export async function runChecks(settings: CheckSettings, world: CheckWorld): Pro
     ...(stopped ? { stopped } : {}),
     ...(interrupted() ? { interrupted: true as const } : {}),
     durationMs: world.clock() - started,
+    stack: exchanges.find((exchange) => exchange.stack)?.stack,
+    listenerAnswers: exchanges.filter(({ answer }) => answer.kind === 'response' && answer.listener).length,
   };
+}
+
+/**
+ * A signature cut short or made longer accepted while the wrong secret and a tampered body were refused:
+ * the endpoint verifies, but compares only a prefix (`startsWith`, or a loop over the shorter length).
+ */
+function prefixCompared(results: CheckResult[]): CheckResult[] {
+  const refused = (name: string) => results.some((r) => r.check === name && r.status === 'pass');
+  if (!refused('wrong-secret') || !refused('tampered-body')) return results;
+  const cut = new Set(['truncated-signature', 'longer-signature', 'empty-signature']);
+  return results.map((r) => (cut.has(r.check) && r.hint === 'not-verifying' ? { ...r, hint: 'prefix-compare' } : r));
 }
 
 /**
@@ -152,7 +177,7 @@ function stopAtFirst(probe: Probe, result: CheckResult): CheckReport['stopped'] 
 
 async function runProbe(
   probe: Probe,
-  run: { material: Material; settings: CheckSettings; world: CheckWorld },
+  run: { material: Material; settings: CheckSettings; world: CheckWorld; first: boolean },
 ): Promise<CheckResult> {
   const { settings, world } = run;
   const built = probe.build(run.material);
@@ -166,10 +191,8 @@ async function runProbe(
     headers: settings.headers,
   });
   if (built.signature !== undefined) request.headers[SIGNATURE_HEADER] = built.signature;
-  const once = async (): Promise<Exchange> => ({
-    request,
-    answer: answerOf(await world.sender.send(request, { timeoutMs: settings.timeoutMs, maxBodyBytes: 16 * 1024 })),
-  });
+  const once = async (sent = request): Promise<Exchange> =>
+    exchangeOf(sent, await world.sender.send(sent, { timeoutMs: settings.timeoutMs, maxBodyBytes: 16 * 1024 }));
   let exchanges: Exchange[];
   if (probe.repeat === 'at-once') exchanges = await Promise.all([once(), once()]);
   else if (probe.repeat === 'in-a-row') {
@@ -181,15 +204,42 @@ async function runProbe(
     exchanges.map((e) => e.answer),
     settings,
   );
-  return { group: probe.group, check: probe.name, sends: probe.sends, ...verdict, exchanges };
+  const result: CheckResult = { group: probe.group, check: probe.name, sends: probe.sends, ...verdict, exchanges };
+  const answer = exchanges[0]!.answer;
+  const refused = answer.kind === 'response' && (answer.status === 401 || answer.status === 403) && !answer.listener;
+  if (!refused || !(run.first || probe.diagnose) || probe.expectation === 'refuse-forgery') return result;
+  const diagnosis = await diagnoseRefusal({ secret: run.material.secret, body: built.body }, async (signature) => {
+    const { answer: again } = await once({
+      ...request,
+      headers: { ...request.headers, [SIGNATURE_HEADER]: signature },
+    });
+    return mistakeAnswer(
+      again.kind === 'response' ? { status: again.status, byListener: !!again.listener } : undefined,
+    );
+  });
+  if (!diagnosis) return result;
+  return { ...result, diagnosis, ...(diagnosis.mistake && run.first ? { hint: 'signing-mistake' as const } : {}) };
 }
 
-function answerOf(outcome: Awaited<ReturnType<Sender['send']>>): EndpointReply {
+function exchangeOf(request: WebhookRequest, outcome: Awaited<ReturnType<Sender['send']>>): Exchange {
   if (outcome.kind === 'error')
-    return { kind: 'error', code: outcome.code, message: outcome.message, latencyMs: outcome.latencyMs };
-  const location =
-    outcome.status >= 300 && outcome.status < 400 ? headerValue(outcome.headers(), 'location') : undefined;
-  return { kind: 'response', status: outcome.status, body: outcome.body, latencyMs: outcome.latencyMs, location };
+    return {
+      request,
+      answer: { kind: 'error', code: outcome.code, message: outcome.message, latencyMs: outcome.latencyMs },
+    };
+  const headers = outcome.headers();
+  const location = outcome.status >= 300 && outcome.status < 400 ? headerValue(headers, 'location') : undefined;
+  const listener = headerValue(headers, ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER ? (true as const) : undefined;
+  const answer: EndpointReply = {
+    kind: 'response',
+    status: outcome.status,
+    body: outcome.body,
+    latencyMs: outcome.latencyMs,
+    location,
+    ...(listener ? { listener } : {}),
+  };
+  const stack = listener ? undefined : detectStack(headers, outcome.body);
+  return { request, answer, ...(stack ? { stack } : {}) };
 }
 
 /** The latency check: every answer of the run (the deliveries' too, when only latency was asked for). */

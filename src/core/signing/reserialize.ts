@@ -3,9 +3,21 @@
 // `json.dumps` defaults, PHP's `json_encode` defaults. Each is a different byte string for the same
 // JSON, and so a different signature: the diagnosis tries each to name the one that was signed.
 
-/** A serialization: JavaScript's (`compact`, `pretty` with 2 spaces, `pretty-4`, `tabs`), sorted keys, Python's, PHP's. */
+/**
+ * A serialization: JavaScript's (`compact`, `pretty` with 2 spaces, `pretty-4`, `tabs`), sorted keys, Python's
+ * (`json.dumps` defaults, with `sort_keys=True`, with `separators=(',', ':')`), PHP's.
+ */
 export type BodyForm =
-  'compact' | 'pretty' | 'pretty-4' | 'tabs' | 'sorted' | 'sorted-pretty' | 'python' | 'python-sorted' | 'php';
+  | 'compact'
+  | 'pretty'
+  | 'pretty-4'
+  | 'tabs'
+  | 'sorted'
+  | 'sorted-pretty'
+  | 'python'
+  | 'python-sorted'
+  | 'python-compact'
+  | 'php';
 
 interface JsonStyle {
   indent: string;
@@ -31,20 +43,22 @@ const STYLES: Record<BodyForm, JsonStyle> = {
   'sorted-pretty': { ...JS, indent: '  ', sortKeys: true },
   python: { indent: '', itemSeparator: ', ', keySeparator: ': ', sortKeys: false, escape: asciiOnly },
   'python-sorted': { indent: '', itemSeparator: ', ', keySeparator: ': ', sortKeys: true, escape: asciiOnly },
+  'python-compact': { ...JS, indent: '', escape: asciiOnly },
   php: { ...JS, indent: '', escape: (quoted) => slashes(asciiOnly(quoted)) },
 };
 
 /** The body in each form, made one at a time (the caller stops at the first that matches); none when it is not JSON. */
-export function* reserializations(body: Buffer): Generator<{ form: BodyForm; bytes: Buffer }> {
+export function* reserializations(
+  body: Buffer,
+  forms: readonly BodyForm[] = Object.keys(STYLES) as BodyForm[],
+): Generator<{ form: BodyForm; bytes: Buffer }> {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch {
     return;
   }
-  for (const [form, style] of Object.entries(STYLES) as [BodyForm, JsonStyle][]) {
-    yield { form, bytes: Buffer.from(serialize(value, style), 'utf8') };
-  }
+  for (const form of forms) yield { form, bytes: Buffer.from(serialize(value, STYLES[form]), 'utf8') };
 }
 
 /** JSON text of a parsed value in a style; the JavaScript styles give exactly what JSON.stringify gives. */

@@ -3,6 +3,7 @@ import { headerValue } from '../headers.js';
 import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER } from '../listen/forward.js';
 import type { NetworkFailure } from '../net-errors.js';
 import type { Outcome, Sender } from '../send.js';
+import { detectStack, type Stack } from '../stack.js';
 import type { WebhookRequest } from './request.js';
 
 /** One delivery, reported as soon as its outcome is known. */
@@ -32,6 +33,10 @@ export interface TriggerSummary {
   firstUnexpectedByListener?: boolean;
   /** The likely cause of that status, when the app answered it. */
   firstUnexpectedCause?: AppReplyCause;
+  /** The request that got it, to diagnose a refusal (core/refusal.ts). */
+  firstUnexpectedRequest?: WebhookRequest;
+  /** The language that answer shows (core/stack.ts). */
+  firstUnexpectedStack?: Stack;
   /** Sending stopped early: `giveUpAfter` connections in a row could not be made (nothing listens there). */
   gaveUp?: boolean;
 }
@@ -45,6 +50,11 @@ export interface RunOptions {
   timeoutMs: number;
   /** Whether a status counts as success. */
   expectStatus: (status: number) => boolean;
+  /**
+   * Whether an answer `datachonk listen` gave itself can count as success. False when a status is expected
+   * of the app (`--expect-status 401` through a listener: the listener's 401 says nothing of the app).
+   */
+  listenerAnswersCount?: boolean;
   sender: Sender;
   /** Monotonic milliseconds. */
   clock: () => number;
@@ -76,10 +86,7 @@ export async function runDeliveries(
   let ok = 0;
   const errors: TriggerSummary['errors'] = {};
   let firstError: string | undefined;
-  let firstUnexpectedStatus: number | undefined;
-  let firstUnexpectedBody: string | undefined;
-  let firstUnexpectedByListener = false;
-  let firstUnexpectedCause: AppReplyCause | undefined;
+  let firstUnexpected: FirstUnexpected | undefined;
   const started = options.clock();
   let taken = 0;
   let unreachableInARow = 0;
@@ -94,18 +101,17 @@ export async function runDeliveries(
       }
       const request = next.value;
       const outcome = await options.sender.send(request, { timeoutMs: options.timeoutMs });
-      const expected = outcome.kind === 'response' && options.expectStatus(outcome.status);
+      const byListener =
+        outcome.kind === 'response' && headerValue(outcome.headers(), ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
+      const expected =
+        outcome.kind === 'response' &&
+        options.expectStatus(outcome.status) &&
+        (options.listenerAnswersCount !== false || !byListener);
       if (expected) ok++;
       else if (outcome.kind === 'error') {
         errors[outcome.code] = (errors[outcome.code] ?? 0) + 1;
         firstError ??= outcome.message;
-      } else if (firstUnexpectedStatus === undefined) {
-        firstUnexpectedStatus = outcome.status;
-        firstUnexpectedBody = outcome.body.slice(0, 300);
-        const headers = outcome.headers();
-        firstUnexpectedByListener = headerValue(headers, ANSWERED_BY_HEADER) === ANSWERED_BY_LISTENER;
-        if (!firstUnexpectedByListener) firstUnexpectedCause = appReplyCause(outcome.status, headers);
-      }
+      } else firstUnexpected ??= unexpected(outcome, request, byListener);
       unreachableInARow = outcome.kind === 'error' && UNREACHABLE.has(outcome.code) ? unreachableInARow + 1 : 0;
       if (options.giveUpAfter !== undefined && unreachableInARow >= options.giveUpAfter) gaveUp = true;
       latencies.push(outcome.latencyMs);
@@ -128,11 +134,37 @@ export async function runDeliveries(
     ratePerSecond: durationMs > 0 ? (latencies.length * 1000) / durationMs : 0,
     errors,
     ...(firstError === undefined ? {} : { firstError }),
-    ...(firstUnexpectedStatus === undefined ? {} : { firstUnexpectedStatus }),
-    ...(firstUnexpectedBody ? { firstUnexpectedBody } : {}),
-    ...(firstUnexpectedByListener ? { firstUnexpectedByListener } : {}),
-    ...(firstUnexpectedCause ? { firstUnexpectedCause } : {}),
+    ...firstUnexpected,
     ...(gaveUp ? { gaveUp } : {}),
+  };
+}
+
+type FirstUnexpected = Pick<
+  TriggerSummary,
+  | 'firstUnexpectedStatus'
+  | 'firstUnexpectedBody'
+  | 'firstUnexpectedByListener'
+  | 'firstUnexpectedCause'
+  | 'firstUnexpectedRequest'
+  | 'firstUnexpectedStack'
+>;
+
+/** The summary's facts of the first answer that was not the expected one. */
+function unexpected(
+  outcome: Extract<Outcome, { kind: 'response' }>,
+  request: WebhookRequest,
+  byListener: boolean,
+): FirstUnexpected {
+  const headers = outcome.headers();
+  const cause = byListener ? undefined : appReplyCause(outcome.status, headers);
+  const stack = byListener ? undefined : detectStack(headers, outcome.body);
+  return {
+    firstUnexpectedStatus: outcome.status,
+    ...(outcome.body ? { firstUnexpectedBody: outcome.body.slice(0, 300) } : {}),
+    ...(byListener ? { firstUnexpectedByListener: true } : {}),
+    ...(cause ? { firstUnexpectedCause: cause } : {}),
+    firstUnexpectedRequest: request,
+    ...(stack ? { firstUnexpectedStack: stack } : {}),
   };
 }
 
