@@ -83,7 +83,7 @@ export default command({
     'datachonk trigger generation.completed',
     'datachonk trigger push.completed --url http://localhost:3000/webhooks/datachonk',
     'datachonk trigger generation.completed --set data.chonk_name=dim_orders --set data.duration_ms=42',
-    'datachonk trigger generation.completed --signature invalid --expect-status 401',
+    'datachonk trigger generation.completed --url http://localhost:3000/webhooks/datachonk --signature invalid --expect-status 401',
     'datachonk trigger --all --count 100 --concurrency 10 --json | jq \'select(.type=="summary")\'',
     'datachonk trigger scan.completed --dry-run',
     'datachonk trigger push.completed --print-payload > my-push.json   # edit it, then:',
