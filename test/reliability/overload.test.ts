@@ -42,6 +42,8 @@ describe('overload', () => {
           SECRET,
           '--expect-status',
           '504',
+          // The 504 is the listener's own answer, and that is what this tests.
+          '--through-listener',
           '--timeout',
           '20s',
         ],
