@@ -1,4 +1,21 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+// The longest files start first, so that none of them is the last one running on its own: on a fresh
+// clone vitest has no timings yet and orders by file size. The browser file and the examples take
+// about 50 s each, the other end-to-end and reliability files 5 to 25 s, the rest a few seconds.
+const FIRST = ['test/browser/', 'test/e2e/examples.test.ts', 'test/e2e/', 'test/reliability/'];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => {
+      const at = FIRST.findIndex((prefix) => file.moduleId.replaceAll('\\', '/').includes(`/${prefix}`));
+      return at === -1 ? FIRST.length : at;
+    };
+    // Array#sort is stable: within a rank, vitest's own order (slowest first, once it has timings).
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -6,6 +23,7 @@ export default defineConfig({
     // Vitest's default is one worker fewer than the cores: one, on a 2-core machine. Most test files
     // wait on processes and sockets rather than compute, so three at once finish sooner (docs/TESTING.md).
     maxWorkers: 3,
+    sequence: { sequencer: LongestFirst },
     // A backstop for a test that hangs, not a measure: tests await what they wait for. e2e tests spawn
     // the built binary several times each, and under load (three files at a time beside two busy loops,
     // as CI's machine may be) one that spawns six processes took over 20 s.
