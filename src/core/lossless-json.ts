@@ -157,6 +157,18 @@ export function isJsonObject(value: Json | undefined): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof RawNumber);
 }
 
+/** Whether a value nests arrays and objects more than `max` levels deep (counted without recursion). */
+export function nestsDeeperThan(value: Json, max: number): boolean {
+  const stack: [Json, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (!Array.isArray(node) && !isJsonObject(node)) continue;
+    if (depth >= max) return true;
+    for (const item of Array.isArray(node) ? node : Object.values(node)) stack.push([item, depth + 1]);
+  }
+  return false;
+}
+
 /** A deep copy (a `RawNumber` is immutable and shared). */
 export function cloneJson<T extends Json>(value: T): T {
   if (Array.isArray(value)) return value.map((item) => cloneJson(item)) as T;

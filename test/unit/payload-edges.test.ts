@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildPayload, compileRecipe, type PayloadRecipe } from '../../src/core/events/build.js';
 import {
   applyOverride,
+  MAX_PAYLOAD_DEPTH,
   parseJsonObject,
   parseOverride,
   readJsonFile,
@@ -60,6 +61,20 @@ describe('payload failures carry their facts', () => {
     dir = await mkdtemp(join(tmpdir(), 'datachonk-payload-'));
     await writeFile(join(dir, 'ok.json'), '{"a":1}');
     expect(await readJsonFile(join(dir, 'ok.json'), 'data-file')).toEqual({ a: 1 });
+  });
+
+  it('a payload nested deeper than MAX_PAYLOAD_DEPTH is refused as such, before anything recurses over it', () => {
+    const nested = (depth: number) => `{"data":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    expect(parseJsonObject(nested(MAX_PAYLOAD_DEPTH), 'data')).toBeTruthy();
+    expect(failureOf(() => parseJsonObject(nested(MAX_PAYLOAD_DEPTH + 1), 'data'))).toMatchObject({
+      code: 'json-invalid',
+      facts: {
+        source: 'data',
+        detail: `it nests more than ${MAX_PAYLOAD_DEPTH} levels deep (DataChonk's events nest a few)`,
+      },
+    });
+    // 20,000 levels: refused, not a stack overflow in what comes after.
+    expect(failureOf(() => parseJsonObject(nested(20_000), 'data'))).toMatchObject({ code: 'json-invalid' });
   });
 
   it('an override with nothing before its = is a syntax error quoting it', () => {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Failure, type PayloadSource } from '../../failure.js';
 import { findJsonSyntaxError } from '../json-syntax.js';
-import { isJsonObject, parseJson, RawNumber, type Json, type JsonObject } from '../lossless-json.js';
+import { isJsonObject, nestsDeeperThan, parseJson, RawNumber, type Json, type JsonObject } from '../lossless-json.js';
 import { EVENT_TYPES, isEventType, suggestEventType, type EventType } from './catalogue.js';
 
 export type { Json, JsonObject } from '../lossless-json.js';
@@ -51,8 +51,19 @@ export function parseJsonObject(text: string, source: PayloadSource, path?: stri
     throw new Failure('json-invalid', { source, path, detail: (error as Error).message, at });
   }
   if (!isJsonObject(value)) throw new Failure('payload-not-object', { source, path });
+  // Building, validating and sending walk the payload recursively: a value thousands of levels deep
+  // would overflow the stack there, and no event nests more than a few.
+  if (nestsDeeperThan(value, MAX_PAYLOAD_DEPTH))
+    throw new Failure('json-invalid', {
+      source,
+      path,
+      detail: `it nests more than ${MAX_PAYLOAD_DEPTH} levels deep (DataChonk's events nest a few)`,
+    });
   return value;
 }
+
+/** How deep a payload given by the user may nest arrays and objects. */
+export const MAX_PAYLOAD_DEPTH = 512;
 
 /** The built-in fixture of an event type, freshly read (callers may mutate it). */
 export async function loadFixture(event: EventType): Promise<JsonObject> {
