@@ -109,16 +109,16 @@ function showInfo(info) {
   const where = info.mode === 'inspect' ? 'the journal (datachonk inspect)' : `listening on ${info.listen_url ?? '?'}`;
   const targets = info.targets?.length ? ` → ${info.targets.join(', ')}` : '';
   fill($('info'), where, targets);
-  for (const type of info.event_types ?? []) $('type-filter').append(h('option', { value: type }, type));
+  // Once: the info is fetched again when the stream reconnects (a listener restarted), with the same types.
+  if ($('type-filter').options.length <= 1)
+    for (const type of info.event_types ?? []) $('type-filter').append(h('option', { value: type }, type));
+  // Why Replay and Send cannot work (no listener; `inspect` signing with another secret than the listener's).
   const note = $('send-note');
   note.hidden = Boolean(info.can_send);
-  fill(
-    note,
-    info.can_send
-      ? ''
-      : 'Replay and Send need a running listener: start `datachonk listen --forward localhost:3000 --inspect` and open the page it prints.',
-  );
+  fill(note, info.can_send ? '' : (info.send_note ?? 'Replay and Send cannot work here.'));
 }
+
+const loadInfo = () => getInfo().then(showInfo, (error) => problem(`Could not reach the inspector: ${error.message}`));
 
 /**
  * The stream of new and updated entries. The list is fetched each time it (re)connects, after it has: an
@@ -129,6 +129,8 @@ function connect() {
   const connection = $('connection');
   let opened = false;
   stream.addEventListener('open', () => {
+    // Reconnected: perhaps to a restarted listener, whose settings may have changed.
+    if (opened) void loadInfo();
     opened = true;
     connection.className = 'connection live';
     fill(connection, 'live');
@@ -153,7 +155,7 @@ function connect() {
 
 function start() {
   window.addEventListener('hashchange', route);
-  getInfo().then(showInfo, (error) => problem(`Could not reach the inspector: ${error.message}`));
+  void loadInfo();
   // The first page at once, not after the stream opens (the rows the server wrote into the HTML show
   // meanwhile). When the stream opens the list is fetched again, so nothing journalled in between is missed.
   void list.reload();

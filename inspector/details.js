@@ -209,8 +209,10 @@ function result(r) {
 function actions(detail, ctx) {
   const status = h('p', { class: 'action-status', role: 'status' });
   const panel = h('div', { class: 'panel' });
+  // Nothing to replay (refused before its body was read): no Replay, and why, beside the buttons.
+  const nothing = detail.replay?.nothing ?? null;
   const cannot = !ctx.canSend();
-  const described = cannot ? 'send-note' : null;
+  const described = nothing ? 'replay-note' : cannot ? 'send-note' : null;
   const bar = h(
     'div',
     { class: 'actions', role: 'toolbar', 'aria-label': 'Actions' },
@@ -218,7 +220,7 @@ function actions(detail, ctx) {
       'button',
       {
         type: 'button',
-        disabled: cannot,
+        disabled: cannot || Boolean(nothing),
         'aria-describedby': described,
         onclick: (e) => doReplay(e.currentTarget, detail, status),
       },
@@ -228,9 +230,18 @@ function actions(detail, ctx) {
     h('button', { type: 'button', onclick: () => showCurl(panel, detail, status) }, 'Copy as curl'),
     h('a', { class: 'button', href: bodyUrl(detail.rid), download: `${detail.rid}.json` }, 'Download'),
   );
+  const note = nothing ? h('p', { id: 'replay-note', class: 'note' }, `No Replay: ${nothing}.`) : null;
   // What the last action did, and (a line of its own) the new entry it made, once the stream brings it.
   const arrived = h('p', { class: 'action-status', role: 'status' });
-  const section = h('section', { class: 'part actions-part', 'aria-label': 'Actions' }, bar, status, arrived, panel);
+  const section = h(
+    'section',
+    { class: 'part actions-part', 'aria-label': 'Actions' },
+    bar,
+    note,
+    status,
+    arrived,
+    panel,
+  );
   section.arrived = arrived;
   status.arrived = arrived;
   return section;
@@ -242,12 +253,70 @@ function starting(status, text) {
   fill(status.arrived);
 }
 
+/**
+ * Asks before a rejected entry is signed and sent (as `events resend` needs --allow-rejected): a modal dialog
+ * that says what will happen. Resolves true when the user confirms; Cancel and Escape resolve false.
+ */
+function confirmRejected(detail, action) {
+  const doing = action === 'replay' ? 'Replaying it' : 'Sending your edit of it';
+  const yes = action === 'replay' ? 'Replay it anyway' : 'Send it anyway';
+  return new Promise((resolve) => {
+    const close = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    const dialog = h(
+      'dialog',
+      { class: 'confirm', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-text' },
+      h(
+        'h2',
+        { id: 'confirm-title' },
+        action === 'replay' ? 'Replay a rejected request?' : 'Send an edit of a rejected request?',
+      ),
+      h(
+        'p',
+        { id: 'confirm-text' },
+        `It was rejected: ${detail.replay.rejected}. ${doing} signs it with the listener's secret and sends it to your app as if it were genuine.`,
+      ),
+      h(
+        'p',
+        { class: 'buttons' },
+        h('button', { type: 'button', class: 'danger', onclick: () => close(true) }, yes),
+        h('button', { type: 'button', autofocus: true, onclick: () => close(false) }, 'Cancel'),
+      ),
+    );
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      close(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+/** What the listener or the app answered, in words; only a 2xx from the app (or the listener) is "Replayed" or "Sent". */
+function answered(answer, done) {
+  const said = answer.body ? `: ${answer.body}` : '';
+  const ok = answer.status >= 200 && answer.status < 300;
+  if (answer.by === 'listener' && !ok)
+    return h('span', { class: 'problem' }, `Not ${done.toLowerCase()}: the listener answered ${answer.status}${said}`);
+  if (!ok) return h('span', { class: 'problem' }, `Delivered, but your app answered ${answer.status}${said}`);
+  const who = answer.by === 'listener' ? 'the listener (it forwards this nowhere)' : 'your app';
+  return `${done}: ${who} answered ${answer.status}. The new entry is at the top of the list.`;
+}
+
 async function doReplay(button, detail, status) {
+  const rejected = Boolean(detail.replay?.rejected);
+  if (rejected && !(await confirmRejected(detail, 'replay'))) {
+    fill(status, 'Not replayed.');
+    button.focus();
+    return;
+  }
   button.disabled = true;
   starting(status, 'Replaying…');
   try {
-    const answer = await replay(detail.rid);
-    fill(status, `Replayed: the listener answered ${answer.status}. The new entry is at the top of the list.`);
+    fill(status, answered(await replay(detail.rid, rejected), 'Replayed'));
   } catch (error) {
     fill(status, h('span', { class: 'problem' }, `Replay failed: ${error.message}`));
   } finally {
@@ -291,12 +360,18 @@ function openEditor(panel, detail, { status, ctx }) {
 }
 
 async function doSend({ detail, textarea, issues, status, button }, force) {
+  const rejected = Boolean(detail.replay?.rejected);
+  if (rejected && !(await confirmRejected(detail, 'send'))) {
+    fill(status, 'Not sent.');
+    button.focus();
+    return;
+  }
   button.disabled = true;
   starting(status, 'Sending…');
   try {
-    const answer = await send(detail.rid, textarea.value, force);
+    const answer = await send(detail.rid, textarea.value, { force, allowRejected: rejected });
     fill(issues);
-    fill(status, `Sent: the listener answered ${answer.status}. The new entry is at the top of the list.`);
+    fill(status, answered(answer, 'Sent'));
   } catch (error) {
     if (error instanceof ApiError && error.status === 422) showIssues(issues, detail, error.body.issues ?? []);
     fill(

@@ -106,6 +106,33 @@ function matches(entry: JournalEntry, query: PageQuery, q: string | undefined): 
   return haystack.some((text) => text.toLowerCase().includes(q));
 }
 
+/** Why Replay of an entry cannot be done at all, or needs asking first; both undefined when it can just be done. */
+export interface ReplayStance {
+  /** Nothing to replay: the listener refused it before reading a body (another path, not a POST, too large). */
+  nothing?: string | undefined;
+  /** The listener rejected it: why, in words. Replaying signs it as if it were genuine, so it is asked first. */
+  rejected?: string | undefined;
+}
+
+export function replayStance(entry: JournalEntry): ReplayStance {
+  const { request } = entry;
+  if (request.verification.status === 'unchecked') {
+    const answered = request.response_status ? `the listener answered ${request.response_status}` : 'it was cut short';
+    return {
+      nothing: `nothing to replay: ${request.method} ${request.path} was refused before its body was read (${answered}), so no body was kept`,
+      rejected: rejectedBecause(entry),
+    };
+  }
+  return { rejected: isRejected(entry) ? rejectedBecause(entry) : undefined };
+}
+
+function rejectedBecause(entry: JournalEntry): string {
+  const { verification, response_status: status } = entry.request;
+  if (verification.status === 'invalid')
+    return `its signature did not verify (${verification.reason ?? 'no reason recorded'})`;
+  return status === 0 ? 'the sender went away before the listener answered' : `the listener answered ${status}`;
+}
+
 /** Pairs of a flat name, value… header list. */
 function pairs(flat: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
@@ -121,6 +148,7 @@ export function details(entry: JournalEntry, all: readonly JournalEntry[]): obje
   const verification = request.verification;
   const words = verification.diagnosis ? explainSignature(verification.diagnosis, 'listen') : undefined;
   const rawHeaders = request.raw_headers ?? flattenHeaders(request.headers);
+  const stance = replayStance(entry);
   return {
     ...summarize(entry),
     request: {
@@ -148,6 +176,7 @@ export function details(entry: JournalEntry, all: readonly JournalEntry[]): obje
         body: result.body ?? '',
       })),
     })),
+    replay: { nothing: stance.nothing ?? null, rejected: stance.rejected ?? null },
     replays: all.filter((other) => summarize(other).replay_of === request.rid).map((other) => other.request.rid),
   };
 }

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EVENT_TYPES } from '../core/events/catalogue.js';
 import { listenOn } from '../core/serve.js';
 import { createSender } from '../core/send.js';
-import { curlFor, replay, sendEdited, type ActionResult, type ActionSettings } from './actions.js';
+import { curlFor, replay, sendEdited, signingMismatch, type ActionResult, type ActionSettings } from './actions.js';
 import { openJournalFeed, type FeedChange, type JournalFeed } from '../core/listen/feed.js';
 import { createGuard, newToken, type Guard } from './guard.js';
 import { PAGE_STATUSES, details, listEntries, summarize, type PageStatus, type Summary } from './present.js';
@@ -110,6 +110,8 @@ async function handle(ctx: InspectorState, req: IncomingMessage, res: ServerResp
   if (url.pathname === '/') return page(ctx, res);
   if (url.pathname.startsWith('/assets/')) return asset(ctx, res, url.pathname.slice('/assets/'.length));
   if (url.pathname === '/api/info') return info(ctx, res);
+  // Guarded as the page itself is (its Host): a page from before a restart reads the current token here.
+  if (url.pathname === '/api/token') return sendJson(res, 200, { token: ctx.token });
   if (url.pathname === '/api/events') return list(ctx, res, url);
   if (url.pathname === '/api/stream') return stream(ctx, req, res);
   const match = /^\/api\/events\/(rcv_[A-Za-z0-9]+)(\/body|\/curl)?$/.exec(url.pathname);
@@ -163,13 +165,29 @@ async function asset(ctx: InspectorState, res: ServerResponse, name: string): Pr
   respond(res, 200, type!, bytes);
 }
 
-async function info(ctx: InspectorState, res: ServerResponse): Promise<void> {
+const NO_LISTENER =
+  'Replay and Send need a running listener: start `datachonk listen --forward localhost:3000 --inspect` and open the page it prints.';
+
+/** Why Replay and Send cannot work now (no listener; `inspect` signing with another secret than the listener's), or undefined. */
+async function cannotSend(ctx: InspectorState): Promise<{ listenUrl?: string; why?: string }> {
   const listenUrl = await ctx.options.actions.listenUrl();
+  if (listenUrl === undefined) return { why: NO_LISTENER };
+  // In a listener's own process the secret is the listener's; `inspect` may have been given another one.
+  const why =
+    ctx.options.mode === 'inspect'
+      ? signingMismatch(ctx.options.feed.entries(), ctx.options.actions.secret)
+      : undefined;
+  return { listenUrl, why };
+}
+
+async function info(ctx: InspectorState, res: ServerResponse): Promise<void> {
+  const { listenUrl, why } = await cannotSend(ctx);
   sendJson(res, 200, {
     mode: ctx.options.mode,
     listen_url: listenUrl ?? null,
     targets: ctx.options.targets,
-    can_send: listenUrl !== undefined,
+    can_send: why === undefined,
+    send_note: why ?? null,
     event_types: EVENT_TYPES,
   });
 }
@@ -204,18 +222,30 @@ function broadcast(streams: Set<ServerResponse>, change: FeedChange): void {
 
 async function post(ctx: InspectorState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const refused = ctx.guard.refuseChange(req);
-  if (refused) return sendJson(res, 403, { error: refused });
+  if (refused) return sendJson(res, 403, { error: refused.message, code: refused.code });
   const match = /^\/api\/events\/(rcv_[A-Za-z0-9]+)\/(replay|send)$/.exec(url.pathname);
   if (!match) return sendJson(res, 404, { error: 'not found' });
   const entry = ctx.options.feed.get(match[1]!);
   if (!entry) return sendJson(res, 404, { error: `no journal entry ${match[1]}` });
-  if (match[2] === 'replay') return answer(res, await replay(entry, ctx.options.actions));
-  const edit = await readEdit(req);
-  if (!edit) return sendJson(res, 400, { error: 'send a JSON object {"body": "<the edited body>", "force": false}' });
+  const asked = await readAsked(req);
+  if (!asked) return sendJson(res, 400, { error: USAGE[match[2] as 'replay' | 'send'] });
+  const { listenUrl, why } = await cannotSend(ctx);
+  // Said before anything is sent: signed with a secret the listener would refuse (401). No listener: sendThrough says.
+  if (why && listenUrl !== undefined) return sendJson(res, 409, { error: why, code: 'cannot-sign' });
+  const allowRejected = asked.allow_rejected === true;
+  if (match[2] === 'replay') return answer(res, await replay(entry, ctx.options.actions, allowRejected));
+  if (typeof asked.body !== 'string') return sendJson(res, 400, { error: USAGE.send });
+  const edit = { body: asked.body, force: asked.force === true, allowRejected };
   answer(res, await sendEdited(entry, edit, ctx.options.actions));
 }
 
-async function readEdit(req: IncomingMessage): Promise<{ body: string; force: boolean } | undefined> {
+const USAGE = {
+  replay: 'send nothing, or a JSON object {"allow_rejected": true} to replay an entry the listener rejected',
+  send: 'send a JSON object {"body": "<the edited body>", "force": false, "allow_rejected": false}',
+};
+
+/** The request's JSON object (none is an empty one); undefined when it is too large or not one. */
+async function readAsked(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -223,18 +253,28 @@ async function readEdit(req: IncomingMessage): Promise<{ body: string; force: bo
     if (size > MAX_EDIT_BYTES) return undefined;
     chunks.push(chunk as Buffer);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
   try {
-    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body?: unknown; force?: unknown };
-    return typeof parsed.body === 'string' ? { body: parsed.body, force: parsed.force === true } : undefined;
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
+const REFUSED_STATUS = { invalid: 422, 'no-listener': 409, 'nothing-to-replay': 409, rejected: 409, unreachable: 502 };
+
 function answer(res: ServerResponse, result: ActionResult): void {
-  if (result.ok) return sendJson(res, 202, { status: result.status });
-  const status = result.code === 'invalid' ? 422 : result.code === 'no-listener' ? 409 : 502;
-  sendJson(res, status, { error: result.message, ...(result.issues ? { issues: result.issues } : {}) });
+  if (result.ok) return sendJson(res, 202, { status: result.status, by: result.by, body: result.body });
+  sendJson(res, REFUSED_STATUS[result.code], {
+    error: result.message,
+    code: result.code,
+    ...(result.issues ? { issues: result.issues } : {}),
+    ...(result.rejected ? { rejected: result.rejected } : {}),
+  });
 }
 
 function download(res: ServerResponse, rid: string, body: Buffer): void {

@@ -168,7 +168,7 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     await forwardedRow(s, id);
     const details = await select(s, id);
     await details.getByRole('button', { name: 'Replay', exact: true }).click();
-    await details.getByRole('status').filter({ hasText: 'Replayed: the listener answered 200' }).waitFor();
+    await details.getByRole('status').filter({ hasText: 'Replayed: your app answered 200' }).waitFor();
     const [first, again] = await s.app.waitFor(2);
     expect(again!.body.equals(first!.body)).toBe(true);
     expect(validSignature(s, again!)).toBe(true);
@@ -182,6 +182,147 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     expect(s.errors).toEqual([]);
   });
 
+  it('Replay and Edit → Send of a rejected delivery ask first, saying what will happen; Cancel sends nothing', async () => {
+    const s = await open();
+    const id = await trigger(s, 'generation.completed', '--signature', 'invalid');
+    await s.events.getByRole('row').filter({ hasText: id }).filter({ hasText: 'rejected' }).waitFor();
+    const details = await select(s, id);
+    const replay = details.getByRole('button', { name: 'Replay', exact: true });
+    await replay.click();
+    const ask = s.page.getByRole('dialog', { name: 'Replay a rejected request?' });
+    await ask.waitFor();
+    expect(await ask.innerText()).toMatch(
+      /It was rejected: its signature did not verify \(.+\)\. Replaying it signs it with the listener's secret and sends it to your app as if it were genuine\./,
+    );
+    await ask.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Not replayed.' }).waitFor();
+    expect(await ask.count()).toBe(0);
+    expect(s.app.requests).toHaveLength(0);
+    await replay.click();
+    await ask.getByRole('button', { name: 'Replay it anyway', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Replayed: your app answered 200' }).waitFor();
+    const [replayed] = await s.app.waitFor(1);
+    expect(validSignature(s, replayed!)).toBe(true);
+    // Edit → Send asks the same.
+    await details.getByRole('button', { name: 'Edit', exact: true }).click();
+    await details.getByRole('button', { name: 'Send', exact: true }).click();
+    const askSend = s.page.getByRole('dialog', { name: 'Send an edit of a rejected request?' });
+    expect(await askSend.innerText()).toContain(
+      "Sending your edit of it signs it with the listener's secret and sends it to your app as if it were genuine.",
+    );
+    await askSend.getByRole('button', { name: 'Send it anyway', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Sent: your app answered 200' }).waitFor();
+    await s.app.waitFor(2);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('a request with nothing to replay (a GET, 405) has no Replay, and says why', async () => {
+    const s = await open();
+    const got = await request(s.url, { method: 'GET' });
+    expect(got.statusCode).toBe(405);
+    await got.body.dump();
+    const row = s.events.getByRole('row').filter({ hasText: '405' });
+    await row.getByRole('link').click();
+    const details = s.page.getByRole('region', { name: 'Details' });
+    const replay = details.getByRole('button', { name: 'Replay', exact: true });
+    await replay.waitFor();
+    expect(await replay.isDisabled()).toBe(true);
+    const why = await s.page.locator(`#${await replay.getAttribute('aria-describedby')}`).innerText();
+    expect(why).toMatch(
+      /^No Replay: nothing to replay: GET \/\S+ was refused before its body was read \(the listener answered 405\), so no body was kept\.$/,
+    );
+    expect(await details.getByText(why).isVisible()).toBe(true);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('after the listener restarts, Replay works without a reload (the page fetches the new token)', async () => {
+    const secret = (await runCli(['listen', '--print-secret'], { home: t.home })).stdout.trim();
+    const app = t.opened(await startRecordingServer());
+    const first = await startCli(['listen', '--port', '0', '--forward', app.origin, '--inspect', '0'], {
+      home: t.home,
+      ready: /Inspector:\s+http/,
+    });
+    const inspector = /Inspector:\s+(http:\/\/\S+)/.exec(first.stderr())![1]!;
+    const { page, errors } = await openPage(inspector);
+    const sent = await runCli(['--json', 'trigger', 'chonk.created', '--url', listeningUrl(first.stderr())], {
+      home: t.home,
+    });
+    const { id } = JSON.parse(sent.stdout) as { id: string };
+    await page.getByRole('table', { name: 'Events' }).getByRole('link', { name: id, exact: true }).click();
+    const details = page.getByRole('region', { name: 'Details' });
+    await details.getByRole('heading', { level: 2 }).filter({ hasText: id }).waitFor();
+    await first.stop();
+    const connection = page.getByRole('status').filter({ hasText: /^(reconnecting…|disconnected: reload the page)$/ });
+    await connection.waitFor();
+    t.started(
+      await startCli(['listen', '--port', '0', '--forward', app.origin, '--inspect', new URL(inspector).port], {
+        home: t.home,
+        ready: /Inspector:\s+http/,
+      }),
+    );
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^live$/ })
+      .waitFor();
+    await details.getByRole('button', { name: 'Replay', exact: true }).click();
+    await details.getByRole('status').filter({ hasText: 'Replayed: your app answered 200' }).waitFor();
+    const [, replayed] = await app.waitFor(2);
+    expect(verify(secret, replayed!.body, replayed!.headers['x-datachonk-signature'] as string).ok).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it("datachonk inspect signing with another secret than the listener's: a 401 is not called replayed, and once it can tell, Replay and Send are off with the reason", async () => {
+    const app = t.opened(await startRecordingServer());
+    const listener = t.started(
+      await startCli(['listen', '--port', '0', '--forward', app.origin, '--secret', 'whsec_listeners_own'], {
+        home: t.home,
+      }),
+    );
+    const url = listeningUrl(listener.stderr());
+    // Only a forged delivery in the journal: nothing tells inspect that its secret is not the listener's.
+    const forged = await runCli(['--json', 'trigger', 'chonk.created', '--signature', 'invalid', '--url', url], {
+      home: t.home,
+    });
+    const forgedId = (JSON.parse(forged.stdout.trim().split('\n')[0]!) as { id: string }).id;
+    const inspect = t.started(await startCli(['inspect', '--port', '0'], { home: t.home, ready: /Inspector on http/ }));
+    const { page, errors } = await openPage(/Inspector on (http:\/\/\S+)/.exec(inspect.stderr())![1]!);
+    const events = page.getByRole('table', { name: 'Events' });
+    await events.getByRole('link', { name: forgedId, exact: true }).click();
+    const details = page.getByRole('region', { name: 'Details' });
+    await details.getByRole('button', { name: 'Replay', exact: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Replay a rejected request?' })
+      .getByRole('button', { name: 'Replay it anyway' })
+      .click();
+    await details
+      .getByRole('status')
+      .filter({ hasText: /^Not replayed: the listener answered 401: invalid signature/ })
+      .waitFor();
+    expect(
+      await details
+        .getByRole('status')
+        .filter({ hasText: /^Replayed:/ })
+        .count(),
+    ).toBe(0);
+    // A delivery the listener verified: inspect can tell that it signs with another secret.
+    const good = await runCli(['--json', 'trigger', 'chonk.created', '--secret', 'whsec_listeners_own', '--url', url], {
+      home: t.home,
+    });
+    const goodId = (JSON.parse(good.stdout) as { id: string }).id;
+    await events.getByRole('link', { name: goodId, exact: true }).waitFor();
+    await page.reload();
+    await events.getByRole('link', { name: goodId, exact: true }).click();
+    const replay = details.getByRole('button', { name: 'Replay', exact: true });
+    await page.getByText('the listener verifies with another secret than this inspector signs with').waitFor();
+    expect(await replay.isDisabled()).toBe(true);
+    const why = await page.locator(`#${await replay.getAttribute('aria-describedby')}`).innerText();
+    expect(why).toContain('datachonk inspect --secret <secret>');
+    await details.getByRole('button', { name: 'Edit', exact: true }).click();
+    expect(await details.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+    expect(app.requests).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
   it('Edit → Send: the edited body reaches the app signed again, and shows as a new entry linked to the original', async () => {
     const s = await open();
     const id = await trigger(s, 'generation.completed');
@@ -193,7 +334,7 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     const edited = (await body.inputValue()).replace('dim_customers', 'dim_edited_in_the_browser');
     await body.fill(edited);
     await details.getByRole('button', { name: 'Send', exact: true }).click();
-    await details.getByRole('status').filter({ hasText: 'Sent: the listener answered 200' }).waitFor();
+    await details.getByRole('status').filter({ hasText: 'Sent: your app answered 200' }).waitFor();
     const [, sent] = await s.app.waitFor(2);
     expect(sent!.body.toString('utf8')).toBe(edited);
     expect(validSignature(s, sent!)).toBe(true);
@@ -217,7 +358,7 @@ describe.skipIf(executablePath === undefined)('the inspector page in a real brow
     await details.getByRole('alert').getByRole('listitem').filter({ hasText: 'data.chonk_type' }).waitFor();
     expect(s.app.requests).toHaveLength(1);
     await details.getByRole('button', { name: 'Send anyway', exact: true }).click();
-    await details.getByRole('status').filter({ hasText: 'Sent: the listener answered 200' }).waitFor();
+    await details.getByRole('status').filter({ hasText: 'Sent: your app answered 200' }).waitFor();
     const [, sent] = await s.app.waitFor(2);
     expect(sent!.body.toString('utf8')).toBe(invalid);
     expect(validSignature(s, sent!)).toBe(true);

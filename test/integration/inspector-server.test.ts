@@ -37,7 +37,9 @@ let inspector: Inspector;
 let origin: string;
 let token: string;
 
-async function startAll(options: { listening?: boolean } = {}): Promise<void> {
+async function startAll(
+  options: { listening?: boolean; mode?: 'listen' | 'inspect'; secret?: string } = {},
+): Promise<void> {
   session = await startListenSession(
     {
       receiver: {
@@ -62,8 +64,8 @@ async function startAll(options: { listening?: boolean } = {}): Promise<void> {
   inspector = await startJournalInspector({
     port: 0,
     journalFile: join(dir, 'events.ndjson'),
-    mode: options.listening === false ? 'inspect' : 'listen',
-    secret: SECRET,
+    mode: options.mode ?? (options.listening === false ? 'inspect' : 'listen'),
+    secret: options.secret ?? SECRET,
     userAgent: 'test',
     targets: [app.origin],
     listenUrl: async () => (options.listening === false ? undefined : session.receiver.url),
@@ -258,7 +260,10 @@ describe('replay, edit, curl', () => {
     const body = event('evt_again');
     await deliver(body);
     const original = await entryWhere((s) => s.id === 'evt_again');
-    expect(await post(`/api/events/${original.rid as string}/replay`)).toEqual({ status: 202, json: { status: 200 } });
+    expect(await post(`/api/events/${original.rid as string}/replay`)).toEqual({
+      status: 202,
+      json: { status: 200, by: 'app', body: '{"received":true}' },
+    });
     const [, replayed] = await app.waitFor(2);
     expect(replayed!.body.toString()).toBe(body);
     expect(verify(SECRET, replayed!.body, replayed!.headers['x-datachonk-signature'])).toMatchObject({ ok: true });
@@ -268,11 +273,35 @@ describe('replay, edit, curl', () => {
     expect(copy).toMatchObject({ id: 'evt_again', verdict: 'verified', edited: false });
     expect((await api(`/api/events/${original.rid as string}`)).json.replays).toEqual([copy.rid]);
 
-    // A delivery the listener refused (signed with another secret) goes out signed with the current one.
+    // A delivery the listener refused (signed with another secret): not without the user's word (a 409 that says
+    // what would happen), then signed with the current one.
     const forgedBody = event('evt_forged_replay');
     await deliver(forgedBody, sign('whsec_someone_else', forgedBody));
     const forged = await entryWhere((s) => s.id === 'evt_forged_replay');
-    expect(await post(`/api/events/${forged.rid as string}/replay`)).toEqual({ status: 202, json: { status: 200 } });
+    const forgedPath = `/api/events/${forged.rid as string}/replay`;
+    expect((await api(`/api/events/${forged.rid as string}`)).json.replay).toEqual({
+      nothing: null,
+      rejected: expect.stringMatching(/^its signature did not verify \(the signature does not match/),
+    });
+    expect(await post(forgedPath)).toMatchObject({
+      status: 409,
+      json: {
+        code: 'rejected',
+        rejected: expect.stringContaining('its signature did not verify'),
+        error: expect.stringContaining(
+          "signs it with the listener's secret and sends it to your app as if it were genuine",
+        ),
+      },
+    });
+    expect(await post(forgedPath, { allow_rejected: false })).toMatchObject({
+      status: 409,
+      json: { code: 'rejected' },
+    });
+    expect(app.requests).toHaveLength(2);
+    expect(await post(forgedPath, { allow_rejected: true })).toEqual({
+      status: 202,
+      json: { status: 200, by: 'app', body: '{"received":true}' },
+    });
     const [, , fixed] = await app.waitFor(3);
     expect(fixed!.body.toString()).toBe(forgedBody);
     expect(verify(SECRET, fixed!.body, fixed!.headers['x-datachonk-signature'])).toMatchObject({ ok: true });
@@ -293,13 +322,104 @@ describe('replay, edit, curl', () => {
       json: { issues: [{ path: 'data.chonk_type' }] },
     });
     expect(app.requests).toHaveLength(1);
-    expect(await post(path, { body: wrong, force: true })).toEqual({ status: 202, json: { status: 200 } });
+    expect(await post(path, { body: wrong, force: true })).toMatchObject({
+      status: 202,
+      json: { status: 200, by: 'app' },
+    });
     const [, sent] = await app.waitFor(2);
     expect(sent!.body.toString()).toBe(wrong);
     expect(verify(SECRET, sent!.body, sent!.headers['x-datachonk-signature'])).toMatchObject({ ok: true });
     expect(sent!.headers).not.toHaveProperty('x-datachonk-event');
     expect(await entryWhere((s) => s.replay_of === original.rid)).toMatchObject({ edited: true, verdict: 'verified' });
     expect((await post(path, { nobody: 1 })).status).toBe(400);
+  });
+
+  it('send: an edit of a rejected entry needs allow_rejected, as replay does', async () => {
+    await startAll();
+    const body = event('evt_forged_edit');
+    await deliver(body, sign('whsec_someone_else', body));
+    const forged = await entryWhere((s) => s.id === 'evt_forged_edit');
+    const path = `/api/events/${forged.rid as string}/send`;
+    expect(await post(path, { body, force: false })).toMatchObject({
+      status: 409,
+      json: { code: 'rejected', error: expect.stringContaining('sending an edit of it signs it') },
+    });
+    expect(app.requests).toHaveLength(0);
+    expect(await post(path, { body, force: false, allow_rejected: true })).toMatchObject({
+      status: 202,
+      json: { status: 200, by: 'app' },
+    });
+    await app.waitFor(1);
+  });
+
+  it('nothing to replay: a GET (405), another path (404), a body too large (413) are refused, even when allowed', async () => {
+    await startAll();
+    const base = new URL(session.receiver.url);
+    const get = await fetch(base, { method: 'GET' });
+    expect(get.status).toBe(405);
+    const elsewhere = await fetch(new URL('/elsewhere', base), { method: 'POST', body: event('evt_elsewhere') });
+    expect(elsewhere.status).toBe(404);
+    const huge = await rawRequest(base.href, { method: 'POST', body: 'x'.repeat((1 << 20) + 10) });
+    expect(huge.status).toBe(413);
+    await entryWhere(() => true);
+    let listed: { rid: string }[] = [];
+    while (listed.length < 3) listed = (await api('/api/events')).json.entries as { rid: string }[];
+    const shown = await Promise.all(listed.map(async ({ rid }) => (await api(`/api/events/${rid}`)).json));
+    expect(
+      shown.map((d) => `${(d.request as { method: string }).method} ${(d.request as { path: string }).path}`),
+    ).toEqual(['POST /webhooks/datachonk', 'POST /elsewhere', 'GET /webhooks/datachonk']);
+    for (const [one, status] of [
+      [shown[0]!, 413],
+      [shown[1]!, 404],
+      [shown[2]!, 405],
+    ] as const) {
+      const { method, path } = one.request as { method: string; path: string };
+      expect((one.replay as { nothing: string }).nothing).toBe(
+        `nothing to replay: ${method} ${path} was refused before its body was read (the listener answered ${status}), so no body was kept`,
+      );
+      expect(await post(`/api/events/${one.rid as string}/replay`, { allow_rejected: true })).toMatchObject({
+        status: 409,
+        json: { code: 'nothing-to-replay', error: (one.replay as { nothing: string }).nothing },
+      });
+    }
+    expect(app.requests).toHaveLength(0);
+    expect((await post(`/api/events/${shown[0]!.rid as string}/replay`, ['not', 'an object'])).status).toBe(400);
+  });
+
+  it('a non-2xx answer is reported as such, and whose it was: the listener refusing it (401)', async () => {
+    // An inspector signing with a secret the listener does not know, and nothing verified in the journal to tell by.
+    await startAll({ mode: 'inspect', secret: 'whsec_not_the_listeners' });
+    await deliver(event('evt_unsigned'), 'sha256=00');
+    const entry = await entryWhere((s) => s.id === 'evt_unsigned');
+    expect((await api('/api/info')).json).toMatchObject({ can_send: true, send_note: null });
+    expect(await post(`/api/events/${entry.rid as string}/replay`, { allow_rejected: true })).toMatchObject({
+      status: 202,
+      json: { status: 401, by: 'listener', body: expect.stringContaining('invalid signature') },
+    });
+    expect(app.requests).toHaveLength(0);
+  });
+
+  it('inspect signing with another secret than the listener verifies with: says so, and sends nothing', async () => {
+    await startAll({ mode: 'inspect', secret: 'whsec_not_the_listeners' });
+    await deliver(event('evt_verified'));
+    const entry = await entryWhere((s) => s.id === 'evt_verified' && s.forward !== null);
+    const { json: info } = await api('/api/info');
+    expect(info).toMatchObject({
+      can_send: false,
+      send_note: expect.stringContaining('the listener verifies with another secret than this inspector signs with'),
+    });
+    expect(info.send_note).toContain('datachonk inspect --secret <secret>');
+    for (const [path, body] of [
+      ['replay', undefined],
+      ['send', { body: event('evt_verified'), force: false }],
+    ] as const) {
+      expect(await post(`/api/events/${entry.rid as string}/${path}`, body)).toMatchObject({
+        status: 409,
+        json: { code: 'cannot-sign', error: info.send_note },
+      });
+    }
+    expect(app.requests).toHaveLength(1);
+    expect(JSON.stringify(info)).not.toContain('whsec_');
   });
 
   it('copy as curl: a ready command that the app accepts when run in a shell', async () => {
@@ -372,6 +492,29 @@ describe('who may use it', () => {
     for (const headers of attempts)
       expect((await fetch(path, { method: 'POST', headers })).status, JSON.stringify(Object.keys(headers))).toBe(403);
     expect(app.requests).toHaveLength(1);
+    // A wrong token is told apart from a foreign origin: the page may then fetch the current one and retry.
+    const wrong = await fetch(path, { method: 'POST', headers: { origin, 'x-datachonk-token': `${token}x` } });
+    expect(await wrong.json()).toMatchObject({ code: 'wrong-token' });
+    const foreign = await fetch(path, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'x-datachonk-token': token },
+    });
+    expect(await foreign.json()).toMatchObject({ code: 'cross-site' });
+  });
+
+  it('gives the current token at /api/token to its own pages only (their Host), never across sites', async () => {
+    await startAll();
+    const port = new URL(origin).port;
+    const own = await rawRequest(`${origin}/api/token`, { method: 'GET' });
+    expect(own.status).toBe(200);
+    expect(JSON.parse(own.body)).toEqual({ token });
+    expect(own.headers['access-control-allow-origin']).toBeUndefined();
+    const rebound = await rawRequest(`${origin}/api/token`, {
+      method: 'GET',
+      headers: { host: `evil.example:${port}` },
+    });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain(token);
   });
 
   it('serves the page with its token and a strict CSP, and only plain file names under /assets/', async () => {
