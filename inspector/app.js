@@ -110,8 +110,9 @@ function showInfo(info) {
   const targets = info.targets?.length ? ` → ${info.targets.join(', ')}` : '';
   fill($('info'), where, targets);
   // Once: the info is fetched again when the stream reconnects (a listener restarted), with the same types.
-  if ($('type-filter').options.length <= 1)
-    for (const type of info.event_types ?? []) $('type-filter').append(h('option', { value: type }, type));
+  const typeFilter = /** @type {HTMLSelectElement} */ ($('type-filter'));
+  if (typeFilter.options.length <= 1)
+    for (const type of info.event_types ?? []) typeFilter.append(h('option', { value: type }, type));
   // Why Replay and Send cannot work (no listener; `inspect` signing with another secret than the listener's).
   const note = $('send-note');
   note.hidden = Boolean(info.can_send);
