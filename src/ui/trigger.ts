@@ -149,24 +149,8 @@ function jsonView(ctx: Context, destination: Destination, secretSource: SecretSo
         ...(header.seed === undefined ? {} : { seed: header.seed }),
       });
     },
-    delivery({ request, outcome, expected }) {
-      line({
-        type: 'delivery',
-        event: request.event,
-        id: request.id,
-        url: urlOf(request),
-        ...urlSource(destination),
-        ...step(request),
-        ok: expected,
-        ...source,
-        ...(outcome.kind === 'response'
-          ? { status: outcome.status, latency_ms: round(outcome.latencyMs), response_body: outcome.body }
-          : {
-              status: null,
-              latency_ms: round(outcome.latencyMs),
-              error: { code: outcome.code, message: outcome.message },
-            }),
-      });
+    delivery(report) {
+      line(deliveryRecord(report, { ...urlSource(destination), ...step(report.request) }, source));
     },
     summary(s) {
       line({
@@ -198,6 +182,26 @@ function jsonView(ctx: Context, destination: Destination, secretSource: SecretSo
       });
     },
     stop: out.flush,
+  };
+}
+
+/** A delivery's --json record: what was sent (then `where`), whether as expected (then `signed`), the answer. */
+function deliveryRecord({ request, outcome, expected }: DeliveryReport, where: object, signed: object): object {
+  return {
+    type: 'delivery',
+    event: request.event,
+    id: request.id,
+    url: urlOf(request),
+    ...where,
+    ok: expected,
+    ...signed,
+    ...(outcome.kind === 'response'
+      ? { status: outcome.status, latency_ms: round(outcome.latencyMs), response_body: outcome.body }
+      : {
+          status: null,
+          latency_ms: round(outcome.latencyMs),
+          error: { code: outcome.code, message: outcome.message },
+        }),
   };
 }
 

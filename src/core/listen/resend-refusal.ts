@@ -2,7 +2,8 @@ import { headerValue } from '../headers.js';
 import { diagnoseRefusal, mistakeAnswer, type RefusalDiagnosis } from '../refusal.js';
 import type { Sender } from '../send.js';
 import { sign } from '../signing/signature.js';
-import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER, forwardHeaders, withAuthorization } from './forward.js';
+import { ANSWERED_BY_HEADER, ANSWERED_BY_LISTENER, withAuthorization } from './forward.js';
+import { journalledHeaders } from './resend.js';
 import type { RequestRecord } from './records.js';
 
 // `events resend` refused (401, 403) by an app: the same bytes sent again, signed the ways receivers get
@@ -31,13 +32,7 @@ export async function diagnoseResend(refusal: ResendRefusal): Promise<RefusalDia
     : refusal.secrets.find((candidate) => sign(candidate, body) === record.forwarded_signature);
   if (secret === undefined) return undefined;
   return diagnoseRefusal({ secret, body: body.toString('utf8') }, async (signature) => {
-    const forwarded = forwardHeaders({
-      method: 'POST',
-      headers: record.raw_headers ?? record.headers,
-      signature,
-      body,
-      remoteAddress: undefined,
-    });
+    const forwarded = journalledHeaders(record, body, signature);
     const headers = refusal.authorization ? withAuthorization(forwarded, refusal.authorization) : forwarded;
     const outcome = await refusal.sender.send(
       { url: refusal.target, method: 'POST', headers, body },

@@ -16,6 +16,20 @@ export interface ResendSettings {
   sender: Sender;
 }
 
+/**
+ * The headers the live forward sent for a journalled request, with this signature: as received, in their
+ * case and order with repeats (journals before raw_headers have the parsed map), hop-by-hop ones left out.
+ */
+export function journalledHeaders(record: RequestRecord, body: Buffer, signature: string | undefined): string[] {
+  return forwardHeaders({
+    method: 'POST',
+    headers: record.raw_headers ?? record.headers,
+    signature,
+    body,
+    remoteAddress: undefined,
+  });
+}
+
 /** Sends a journalled request again, byte for byte, with the headers the live forward sent, to each target. */
 export async function resend(
   record: RequestRecord,
@@ -25,14 +39,7 @@ export async function resend(
   const body = Buffer.from(record.body, 'base64');
   // What the app was sent the first time: the signature as received, or as the listener made it again.
   const signature = options.secret ? sign(options.secret, body) : record.forwarded_signature;
-  // As received, in their case and order with repeats (journals before raw_headers have the parsed map).
-  const headers = forwardHeaders({
-    method: 'POST',
-    headers: record.raw_headers ?? record.headers,
-    signature,
-    body,
-    remoteAddress: undefined,
-  });
+  const headers = journalledHeaders(record, body, signature);
   return Promise.all(
     targets.map(async ({ url: target, authorization }): Promise<ForwardResult> => {
       const sent = authorization ? withAuthorization(headers, authorization) : headers;
